@@ -1,0 +1,150 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is everything serve and apikey read from flags and environment.
+// Each flag falls back to its SIGNET_* variable, then to its default.
+type Config struct {
+	Addr                 string
+	Database             string
+	PublicURL            string
+	Sandbox              optBool
+	DefaultProvider      string
+	WebhookRetries       []time.Duration
+	PollInterval         time.Duration
+	AllowPrivateWebhooks optBool
+	RateLimit            float64
+	LogFormat            string
+	LogLevel             string
+
+	Signzy SignzyConfig
+}
+
+// SignzyConfig holds Signzy's live credentials.
+type SignzyConfig struct {
+	URL            string
+	Token          string
+	CallbackSecret string
+}
+
+func (c SignzyConfig) configured() bool { return c.Token != "" }
+
+// parseFlags reads args for command cmd ("serve" or "apikey create").
+// extra registers the command's own flags.
+func parseFlags(cmd string, args []string, getenv func(string) string, stderr io.Writer, extra func(*flag.FlagSet)) (*Config, error) {
+	fs := flag.NewFlagSet("signet "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	env := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	c := &Config{}
+	fs.StringVar(&c.Addr, "addr", env("SIGNET_ADDR", "127.0.0.1:8080"), "listen address (SIGNET_ADDR)")
+	fs.StringVar(&c.Database, "database", env("SIGNET_DATABASE", "sqlite:signet.db"), "sqlite:PATH or postgres://… (SIGNET_DATABASE)")
+	fs.StringVar(&c.PublicURL, "public-url", env("SIGNET_PUBLIC_URL", ""), "base URL clients and providers reach Signet at (SIGNET_PUBLIC_URL; default http:// + addr)")
+	fs.Var(&c.Sandbox, "sandbox", "serve provider simulators and use them (SIGNET_SANDBOX; default: on when no provider credentials are configured)")
+	fs.StringVar(&c.DefaultProvider, "default-provider", env("SIGNET_DEFAULT_PROVIDER", "signzy"), "provider of sessions that name none (SIGNET_DEFAULT_PROVIDER)")
+	retries := fs.String("webhook-retries", env("SIGNET_WEBHOOK_RETRIES", "5s,5m,30m,2h,5h,10h,10h"), "webhook retry delays (SIGNET_WEBHOOK_RETRIES)")
+	poll := fs.String("poll-interval", env("SIGNET_POLL_INTERVAL", "30s"), "how often open sessions are refreshed from providers (SIGNET_POLL_INTERVAL)")
+	fs.Var(&c.AllowPrivateWebhooks, "allow-private-webhooks", "allow webhook URLs on loopback/private addresses (SIGNET_ALLOW_PRIVATE_WEBHOOKS; default: on with --sandbox)")
+	rate := fs.String("rate-limit", env("SIGNET_RATE_LIMIT", "0"), "requests per second per tenant, 0 = off (SIGNET_RATE_LIMIT)")
+	fs.StringVar(&c.LogFormat, "log-format", env("SIGNET_LOG_FORMAT", "text"), "text or json (SIGNET_LOG_FORMAT)")
+	fs.StringVar(&c.LogLevel, "log-level", env("SIGNET_LOG_LEVEL", "info"), "debug, info, warn or error (SIGNET_LOG_LEVEL)")
+	fs.StringVar(&c.Signzy.URL, "signzy-url", env("SIGNET_SIGNZY_URL", "https://api-preproduction.signzy.app"), "Signzy API base URL (SIGNET_SIGNZY_URL)")
+	fs.StringVar(&c.Signzy.Token, "signzy-token", env("SIGNET_SIGNZY_TOKEN", ""), "Signzy access token (SIGNET_SIGNZY_TOKEN)")
+	fs.StringVar(&c.Signzy.CallbackSecret, "signzy-callback-secret", env("SIGNET_SIGNZY_CALLBACK_SECRET", ""), "secret Signzy sends back as the callbacks' Authorization header (SIGNET_SIGNZY_CALLBACK_SECRET)")
+	if extra != nil {
+		extra(fs)
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	for _, b := range []struct {
+		v   *optBool
+		env string
+	}{{&c.Sandbox, "SIGNET_SANDBOX"}, {&c.AllowPrivateWebhooks, "SIGNET_ALLOW_PRIVATE_WEBHOOKS"}} {
+		if !b.v.set && getenv(b.env) != "" {
+			if err := b.v.Set(getenv(b.env)); err != nil {
+				return nil, fmt.Errorf("%s: %w", b.env, err)
+			}
+		}
+	}
+	var err error
+	if c.WebhookRetries, err = parseDelays(*retries); err != nil {
+		return nil, fmt.Errorf("--webhook-retries: %w", err)
+	}
+	if c.PollInterval, err = time.ParseDuration(*poll); err != nil || c.PollInterval < time.Second {
+		return nil, fmt.Errorf("--poll-interval: want a duration of at least 1s, got %q", *poll)
+	}
+	if c.RateLimit, err = strconv.ParseFloat(*rate, 64); err != nil || c.RateLimit < 0 {
+		return nil, fmt.Errorf("--rate-limit: want a number ≥ 0, got %q", *rate)
+	}
+	if !c.Sandbox.set {
+		c.Sandbox.value = !c.providersConfigured()
+	}
+	if !c.AllowPrivateWebhooks.set {
+		c.AllowPrivateWebhooks.value = c.Sandbox.value
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = "http://" + c.Addr
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("--public-url: want an absolute http(s) URL, got %q", c.PublicURL)
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return nil, fmt.Errorf("--addr: want host:port, got %q", c.Addr)
+	}
+	return c, nil
+}
+
+func (c *Config) providersConfigured() bool { return c.Signzy.configured() }
+
+// parseDelays reads a comma-separated list of durations such as "5s,5m,2h".
+func parseDelays(s string) ([]time.Duration, error) {
+	var out []time.Duration
+	for _, part := range strings.Split(s, ",") {
+		d, err := time.ParseDuration(strings.TrimSpace(part))
+		if err != nil || d < 0 {
+			return nil, fmt.Errorf("want comma-separated durations such as 5s,5m,2h; got %q", part)
+		}
+		out = append(out, d)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("want at least one delay")
+	}
+	return out, nil
+}
+
+// optBool is a boolean flag that remembers whether it was given, so that
+// its default can depend on other settings.
+type optBool struct {
+	value, set bool
+}
+
+func (b *optBool) String() string   { return strconv.FormatBool(b.value) }
+func (b *optBool) IsBoolFlag() bool { return true }
+func (b *optBool) Set(s string) error {
+	v, err := strconv.ParseBool(s)
+	if err != nil {
+		return fmt.Errorf("want true or false, got %q", s)
+	}
+	b.value, b.set = v, true
+	return nil
+}
+

@@ -1,0 +1,271 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/signet-dev/signet/internal/auth"
+	"github.com/signet-dev/signet/internal/pdf"
+)
+
+// clock is real time plus an offset a test can move forward, so that
+// expiry can be tested without sleeping while timeouts still work.
+type clock struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.offset)
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.offset += d
+	c.mu.Unlock()
+}
+
+// harness is one `signet serve --sandbox` on a fresh SQLite database in a
+// temporary directory, listening on a free loopback port.
+type harness struct {
+	t      *testing.T
+	main   *Main
+	base   string
+	key    string // API key of tenant "acme"
+	clock  *clock
+	client *http.Client
+}
+
+func startServer(t *testing.T, extraArgs ...string) *harness {
+	t.Helper()
+	dir := t.TempDir()
+	args := append([]string{"--addr", "127.0.0.1:0", "--database", "sqlite:" + dir + "/signet.db",
+		"--sandbox", "--poll-interval", "1s", "--log-level", "error"}, extraArgs...)
+	m, err := NewMain(args, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{t: t, main: m, clock: &clock{}}
+	m.Now = h.clock.Now
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := m.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+		if err := m.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	h.base = "http://" + m.Addr()
+	h.client = &http.Client{
+		Timeout:       30 * time.Second,
+		Transport:     newSpecValidator(t, http.DefaultTransport),
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	h.key = h.apiKey("acme")
+	return h
+}
+
+// apiKey creates a tenant's key the way `signet apikey create` does.
+func (h *harness) apiKey(tenant string) string {
+	h.t.Helper()
+	key, _, err := auth.CreateAPIKey(context.Background(), h.main.store, tenant)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return key
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r response) json(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.body, &m); err != nil {
+		t.Fatalf("status %d body %q is not a JSON object: %v", r.status, r.body, err)
+	}
+	return m
+}
+
+// do sends a request with the given API key (none if key is "") and
+// extra headers (name, value pairs).
+func (h *harness) do(method, path, key string, body any, headers ...string) response {
+	h.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		rd = bytes.NewReader(j)
+	}
+	req, err := http.NewRequest(method, h.base+path, rd)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if key != "" {
+		req.Header.Set("X-API-Key", key)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := h.client.Do(req)
+	if err != nil {
+		h.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return response{status: resp.StatusCode, header: resp.Header, body: b}
+}
+
+func (h *harness) expect(r response, status int) response {
+	h.t.Helper()
+	if r.status != status {
+		h.t.Fatalf("status = %d, want %d; body %s", r.status, status, r.body)
+	}
+	return r
+}
+
+var contractPDF = pdf.Sample(2, "Loan agreement")
+
+// createBody is a valid POST /signing body for Signzy.
+func createBody(orderID string) map[string]any {
+	return map[string]any{
+		"orderId":       orderID,
+		"signerDetails": map[string]any{"name": "Asha Rao", "email": "asha@example.com"},
+		"document":      map[string]any{"filename": "loan.pdf", "content": base64.StdEncoding.EncodeToString(contractPDF)},
+		"returnUrl":     "https://app.example.com/orders/" + orderID + "/done",
+		"metadata":      map[string]string{"segment": "retail"},
+	}
+}
+
+func (h *harness) create(orderID string) map[string]any {
+	h.t.Helper()
+	return h.expect(h.do("POST", "/signing", h.key, createBody(orderID)), 201).json(h.t)
+}
+
+func (h *harness) get(id string) map[string]any {
+	h.t.Helper()
+	return h.expect(h.do("GET", "/signing/"+id, h.key, nil), 200).json(h.t)
+}
+
+// waitStatus polls the session until it has status want (callbacks and
+// the 1 s poller make this quick; the deadline is generous for -race).
+func (h *harness) waitStatus(id, want string) map[string]any {
+	h.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		s := h.get(id)
+		if s["status"] == want {
+			return s
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("session %s is %v, want %s", id, s["status"], want)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+var (
+	formRe   = regexp.MustCompile(`(?is)<form[^>]*>.*?</form>`)
+	actionRe = regexp.MustCompile(`(?i)action="([^"]*)"`)
+	hiddenRe = regexp.MustCompile(`(?i)<input[^>]*type="hidden"[^>]*>`)
+	nameRe   = regexp.MustCompile(`(?i)name="([^"]*)"`)
+	valueRe  = regexp.MustCompile(`(?i)value="([^"]*)"`)
+)
+
+// signAtProvider follows the session's redirectUrl as a signer's browser
+// would, and submits the page's form with the given action.
+func (h *harness) signAtProvider(redirectURL, action string) *http.Response {
+	h.t.Helper()
+	jar, _ := cookiejar.New(nil)
+	browser := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := browser.Get(redirectURL)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Content-Type"), "text/html") {
+		h.t.Fatalf("signing page: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	form := formRe.Find(page)
+	if form == nil {
+		h.t.Fatalf("signing page has no form:\n%s", page)
+	}
+	for _, want := range []string{`name="action"`, `value="sign"`, `value="decline"`} {
+		if !bytes.Contains(form, []byte(want)) {
+			h.t.Fatalf("form lacks %s:\n%s", want, form)
+		}
+	}
+	target, _ := url.Parse(redirectURL)
+	if m := actionRe.FindSubmatch(form); m != nil && len(m[1]) > 0 {
+		ref, err := url.Parse(htmlUnescape(string(m[1])))
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		target = target.ResolveReference(ref)
+	}
+	vals := url.Values{"action": {action}}
+	for _, in := range hiddenRe.FindAll(form, -1) {
+		if n := nameRe.FindSubmatch(in); n != nil {
+			v := ""
+			if m := valueRe.FindSubmatch(in); m != nil {
+				v = htmlUnescape(string(m[1]))
+			}
+			vals.Set(string(n[1]), v)
+		}
+	}
+	resp, err = browser.PostForm(target.String(), vals)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode >= 400 {
+		h.t.Fatalf("submitting %s: status %d", action, resp.StatusCode)
+	}
+	return resp
+}
+
+func htmlUnescape(s string) string {
+	return strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">", "&#34;", `"`, "&#39;", "'", "&quot;", `"`).Replace(s)
+}
+
+func str(v any) string { return fmt.Sprint(v) }

@@ -1,0 +1,125 @@
+// Command signet runs Signet: one API through which any application gets a
+// contract signed at Signzy, Leegality, Digio or Swedish BankID.
+//
+//	signet serve                        run the API, the workers and (with --sandbox) the provider simulators
+//	signet apikey create --tenant NAME  create a tenant if new and an API key for it; print the key
+//	signet migrate                      apply database migrations and exit
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/signet-dev/signet/internal/auth"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+}
+
+const usage = `usage:
+  signet serve [flags]                  run the API, workers and sandboxes
+  signet apikey create --tenant NAME    create an API key (printed alone on stdout)
+  signet migrate [--database URL]       apply database migrations and exit
+Run "signet serve -h" for the flags.
+`
+
+// run is main without the process: testable, and every error becomes an
+// exit code (0 ok, 1 failure, 2 usage).
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "serve":
+		var m *Main
+		if m, err = NewMain(args[1:], getenv, stderr); err == nil {
+			err = m.Run(ctx)
+			if cerr := m.Close(); err == nil {
+				err = cerr
+			}
+		}
+	case "apikey":
+		if len(args) < 2 || args[1] != "create" {
+			fmt.Fprint(stderr, usage)
+			return 2
+		}
+		err = apikeyCreate(ctx, args[2:], getenv, stdout, stderr)
+	case "migrate":
+		err = migrate(ctx, args[1:], getenv, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "signet: unknown command %q\n%s", args[0], usage)
+		return 2
+	}
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		fmt.Fprintf(stderr, "signet: %v\n", err)
+		return 2
+	default:
+		fmt.Fprintf(stderr, "signet: %v\n", err)
+		return 1
+	}
+}
+
+var errUsage = errors.New("usage")
+
+func apikeyCreate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	var tenant string
+	cfg, err := parseFlags("apikey create", args, getenv, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&tenant, "tenant", "", "tenant name (created if new)")
+	})
+	if err != nil {
+		return usageErr(err)
+	}
+	if tenant == "" {
+		return fmt.Errorf("%w: --tenant is required", errUsage)
+	}
+	store, err := openStore(ctx, cfg.Database)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	key, _, err := auth.CreateAPIKey(ctx, store, tenant)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(stdout, key)
+	return err
+}
+
+func migrate(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	cfg, err := parseFlags("migrate", args, getenv, stderr, nil)
+	if err != nil {
+		return usageErr(err)
+	}
+	store, err := openStore(ctx, cfg.Database)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stderr, "signet: migrations applied to", redactDSN(cfg.Database))
+	return store.Close()
+}
+
+func usageErr(err error) error {
+	if errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	return fmt.Errorf("%w: %v", errUsage, err)
+}

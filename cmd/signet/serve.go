@@ -1,0 +1,225 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/signet-dev/signet/api"
+	"github.com/signet-dev/signet/internal/auth"
+	"github.com/signet-dev/signet/internal/pdf"
+	"github.com/signet-dev/signet/internal/provider"
+	"github.com/signet-dev/signet/internal/server"
+	"github.com/signet-dev/signet/internal/signing"
+	"github.com/signet-dev/signet/internal/worker"
+)
+
+// Main is one running `signet serve`: it owns the listener, the store, the
+// workers and the sandboxes, and closes them in reverse order.
+type Main struct {
+	Config *Config
+	Log    *slog.Logger
+	// Now is the clock (time.Now unless a test sets one before Open).
+	Now func() time.Time
+
+	listener net.Listener
+	store    signing.Store
+	http     *http.Server
+	worker   *worker.Worker
+	closers  []io.Closer
+}
+
+// NewMain parses the serve flags.
+func NewMain(args []string, getenv func(string) string, stderr io.Writer) (*Main, error) {
+	cfg, err := parseFlags("serve", args, getenv, stderr, nil)
+	if err != nil {
+		return nil, usageErr(err)
+	}
+	log, err := newLogger(cfg, stderr)
+	if err != nil {
+		return nil, err
+	}
+	return &Main{Config: cfg, Log: log, Now: time.Now}, nil
+}
+
+func newLogger(cfg *Config, w io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
+		return nil, fmt.Errorf("%w: --log-level: %v", errUsage, err)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch cfg.LogFormat {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("%w: --log-format must be text or json", errUsage)
+}
+
+// Open listens, opens the store and wires everything, without serving yet.
+// Addr() is known after it.
+func (m *Main) Open(ctx context.Context) error {
+	cfg := m.Config
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	m.listener = ln
+	m.closers = append(m.closers, ln)
+	if strings.HasSuffix(cfg.PublicURL, ":0") { // tests listen on a free port
+		cfg.PublicURL = "http://" + ln.Addr().String()
+	}
+
+	store, err := openStore(ctx, cfg.Database)
+	if err != nil {
+		return err
+	}
+	m.store = store
+	if err := m.firstRun(ctx); err != nil {
+		return err
+	}
+
+	providers, err := m.providers(ctx)
+	if err != nil {
+		return err
+	}
+	registry, err := provider.NewRegistry(providers.adapters...)
+	if err != nil {
+		return err
+	}
+	svc, err := signing.NewService(signing.Config{
+		Store:     store,
+		Providers: registry,
+		Checks: signing.Checks{
+			SignerDetails: registry.ValidateSignerDetails,
+			PDF:           func(b []byte) error { _, err := pdf.Validate(b); return err },
+		},
+		Logger:          m.Log,
+		Now:             m.Now,
+		NewID:           func() string { return uuid.Must(uuid.NewV7()).String() },
+		PublicURL:       cfg.PublicURL,
+		DefaultProvider: cfg.DefaultProvider,
+		PollInterval:    cfg.PollInterval,
+	})
+	if err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	issuer, err := auth.NewIssuer(ctx, store, m.Now)
+	if err != nil {
+		return err
+	}
+	spec, err := api.JSON()
+	if err != nil {
+		return err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	srv, err := server.New(server.Config{
+		Service:   svc,
+		Store:     store,
+		Issuer:    issuer,
+		Logger:    m.Log,
+		Registry:  reg,
+		Spec:      spec,
+		RateLimit: cfg.RateLimit,
+		Sandbox:   providers.sandboxes,
+		Now:       m.Now,
+	})
+	if err != nil {
+		return err
+	}
+	m.http = &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
+	}
+	m.worker = worker.New(worker.Config{Service: svc, Store: store, Logger: m.Log, Now: m.Now})
+	return nil
+}
+
+// Addr is the address the server listens on.
+func (m *Main) Addr() string { return m.listener.Addr().String() }
+
+// Run opens (if not yet open) and serves until ctx ends, then shuts down
+// gracefully: in-flight requests finish, the workers finish their batch.
+func (m *Main) Run(ctx context.Context) error {
+	if m.listener == nil {
+		if err := m.Open(ctx); err != nil {
+			return err
+		}
+	}
+	m.worker.Start(context.WithoutCancel(ctx))
+	m.Log.Info("signet serving", "addr", m.Addr(), "publicUrl", m.Config.PublicURL,
+		"database", redactDSN(m.Config.Database), "sandbox", m.Config.Sandbox.value)
+	errc := make(chan error, 1)
+	go func() { errc <- m.http.Serve(m.listener) }()
+	select {
+	case err := <-errc:
+		m.worker.Stop()
+		return err
+	case <-ctx.Done():
+	}
+	m.Log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err := m.http.Shutdown(shutdownCtx)
+	m.worker.Stop()
+	if serveErr := <-errc; !errors.Is(serveErr, http.ErrServerClosed) && err == nil {
+		err = serveErr
+	}
+	return err
+}
+
+// Close releases everything Open acquired.
+func (m *Main) Close() error {
+	var errs []error
+	for i := len(m.closers) - 1; i >= 0; i-- {
+		if err := m.closers[i].Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+			errs = append(errs, err)
+		}
+	}
+	if m.store != nil {
+		errs = append(errs, m.store.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// firstRun gives a new, empty database a tenant "default" and logs its
+// first API key once, so that a new user can call the API at once.
+func (m *Main) firstRun(ctx context.Context) error {
+	n, err := m.store.CountTenants(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	key, _, err := auth.CreateAPIKey(ctx, m.store, "default")
+	if err != nil {
+		return err
+	}
+	m.Log.Info("created tenant \"default\" with an API key; it is shown only this once", "apiKey", key)
+	return nil
+}
+
+// randomSecret makes a throwaway credential for a sandbox.
+func randomSecret() []byte {
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return []byte(hex.EncodeToString(b))
+}

@@ -1,0 +1,32 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/signet-dev/signet/internal/signing"
+	"github.com/signet-dev/signet/internal/sqlite"
+)
+
+// openStore opens the database named by dsn and applies pending migrations.
+func openStore(ctx context.Context, dsn string) (signing.Store, error) {
+	switch {
+	case strings.HasPrefix(dsn, "sqlite:"):
+		path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "//")
+		return sqlite.Open(ctx, path)
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		return nil, fmt.Errorf("%w: PostgreSQL is not supported by this build yet; use sqlite:PATH", errUsage)
+	}
+	return nil, fmt.Errorf("%w: --database must be sqlite:PATH or postgres://…, got %q", errUsage, redactDSN(dsn))
+}
+
+// redactDSN hides a password in a database URL before it is printed.
+func redactDSN(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.User == nil {
+		return dsn
+	}
+	return u.Redacted()
+}

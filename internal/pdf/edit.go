@@ -1,0 +1,219 @@
+package pdf
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/pdfcpu/pdfcpu/pkg/api"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+)
+
+// Stamp layout, in points. Stamps sit in the bottom-left margin, the
+// position the providers' "BottomLeft" signature placement uses.
+const (
+	stampFontSize   = 8
+	stampLineHeight = 11
+	stampX, stampY  = 36, 14
+	auditFontSize   = 10
+	auditMargin     = 56
+	maxAuditLines   = 60 // what fits on an A4 page at auditFontSize
+)
+
+// Stamp returns a copy of the PDF b with text drawn in the bottom-left
+// margin of every page, e.g. "Signed by Asha Rao via Aadhaar eSign (sandbox)
+// 2026-11-21T10:00:00Z". A line break in text starts a new line. Each call
+// stacks its stamp above the previous ones, so several signers stay readable.
+//
+// The text is drawn with standard Helvetica: characters outside Latin-1 show
+// as spaces. The whole file is rewritten, so existing signatures in b break.
+func Stamp(b []byte, text string) ([]byte, error) {
+	lines := textLines(text)
+	if len(lines) == 0 {
+		return nil, errors.New("stamp: empty text")
+	}
+	return modify(b, model.ADDWATERMARKS, func(ctx *model.Context) error {
+		n, err := stampCount(ctx)
+		if err != nil {
+			return err
+		}
+		desc := fmt.Sprintf("fontname:Helvetica, points:%d, scalefactor:1 abs, rotation:0, opacity:1, "+
+			"position:bl, offset:%d %d, aligntext:l, fillcolor:#1a237e",
+			stampFontSize, stampX, stampY+n*stampLineHeight)
+		if err := addText(ctx, nil, lines, desc); err != nil {
+			return err
+		}
+		return setStampCount(ctx, n+len(lines))
+	})
+}
+
+// AppendPage returns a copy of the PDF b with one page added at the end that
+// shows lines top to bottom (at most 60). The page has the size of the
+// last page. Like Stamp it uses Helvetica and rewrites the whole file.
+func AppendPage(b []byte, lines []string) ([]byte, error) {
+	if len(lines) == 0 {
+		return nil, errors.New("append page: no lines")
+	}
+	if len(lines) > maxAuditLines {
+		return nil, fmt.Errorf("append page: %d lines, at most %d fit on a page", len(lines), maxAuditLines)
+	}
+	var text []string
+	for _, l := range lines {
+		// pdfcpu drops empty lines, so keep blank lines with a space.
+		if l = strings.Join(textLines(l), " "); l == "" {
+			l = " "
+		}
+		text = append(text, l)
+	}
+	return modify(b, model.INSERTPAGESAFTER, func(ctx *model.Context) error {
+		last := ctx.PageCount
+		if err := ctx.InsertBlankPages(types.IntSet{last: true}, nil, false); err != nil {
+			return fmt.Errorf("insert page: %w", err)
+		}
+		// InsertBlankPages rewrites the page tree but not the cached count.
+		ctx.PageCount++
+		desc := fmt.Sprintf("fontname:Helvetica, points:%d, scalefactor:1 abs, rotation:0, opacity:1, "+
+			"position:tl, offset:%d -%d, aligntext:l, fillcolor:#000000",
+			auditFontSize, auditMargin, auditMargin)
+		return addText(ctx, types.IntSet{last + 1: true}, text, desc)
+	})
+}
+
+// Attach returns a copy of the PDF b with content embedded as a file
+// attachment called name (e.g. BankID's signature XML). Attaching a name that
+// already exists replaces that attachment.
+func Attach(b []byte, name string, content []byte) ([]byte, error) {
+	if name == "" || len(name) > 255 || !utf8.ValidString(name) || strings.ContainsAny(name, "/\\\x00") {
+		return nil, fmt.Errorf("attach: invalid file name %q", name)
+	}
+	return modify(b, model.ADDATTACHMENTS, func(ctx *model.Context) error {
+		// pdfcpu stamps the modification time with the clock unless given one;
+		// the epoch would be misleading, so the clock is fine here.
+		a := model.Attachment{Reader: bytes.NewReader(content), ID: name, FileName: name}
+		if err := ctx.AddAttachment(a, false); err != nil {
+			return fmt.Errorf("attach %q: %w", name, err)
+		}
+		return nil
+	})
+}
+
+// modify reads and validates b, applies fn and writes the result. Like
+// Validate it turns any pdfcpu panic into an error.
+func modify(b []byte, cmd model.CommandMode, fn func(*model.Context) error) (out []byte, err error) {
+	ctx, err := read(b, cmd, true)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = nil, fmt.Errorf("pdf: internal pdfcpu failure: %v", r)
+		}
+	}()
+	if err := fn(ctx); err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	buf.Grow(len(b) + 4096)
+	if err := api.WriteContext(ctx, &buf); err != nil {
+		return nil, fmt.Errorf("pdf: write: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// addText draws lines on the selected pages (all if nil) as a pdfcpu stamp.
+func addText(ctx *model.Context, pages types.IntSet, lines []string, desc string) error {
+	text := escapePercent(strings.Join(lines, "\n"))
+	wm, err := pdfcpu.ParseTextWatermarkDetails(text, desc, true, types.POINTS)
+	if err != nil {
+		return fmt.Errorf("stamp: %w", err)
+	}
+	if err := pdfcpu.AddWatermarks(ctx, pages, wm); err != nil {
+		return fmt.Errorf("stamp: %w", err)
+	}
+	return nil
+}
+
+// escapePercent protects '%' from pdfcpu, which expands %p, %P, %t and %v
+// in stamp text. Its "%%" escape still arms the next character, so a
+// space separates '%' from those letters.
+func escapePercent(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] != '%' {
+			b.WriteByte(s[i])
+			continue
+		}
+		b.WriteString("%%")
+		if i+1 < len(s) && strings.IndexByte("pPtv%", s[i+1]) >= 0 {
+			b.WriteByte(' ')
+		}
+	}
+	return b.String()
+}
+
+// stampKey in the document information dictionary counts the stamp lines
+// already drawn, so the next stamp goes above them instead of on top.
+const stampKey = "SignetStampLines"
+
+func stampCount(ctx *model.Context) (int, error) {
+	if ctx.Info == nil {
+		return 0, nil
+	}
+	d, err := ctx.DereferenceDict(*ctx.Info)
+	if err != nil || d == nil {
+		return 0, nil // a broken info dict only costs us the stacking
+	}
+	if n := d.IntEntry(stampKey); n != nil && *n > 0 && *n < 1000 {
+		return *n, nil
+	}
+	return 0, nil
+}
+
+func setStampCount(ctx *model.Context, n int) error {
+	if ctx.Info == nil {
+		ir, err := ctx.IndRefForNewObject(types.NewDict())
+		if err != nil {
+			return err
+		}
+		ctx.Info = ir
+	}
+	d, err := ctx.DereferenceDict(*ctx.Info)
+	if err != nil {
+		return err
+	}
+	if d == nil {
+		return errors.New("stamp: missing document information dictionary")
+	}
+	d.Update(stampKey, types.Integer(n))
+	return nil
+}
+
+// typographic replaces punctuation that pdfcpu cannot encode for a standard
+// font (it only passes Latin-1 through) with ASCII look-alikes.
+var typographic = strings.NewReplacer("‘", "'", "’", "'", "“", `"`, "”", `"`,
+	"–", "-", "—", "-", "…", "...", "•", "*", "€", "EUR", "™", "(TM)", "\u00a0", " ")
+
+// textLines splits text into lines, dropping control characters that would
+// otherwise reach the content stream, and trailing empty lines.
+func textLines(text string) []string {
+	text = typographic.Replace(strings.ReplaceAll(text, "\r\n", "\n"))
+	var lines []string
+	for l := range strings.SplitSeq(text, "\n") {
+		l = strings.Map(func(r rune) rune {
+			if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+				return ' '
+			}
+			return r
+		}, l)
+		// A literal backslash-n is a line break to pdfcpu.
+		lines = append(lines, strings.ReplaceAll(strings.TrimRight(l, " "), `\n`, `\ n`))
+	}
+	for len(lines) > 0 && lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	return lines
+}

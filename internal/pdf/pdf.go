@@ -1,0 +1,231 @@
+// Package pdf validates uploaded contracts and produces the "signed" PDFs the
+// provider simulators return. Everything works on byte slices in memory on
+// top of pdfcpu; the package never touches the file system.
+package pdf
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/pdfcpu/pdfcpu/pkg/api"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+)
+
+func init() {
+	// pdfcpu's default configuration lazily creates a config dir with
+	// config.yml, fonts and certificates under the user's config home the
+	// first time any API call builds a configuration, including the ones it
+	// builds internally. Disabling it process-wide before any call makes
+	// pdfcpu use its built-in defaults and write nothing.
+	api.DisableConfigDir()
+}
+
+// Errors returned by Validate (wrapped with detail where useful), so that
+// callers can tell a wrong file type from a broken or unusable PDF.
+var (
+	ErrNotPDF    = errors.New("not a PDF: missing %PDF- header")
+	ErrMalformed = errors.New("PDF does not parse")
+	ErrEncrypted = errors.New("PDF is encrypted")
+	ErrNoPages   = errors.New("PDF has no pages")
+)
+
+// Info describes a PDF that passed Validate.
+type Info struct {
+	Pages   int    // number of pages
+	Version string // effective PDF version ("1.7"): the catalog's /Version if set, else the header's
+}
+
+// headerRE matches the header versions readers accept: PDF 1.0 to 1.7 and
+// 2.0. It must be at offset 0: viewers tolerate leading junk, but it is a
+// sign of a mangled upload, and a strict rule is simpler to explain in a 400.
+var headerRE = regexp.MustCompile(`\A%PDF-(?:1\.[0-7]|2\.0)(?:[^0-9]|\z)`)
+
+// eofWindow is how far from the end the %%EOF marker may be.
+const eofWindow = 1024
+
+// maxErrDetail caps the parser detail in error messages: they end up in API
+// responses, and pdfcpu messages can embed long dumps of objects.
+const maxErrDetail = 200
+
+// Validate checks that b is a PDF that pdfcpu can parse and validate in
+// relaxed mode, is not encrypted, and has at least one page. It never panics.
+func Validate(b []byte) (Info, error) {
+	ctx, err := read(b, model.VALIDATE, false)
+	if err != nil {
+		return Info{}, err
+	}
+	return Info{Pages: ctx.PageCount, Version: ctx.VersionString()}, nil
+}
+
+// newConfig returns a fresh pdfcpu configuration for one operation (pdfcpu
+// mutates it, so it must not be shared between goroutines).
+func newConfig(cmd model.CommandMode) *model.Configuration {
+	conf := model.NewDefaultConfiguration()
+	conf.Cmd = cmd
+	conf.ValidationMode = model.ValidationRelaxed
+	conf.ValidateLinks = false
+	conf.Offline = true // never fetch anything (CRLs, OCSP, links) from the network
+	return conf
+}
+
+// read parses and validates b. With optimize it also runs pdfcpu's
+// optimizer, which its writing operations expect (shared fonts, resources).
+func read(b []byte, cmd model.CommandMode, optimize bool) (ctx *model.Context, err error) {
+	if !headerRE.Match(b) {
+		return nil, ErrNotPDF
+	}
+	// pdfcpu rebuilds a missing xref table by scanning for objects and, in
+	// relaxed mode, treats references to missing objects as null, so half an
+	// upload can pass its validation. A complete file ends with %%EOF;
+	// readers look for it in the last 1024 bytes, and so do we.
+	if !bytes.Contains(b[max(0, len(b)-eofWindow):], []byte("%%EOF")) {
+		return nil, malformed(errors.New("missing %%EOF marker (truncated file?)"))
+	}
+	// pdfcpu turns its own failures into errors but re-panics on runtime
+	// errors (index out of range, nil maps) that hostile input can trigger.
+	defer func() {
+		if r := recover(); r != nil {
+			ctx, err = nil, malformed(fmt.Errorf("parser failure: %v", r))
+		}
+	}()
+
+	conf := newConfig(cmd)
+	ctx, err = api.ReadContext(bytes.NewReader(b), conf)
+	if err != nil {
+		if isPasswordError(err) {
+			return nil, ErrEncrypted
+		}
+		return nil, malformed(err)
+	}
+	// pdfcpu silently decrypts files with an empty user password (owner-only
+	// "protection"). Stamping would drop or re-apply that encryption and a
+	// provider would reject the file, so refuse all encrypted input.
+	if ctx.Encrypt != nil || ctx.E != nil {
+		return nil, ErrEncrypted
+	}
+	// Walk the page tree before validation: in relaxed mode pdfcpu replaces
+	// a missing page object with a fabricated blank page while validating.
+	pages, err := checkPages(ctx)
+	if err != nil {
+		return nil, malformed(err)
+	}
+	if err = api.ValidateContext(ctx); err != nil {
+		return nil, malformed(err)
+	}
+	if ctx.PageCount < 1 {
+		return nil, ErrNoPages
+	}
+	if pages != ctx.PageCount {
+		return nil, malformed(fmt.Errorf("page tree: found %d pages, expected %d", pages, ctx.PageCount))
+	}
+	if optimize {
+		if err = api.OptimizeContext(ctx); err != nil {
+			return nil, malformed(err)
+		}
+	}
+	return ctx, nil
+}
+
+func isPasswordError(err error) bool {
+	return errors.Is(err, pdfcpu.ErrWrongPassword) ||
+		errors.Is(err, pdfcpu.ErrOwnerPasswordRequired) ||
+		errors.Is(err, pdfcpu.ErrEncrypted)
+}
+
+// malformed wraps a parser error as ErrMalformed with a short, single-line detail.
+func malformed(err error) error {
+	msg := err.Error()
+	if i := strings.IndexAny(msg, "\r\n"); i >= 0 {
+		msg = msg[:i]
+	}
+	if len(msg) > maxErrDetail {
+		msg = strings.ToValidUTF8(msg[:maxErrDetail], "") + "…"
+	}
+	return fmt.Errorf("%w: %s", ErrMalformed, msg)
+}
+
+// checkPages walks the page tree, requires every node and every page's
+// content streams to exist, and returns the number of pages. pdfcpu treats
+// a reference to a missing object as null, which a truncated or spliced
+// file has.
+func checkPages(ctx *model.Context) (int, error) {
+	root, err := ctx.Pages()
+	if err != nil || root == nil {
+		return 0, errors.New("missing page tree")
+	}
+	type node struct {
+		obj   types.Object
+		depth int
+	}
+	const maxDepth = 64 // real page trees are a few levels deep
+	stack := []node{{*root, 0}}
+	seen := map[int]bool{}
+	pages := 0
+	for len(stack) > 0 {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if ir, ok := n.obj.(types.IndirectRef); ok {
+			nr := ir.ObjectNumber.Value()
+			if seen[nr] {
+				return 0, fmt.Errorf("page tree: obj#%d appears twice", nr)
+			}
+			seen[nr] = true
+		}
+		d, err := ctx.DereferenceDict(n.obj)
+		if err != nil || d == nil {
+			return 0, fmt.Errorf("page tree: missing node %v", n.obj)
+		}
+		t := d.Type()
+		if t != nil && *t == "Pages" {
+			if n.depth >= maxDepth {
+				return 0, errors.New("page tree: too deep")
+			}
+			kids := d.ArrayEntry("Kids")
+			// Push in reverse so pages are visited in order.
+			for i := len(kids) - 1; i >= 0; i-- {
+				stack = append(stack, node{kids[i], n.depth + 1})
+			}
+			continue
+		}
+		// Relaxed readers accept a page without /Type, but nothing else.
+		if t != nil && *t != "Page" {
+			return 0, fmt.Errorf("page tree: %v has /Type /%s", n.obj, *t)
+		}
+		pages++
+		if err := checkContents(ctx, d, pages); err != nil {
+			return 0, err
+		}
+	}
+	return pages, nil
+}
+
+// checkContents requires a page's /Contents, when present, to be streams.
+func checkContents(ctx *model.Context, page types.Dict, nr int) error {
+	o, found := page.Find("Contents")
+	if !found {
+		return nil // a blank page
+	}
+	o, err := ctx.Dereference(o)
+	if err != nil {
+		return fmt.Errorf("page %d: contents: %w", nr, err)
+	}
+	streams, ok := o.(types.Array)
+	if !ok {
+		streams = types.Array{o}
+	}
+	for _, s := range streams {
+		s, err := ctx.Dereference(s)
+		if err != nil {
+			return fmt.Errorf("page %d: contents: %w", nr, err)
+		}
+		if _, ok := s.(types.StreamDict); !ok {
+			return fmt.Errorf("page %d: missing content stream", nr)
+		}
+	}
+	return nil
+}

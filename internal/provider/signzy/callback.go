@@ -1,0 +1,66 @@
+package signzy
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"unicode"
+
+	"github.com/signet-dev/signet/internal/signing"
+)
+
+// maxContractID bounds a callback's contractId. Signzy's ids are 36-char
+// UUIDs; the bound is loose so that a format change does not drop
+// callbacks, but keeps junk out of lookups and logs.
+const maxContractID = 128
+
+// ParseCallback verifies a Signzy callback and returns the contract it is
+// about. Signzy proves a callback only by echoing the secret Signet gave
+// it (callbackUrlAuthorizationHeader) as the Authorization header; a
+// missing or different header is signing.ErrUnauthorized. A body that is
+// not a JSON object with a contractId is signing.ErrInvalid.
+//
+// The body (the pullData shape) is not trusted for the status: the
+// Callback carries no Update, so Signet pulls the contract before acting,
+// as Signzy integrations do.
+func (a *Adapter) ParseCallback(header http.Header, body []byte) (signing.Callback, error) {
+	if !a.authorized(header.Get("Authorization")) {
+		return signing.Callback{}, fmt.Errorf("%w: signzy callback: missing or wrong Authorization header", signing.ErrUnauthorized)
+	}
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 || trimmed[0] != '{' {
+		return signing.Callback{}, signing.Invalid("body", "must be a JSON object")
+	}
+	var c struct {
+		ContractID json.RawMessage `json:"contractId"`
+	}
+	if err := json.Unmarshal(trimmed, &c); err != nil {
+		return signing.Callback{}, signing.Invalid("body", "is not valid JSON")
+	}
+	var id string
+	if len(c.ContractID) == 0 || json.Unmarshal(c.ContractID, &id) != nil {
+		return signing.Callback{}, signing.Invalid("body.contractId", "must be a string")
+	}
+	id = strings.TrimSpace(id)
+	if id == "" || len(id) > maxContractID || strings.ContainsFunc(id, func(r rune) bool {
+		return unicode.IsControl(r) || unicode.IsSpace(r) || r == unicode.ReplacementChar
+	}) {
+		return signing.Callback{}, signing.Invalid("body.contractId", "must be a non-empty id of at most %d printable characters", maxContractID)
+	}
+	return signing.Callback{Ref: id}, nil
+}
+
+// authorized compares the header with the callback secret in constant
+// time; comparing digests keeps even the secret's length from leaking.
+func (a *Adapter) authorized(got string) bool {
+	if got == "" {
+		return false
+	}
+	g := sha256.Sum256([]byte(got))
+	w := sha256.Sum256([]byte(a.cfg.CallbackSecret))
+	return hmac.Equal(g[:], w[:])
+}

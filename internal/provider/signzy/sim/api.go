@@ -1,0 +1,357 @@
+package sim
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/signet-dev/signet/internal/pdf"
+)
+
+// Limits and defaults of the simulated API.
+const (
+	maxInitiateBody = 32 << 20
+	maxPullBody     = 64 << 10
+	defaultTTL      = 14 * 24 * time.Hour // Signzy's documented default contractTtl
+	fileRetention   = 48 * time.Hour      // Signzy's fileTtl "2 days"
+)
+
+// initiateView is the initiate answer, in Signzy's documented shape.
+type initiateView struct {
+	CustomerID                     string            `json:"customerId"`
+	Username                       string            `json:"username"`
+	ContractID                     string            `json:"contractId"`
+	PDF                            string            `json:"pdf"`
+	InitialContractHash            string            `json:"initialContractHash"`
+	ContractName                   string            `json:"contractName"`
+	ContractExecuterName           string            `json:"contractExecuterName"`
+	SuccessRedirectURL             string            `json:"successRedirectUrl"`
+	FailureRedirectURL             string            `json:"failureRedirectUrl"`
+	ESignProvider                  string            `json:"eSignProvider"`
+	ContractTTL                    int64             `json:"contractTtl"`
+	SignerDetail                   []initiatedSigner `json:"signerdetail"`
+	CallbackURL                    string            `json:"callbackUrl"`
+	CallbackURLAuthorizationHeader string            `json:"callbackUrlAuthorizationHeader"`
+	SignerCallbackURL              string            `json:"signerCallbackUrl"`
+	CallbackExtraParameter         []string          `json:"callbackExtraParameter"`
+	FileTTL                        string            `json:"fileTtl"`
+	ContractStatus                 string            `json:"contractStatus"`
+	ContractExpiresOn              string            `json:"contractExpiresOn"`
+}
+
+type initiatedSigner struct {
+	SignerID          string          `json:"signerId"`
+	SignerName        string          `json:"signerName"`
+	SignatureType     string          `json:"signatureType"`
+	UIDLastFourDigits string          `json:"uidLastFourDigits"`
+	SignerYearOfBirth string          `json:"signerYearOfBirth"`
+	SignerGender      string          `json:"signerGender"`
+	Signatures        json.RawMessage `json:"signatures"`
+	ESignURL          string          `json:"esignUrl"`
+}
+
+// initiate handles POST /api/v3/contract/initiate.
+func (s *Server) initiate(w http.ResponseWriter, r *http.Request) {
+	if s.injectFault(w, r, OpInitiate) {
+		return
+	}
+	if !s.authorized(r) {
+		writeError(w, http.StatusUnauthorized, "Unauthorized")
+		return
+	}
+	body, ok := readBody(w, r, maxInitiateBody)
+	if !ok {
+		return
+	}
+	now := s.cfg.Now()
+	c, msg := parseInitiate(body)
+	if msg != "" {
+		writeError(w, http.StatusBadRequest, msg)
+		return
+	}
+	c.id = uuid.NewString()
+	c.created = now
+	c.expires = now.Add(time.Duration(c.ttl) * time.Millisecond)
+	c.status = contractActive
+	for _, sg := range c.signers {
+		sg.id = uuid.NewString()
+	}
+
+	s.mu.Lock()
+	s.prune(now)
+	s.contracts[c.id] = c
+	for _, sg := range c.signers {
+		s.signers[sg.id] = c.id
+	}
+	v := initiateView{
+		CustomerID:                     s.customerID,
+		Username:                       "signet-sandbox",
+		ContractID:                     c.id,
+		PDF:                            s.fileURL(c, c.originalHash+".pdf"),
+		InitialContractHash:            c.originalHash,
+		ContractName:                   c.name,
+		ContractExecuterName:           c.executer,
+		SuccessRedirectURL:             c.successURL,
+		FailureRedirectURL:             c.failureURL,
+		ESignProvider:                  c.eSignProvider,
+		ContractTTL:                    c.ttl,
+		CallbackURL:                    c.callbackURL,
+		CallbackURLAuthorizationHeader: c.callbackAuth,
+		SignerCallbackURL:              c.signerCallbackURL,
+		CallbackExtraParameter:         []string{},
+		FileTTL:                        "2 days",
+		ContractStatus:                 c.status,
+		ContractExpiresOn:              isoTime(c.expires),
+	}
+	for _, sg := range c.signers {
+		v.SignerDetail = append(v.SignerDetail, initiatedSigner{
+			SignerID: sg.id, SignerName: sg.name, SignatureType: sg.signatureType,
+			UIDLastFourDigits: sg.uid, SignerYearOfBirth: sg.yob, SignerGender: sg.gender,
+			Signatures: sg.signatures, ESignURL: s.esignURL(sg),
+		})
+	}
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, v)
+}
+
+// pullData handles POST /api/v3/contract/pullData.
+func (s *Server) pullData(w http.ResponseWriter, r *http.Request) {
+	if s.injectFault(w, r, OpPullData) {
+		return
+	}
+	if !s.authorized(r) {
+		writeError(w, http.StatusUnauthorized, "Unauthorized")
+		return
+	}
+	body, ok := readBody(w, r, maxPullBody)
+	if !ok {
+		return
+	}
+	f, err := objectFields(body)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	id, msg := f.requiredString("contractId")
+	if msg == "" && len(id) != 36 {
+		msg = "contractId length must be 36 characters long"
+	}
+	if msg != "" {
+		writeError(w, http.StatusBadRequest, msg)
+		return
+	}
+	b64, msg := f.boolean("base64EncodedOutput")
+	if msg != "" {
+		writeError(w, http.StatusBadRequest, msg)
+		return
+	}
+	s.mu.Lock()
+	c := s.lookup(id)
+	var v pullView
+	if c != nil {
+		v = s.view(c, b64)
+	}
+	s.mu.Unlock()
+	if c == nil {
+		writeError(w, http.StatusNotFound, "Contract not found")
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+// lookup finds a live contract; s.mu must be held. An unfinished contract
+// past its contractTtl is expired: like Signzy, the simulator forgets it
+// and answers 404 from then on.
+func (s *Server) lookup(id string) *contract {
+	c := s.contracts[id]
+	if c == nil {
+		return nil
+	}
+	if c.expired(s.cfg.Now()) {
+		s.forget(c)
+		return nil
+	}
+	return c
+}
+
+// prune forgets expired contracts and finished ones past Signzy's file
+// retention, so that a long-running sandbox does not grow without bound;
+// s.mu must be held.
+func (s *Server) prune(now time.Time) {
+	for _, c := range s.contracts {
+		if c.expired(now) || (c.finished() && now.Sub(c.ended) > fileRetention) {
+			s.forget(c)
+		}
+	}
+}
+
+func (s *Server) forget(c *contract) {
+	delete(s.contracts, c.id)
+	for _, sg := range c.signers {
+		delete(s.signers, sg.id)
+	}
+}
+
+// readBody reads a request body of at most limit bytes, answering 413
+// (and false) past it.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, bool) {
+	var buf bytes.Buffer
+	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, limit))
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		writeError(w, http.StatusRequestEntityTooLarge, "request entity too large")
+		return nil, false
+	case err != nil:
+		writeError(w, http.StatusBadRequest, "could not read the request body")
+		return nil, false
+	}
+	return buf.Bytes(), true
+}
+
+// parseInitiate validates an initiate body the way Signzy does (the first
+// broken rule, in Signzy's words) and builds the contract from it.
+func parseInitiate(body []byte) (*contract, string) {
+	f, err := objectFields(body)
+	if err != nil {
+		return nil, err.Error()
+	}
+	c := &contract{}
+	var msg string
+	pdfText, msg := f.requiredString("pdf")
+	if msg != "" {
+		return nil, msg
+	}
+	if c.name, msg = f.optionalString("contractName"); msg != "" {
+		return nil, msg
+	}
+	if c.executer, msg = f.optionalString("contractExecuterName"); msg != "" {
+		return nil, msg
+	}
+	if c.successURL, msg = f.requiredURI("successRedirectUrl"); msg != "" {
+		return nil, msg
+	}
+	if c.failureURL, msg = f.requiredURI("failureRedirectUrl"); msg != "" {
+		return nil, msg
+	}
+	if c.ttl, msg = f.ttl("contractTtl"); msg != "" {
+		return nil, msg
+	}
+	if c.callbackURL, msg = f.requiredURI("callbackUrl"); msg != "" {
+		return nil, msg
+	}
+	if c.callbackAuth, msg = f.optionalString("callbackUrlAuthorizationHeader"); msg != "" {
+		return nil, msg
+	}
+	if c.signerCallbackURL, msg = f.optionalURI("signerCallbackUrl"); msg != "" {
+		return nil, msg
+	}
+	if c.signerCallbackAuth, msg = f.optionalString("signerCallbackAuthorizationHeader"); msg != "" {
+		return nil, msg
+	}
+	esp, msg := f.optionalString("eSignProvider")
+	if msg != "" {
+		return nil, msg
+	}
+	switch strings.ToUpper(esp) {
+	case "", "EMUDHRA":
+		c.eSignProvider = "EMUDHRA"
+	case "NSDL":
+		c.eSignProvider = "NSDL"
+	default:
+		return nil, "eSignProvider must be one of [EMUDHRA, NSDL]"
+	}
+	if c.mailList, msg = f.stringList("customerMailList"); msg != "" {
+		return nil, msg
+	}
+	if c.signers, msg = parseSigners(f); msg != "" {
+		return nil, msg
+	}
+	if strings.ContainsAny(c.callbackAuth+c.signerCallbackAuth, "\r\n") {
+		return nil, "callbackUrlAuthorizationHeader must be a single line"
+	}
+
+	if strings.HasPrefix(pdfText, "http://") || strings.HasPrefix(pdfText, "https://") {
+		// Signzy downloads a pdf given as a URL; the simulator fetches
+		// nothing on a caller's behalf (it would be an open proxy).
+		return nil, "pdf URLs are not supported by the sandbox: send the PDF as base64"
+	}
+	doc, err := base64.StdEncoding.DecodeString(strings.TrimSpace(pdfText))
+	if err != nil {
+		return nil, "pdf must be a valid base64 encoded PDF or a URL"
+	}
+	// Signzy must be able to stamp the document, so it must parse.
+	if _, err := pdf.Validate(doc); !bytes.HasPrefix(doc, []byte("%PDF-")) || err != nil {
+		return nil, "pdf is not a valid PDF file"
+	}
+	c.original = doc
+	c.originalHash = sha256Hex(doc)
+	if c.name == "" {
+		c.name = "Contract"
+	}
+	return c, ""
+}
+
+var signatureTypes = []string{"AADHAARESIGN-OTP", "AADHAARESIGN-FINGERPRINT", "AADHAARESIGN-FACEAUTH"}
+
+func parseSigners(f fields) ([]*signer, string) {
+	items, msg := f.objectList("signerdetail")
+	if msg != "" {
+		return nil, msg
+	}
+	var out []*signer
+	for i, sf := range items {
+		p := "signerdetail[" + itoa(i) + "]."
+		sg := &signer{status: signerPending}
+		if sg.name, msg = sf.requiredString("signerName"); msg != "" {
+			return nil, p + msg
+		}
+		st, msg := sf.requiredString("signatureType")
+		if msg != "" {
+			return nil, p + msg
+		}
+		for _, t := range signatureTypes {
+			if strings.EqualFold(st, t) {
+				sg.signatureType = t
+			}
+		}
+		if sg.signatureType == "" {
+			return nil, p + "signatureType must be one of [" + strings.Join(signatureTypes, ", ") + "]"
+		}
+		if _, msg := sf.objectList("signatures"); msg != "" {
+			return nil, p + msg
+		}
+		sg.signatures = sf["signatures"]
+		if sg.gender, msg = sf.optionalString("signerGender"); msg != "" {
+			return nil, p + msg
+		}
+		switch strings.ToLower(sg.gender) {
+		case "", "male", "female", "transgender":
+		default:
+			return nil, p + "signerGender must be one of [male, female, transgender]"
+		}
+		if sg.yob, msg = sf.optionalString("signerYearOfBirth"); msg != "" {
+			return nil, p + msg
+		}
+		if sg.uid, msg = sf.optionalString("uidLastFourDigits"); msg != "" {
+			return nil, p + msg
+		}
+		if sg.uid != "" && !digits(sg.uid, 4) {
+			return nil, p + "uidLastFourDigits length must be 4 characters long"
+		}
+		if sg.email, msg = sf.optionalString("signerEmail"); msg != "" {
+			return nil, p + msg
+		}
+		if sg.mobile, msg = sf.optionalString("signerMobile"); msg != "" {
+			return nil, p + msg
+		}
+		out = append(out, sg)
+	}
+	return out, ""
+}

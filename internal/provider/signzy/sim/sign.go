@@ -1,0 +1,140 @@
+package sim
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/signet-dev/signet/internal/pdf"
+)
+
+// sign completes the signer's Aadhaar eSign: the contract is stamped with
+// the signature, and once every signer signed it is completed, with the
+// final signed contract and an audit certificate. It calls back and
+// returns the success redirect; it answers the request itself when it
+// cannot (and returns false).
+//
+// The PDF work runs without the lock; if the contract changed meanwhile
+// (another signer of it signed), it is redone on the new state.
+func (s *Server) sign(w http.ResponseWriter, r *http.Request, signerID string) (string, bool) {
+	for range 3 {
+		s.mu.Lock()
+		c, sg := s.findSigner(signerID)
+		if p := closedProblem(c, sg); p != nil {
+			s.mu.Unlock()
+			p.write(w)
+			return "", false
+		}
+		now := s.cfg.Now()
+		ip := clientIP(r)
+		base, baseHash := c.original, c.signedHash
+		if c.signed != nil {
+			base = c.signed
+		}
+		last := c.countSigners(signerSigned) == len(c.signers)-1
+		stamp := stampText(c, sg, now)
+		audit := auditLines(c, sg, now, ip)
+		s.mu.Unlock()
+
+		signed, err := pdf.Stamp(base, stamp)
+		var certificate []byte
+		if err == nil && last {
+			certificate, err = pdf.AppendPage(signed, append(audit,
+				"Final signed contract SHA-256: "+sha256Hex(signed)))
+		}
+		if err != nil {
+			messagePage(w, http.StatusInternalServerError, "Signing failed", "The eSign service could not sign this document.")
+			return "", false
+		}
+
+		s.mu.Lock()
+		c2, sg2 := s.findSigner(signerID)
+		if c2 != c || sg2 != sg || signerDone(c, sg) || c.signedHash != baseHash {
+			s.mu.Unlock()
+			continue // changed meanwhile: look again
+		}
+		s.markSigned(c, sg, signed, now, ip)
+		if last {
+			c.status, c.completed, c.ended = contractCompleted, now, now
+			c.audit, c.auditHash = certificate, sha256Hex(certificate)
+		}
+		ds := s.prepareCallbacks(c, sg)
+		target := c.successURL
+		s.mu.Unlock()
+		s.sendCallbacks(ds)
+		return target, true
+	}
+	messagePage(w, http.StatusServiceUnavailable, "Busy", "The contract is being signed by someone else; please try again.")
+	return "", false
+}
+
+// markSigned records a successful Aadhaar eSign; s.mu must be held.
+func (s *Server) markSigned(c *contract, sg *signer, signed []byte, now time.Time, ip string) {
+	a := sg.openAttempt()
+	a.aadhaarState, a.errorMessage, a.aadhaarError = "1", "NA", ""
+	a.dsc = certifiedData(sg)
+	sg.status = signerSigned
+	sg.aadhaarStatus, sg.aadhaarError, sg.errorMessage = "1", "", ""
+	sg.successes++
+	sg.lastSignTime = now
+	sg.ip = ip
+	sg.signedPDF, sg.signedPDFHash = signed, sha256Hex(signed)
+	c.signed, c.signedHash = signed, sg.signedPDFHash
+}
+
+// stampText is the visible signature put on every page.
+func stampText(c *contract, sg *signer, now time.Time) string {
+	return fmt.Sprintf("Digitally signed by %s using Aadhaar eSign (%s, %s) on %s IST\nSignzy sandbox - contract %s",
+		sg.name, c.eSignProvider, sg.signatureType, humanTime(now), c.id)
+}
+
+// auditLines is the audit certificate's text, as it will read once sg
+// signed at now.
+func auditLines(c *contract, sg *signer, now time.Time, ip string) []string {
+	lines := []string{
+		"Signzy sandbox - audit certificate",
+		"",
+		"Contract: " + c.name,
+		"Contract ID: " + c.id,
+		"Initiated by: " + c.executer,
+		"Created: " + humanTime(c.created) + " IST",
+		"Initial contract SHA-256: " + c.originalHash,
+		"",
+	}
+	for _, x := range c.signers {
+		when, from := x.lastSignTime, x.ip
+		if x == sg {
+			when, from = now, ip
+		}
+		lines = append(lines,
+			"Signer: "+x.name+" ("+x.id+")",
+			"  Signed "+humanTime(when)+" IST from "+from+" with "+x.signatureType+" via "+c.eSignProvider,
+		)
+	}
+	return append(lines, "")
+}
+
+// certifiedData is the simulated eSign certificate's view of the signer:
+// what they declared, plus stable made-up Aadhaar identifiers.
+func certifiedData(sg *signer) *dscData {
+	token := sha256Hex([]byte("aadhaar-token:" + sg.id))
+	gender := strings.ToUpper(sg.gender)
+	if len(gender) > 0 {
+		gender = gender[:1]
+	}
+	return &dscData{
+		State:                "KARNATAKA",
+		Pincode:              "560001",
+		DNQualifier:          token[:16],
+		YOB:                  sg.yob,
+		Gender:               gender,
+		UIDLastFourDigits:    sg.uid,
+		X500UniqueIdentifier: sha256Hex([]byte("x500:" + sg.id)),
+		AadhaarToken:         token,
+		Pseudonym:            token[16:48],
+		AadhaarType:          "PERSONAL",
+		Country:              "IN",
+		Name:                 strings.ToUpper(sg.name),
+	}
+}

@@ -1,0 +1,105 @@
+package signzy
+
+// The wire shapes of Signzy's contract API. Requests are written exactly as
+// Signzy documents them; responses are read leniently (see flex.go) and
+// only the fields Signet uses are declared.
+
+// initiateRequest is the body of POST /api/v3/contract/initiate.
+type initiateRequest struct {
+	PDF                            string          `json:"pdf"`
+	ContractName                   string          `json:"contractName"`
+	ContractExecuterName           string          `json:"contractExecuterName"`
+	SuccessRedirectURL             string          `json:"successRedirectUrl"`
+	FailureRedirectURL             string          `json:"failureRedirectUrl"`
+	ContractTTL                    int64           `json:"contractTtl"` // milliseconds
+	CallbackURL                    string          `json:"callbackUrl"`
+	CallbackURLAuthorizationHeader string          `json:"callbackUrlAuthorizationHeader"`
+	ESignProvider                  string          `json:"eSignProvider"`
+	SignerDetail                   []signerRequest `json:"signerdetail"`
+}
+
+type signerRequest struct {
+	SignerName        string      `json:"signerName"`
+	SignerEmail       string      `json:"signerEmail,omitempty"`
+	SignerMobile      string      `json:"signerMobile,omitempty"`
+	SignerGender      string      `json:"signerGender,omitempty"`
+	SignerYearOfBirth string      `json:"signerYearOfBirth,omitempty"`
+	UIDLastFourDigits string      `json:"uidLastFourDigits,omitempty"`
+	SignatureType     string      `json:"signatureType"`
+	Signatures        []placement `json:"signatures"`
+}
+
+// placement says where the signature goes. Signet asks for Signzy's usual
+// placement: bottom left of every page.
+type placement struct {
+	PageNo            []string `json:"pageNo"`
+	SignaturePosition []string `json:"signaturePosition"`
+}
+
+var defaultPlacement = []placement{{PageNo: []string{"All"}, SignaturePosition: []string{"BottomLeft"}}}
+
+// initiateResponse is what Signet reads of the initiate answer.
+type initiateResponse struct {
+	ContractID     text                  `json:"contractId"`
+	ContractStatus text                  `json:"contractStatus"`
+	SignerDetail   list[signerInitiated] `json:"signerdetail"`
+}
+
+type signerInitiated struct {
+	SignerID   text `json:"signerId"`
+	SignerName text `json:"signerName"`
+	ESignURL   text `json:"esignUrl"`
+}
+
+// pullRequest is the body of POST /api/v3/contract/pullData.
+type pullRequest struct {
+	ContractID          string `json:"contractId"`
+	Base64EncodedOutput bool   `json:"base64EncodedOutput"`
+}
+
+// contract is what Signet reads of a pullData answer (the seed's
+// SignzyRefreshSigning.response_type, plus fields seen live). A callback
+// carries the same shape.
+type contract struct {
+	ContractID              text              `json:"contractId"`
+	InitialSignerCount      count             `json:"initialSignerCount"`
+	SignedSignerCount       count             `json:"signedSignerCount"`
+	CancelledSignerCount    count             `json:"cancelledSignerCount"`
+	IsCompleted             flag              `json:"isCompleted"`
+	ContractStatus          text              `json:"contractStatus"`
+	ContractCompletionTime  text              `json:"contractCompletionTime"`
+	ContractCancelTimestamp text              `json:"contractCancelTimestamp"`
+	FinalSignedContract     text              `json:"finalSignedContract"`
+	FinalSignedContractHash text              `json:"finalSignedContractHash"`
+	AuditCertificateURL     text              `json:"auditCertificateUrl"`
+	SignerDetail            list[signerState] `json:"signerdetail"`
+}
+
+type signerState struct {
+	SignerID               text               `json:"signerId"`
+	SignerName             text               `json:"signerName"`
+	Status                 text               `json:"status"`
+	ErrorMessage           text               `json:"errorMessage"`
+	AadhaarStatus          text               `json:"aadhaarStatus"`
+	AadhaarErrorMessage    text               `json:"aadhaarErrorMessage"`
+	SignerCancelMessage    text               `json:"signerCancelMessage"`
+	ContractLastSignTime   text               `json:"contractLastSignTime"`
+	NoOfSuccessfulAttempts count              `json:"noOfSuccessfulAttempts"`
+	NoOfFailureAttempts    count              `json:"noOfFailureAttempts"`
+	ESignAttempts          list[esignAttempt] `json:"esignAttempts"`
+}
+
+type esignAttempt struct {
+	ErrorMessage        text `json:"errorMessage"`
+	AadhaarStatus       text `json:"aadhaarStatus"`
+	AadhaarErrorMessage text `json:"aadhaarErrorMessage"`
+}
+
+// apiError is Signzy's error body:
+// {"name":"error","message":"…","reason":"VALIDATION_ERROR","type":"Bad Request","statusCode":400}.
+type apiError struct {
+	Name    text `json:"name"`
+	Message text `json:"message"`
+	Reason  text `json:"reason"`
+	Type    text `json:"type"`
+}

@@ -1,0 +1,179 @@
+// Package server is Signet's JSON API over HTTP: routing, authentication,
+// idempotency, decoding and validation, and one error→status table. The
+// rules live in the signing package; handlers only translate.
+package server
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/signet-dev/signet/internal/auth"
+	"github.com/signet-dev/signet/internal/signing"
+)
+
+// DefaultMaxBody is the request body limit of CONTRACT.md (15 MiB).
+const DefaultMaxBody = 15 << 20
+
+// Config wires a Server.
+type Config struct {
+	Service *signing.Service
+	Store   signing.Store
+	Issuer  *auth.Issuer
+	Logger  *slog.Logger
+	// Registry receives the HTTP metrics and is served at /metrics.
+	Registry *prometheus.Registry
+	// Spec is the OpenAPI document as JSON, served at /openapi.json.
+	Spec []byte
+	// MaxBody is the request body limit; DefaultMaxBody if zero.
+	MaxBody int64
+	// RateLimit is requests per second per tenant; 0 is off.
+	RateLimit float64
+	// Sandbox maps a provider name to its simulator, mounted under
+	// /sandbox/{name}/ with that prefix stripped.
+	Sandbox map[string]http.Handler
+	// Pages are extra routes (pattern → handler) served without API-key
+	// auth, such as Signet's own signing pages.
+	Pages map[string]http.Handler
+	Now   func() time.Time
+}
+
+// Server serves the API.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	limiter *rateLimiter
+	idem    *idempotency
+	metrics *httpMetrics
+	handler http.Handler
+}
+
+// New validates cfg and builds the routes.
+func New(cfg Config) (*Server, error) {
+	if cfg.Service == nil || cfg.Store == nil || cfg.Issuer == nil {
+		return nil, fmt.Errorf("server: Service, Store and Issuer are required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.MaxBody <= 0 {
+		cfg.MaxBody = DefaultMaxBody
+	}
+	if cfg.Registry == nil {
+		cfg.Registry = prometheus.NewRegistry()
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger}
+	s.limiter = newRateLimiter(cfg.RateLimit, cfg.Now)
+	s.idem = &idempotency{store: cfg.Store, now: cfg.Now, log: cfg.Logger}
+	m, err := newHTTPMetrics(cfg.Registry)
+	if err != nil {
+		return nil, err
+	}
+	s.metrics = m
+	s.handler = s.routes()
+	return s, nil
+}
+
+// ServeHTTP makes Server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	api := func(pattern string, h handlerFunc) {
+		mux.Handle(pattern, s.authenticated(h))
+	}
+	idem := func(pattern string, h handlerFunc) {
+		mux.Handle(pattern, s.authenticated(s.idem.wrap(h)))
+	}
+	idem("POST /signing", s.createSession)
+	api("GET /signing", s.listSessions)
+	api("GET /signing/providers", s.listProviders)
+	api("GET /signing/{id}", s.getSession)
+	idem("DELETE /signing/{id}", s.cancelSession)
+	idem("POST /signing/{id}/refresh", s.refreshSession)
+	api("GET /signing/{id}/document", s.getDocument)
+	api("GET /signing/{id}/events", s.listEvents)
+
+	mux.Handle("POST /auth/token", s.authenticated(s.issueToken))
+	mux.Handle("POST /auth/refresh", s.public(s.refreshToken))
+	api("GET /auth/ping", s.ping)
+
+	mux.Handle("POST /callbacks/{provider}", s.public(s.callback))
+
+	mux.Handle("GET /healthz", s.public(s.healthz))
+	mux.Handle("GET /readyz", s.public(s.readyz))
+	mux.Handle("GET /openapi.json", s.public(s.openapi))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.cfg.Registry, promhttp.HandlerOpts{}))
+
+	for name, h := range s.cfg.Sandbox {
+		prefix := "/sandbox/" + name
+		mux.Handle(prefix+"/", http.StripPrefix(prefix, h))
+	}
+	for pattern, h := range s.cfg.Pages {
+		mux.Handle(pattern, h)
+	}
+	// Everything else is a 404 problem, never the mux's plain text.
+	mux.Handle("/", s.public(func(w http.ResponseWriter, r *http.Request) error {
+		return fmt.Errorf("%w: no route %s %s", signing.ErrNotFound, r.Method, r.URL.Path)
+	}))
+	return s.recoverer(s.metrics.wrap(s.limitBody(mux)))
+}
+
+// handlerFunc is a handler that returns its error for the one renderer.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, h handlerFunc) {
+	if err := h(w, r); err != nil {
+		writeProblem(w, problemFor(r, err, s.log))
+	}
+}
+
+// public serves h without authentication.
+func (s *Server) public(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.serve(w, r, h) })
+}
+
+// limitBody caps every request body; reading past it fails with
+// *http.MaxBytesError, which the error table answers with 413.
+func (s *Server) limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > s.cfg.MaxBody {
+			writeProblem(w, problemFor(r, errTooLarge, s.log))
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBody)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// recoverer turns a panic into a 500 problem, logged with its value.
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				writeProblem(w, problemFor(r, fmt.Errorf("panic: %v", v), s.log))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+type ctxKey int
+
+const tenantKey ctxKey = iota
+
+func tenantFrom(ctx context.Context) signing.Tenant {
+	t, _ := ctx.Value(tenantKey).(signing.Tenant)
+	return t
+}

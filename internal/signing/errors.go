@@ -1,0 +1,112 @@
+package signing
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// The domain's error vocabulary. Stores, providers and services wrap these
+// with %w; the HTTP layer maps them onto statuses in one table.
+var (
+	// ErrNotFound: no such session, endpoint, key or token in this tenant.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: the request conflicts with the current state.
+	ErrConflict = errors.New("conflict")
+	// ErrTerminal: a terminal session would change. It is a conflict.
+	ErrTerminal = fmt.Errorf("%w: session is terminal", ErrConflict)
+	// ErrStale: a conditional update lost to a concurrent writer; reload and retry.
+	ErrStale = errors.New("stale version")
+	// ErrNoChange: the trigger leaves the session as it is.
+	ErrNoChange = errors.New("no change")
+	// ErrInvalidTransition: an unknown status or trigger (a programming error).
+	ErrInvalidTransition = errors.New("invalid transition")
+	// ErrUnauthorized: missing or wrong credentials, or a forged callback.
+	ErrUnauthorized = errors.New("unauthorized")
+	// ErrInvalid: the input breaks a rule; see ValidationError.
+	ErrInvalid = errors.New("invalid input")
+	// ErrUnavailable: a dependency (a provider) cannot answer now; try later.
+	ErrUnavailable = errors.New("unavailable")
+)
+
+// FieldError names one invalid field of a request, by its JSON path.
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// ValidationError lists every invalid field of a request.
+type ValidationError struct {
+	Errors []FieldError
+}
+
+// Add records one invalid field.
+func (v *ValidationError) Add(field, format string, args ...any) {
+	v.Errors = append(v.Errors, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+}
+
+// Err returns v as an error, or nil when no field was invalid.
+func (v *ValidationError) Err() error {
+	if v == nil || len(v.Errors) == 0 {
+		return nil
+	}
+	return v
+}
+
+func (v *ValidationError) Error() string {
+	parts := make([]string, len(v.Errors))
+	for i, e := range v.Errors {
+		parts[i] = e.Field + ": " + e.Message
+	}
+	return "invalid input: " + strings.Join(parts, "; ")
+}
+
+// Unwrap makes errors.Is(err, ErrInvalid) true.
+func (v *ValidationError) Unwrap() error { return ErrInvalid }
+
+// Invalid returns a ValidationError for one field.
+func Invalid(field, format string, args ...any) error {
+	v := &ValidationError{}
+	v.Add(field, format, args...)
+	return v
+}
+
+// ProviderError is a failure reported by, or on the way to, a provider.
+// Retryable errors (5xx, timeouts, refused connections) leave the session
+// unchanged to be tried again; permanent ones (4xx) fail the session with
+// the provider's message.
+type ProviderError struct {
+	Provider   string
+	Op         string // initiate, refresh, cancel, document
+	Retryable  bool
+	StatusCode int    // the provider's HTTP status, 0 if none came
+	Message    string // the provider's own words, fit for failureReason
+	Err        error
+}
+
+func (e *ProviderError) Error() string {
+	s := fmt.Sprintf("%s %s: %s", e.Provider, e.Op, e.Message)
+	if e.StatusCode != 0 {
+		s += fmt.Sprintf(" (HTTP %d)", e.StatusCode)
+	}
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+func (e *ProviderError) Unwrap() error {
+	if e.Retryable {
+		return ErrUnavailable
+	}
+	return e.Err
+}
+
+// IsRetryable reports whether err is worth trying again later.
+func IsRetryable(err error) bool {
+	var pe *ProviderError
+	if errors.As(err, &pe) {
+		return pe.Retryable
+	}
+	return errors.Is(err, ErrUnavailable)
+}

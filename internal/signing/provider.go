@@ -1,0 +1,92 @@
+package signing
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"time"
+)
+
+// ProviderInfo describes a provider for GET /signing/providers and for
+// validating new sessions.
+type ProviderInfo struct {
+	Name                 string          `json:"name"`
+	DisplayName          string          `json:"displayName"`
+	Languages            []string        `json:"languages"`
+	RequiredSignerFields []string        `json:"requiredSignerFields"`
+	SignerDetailsSchema  json.RawMessage `json:"signerDetailsSchema"`
+}
+
+// InitiateRequest is what an adapter needs to start a signing.
+type InitiateRequest struct {
+	SessionID     string
+	OrderID       string
+	SignerDetails json.RawMessage
+	Language      string
+	Document      Document
+	ReturnURL     string // where the provider sends the signer afterwards (may be empty)
+	CallbackURL   string // Signet's POST /callbacks/{provider}
+	ExpiresAt     time.Time
+}
+
+// Initiated is the provider's acceptance of a request.
+type Initiated struct {
+	Ref         string          // the provider's id for the request
+	RedirectURL string          // where the signer goes
+	State       json.RawMessage // adapter-private data to keep with the session
+}
+
+// ProviderRef identifies a started request at its provider.
+type ProviderRef struct {
+	SessionID string
+	Ref       string
+	State     json.RawMessage
+}
+
+// Update is a provider's view of a request, mapped onto Signet's statuses.
+type Update struct {
+	Status Status // PENDING means "nothing new"
+	// Reason explains FAILED (the provider's or signer's words).
+	Reason string
+	// ProviderStatus is the provider's own status word, for the audit trail.
+	ProviderStatus string
+	// Signed is the signed PDF when the provider handed it over with the
+	// status; when nil on COMPLETED, Signet calls FetchDocument.
+	Signed []byte
+	// Evidence is provider data worth keeping in the audit trail (BankID's
+	// completion data, for example).
+	Evidence json.RawMessage
+	// State, when not nil, replaces the adapter-private state.
+	State json.RawMessage
+}
+
+// Callback is a verified provider callback: which request it is about and,
+// when the callback itself is trustworthy enough, the update it carries.
+// With a nil Update, Signet refreshes from the provider before acting.
+type Callback struct {
+	Ref    string
+	Update *Update
+}
+
+// Provider is one signing provider's adapter. Errors from calls to the
+// provider are *ProviderError and say whether they are retryable.
+type Provider interface {
+	Info() ProviderInfo
+	// Initiate starts a signing at the provider.
+	Initiate(ctx context.Context, req InitiateRequest) (Initiated, error)
+	// Refresh pulls the request's current state.
+	Refresh(ctx context.Context, ref ProviderRef) (Update, error)
+	// Cancel withdraws the request at the provider.
+	Cancel(ctx context.Context, ref ProviderRef) error
+	// FetchDocument downloads the signed PDF of a completed request.
+	FetchDocument(ctx context.Context, ref ProviderRef) ([]byte, error)
+	// ParseCallback verifies a callback's authenticity (ErrUnauthorized if
+	// forged) and parses it (ErrInvalid if malformed).
+	ParseCallback(header http.Header, body []byte) (Callback, error)
+}
+
+// Providers looks providers up by name.
+type Providers interface {
+	Provider(name string) (Provider, bool)
+	All() []Provider
+}

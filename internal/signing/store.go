@@ -1,0 +1,123 @@
+package signing
+
+import (
+	"context"
+	"time"
+)
+
+// ListFilter selects sessions for GET /signing. Empty fields do not filter.
+type ListFilter struct {
+	OrderID  string
+	Status   Status
+	Provider string
+	Limit    int // 1..100
+	// After continues a listing: only sessions strictly older, in the
+	// newest-first order (CreatedAt desc, ID desc), than this position.
+	After *Cursor
+}
+
+// Cursor is a position in the newest-first listing order.
+type Cursor struct {
+	CreatedAt time.Time
+	ID        string
+}
+
+// Change is one write to a session: the new state, the audit entries that
+// explain it (status changes among them form the webhook outbox) and, on
+// completion, the signed document. A store applies it in one transaction,
+// only if the stored version still equals ExpectVersion.
+type Change struct {
+	Session       *Session // the new state; Version is set by the store on success
+	ExpectVersion int64
+	Entries       []AuditEntry
+	Signed        *Document
+}
+
+// IdempotencyRecord is the remembered outcome of a request made with an
+// X-Idempotency-Key.
+type IdempotencyRecord struct {
+	TenantID    string
+	Key         string
+	Fingerprint string // hash of method, path and body
+	Done        bool   // false while the first request is still executing
+	StatusCode  int
+	Header      map[string]string
+	Body        []byte
+	CreatedAt   time.Time
+}
+
+// Store keeps Signet's state. Every method that takes a tenant id only sees
+// that tenant's rows. Implementations: sqlite.Store, postgres.Store; both
+// pass storetest.Run.
+type Store interface {
+	// CreateTenant creates a tenant, or returns the existing one of that name.
+	CreateTenant(ctx context.Context, name string) (Tenant, error)
+	// CountTenants counts tenants (zero means a new, empty database).
+	CountTenants(ctx context.Context) (int, error)
+	// CreateAPIKey stores an API key's hash for a tenant.
+	CreateAPIKey(ctx context.Context, tenantID, keyHash string) error
+	// TenantByAPIKey finds the tenant of an API key hash; ErrNotFound if none.
+	TenantByAPIKey(ctx context.Context, keyHash string) (Tenant, error)
+	// TenantByID returns a tenant; ErrNotFound if none.
+	TenantByID(ctx context.Context, id string) (Tenant, error)
+
+	// CreateRefreshToken stores a refresh token's hash.
+	CreateRefreshToken(ctx context.Context, tenantID, tokenHash string, expiresAt time.Time) error
+	// ConsumeRefreshToken deletes a refresh token and returns its tenant id,
+	// atomically, so that a token is used at most once. ErrNotFound if the
+	// token is unknown, used or expired at now.
+	ConsumeRefreshToken(ctx context.Context, tokenHash string, now time.Time) (string, error)
+	// Secret returns the named server secret, storing gen() first if there
+	// is none yet, so that every replica on one database shares it.
+	Secret(ctx context.Context, name string, gen func() []byte) ([]byte, error)
+
+	// CreateSession stores a new session with its original document and
+	// audit entries in one transaction. ErrConflict if the id exists.
+	CreateSession(ctx context.Context, s *Session, original Document, entries []AuditEntry) error
+	// Session reads one session of a tenant; ErrNotFound if none.
+	Session(ctx context.Context, tenantID, id string) (*Session, error)
+	// SessionByProviderRef finds a session by its provider's reference, for
+	// callbacks, which carry no tenant; ErrNotFound if none.
+	SessionByProviderRef(ctx context.Context, provider, ref string) (*Session, error)
+	// SessionByID reads a session regardless of tenant, for provider pages
+	// and callbacks; ErrNotFound if none.
+	SessionByID(ctx context.Context, id string) (*Session, error)
+	// ListSessions lists a tenant's sessions newest first. It returns up to
+	// f.Limit sessions and whether more follow.
+	ListSessions(ctx context.Context, tenantID string, f ListFilter) ([]*Session, bool, error)
+	// UpdateSession applies c in one transaction. ErrStale if the stored
+	// version is not c.ExpectVersion (a concurrent writer won; reload).
+	UpdateSession(ctx context.Context, c Change) error
+	// Document returns a session's document of a kind; ErrNotFound if none.
+	Document(ctx context.Context, tenantID, sessionID string, kind DocumentKind) (Document, error)
+	// AuditTrail lists a session's audit entries oldest first.
+	AuditTrail(ctx context.Context, tenantID, sessionID string) ([]AuditEntry, error)
+
+	// DueForExpiry returns up to limit open sessions whose ExpiresAt is at or
+	// before now, oldest deadline first (an indexed query).
+	DueForExpiry(ctx context.Context, now time.Time, limit int) ([]*Session, error)
+	// ClaimDuePolls leases up to limit open sessions whose NextPollAt is at
+	// or before now: it moves their NextPollAt to now+lease and returns
+	// them, so that no other worker takes them until the lease runs out and
+	// a crashed worker's claims come back by themselves.
+	ClaimDuePolls(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*Session, error)
+
+	// BeginIdempotent claims key for a request. If the key is new (or its
+	// record is older than expiredBefore) it stores an unfinished record and
+	// returns (rec, true). Otherwise it returns the existing record and false.
+	BeginIdempotent(ctx context.Context, rec IdempotencyRecord, expiredBefore time.Time) (IdempotencyRecord, bool, error)
+	// FinishIdempotent stores the response of the request that claimed the key.
+	FinishIdempotent(ctx context.Context, rec IdempotencyRecord) error
+	// ReleaseIdempotent forgets an unfinished claim (the request failed
+	// with a server fault), so that the client may try again.
+	ReleaseIdempotent(ctx context.Context, tenantID, key string) error
+	// IdempotentRecord reads a record; ErrNotFound if none.
+	IdempotentRecord(ctx context.Context, tenantID, key string) (IdempotencyRecord, error)
+	// DeleteIdempotentBefore deletes records created before t; it returns how many.
+	DeleteIdempotentBefore(ctx context.Context, t time.Time) (int, error)
+
+	// Ping checks that the database answers, for /readyz.
+	Ping(ctx context.Context) error
+	// Close releases the store's connections.
+	Close() error
+}

@@ -1,0 +1,332 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/signet-dev/signet/internal/signing"
+)
+
+// sessionCols is the column list every session query selects, in the order
+// scanSession reads.
+const sessionCols = `id, tenant_id, order_id, status, signer_details, provider, language,
+	redirect_url, return_url, document_url, failure_reason, metadata, document_name,
+	provider_ref, provider_state, created_at, updated_at, completed_at, expires_at,
+	next_poll_at, version`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanSession(sc scanner) (*signing.Session, error) {
+	var (
+		s                   signing.Session
+		signer              string
+		metadata, state     sql.NullString
+		created, updated    int64
+		expires             int64
+		completed, nextPoll sql.NullInt64
+	)
+	err := sc.Scan(&s.ID, &s.TenantID, &s.OrderID, &s.Status, &signer, &s.Provider, &s.Language,
+		&s.RedirectURL, &s.ReturnURL, &s.DocumentURL, &s.FailureReason, &metadata, &s.DocumentName,
+		&s.ProviderRef, &state, &created, &updated, &completed, &expires,
+		&nextPoll, &s.Version)
+	if err != nil {
+		return nil, err
+	}
+	if s.Metadata, err = decodeMap(metadata); err != nil {
+		return nil, fmt.Errorf("session %s: metadata: %w", s.ID, err)
+	}
+	s.SignerDetails = []byte(signer)
+	s.ProviderState = fromNullText(state)
+	s.CreatedAt = fromMicros(created)
+	s.UpdatedAt = fromMicros(updated)
+	s.ExpiresAt = fromMicros(expires)
+	s.CompletedAt = fromNullMicros(completed)
+	s.NextPollAt = fromNullMicros(nextPoll)
+	return &s, nil
+}
+
+// CreateSession stores a new session at version 1 (and sets s.Version to
+// it), with its original document and audit entries, in one transaction.
+// ErrConflict if the id exists, ErrNotFound if the tenant does not.
+func (s *Store) CreateSession(ctx context.Context, sess *signing.Session, original signing.Document, entries []signing.AuditEntry) error {
+	if sess == nil {
+		return fmt.Errorf("sqlite: create session: %w: nil session", signing.ErrInvalid)
+	}
+	metadata, err := encodeMap(sess.Metadata)
+	if err != nil {
+		return fmt.Errorf("sqlite: create session: %w: metadata: %w", signing.ErrInvalid, err)
+	}
+	const version = 1
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (`+sessionCols+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			sess.ID, sess.TenantID, sess.OrderID, sess.Status, string(sess.SignerDetails), sess.Provider, sess.Language,
+			sess.RedirectURL, sess.ReturnURL, sess.DocumentURL, sess.FailureReason, metadata, sess.DocumentName,
+			sess.ProviderRef, nullText(sess.ProviderState), micros(sess.CreatedAt), micros(sess.UpdatedAt),
+			nullMicros(sess.CompletedAt), micros(sess.ExpiresAt), nullMicros(sess.NextPollAt), version)
+		if err != nil {
+			return err
+		}
+		if err := putDocument(ctx, tx, sess, signing.DocumentOriginal, original); err != nil {
+			return err
+		}
+		return addEntries(ctx, tx, sess, entries)
+	})
+	if err != nil {
+		return dbErr("create session "+sess.ID, err)
+	}
+	sess.Version = version
+	return nil
+}
+
+// Session reads one session of a tenant; ErrNotFound if none.
+func (s *Store) Session(ctx context.Context, tenantID, id string) (*signing.Session, error) {
+	sess, err := scanSession(s.read.QueryRowContext(ctx,
+		`SELECT `+sessionCols+` FROM sessions WHERE id = ? AND tenant_id = ?`, id, tenantID))
+	if err != nil {
+		return nil, dbErr("session "+id, err)
+	}
+	return sess, nil
+}
+
+// SessionByID reads a session regardless of tenant; ErrNotFound if none.
+func (s *Store) SessionByID(ctx context.Context, id string) (*signing.Session, error) {
+	sess, err := scanSession(s.read.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM sessions WHERE id = ?`, id))
+	if err != nil {
+		return nil, dbErr("session "+id, err)
+	}
+	return sess, nil
+}
+
+const queryByProviderRef = `SELECT ` + sessionCols + ` FROM sessions
+	WHERE provider = ? AND provider_ref = ? ORDER BY created_at DESC, id DESC LIMIT 1`
+
+// SessionByProviderRef finds a session by its provider's reference;
+// ErrNotFound if none. Should a provider ever reuse a reference, the newest
+// session wins.
+func (s *Store) SessionByProviderRef(ctx context.Context, provider, ref string) (*signing.Session, error) {
+	if ref == "" {
+		return nil, fmt.Errorf("sqlite: session by provider ref: %w: empty ref", signing.ErrNotFound)
+	}
+	sess, err := scanSession(s.read.QueryRowContext(ctx, queryByProviderRef, provider, ref))
+	if err != nil {
+		return nil, dbErr("session by provider ref "+provider+"/"+ref, err)
+	}
+	return sess, nil
+}
+
+// ListSessions lists a tenant's sessions newest first, continuing after
+// f.After. It fetches one row more than asked to learn whether more follow.
+func (s *Store) ListSessions(ctx context.Context, tenantID string, f signing.ListFilter) ([]*signing.Session, bool, error) {
+	if f.Limit < 1 {
+		return nil, false, fmt.Errorf("sqlite: list sessions: %w: limit %d", signing.ErrInvalid, f.Limit)
+	}
+	q, args := listQuery(tenantID, f)
+	list, err := s.querySessions(ctx, s.read, q, args...)
+	if err != nil {
+		return nil, false, dbErr("list sessions", err)
+	}
+	more := len(list) > f.Limit
+	if more {
+		list = list[:f.Limit]
+	}
+	return list, more, nil
+}
+
+// listQuery builds the keyset-paginated list query; the row-value
+// comparison lets SQLite seek straight to the cursor in the index.
+func listQuery(tenantID string, f signing.ListFilter) (string, []any) {
+	var q strings.Builder
+	q.WriteString(`SELECT ` + sessionCols + ` FROM sessions WHERE tenant_id = ?`)
+	args := []any{tenantID}
+	if f.OrderID != "" {
+		q.WriteString(` AND order_id = ?`)
+		args = append(args, f.OrderID)
+	}
+	if f.Status != "" {
+		q.WriteString(` AND status = ?`)
+		args = append(args, f.Status)
+	}
+	if f.Provider != "" {
+		q.WriteString(` AND provider = ?`)
+		args = append(args, f.Provider)
+	}
+	if f.After != nil {
+		q.WriteString(` AND (created_at, id) < (?, ?)`)
+		args = append(args, micros(f.After.CreatedAt), f.After.ID)
+	}
+	q.WriteString(` ORDER BY created_at DESC, id DESC LIMIT ?`)
+	return q.String(), append(args, f.Limit+1)
+}
+
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// querySessions runs a query selecting sessionCols; it never returns a nil
+// slice without an error.
+func (s *Store) querySessions(ctx context.Context, db querier, query string, args ...any) ([]*signing.Session, error) {
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	list := []*signing.Session{}
+	for rows.Next() {
+		sess, err := scanSession(rows)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, sess)
+	}
+	return list, rows.Err()
+}
+
+// UpdateSession applies c in one transaction: the conditional update, its
+// audit entries and the signed document. ErrStale if the stored version is
+// not c.ExpectVersion, ErrNotFound if the tenant has no such session. On
+// success c.Session.Version is the new version.
+func (s *Store) UpdateSession(ctx context.Context, c signing.Change) error {
+	n := c.Session
+	if n == nil {
+		return fmt.Errorf("sqlite: update session: %w: nil session", signing.ErrInvalid)
+	}
+	metadata, err := encodeMap(n.Metadata)
+	if err != nil {
+		return fmt.Errorf("sqlite: update session: %w: metadata: %w", signing.ErrInvalid, err)
+	}
+	var version int64
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `UPDATE sessions SET
+			order_id = ?, status = ?, signer_details = ?, provider = ?, language = ?,
+			redirect_url = ?, return_url = ?, document_url = ?, failure_reason = ?, metadata = ?,
+			document_name = ?, provider_ref = ?, provider_state = ?, updated_at = ?, completed_at = ?,
+			expires_at = ?, next_poll_at = ?, version = version + 1
+			WHERE id = ? AND tenant_id = ? AND version = ?
+			RETURNING version`,
+			n.OrderID, n.Status, string(n.SignerDetails), n.Provider, n.Language,
+			n.RedirectURL, n.ReturnURL, n.DocumentURL, n.FailureReason, metadata,
+			n.DocumentName, n.ProviderRef, nullText(n.ProviderState), micros(n.UpdatedAt), nullMicros(n.CompletedAt),
+			micros(n.ExpiresAt), nullMicros(n.NextPollAt),
+			n.ID, n.TenantID, c.ExpectVersion).Scan(&version)
+		if errors.Is(err, sql.ErrNoRows) {
+			// Nothing matched: tell a lost race from a missing session.
+			var exists int
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sessions WHERE id = ? AND tenant_id = ?`,
+				n.ID, n.TenantID).Scan(&exists); err != nil {
+				return err
+			}
+			if exists == 0 {
+				return signing.ErrNotFound
+			}
+			return fmt.Errorf("%w: want version %d", signing.ErrStale, c.ExpectVersion)
+		}
+		if err != nil {
+			return err
+		}
+		if c.Signed != nil {
+			if err := putDocument(ctx, tx, n, signing.DocumentSigned, *c.Signed); err != nil {
+				return err
+			}
+		}
+		return addEntries(ctx, tx, n, c.Entries)
+	})
+	if err != nil {
+		return dbErr("update session "+n.ID, err)
+	}
+	n.Version = version
+	return nil
+}
+
+// putDocument stores (or replaces) a session's document of a kind. A zero
+// CreatedAt defaults to the session's UpdatedAt.
+func putDocument(ctx context.Context, tx *sql.Tx, sess *signing.Session, kind signing.DocumentKind, d signing.Document) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO documents (session_id, kind, filename, content, sha256, created_at)
+		VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (session_id, kind) DO UPDATE SET filename = excluded.filename,
+			content = excluded.content, sha256 = excluded.sha256, created_at = excluded.created_at`,
+		sess.ID, kind, d.Filename, blob(d.Content), d.SHA256, micros(orDefault(d.CreatedAt, sess.UpdatedAt)))
+	return err
+}
+
+// addEntries appends audit entries to a session's trail. Session and tenant
+// always come from the session; a zero CreatedAt defaults to its UpdatedAt.
+func addEntries(ctx context.Context, tx *sql.Tx, sess *signing.Session, entries []signing.AuditEntry) error {
+	for _, e := range entries {
+		_, err := tx.ExecContext(ctx, `INSERT INTO audit_entries
+			(session_id, tenant_id, type, from_status, to_status, detail, data, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			sess.ID, sess.TenantID, e.Type, e.FromStatus, e.ToStatus, e.Detail, nullText(e.Data),
+			micros(orDefault(e.CreatedAt, sess.UpdatedAt)))
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func orDefault(t, def time.Time) time.Time {
+	if t.IsZero() {
+		return def
+	}
+	return t
+}
+
+// Document returns a session's document of a kind; ErrNotFound if the
+// tenant has no such session or the session no such document.
+func (s *Store) Document(ctx context.Context, tenantID, sessionID string, kind signing.DocumentKind) (signing.Document, error) {
+	d := signing.Document{SessionID: sessionID, Kind: kind}
+	var created int64
+	err := s.read.QueryRowContext(ctx, `SELECT d.filename, d.content, d.sha256, d.created_at
+		FROM documents d JOIN sessions s ON s.id = d.session_id
+		WHERE d.session_id = ? AND d.kind = ? AND s.tenant_id = ?`, sessionID, kind, tenantID).
+		Scan(&d.Filename, &d.Content, &d.SHA256, &created)
+	if err != nil {
+		return signing.Document{}, dbErr(fmt.Sprintf("document %s/%s", sessionID, kind), err)
+	}
+	d.CreatedAt = fromMicros(created)
+	return d, nil
+}
+
+// AuditTrail lists a session's audit entries oldest first (in the order
+// they were written). ErrNotFound if the tenant has no such session.
+func (s *Store) AuditTrail(ctx context.Context, tenantID, sessionID string) ([]signing.AuditEntry, error) {
+	var exists int
+	if err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM sessions WHERE id = ? AND tenant_id = ?`,
+		sessionID, tenantID).Scan(&exists); err != nil {
+		return nil, dbErr("audit trail "+sessionID, err)
+	}
+	if exists == 0 {
+		return nil, fmt.Errorf("sqlite: audit trail %s: %w", sessionID, signing.ErrNotFound)
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT id, session_id, tenant_id, type, from_status, to_status,
+		detail, data, created_at FROM audit_entries WHERE session_id = ? AND tenant_id = ? ORDER BY id`,
+		sessionID, tenantID)
+	if err != nil {
+		return nil, dbErr("audit trail "+sessionID, err)
+	}
+	defer rows.Close()
+	list := []signing.AuditEntry{}
+	for rows.Next() {
+		var (
+			e       signing.AuditEntry
+			data    sql.NullString
+			created int64
+		)
+		if err := rows.Scan(&e.ID, &e.SessionID, &e.TenantID, &e.Type, &e.FromStatus, &e.ToStatus,
+			&e.Detail, &data, &created); err != nil {
+			return nil, dbErr("audit trail "+sessionID, err)
+		}
+		e.Data = fromNullText(data)
+		e.CreatedAt = fromMicros(created)
+		list = append(list, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, dbErr("audit trail "+sessionID, err)
+	}
+	return list, nil
+}

@@ -1,0 +1,149 @@
+// Package sqlite is Signet's default storage: a signing.Store on one SQLite
+// file (modernc.org/sqlite, pure Go).
+//
+// SQLite allows one writer at a time. Instead of letting writers collide and
+// fail with SQLITE_BUSY, the Store queues them in Go on a single-connection
+// pool and starts every write transaction with BEGIN IMMEDIATE, so that the
+// write lock is taken up front (busy_timeout covers other processes). Reads
+// use a separate pool and, thanks to WAL, never wait for the writer.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"runtime"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
+
+	"github.com/signet-dev/signet/internal/signing"
+)
+
+var _ signing.Store = (*Store)(nil)
+
+// Store is a signing.Store on an SQLite file. It is safe for concurrent use,
+// also by several processes sharing the file.
+type Store struct {
+	write *sql.DB // exactly one connection; transactions are BEGIN IMMEDIATE
+	read  *sql.DB // query_only connections
+	now   func() time.Time
+}
+
+// Option configures Open.
+type Option func(*config)
+
+type config struct {
+	now         func() time.Time
+	busyTimeout time.Duration
+	readConns   int
+}
+
+// WithNow sets the clock used for the times the store assigns itself
+// (tenant creation, default record times). The default is time.Now.
+func WithNow(now func() time.Time) Option { return func(c *config) { c.now = now } }
+
+// WithBusyTimeout sets how long a connection waits for another process's
+// lock before failing with SQLITE_BUSY. The default is 10 s.
+func WithBusyTimeout(d time.Duration) Option { return func(c *config) { c.busyTimeout = d } }
+
+// WithReadConns sets the size of the read pool. The default is
+// max(4, GOMAXPROCS).
+func WithReadConns(n int) Option { return func(c *config) { c.readConns = n } }
+
+// Open opens (creating if needed) the SQLite database at path and applies
+// pending migrations. path is a file name; in-memory databases are refused
+// because the read and write pools must share one database.
+func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
+	cfg := config{now: time.Now, busyTimeout: 10 * time.Second, readConns: max(4, runtime.GOMAXPROCS(0))}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	switch {
+	case path == "" || path == ":memory:" || strings.HasPrefix(path, "file:"):
+		return nil, fmt.Errorf("sqlite: open %q: want a file path", path)
+	case strings.ContainsAny(path, "?#"):
+		return nil, fmt.Errorf("sqlite: open %q: path must not contain '?' or '#'", path)
+	case cfg.now == nil || cfg.busyTimeout < 0 || cfg.readConns < 1:
+		return nil, errors.New("sqlite: open: invalid options")
+	}
+
+	write, err := sql.Open("sqlite", dsn(path, cfg.busyTimeout, true))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	write.SetMaxOpenConns(1)
+	write.SetMaxIdleConns(1)
+	write.SetConnMaxLifetime(0)
+	write.SetConnMaxIdleTime(0)
+	// Connect the writer first: it switches the file to WAL before any
+	// query_only reader could try to.
+	if err := write.PingContext(ctx); err != nil {
+		write.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+
+	read, err := sql.Open("sqlite", dsn(path, cfg.busyTimeout, false))
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	read.SetMaxOpenConns(cfg.readConns)
+	read.SetMaxIdleConns(cfg.readConns)
+
+	s := &Store{write: write, read: read, now: cfg.now}
+	if err := s.Migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// dsn sets every pragma through the DSN, so that the driver applies them to
+// each new pooled connection, not only to the first.
+func dsn(path string, busy time.Duration, write bool) string {
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busy.Milliseconds()))
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	if write {
+		q.Set("_txlock", "immediate")
+	} else {
+		q.Add("_pragma", "query_only(1)") // a write on the read pool is a bug
+	}
+	return path + "?" + q.Encode()
+}
+
+// Ping checks that both pools answer.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.read.PingContext(ctx); err != nil {
+		return fmt.Errorf("sqlite: ping: %w", err)
+	}
+	if err := s.write.PingContext(ctx); err != nil {
+		return fmt.Errorf("sqlite: ping: %w", err)
+	}
+	return nil
+}
+
+// Close closes both pools.
+func (s *Store) Close() error {
+	return errors.Join(s.read.Close(), s.write.Close())
+}
+
+// tx runs fn in a write transaction (BEGIN IMMEDIATE) and commits it if fn
+// returns nil.
+func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}

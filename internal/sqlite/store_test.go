@@ -1,0 +1,223 @@
+package sqlite_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/signet-dev/signet/internal/signing"
+	"github.com/signet-dev/signet/internal/sqlite"
+	"github.com/signet-dev/signet/internal/storetest"
+)
+
+func open(t *testing.T, path string) *sqlite.Store {
+	t.Helper()
+	st, err := sqlite.Open(t.Context(), path)
+	if err != nil {
+		t.Fatalf("Open(%s): %v", path, err)
+	}
+	t.Cleanup(func() {
+		if err := st.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return st
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) signing.Store {
+		return open(t, filepath.Join(t.TempDir(), "signet.db"))
+	})
+}
+
+func TestMigrateIsIdempotent(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "signet.db")
+	st := open(t, path)
+	tn, err := st.CreateTenant(t.Context(), "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if err := st.Migrate(t.Context()); err != nil {
+			t.Fatalf("Migrate again: %v", err)
+		}
+	}
+	// Opening an existing file migrates too, and must change nothing.
+	again := open(t, path)
+	got, err := again.TenantByID(t.Context(), tn.ID)
+	if err != nil || got.Name != "acme" {
+		t.Errorf("TenantByID after re-migrating = %+v, %v", got, err)
+	}
+}
+
+func TestOpenConcurrentlyMigratesOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "signet.db")
+	var wg sync.WaitGroup
+	errs := make(chan error, 5)
+	for range 5 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			st, err := sqlite.Open(context.Background(), path)
+			if err == nil {
+				err = st.Close()
+			}
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Errorf("Open: %v", err)
+		}
+	}
+}
+
+func TestReopenKeepsData(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "signet.db")
+	st, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tn, err := st.CreateTenant(ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := session(tn, time.Now())
+	if err := st.CreateSession(ctx, s, signing.Document{Filename: "c.pdf", Content: []byte("%PDF")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	secret, err := st.Secret(ctx, "jwt", func() []byte { return []byte("s3cret") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	st = open(t, path)
+	got, err := st.Session(ctx, tn.ID, s.ID)
+	if err != nil || got.OrderID != s.OrderID || got.Version != s.Version {
+		t.Errorf("Session after reopening = %+v, %v", got, err)
+	}
+	if v, err := st.Secret(ctx, "jwt", func() []byte { return []byte("other") }); err != nil || string(v) != string(secret) {
+		t.Errorf("Secret after reopening = %q, %v; want %q", v, err, secret)
+	}
+}
+
+// TestConcurrentWriters has 50 goroutines, on two Stores of one file (as two
+// processes would be), write at once; none may fail with SQLITE_BUSY.
+func TestConcurrentWriters(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "signet.db")
+	stores := []*sqlite.Store{open(t, path), open(t, path)}
+	tn, err := stores[0].CreateTenant(ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const writers, rounds = 50, 10
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	errs := make(chan error, writers*rounds*3)
+	for i := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			st := stores[i%2]
+			<-start
+			for r := range rounds {
+				s := session(tn, time.Now())
+				if err := st.CreateSession(ctx, s, signing.Document{Filename: "c.pdf", Content: []byte("%PDF")}, nil); err != nil {
+					errs <- fmt.Errorf("create: %w", err)
+					continue
+				}
+				c := s.Clone()
+				c.Status = signing.StatusInProgress
+				err := st.UpdateSession(ctx, signing.Change{Session: c, ExpectVersion: s.Version,
+					Entries: []signing.AuditEntry{{Type: signing.EventInProgress}}})
+				if err != nil {
+					errs <- fmt.Errorf("update: %w", err)
+				}
+				if _, err := st.CreateTenant(ctx, fmt.Sprintf("t-%d-%d", i, r%3)); err != nil {
+					errs <- fmt.Errorf("tenant: %w", err)
+				}
+				if _, _, err := st.ListSessions(ctx, tn.ID, signing.ListFilter{Limit: 5}); err != nil {
+					errs <- fmt.Errorf("list: %w", err)
+				}
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	list, _, err := stores[1].ListSessions(ctx, tn.ID, signing.ListFilter{Limit: 1000})
+	if err != nil || len(list) != writers*rounds {
+		t.Errorf("ListSessions = %d sessions, %v; want %d", len(list), err, writers*rounds)
+	}
+}
+
+func TestOpenRefusesNonFiles(t *testing.T) {
+	for _, p := range []string{"", ":memory:", "file:x.db", "x.db?mode=ro"} {
+		if st, err := sqlite.Open(t.Context(), p); err == nil {
+			st.Close()
+			t.Errorf("Open(%q) succeeded, want an error", p)
+		}
+	}
+}
+
+// TestQueryPlans checks that the hot queries use their indexes.
+func TestQueryPlans(t *testing.T) {
+	st := open(t, filepath.Join(t.TempDir(), "signet.db"))
+	for _, tt := range []struct{ query, index string }{
+		{sqlite.QueryDueForExpiry, "sessions_due_expiry"},
+		{sqlite.QueryDuePolls, "sessions_due_poll"},
+		{sqlite.QueryList, "sessions_list"},
+		{sqlite.QueryListByOrder, "sessions_list_order"},
+		{sqlite.QueryByProviderRef, "sessions_provider_ref"},
+	} {
+		plan, err := st.ExplainQueryPlan(t.Context(), tt.query)
+		if err != nil {
+			t.Fatalf("explain %q: %v", tt.query, err)
+		}
+		if !strings.Contains(plan, "INDEX "+tt.index) || strings.Contains(plan, "TEMP B-TREE") {
+			t.Errorf("plan of %q =\n%s\nwant INDEX %s and no sorting", tt.query, plan, tt.index)
+		}
+	}
+}
+
+func TestErrorsWrapSentinels(t *testing.T) {
+	st := open(t, filepath.Join(t.TempDir(), "signet.db"))
+	// A session of a tenant that does not exist breaks a foreign key.
+	s := session(signing.Tenant{ID: "nobody"}, time.Now())
+	err := st.CreateSession(t.Context(), s, signing.Document{Content: []byte("%PDF")}, nil)
+	if !errors.Is(err, signing.ErrNotFound) {
+		t.Errorf("CreateSession(unknown tenant) = %v, want ErrNotFound", err)
+	}
+	tn, _ := st.CreateTenant(t.Context(), "acme")
+	s = session(tn, time.Now())
+	s.Status = "BOGUS"
+	err = st.CreateSession(t.Context(), s, signing.Document{Content: []byte("%PDF")}, nil)
+	if !errors.Is(err, signing.ErrInvalid) {
+		t.Errorf("CreateSession(bad status) = %v, want ErrInvalid", err)
+	}
+}
+
+func session(tn signing.Tenant, now time.Time) *signing.Session {
+	return &signing.Session{
+		ID: uuid.NewString(), TenantID: tn.ID, OrderID: "o-1", Status: signing.StatusPending,
+		SignerDetails: []byte(`{"name":"x"}`), CreatedAt: now, UpdatedAt: now,
+		Provider: "local", Language: "en", ExpiresAt: now.Add(time.Hour),
+	}
+}
