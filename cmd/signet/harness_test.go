@@ -269,3 +269,8 @@ func htmlUnescape(s string) string {
 }
 
 func str(v any) string { return fmt.Sprint(v) }
+
+func mustMarshal(v any) []byte {
+	b, _ := json.Marshal(v)
+	return b
+}

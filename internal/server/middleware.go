@@ -33,6 +33,17 @@ func (s *Server) authenticated(h handlerFunc) http.Handler {
 	})
 }
 
+// apiKeyOnly refuses bearer tokens, so that an access token cannot mint
+// itself successors: only the API key holder may start a token chain.
+func apiKeyOnly(h handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if r.Header.Get("X-API-Key") == "" {
+			return fmt.Errorf("%w: POST /auth/token needs the X-API-Key header", signing.ErrUnauthorized)
+		}
+		return h(w, r)
+	}
+}
+
 func (s *Server) tenantOf(r *http.Request) (signing.Tenant, error) {
 	if key := r.Header.Get("X-API-Key"); key != "" {
 		t, err := s.cfg.Store.TenantByAPIKey(r.Context(), auth.Hash(key))

@@ -102,7 +102,7 @@ func (s *Server) routes() http.Handler {
 	api("GET /signing/{id}/document", s.getDocument)
 	api("GET /signing/{id}/events", s.listEvents)
 
-	mux.Handle("POST /auth/token", s.authenticated(s.issueToken))
+	mux.Handle("POST /auth/token", s.authenticated(apiKeyOnly(s.issueToken)))
 	mux.Handle("POST /auth/refresh", s.public(s.refreshToken))
 	api("GET /auth/ping", s.ping)
 

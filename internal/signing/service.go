@@ -2,7 +2,6 @@ package signing
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -556,7 +555,9 @@ func (s *Service) update(ctx context.Context, sess *Session, fn func(next *Sessi
 		if err != nil {
 			return sess, err
 		}
-		next.UpdatedAt = now
+		if visiblyChanged(sess, next) {
+			next.UpdatedAt = now
+		}
 		for i := range entries {
 			entries[i].SessionID, entries[i].TenantID = next.ID, next.TenantID
 		}
@@ -573,12 +574,16 @@ func (s *Service) update(ctx context.Context, sess *Session, fn func(next *Sessi
 	}
 }
 
+// visiblyChanged reports whether a change touches what clients see, so
+// that updatedAt moves only then (not for poll bookkeeping or audit lines).
+func visiblyChanged(old, next *Session) bool {
+	return old.Status != next.Status || old.RedirectURL != next.RedirectURL ||
+		old.FailureReason != next.FailureReason || old.DocumentURL != next.DocumentURL
+}
+
 func signedName(original string) string {
 	if original == "" {
 		return "signed.pdf"
 	}
 	return "signed-" + original
 }
-
-// MarshalSession is the public JSON of a session.
-func MarshalSession(sess *Session) ([]byte, error) { return json.Marshal(sess) }

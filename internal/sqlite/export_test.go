@@ -18,7 +18,8 @@ var (
 
 // ExplainQueryPlan returns SQLite's plan for query, one step a line.
 func (s *Store) ExplainQueryPlan(ctx context.Context, query string) (string, error) {
-	rows, err := s.read.QueryContext(ctx, "EXPLAIN QUERY PLAN "+query)
+	args := make([]any, strings.Count(query, "?")) // the plan does not depend on the values
+	rows, err := s.read.QueryContext(ctx, "EXPLAIN QUERY PLAN "+query, args...)
 	if err != nil {
 		return "", err
 	}

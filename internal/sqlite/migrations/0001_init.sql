@@ -62,8 +62,9 @@ CREATE INDEX sessions_due_expiry ON sessions (expires_at, id)
 CREATE INDEX sessions_due_poll ON sessions (next_poll_at, id)
     WHERE next_poll_at IS NOT NULL AND status IN ('PENDING', 'IN_PROGRESS');
 
--- Callbacks carry the provider's reference, not ours.
-CREATE INDEX sessions_provider_ref ON sessions (provider, provider_ref);
+-- Callbacks carry the provider's reference, not ours; the newest of any
+-- duplicates wins, hence the trailing columns.
+CREATE INDEX sessions_provider_ref ON sessions (provider, provider_ref, created_at DESC, id DESC);
 
 CREATE TABLE documents (
     session_id TEXT NOT NULL REFERENCES sessions (id),

@@ -1,0 +1,215 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func noEnv(string) string { return "" }
+
+func TestAPIKeyCreatePrintsTheKeyAlone(t *testing.T) {
+	db := "sqlite:" + filepath.Join(t.TempDir(), "s.db")
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"apikey", "create", "--tenant", "acme", "--database", db}, noEnv, &out, &errOut); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	if !regexp.MustCompile(`^sk_[A-Za-z0-9_-]{43}\n$`).MatchString(out.String()) {
+		t.Errorf("stdout = %q, want the key alone", out.String())
+	}
+	// The same tenant gets another, different key.
+	var out2 bytes.Buffer
+	run(context.Background(), []string{"apikey", "create", "--tenant", "acme", "--database", db}, noEnv, &out2, io.Discard)
+	if out2.String() == out.String() || out2.Len() == 0 {
+		t.Errorf("second key %q", out2.String())
+	}
+	// SIGNET_DATABASE is read when --database is absent.
+	env := func(k string) string {
+		if k == "SIGNET_DATABASE" {
+			return db
+		}
+		return ""
+	}
+	if code := run(context.Background(), []string{"migrate"}, env, io.Discard, io.Discard); code != 0 {
+		t.Errorf("migrate exit %d", code)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{},
+		{"bogus"},
+		{"apikey"},
+		{"apikey", "create"},
+		{"serve", "--poll-interval", "soon"},
+		{"serve", "--webhook-retries", "5s,,x"},
+		{"serve", "--public-url", "ftp://x"},
+		{"serve", "--database", "mysql://x"},
+	} {
+		var errOut bytes.Buffer
+		if code := run(context.Background(), args, noEnv, io.Discard, &errOut); code != 2 {
+			t.Errorf("%v: exit %d, want 2 (%s)", args, code, errOut.String())
+		}
+	}
+}
+
+func TestConfigDefaults(t *testing.T) {
+	cfg, err := parseFlags("serve", nil, noEnv, io.Discard, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Addr != "127.0.0.1:8080" || cfg.Database != "sqlite:signet.db" || cfg.PublicURL != "http://127.0.0.1:8080" ||
+		!cfg.Sandbox.value || !cfg.AllowPrivateWebhooks.value || cfg.DefaultProvider != "signzy" ||
+		cfg.PollInterval != 30*time.Second || len(cfg.WebhookRetries) != 7 || cfg.RateLimit != 0 {
+		t.Errorf("defaults: %+v", cfg)
+	}
+	// Credentials switch the sandbox off unless it is asked for.
+	env := map[string]string{"SIGNET_SIGNZY_TOKEN": "tok", "SIGNET_SIGNZY_CALLBACK_SECRET": "sec"}
+	cfg, err = parseFlags("serve", nil, func(k string) string { return env[k] }, io.Discard, nil)
+	if err != nil || cfg.Sandbox.value || cfg.AllowPrivateWebhooks.value {
+		t.Errorf("with credentials: sandbox %v, private webhooks %v, err %v", cfg.Sandbox.value, cfg.AllowPrivateWebhooks.value, err)
+	}
+	cfg, _ = parseFlags("serve", []string{"--sandbox"}, func(k string) string { return env[k] }, io.Discard, nil)
+	if !cfg.Sandbox.value {
+		t.Error("--sandbox did not win over credentials")
+	}
+	env["SIGNET_SANDBOX"] = "true"
+	cfg, _ = parseFlags("serve", nil, func(k string) string { return env[k] }, io.Discard, nil)
+	if !cfg.Sandbox.value {
+		t.Error("SIGNET_SANDBOX=true ignored")
+	}
+}
+
+// TestServeBinary builds the real binary and runs it as a user would: the
+// first start logs an API key, SIGTERM shuts down cleanly, and a restart
+// on the same database keeps every acknowledged session.
+func TestServeBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "signet")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	db := "sqlite:" + filepath.Join(dir, "signet.db")
+	addr := freeAddr(t)
+
+	srv, logs := startBinary(t, bin, "serve", "--addr", addr, "--database", db)
+	key := ""
+	keyRe := regexp.MustCompile(`apiKey=(sk_[A-Za-z0-9_-]+)`)
+	waitFor(t, logs, func(line string) bool {
+		if m := keyRe.FindStringSubmatch(line); m != nil {
+			key = m[1]
+		}
+		return strings.Contains(line, "signet serving")
+	})
+	if key == "" {
+		t.Fatal("first start did not log an API key")
+	}
+	base := "http://" + addr
+	body, _ := json.Marshal(createBody("binary-order"))
+	req, _ := http.NewRequest("POST", base+"/signing", bytes.NewReader(body))
+	req.Header.Set("X-API-Key", key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 201 {
+		t.Fatalf("create: %v %v", resp, err)
+	}
+	var created map[string]any
+	json.NewDecoder(resp.Body).Decode(&created)
+	resp.Body.Close()
+
+	srv.Process.Signal(syscall.SIGTERM)
+	if err := srv.Wait(); err != nil {
+		t.Fatalf("serve did not exit cleanly on SIGTERM: %v", err)
+	}
+
+	srv2, logs2 := startBinary(t, bin, "serve", "--addr", addr, "--database", db)
+	waitFor(t, logs2, func(line string) bool {
+		if strings.Contains(line, "apiKey=") {
+			t.Error("a restart on a used database logged a new key")
+		}
+		return strings.Contains(line, "signet serving")
+	})
+	req, _ = http.NewRequest("GET", base+"/signing/"+str(created["signingSessionId"]), nil)
+	req.Header.Set("X-API-Key", key)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("session lost across restart: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	srv2.Process.Signal(syscall.SIGTERM)
+	srv2.Wait()
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func startBinary(t *testing.T, bin string, args ...string) (*exec.Cmd, <-chan string) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "SIGNET_LOG_LEVEL=info")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+	})
+	lines := make(chan string, 100)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			select { // never block the server's stderr once nobody listens
+			case lines <- sc.Text():
+			default:
+			}
+		}
+		close(lines)
+	}()
+	return cmd, lines
+}
+
+func waitFor(t *testing.T, lines <-chan string, done func(string) bool) {
+	t.Helper()
+	timeout := time.After(30 * time.Second)
+	for {
+		select {
+		case line, ok := <-lines:
+			if !ok {
+				t.Fatal("server exited before it was ready")
+			}
+			if done(line) {
+				return
+			}
+		case <-timeout:
+			t.Fatal("server not ready after 30 s")
+		}
+	}
+}

@@ -1,0 +1,221 @@
+package signzy
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/signet-dev/signet/internal/signing"
+)
+
+var testNow = time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
+
+// fakeSignzy answers every call with answer and records the last request.
+type fakeSignzy struct {
+	status int
+	answer string
+	path   string
+	auth   string
+	body   map[string]any
+}
+
+func (f *fakeSignzy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.path, f.auth = r.URL.Path, r.Header.Get("Authorization")
+	b, _ := io.ReadAll(r.Body)
+	f.body = nil
+	_ = json.Unmarshal(b, &f.body)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(f.status)
+	_, _ = io.WriteString(w, f.answer)
+}
+
+func newFake(t *testing.T, status int, answer string) (*fakeSignzy, *Adapter) {
+	t.Helper()
+	f := &fakeSignzy{status: status, answer: answer}
+	srv := httptest.NewServer(f)
+	t.Cleanup(srv.Close)
+	a := newTestAdapter(t, func(c *Config) {
+		c.BaseURL = srv.URL + "/"
+		c.HTTPClient = srv.Client()
+		c.Now = func() time.Time { return testNow }
+	})
+	return f, a
+}
+
+func initiateReq() signing.InitiateRequest {
+	return signing.InitiateRequest{
+		SessionID:     "5b0c7c2e-1c1a-4a57-8a0b-3d9f0e7a6b11",
+		OrderID:       "order-42",
+		SignerDetails: json.RawMessage(`{"name":" Asha Verma ","email":"asha@example.com","mobile":"9876543210","gender":"Female","yearOfBirth":1990,"uidLastFourDigits":"1234","extra":"kept by Signet"}`),
+		Language:      "en",
+		Document:      signing.Document{Filename: "loan.pdf", Content: []byte("%PDF-1.7 test")},
+		ReturnURL:     "https://client.example/return?order=42",
+		CallbackURL:   "https://signet.example/callbacks/signzy",
+		ExpiresAt:     testNow.Add(2 * time.Hour),
+	}
+}
+
+func TestInitiateRequestShape(t *testing.T) {
+	f, a := newFake(t, 200, string(readTestdata(t, "initiate_response.json")))
+	got, err := a.Initiate(context.Background(), initiateReq())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.path != "/api/v3/contract/initiate" || f.auth != "tok" {
+		t.Errorf("POST %s with Authorization %q", f.path, f.auth)
+	}
+	want := map[string]any{
+		"pdf":                            base64.StdEncoding.EncodeToString([]byte("%PDF-1.7 test")),
+		"contractName":                   "loan.pdf",
+		"contractExecuterName":           "Signet",
+		"successRedirectUrl":             "https://client.example/return?order=42",
+		"failureRedirectUrl":             "https://client.example/return?order=42",
+		"contractTtl":                    float64(2 * time.Hour / time.Millisecond),
+		"callbackUrl":                    "https://signet.example/callbacks/signzy",
+		"callbackUrlAuthorizationHeader": testSecret,
+		"eSignProvider":                  "EMUDHRA",
+		"signerdetail": []any{map[string]any{
+			"signerName":        "Asha Verma",
+			"signerEmail":       "asha@example.com",
+			"signerMobile":      "9876543210",
+			"signerGender":      "female",
+			"signerYearOfBirth": "1990",
+			"uidLastFourDigits": "1234",
+			"signatureType":     "AADHAARESIGN-OTP",
+			"signatures":        []any{map[string]any{"pageNo": []any{"All"}, "signaturePosition": []any{"BottomLeft"}}},
+		}},
+	}
+	if !reflect.DeepEqual(f.body, want) {
+		gotJSON, _ := json.MarshalIndent(f.body, "", " ")
+		t.Errorf("request body:\n%s", gotJSON)
+	}
+
+	var rec struct {
+		ContractID   string `json:"contractId"`
+		SignerDetail []struct {
+			SignerID string `json:"signerId"`
+			ESignURL string `json:"esignUrl"`
+		} `json:"signerdetail"`
+	}
+	_ = json.Unmarshal(readTestdata(t, "initiate_response.json"), &rec)
+	if got.Ref != rec.ContractID || got.RedirectURL != rec.SignerDetail[0].ESignURL {
+		t.Errorf("Initiated = %+v", got)
+	}
+	var st state
+	if err := json.Unmarshal(got.State, &st); err != nil || st.SignerID != rec.SignerDetail[0].SignerID {
+		t.Errorf("State = %s", got.State)
+	}
+}
+
+func TestInitiateDefaults(t *testing.T) {
+	f, a := newFake(t, 200, string(readTestdata(t, "initiate_response.json")))
+	req := initiateReq()
+	req.SignerDetails = json.RawMessage(`{"name":"Asha","signatureType":"aadhaaresign-faceauth"}`)
+	req.Document.Filename = ""
+	req.ReturnURL = ""
+	req.ExpiresAt = time.Time{}
+	if _, err := a.Initiate(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	if f.body["contractName"] != "Contract order-42" || f.body["successRedirectUrl"] != "https://signet.example/" ||
+		f.body["failureRedirectUrl"] != "https://signet.example/" || f.body["contractTtl"] != float64(24*time.Hour/time.Millisecond) {
+		t.Errorf("defaults: %v", f.body)
+	}
+	s := f.body["signerdetail"].([]any)[0].(map[string]any)
+	if s["signatureType"] != "AADHAARESIGN-FACEAUTH" {
+		t.Errorf("signatureType = %v", s["signatureType"])
+	}
+	for _, k := range []string{"signerEmail", "signerMobile", "signerGender", "signerYearOfBirth", "uidLastFourDigits"} {
+		if _, ok := s[k]; ok {
+			t.Errorf("empty %s sent", k)
+		}
+	}
+}
+
+func TestInitiateInvalid(t *testing.T) {
+	f, a := newFake(t, 200, "{}")
+	tests := []struct {
+		name   string
+		mutate func(*signing.InitiateRequest)
+		field  string
+	}{
+		{"no name", func(r *signing.InitiateRequest) { r.SignerDetails = json.RawMessage(`{"email":"a@b.c"}`) }, "signerDetails.name"},
+		{"blank name", func(r *signing.InitiateRequest) { r.SignerDetails = json.RawMessage(`{"name":"  "}`) }, "signerDetails.name"},
+		{"not an object", func(r *signing.InitiateRequest) { r.SignerDetails = json.RawMessage(`[1]`) }, "signerDetails"},
+		{"bad signature type", func(r *signing.InitiateRequest) {
+			r.SignerDetails = json.RawMessage(`{"name":"A","signatureType":"PEN"}`)
+		}, "signerDetails.signatureType"},
+		{"no document", func(r *signing.InitiateRequest) { r.Document.Content = nil }, "document.content"},
+		{"expired", func(r *signing.InitiateRequest) { r.ExpiresAt = testNow.Add(-time.Minute) }, "expiresAt"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f.path = ""
+			req := initiateReq()
+			tt.mutate(&req)
+			_, err := a.Initiate(context.Background(), req)
+			var ve *signing.ValidationError
+			if !errors.As(err, &ve) || !errors.Is(err, signing.ErrInvalid) || ve.Errors[0].Field != tt.field {
+				t.Fatalf("err = %v, want a ValidationError on %s", err, tt.field)
+			}
+			if f.path != "" {
+				t.Error("Signzy was called with an invalid request")
+			}
+		})
+	}
+}
+
+func TestInitiateUnusableAnswer(t *testing.T) {
+	for _, answer := range []string{`{}`, `{"contractId":"c"}`, `{"contractId":"c","signerdetail":[{"esignUrl":"javascript:alert(1)"}]}`, `not json`} {
+		_, a := newFake(t, 200, answer)
+		_, err := a.Initiate(context.Background(), initiateReq())
+		var pe *signing.ProviderError
+		if !errors.As(err, &pe) || pe.Retryable || pe.Op != "initiate" {
+			t.Errorf("%s: err = %v, want a permanent initiate error (a retry could mint a second contract)", answer, err)
+		}
+	}
+}
+
+func TestNewValidates(t *testing.T) {
+	ok := Config{BaseURL: "https://api.signzy.app", Token: "t", CallbackSecret: "s"}
+	bad := []func(*Config){
+		func(c *Config) { c.BaseURL = "" },
+		func(c *Config) { c.BaseURL = "api.signzy.app" },
+		func(c *Config) { c.BaseURL = "ftp://api.signzy.app" },
+		func(c *Config) { c.BaseURL = "https://api.signzy.app?x=1" },
+		func(c *Config) { c.Token = "" },
+		func(c *Config) { c.CallbackSecret = "" },
+		func(c *Config) { c.Token = "a\r\nX-Evil: 1" },
+		func(c *Config) { c.Timeout = -time.Second },
+		func(c *Config) { c.SignatureType = "PEN" },
+	}
+	for i, m := range bad {
+		c := ok
+		m(&c)
+		if _, err := New(c); err == nil {
+			t.Errorf("case %d: New(%v) accepted", i, c)
+		}
+	}
+	a, err := New(ok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.cfg.Timeout != DefaultTimeout || a.cfg.ESignProvider != "EMUDHRA" || a.cfg.SignatureType != "AADHAARESIGN-OTP" {
+		t.Errorf("defaults: %v", a.cfg)
+	}
+}
+
+func TestConfigStringRedacts(t *testing.T) {
+	s := Config{BaseURL: "https://api.signzy.app", Token: "very-secret-token", CallbackSecret: "cb-secret-value"}.String()
+	if strings.Contains(s, "very-secret-token") || strings.Contains(s, "cb-secret-value") || !strings.Contains(s, "api.signzy.app") {
+		t.Errorf("Config.String() = %s", s)
+	}
+}
