@@ -93,6 +93,10 @@ func Attach(b []byte, name string, content []byte) ([]byte, error) {
 	return modify(b, model.ADDATTACHMENTS, func(ctx *model.Context) error {
 		// pdfcpu stamps the modification time with the clock unless given one;
 		// the epoch would be misleading, so the clock is fine here.
+		// pdfcpu's name tree keeps duplicate keys, so drop any old one first.
+		if _, err := ctx.RemoveAttachments([]string{name}); err != nil {
+			return fmt.Errorf("attach %q: replace: %w", name, err)
+		}
 		a := model.Attachment{Reader: bytes.NewReader(content), ID: name, FileName: name}
 		if err := ctx.AddAttachment(a, false); err != nil {
 			return fmt.Errorf("attach %q: %w", name, err)

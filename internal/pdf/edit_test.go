@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -316,13 +317,15 @@ func stampOffsets(t *testing.T, b []byte) []float64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// pdfcpu places each stamp with "q a b c d e f cm /FmN Do Q".
+	// pdfcpu places each stamp with "q 1 0 0 1 x y cm /GSn gs /FmN Do Q".
 	var ys []float64
 	fields := strings.Fields(string(c))
 	for i, f := range fields {
-		if f == "cm" && i >= 6 && i+2 < len(fields) && fields[i+2] == "Do" {
-			var y float64
-			fmt.Sscan(fields[i-1], &y)
+		if f == "cm" && i >= 6 && i+4 < len(fields) && fields[i+4] == "Do" {
+			y, err := strconv.ParseFloat(fields[i-1], 64)
+			if err != nil {
+				t.Fatalf("stamp placement %q: %v", fields[i-6:i+5], err)
+			}
 			ys = append(ys, y)
 		}
 	}

@@ -22,44 +22,34 @@ func Sample(pages int, title string) []byte {
 	return buildSample(title, body, 0)
 }
 
-// SampleOfSize returns a valid, deterministic PDF of n bytes (or the smallest
-// sample, if n is smaller than that). The bulk is real page text so a
-// benchmark on it exercises page and content-stream handling, not one blob.
+// SampleOfSize returns a valid, deterministic PDF of exactly n bytes (or
+// the smallest sample, if n is smaller than that). The bulk is real page
+// text, 40 lines a page, so a benchmark on it exercises page and content
+// stream handling rather than one large blob.
 func SampleOfSize(n int) []byte {
-	const linesPerPage = 40
-	title := fmt.Sprintf("Sample contract of %d bytes", n)
-	small := buildSample(title, [][]string{contractClauses(0, 1)}, 0)
-	if len(small) >= n {
-		return small
+	build := func(lines, pad int) []byte {
+		return buildSample("Sample contract", splitPages(contractClauses(0, lines), 40), pad)
 	}
-
-	// Estimate the line count from the cost of one full page, then trim
-	// whole lines until the document fits, then pad the rest exactly.
-	onePage := buildSample(title, splitPages(clauseLines(linesPerPage), linesPerPage), 0)
-	perLine := float64(len(onePage)-len(small)) / float64(linesPerPage-1)
-	lines := 1 + int(float64(n-len(small))/perLine)
-	var out []byte
-	for ; lines >= 1; lines-- {
-		out = buildSample(title, splitPages(clauseLines(lines), linesPerPage), 0)
-		if len(out) <= n {
-			break
+	// The size grows with the line count: find the most lines that fit,
+	// then pad the rest.
+	lo := 1
+	out := build(lo, 0)
+	if len(out) >= n {
+		return out
+	}
+	hi := 2
+	for len(build(hi, 0)) <= n {
+		lo, hi = hi, hi*2
+	}
+	for lo+1 < hi {
+		if mid := (lo + hi) / 2; len(build(mid, 0)) <= n {
+			lo = mid
+		} else {
+			hi = mid
 		}
 	}
-	body := splitPages(clauseLines(lines), linesPerPage)
-	// Padding changes /Length digits and xref offsets, so converge on the
-	// exact size in a few rounds; the padding comment is at least 2 bytes.
-	pad := n - len(out)
-	for range 4 {
-		if pad < 2 {
-			break
-		}
-		out = buildSample(title, body, pad)
-		if len(out) == n {
-			break
-		}
-		pad += n - len(out)
-	}
-	return out
+	out = build(lo, 0)
+	return build(lo, n-len(out))
 }
 
 func splitPages(lines []string, perPage int) [][]string {
@@ -91,10 +81,8 @@ func contractClauses(p, n int) []string {
 	return out
 }
 
-func clauseLines(n int) []string { return contractClauses(0, n) }
-
-// buildSample writes a PDF with one page per entry of body. pad > 0 adds a
-// comment of exactly pad bytes to the last content stream.
+// buildSample writes a PDF with one page per entry of body, plus pad bytes
+// of padding.
 func buildSample(title string, body [][]string, pad int) []byte {
 	n := len(body)
 	// Object numbers: 1 catalog, 2 page tree, 3 font, 4 info, then a page
@@ -138,12 +126,6 @@ func buildSample(title string, body [][]string, pad int) []byte {
 		}
 		cs.WriteString("ET\n")
 		fmt.Fprintf(&cs, "BT\n/F1 9 Tf\n270 40 Td\n(Page %d of %d) Tj\nET\n", i+1, n)
-		if pad > 0 && i == n-1 {
-			// A content-stream comment: legal, invisible, and byte-exact.
-			cs.WriteByte('%')
-			cs.Write(bytes.Repeat([]byte{'x'}, pad-2))
-			cs.WriteByte('\n')
-		}
 		obj(content, "<< /Length %d >>\nstream\n%s\nendstream", cs.Len(), cs.Bytes())
 	}
 
@@ -154,8 +136,17 @@ func buildSample(title string, body [][]string, pad int) []byte {
 	}
 	// A stable /ID derived from the body keeps output deterministic.
 	id := sha256.Sum256(b.Bytes())
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R /Info 4 0 R /ID [<%x> <%x>] >>\nstartxref\n%d\n%%%%EOF\n",
-		total, id[:16], id[:16], xref)
+	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R /Info 4 0 R /ID [<%x> <%x>] >>\n", total, id[:16], id[:16])
+	// Padding after the trailer moves no offset and no /Length, so it
+	// sizes the file to the byte: a comment line, or a lone newline.
+	if pad >= 2 {
+		b.WriteByte('%')
+		b.Write(bytes.Repeat([]byte{'x'}, pad-2))
+	}
+	if pad >= 1 {
+		b.WriteByte('\n')
+	}
+	fmt.Fprintf(&b, "startxref\n%d\n%%%%EOF\n", xref)
 	return b.Bytes()
 }
 

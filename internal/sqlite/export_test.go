@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"strings"
 
 	"github.com/signet-dev/signet/internal/signing"
@@ -34,4 +35,45 @@ func (s *Store) ExplainQueryPlan(ctx context.Context, query string) (string, err
 		b.WriteString(detail + "\n")
 	}
 	return b.String(), rows.Err()
+}
+
+// InWriteTx runs fn inside a write transaction that executes no statement,
+// to show that BEGIN itself takes the write lock.
+func (s *Store) InWriteTx(ctx context.Context, fn func() error) error {
+	return s.tx(ctx, func(*sql.Tx) error { return fn() })
+}
+
+// ConnPragmas holds the writer and n readers at once and reports the
+// pragmas each of these distinct connections runs with.
+func (s *Store) ConnPragmas(ctx context.Context, n int) ([]string, error) {
+	var conns []*sql.Conn
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for i := range n + 1 {
+		db := s.read
+		if i == 0 {
+			db = s.write
+		}
+		c, err := db.Conn(ctx)
+		if err != nil {
+			return nil, err
+		}
+		conns = append(conns, c)
+	}
+	var out []string
+	for _, c := range conns {
+		var line []string
+		for _, p := range []string{"journal_mode", "foreign_keys", "busy_timeout", "synchronous", "query_only"} {
+			var v string
+			if err := c.QueryRowContext(ctx, "PRAGMA "+p).Scan(&v); err != nil {
+				return nil, err
+			}
+			line = append(line, p+"="+v)
+		}
+		out = append(out, strings.Join(line, " "))
+	}
+	return out, nil
 }

@@ -228,7 +228,12 @@ func (s *Store) UpdateSession(ctx context.Context, c signing.Change) error {
 		if err != nil {
 			return err
 		}
-		return nil
+		if c.Signed != nil {
+			if err := putDocument(ctx, tx, n, signing.DocumentSigned, *c.Signed); err != nil {
+				return err
+			}
+		}
+		return addEntries(ctx, tx, n, c.Entries)
 	})
 	if err != nil {
 		return dbErr("update session "+n.ID, err)

@@ -13,7 +13,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
+	"os"
 	"runtime"
 	"strings"
 	"time"
@@ -69,6 +71,14 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("sqlite: open %q: path must not contain '?' or '#'", path)
 	case cfg.now == nil || cfg.busyTimeout < 0 || cfg.readConns < 1:
 		return nil, errors.New("sqlite: open: invalid options")
+	}
+
+	// The file holds secrets and contracts: create it private. SQLite gives
+	// the -wal and -shm files the same mode.
+	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+		f.Close()
+	} else if !errors.Is(err, fs.ErrExist) {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 
 	write, err := sql.Open("sqlite", dsn(path, cfg.busyTimeout, true))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -51,6 +52,9 @@ func TestMigrateIsIdempotent(t *testing.T) {
 	}
 	// Opening an existing file migrates too, and must change nothing.
 	again := open(t, path)
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("database file mode = %v, %v; want 0600", fi.Mode().Perm(), err)
+	}
 	got, err := again.TenantByID(t.Context(), tn.ID)
 	if err != nil || got.Name != "acme" {
 		t.Errorf("TenantByID after re-migrating = %+v, %v", got, err)
@@ -165,6 +169,46 @@ func TestConcurrentWriters(t *testing.T) {
 	list, _, err := stores[1].ListSessions(ctx, tn.ID, signing.ListFilter{Limit: 1000})
 	if err != nil || len(list) != writers*rounds {
 		t.Errorf("ListSessions = %d sessions, %v; want %d", len(list), err, writers*rounds)
+	}
+}
+
+func TestPragmasOnEveryConnection(t *testing.T) {
+	st := open(t, filepath.Join(t.TempDir(), "signet.db"))
+	got, err := st.ConnPragmas(t.Context(), 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, line := range got {
+		want := "journal_mode=wal foreign_keys=1 busy_timeout=10000 synchronous=1 query_only=1"
+		if i == 0 { // the writer
+			want = strings.Replace(want, "query_only=1", "query_only=0", 1)
+		}
+		if line != want {
+			t.Errorf("connection %d: %s\nwant          %s", i, line, want)
+		}
+	}
+}
+
+// TestWriteTxIsImmediate shows that a write transaction holds the write
+// lock from BEGIN, so that it can never fail half-way on an upgrade.
+func TestWriteTxIsImmediate(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "signet.db")
+	a := open(t, path)
+	b, err := sqlite.Open(ctx, path, sqlite.WithBusyTimeout(50*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	err = a.InWriteTx(ctx, func() error {
+		_, err := b.CreateTenant(ctx, "blocked")
+		return err
+	})
+	if err == nil || !strings.Contains(err.Error(), "SQLITE_BUSY") {
+		t.Errorf("a write while another connection is in BEGIN = %v, want SQLITE_BUSY", err)
+	}
+	if _, err := b.CreateTenant(ctx, "after"); err != nil {
+		t.Errorf("a write after the transaction ended: %v", err)
 	}
 }
 

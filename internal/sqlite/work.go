@@ -29,9 +29,9 @@ func (s *Store) DueForExpiry(ctx context.Context, now time.Time, limit int) ([]*
 	return list, dbErr("due for expiry", err)
 }
 
-// ClaimDuePolls leases up to limit open sessions due for a poll, earliest
-// first. One UPDATE … RETURNING picks and moves them, so two workers never
-// claim the same row. The claim is a write: it bumps Version (but not
+// ClaimDuePolls leases up to limit open sessions due for a poll, the longest
+// overdue first (the result itself is unordered). One UPDATE … RETURNING
+// picks and moves them, so two workers never claim the same row. The claim is a write: it bumps Version (but not
 // UpdatedAt), and the returned sessions carry the new version.
 func (s *Store) ClaimDuePolls(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*signing.Session, error) {
 	if limit < 1 || lease <= 0 {

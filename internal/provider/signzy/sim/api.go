@@ -58,15 +58,14 @@ type initiatedSigner struct {
 
 // initiate handles POST /api/v3/contract/initiate.
 func (s *Server) initiate(w http.ResponseWriter, r *http.Request) {
-	if s.injectFault(w, r, OpInitiate) {
+	// The body is read first: only then does net/http notice a client
+	// that goes away, which an injected delay relies on.
+	body, ok := readBody(w, r, maxInitiateBody)
+	if !ok || s.injectFault(w, r, OpInitiate) {
 		return
 	}
 	if !s.authorized(r) {
 		writeError(w, http.StatusUnauthorized, "Unauthorized")
-		return
-	}
-	body, ok := readBody(w, r, maxInitiateBody)
-	if !ok {
 		return
 	}
 	now := s.cfg.Now()
@@ -122,15 +121,14 @@ func (s *Server) initiate(w http.ResponseWriter, r *http.Request) {
 
 // pullData handles POST /api/v3/contract/pullData.
 func (s *Server) pullData(w http.ResponseWriter, r *http.Request) {
-	if s.injectFault(w, r, OpPullData) {
+	// The body is read first: only then does net/http notice a client
+	// that goes away, which an injected delay relies on.
+	body, ok := readBody(w, r, maxPullBody)
+	if !ok || s.injectFault(w, r, OpPullData) {
 		return
 	}
 	if !s.authorized(r) {
 		writeError(w, http.StatusUnauthorized, "Unauthorized")
-		return
-	}
-	body, ok := readBody(w, r, maxPullBody)
-	if !ok {
 		return
 	}
 	f, err := objectFields(body)

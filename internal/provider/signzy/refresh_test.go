@@ -1,0 +1,136 @@
+package signzy
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/signet-dev/signet/internal/signing"
+)
+
+var signedPDF = []byte("%PDF-1.7\nsigned by Asha\n%%EOF\n")
+
+func hexSum(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// documentFake serves pullData with the given finalSignedContract fields,
+// and the signed PDF at /files/signed.pdf.
+func documentFake(t *testing.T, contract map[string]any, file []byte, fileStatus int) (*Adapter, *string) {
+	t.Helper()
+	var fileAuth string
+	mux := http.NewServeMux()
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	mux.HandleFunc("POST /api/v3/contract/pullData", func(w http.ResponseWriter, r *http.Request) {
+		var req pullRequest
+		_ = json.NewDecoder(r.Body).Decode(&req)
+		if !req.Base64EncodedOutput || req.ContractID != "c-1" {
+			t.Errorf("pullData request %+v, want base64 output for c-1", req)
+		}
+		body := map[string]any{"contractId": "c-1"}
+		for k, v := range contract {
+			if s, ok := v.(string); ok && len(s) > 0 && s[0] == '/' {
+				v = srv.URL + s
+			}
+			body[k] = v
+		}
+		_ = json.NewEncoder(w).Encode(body)
+	})
+	mux.HandleFunc("GET /files/signed.pdf", func(w http.ResponseWriter, r *http.Request) {
+		fileAuth = r.Header.Get("Authorization")
+		w.WriteHeader(fileStatus)
+		_, _ = w.Write(file)
+	})
+	a := newTestAdapter(t, func(c *Config) { c.BaseURL = srv.URL; c.HTTPClient = srv.Client() })
+	return a, &fileAuth
+}
+
+func TestFetchDocument(t *testing.T) {
+	ref := signing.ProviderRef{Ref: "c-1"}
+	std := base64.StdEncoding.EncodeToString(signedPDF)
+	tests := []struct {
+		name     string
+		contract map[string]any
+	}{
+		{"base64", map[string]any{"isCompleted": true, "finalSignedContract": std, "finalSignedContractHash": hexSum(signedPDF)}},
+		{"base64, strings everywhere", map[string]any{"isCompleted": "true", "finalSignedContract": std}},
+		{"base64 wrapped and unpadded", map[string]any{"isCompleted": true,
+			"finalSignedContract": std[:8] + "\r\n" + base64.RawStdEncoding.EncodeToString(signedPDF)[8:]}},
+		{"URL-safe base64", map[string]any{"isCompleted": true, "finalSignedContract": base64.URLEncoding.EncodeToString(signedPDF)}},
+		{"data URL", map[string]any{"isCompleted": true, "finalSignedContract": "data:application/pdf;base64," + std}},
+		{"hash of the base64 text", map[string]any{"isCompleted": true, "finalSignedContract": std, "finalSignedContractHash": hexSum([]byte(std))}},
+		{"hash not SHA-256 hex", map[string]any{"isCompleted": true, "finalSignedContract": std, "finalSignedContractHash": "md5:abc"}},
+		{"link", map[string]any{"isCompleted": true, "finalSignedContract": "/files/signed.pdf", "finalSignedContractHash": hexSum(signedPDF)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, fileAuth := documentFake(t, tt.contract, signedPDF, 200)
+			got, err := a.FetchDocument(context.Background(), ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, signedPDF) {
+				t.Errorf("got %q", got)
+			}
+			if *fileAuth != "" {
+				t.Error("the API token was sent to the file link")
+			}
+		})
+	}
+}
+
+func TestFetchDocumentFailures(t *testing.T) {
+	ref := signing.ProviderRef{Ref: "c-1"}
+	std := base64.StdEncoding.EncodeToString(signedPDF)
+	tests := []struct {
+		name       string
+		contract   map[string]any
+		fileStatus int
+		file       []byte
+		retryable  bool
+	}{
+		{"not completed", map[string]any{"isCompleted": false}, 200, nil, true},
+		{"completed, no file yet", map[string]any{"isCompleted": true, "finalSignedContract": ""}, 200, nil, true},
+		{"not base64", map[string]any{"isCompleted": true, "finalSignedContract": "%%%"}, 200, nil, false},
+		{"not a PDF", map[string]any{"isCompleted": true, "finalSignedContract": base64.StdEncoding.EncodeToString([]byte("<html>"))}, 200, nil, false},
+		{"hash mismatch", map[string]any{"isCompleted": true, "finalSignedContract": std, "finalSignedContractHash": hexSum([]byte("x"))}, 200, nil, true},
+		{"link gone", map[string]any{"isCompleted": true, "finalSignedContract": "/files/signed.pdf"}, 404, nil, false},
+		{"link failing", map[string]any{"isCompleted": true, "finalSignedContract": "/files/signed.pdf"}, 503, nil, true},
+		{"link serves no PDF", map[string]any{"isCompleted": true, "finalSignedContract": "/files/signed.pdf"}, 200, []byte("<html>"), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, _ := documentFake(t, tt.contract, tt.file, tt.fileStatus)
+			_, err := a.FetchDocument(context.Background(), ref)
+			var pe *signing.ProviderError
+			if !errors.As(err, &pe) || pe.Op != "document" || pe.Retryable != tt.retryable {
+				t.Errorf("err = %v, want a document error, retryable %v", err, tt.retryable)
+			}
+		})
+	}
+}
+
+func TestRefreshWithoutRef(t *testing.T) {
+	a := newTestAdapter(t)
+	if _, err := a.Refresh(context.Background(), signing.ProviderRef{}); !errors.Is(err, signing.ErrInvalid) {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestRefreshBadJSONIsRetryable(t *testing.T) {
+	_, a := newFake(t, 200, "<html>maintenance</html>")
+	_, err := a.Refresh(context.Background(), signing.ProviderRef{Ref: "c-1"})
+	var pe *signing.ProviderError
+	if !errors.As(err, &pe) || !pe.Retryable {
+		t.Errorf("err = %v, want retryable", err)
+	}
+}
