@@ -147,4 +147,3 @@ func (b *optBool) Set(s string) error {
 	b.value, b.set = v, true
 	return nil
 }
-

@@ -3,7 +3,11 @@ package pdf
 import (
 	"errors"
 	"testing"
+	"time"
 )
+
+// slowInput is generous: fuzzing shares two cores with its own workers.
+const slowInput = 5 * time.Second
 
 // FuzzValidate feeds arbitrary bytes to Validate, which must never panic
 // and must fail with one of its documented errors. Inputs that do validate
@@ -15,7 +19,12 @@ func FuzzValidate(f *testing.F) {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
+		start := time.Now()
 		info, err := Validate(b)
+		// Fuzz inputs are small: a slow one is a denial-of-service bug.
+		if d := time.Since(start); d > slowInput && len(b) < 1<<20 {
+			t.Fatalf("Validate took %v on %d bytes", d, len(b))
+		}
 		if err != nil {
 			if !errors.Is(err, ErrNotPDF) && !errors.Is(err, ErrMalformed) &&
 				!errors.Is(err, ErrEncrypted) && !errors.Is(err, ErrNoPages) {

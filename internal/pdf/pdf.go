@@ -180,8 +180,10 @@ func checkPages(ctx *model.Context) (int, error) {
 		if err != nil || d == nil {
 			return 0, fmt.Errorf("page tree: missing node %v", n.obj)
 		}
+		// A node with /Kids is an inner node even without /Type, as pdfcpu
+		// reads it; counting it as a page would hide its missing kids.
 		t := d.Type()
-		if t != nil && *t == "Pages" {
+		if _, hasKids := d.Find("Kids"); hasKids || (t != nil && *t == "Pages") {
 			if n.depth >= maxDepth {
 				return 0, errors.New("page tree: too deep")
 			}

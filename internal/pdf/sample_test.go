@@ -55,7 +55,7 @@ func TestSampleOfSize(t *testing.T) {
 		}
 	}
 	// Every size near a page boundary converges.
-	for n := 4000; n < 4400; n++ {
+	for n := 4000; n < 4100; n++ {
 		if b := SampleOfSize(n); len(b) != n {
 			t.Fatalf("SampleOfSize(%d) has %d bytes", n, len(b))
 		}

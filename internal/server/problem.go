@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -60,7 +61,9 @@ func problemFor(r *http.Request, err error, log *slog.Logger) *Problem {
 	}
 	var pe *signing.ProviderError
 	if errors.As(err, &pe) && !pe.Retryable {
-		err = errors.Join(errBadGateway, err)
+		// The provider refused (even with "not found"): that is the
+		// provider's answer, not a missing resource of this API.
+		err = fmt.Errorf("%w: %v", errBadGateway, pe)
 	}
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {

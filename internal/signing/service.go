@@ -75,6 +75,15 @@ func (s *Service) documentURL(id string) string {
 	return s.cfg.PublicURL + "/signing/" + id + "/document"
 }
 
+// returnURL is where the provider sends the signer afterwards: the
+// client's returnUrl, or else Signet's own "you may close this page".
+func (s *Service) returnURL(sess *Session) string {
+	if sess.ReturnURL != "" {
+		return sess.ReturnURL
+	}
+	return s.cfg.PublicURL + "/signing-finished"
+}
+
 func (s *Service) pollInterval(provider string) time.Duration {
 	if d, ok := s.cfg.PollIntervals[provider]; ok && d > 0 {
 		return d
@@ -154,7 +163,7 @@ func (s *Service) initiate(ctx context.Context, p Provider, sess *Session, doc D
 		SignerDetails: sess.SignerDetails,
 		Language:      sess.Language,
 		Document:      doc,
-		ReturnURL:     sess.ReturnURL,
+		ReturnURL:     s.returnURL(sess),
 		CallbackURL:   s.CallbackURL(sess.Provider),
 		ExpiresAt:     sess.ExpiresAt,
 	})

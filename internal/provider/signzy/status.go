@@ -8,8 +8,9 @@ import (
 )
 
 // Signzy's status vocabulary. Only "DRAFT" and "PENDING" (signer) are
-// documented; the rest are the words integrations report or that follow
-// from the documented fields. Words not listed here change nothing.
+// documented; the others are guesses at the words a finished, failed or
+// started signer would carry (the simulator uses some of them). Words not
+// listed here change nothing.
 var (
 	// signerDeclined: the signer refused or cancelled the signing.
 	signerDeclined = words("CANCELLED", "CANCELED", "REJECTED", "DECLINED")
@@ -21,7 +22,7 @@ var (
 	contractCancelled = words("CANCELLED", "CANCELED")
 	contractExpired   = words("EXPIRED")
 	// attemptFailed: an esignAttempt's aadhaarStatus reporting a failure
-	// ("1" is the success Signzy documents).
+	// (Signzy's sample shows "1", with errorMessage "NA", for a success).
 	attemptFailed = words("0", "FAILED", "FAILURE", "ERROR")
 )
 
@@ -190,6 +191,7 @@ func evidence(c *contract) json.RawMessage {
 	put("contractCompletionTime", c.ContractCompletionTime)
 	put("contractCancelTimestamp", c.ContractCancelTimestamp)
 	put("finalSignedContractHash", c.FinalSignedContractHash)
+	put("auditCertificateUrl", c.AuditCertificateURL)
 	if s := firstSigner(c); s != nil {
 		put("signerId", s.SignerID)
 		put("signerStatus", s.Status)

@@ -40,15 +40,13 @@ var defaultPlacement = []placement{{PageNo: []string{"All"}, SignaturePosition: 
 
 // initiateResponse is what Signet reads of the initiate answer.
 type initiateResponse struct {
-	ContractID     text                  `json:"contractId"`
-	ContractStatus text                  `json:"contractStatus"`
-	SignerDetail   list[signerInitiated] `json:"signerdetail"`
+	ContractID   text                  `json:"contractId"`
+	SignerDetail list[signerInitiated] `json:"signerdetail"`
 }
 
 type signerInitiated struct {
-	SignerID   text `json:"signerId"`
-	SignerName text `json:"signerName"`
-	ESignURL   text `json:"esignUrl"`
+	SignerID text `json:"signerId"`
+	ESignURL text `json:"esignUrl"`
 }
 
 // pullRequest is the body of POST /api/v3/contract/pullData.
@@ -58,13 +56,11 @@ type pullRequest struct {
 }
 
 // contract is what Signet reads of a pullData answer (the seed's
-// SignzyRefreshSigning.response_type, plus fields seen live). A callback
-// carries the same shape.
+// SignzyRefreshSigning.response_type, plus fields seen live); the rest of
+// the answer is ignored. A callback carries the same shape.
 type contract struct {
 	ContractID              text              `json:"contractId"`
-	InitialSignerCount      count             `json:"initialSignerCount"`
 	SignedSignerCount       count             `json:"signedSignerCount"`
-	CancelledSignerCount    count             `json:"cancelledSignerCount"`
 	IsCompleted             flag              `json:"isCompleted"`
 	ContractStatus          text              `json:"contractStatus"`
 	ContractCompletionTime  text              `json:"contractCompletionTime"`
@@ -77,10 +73,8 @@ type contract struct {
 
 type signerState struct {
 	SignerID               text               `json:"signerId"`
-	SignerName             text               `json:"signerName"`
 	Status                 text               `json:"status"`
 	ErrorMessage           text               `json:"errorMessage"`
-	AadhaarStatus          text               `json:"aadhaarStatus"`
 	AadhaarErrorMessage    text               `json:"aadhaarErrorMessage"`
 	SignerCancelMessage    text               `json:"signerCancelMessage"`
 	ContractLastSignTime   text               `json:"contractLastSignTime"`
@@ -98,8 +92,5 @@ type esignAttempt struct {
 // apiError is Signzy's error body:
 // {"name":"error","message":"…","reason":"VALIDATION_ERROR","type":"Bad Request","statusCode":400}.
 type apiError struct {
-	Name    text `json:"name"`
 	Message text `json:"message"`
-	Reason  text `json:"reason"`
-	Type    text `json:"type"`
 }

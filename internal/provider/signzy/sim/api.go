@@ -221,7 +221,6 @@ func parseInitiate(body []byte) (*contract, string) {
 		return nil, err.Error()
 	}
 	c := &contract{}
-	var msg string
 	pdfText, msg := f.requiredString("pdf")
 	if msg != "" {
 		return nil, msg
@@ -285,7 +284,7 @@ func parseInitiate(body []byte) (*contract, string) {
 		return nil, "pdf must be a valid base64 encoded PDF or a URL"
 	}
 	// Signzy must be able to stamp the document, so it must parse.
-	if _, err := pdf.Validate(doc); !bytes.HasPrefix(doc, []byte("%PDF-")) || err != nil {
+	if _, err := pdf.Validate(doc); err != nil {
 		return nil, "pdf is not a valid PDF file"
 	}
 	c.original = doc
@@ -343,11 +342,10 @@ func parseSigners(f fields) ([]*signer, string) {
 		if sg.uid != "" && !digits(sg.uid, 4) {
 			return nil, p + "uidLastFourDigits length must be 4 characters long"
 		}
-		if sg.email, msg = sf.optionalString("signerEmail"); msg != "" {
-			return nil, p + msg
-		}
-		if sg.mobile, msg = sf.optionalString("signerMobile"); msg != "" {
-			return nil, p + msg
+		for _, k := range []string{"signerEmail", "signerMobile"} { // accepted, not used
+			if _, msg := sf.optionalString(k); msg != "" {
+				return nil, p + msg
+			}
 		}
 		out = append(out, sg)
 	}

@@ -1,6 +1,6 @@
 // Package sim simulates Signzy's Contract360 API over real HTTP, for
 // Signet's sandbox mode and for tests: the same endpoints, payloads,
-// statuses, errors and callbacks as Signzy (see ../../../../shared/PROVIDERS.md
+// statuses, errors and callbacks as Signzy (see PROVIDERS.md, Signzy section,
 // and the seed's SignzyRefreshSigning), plus a signer page that stands in
 // for the Aadhaar eSign journey.
 //

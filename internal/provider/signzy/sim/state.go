@@ -82,25 +82,23 @@ type contract struct {
 }
 
 type signer struct {
-	id, name       string
-	gender, yob    string
-	uid            string
-	email, mobile  string
-	signatureType  string
-	signatures     json.RawMessage // echoed back as given
-	status         string
-	lastSignTime   time.Time
-	cancelMessage  string
-	errorMessage   string
-	aadhaarStatus  string
-	aadhaarError   string
-	ip             string
-	successes      int
-	failures       int
-	attempts       []*attempt
-	signedPDF      []byte // the contract as it stood after this signer signed
-	signedPDFHash  string
-	signerCallback bool // whether the signer callback was already sent
+	id, name      string
+	gender, yob   string
+	uid           string
+	signatureType string
+	signatures    json.RawMessage // echoed back as given
+	status        string
+	lastSignTime  time.Time
+	cancelMessage string
+	errorMessage  string
+	aadhaarStatus string
+	aadhaarError  string
+	ip            string
+	successes     int
+	failures      int
+	attempts      []*attempt
+	signedPDF     []byte // the contract as it stood after this signer signed
+	signedPDFHash string
 }
 
 type attempt struct {

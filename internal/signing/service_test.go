@@ -1,0 +1,345 @@
+package signing_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/signet-dev/signet/internal/signing"
+	"github.com/signet-dev/signet/internal/sqlite"
+)
+
+// fakeProvider is a provider whose answers a test sets.
+type fakeProvider struct {
+	mu        sync.Mutex
+	initErr   error
+	refresh   signing.Update
+	refErr    error
+	doc       []byte
+	docErr    error
+	initCalls atomic.Int32
+	cancels   atomic.Int32
+}
+
+func (f *fakeProvider) Info() signing.ProviderInfo {
+	return signing.ProviderInfo{Name: "fake", DisplayName: "Fake", Languages: []string{"en"}, RequiredSignerFields: []string{"name"},
+		SignerDetailsSchema: json.RawMessage(`{"type":"object"}`)}
+}
+
+func (f *fakeProvider) Initiate(ctx context.Context, req signing.InitiateRequest) (signing.Initiated, error) {
+	f.initCalls.Add(1)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.initErr != nil {
+		return signing.Initiated{}, f.initErr
+	}
+	return signing.Initiated{Ref: "ref-" + req.SessionID, RedirectURL: "https://fake.example/sign/" + req.SessionID}, nil
+}
+
+func (f *fakeProvider) Refresh(ctx context.Context, ref signing.ProviderRef) (signing.Update, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.refresh, f.refErr
+}
+
+func (f *fakeProvider) Cancel(ctx context.Context, ref signing.ProviderRef) error {
+	f.cancels.Add(1)
+	return nil
+}
+
+func (f *fakeProvider) FetchDocument(ctx context.Context, ref signing.ProviderRef) ([]byte, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.doc, f.docErr
+}
+
+func (f *fakeProvider) ParseCallback(h http.Header, body []byte) (signing.Callback, error) {
+	if h.Get("Authorization") != "ok" {
+		return signing.Callback{}, signing.ErrUnauthorized
+	}
+	return signing.Callback{Ref: string(body)}, nil
+}
+
+func (f *fakeProvider) set(fn func(f *fakeProvider)) {
+	f.mu.Lock()
+	fn(f)
+	f.mu.Unlock()
+}
+
+type registry struct{ p signing.Provider }
+
+func (r registry) Provider(name string) (signing.Provider, bool) { return r.p, name == "fake" }
+func (r registry) All() []signing.Provider                       { return []signing.Provider{r.p} }
+
+type env struct {
+	svc    *signing.Service
+	store  signing.Store
+	fake   *fakeProvider
+	tenant string
+	now    atomic.Int64 // unix micro
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "s.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	e := &env{store: store, fake: &fakeProvider{doc: []byte("%PDF-1.7 signed")}}
+	e.now.Store(time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC).UnixMicro())
+	tenant, err := store.CreateTenant(context.Background(), "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.tenant = tenant.ID
+	e.svc, err = signing.NewService(signing.Config{
+		Store: store, Providers: registry{e.fake}, DefaultProvider: "fake", PublicURL: "http://signet.test",
+		Now:   func() time.Time { return time.UnixMicro(e.now.Load()).UTC() },
+		NewID: func() string { return uuid.NewString() },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func (e *env) advance(d time.Duration) { e.now.Add(d.Microseconds()) }
+
+func (e *env) create(t *testing.T) *signing.Session {
+	t.Helper()
+	s, err := e.svc.Create(context.Background(), e.tenant, signing.CreateRequest{
+		OrderID: "o-1", SignerDetails: json.RawMessage(`{"name":"A"}`), Filename: "c.pdf", Content: []byte("%PDF-1.7"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func (e *env) trail(t *testing.T, id string) []string {
+	t.Helper()
+	entries, err := e.store.AuditTrail(context.Background(), e.tenant, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for _, a := range entries {
+		types = append(types, a.Type)
+	}
+	return types
+}
+
+func count(list []string, s string) int {
+	n := 0
+	for _, v := range list {
+		if v == s {
+			n++
+		}
+	}
+	return n
+}
+
+// TestConcurrentTriggersOneWinner races callbacks reporting completion
+// and failure against client cancels: exactly one terminal status wins
+// and exactly one terminal event is written.
+func TestConcurrentTriggersOneWinner(t *testing.T) {
+	for round := 0; round < 5; round++ {
+		e := newEnv(t)
+		s := e.create(t)
+		var wg sync.WaitGroup
+		for i := 0; i < 30; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				ctx := context.Background()
+				switch i % 3 {
+				case 0:
+					e.svc.Cancel(ctx, e.tenant, s.ID)
+				case 1:
+					e.fake.set(func(f *fakeProvider) {
+						f.refresh = signing.Update{Status: signing.StatusCompleted, ProviderStatus: "done"}
+					})
+					e.svc.HandleCallback(ctx, "fake", http.Header{"Authorization": {"ok"}}, []byte(s.ProviderRef))
+				case 2:
+					e.svc.Refresh(ctx, e.tenant, s.ID)
+				}
+			}(i)
+		}
+		wg.Wait()
+		got, err := e.svc.Get(context.Background(), e.tenant, s.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !got.Status.Terminal() {
+			t.Fatalf("session is %s after the race", got.Status)
+		}
+		trail := e.trail(t, s.ID)
+		terminal := count(trail, signing.EventCompleted) + count(trail, signing.EventCancelled) + count(trail, signing.EventFailed)
+		if terminal != 1 {
+			t.Fatalf("round %d: %d terminal events: %v", round, terminal, trail)
+		}
+		if got.Status == signing.StatusCompleted {
+			if _, err := e.store.Document(context.Background(), e.tenant, s.ID, signing.DocumentSigned); err != nil {
+				t.Errorf("COMPLETED without its document: %v", err)
+			}
+		}
+	}
+}
+
+func TestInitiateRetryableThenPolled(t *testing.T) {
+	e := newEnv(t)
+	e.fake.set(func(f *fakeProvider) {
+		f.initErr = &signing.ProviderError{Provider: "fake", Op: "initiate", Retryable: true, StatusCode: 503, Message: "down"}
+	})
+	s := e.create(t)
+	if s.Status != signing.StatusPending || s.RedirectURL != "" || s.ProviderRef != "" {
+		t.Fatalf("after a retryable failure: %+v", s)
+	}
+	e.fake.set(func(f *fakeProvider) { f.initErr = nil })
+	// Not due before the retry delay.
+	if n, _ := e.svc.PollDue(context.Background(), 10); n != 0 {
+		t.Errorf("polled %d sessions before they were due", n)
+	}
+	e.advance(time.Minute)
+	if n, err := e.svc.PollDue(context.Background(), 10); n != 1 || err != nil {
+		t.Fatalf("PollDue = %d, %v", n, err)
+	}
+	got, _ := e.svc.Get(context.Background(), e.tenant, s.ID)
+	if got.RedirectURL == "" || got.Status != signing.StatusPending {
+		t.Errorf("after the retry: %+v", got)
+	}
+	if c := e.fake.initCalls.Load(); c != 2 {
+		t.Errorf("initiate called %d times, want 2", c)
+	}
+}
+
+func TestInitiateRefusedFails(t *testing.T) {
+	e := newEnv(t)
+	e.fake.set(func(f *fakeProvider) {
+		f.initErr = &signing.ProviderError{Provider: "fake", Op: "initiate", StatusCode: 400, Message: "signerName is required"}
+	})
+	s := e.create(t)
+	if s.Status != signing.StatusFailed || s.FailureReason != "signerName is required" {
+		t.Errorf("after a refusal: %s %q", s.Status, s.FailureReason)
+	}
+}
+
+func TestCompletionWaitsForTheDocument(t *testing.T) {
+	e := newEnv(t)
+	s := e.create(t)
+	e.fake.set(func(f *fakeProvider) {
+		f.refresh = signing.Update{Status: signing.StatusCompleted, ProviderStatus: "done"}
+		f.docErr = &signing.ProviderError{Provider: "fake", Op: "document", Retryable: true, Message: "timeout"}
+	})
+	if _, err := e.svc.Refresh(context.Background(), e.tenant, s.ID); !signing.IsRetryable(err) {
+		t.Fatalf("refresh with the document unavailable: %v", err)
+	}
+	got, _ := e.svc.Get(context.Background(), e.tenant, s.ID)
+	if got.Status != signing.StatusPending {
+		t.Fatalf("completed without a document: %s", got.Status)
+	}
+	e.fake.set(func(f *fakeProvider) { f.docErr = nil })
+	got, err := e.svc.Refresh(context.Background(), e.tenant, s.ID)
+	if err != nil || got.Status != signing.StatusCompleted || got.DocumentURL == "" || got.CompletedAt == nil {
+		t.Fatalf("second refresh: %+v, %v", got, err)
+	}
+	doc, err := e.svc.Document(context.Background(), e.tenant, s.ID)
+	if err != nil || string(doc.Content) != "%PDF-1.7 signed" {
+		t.Errorf("document %q, %v", doc.Content, err)
+	}
+}
+
+func TestLateUpdatesChangeNothing(t *testing.T) {
+	e := newEnv(t)
+	s := e.create(t)
+	if _, err := e.svc.Cancel(context.Background(), e.tenant, s.ID); err != nil {
+		t.Fatal(err)
+	}
+	if e.fake.cancels.Load() != 1 {
+		t.Errorf("provider cancel called %d times", e.fake.cancels.Load())
+	}
+	e.fake.set(func(f *fakeProvider) { f.refresh = signing.Update{Status: signing.StatusCompleted} })
+	if err := e.svc.HandleCallback(context.Background(), "fake", http.Header{"Authorization": {"ok"}}, []byte(s.ProviderRef)); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := e.svc.Get(context.Background(), e.tenant, s.ID)
+	if got.Status != signing.StatusCancelled {
+		t.Errorf("late callback moved a cancelled session to %s", got.Status)
+	}
+	if _, err := e.svc.Cancel(context.Background(), e.tenant, s.ID); err != nil {
+		t.Errorf("second cancel: %v", err)
+	}
+}
+
+func TestForgedCallbackChangesNothing(t *testing.T) {
+	e := newEnv(t)
+	s := e.create(t)
+	e.fake.set(func(f *fakeProvider) { f.refresh = signing.Update{Status: signing.StatusCompleted} })
+	err := e.svc.HandleCallback(context.Background(), "fake", http.Header{"Authorization": {"forged"}}, []byte(s.ProviderRef))
+	if !errors.Is(err, signing.ErrUnauthorized) {
+		t.Errorf("forged callback: %v", err)
+	}
+	if err := e.svc.HandleCallback(context.Background(), "fake", http.Header{"Authorization": {"ok"}}, []byte("unknown-ref")); !errors.Is(err, signing.ErrNotFound) {
+		t.Errorf("callback for an unknown ref: %v", err)
+	}
+	got, _ := e.svc.Get(context.Background(), e.tenant, s.ID)
+	if got.Status != signing.StatusPending {
+		t.Errorf("forged callback changed the session to %s", got.Status)
+	}
+}
+
+func TestExpireDue(t *testing.T) {
+	e := newEnv(t)
+	var ids []string
+	for i := 0; i < 5; i++ {
+		ids = append(ids, e.create(t).ID)
+	}
+	e.advance(signing.DefaultExpiry + time.Second)
+	n, err := e.svc.ExpireDue(context.Background(), 3)
+	if err != nil || n != 3 {
+		t.Fatalf("ExpireDue = %d, %v; want 3", n, err)
+	}
+	n, _ = e.svc.ExpireDue(context.Background(), 10)
+	if n != 2 {
+		t.Errorf("second sweep expired %d, want 2", n)
+	}
+	for _, id := range ids {
+		if c := count(e.trail(t, id), signing.EventExpired); c != 1 {
+			t.Errorf("%s has %d expired events", id, c)
+		}
+	}
+}
+
+func TestCreateValidation(t *testing.T) {
+	e := newEnv(t)
+	past := time.UnixMicro(e.now.Load()).Add(-time.Hour)
+	_, err := e.svc.Create(context.Background(), e.tenant, signing.CreateRequest{
+		OrderID: "", SignerDetails: nil, Language: "fr", ReturnURL: "mailto:x", ExpiresAt: &past,
+		Metadata: map[string]string{"": "x"},
+	})
+	var ve *signing.ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("err = %v", err)
+	}
+	want := map[string]bool{"orderId": true, "signerDetails": true, "language": true, "returnUrl": true, "expiresAt": true,
+		"document.filename": true, "document.content": true, "metadata": true}
+	for _, fe := range ve.Errors {
+		delete(want, fe.Field)
+	}
+	if len(want) > 0 {
+		t.Errorf("fields not named: %v (got %v)", want, ve.Errors)
+	}
+	if _, err := e.svc.Create(context.Background(), e.tenant, signing.CreateRequest{Provider: "nope"}); err == nil || fmt.Sprint(err) == "" {
+		t.Error("unknown provider accepted")
+	}
+}
