@@ -8,9 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
-	"net/url"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +15,7 @@ import (
 
 	"github.com/signet-dev/signet/internal/auth"
 	"github.com/signet-dev/signet/internal/pdf"
+	"github.com/signet-dev/signet/internal/provider/providertest"
 )
 
 // clock is real time plus an offset a test can move forward, so that
@@ -202,70 +200,11 @@ func (h *harness) waitStatus(id, want string) map[string]any {
 	}
 }
 
-var (
-	formRe   = regexp.MustCompile(`(?is)<form[^>]*>.*?</form>`)
-	actionRe = regexp.MustCompile(`(?i)action="([^"]*)"`)
-	hiddenRe = regexp.MustCompile(`(?i)<input[^>]*type="hidden"[^>]*>`)
-	nameRe   = regexp.MustCompile(`(?i)name="([^"]*)"`)
-	valueRe  = regexp.MustCompile(`(?i)value="([^"]*)"`)
-)
-
 // signAtProvider follows the session's redirectUrl as a signer's browser
 // would, and submits the page's form with the given action.
 func (h *harness) signAtProvider(redirectURL, action string) *http.Response {
 	h.t.Helper()
-	jar, _ := cookiejar.New(nil)
-	browser := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := browser.Get(redirectURL)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	page, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Content-Type"), "text/html") {
-		h.t.Fatalf("signing page: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
-	}
-	form := formRe.Find(page)
-	if form == nil {
-		h.t.Fatalf("signing page has no form:\n%s", page)
-	}
-	for _, want := range []string{`name="action"`, `value="sign"`, `value="decline"`} {
-		if !bytes.Contains(form, []byte(want)) {
-			h.t.Fatalf("form lacks %s:\n%s", want, form)
-		}
-	}
-	target, _ := url.Parse(redirectURL)
-	if m := actionRe.FindSubmatch(form); m != nil && len(m[1]) > 0 {
-		ref, err := url.Parse(htmlUnescape(string(m[1])))
-		if err != nil {
-			h.t.Fatal(err)
-		}
-		target = target.ResolveReference(ref)
-	}
-	vals := url.Values{"action": {action}}
-	for _, in := range hiddenRe.FindAll(form, -1) {
-		if n := nameRe.FindSubmatch(in); n != nil {
-			v := ""
-			if m := valueRe.FindSubmatch(in); m != nil {
-				v = htmlUnescape(string(m[1]))
-			}
-			vals.Set(string(n[1]), v)
-		}
-	}
-	resp, err = browser.PostForm(target.String(), vals)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode >= 400 {
-		h.t.Fatalf("submitting %s: status %d", action, resp.StatusCode)
-	}
-	return resp
-}
-
-func htmlUnescape(s string) string {
-	return strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">", "&#34;", `"`, "&#39;", "'", "&quot;", `"`).Replace(s)
+	return providertest.SubmitForm(h.t, redirectURL, action)
 }
 
 func str(v any) string { return fmt.Sprint(v) }

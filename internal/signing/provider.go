@@ -41,6 +41,10 @@ type ProviderRef struct {
 	SessionID string
 	Ref       string
 	State     json.RawMessage
+	// LoadOriginal reads the original contract, for providers that build
+	// the signed document themselves (BankID signs data, not PDFs). Nil
+	// when no store is at hand, as in some tests.
+	LoadOriginal func(ctx context.Context) (Document, error)
 }
 
 // Update is a provider's view of a request, mapped onto Signet's statuses.

@@ -201,6 +201,15 @@ func (s *Service) retryDelay(sess *Session) time.Duration {
 	return d
 }
 
+// ref identifies sess at its provider.
+func (s *Service) ref(sess *Session) ProviderRef {
+	tenant, id := sess.TenantID, sess.ID
+	return ProviderRef{SessionID: id, Ref: sess.ProviderRef, State: sess.ProviderState,
+		LoadOriginal: func(ctx context.Context) (Document, error) {
+			return s.cfg.Store.Document(ctx, tenant, id, DocumentOriginal)
+		}}
+}
+
 // providerMessage is the provider's own explanation of a permanent failure.
 func providerMessage(err error) string {
 	var pe *ProviderError
@@ -295,7 +304,7 @@ func (s *Service) Cancel(ctx context.Context, tenantID, id string) (*Session, er
 func (s *Service) cancelAtProvider(ctx context.Context, sess *Session) {
 	p, err := s.provider(sess.Provider)
 	if err == nil {
-		err = p.Cancel(ctx, ProviderRef{SessionID: sess.ID, Ref: sess.ProviderRef, State: sess.ProviderState})
+		err = p.Cancel(ctx, s.ref(sess))
 	}
 	detail := "withdrawn at the provider"
 	if err != nil {
@@ -340,7 +349,7 @@ func (s *Service) sync(ctx context.Context, sess *Session) (*Session, error) {
 		}
 		return s.present(next), nil
 	}
-	upd, err := p.Refresh(ctx, ProviderRef{SessionID: sess.ID, Ref: sess.ProviderRef, State: sess.ProviderState})
+	upd, err := p.Refresh(ctx, s.ref(sess))
 	if err != nil {
 		return nil, s.refreshFailed(ctx, sess, err)
 	}
@@ -377,7 +386,7 @@ func (s *Service) apply(ctx context.Context, p Provider, sess *Session, upd Upda
 		signed = upd.Signed
 		if signed == nil {
 			var err error
-			signed, err = p.FetchDocument(ctx, ProviderRef{SessionID: sess.ID, Ref: sess.ProviderRef, State: sess.ProviderState})
+			signed, err = p.FetchDocument(ctx, s.ref(sess))
 			if err != nil {
 				return nil, s.refreshFailed(ctx, sess, fmt.Errorf("fetching signed document: %w", err))
 			}
@@ -447,7 +456,7 @@ func (s *Service) HandleCallback(ctx context.Context, provider string, header ma
 	}
 	upd := cb.Update
 	if upd == nil {
-		u, err := p.Refresh(ctx, ProviderRef{SessionID: sess.ID, Ref: sess.ProviderRef, State: sess.ProviderState})
+		u, err := p.Refresh(ctx, s.ref(sess))
 		if err != nil {
 			return s.refreshFailed(ctx, sess, err)
 		}

@@ -152,3 +152,29 @@ func (s *Server) CancelContract(contractID string) error {
 	s.sendCallbacks(n)
 	return nil
 }
+
+// Expire moves the contract's deadline to now, as if its contractTtl had
+// run out: from then on Signzy answers 404 for it.
+func (s *Server) Expire(contractID string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.lookup(contractID)
+	if c == nil {
+		return ErrUnknownContract
+	}
+	c.expires = s.cfg.Now()
+	return nil
+}
+
+// SetSignerStatus gives the contract's first signer a status word of the
+// test's choosing, such as one Signzy might add in future.
+func (s *Server) SetSignerStatus(contractID, status string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.lookup(contractID)
+	if c == nil {
+		return ErrUnknownContract
+	}
+	c.signers[0].status = status
+	return nil
+}
