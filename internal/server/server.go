@@ -24,8 +24,12 @@ const DefaultMaxBody = 15 << 20
 type Config struct {
 	Service *signing.Service
 	Store   signing.Store
-	Issuer  *auth.Issuer
-	Logger  *slog.Logger
+	// WebhookStore and Webhooks serve the /webhooks routes; without them
+	// those routes answer 404.
+	WebhookStore signing.WebhookStore
+	Webhooks     Webhooks
+	Issuer       *auth.Issuer
+	Logger       *slog.Logger
 	// Registry receives the HTTP metrics and is served at /metrics.
 	Registry *prometheus.Registry
 	// Spec is the OpenAPI document as JSON, served at /openapi.json.
@@ -101,6 +105,15 @@ func (s *Server) routes() http.Handler {
 	idem("POST /signing/{id}/refresh", s.refreshSession)
 	api("GET /signing/{id}/document", s.getDocument)
 	api("GET /signing/{id}/events", s.listEvents)
+
+	if s.cfg.Webhooks != nil && s.cfg.WebhookStore != nil {
+		idem("POST /webhooks", s.createWebhook)
+		api("GET /webhooks", s.listWebhooks)
+		api("GET /webhooks/{id}", s.getWebhook)
+		idem("DELETE /webhooks/{id}", s.deleteWebhook)
+		api("GET /webhooks/{id}/deliveries", s.listDeliveries)
+		idem("POST /webhooks/{id}/deliveries/{deliveryId}/retry", s.retryDelivery)
+	}
 
 	mux.Handle("POST /auth/token", s.authenticated(apiKeyOnly(s.issueToken)))
 	mux.Handle("POST /auth/refresh", s.public(s.refreshToken))

@@ -2,6 +2,7 @@ package signing
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -26,6 +27,9 @@ type Config struct {
 	PollInterval time.Duration
 	// PollIntervals overrides PollInterval per provider (BankID collects every 2 s).
 	PollIntervals map[string]time.Duration
+	// OnEvent, if set, is called after a status-change event is committed,
+	// so that webhook delivery can start at once.
+	OnEvent func()
 	// InitiateLease is how long a session being started at its provider is
 	// kept from the poller, so that a crash mid-initiate is retried without
 	// two workers initiating at once.
@@ -149,9 +153,14 @@ func (s *Service) Create(ctx context.Context, tenantID string, r CreateRequest) 
 	doc := Document{SessionID: sess.ID, Kind: DocumentOriginal, Filename: r.Filename, Content: r.Content, SHA256: SHA256Hex(r.Content), CreatedAt: now}
 	created := AuditEntry{Type: EventCreated, ToStatus: StatusPending, CreatedAt: now,
 		Detail: fmt.Sprintf("created for provider %s; document %s (%d bytes, sha256 %s)", sess.Provider, doc.Filename, len(doc.Content), doc.SHA256)}
-	if err := s.cfg.Store.CreateSession(ctx, sess, doc, []AuditEntry{created}); err != nil {
+	entries := []AuditEntry{created}
+	if err := s.attachWebhooks(entries, sess); err != nil {
 		return nil, err
 	}
+	if err := s.cfg.Store.CreateSession(ctx, sess, doc, entries); err != nil {
+		return nil, err
+	}
+	s.notify(entries)
 	return s.initiate(ctx, p, sess, doc)
 }
 
@@ -579,8 +588,12 @@ func (s *Service) update(ctx context.Context, sess *Session, fn func(next *Sessi
 		for i := range entries {
 			entries[i].SessionID, entries[i].TenantID = next.ID, next.TenantID
 		}
+		if err := s.attachWebhooks(entries, next); err != nil {
+			return sess, err
+		}
 		err = s.cfg.Store.UpdateSession(ctx, Change{Session: next, ExpectVersion: sess.Version, Entries: entries, Signed: doc})
 		if err == nil {
+			s.notify(entries)
 			return next, nil
 		}
 		if !errors.Is(err, ErrStale) || attempt >= 20 {
@@ -590,6 +603,51 @@ func (s *Service) update(ctx context.Context, sess *Session, fn func(next *Sessi
 			return nil, err
 		}
 	}
+}
+
+// webhookBody is the Standard Webhooks payload of CONTRACT.md §3.
+type webhookBody struct {
+	Type      string    `json:"type"`
+	Timestamp time.Time `json:"timestamp"`
+	Data      *Session  `json:"data"`
+}
+
+// attachWebhooks gives each status-change entry the body its webhooks
+// carry: the session as the client would read it after the change. The
+// store queues the deliveries in the same transaction as the change.
+func (s *Service) attachWebhooks(entries []AuditEntry, sess *Session) error {
+	for i, e := range entries {
+		if !isStatusEvent(e.Type) {
+			continue
+		}
+		b, err := json.Marshal(webhookBody{Type: e.Type, Timestamp: e.CreatedAt, Data: s.present(sess.Clone())})
+		if err != nil {
+			return err
+		}
+		entries[i].Webhook = b
+	}
+	return nil
+}
+
+func (s *Service) notify(entries []AuditEntry) {
+	if s.cfg.OnEvent == nil {
+		return
+	}
+	for _, e := range entries {
+		if e.Webhook != nil {
+			s.cfg.OnEvent()
+			return
+		}
+	}
+}
+
+func isStatusEvent(t string) bool {
+	for _, w := range WebhookEventTypes {
+		if t == w {
+			return true
+		}
+	}
+	return false
 }
 
 // visiblyChanged reports whether a change touches what clients see, so

@@ -175,6 +175,10 @@ type AuditEntry struct {
 	Detail     string          `json:"detail,omitempty"`
 	Data       json.RawMessage `json:"data,omitempty"`
 	CreatedAt  time.Time       `json:"createdAt"`
+	// Webhook is the body to deliver for a status-change event; the store
+	// queues one delivery of it per subscribed endpoint of the tenant, in
+	// the same transaction as the change (the transactional outbox).
+	Webhook json.RawMessage `json:"-"`
 }
 
 // Tenant owns sessions, API keys and webhook endpoints.

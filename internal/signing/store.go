@@ -121,3 +121,40 @@ type Store interface {
 	// Close releases the store's connections.
 	Close() error
 }
+
+// WebhookStore keeps webhook endpoints and the delivery queue (the
+// outbox's far side). Both stores implement it; storetest covers it.
+type WebhookStore interface {
+	// CreateEndpoint stores a webhook endpoint.
+	CreateEndpoint(ctx context.Context, e Endpoint) error
+	// Endpoints lists a tenant's endpoints, newest first.
+	Endpoints(ctx context.Context, tenantID string) ([]Endpoint, error)
+	// Endpoint reads one endpoint of a tenant; ErrNotFound if none.
+	Endpoint(ctx context.Context, tenantID, id string) (Endpoint, error)
+	// DeleteEndpoint removes an endpoint and its pending deliveries; its
+	// attempt history goes with it. ErrNotFound if none.
+	DeleteEndpoint(ctx context.Context, tenantID, id string) error
+	// ClaimDueDeliveries leases up to limit pending deliveries whose
+	// NextAttemptAt is at or before now, oldest first: it moves their
+	// NextAttemptAt to now+lease and returns them with the endpoint's URL
+	// and secret. A delivery is not claimed while an earlier event of the
+	// same session for the same endpoint has never been attempted, so a
+	// session's events are first attempted in order. Concurrent claimers
+	// (other processes too) never get the same delivery.
+	ClaimDueDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Delivery, error)
+	// RecordAttempts stores attempts and their consequences in one
+	// transaction: a success marks the delivery succeeded, a failure with
+	// NextAttemptAt reschedules it, one without marks it failed.
+	RecordAttempts(ctx context.Context, results []AttemptResult) error
+	// Attempts lists an endpoint's delivery attempts, newest first, at most limit.
+	Attempts(ctx context.Context, tenantID, endpointID string, limit int) ([]Attempt, error)
+	// RetryDelivery makes the delivery of an attempt due again at now (a
+	// manual redelivery, whatever its state). ErrNotFound if the attempt is
+	// not the endpoint's or not the tenant's.
+	RetryDelivery(ctx context.Context, tenantID, endpointID, attemptID string, now time.Time) (Delivery, error)
+	// DeliveryBacklog counts pending deliveries and the due time of the
+	// oldest due one (zero if none), for metrics.
+	DeliveryBacklog(ctx context.Context, now time.Time) (pending int, oldestDue time.Time, err error)
+	// DeleteRefreshTokensBefore deletes refresh tokens that expired before t.
+	DeleteRefreshTokensBefore(ctx context.Context, t time.Time) (int, error)
+}

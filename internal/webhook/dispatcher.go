@@ -1,0 +1,226 @@
+package webhook
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/signet-dev/signet/internal/signing"
+)
+
+// DefaultRetries is the retry schedule of CONTRACT.md §3.
+var DefaultRetries = []time.Duration{5 * time.Second, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 5 * time.Hour, 10 * time.Hour, 10 * time.Hour}
+
+// Config tunes a Dispatcher; zero values take the defaults.
+type Config struct {
+	Store   signing.WebhookStore
+	Sender  *Sender
+	Logger  *slog.Logger
+	Now     func() time.Time
+	Retries []time.Duration // delays after the 1st, 2nd, … failed attempt
+	// Batch is how many deliveries one claim takes (default 200) and
+	// Workers how many are in flight at once (default 64).
+	Batch, Workers int
+	// Lease is how long a claim holds a delivery (default 30 s, well over
+	// the 10 s attempt timeout, so a crashed process's claims return
+	// within a minute).
+	Lease time.Duration
+	// Idle is how long the loop sleeps when nothing was due, unless woken
+	// (default 250 ms; other replicas' events are found within it).
+	Idle     time.Duration
+	Registry prometheus.Registerer
+}
+
+// Dispatcher delivers due webhooks until stopped.
+type Dispatcher struct {
+	cfg     Config
+	log     *slog.Logger
+	wake    chan struct{}
+	cancel  context.CancelFunc
+	done    sync.WaitGroup
+	metrics *metrics
+}
+
+// NewDispatcher checks cfg and registers the webhook metrics.
+func NewDispatcher(cfg Config) (*Dispatcher, error) {
+	if cfg.Retries == nil {
+		cfg.Retries = DefaultRetries
+	}
+	if cfg.Batch <= 0 {
+		cfg.Batch = 200
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 64
+	}
+	if cfg.Lease <= 0 {
+		cfg.Lease = 30 * time.Second
+	}
+	if cfg.Idle <= 0 {
+		cfg.Idle = 250 * time.Millisecond
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	m, err := newMetrics(cfg.Registry)
+	if err != nil {
+		return nil, err
+	}
+	return &Dispatcher{cfg: cfg, log: cfg.Logger, wake: make(chan struct{}, 1), metrics: m}, nil
+}
+
+// Wake makes the loop look for due deliveries now (called after this
+// process commits an event), instead of at its next idle tick.
+func (d *Dispatcher) Wake() {
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Start runs the loop in one goroutine until Stop.
+func (d *Dispatcher) Start(ctx context.Context) {
+	ctx, d.cancel = context.WithCancel(ctx)
+	d.done.Add(1)
+	go func() {
+		defer d.done.Done()
+		d.run(ctx)
+	}()
+}
+
+// Stop ends the loop after the attempts in flight finish (each is bounded
+// by the attempt timeout) and their outcomes are recorded.
+func (d *Dispatcher) Stop() {
+	if d.cancel != nil {
+		d.cancel()
+	}
+	d.done.Wait()
+}
+
+func (d *Dispatcher) run(ctx context.Context) {
+	idle := time.NewTimer(0)
+	defer idle.Stop()
+	var lastGauge time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-d.wake:
+		case <-idle.C:
+		}
+		for ctx.Err() == nil {
+			n, err := d.RunOnce(ctx)
+			if err != nil {
+				d.log.Error("webhook dispatch failed", "err", err)
+				break
+			}
+			if n < d.cfg.Batch {
+				break
+			}
+		}
+		if now := d.cfg.Now(); now.Sub(lastGauge) > 5*time.Second {
+			d.updateBacklog(ctx, now)
+			lastGauge = now
+		}
+		idle.Reset(d.cfg.Idle)
+	}
+}
+
+// RunOnce claims one batch of due deliveries, attempts them concurrently
+// and records the outcomes; it returns how many it claimed.
+func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
+	batch, err := d.cfg.Store.ClaimDueDeliveries(ctx, d.cfg.Now().UTC(), d.cfg.Lease, d.cfg.Batch)
+	if err != nil || len(batch) == 0 {
+		return 0, err
+	}
+	// Attempts run to completion even when shutdown begins: a claimed
+	// delivery that was sent must have its outcome recorded.
+	sendCtx := context.WithoutCancel(ctx)
+	results := make([]signing.AttemptResult, len(batch))
+	sem := make(chan struct{}, d.cfg.Workers)
+	var wg sync.WaitGroup
+	for i, del := range batch {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			results[i] = d.attempt(sendCtx, del)
+		}()
+	}
+	wg.Wait()
+	recordCtx, cancel := context.WithTimeout(sendCtx, 30*time.Second)
+	defer cancel()
+	if err := d.cfg.Store.RecordAttempts(recordCtx, results); err != nil {
+		return 0, err
+	}
+	return len(batch), nil
+}
+
+func (d *Dispatcher) attempt(ctx context.Context, del signing.Delivery) signing.AttemptResult {
+	a := d.cfg.Sender.Send(ctx, del)
+	res := signing.AttemptResult{Attempt: a}
+	if a.Succeeded {
+		d.metrics.attempts.WithLabelValues("success").Inc()
+		d.metrics.latency.Observe(d.cfg.Now().Sub(del.CreatedAt).Seconds())
+		return res
+	}
+	d.metrics.attempts.WithLabelValues("failure").Inc()
+	if a.Attempt <= len(d.cfg.Retries) {
+		next := a.AttemptedAt.Add(d.cfg.Retries[a.Attempt-1])
+		res.NextAttemptAt = &next
+		return res
+	}
+	d.metrics.exhausted.Inc()
+	d.log.Warn("webhook delivery failed for good", "delivery", del.ID, "endpoint", del.EndpointID, "attempts", a.Attempt, "err", a.Error)
+	return res
+}
+
+func (d *Dispatcher) updateBacklog(ctx context.Context, now time.Time) {
+	pending, oldest, err := d.cfg.Store.DeliveryBacklog(ctx, now)
+	if err != nil {
+		return
+	}
+	d.metrics.queue.Set(float64(pending))
+	lag := 0.0
+	if !oldest.IsZero() {
+		lag = now.Sub(oldest).Seconds()
+	}
+	d.metrics.lag.Set(lag)
+}
+
+type metrics struct {
+	attempts  *prometheus.CounterVec
+	latency   prometheus.Histogram
+	exhausted prometheus.Counter
+	queue     prometheus.Gauge
+	lag       prometheus.Gauge
+}
+
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	m := &metrics{
+		attempts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "signet_webhook_attempts_total",
+			Help: "Webhook delivery attempts by outcome."}, []string{"outcome"}),
+		latency: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "signet_webhook_delivery_latency_seconds",
+			Help:    "Time from the event to its successful delivery.",
+			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 60, 600, 3600}}),
+		exhausted: prometheus.NewCounter(prometheus.CounterOpts{Name: "signet_webhook_deliveries_failed_total",
+			Help: "Deliveries that failed every attempt of the retry schedule."}),
+		queue: prometheus.NewGauge(prometheus.GaugeOpts{Name: "signet_webhook_queue_depth",
+			Help: "Pending webhook deliveries."}),
+		lag: prometheus.NewGauge(prometheus.GaugeOpts{Name: "signet_webhook_queue_lag_seconds",
+			Help: "How overdue the oldest due delivery is."}),
+	}
+	if reg != nil {
+		for _, c := range []prometheus.Collector{m.attempts, m.latency, m.exhausted, m.queue, m.lag} {
+			if err := reg.Register(c); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return m, nil
+}

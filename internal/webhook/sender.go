@@ -1,0 +1,104 @@
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+
+	"github.com/signet-dev/signet/internal/signing"
+)
+
+// AttemptTimeout bounds one delivery attempt (CONTRACT.md §3).
+const AttemptTimeout = 10 * time.Second
+
+// Sender makes single delivery attempts.
+type Sender struct {
+	client *http.Client
+	now    func() time.Time
+}
+
+// NewSender returns a Sender whose connections pass guard, that never
+// follows redirects (a 3xx is a failed attempt) and gives up after
+// AttemptTimeout.
+func NewSender(guard Guard, now func() time.Time) *Sender {
+	dialer := &net.Dialer{Timeout: 5 * time.Second, Control: guard.Control}
+	transport := &http.Transport{
+		DialContext:           dialer.DialContext,
+		Proxy:                 nil, // a proxy would dial on our behalf, past the guard
+		MaxIdleConns:          256,
+		MaxIdleConnsPerHost:   64,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   5 * time.Second,
+		ResponseHeaderTimeout: AttemptTimeout,
+	}
+	return &Sender{
+		client: &http.Client{
+			Transport:     transport,
+			Timeout:       AttemptTimeout,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
+		now: now,
+	}
+}
+
+// Send makes one attempt to deliver d and reports how it went.
+func (s *Sender) Send(ctx context.Context, d signing.Delivery) signing.Attempt {
+	start := time.Now()
+	at := s.now().UTC()
+	a := signing.Attempt{DeliveryID: d.ID, EndpointID: d.EndpointID, TenantID: d.TenantID, EventType: d.EventType,
+		Attempt: d.Attempts + 1, AttemptedAt: at}
+	status, err := s.post(ctx, d, at)
+	a.DurationMs = time.Since(start).Milliseconds()
+	a.ResponseStatus = status
+	switch {
+	case err != nil:
+		a.Error = err.Error()
+	case status < 200 || status > 299:
+		a.Error = fmt.Sprintf("endpoint answered HTTP %d", status)
+	default:
+		a.Succeeded = true
+	}
+	return a
+}
+
+func (s *Sender) post(ctx context.Context, d signing.Delivery, at time.Time) (int, error) {
+	wh, err := standardwebhooks.NewWebhook(d.Secret)
+	if err != nil {
+		return 0, fmt.Errorf("endpoint secret unusable: %v", err)
+	}
+	sig, err := wh.Sign(d.ID, at, d.Payload)
+	if err != nil {
+		return 0, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.URL, bytes.NewReader(d.Payload))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "Signet-Webhooks/1")
+	req.Header.Set(standardwebhooks.HeaderWebhookID, d.ID)
+	req.Header.Set(standardwebhooks.HeaderWebhookTimestamp, fmt.Sprint(at.Unix()))
+	req.Header.Set(standardwebhooks.HeaderWebhookSignature, sig)
+	resp, err := s.client.Do(req)
+	if err != nil {
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			return 0, fmt.Errorf("timed out after %v", AttemptTimeout)
+		}
+		if errors.Is(err, ErrForbiddenAddress) {
+			return 0, fmt.Errorf("refused: the endpoint resolves to a non-public address")
+		}
+		return 0, err
+	}
+	// Read a little so the connection can be reused; the body is not ours.
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}
