@@ -20,7 +20,9 @@ func (stub) Refresh(context.Context, signing.ProviderRef) (signing.Update, error
 }
 func (stub) Cancel(context.Context, signing.ProviderRef) error                  { return nil }
 func (stub) FetchDocument(context.Context, signing.ProviderRef) ([]byte, error) { return nil, nil }
-func (stub) ParseCallback(http.Header, []byte) (signing.Callback, error)        { return signing.Callback{}, nil }
+func (stub) ParseCallback(http.Header, []byte) (signing.Callback, error) {
+	return signing.Callback{}, nil
+}
 
 func named(name, schema string) stub {
 	return stub{signing.ProviderInfo{Name: name, SignerDetailsSchema: json.RawMessage(schema)}}
