@@ -27,8 +27,19 @@ type Config struct {
 	LogFormat            string
 	LogLevel             string
 
-	Signzy SignzyConfig
+	Signzy    SignzyConfig
+	Leegality LeegalityConfig
 }
+
+// LeegalityConfig holds Leegality's live credentials.
+type LeegalityConfig struct {
+	URL         string
+	Token       string
+	ProfileID   string
+	PrivateSalt string
+}
+
+func (c LeegalityConfig) configured() bool { return c.Token != "" }
 
 // SignzyConfig holds Signzy's live credentials.
 type SignzyConfig struct {
@@ -65,6 +76,10 @@ func parseFlags(cmd string, args []string, getenv func(string) string, stderr io
 	fs.StringVar(&c.Signzy.URL, "signzy-url", env("SIGNET_SIGNZY_URL", "https://api-preproduction.signzy.app"), "Signzy API base URL (SIGNET_SIGNZY_URL)")
 	fs.StringVar(&c.Signzy.Token, "signzy-token", env("SIGNET_SIGNZY_TOKEN", ""), "Signzy access token (SIGNET_SIGNZY_TOKEN)")
 	fs.StringVar(&c.Signzy.CallbackSecret, "signzy-callback-secret", env("SIGNET_SIGNZY_CALLBACK_SECRET", ""), "secret Signzy sends back as the callbacks' Authorization header (SIGNET_SIGNZY_CALLBACK_SECRET)")
+	fs.StringVar(&c.Leegality.URL, "leegality-url", env("SIGNET_LEEGALITY_URL", "https://sandbox.leegality.com/api"), "Leegality API base URL (SIGNET_LEEGALITY_URL)")
+	fs.StringVar(&c.Leegality.Token, "leegality-token", env("SIGNET_LEEGALITY_TOKEN", ""), "Leegality X-Auth-Token (SIGNET_LEEGALITY_TOKEN)")
+	fs.StringVar(&c.Leegality.ProfileID, "leegality-profile-id", env("SIGNET_LEEGALITY_PROFILE_ID", ""), "Leegality workflow profile id (SIGNET_LEEGALITY_PROFILE_ID)")
+	fs.StringVar(&c.Leegality.PrivateSalt, "leegality-private-salt", env("SIGNET_LEEGALITY_PRIVATE_SALT", ""), "Leegality private salt, the webhook MAC key (SIGNET_LEEGALITY_PRIVATE_SALT)")
 	if extra != nil {
 		extra(fs)
 	}
@@ -113,7 +128,9 @@ func parseFlags(cmd string, args []string, getenv func(string) string, stderr io
 	return c, nil
 }
 
-func (c *Config) providersConfigured() bool { return c.Signzy.configured() }
+func (c *Config) providersConfigured() bool {
+	return c.Signzy.configured() || c.Leegality.configured()
+}
 
 // parseDelays reads a comma-separated list of durations such as "5s,5m,2h".
 func parseDelays(s string) ([]time.Duration, error) {

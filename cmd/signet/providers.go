@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"strings"
 	"time"
 
+	"github.com/signet-dev/signet/internal/provider/leegality"
+	leegalitysim "github.com/signet-dev/signet/internal/provider/leegality/sim"
 	"github.com/signet-dev/signet/internal/provider/signzy"
 	signzysim "github.com/signet-dev/signet/internal/provider/signzy/sim"
 	"github.com/signet-dev/signet/internal/signing"
@@ -16,35 +19,78 @@ type wiredProviders struct {
 	sandboxes map[string]http.Handler
 }
 
-// providers builds every adapter. In sandbox mode each talks over real
-// HTTP (loopback) to its simulator, mounted in this process under
-// /sandbox/{name}/; the signer-facing links use the public URL. Sandbox
-// credentials come from the store, so replicas on one database share them.
+// sandboxProfile is the Leegality workflow the simulated account has.
+const sandboxProfile = "sandbox-profile"
+
+// providers builds every configured adapter. In sandbox mode each talks
+// over real HTTP (loopback) to its simulator, mounted in this process under
+// /sandbox/{name}/; signer-facing links use the public URL. Sandbox
+// credentials live in the store, so replicas on one database share them.
 func (m *Main) providers(ctx context.Context) (*wiredProviders, error) {
 	cfg := m.Config
 	w := &wiredProviders{sandboxes: map[string]http.Handler{}}
 	client := &http.Client{Timeout: 30 * time.Second}
+	sandbox := cfg.Sandbox.value
+
+	// secrets returns the named sandbox secrets, created once per database.
+	secrets := func(names ...string) ([]string, error) {
+		out := make([]string, len(names))
+		for i, n := range names {
+			b, err := m.store.Secret(ctx, "sandbox-"+n, randomSecret)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = string(b)
+		}
+		return out, nil
+	}
+	mount := func(name string, h interface {
+		http.Handler
+		io.Closer
+	}) {
+		w.sandboxes[name] = h
+		m.closers = append(m.closers, h)
+	}
 
 	signzyCfg := signzy.Config{BaseURL: cfg.Signzy.URL, Token: cfg.Signzy.Token, CallbackSecret: cfg.Signzy.CallbackSecret, HTTPClient: client}
-	if cfg.Sandbox.value {
-		token, err := m.store.Secret(ctx, "sandbox-signzy-token", randomSecret)
+	if sandbox {
+		s, err := secrets("signzy-token", "signzy-callback")
 		if err != nil {
 			return nil, err
 		}
-		secret, err := m.store.Secret(ctx, "sandbox-signzy-callback", randomSecret)
+		sim, err := signzysim.New(signzysim.Config{BaseURL: cfg.PublicURL + "/sandbox/signzy", Token: s[0], HTTPClient: client})
 		if err != nil {
 			return nil, err
 		}
-		sim, err := signzysim.New(signzysim.Config{BaseURL: cfg.PublicURL + "/sandbox/signzy", Token: string(token), HTTPClient: client})
-		if err != nil {
-			return nil, err
-		}
-		m.closers = append(m.closers, sim)
-		w.sandboxes[signzy.Name] = sim
-		signzyCfg = signzy.Config{BaseURL: m.loopbackURL() + "/sandbox/signzy", Token: string(token), CallbackSecret: string(secret), HTTPClient: client}
+		mount(signzy.Name, sim)
+		signzyCfg = signzy.Config{BaseURL: m.loopbackURL() + "/sandbox/signzy", Token: s[0], CallbackSecret: s[1], HTTPClient: client}
 	}
-	if cfg.Sandbox.value || cfg.Signzy.configured() {
+	if sandbox || cfg.Signzy.configured() {
 		a, err := signzy.New(signzyCfg)
+		if err != nil {
+			return nil, err
+		}
+		w.adapters = append(w.adapters, a)
+	}
+
+	leegalityCfg := leegality.Config{BaseURL: cfg.Leegality.URL, AuthToken: cfg.Leegality.Token, ProfileID: cfg.Leegality.ProfileID,
+		PrivateSalt: cfg.Leegality.PrivateSalt, HTTPClient: client}
+	if sandbox {
+		s, err := secrets("leegality-token", "leegality-salt")
+		if err != nil {
+			return nil, err
+		}
+		sim, err := leegalitysim.New(leegalitysim.Config{BaseURL: cfg.PublicURL + "/sandbox/leegality", Token: s[0], PrivateSalt: s[1],
+			ProfileID: sandboxProfile, WebhookURL: cfg.PublicURL + "/callbacks/leegality", HTTPClient: client})
+		if err != nil {
+			return nil, err
+		}
+		mount(leegality.Name, sim)
+		leegalityCfg = leegality.Config{BaseURL: m.loopbackURL() + "/sandbox/leegality", AuthToken: s[0], ProfileID: sandboxProfile,
+			PrivateSalt: s[1], HTTPClient: client}
+	}
+	if sandbox || cfg.Leegality.configured() {
+		a, err := leegality.New(leegalityCfg)
 		if err != nil {
 			return nil, err
 		}

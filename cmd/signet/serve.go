@@ -23,6 +23,7 @@ import (
 	"github.com/signet-dev/signet/internal/provider"
 	"github.com/signet-dev/signet/internal/server"
 	"github.com/signet-dev/signet/internal/signing"
+	"github.com/signet-dev/signet/internal/webhook"
 	"github.com/signet-dev/signet/internal/worker"
 )
 
@@ -34,11 +35,12 @@ type Main struct {
 	// Now is the clock (time.Now unless a test sets one before Open).
 	Now func() time.Time
 
-	listener net.Listener
-	store    signing.Store
-	http     *http.Server
-	worker   *worker.Worker
-	closers  []io.Closer
+	listener   net.Listener
+	store      signing.Store
+	http       *http.Server
+	worker     *worker.Worker
+	dispatcher *webhook.Dispatcher
+	closers    []io.Closer
 }
 
 // NewMain parses the serve flags.
@@ -92,6 +94,22 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	var endpoints *webhook.Endpoints
+	webhooks, _ := store.(signing.WebhookStore)
+	onEvent := func() {}
+	if webhooks != nil {
+		guard := webhook.Guard{AllowPrivate: cfg.AllowPrivateWebhooks.value}
+		m.dispatcher, err = webhook.NewDispatcher(webhook.Config{Store: webhooks, Sender: webhook.NewSender(guard, m.Now),
+			Logger: m.Log, Now: m.Now, Retries: cfg.WebhookRetries, Registry: reg})
+		if err != nil {
+			return err
+		}
+		endpoints = &webhook.Endpoints{Store: webhooks, Guard: guard, Now: m.Now, Wake: m.dispatcher.Wake}
+		onEvent = m.dispatcher.Wake
+	}
+
 	providers, err := m.providers(ctx)
 	if err != nil {
 		return err
@@ -113,6 +131,7 @@ func (m *Main) Open(ctx context.Context) error {
 		PublicURL:       cfg.PublicURL,
 		DefaultProvider: cfg.DefaultProvider,
 		PollInterval:    cfg.PollInterval,
+		OnEvent:         onEvent,
 	})
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
@@ -125,9 +144,7 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	srv, err := server.New(server.Config{
+	srvCfg := server.Config{
 		Service:   svc,
 		Store:     store,
 		Issuer:    issuer,
@@ -137,7 +154,11 @@ func (m *Main) Open(ctx context.Context) error {
 		RateLimit: cfg.RateLimit,
 		Sandbox:   providers.sandboxes,
 		Now:       m.Now,
-	})
+	}
+	if endpoints != nil {
+		srvCfg.WebhookStore, srvCfg.Webhooks = webhooks, endpoints
+	}
+	srv, err := server.New(srvCfg)
 	if err != nil {
 		return err
 	}
@@ -165,13 +186,16 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 	}
 	m.worker.Start(context.WithoutCancel(ctx))
+	if m.dispatcher != nil {
+		m.dispatcher.Start(context.WithoutCancel(ctx))
+	}
 	m.Log.Info("signet serving", "addr", m.Addr(), "publicUrl", m.Config.PublicURL,
 		"database", redactDSN(m.Config.Database), "sandbox", m.Config.Sandbox.value)
 	errc := make(chan error, 1)
 	go func() { errc <- m.http.Serve(m.listener) }()
 	select {
 	case err := <-errc:
-		m.worker.Stop()
+		m.stopWorkers()
 		return err
 	case <-ctx.Done():
 	}
@@ -179,11 +203,20 @@ func (m *Main) Run(ctx context.Context) error {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	err := m.http.Shutdown(shutdownCtx)
-	m.worker.Stop()
+	m.stopWorkers()
 	if serveErr := <-errc; !errors.Is(serveErr, http.ErrServerClosed) && err == nil {
 		err = serveErr
 	}
 	return err
+}
+
+// stopWorkers stops the background loops; each finishes the batch in hand
+// (webhook attempts in flight are completed and recorded).
+func (m *Main) stopWorkers() {
+	m.worker.Stop()
+	if m.dispatcher != nil {
+		m.dispatcher.Stop()
+	}
 }
 
 // Close releases everything Open acquired.

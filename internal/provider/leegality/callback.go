@@ -1,0 +1,71 @@
+package leegality
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha1"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"unicode"
+
+	"github.com/signet-dev/signet/internal/signing"
+)
+
+// maxDocumentID bounds a webhook's documentId. Leegality's ids are 26
+// characters; the bound is loose so that a format change does not drop
+// webhooks, but keeps junk out of lookups and logs.
+const maxDocumentID = 128
+
+// ParseCallback verifies a Leegality webhook and returns the document it
+// is about. The proof is in the body: mac = hex HMAC-SHA1(key = private
+// salt, message = documentId). A body that is not a JSON object with a
+// documentId string is signing.ErrInvalid; a missing or wrong mac is
+// signing.ErrUnauthorized. No header is involved.
+//
+// The mac covers only the documentId: everything else in the webhook
+// (webhookType, documentStatus, the invitee's request{}) could have been
+// changed by anyone who saw one genuine webhook of that document. So the
+// Callback carries no Update, and Signet re-fetches the document's details
+// from Leegality before acting.
+func (a *Adapter) ParseCallback(_ http.Header, body []byte) (signing.Callback, error) {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 || trimmed[0] != '{' {
+		return signing.Callback{}, signing.Invalid("body", "must be a JSON object")
+	}
+	var w struct {
+		DocumentID json.RawMessage `json:"documentId"`
+		MAC        json.RawMessage `json:"mac"`
+	}
+	if err := json.Unmarshal(trimmed, &w); err != nil {
+		return signing.Callback{}, signing.Invalid("body", "is not valid JSON")
+	}
+	var id string
+	if len(w.DocumentID) == 0 || json.Unmarshal(w.DocumentID, &id) != nil {
+		return signing.Callback{}, signing.Invalid("body.documentId", "must be a string")
+	}
+	if id == "" || len(id) > maxDocumentID || strings.ContainsFunc(id, func(r rune) bool {
+		return unicode.IsControl(r) || unicode.IsSpace(r) || r == unicode.ReplacementChar
+	}) {
+		return signing.Callback{}, signing.Invalid("body.documentId", "must be a non-empty id of at most %d printable characters", maxDocumentID)
+	}
+	var mac string
+	if len(w.MAC) == 0 || json.Unmarshal(w.MAC, &mac) != nil || !a.validMAC(id, mac) {
+		return signing.Callback{}, fmt.Errorf("%w: leegality webhook: missing or wrong mac", signing.ErrUnauthorized)
+	}
+	return signing.Callback{Ref: id}, nil
+}
+
+// validMAC checks mac (hex, either case) against HMAC-SHA1 of documentID
+// in constant time.
+func (a *Adapter) validMAC(documentID, mac string) bool {
+	got, err := hex.DecodeString(strings.TrimSpace(mac))
+	if err != nil || len(got) != sha1.Size {
+		return false
+	}
+	m := hmac.New(sha1.New, []byte(a.cfg.PrivateSalt))
+	m.Write([]byte(documentID))
+	return hmac.Equal(got, m.Sum(nil))
+}

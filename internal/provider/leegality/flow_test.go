@@ -1,0 +1,430 @@
+package leegality_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/signet-dev/signet/internal/pdf"
+	"github.com/signet-dev/signet/internal/provider/leegality"
+	"github.com/signet-dev/signet/internal/provider/leegality/sim"
+	"github.com/signet-dev/signet/internal/signing"
+)
+
+// These tests run the adapter against the simulator over real HTTP, the
+// way Signet runs in sandbox mode: the simulator mounted under
+// /sandbox/leegality/, the workflow's webhook pointing at Signet's
+// /callbacks/leegality.
+
+const (
+	token   = "sandbox-token"
+	salt    = "sandbox-private-salt"
+	profile = "wf-loans"
+)
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
+
+type harness struct {
+	t       *testing.T
+	srv     *httptest.Server
+	sim     *sim.Server
+	adapter *leegality.Adapter
+	clock   *clock
+	browser *http.Client
+
+	mu       sync.Mutex
+	hooks    []signing.Callback // verified webhooks, as Signet's route would see them
+	rejected []error
+}
+
+func newHarness(t *testing.T, mutate ...func(*leegality.Config)) *harness {
+	t.Helper()
+	h := &harness{t: t, clock: &clock{t: time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)}}
+	mux := http.NewServeMux()
+	h.srv = httptest.NewServer(mux)
+	t.Cleanup(h.srv.Close)
+	base := h.srv.URL + "/sandbox/leegality"
+
+	s, err := sim.New(sim.Config{
+		BaseURL:        base,
+		Token:          token,
+		PrivateSalt:    salt,
+		ProfileID:      profile,
+		WebhookURL:     h.srv.URL + "/callbacks/leegality",
+		HTTPClient:     h.srv.Client(),
+		Now:            h.clock.Now,
+		WebhookRetries: []time.Duration{},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	h.sim = s
+	mux.Handle("/sandbox/leegality/", http.StripPrefix("/sandbox/leegality", s))
+
+	cfg := leegality.Config{BaseURL: base, AuthToken: token, ProfileID: profile, PrivateSalt: salt,
+		HTTPClient: h.srv.Client(), Now: h.clock.Now}
+	for _, m := range mutate {
+		m(&cfg)
+	}
+	h.adapter, err = leegality.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux.HandleFunc("POST /callbacks/leegality", h.webhook)
+	h.browser = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	return h
+}
+
+// webhook is Signet's POST /callbacks/leegality in miniature.
+func (h *harness) webhook(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	cb, err := h.adapter.ParseCallback(r.Header, body)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if err != nil {
+		h.rejected = append(h.rejected, err)
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	h.hooks = append(h.hooks, cb)
+	w.WriteHeader(http.StatusOK)
+}
+
+func (h *harness) received() ([]signing.Callback, []error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]signing.Callback(nil), h.hooks...), append([]error(nil), h.rejected...)
+}
+
+func (h *harness) request() signing.InitiateRequest {
+	return signing.InitiateRequest{
+		SessionID:     "0d8f9a52-8b1e-4a43-9f0e-6f0a1f2b3c4d",
+		OrderID:       "order-1",
+		SignerDetails: json.RawMessage(`{"name":"Asha Verma","email":"asha.verma@example.com","phone":"9876543210"}`),
+		Language:      "en",
+		Document:      signing.Document{Filename: "loan.pdf", Content: pdf.Sample(2, "Loan agreement")},
+		ReturnURL:     "https://client.example/return",
+		CallbackURL:   h.srv.URL + "/callbacks/leegality",
+		ExpiresAt:     h.clock.Now().Add(24 * time.Hour),
+	}
+}
+
+func (h *harness) initiate() (signing.Initiated, signing.ProviderRef) {
+	h.t.Helper()
+	in, err := h.adapter.Initiate(context.Background(), h.request())
+	if err != nil {
+		h.t.Fatalf("Initiate: %v", err)
+	}
+	return in, signing.ProviderRef{SessionID: "s", Ref: in.Ref, State: in.State}
+}
+
+func (h *harness) refresh(ref signing.ProviderRef) signing.Update {
+	h.t.Helper()
+	u, err := h.adapter.Refresh(context.Background(), ref)
+	if err != nil {
+		h.t.Fatalf("Refresh: %v", err)
+	}
+	return u
+}
+
+// open is the signer following redirectUrl.
+func (h *harness) open(link string) (int, string) {
+	h.t.Helper()
+	resp, err := h.browser.Get(link)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// press submits the page's form with one of its buttons.
+func (h *harness) press(link, action string) *http.Response {
+	h.t.Helper()
+	resp, err := h.browser.PostForm(link, url.Values{"action": {action}})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp
+}
+
+func wantUpdate(t *testing.T, u signing.Update, status signing.Status, reason, providerStatus string) {
+	t.Helper()
+	if u.Status != status || u.Reason != reason || u.ProviderStatus != providerStatus {
+		t.Fatalf("update = (%s, %q, %q), want (%s, %q, %q)", u.Status, u.Reason, u.ProviderStatus, status, reason, providerStatus)
+	}
+}
+
+func providerError(t *testing.T, err error, op string, retryable bool) *signing.ProviderError {
+	t.Helper()
+	var pe *signing.ProviderError
+	if !errors.As(err, &pe) {
+		t.Fatalf("err = %v (%T), want a *signing.ProviderError", err, err)
+	}
+	if pe.Provider != "leegality" || pe.Op != op || pe.Retryable != retryable || signing.IsRetryable(err) != retryable {
+		t.Fatalf("ProviderError = %+v, want op %s retryable %v", pe, op, retryable)
+	}
+	if strings.Contains(err.Error(), token) || strings.Contains(err.Error(), salt) {
+		t.Fatalf("the error reveals a credential: %v", err)
+	}
+	return pe
+}
+
+func TestSignFlow(t *testing.T) {
+	h := newHarness(t)
+	in, ref := h.initiate()
+	if !strings.HasPrefix(in.RedirectURL, h.srv.URL+"/sandbox/leegality/sign/") || len(in.Ref) != 26 {
+		t.Errorf("Initiated %+v", in)
+	}
+	// The invitation expires in the workflow's 10 days, read from IST.
+	var st struct {
+		InvitationExpiresAt string `json:"invitationExpiresAt"`
+	}
+	if err := json.Unmarshal(in.State, &st); err != nil || st.InvitationExpiresAt != "2026-12-01T10:00:00Z" {
+		t.Errorf("State = %s", in.State)
+	}
+	wantUpdate(t, h.refresh(ref), signing.StatusPending, "", "SENT")
+
+	status, page := h.open(in.RedirectURL)
+	if status != http.StatusOK || !strings.Contains(page, `method="post"`) || !strings.Contains(page, `value="sign"`) || !strings.Contains(page, `value="decline"`) {
+		t.Fatalf("page %d:\n%s", status, page)
+	}
+	wantUpdate(t, h.refresh(ref), signing.StatusInProgress, "", "SENT/VIEWED")
+
+	resp := h.press(in.RedirectURL, "sign")
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "https://client.example/return" {
+		t.Fatalf("sign: %d to %q, want 303 to the returnUrl", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	hooks, rejected := h.received()
+	if len(hooks) != 1 || hooks[0].Ref != in.Ref || hooks[0].Update != nil || len(rejected) != 0 {
+		t.Fatalf("webhooks %+v, rejected %v", hooks, rejected)
+	}
+
+	u := h.refresh(ref)
+	wantUpdate(t, u, signing.StatusCompleted, "", "COMPLETED/SIGNED")
+	var ev map[string]string
+	if err := json.Unmarshal(u.Evidence, &ev); err != nil || ev["documentId"] != in.Ref || ev["irn"] != h.request().SessionID ||
+		ev["signedAt"] != "2026-11-21T10:00:00Z" || ev["signedDate"] != "21-11-2026 15:30:00" {
+		t.Errorf("evidence %s", u.Evidence)
+	}
+
+	doc, err := h.adapter.FetchDocument(context.Background(), ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(doc, []byte("%PDF-")) || bytes.Equal(doc, h.request().Document.Content) {
+		t.Error("FetchDocument did not return the signed PDF")
+	}
+	if _, err := pdf.Validate(doc); err != nil {
+		t.Errorf("signed PDF: %v", err)
+	}
+
+	// A completed document cannot be deleted: Leegality's status 0.
+	err = h.adapter.Cancel(context.Background(), ref)
+	if pe := providerError(t, err, "cancel", false); pe.Message != "Document is already completed and cannot be deleted." || pe.StatusCode != 200 {
+		t.Errorf("cancel after completion: %+v", pe)
+	}
+	wantUpdate(t, h.refresh(ref), signing.StatusCompleted, "", "COMPLETED/SIGNED")
+}
+
+func TestDecline(t *testing.T) {
+	h := newHarness(t)
+	in, ref := h.initiate()
+	h.open(in.RedirectURL)
+	resp := h.press(in.RedirectURL, "decline")
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "https://client.example/return" {
+		t.Fatalf("decline: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if hooks, _ := h.received(); len(hooks) != 1 || hooks[0].Ref != in.Ref {
+		t.Errorf("webhooks %+v", hooks)
+	}
+	wantUpdate(t, h.refresh(ref), signing.StatusFailed, "Rejected by the signer on the signing page", "SENT/REJECTED")
+	_, err := h.adapter.FetchDocument(context.Background(), ref)
+	providerError(t, err, "document", true) // Leegality's no.document.found
+	if status, _ := h.open(in.RedirectURL); status != http.StatusOK {
+		t.Errorf("page after rejection: %d", status)
+	}
+	if resp := h.press(in.RedirectURL, "sign"); resp.StatusCode != http.StatusConflict {
+		t.Errorf("signing a rejected document: %d", resp.StatusCode)
+	}
+}
+
+func TestExpiry(t *testing.T) {
+	h := newHarness(t)
+	in, ref := h.initiate()
+	if err := h.sim.Expire(in.Ref); err != nil {
+		t.Fatal(err)
+	}
+	wantUpdate(t, h.refresh(ref), signing.StatusExpired, "", "SENT/EXPIRED")
+
+	// Time running out: the invitation's 10 days pass.
+	_, ref = h.initiate()
+	h.clock.Add(10*24*time.Hour - time.Second)
+	wantUpdate(t, h.refresh(ref), signing.StatusPending, "", "SENT")
+	h.clock.Add(time.Second)
+	wantUpdate(t, h.refresh(ref), signing.StatusExpired, "", "SENT/EXPIRED")
+}
+
+func TestCancelDeletes(t *testing.T) {
+	h := newHarness(t)
+	in, ref := h.initiate()
+	if err := h.adapter.Cancel(context.Background(), ref); err != nil {
+		t.Fatal(err)
+	}
+	_, err := h.adapter.Refresh(context.Background(), ref)
+	if pe := providerError(t, err, "refresh", false); pe.Message != "Document not found." || !errors.Is(err, signing.ErrNotFound) {
+		t.Errorf("refresh after cancel: %+v", pe)
+	}
+	if status, _ := h.open(in.RedirectURL); status != http.StatusGone {
+		t.Errorf("page after cancel: %d", status)
+	}
+	// Cancelling again is not an error: the document is gone already.
+	if err := h.adapter.Cancel(context.Background(), ref); err != nil {
+		t.Errorf("second cancel: %v", err)
+	}
+}
+
+func TestRefusalsCarryLeegalitysMessage(t *testing.T) {
+	h := newHarness(t, func(c *leegality.Config) { c.ProfileID = "wf-unknown" })
+	_, err := h.adapter.Initiate(context.Background(), h.request())
+	if pe := providerError(t, err, "initiate", false); pe.Message != "No workflow found for the given Profile ID." || pe.StatusCode != 200 {
+		t.Errorf("unknown workflow: %+v", pe)
+	}
+
+	h = newHarness(t)
+	req := h.request()
+	req.Document.Content = []byte("not a pdf")
+	_, err = h.adapter.Initiate(context.Background(), req)
+	if pe := providerError(t, err, "initiate", false); pe.Message != "Invalid file. Only PDF files are supported." {
+		t.Errorf("not a PDF: %+v", pe)
+	}
+
+	_, ref := h.initiate()
+	h.sim.RefuseNext(sim.OpDetails, "documentId.invalid", "Invalid Document ID.")
+	_, err = h.adapter.Refresh(context.Background(), ref)
+	if pe := providerError(t, err, "refresh", false); pe.Message != "Invalid Document ID." {
+		t.Errorf("refused refresh: %+v", pe)
+	}
+}
+
+func TestWrongTokenIsPermanent(t *testing.T) {
+	h := newHarness(t, func(c *leegality.Config) { c.AuthToken = "not-the-token" })
+	_, err := h.adapter.Initiate(context.Background(), h.request())
+	if pe := providerError(t, err, "initiate", false); pe.StatusCode != 401 || pe.Message != "Invalid auth token." {
+		t.Errorf("wrong token: %+v", pe)
+	}
+	_, err = h.adapter.Refresh(context.Background(), signing.ProviderRef{Ref: "01M7YRRT801H1NW31AD668CETA"})
+	providerError(t, err, "refresh", false)
+}
+
+func TestServerErrorsAreRetryable(t *testing.T) {
+	h := newHarness(t)
+	for _, status := range []int{500, 502, 503, 429} {
+		h.sim.FailNext(sim.OpCreate, status)
+		_, err := h.adapter.Initiate(context.Background(), h.request())
+		if pe := providerError(t, err, "initiate", true); pe.StatusCode != status {
+			t.Errorf("status %d: %+v", status, pe)
+		}
+	}
+	in, ref := h.initiate()
+	h.sim.FailNext(sim.OpDetails, 500)
+	_, err := h.adapter.Refresh(context.Background(), ref)
+	providerError(t, err, "refresh", true)
+	h.sim.FailNext(sim.OpDelete, 503)
+	providerError(t, h.adapter.Cancel(context.Background(), ref), "cancel", true)
+
+	h.press(in.RedirectURL, "sign")
+	h.sim.FailNext(sim.OpFetch, 503)
+	_, err = h.adapter.FetchDocument(context.Background(), ref)
+	providerError(t, err, "document", true)
+	h.sim.FailNext(sim.OpDownload, 502)
+	_, err = h.adapter.FetchDocument(context.Background(), ref)
+	providerError(t, err, "document", true)
+	if _, err := h.adapter.FetchDocument(context.Background(), ref); err != nil { // the faults are used up
+		t.Error(err)
+	}
+}
+
+func TestTimeoutIsRetryable(t *testing.T) {
+	h := newHarness(t, func(c *leegality.Config) { c.Timeout = 100 * time.Millisecond })
+	_, ref := h.initiate()
+	h.sim.DelayNext(sim.OpDetails, 5*time.Second)
+	start := time.Now()
+	_, err := h.adapter.Refresh(context.Background(), ref)
+	pe := providerError(t, err, "refresh", true)
+	if pe.Message != "Leegality did not answer in time" || time.Since(start) > 2*time.Second {
+		t.Errorf("timeout: %+v after %v", pe, time.Since(start))
+	}
+	h.sim.DelayNext(sim.OpCreate, 5*time.Second)
+	_, err = h.adapter.Initiate(context.Background(), h.request())
+	providerError(t, err, "initiate", true)
+}
+
+func TestUnreachableIsRetryable(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	base := srv.URL
+	srv.Close()
+	a, err := leegality.New(leegality.Config{BaseURL: base, AuthToken: token, ProfileID: profile, PrivateSalt: salt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = a.Refresh(context.Background(), signing.ProviderRef{Ref: "01M7YRRT801H1NW31AD668CETA"})
+	providerError(t, err, "refresh", true)
+}
+
+func TestUnknownStatusChangesNothing(t *testing.T) {
+	h := newHarness(t)
+	in, ref := h.initiate()
+	if err := h.sim.UnknownStatusNext(in.Ref); err != nil {
+		t.Fatal(err)
+	}
+	wantUpdate(t, h.refresh(ref), signing.StatusPending, "", "ON_HOLD/ESCALATED")
+	wantUpdate(t, h.refresh(ref), signing.StatusPending, "", "SENT") // once only
+}
+
+func TestWebhookFromAnotherAccountIsRefused(t *testing.T) {
+	// A simulator whose account has another private salt: its webhooks
+	// must not pass this adapter.
+	h := newHarness(t)
+	mux := http.NewServeMux()
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	other, err := sim.New(sim.Config{BaseURL: srv.URL, Token: token, PrivateSalt: "someone-else", WebhookURL: h.srv.URL + "/callbacks/leegality",
+		HTTPClient: srv.Client(), WebhookRetries: []time.Duration{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { other.Close() })
+	mux.Handle("/", other)
+	a, err := leegality.New(leegality.Config{BaseURL: srv.URL, AuthToken: token, ProfileID: profile, PrivateSalt: "someone-else", HTTPClient: srv.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := a.Initiate(context.Background(), h.request())
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.press(in.RedirectURL, "sign")
+	hooks, rejected := h.received()
+	if len(hooks) != 0 || len(rejected) != 1 || !errors.Is(rejected[0], signing.ErrUnauthorized) {
+		t.Errorf("webhooks %v, rejected %v", hooks, rejected)
+	}
+}

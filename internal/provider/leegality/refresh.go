@@ -1,0 +1,200 @@
+package leegality
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/signet-dev/signet/internal/signing"
+)
+
+// Refresh reads the document (GET /v3.3/document/details) and maps it
+// with mapDocument. A document Leegality does not know (deleted, or never
+// created with this account) is a permanent *signing.ProviderError
+// wrapping signing.ErrNotFound; what it means for the session is the
+// caller's call.
+func (a *Adapter) Refresh(ctx context.Context, ref signing.ProviderRef) (signing.Update, error) {
+	id, err := documentID(opRefresh, ref)
+	if err != nil {
+		return signing.Update{}, err
+	}
+	var d document
+	q := url.Values{"documentId": {id}}
+	if err := a.do(ctx, call{op: opRefresh, method: http.MethodGet, path: "/v3.3/document/details", query: q, badBodyRetryable: true}, &d); err != nil {
+		return signing.Update{}, err
+	}
+	return mapDocument(&d, a.cfg.Now()), nil
+}
+
+// FetchDocument asks Leegality for the signed PDF
+// (GET /v3.3/document/fetchDocument?documentDownloadType=DOCUMENT), which
+// answers with a CDN link valid for a few minutes, and downloads it. The
+// link is fetched without the auth token: it is pre-authorised and may be
+// on another host.
+//
+// Leegality answers "no.document.found" until the document is completed;
+// as Signet asks only after seeing it completed, that is taken as a file
+// not ready yet: retryable. So is a link that expired before it was used
+// (403, 404 or 410 from the CDN): the next call gets a fresh one.
+func (a *Adapter) FetchDocument(ctx context.Context, ref signing.ProviderRef) ([]byte, error) {
+	id, err := documentID(opDocument, ref)
+	if err != nil {
+		return nil, err
+	}
+	var data json.RawMessage
+	q := url.Values{"documentId": {id}, "documentDownloadType": {"DOCUMENT"}}
+	err = a.do(ctx, call{op: opDocument, method: http.MethodGet, path: "/v3.3/document/fetchDocument", query: q, badBodyRetryable: true}, &data)
+	var pe *signing.ProviderError
+	if errors.As(err, &pe) && errors.Is(err, signing.ErrNotFound) && pe.StatusCode == http.StatusOK {
+		pe.Retryable = true // not completed yet, as far as Leegality's file store knows
+	}
+	if err != nil {
+		return nil, err
+	}
+	link, content := downloadLink(data)
+	switch {
+	case link != "":
+		if content, err = a.download(ctx, link); err != nil {
+			return nil, err
+		}
+	case content == nil:
+		return nil, &signing.ProviderError{Provider: Name, Op: opDocument, Retryable: true, StatusCode: http.StatusOK,
+			Message: "Leegality returned no download link for the signed document"}
+	}
+	if !bytes.HasPrefix(content, []byte("%PDF-")) {
+		return nil, &signing.ProviderError{Provider: Name, Op: opDocument, Message: "the signed document is not a PDF"}
+	}
+	return content, nil
+}
+
+// downloadLink finds the signed document in a fetchDocument answer's data:
+// a URL (the v3.3 answer), or the file itself in base64 (as the details
+// API's file=true and older versions give it). The data may be the value
+// itself or an object holding it under one of the names seen.
+func downloadLink(data json.RawMessage) (link string, content []byte) {
+	data = bytes.TrimSpace(data)
+	var s string
+	if json.Unmarshal(data, &s) == nil {
+		return fromValue(s)
+	}
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(data, &obj) != nil {
+		return "", nil
+	}
+	for _, k := range []string{"url", "downloadUrl", "documentUrl", "fileUrl", "link", "file", "document"} {
+		var t text
+		if raw, ok := obj[k]; ok && t.UnmarshalJSON(raw) == nil && t.set() {
+			if link, content = fromValue(t.trimmed()); link != "" || content != nil {
+				return link, content
+			}
+		}
+	}
+	// A list of links (v3.2's files[]): the first one.
+	var urls []string
+	if json.Unmarshal(obj["files"], &urls) == nil && len(urls) > 0 {
+		return fromValue(urls[0])
+	}
+	return "", nil
+}
+
+func fromValue(s string) (string, []byte) {
+	s = strings.TrimSpace(s)
+	if isHTTPURL(s) {
+		return s, nil
+	}
+	if b, err := decodeBase64(s); err == nil && len(b) > 0 {
+		return "", b
+	}
+	return "", nil
+}
+
+// Cancel deletes the document at Leegality (DELETE /v3.0/sign/request),
+// so that its signing link stops working. A document Leegality says it
+// does not know is already gone: success (a retried cancel after a lost
+// answer).
+// A document that is already completed cannot be deleted: Leegality's
+// status-0 answer is a permanent error carrying its message.
+func (a *Adapter) Cancel(ctx context.Context, ref signing.ProviderRef) error {
+	id, err := documentID(opCancel, ref)
+	if err != nil {
+		return err
+	}
+	q := url.Values{"documentId": {id}}
+	err = a.do(ctx, call{op: opCancel, method: http.MethodDelete, path: "/v3.0/sign/request", query: q, badBodyRetryable: true}, nil)
+	// Only Leegality's own answer (status 0 under HTTP 200) counts as "no
+	// such document": an HTTP 404 may as well be a wrong BaseURL.
+	var pe *signing.ProviderError
+	if errors.As(err, &pe) && !pe.Retryable && pe.StatusCode == http.StatusOK && errors.Is(err, signing.ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
+func documentID(op string, ref signing.ProviderRef) (string, error) {
+	id := strings.TrimSpace(ref.Ref)
+	if id == "" {
+		return "", fmt.Errorf("leegality %s: %w: no documentId", op, signing.ErrInvalid)
+	}
+	return id, nil
+}
+
+// download GETs a signed-document link.
+func (a *Adapter) download(ctx context.Context, link string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, a.cfg.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, link, nil)
+	if err != nil {
+		return nil, &signing.ProviderError{Provider: Name, Op: opDocument, Message: "bad download link", Err: err}
+	}
+	req.Header.Set("Accept", "application/pdf")
+	resp, err := a.client.Do(req)
+	if err != nil {
+		return nil, transportError(opDocument, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
+		pe := &signing.ProviderError{Provider: Name, Op: opDocument, StatusCode: resp.StatusCode,
+			Retryable: resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusRequestTimeout,
+			Message:   "downloading the signed document failed: " + http.StatusText(resp.StatusCode)}
+		switch resp.StatusCode {
+		case http.StatusForbidden, http.StatusNotFound, http.StatusGone:
+			pe.Retryable = true
+			pe.Message = "the download link expired before it was used"
+		}
+		return nil, pe
+	}
+	b, err := readLimited(resp.Body, maxResponse)
+	if err != nil {
+		return nil, &signing.ProviderError{Provider: Name, Op: opDocument, Retryable: !errors.Is(err, errTooLarge),
+			StatusCode: resp.StatusCode, Message: "cannot download the signed document", Err: err}
+	}
+	return b, nil
+}
+
+// decodeBase64 reads standard or URL-safe base64, padded or not, with
+// line breaks, and with or without a data: URL prefix.
+func decodeBase64(s string) ([]byte, error) {
+	if i := strings.Index(s, ";base64,"); i >= 0 && strings.HasPrefix(s, "data:") {
+		s = s[i+len(";base64,"):]
+	}
+	s = strings.Map(func(r rune) rune {
+		switch r {
+		case '\n', '\r', ' ', '\t':
+			return -1
+		case '-':
+			return '+'
+		case '_':
+			return '/'
+		}
+		return r
+	}, s)
+	return base64.RawStdEncoding.DecodeString(strings.TrimRight(s, "="))
+}

@@ -1,0 +1,247 @@
+// Package sim simulates Leegality's Document Execution API v3 over real
+// HTTP, for Signet's sandbox mode and for tests: the same endpoints,
+// envelopes, statuses, quirks and webhooks as Leegality (see PROVIDERS.md,
+// Leegality section), plus a signing page that stands in for the Aadhaar
+// eSign journey.
+//
+// Routes, relative to the mount point (Config.BaseURL, which plays
+// https://sandbox.leegality.com/api):
+//
+//	POST   /v3.0/sign/request                                  create a document from a workflow (X-Auth-Token)
+//	GET    /v3.2/sign/request?documentId=                      its invitations (requests[]) and file links (X-Auth-Token)
+//	GET    /v3.3/document/details?documentId=&file=&auditTrail= its details (invitations[]) (X-Auth-Token)
+//	GET    /v3.3/document/fetchDocument?documentId=&documentDownloadType=
+//	                                                           a short-lived download link (X-Auth-Token)
+//	DELETE /v3.0/sign/request?documentId=                      delete the document (X-Auth-Token)
+//	GET    /sign/{invitationId}                                the invitee's signing page (signUrl)
+//	POST   /sign/{invitationId}                                its form: action=sign|decline
+//	GET    /cdn/{token}/{file}                                 a download link (no token; expires)
+//
+// Mount it either behind http.StripPrefix (the prefix being BaseURL's
+// path) or as is: a request whose path still starts with BaseURL's path
+// has that prefix removed first.
+//
+// Leegality's quirks are reproduced: failures come as HTTP 200 with
+// "status": 0 and messages[{code, message}]; dates are "DD-MM-YYYY
+// HH:MM:SS" in IST with no zone; a rejection or an expiry shows on the
+// invitation (action "Rejected", rejected/expired: true) while the
+// document stays SENT; the details API says "SENT"/"COMPLETED" where the
+// webhook says "Sent"/"Completed". A missing or wrong X-Auth-Token is
+// answered HTTP 401 with the same envelope; injected outages (FailNext)
+// use HTTP error statuses, injected refusals (RefuseNext) the status-0
+// form. Webhooks go to the workflow's webhook
+// URL (Config.WebhookURL), carry mac = hex HMAC-SHA1(private salt,
+// documentId), and are re-sent 3 more times after a non-2xx answer.
+//
+// State is in memory.
+package sim
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Config configures a Server.
+type Config struct {
+	// BaseURL is the public URL of the mount, e.g.
+	// http://127.0.0.1:8080/sandbox/leegality; signUrls and download
+	// links are built on it.
+	BaseURL string
+	// Token is the API token clients must send as X-Auth-Token.
+	Token string
+	// PrivateSalt is the account's private salt, the key of the webhooks'
+	// mac.
+	PrivateSalt string
+	// ProfileID is the one workflow the simulated account has. Creating
+	// from another profileId is refused; empty accepts any.
+	ProfileID string
+	// WebhookURL is the workflow's webhook URL (Leegality configures it on
+	// the dashboard, for success and error events alike). Empty: no
+	// webhooks are sent.
+	WebhookURL string
+	// HTTPClient sends webhooks (a client with no timeout of its own is
+	// fine: each attempt has WebhookTimeout).
+	HTTPClient *http.Client
+	// Now is the simulator's clock (time.Now if nil).
+	Now func() time.Time
+	// InvitationExpiry is how long an invitation stays signable (10 days,
+	// Leegality's default, if zero).
+	InvitationExpiry time.Duration
+	// DownloadTTL is how long a fetchDocument link works (5 minutes, as
+	// Leegality's CDN links, if zero).
+	DownloadTTL time.Duration
+	// WebhookTimeout bounds one webhook attempt (5 s if zero).
+	WebhookTimeout time.Duration
+	// WebhookRetries are the waits before each re-send of a webhook that
+	// was not answered 2xx. Leegality re-sends 3 more times; nil means
+	// 10 s, 1 min, 5 min; empty means no re-sends.
+	WebhookRetries []time.Duration
+}
+
+// Server is the simulator, an http.Handler. It is safe for concurrent use.
+type Server struct {
+	cfg      Config
+	base     string // BaseURL without a trailing slash
+	basePath string // BaseURL's path without a trailing slash
+	mux      *http.ServeMux
+
+	mu          sync.Mutex
+	docs        map[string]*document // by documentId
+	invitations map[string]string    // invitation id → documentId
+	links       map[string]*link     // download token → link
+	faults      map[string][]fault   // by op, in order
+	unknownNext map[string]bool      // documentIds whose next read reports unknown words
+	closed      bool
+
+	ctx    context.Context // ends at Close; stops webhook re-sends
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // background webhook re-sends
+}
+
+// New returns a simulator for cfg.
+func New(cfg Config) (*Server, error) {
+	u, err := url.Parse(cfg.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, errors.New("leegality sim: BaseURL must be an absolute http(s) URL")
+	}
+	if cfg.Token == "" {
+		return nil, errors.New("leegality sim: Token is required")
+	}
+	if cfg.PrivateSalt == "" {
+		return nil, errors.New("leegality sim: PrivateSalt is required")
+	}
+	if cfg.WebhookURL != "" {
+		if w, err := url.Parse(cfg.WebhookURL); err != nil || (w.Scheme != "http" && w.Scheme != "https") || w.Host == "" {
+			return nil, errors.New("leegality sim: WebhookURL must be an absolute http(s) URL")
+		}
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{}
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.InvitationExpiry <= 0 {
+		cfg.InvitationExpiry = 10 * 24 * time.Hour
+	}
+	if cfg.DownloadTTL <= 0 {
+		cfg.DownloadTTL = 5 * time.Minute
+	}
+	if cfg.WebhookTimeout <= 0 {
+		cfg.WebhookTimeout = 5 * time.Second
+	}
+	if cfg.WebhookRetries == nil {
+		cfg.WebhookRetries = []time.Duration{10 * time.Second, time.Minute, 5 * time.Minute}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Server{
+		cfg:         cfg,
+		base:        strings.TrimRight(cfg.BaseURL, "/"),
+		basePath:    strings.TrimRight(u.Path, "/"),
+		mux:         http.NewServeMux(),
+		docs:        map[string]*document{},
+		invitations: map[string]string{},
+		links:       map[string]*link{},
+		faults:      map[string][]fault{},
+		unknownNext: map[string]bool{},
+		ctx:         ctx,
+		cancel:      cancel,
+	}
+	s.mux.HandleFunc("POST /v3.0/sign/request", s.create)
+	s.mux.HandleFunc("DELETE /v3.0/sign/request", s.delete)
+	s.mux.HandleFunc("GET /v3.2/sign/request", s.status)
+	s.mux.HandleFunc("GET /v3.3/document/details", s.details)
+	s.mux.HandleFunc("GET /v3.3/document/fetchDocument", s.fetchDocument)
+	s.mux.HandleFunc("GET /sign/{invitationId}", s.page)
+	s.mux.HandleFunc("POST /sign/{invitationId}", s.submit)
+	s.mux.HandleFunc("GET /cdn/{token}/{file}", s.download)
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeHTTPError(w, http.StatusNotFound, "resource.not.found", "The requested resource was not found.")
+	})
+	return s, nil
+}
+
+// ServeHTTP serves the simulated API, with or without BaseURL's path in
+// front of the routes.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if p := s.basePath; p != "" && strings.HasPrefix(r.URL.Path, p+"/") {
+		r2 := new(http.Request)
+		*r2 = *r
+		u := *r.URL
+		u.Path = strings.TrimPrefix(r.URL.Path, p)
+		u.RawPath = ""
+		r2.URL = &u
+		r = r2
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+// Close stops the background webhook re-sends and waits for them to end.
+// The Server keeps answering requests, but sends no more re-sends.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	s.cancel()
+	s.wg.Wait()
+	return nil
+}
+
+// authorized checks X-Auth-Token against the token in constant time.
+func (s *Server) authorized(r *http.Request) bool {
+	got := sha256.Sum256([]byte(r.Header.Get("X-Auth-Token")))
+	want := sha256.Sum256([]byte(s.cfg.Token))
+	return subtle.ConstantTimeCompare(got[:], want[:]) == 1
+}
+
+// message is one entry of an envelope's messages.
+type message struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// envelope is Leegality's answer shape: status 1 with data, or status 0
+// with messages saying why.
+type envelope struct {
+	Status   int       `json:"status"`
+	Messages []message `json:"messages"`
+	Data     any       `json:"data"`
+}
+
+// writeOK answers HTTP 200 with status 1 and data.
+func writeOK(w http.ResponseWriter, data any, ms ...message) {
+	if ms == nil {
+		ms = []message{}
+	}
+	writeJSON(w, http.StatusOK, envelope{Status: 1, Messages: ms, Data: data})
+}
+
+// writeRefusal answers the way Leegality refuses a request: HTTP 200 with
+// status 0 and a message.
+func writeRefusal(w http.ResponseWriter, code, msg string) {
+	writeJSON(w, http.StatusOK, envelope{Status: 0, Messages: []message{{Code: code, Message: msg}}, Data: nil})
+}
+
+// writeHTTPError answers a non-2xx HTTP status, with the envelope as body.
+func writeHTTPError(w http.ResponseWriter, status int, code, msg string) {
+	writeJSON(w, status, envelope{Status: 0, Messages: []message{{Code: code, Message: msg}}, Data: nil})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
