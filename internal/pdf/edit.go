@@ -37,10 +37,7 @@ func Stamp(b []byte, text string) ([]byte, error) {
 		return nil, errors.New("stamp: empty text")
 	}
 	return modify(b, model.ADDWATERMARKS, func(ctx *model.Context) error {
-		n, err := stampCount(ctx)
-		if err != nil {
-			return err
-		}
+		n := stampCount(ctx)
 		desc := fmt.Sprintf("fontname:Helvetica, points:%d, scalefactor:1 abs, rotation:0, opacity:1, "+
 			"position:bl, offset:%d %d, aligntext:l, fillcolor:#1a237e",
 			stampFontSize, stampX, stampY+n*stampLineHeight)
@@ -51,9 +48,9 @@ func Stamp(b []byte, text string) ([]byte, error) {
 	})
 }
 
-// AppendPage returns a copy of the PDF b with one page added at the end that
-// shows lines top to bottom (at most 60). The page has the size of the
-// last page. Like Stamp it uses Helvetica and rewrites the whole file.
+// AppendPage returns a copy of the PDF b with one A4 portrait page added at
+// the end that shows lines top to bottom (at most 60; long lines are cut at
+// the page edge). Like Stamp it uses Helvetica and rewrites the whole file.
 func AppendPage(b []byte, lines []string) ([]byte, error) {
 	if len(lines) == 0 {
 		return nil, errors.New("append page: no lines")
@@ -61,17 +58,18 @@ func AppendPage(b []byte, lines []string) ([]byte, error) {
 	if len(lines) > maxAuditLines {
 		return nil, fmt.Errorf("append page: %d lines, at most %d fit on a page", len(lines), maxAuditLines)
 	}
-	var text []string
-	for _, l := range lines {
-		// pdfcpu drops empty lines, so keep blank lines with a space.
-		if l = strings.Join(textLines(l), " "); l == "" {
-			l = " "
+	text := make([]string, len(lines))
+	for i, l := range lines {
+		text[i] = strings.Join(textLines(l), " ")
+		if text[i] == "" {
+			text[i] = " " // pdfcpu drops empty lines
 		}
-		text = append(text, l)
 	}
 	return modify(b, model.INSERTPAGESAFTER, func(ctx *model.Context) error {
 		last := ctx.PageCount
-		if err := ctx.InsertBlankPages(types.IntSet{last: true}, nil, false); err != nil {
+		// A fixed size, not the last page's: maxAuditLines must fit.
+		a4 := &types.Dim{Width: 595.28, Height: 841.89}
+		if err := ctx.InsertBlankPages(types.IntSet{last: true}, a4, false); err != nil {
 			return fmt.Errorf("insert page: %w", err)
 		}
 		// InsertBlankPages rewrites the page tree but not the cached count.
@@ -91,8 +89,6 @@ func Attach(b []byte, name string, content []byte) ([]byte, error) {
 		return nil, fmt.Errorf("attach: invalid file name %q", name)
 	}
 	return modify(b, model.ADDATTACHMENTS, func(ctx *model.Context) error {
-		// pdfcpu stamps the modification time with the clock unless given one;
-		// the epoch would be misleading, so the clock is fine here.
 		// pdfcpu's name tree keeps duplicate keys, so drop any old one first.
 		if _, err := ctx.RemoveAttachments([]string{name}); err != nil {
 			return fmt.Errorf("attach %q: replace: %w", name, err)
@@ -163,18 +159,19 @@ func escapePercent(s string) string {
 // already drawn, so the next stamp goes above them instead of on top.
 const stampKey = "SignetStampLines"
 
-func stampCount(ctx *model.Context) (int, error) {
+func stampCount(ctx *model.Context) int {
 	if ctx.Info == nil {
-		return 0, nil
+		return 0
 	}
 	d, err := ctx.DereferenceDict(*ctx.Info)
 	if err != nil || d == nil {
-		return 0, nil // a broken info dict only costs us the stacking
+		return 0 // a broken info dict only costs us the stacking
 	}
-	if n := d.IntEntry(stampKey); n != nil && *n > 0 && *n < 1000 {
-		return *n, nil
+	// Bounded so a hostile value cannot push the stamp off the page.
+	if n := d.IntEntry(stampKey); n != nil && *n > 0 && *n < 50 {
+		return *n
 	}
-	return 0, nil
+	return 0
 }
 
 func setStampCount(ctx *model.Context, n int) error {
@@ -201,8 +198,9 @@ func setStampCount(ctx *model.Context, n int) error {
 var typographic = strings.NewReplacer("‘", "'", "’", "'", "“", `"`, "”", `"`,
 	"–", "-", "—", "-", "…", "...", "•", "*", "€", "EUR", "™", "(TM)", "\u00a0", " ")
 
-// textLines splits text into lines, dropping control characters that would
-// otherwise reach the content stream, and trailing empty lines.
+// textLines splits text into lines, replacing control characters that
+// would otherwise reach the content stream, and drops trailing empty lines.
+// Other empty lines become a space: pdfcpu would drop them.
 func textLines(text string) []string {
 	text = typographic.Replace(strings.ReplaceAll(text, "\r\n", "\n"))
 	var lines []string
@@ -218,6 +216,11 @@ func textLines(text string) []string {
 	}
 	for len(lines) > 0 && lines[len(lines)-1] == "" {
 		lines = lines[:len(lines)-1]
+	}
+	for i, l := range lines {
+		if l == "" {
+			lines[i] = " "
+		}
 	}
 	return lines
 }

@@ -37,6 +37,24 @@ func TestStamp(t *testing.T) {
 	}
 }
 
+// TestStampRotated stamps a landscape page and a rotated page: pdfcpu
+// folds /Rotate into the page while stamping, and the page count must hold.
+func TestStampRotated(t *testing.T) {
+	// The inserted bytes shift the xref offsets; pdfcpu repairs that.
+	in := replace(Sample(2, "Rotated"), "7 0 obj\n<< /Type /Page", "7 0 obj\n<< /Type /Page /Rotate 90")
+	in = replace(in, "5 0 obj\n<< /Type /Page", "5 0 obj\n<< /Type /Page /MediaBox [0 0 842 595]")
+	mustValidate(t, in, 2)
+	out, err := Stamp(in, signedBy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustValidate(t, out, 2)
+	if out, err = AppendPage(out, []string{"audit"}); err != nil {
+		t.Fatal(err)
+	}
+	mustValidate(t, out, 3)
+}
+
 func TestStampStacks(t *testing.T) {
 	out := Sample(1, "Two signers")
 	texts := []string{"Signed by A", "Signed by B\nwith a second line", "Signed by C"}
@@ -355,4 +373,15 @@ func keys(m map[string][]byte) []string {
 		ks = append(ks, fmt.Sprintf("%s (%d bytes)", k, len(v)))
 	}
 	return ks
+}
+
+func BenchmarkStamp(b *testing.B) {
+	in := SampleOfSize(100 << 10)
+	b.SetBytes(int64(len(in)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Stamp(in, signedBy); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
