@@ -29,7 +29,18 @@ type Config struct {
 
 	Signzy    SignzyConfig
 	Leegality LeegalityConfig
+	Digio     DigioConfig
 }
+
+// DigioConfig holds Digio's live credentials.
+type DigioConfig struct {
+	URL           string
+	ClientID      string
+	ClientSecret  string
+	WebhookSecret string
+}
+
+func (c DigioConfig) configured() bool { return c.ClientID != "" }
 
 // LeegalityConfig holds Leegality's live credentials.
 type LeegalityConfig struct {
@@ -80,6 +91,10 @@ func parseFlags(cmd string, args []string, getenv func(string) string, stderr io
 	fs.StringVar(&c.Leegality.Token, "leegality-token", env("SIGNET_LEEGALITY_TOKEN", ""), "Leegality X-Auth-Token (SIGNET_LEEGALITY_TOKEN)")
 	fs.StringVar(&c.Leegality.ProfileID, "leegality-profile-id", env("SIGNET_LEEGALITY_PROFILE_ID", ""), "Leegality workflow profile id (SIGNET_LEEGALITY_PROFILE_ID)")
 	fs.StringVar(&c.Leegality.PrivateSalt, "leegality-private-salt", env("SIGNET_LEEGALITY_PRIVATE_SALT", ""), "Leegality private salt, the webhook MAC key (SIGNET_LEEGALITY_PRIVATE_SALT)")
+	fs.StringVar(&c.Digio.URL, "digio-url", env("SIGNET_DIGIO_URL", "https://ext.digio.in:444"), "Digio API base URL (SIGNET_DIGIO_URL; production https://api.digio.in)")
+	fs.StringVar(&c.Digio.ClientID, "digio-client-id", env("SIGNET_DIGIO_CLIENT_ID", ""), "Digio client id (SIGNET_DIGIO_CLIENT_ID)")
+	fs.StringVar(&c.Digio.ClientSecret, "digio-client-secret", env("SIGNET_DIGIO_CLIENT_SECRET", ""), "Digio client secret (SIGNET_DIGIO_CLIENT_SECRET)")
+	fs.StringVar(&c.Digio.WebhookSecret, "digio-webhook-secret", env("SIGNET_DIGIO_WEBHOOK_SECRET", ""), "Digio webhook secret, the X-Digio-Checksum key (SIGNET_DIGIO_WEBHOOK_SECRET)")
 	if extra != nil {
 		extra(fs)
 	}
@@ -129,7 +144,7 @@ func parseFlags(cmd string, args []string, getenv func(string) string, stderr io
 }
 
 func (c *Config) providersConfigured() bool {
-	return c.Signzy.configured() || c.Leegality.configured()
+	return c.Signzy.configured() || c.Leegality.configured() || c.Digio.configured()
 }
 
 // parseDelays reads a comma-separated list of durations such as "5s,5m,2h".

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/signet-dev/signet/internal/provider/digio"
+	digiosim "github.com/signet-dev/signet/internal/provider/digio/sim"
 	"github.com/signet-dev/signet/internal/provider/leegality"
 	leegalitysim "github.com/signet-dev/signet/internal/provider/leegality/sim"
 	"github.com/signet-dev/signet/internal/provider/signzy"
@@ -91,6 +93,31 @@ func (m *Main) providers(ctx context.Context) (*wiredProviders, error) {
 	}
 	if sandbox || cfg.Leegality.configured() {
 		a, err := leegality.New(leegalityCfg)
+		if err != nil {
+			return nil, err
+		}
+		w.adapters = append(w.adapters, a)
+	}
+
+	digioCfg := digio.Config{BaseURL: cfg.Digio.URL, ClientID: cfg.Digio.ClientID, ClientSecret: cfg.Digio.ClientSecret,
+		WebhookSecret: cfg.Digio.WebhookSecret, HTTPClient: client}
+	if sandbox {
+		s, err := secrets("digio-client-secret", "digio-webhook-secret")
+		if err != nil {
+			return nil, err
+		}
+		const clientID = "sandbox-client"
+		sim, err := digiosim.New(digiosim.Config{BaseURL: cfg.PublicURL + "/sandbox/digio", ClientID: clientID, ClientSecret: s[0],
+			WebhookSecret: s[1], WebhookURL: cfg.PublicURL + "/callbacks/digio", HTTPClient: client})
+		if err != nil {
+			return nil, err
+		}
+		mount(digio.Name, sim)
+		digioCfg = digio.Config{BaseURL: m.loopbackURL() + "/sandbox/digio", ClientID: clientID, ClientSecret: s[0],
+			WebhookSecret: s[1], GatewayURL: sim.GatewayURL(), HTTPClient: client}
+	}
+	if sandbox || cfg.Digio.configured() {
+		a, err := digio.New(digioCfg)
 		if err != nil {
 			return nil, err
 		}

@@ -43,7 +43,7 @@ func (h *harness) createAt(provider, orderID string) map[string]any {
 }
 
 // sandboxProviders are the providers whose whole flow the sandbox serves.
-var sandboxProviders = []string{"signzy", "leegality"}
+var sandboxProviders = []string{"signzy", "leegality", "digio"}
 
 // TestEveryProviderThroughItsSandbox is the black-box check of issue 3:
 // sign → COMPLETED with a PDF (then cancel → 409); decline → FAILED with

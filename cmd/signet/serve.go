@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
 	"time"
 
@@ -123,7 +124,7 @@ func (m *Main) Open(ctx context.Context) error {
 		Providers: registry,
 		Checks: signing.Checks{
 			SignerDetails: registry.ValidateSignerDetails,
-			PDF:           func(b []byte) error { _, err := pdf.Validate(b); return err },
+			PDF:           limitedPDFCheck(2 * runtime.GOMAXPROCS(0)),
 		},
 		Logger:          m.Log,
 		Now:             m.Now,
@@ -246,6 +247,19 @@ func (m *Main) firstRun(ctx context.Context) error {
 	}
 	m.Log.Info("created tenant \"default\" with an API key; it is shown only this once", "apiKey", key)
 	return nil
+}
+
+// limitedPDFCheck validates PDFs with at most n parsers at once: parsing
+// a hostile PDF costs memory per object, so a burst of uploads must queue
+// rather than all parse at the same time.
+func limitedPDFCheck(n int) func([]byte) error {
+	slots := make(chan struct{}, n)
+	return func(b []byte) error {
+		slots <- struct{}{}
+		defer func() { <-slots }()
+		_, err := pdf.Validate(b)
+		return err
+	}
 }
 
 // randomSecret makes a throwaway credential for a sandbox.

@@ -1,0 +1,531 @@
+package digio_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/signet-dev/signet/internal/pdf"
+	"github.com/signet-dev/signet/internal/provider/digio"
+	"github.com/signet-dev/signet/internal/provider/digio/sim"
+	"github.com/signet-dev/signet/internal/signing"
+)
+
+// These tests run the adapter against the simulator over real HTTP, the
+// way Signet runs in sandbox mode: the simulator mounted under
+// /sandbox/digio/, Signet's callback route at /callbacks/digio.
+
+const (
+	clientID      = "AI1SANDBOXCLIENT"
+	clientSecret  = "sandbox-client-secret"
+	webhookSecret = "sandbox-webhook-secret"
+)
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
+
+type harness struct {
+	t       *testing.T
+	srv     *httptest.Server
+	sim     *sim.Server
+	adapter *digio.Adapter
+	clock   *clock
+	browser *http.Client
+
+	mu        sync.Mutex
+	callbacks []signing.Callback // verified callbacks, as Signet's route would see them
+	rejected  []error
+	uploads   []map[string]any // upload bodies the adapter sent
+}
+
+func newHarness(t *testing.T, mutate ...func(*digio.Config)) *harness {
+	t.Helper()
+	h := &harness{t: t, clock: &clock{t: time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)}}
+	mux := http.NewServeMux()
+	h.srv = httptest.NewServer(mux)
+	t.Cleanup(h.srv.Close)
+
+	s, err := sim.New(sim.Config{
+		BaseURL:        h.srv.URL + "/sandbox/digio",
+		ClientID:       clientID,
+		ClientSecret:   clientSecret,
+		WebhookSecret:  webhookSecret,
+		WebhookURL:     h.srv.URL + "/callbacks/digio",
+		HTTPClient:     h.srv.Client(),
+		Now:            h.clock.Now,
+		WebhookRetries: []time.Duration{},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	h.sim = s
+	mux.Handle("/sandbox/digio/", http.StripPrefix("/sandbox/digio", h.recordUploads(s)))
+
+	cfg := digio.Config{
+		BaseURL:       h.srv.URL + "/sandbox/digio",
+		GatewayURL:    s.GatewayURL(),
+		ClientID:      clientID,
+		ClientSecret:  clientSecret,
+		WebhookSecret: webhookSecret,
+		HTTPClient:    h.srv.Client(),
+		Now:           h.clock.Now,
+	}
+	for _, m := range mutate {
+		m(&cfg)
+	}
+	h.adapter, err = digio.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux.HandleFunc("POST /callbacks/digio", h.callback)
+	h.browser = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	return h
+}
+
+// recordUploads keeps a copy of every upload body on its way to the
+// simulator.
+func (h *harness) recordUploads(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v2/client/document/uploadpdf" {
+			b, _ := io.ReadAll(r.Body)
+			var m map[string]any
+			_ = json.Unmarshal(b, &m)
+			h.mu.Lock()
+			h.uploads = append(h.uploads, m)
+			h.mu.Unlock()
+			r.Body = io.NopCloser(bytes.NewReader(b))
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// callback is Signet's POST /callbacks/digio in miniature.
+func (h *harness) callback(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	cb, err := h.adapter.ParseCallback(r.Header, body)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if err != nil {
+		h.rejected = append(h.rejected, err)
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	h.callbacks = append(h.callbacks, cb)
+	w.WriteHeader(http.StatusOK)
+}
+
+func (h *harness) received() ([]signing.Callback, []error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]signing.Callback(nil), h.callbacks...), append([]error(nil), h.rejected...)
+}
+
+func (h *harness) request() signing.InitiateRequest {
+	return signing.InitiateRequest{
+		SessionID:     "0d8f9a52-8b1e-4a43-9f0e-6f0a1f2b3c4d",
+		OrderID:       "order-1",
+		SignerDetails: json.RawMessage(`{"name":"Asha Verma","identifier":"asha.verma@example.com","reason":"Loan agreement"}`),
+		Language:      "en",
+		Document:      signing.Document{Filename: "loan.pdf", Content: pdf.Sample(2, "Loan agreement")},
+		ReturnURL:     "https://client.example/return?order=1",
+		CallbackURL:   h.srv.URL + "/callbacks/digio",
+		ExpiresAt:     h.clock.Now().Add(48 * time.Hour),
+	}
+}
+
+func (h *harness) initiate() (signing.Initiated, signing.ProviderRef) {
+	h.t.Helper()
+	in, err := h.adapter.Initiate(context.Background(), h.request())
+	if err != nil {
+		h.t.Fatalf("Initiate: %v", err)
+	}
+	return in, signing.ProviderRef{SessionID: "s", Ref: in.Ref, State: in.State}
+}
+
+func (h *harness) refresh(ref signing.ProviderRef) signing.Update {
+	h.t.Helper()
+	u, err := h.adapter.Refresh(context.Background(), ref)
+	if err != nil {
+		h.t.Fatalf("Refresh: %v", err)
+	}
+	return u
+}
+
+// open is the signer following redirectUrl.
+func (h *harness) open(link string) string {
+	h.t.Helper()
+	resp, err := h.browser.Get(link)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		h.t.Fatalf("GET %s: %d", link, resp.StatusCode)
+	}
+	return string(b)
+}
+
+// press submits the page's form with one of its buttons (a form without
+// an action posts back to the link, query included).
+func (h *harness) press(link, action string) *http.Response {
+	h.t.Helper()
+	resp, err := h.browser.PostForm(link, url.Values{"action": {action}})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp
+}
+
+func wantUpdate(t *testing.T, u signing.Update, status signing.Status, reason string) {
+	t.Helper()
+	if u.Status != status || u.Reason != reason {
+		t.Fatalf("update = (%s, %q), want (%s, %q)", u.Status, u.Reason, status, reason)
+	}
+}
+
+func providerError(t *testing.T, err error, op string, retryable bool) *signing.ProviderError {
+	t.Helper()
+	var pe *signing.ProviderError
+	if !errors.As(err, &pe) {
+		t.Fatalf("err = %v (%T), want a *signing.ProviderError", err, err)
+	}
+	if pe.Provider != "digio" || pe.Op != op || pe.Retryable != retryable || signing.IsRetryable(err) != retryable {
+		t.Fatalf("ProviderError = %+v, want op %s retryable %v", pe, op, retryable)
+	}
+	if strings.Contains(err.Error(), clientSecret) || strings.Contains(err.Error(), webhookSecret) {
+		t.Fatalf("the error reveals a credential: %v", err)
+	}
+	return pe
+}
+
+func TestSignFlow(t *testing.T) {
+	h := newHarness(t)
+	in, ref := h.initiate()
+	wantPrefix := h.srv.URL + "/sandbox/digio/gateway/login/" + in.Ref + "/0d8f9a52-8b1e-4a43-9f0e-6f0a1f2b3c4d/asha.verma@example.com?token_id=GWT"
+	if !strings.HasPrefix(in.RedirectURL, wantPrefix) || !strings.HasSuffix(in.RedirectURL, "&redirect_url=https%3A%2F%2Fclient.example%2Freturn%3Forder%3D1") {
+		t.Errorf("RedirectURL %q", in.RedirectURL)
+	}
+	var st map[string]string
+	if err := json.Unmarshal(in.State, &st); err != nil || st["identifier"] != "asha.verma@example.com" || !strings.HasPrefix(st["accessTokenId"], "GWT") {
+		t.Errorf("State %s", in.State)
+	}
+	wantUpdate(t, h.refresh(ref), signing.StatusPending, "")
+
+	page := h.open(in.RedirectURL)
+	for _, want := range []string{`<form method="post">`, `name="action" value="sign"`, `name="action" value="decline"`, "Asha Verma", "loan.pdf"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %s", want)
+		}
+	}
+	if strings.Contains(strings.ToLower(page), "<script") {
+		t.Error("the page uses JavaScript")
+	}
+	u := h.refresh(ref)
+	wantUpdate(t, u, signing.StatusInProgress, "")
+	if u.ProviderStatus != "requested/viewed" {
+		t.Errorf("ProviderStatus = %q", u.ProviderStatus)
+	}
+
+	resp := h.press(in.RedirectURL, "sign")
+	loc, _ := url.Parse(resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusSeeOther || loc == nil || loc.Host != "client.example" || loc.Query().Get("order") != "1" ||
+		loc.Query().Get("digio_doc_id") != in.Ref || loc.Query().Get("status") != "success" {
+		t.Fatalf("sign: %d to %q, want 303 to the returnUrl with Digio's parameters", resp.StatusCode, resp.Header.Get("Location"))
+	}
+
+	// The webhook is verified and, carrying the details, already says
+	// COMPLETED.
+	cbs, rejected := h.received()
+	if len(cbs) != 1 || cbs[0].Ref != in.Ref || len(rejected) != 0 {
+		t.Fatalf("callbacks %+v, rejected %v", cbs, rejected)
+	}
+	if cbs[0].Update == nil || cbs[0].Update.Status != signing.StatusCompleted || cbs[0].Update.ProviderStatus != "doc.signed/completed/signed" {
+		t.Errorf("callback update %+v", cbs[0].Update)
+	}
+
+	u = h.refresh(ref)
+	wantUpdate(t, u, signing.StatusCompleted, "")
+	var ev map[string]string
+	if u.ProviderStatus != "completed/signed" || json.Unmarshal(u.Evidence, &ev) != nil || ev["documentId"] != in.Ref {
+		t.Errorf("ProviderStatus %q, Evidence %s", u.ProviderStatus, u.Evidence)
+	}
+
+	doc, err := h.adapter.FetchDocument(context.Background(), ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(doc, []byte("%PDF-")) || bytes.Equal(doc, h.request().Document.Content) {
+		t.Error("FetchDocument did not return the signed PDF")
+	}
+	if info, err := pdf.Validate(doc); err != nil || info.Pages != 2 {
+		t.Errorf("signed PDF: %+v, %v", info, err)
+	}
+
+	// A completed document cannot be cancelled: Digio refuses, for good.
+	err = h.adapter.Cancel(context.Background(), ref)
+	if pe := providerError(t, err, "cancel", false); pe.StatusCode != 400 || !strings.Contains(pe.Message, "completed") {
+		t.Errorf("cancel of a completed document: %+v", pe)
+	}
+	wantUpdate(t, h.refresh(ref), signing.StatusCompleted, "")
+
+	// What the adapter sent.
+	h.mu.Lock()
+	up := h.uploads[0]
+	h.mu.Unlock()
+	if up["expire_in_days"] != 2.0 || up["display_on_page"] != "all" || up["generate_access_token"] != true ||
+		up["notify_signers"] != false || up["send_sign_link"] != false || up["file_name"] != "loan.pdf" {
+		t.Errorf("upload body %v", up)
+	}
+}
+
+func TestDecline(t *testing.T) {
+	h := newHarness(t)
+	in, ref := h.initiate()
+	h.open(in.RedirectURL)
+	resp := h.press(in.RedirectURL, "decline")
+	loc, _ := url.Parse(resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusSeeOther || loc == nil || loc.Query().Get("status") != "failure" {
+		t.Fatalf("decline: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	cbs, _ := h.received()
+	if len(cbs) != 1 || cbs[0].Ref != in.Ref || cbs[0].Update == nil {
+		t.Fatalf("callbacks %+v", cbs)
+	}
+	wantUpdate(t, *cbs[0].Update, signing.StatusFailed, "Signer declined to sign")
+	u := h.refresh(ref)
+	wantUpdate(t, u, signing.StatusFailed, "Signer declined to sign")
+	if u.ProviderStatus != "rejected/rejected" {
+		t.Errorf("ProviderStatus = %q", u.ProviderStatus)
+	}
+	_, err := h.adapter.FetchDocument(context.Background(), ref)
+	providerError(t, err, "document", false)
+	// The signer cannot sign afterwards.
+	if resp := h.press(in.RedirectURL, "sign"); resp.StatusCode != http.StatusConflict {
+		t.Errorf("sign after decline: %d", resp.StatusCode)
+	}
+}
+
+func TestESignFailure(t *testing.T) {
+	h := newHarness(t)
+	in, ref := h.initiate()
+	if err := h.sim.FailSigning(in.Ref, "ESP_AUTH_FAILED", "Aadhaar OTP validation failed"); err != nil {
+		t.Fatal(err)
+	}
+	cbs, _ := h.received()
+	if len(cbs) != 1 || cbs[0].Update == nil {
+		t.Fatalf("callbacks %+v", cbs)
+	}
+	wantUpdate(t, *cbs[0].Update, signing.StatusFailed, "Aadhaar OTP validation failed")
+	wantUpdate(t, h.refresh(ref), signing.StatusFailed, "Aadhaar OTP validation failed")
+}
+
+func TestCancel(t *testing.T) {
+	h := newHarness(t)
+	in, ref := h.initiate()
+	if err := h.adapter.Cancel(context.Background(), ref); err != nil {
+		t.Fatal(err)
+	}
+	wantUpdate(t, h.refresh(ref), signing.StatusCancelled, "")
+	// Cancelling again is harmless, and the signer can no longer sign.
+	if err := h.adapter.Cancel(context.Background(), ref); err != nil {
+		t.Errorf("second cancel: %v", err)
+	}
+	if page := h.open(in.RedirectURL); strings.Contains(page, "<form") || !strings.Contains(page, "cancelled") {
+		t.Errorf("page after cancel offers a form:\n%s", page)
+	}
+	if resp := h.press(in.RedirectURL, "sign"); resp.StatusCode != http.StatusConflict {
+		t.Errorf("sign after cancel: %d", resp.StatusCode)
+	}
+	if cbs, _ := h.received(); len(cbs) != 0 {
+		t.Errorf("callbacks after a cancel: %+v", cbs)
+	}
+
+	h.sim.FailNext(sim.OpCancel, 503)
+	providerError(t, h.adapter.Cancel(context.Background(), ref), "cancel", true)
+	err := h.adapter.Cancel(context.Background(), signing.ProviderRef{Ref: "DID0000000000000000000000000000X"})
+	if pe := providerError(t, err, "cancel", false); pe.StatusCode != 404 || !errors.Is(err, signing.ErrNotFound) {
+		t.Errorf("cancel of an unknown document: %+v", pe)
+	}
+}
+
+func TestExpiry(t *testing.T) {
+	h := newHarness(t)
+	in, ref := h.initiate()
+	// expire_in_days 2: Digio's deadline is the end of that day, IST.
+	h.clock.Add(48 * time.Hour)
+	wantUpdate(t, h.refresh(ref), signing.StatusPending, "")
+	h.clock.Add(24 * time.Hour)
+	wantUpdate(t, h.refresh(ref), signing.StatusExpired, "")
+	if page := h.open(in.RedirectURL); !strings.Contains(page, "expired") {
+		t.Errorf("page after expiry:\n%s", page)
+	}
+}
+
+func TestFetchBeforeCompletionIsRetryable(t *testing.T) {
+	h := newHarness(t)
+	_, ref := h.initiate()
+	_, err := h.adapter.FetchDocument(context.Background(), ref)
+	if pe := providerError(t, err, "document", true); !strings.Contains(pe.Message, "not signed") {
+		t.Errorf("fetch before completion: %+v", pe)
+	}
+}
+
+func TestWrongCredentialsArePermanent(t *testing.T) {
+	h := newHarness(t, func(c *digio.Config) { c.ClientSecret = "not-the-secret" })
+	_, err := h.adapter.Initiate(context.Background(), h.request())
+	if pe := providerError(t, err, "initiate", false); pe.StatusCode != 401 || pe.Message != "Invalid client credentials" {
+		t.Errorf("wrong credentials: %+v", pe)
+	}
+	_, err = h.adapter.Refresh(context.Background(), signing.ProviderRef{Ref: "DID0000000000000000000000000000X"})
+	providerError(t, err, "refresh", false)
+}
+
+func TestRefusalIsPermanentWithDigiosMessage(t *testing.T) {
+	h := newHarness(t)
+	h.sim.FailNextWith(sim.OpUpload, 400, "REQUEST_VALIDATION_FAILED", "file_data is not a valid PDF document")
+	_, err := h.adapter.Initiate(context.Background(), h.request())
+	if pe := providerError(t, err, "initiate", false); pe.StatusCode != 400 || pe.Message != "file_data is not a valid PDF document" {
+		t.Errorf("400: %+v", pe)
+	}
+	// A document that is not a PDF reaches Digio and is refused there.
+	req := h.request()
+	req.Document.Content = []byte("%PDF-1.7\nnot really")
+	_, err = h.adapter.Initiate(context.Background(), req)
+	if pe := providerError(t, err, "initiate", false); pe.Message != "file_data is not a valid PDF document" {
+		t.Errorf("not a PDF: %+v", pe)
+	}
+	_, err = h.adapter.Refresh(context.Background(), signing.ProviderRef{Ref: "DID0000000000000000000000000000X"})
+	if pe := providerError(t, err, "refresh", false); pe.StatusCode != 404 || !errors.Is(err, signing.ErrNotFound) {
+		t.Errorf("unknown document: %+v", pe)
+	}
+	_, err = h.adapter.Refresh(context.Background(), signing.ProviderRef{Ref: "  "})
+	if !errors.Is(err, signing.ErrInvalid) {
+		t.Errorf("empty ref: %v", err)
+	}
+}
+
+func TestServerErrorsAreRetryable(t *testing.T) {
+	h := newHarness(t)
+	for _, status := range []int{500, 502, 503, 429} {
+		h.sim.FailNext(sim.OpUpload, status)
+		_, err := h.adapter.Initiate(context.Background(), h.request())
+		if pe := providerError(t, err, "initiate", true); pe.StatusCode != status {
+			t.Errorf("status %d: %+v", status, pe)
+		}
+	}
+	in, ref := h.initiate()
+	h.sim.FailNext(sim.OpDetails, 500)
+	_, err := h.adapter.Refresh(context.Background(), ref)
+	providerError(t, err, "refresh", true)
+
+	h.press(in.RedirectURL, "sign")
+	h.sim.FailNext(sim.OpDownload, 503)
+	_, err = h.adapter.FetchDocument(context.Background(), ref)
+	providerError(t, err, "document", true)
+	h.sim.FailNext(sim.OpDetails, 502)
+	_, err = h.adapter.FetchDocument(context.Background(), ref)
+	providerError(t, err, "document", true)
+	if _, err := h.adapter.FetchDocument(context.Background(), ref); err != nil {
+		t.Errorf("the faults are used up, yet: %v", err)
+	}
+}
+
+func TestTimeoutIsRetryable(t *testing.T) {
+	h := newHarness(t, func(c *digio.Config) { c.Timeout = 100 * time.Millisecond })
+	_, ref := h.initiate()
+	h.sim.DelayNext(sim.OpDetails, 5*time.Second)
+	start := time.Now()
+	_, err := h.adapter.Refresh(context.Background(), ref)
+	pe := providerError(t, err, "refresh", true)
+	if pe.Message != "Digio did not answer in time" || time.Since(start) > 2*time.Second {
+		t.Errorf("timeout: %+v after %v", pe, time.Since(start))
+	}
+	h.sim.DelayNext(sim.OpUpload, 5*time.Second)
+	_, err = h.adapter.Initiate(context.Background(), h.request())
+	providerError(t, err, "initiate", true)
+	h.sim.DelayNext(sim.OpCancel, 5*time.Second)
+	providerError(t, h.adapter.Cancel(context.Background(), ref), "cancel", true)
+}
+
+func TestUnreachableIsRetryable(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	base := srv.URL
+	srv.Close()
+	a, err := digio.New(digio.Config{BaseURL: base, ClientID: clientID, ClientSecret: clientSecret, WebhookSecret: webhookSecret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = a.Refresh(context.Background(), signing.ProviderRef{Ref: "DID0000000000000000000000000000X"})
+	providerError(t, err, "refresh", true)
+}
+
+func TestUnknownStatusChangesNothing(t *testing.T) {
+	h := newHarness(t)
+	in, ref := h.initiate()
+	if err := h.sim.UnknownStatusNext(in.Ref); err != nil {
+		t.Fatal(err)
+	}
+	u := h.refresh(ref)
+	wantUpdate(t, u, signing.StatusPending, "")
+	if u.ProviderStatus != "under_review/pending_verification" {
+		t.Errorf("ProviderStatus = %q", u.ProviderStatus)
+	}
+	wantUpdate(t, h.refresh(ref), signing.StatusPending, "") // only the next answer
+}
+
+func TestWebhookWithWrongSecretIsRefused(t *testing.T) {
+	// An account whose webhook secret is not the one Signet knows: its
+	// webhooks must be refused.
+	h := newHarness(t, func(c *digio.Config) { c.WebhookSecret = "someone-else" })
+	in, _ := h.initiate()
+	h.press(in.RedirectURL, "sign")
+	cbs, rejected := h.received()
+	if len(cbs) != 0 || len(rejected) != 1 || !errors.Is(rejected[0], signing.ErrUnauthorized) {
+		t.Errorf("callbacks %v, rejected %v", cbs, rejected)
+	}
+}
+
+func TestSignerWithMobileIdentifier(t *testing.T) {
+	h := newHarness(t)
+	req := h.request()
+	req.SignerDetails = json.RawMessage(`{"name":"Ravi Kumar","identifier":"9876543210","signType":"electronic"}`)
+	req.ReturnURL = ""
+	in, err := h.adapter.Initiate(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(in.RedirectURL, "/9876543210?token_id=") || strings.Contains(in.RedirectURL, "redirect_url") {
+		t.Errorf("RedirectURL %q", in.RedirectURL)
+	}
+	if page := h.open(in.RedirectURL); !strings.Contains(page, "Sign electronically") {
+		t.Error("the page does not offer an electronic signature")
+	}
+	// Without a returnUrl, Digio shows its own page after signing.
+	resp, err := h.browser.PostForm(in.RedirectURL, url.Values{"action": {"sign"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), "Document Signed Successfully!") {
+		t.Errorf("after signing: %d\n%s", resp.StatusCode, b)
+	}
+	wantUpdate(t, h.refresh(signing.ProviderRef{Ref: in.Ref}), signing.StatusCompleted, "")
+}

@@ -1,0 +1,346 @@
+package sim
+
+import (
+	"bytes"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"net/mail"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/signet-dev/signet/internal/pdf"
+)
+
+// Limits and defaults of the simulated API.
+const (
+	maxUploadBody     = 32 << 20
+	maxFileName       = 100
+	defaultExpireDays = 10
+	maxExpireDays     = 90
+	retention         = 30 * 24 * time.Hour // finished documents are kept this long
+)
+
+// mobileRE is a 10-digit Indian mobile number.
+var mobileRE = regexp.MustCompile(`^[6-9][0-9]{9}$`)
+
+// upload handles POST /v2/client/document/uploadpdf.
+func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
+	// The body is read first: only then does net/http notice a client
+	// that goes away, which an injected delay relies on.
+	body, ok := readBody(w, r, maxUploadBody)
+	if !ok || s.injectFault(w, r, OpUpload) {
+		return
+	}
+	if !s.authorized(r) {
+		writeError(w, http.StatusUnauthorized, codeUnauthorized, "Invalid client credentials")
+		return
+	}
+	now := s.cfg.Now()
+	d, withToken, field, msg := parseUpload(body, now)
+	if msg != "" {
+		writeErrorDetails(w, http.StatusBadRequest, codeValidation, msg, field)
+		return
+	}
+	d.id = newID("DID", now)
+	d.status = docRequested
+	d.created, d.updated = now, now
+	for _, p := range d.parties {
+		p.status, p.updated = partyRequested, now
+	}
+	if withToken {
+		d.token = &token{id: newID("GWT", now), created: now, validTill: now.Add(s.cfg.TokenTTL)}
+	}
+
+	s.mu.Lock()
+	s.prune(now)
+	s.docs[d.id] = d
+	if d.token != nil {
+		s.tokens[d.token.id] = d.id
+	}
+	v := s.view(d, false, true)
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, v)
+}
+
+// details handles GET /v2/client/document/{id}.
+func (s *Server) details(w http.ResponseWriter, r *http.Request) {
+	if s.injectFault(w, r, OpDetails) {
+		return
+	}
+	if !s.authorized(r) {
+		writeError(w, http.StatusUnauthorized, codeUnauthorized, "Invalid client credentials")
+		return
+	}
+	s.mu.Lock()
+	d := s.lookup(r.PathValue("id"))
+	var v docView
+	if d != nil {
+		v = s.view(d, false, false)
+		if d.unknownNext > 0 {
+			// A status the adapter has never seen, as a future Digio
+			// might report it (see UnknownStatusNext).
+			d.unknownNext--
+			v.AgreementStatus = "under_review"
+			for i := range v.SigningParties {
+				v.SigningParties[i].Status = "pending_verification"
+			}
+		}
+	}
+	s.mu.Unlock()
+	if d == nil {
+		writeError(w, http.StatusNotFound, codeNotFound, "Document not found")
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+// download handles GET /v2/client/document/download?document_id=…: the
+// PDF as it stands, signed by whoever signed so far.
+func (s *Server) download(w http.ResponseWriter, r *http.Request) {
+	if s.injectFault(w, r, OpDownload) {
+		return
+	}
+	if !s.authorized(r) {
+		writeError(w, http.StatusUnauthorized, codeUnauthorized, "Invalid client credentials")
+		return
+	}
+	id := r.URL.Query().Get("document_id")
+	if strings.TrimSpace(id) == "" {
+		writeErrorDetails(w, http.StatusBadRequest, codeValidation, "document_id is required", "document_id")
+		return
+	}
+	s.mu.Lock()
+	var body []byte
+	var name string
+	if d := s.lookup(id); d != nil {
+		body, name = d.current, d.fileName
+	}
+	s.mu.Unlock()
+	if body == nil {
+		writeError(w, http.StatusNotFound, codeNotFound, "Document not found")
+		return
+	}
+	writePDF(w, r, body, name)
+}
+
+func writePDF(w http.ResponseWriter, r *http.Request, body []byte, name string) {
+	h := w.Header()
+	h.Set("Content-Type", "application/pdf")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h.Set("Content-Disposition", `attachment; filename="`+strings.NewReplacer(`"`, "", "\\", "", "\r", "", "\n", "").Replace(name)+`"`)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "private, no-store")
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(body)
+	}
+}
+
+// cancelDoc handles POST /v2/client/document/{id}/cancel. An open
+// document is cancelled (its unsigned signers too) and answered with its
+// details; cancelling a cancelled one again changes nothing; a finished
+// one cannot be cancelled.
+func (s *Server) cancelDoc(w http.ResponseWriter, r *http.Request) {
+	if _, ok := readBody(w, r, 64<<10); !ok || s.injectFault(w, r, OpCancel) {
+		return
+	}
+	if !s.authorized(r) {
+		writeError(w, http.StatusUnauthorized, codeUnauthorized, "Invalid client credentials")
+		return
+	}
+	s.mu.Lock()
+	d := s.lookup(r.PathValue("id"))
+	if d == nil {
+		s.mu.Unlock()
+		writeError(w, http.StatusNotFound, codeNotFound, "Document not found")
+		return
+	}
+	if d.open() {
+		d.end(docCancelled, partyCancelled, s.cfg.Now())
+	}
+	status := d.status
+	v := s.view(d, false, false)
+	s.mu.Unlock()
+	if status != docCancelled {
+		writeError(w, http.StatusBadRequest, codeInvalidState, "Document is already "+status+" and cannot be cancelled")
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+// lookup finds a document, expiring it first if it is past its
+// expire_on; s.mu must be held.
+func (s *Server) lookup(id string) *doc {
+	d := s.docs[id]
+	if d != nil {
+		d.expireIfDue(s.cfg.Now())
+	}
+	return d
+}
+
+// prune forgets documents finished more than the retention ago, so that
+// a long-running sandbox does not grow without bound; s.mu must be held.
+func (s *Server) prune(now time.Time) {
+	for id, d := range s.docs {
+		d.expireIfDue(now)
+		if !d.open() && now.Sub(d.ended) > retention {
+			delete(s.docs, id)
+			if d.token != nil {
+				delete(s.tokens, d.token.id)
+			}
+		}
+	}
+}
+
+// readBody reads a request body of at most limit bytes, answering 413
+// (and false) past it.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, bool) {
+	var buf bytes.Buffer
+	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, limit))
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		writeError(w, http.StatusRequestEntityTooLarge, codeTooLarge, "Request entity too large")
+		return nil, false
+	case err != nil:
+		writeError(w, http.StatusBadRequest, codeValidation, "Could not read the request body")
+		return nil, false
+	}
+	return buf.Bytes(), true
+}
+
+// parseUpload validates an upload body the way Digio does (the first
+// broken rule, with the field it is about) and builds the document. It
+// reports whether an access token was asked for.
+func parseUpload(body []byte, now time.Time) (d *doc, withToken bool, field, msg string) {
+	f, err := objectFields(body)
+	if err != nil {
+		return nil, false, "", err.Error()
+	}
+	d = &doc{}
+	parties, field, msg := parseSigners(f)
+	if msg != "" {
+		return nil, false, field, msg
+	}
+	d.parties = parties
+	days, msg := f.integer("expire_in_days", defaultExpireDays, 1, maxExpireDays)
+	if msg != "" {
+		return nil, false, "expire_in_days", msg
+	}
+	display, msg := f.optionalString("display_on_page")
+	if msg != "" {
+		return nil, false, "display_on_page", msg
+	}
+	switch strings.ToLower(display) {
+	case "", "all", "first", "last":
+	case "custom":
+		if !f.present("sign_coordinates") {
+			return nil, false, "sign_coordinates", "sign_coordinates is required when display_on_page is custom"
+		}
+	default:
+		return nil, false, "display_on_page", "display_on_page must be one of [first, last, all, custom]"
+	}
+	// Notifications are accepted and not sent: the sandbox mails no one.
+	for _, k := range []string{"notify_signers", "send_sign_link"} {
+		if _, msg := f.boolean(k, false); msg != "" {
+			return nil, false, k, msg
+		}
+	}
+	if withToken, msg = f.boolean("generate_access_token", false); msg != "" {
+		return nil, false, "generate_access_token", msg
+	}
+	if d.fileName, msg = f.optionalString("file_name"); msg != "" {
+		return nil, false, "file_name", msg
+	}
+	d.fileName = strings.TrimSpace(d.fileName)
+	if utf8.RuneCountInString(d.fileName) > maxFileName {
+		return nil, false, "file_name", "file_name must be at most 100 characters"
+	}
+	if d.fileName == "" {
+		d.fileName = "document.pdf"
+	}
+	data, msg := f.requiredString("file_data")
+	if msg != "" {
+		return nil, false, "file_data", msg
+	}
+	doc, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(data), ""))
+	if err != nil {
+		return nil, false, "file_data", "file_data must be a base64 encoded PDF"
+	}
+	info, err := pdf.Validate(doc)
+	if err != nil {
+		return nil, false, "file_data", "file_data is not a valid PDF document"
+	}
+	d.original, d.current, d.pages = doc, doc, info.Pages
+	// Digio's deadline is the end of the day, IST, expire_in_days ahead.
+	d.expireOn = endOfDay(now, days)
+	return d, withToken, "", ""
+}
+
+func parseSigners(f fields) ([]*party, string, string) {
+	items, msg := f.objectList("signers")
+	if msg != "" {
+		return nil, "signers", msg
+	}
+	var out []*party
+	seen := map[string]bool{}
+	for i, sf := range items {
+		p := "signers[" + strconv.Itoa(i) + "]."
+		sg := &party{}
+		id, msg := sf.requiredString("identifier")
+		if msg != "" {
+			return nil, p + "identifier", p + msg
+		}
+		id = strings.TrimSpace(id)
+		if !validIdentifier(id) {
+			return nil, p + "identifier", p + "identifier must be a valid email address or 10 digit mobile number"
+		}
+		if seen[strings.ToLower(id)] {
+			return nil, p + "identifier", p + "identifier is repeated; each signer must be different"
+		}
+		seen[strings.ToLower(id)] = true
+		sg.identifier = id
+		if sg.name, msg = sf.optionalString("name"); msg != "" {
+			return nil, p + "name", p + msg
+		}
+		sg.name = strings.TrimSpace(sg.name)
+		st, msg := sf.optionalString("sign_type")
+		if msg != "" {
+			return nil, p + "sign_type", p + msg
+		}
+		sg.signType = "aadhaar"
+		if st != "" {
+			sg.signType = ""
+			for _, t := range signTypes {
+				if strings.EqualFold(strings.TrimSpace(st), t) {
+					sg.signType = t
+				}
+			}
+			if sg.signType == "" {
+				return nil, p + "sign_type", p + "sign_type must be one of [aadhaar, electronic, dsc]"
+			}
+		}
+		if sg.reason, msg = sf.optionalString("reason"); msg != "" {
+			return nil, p + "reason", p + msg
+		}
+		out = append(out, sg)
+	}
+	return out, "", ""
+}
+
+// validIdentifier accepts what Digio takes as a signer's identifier: an
+// email address or a 10-digit Indian mobile number.
+func validIdentifier(s string) bool {
+	if mobileRE.MatchString(s) {
+		return true
+	}
+	if len(s) > 254 || strings.ContainsAny(s, " /?#") {
+		return false
+	}
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Address == s && a.Name == ""
+}

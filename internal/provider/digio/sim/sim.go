@@ -1,0 +1,251 @@
+// Package sim simulates Digio's document (eSign) API over real HTTP, for
+// Signet's sandbox mode and for tests: the same endpoints, payloads,
+// statuses, errors and webhooks as Digio (see PROVIDERS.md, Digio
+// section), plus a gateway page that stands in for Digio's signing
+// journey (Aadhaar OTP, electronic or DSC signature).
+//
+// Routes, relative to the mount point (Config.BaseURL):
+//
+//	POST /v2/client/document/uploadpdf                 create a document (HTTP Basic)
+//	GET  /v2/client/document/{id}                      its details (HTTP Basic)
+//	GET  /v2/client/document/download?document_id=    the PDF as it stands (HTTP Basic)
+//	POST /v2/client/document/{id}/cancel               withdraw it (HTTP Basic)
+//	GET  /gateway/login/{id}/{txnId}/{identifier}      the signer's page (?token_id=&redirect_url=)
+//	POST /gateway/login/{id}/{txnId}/{identifier}      the page's form: action=sign|decline
+//	GET  /gateway/login/{id}/{txnId}/{identifier}/preview  the document, for the signer to read
+//
+// Digio's real gateway is a single-page app routed after a "#"
+// (https://app.digio.in/#/gateway/login/…); the simulator serves the same
+// route as a path, so that its page works without JavaScript.
+//
+// Mount it either behind http.StripPrefix (the prefix being BaseURL's
+// path) or as is: a request whose path still starts with BaseURL's path
+// has that prefix removed first.
+//
+// Webhooks (doc.signed, doc.sign.rejected, doc.sign.failed) go to
+// Config.WebhookURL, Digio's per-account webhook, with X-Digio-Checksum,
+// and are re-sent in the background on a non-2xx answer until Close.
+// State is in memory; documents expire at their expire_on.
+//
+// Test hooks: FailNext, FailNextWith and DelayNext inject faults into the
+// API; Expire, UnknownStatusNext and FailSigning make Digio report an
+// expiry, an unknown status or a failed eSign. Sandbox builds the adapter
+// and simulator pair for the conformance suite.
+package sim
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Config configures a Server.
+type Config struct {
+	// BaseURL is the public URL of the mount, e.g.
+	// http://127.0.0.1:8080/sandbox/digio; the gateway lives under it.
+	BaseURL string
+	// ClientID and ClientSecret are the credentials clients must send
+	// (HTTP Basic).
+	ClientID     string
+	ClientSecret string
+	// WebhookSecret keys the webhooks' X-Digio-Checksum. Empty sends
+	// webhooks without a checksum, as Digio does for an account that has
+	// none configured.
+	WebhookSecret string
+	// WebhookURL receives the account's webhooks; empty sends none.
+	WebhookURL string
+	// HTTPClient sends webhooks (a client with no timeout of its own is
+	// fine: each attempt has WebhookTimeout).
+	HTTPClient *http.Client
+	// Now is the simulator's clock (time.Now if nil).
+	Now func() time.Time
+	// WebhookTimeout bounds one webhook attempt (10 s, the time Digio
+	// gives a receiver to answer, if zero).
+	WebhookTimeout time.Duration
+	// WebhookRetries are the waits between the background re-sends of a
+	// webhook that was not answered 2xx (5 s, 30 s, 2 min if nil; empty
+	// for none).
+	WebhookRetries []time.Duration
+	// TokenTTL is how long an access token (token_id) is valid (1 h if
+	// zero).
+	TokenTTL time.Duration
+}
+
+// Server is the simulator, an http.Handler. It is safe for concurrent use.
+type Server struct {
+	cfg      Config
+	base     string // BaseURL without a trailing slash
+	basePath string // BaseURL's path without a trailing slash
+	mux      *http.ServeMux
+
+	mu     sync.Mutex
+	docs   map[string]*doc    // by document id
+	tokens map[string]string  // access token id → document id
+	faults map[string][]fault // by op, in order
+	closed bool
+
+	ctx    context.Context // ends at Close; stops webhook retries
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // background webhook retries
+}
+
+// New returns a simulator for cfg.
+func New(cfg Config) (*Server, error) {
+	u, err := url.Parse(cfg.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return nil, errors.New("digio sim: BaseURL must be an absolute http(s) URL without query or fragment")
+	}
+	if cfg.ClientID == "" || cfg.ClientSecret == "" {
+		return nil, errors.New("digio sim: ClientID and ClientSecret are required")
+	}
+	if cfg.WebhookURL != "" {
+		w, err := url.Parse(cfg.WebhookURL)
+		if err != nil || (w.Scheme != "http" && w.Scheme != "https") || w.Host == "" {
+			return nil, errors.New("digio sim: WebhookURL must be an absolute http(s) URL")
+		}
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{}
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.WebhookTimeout <= 0 {
+		cfg.WebhookTimeout = 10 * time.Second
+	}
+	if cfg.WebhookRetries == nil {
+		cfg.WebhookRetries = []time.Duration{5 * time.Second, 30 * time.Second, 2 * time.Minute}
+	}
+	if cfg.TokenTTL <= 0 {
+		cfg.TokenTTL = time.Hour
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Server{
+		cfg:      cfg,
+		base:     strings.TrimRight(cfg.BaseURL, "/"),
+		basePath: strings.TrimRight(u.Path, "/"),
+		mux:      http.NewServeMux(),
+		docs:     map[string]*doc{},
+		tokens:   map[string]string{},
+		faults:   map[string][]fault{},
+		ctx:      ctx,
+		cancel:   cancel,
+	}
+	s.mux.HandleFunc("POST /v2/client/document/uploadpdf", s.upload)
+	s.mux.HandleFunc("GET /v2/client/document/download", s.download)
+	s.mux.HandleFunc("GET /v2/client/document/{id}", s.details)
+	s.mux.HandleFunc("POST /v2/client/document/{id}/cancel", s.cancelDoc)
+	s.mux.HandleFunc("GET /gateway/login/{id}/{txn}/{identifier}", s.page)
+	s.mux.HandleFunc("POST /gateway/login/{id}/{txn}/{identifier}", s.submit)
+	s.mux.HandleFunc("GET /gateway/login/{id}/{txn}/{identifier}/preview", s.preview)
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, codeNotFound, "Resource not found")
+	})
+	return s, nil
+}
+
+// GatewayURL is the simulated gateway, to configure the adapter with
+// (digio.Config.GatewayURL).
+func (s *Server) GatewayURL() string { return s.base + "/gateway/login" }
+
+// ServeHTTP serves the simulated API, with or without BaseURL's path in
+// front of the routes.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if p := s.basePath; p != "" && strings.HasPrefix(r.URL.Path, p+"/") {
+		r2 := new(http.Request)
+		*r2 = *r
+		u := *r.URL
+		u.Path = strings.TrimPrefix(r.URL.Path, p)
+		u.RawPath = ""
+		r2.URL = &u
+		r = r2
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+// Close stops the background webhook retries and waits for them to end.
+// The Server keeps answering requests, but sends no more retries.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	s.cancel()
+	s.wg.Wait()
+	return nil
+}
+
+// authorized checks HTTP Basic credentials in constant time (comparing
+// digests keeps even their length from leaking).
+func (s *Server) authorized(r *http.Request) bool {
+	id, secret, ok := r.BasicAuth()
+	if !ok {
+		return false
+	}
+	got := sha256.Sum256([]byte(id + "\x00" + secret))
+	want := sha256.Sum256([]byte(s.cfg.ClientID + "\x00" + s.cfg.ClientSecret))
+	return subtle.ConstantTimeCompare(got[:], want[:]) == 1
+}
+
+// Digio's error codes, as the simulator uses them.
+const (
+	codeUnauthorized = "UNAUTHORIZED"
+	codeNotFound     = "NOT_FOUND"
+	codeValidation   = "REQUEST_VALIDATION_FAILED"
+	codeTooLarge     = "PAYLOAD_TOO_LARGE"
+	codeInvalidState = "INVALID_DOCUMENT_STATE"
+	codeRateLimited  = "TOO_MANY_REQUESTS"
+	codeInternal     = "INTERNAL_SERVER_ERROR"
+	codeUnavailable  = "SERVICE_UNAVAILABLE"
+)
+
+// errorBody is Digio's error shape: {"code","message","details"}.
+type errorBody struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Details string `json:"details,omitempty"`
+}
+
+// statusCode is the code Digio's error body carries for an HTTP status.
+func statusCode(status int) string {
+	switch {
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		return codeUnauthorized
+	case status == http.StatusNotFound:
+		return codeNotFound
+	case status == http.StatusTooManyRequests:
+		return codeRateLimited
+	case status == http.StatusRequestEntityTooLarge:
+		return codeTooLarge
+	case status == http.StatusServiceUnavailable || status == http.StatusBadGateway || status == http.StatusGatewayTimeout:
+		return codeUnavailable
+	case status >= 500:
+		return codeInternal
+	}
+	return codeValidation
+}
+
+func writeError(w http.ResponseWriter, status int, code, message string) {
+	writeErrorDetails(w, status, code, message, "")
+}
+
+func writeErrorDetails(w http.ResponseWriter, status int, code, message, details string) {
+	writeJSON(w, status, errorBody{Code: code, Message: message, Details: details})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
