@@ -30,7 +30,18 @@ type Config struct {
 	Signzy    SignzyConfig
 	Leegality LeegalityConfig
 	Digio     DigioConfig
+	BankID    BankIDConfig
 }
+
+// BankIDConfig holds the relying party's BankID certificate (PEM files).
+type BankIDConfig struct {
+	URL      string
+	CertFile string
+	KeyFile  string
+	CAFile   string
+}
+
+func (c BankIDConfig) configured() bool { return c.CertFile != "" }
 
 // DigioConfig holds Digio's live credentials.
 type DigioConfig struct {
@@ -95,6 +106,10 @@ func parseFlags(cmd string, args []string, getenv func(string) string, stderr io
 	fs.StringVar(&c.Digio.ClientID, "digio-client-id", env("SIGNET_DIGIO_CLIENT_ID", ""), "Digio client id (SIGNET_DIGIO_CLIENT_ID)")
 	fs.StringVar(&c.Digio.ClientSecret, "digio-client-secret", env("SIGNET_DIGIO_CLIENT_SECRET", ""), "Digio client secret (SIGNET_DIGIO_CLIENT_SECRET)")
 	fs.StringVar(&c.Digio.WebhookSecret, "digio-webhook-secret", env("SIGNET_DIGIO_WEBHOOK_SECRET", ""), "Digio webhook secret, the X-Digio-Checksum key (SIGNET_DIGIO_WEBHOOK_SECRET)")
+	fs.StringVar(&c.BankID.URL, "bankid-url", env("SIGNET_BANKID_URL", "https://appapi2.test.bankid.com/rp/v6.0"), "BankID RP API URL (SIGNET_BANKID_URL; production https://appapi2.bankid.com/rp/v6.0)")
+	fs.StringVar(&c.BankID.CertFile, "bankid-cert", env("SIGNET_BANKID_CERT", ""), "relying party client certificate, PEM (SIGNET_BANKID_CERT)")
+	fs.StringVar(&c.BankID.KeyFile, "bankid-key", env("SIGNET_BANKID_KEY", ""), "its private key, PEM (SIGNET_BANKID_KEY)")
+	fs.StringVar(&c.BankID.CAFile, "bankid-ca", env("SIGNET_BANKID_CA", ""), "the CA BankID's server certificate chains to, PEM (SIGNET_BANKID_CA)")
 	if extra != nil {
 		extra(fs)
 	}
@@ -144,7 +159,7 @@ func parseFlags(cmd string, args []string, getenv func(string) string, stderr io
 }
 
 func (c *Config) providersConfigured() bool {
-	return c.Signzy.configured() || c.Leegality.configured() || c.Digio.configured()
+	return c.Signzy.configured() || c.Leegality.configured() || c.Digio.configured() || c.BankID.configured()
 }
 
 // parseDelays reads a comma-separated list of durations such as "5s,5m,2h".

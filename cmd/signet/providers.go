@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/signet-dev/signet/internal/provider/bankid"
+	bankidsim "github.com/signet-dev/signet/internal/provider/bankid/sim"
 	"github.com/signet-dev/signet/internal/provider/digio"
 	digiosim "github.com/signet-dev/signet/internal/provider/digio/sim"
 	"github.com/signet-dev/signet/internal/provider/leegality"
@@ -19,6 +21,8 @@ import (
 type wiredProviders struct {
 	adapters  []signing.Provider
 	sandboxes map[string]http.Handler
+	// bankidApp is the simulated BankID app's form URL (sandbox only).
+	bankidApp func(orderRef string) string
 }
 
 // sandboxProfile is the Leegality workflow the simulated account has.
@@ -118,6 +122,40 @@ func (m *Main) providers(ctx context.Context) (*wiredProviders, error) {
 	}
 	if sandbox || cfg.Digio.configured() {
 		a, err := digio.New(digioCfg)
+		if err != nil {
+			return nil, err
+		}
+		w.adapters = append(w.adapters, a)
+	}
+
+	bankidCfg := bankid.Config{BaseURL: cfg.BankID.URL, PublicURL: cfg.PublicURL}
+	if sandbox {
+		// A throwaway PKI per process: the simulator's API speaks real
+		// mutual TLS on its own loopback port, the app pages are mounted.
+		pki, err := bankidsim.NewTestPKI(nil)
+		if err != nil {
+			return nil, err
+		}
+		sim, err := bankidsim.New(bankidsim.Config{BaseURL: cfg.PublicURL + "/sandbox/bankid", RPCommonName: pki.ClientCommonName, Logger: m.Log})
+		if err != nil {
+			return nil, err
+		}
+		mount(bankid.Name, sim)
+		apiURL, err := sim.ListenTLS("127.0.0.1:0", pki.ServerTLS)
+		if err != nil {
+			return nil, err
+		}
+		w.bankidApp = sim.AppURL
+		bankidCfg = bankid.Config{BaseURL: apiURL, TLS: pki.ClientTLS, PublicURL: cfg.PublicURL}
+	} else if cfg.BankID.configured() {
+		tlsCfg, err := bankid.LoadClientPEM(cfg.BankID.CertFile, cfg.BankID.KeyFile, cfg.BankID.CAFile)
+		if err != nil {
+			return nil, err
+		}
+		bankidCfg.TLS = tlsCfg
+	}
+	if sandbox || cfg.BankID.configured() {
+		a, err := bankid.New(bankidCfg)
 		if err != nil {
 			return nil, err
 		}

@@ -43,7 +43,7 @@ func (h *harness) createAt(provider, orderID string) map[string]any {
 }
 
 // sandboxProviders are the providers whose whole flow the sandbox serves.
-var sandboxProviders = []string{"signzy", "leegality", "digio"}
+var sandboxProviders = []string{"signzy", "leegality", "digio", "bankid"}
 
 // TestEveryProviderThroughItsSandbox is the black-box check of issue 3:
 // sign → COMPLETED with a PDF (then cancel → 409); decline → FAILED with
@@ -86,4 +86,33 @@ func TestEveryProviderThroughItsSandbox(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestBankIDRequiresAValidPersonnummer(t *testing.T) {
+	h := startServer(t)
+	for _, identity := range []any{"199001011238", "19900101123", "199013011239", "abc", 199001011239.0} {
+		body := map[string]any{
+			"orderId": "bankid-bad", "provider": "bankid", "signerDetails": map[string]any{"identity": identity},
+			"document": map[string]any{"filename": "c.pdf", "content": base64.StdEncoding.EncodeToString(contractPDF)},
+		}
+		p := h.expect(h.do("POST", "/signing", h.key, body), 400).json(t)
+		if !containsField(p, "signerDetails.identity") {
+			t.Errorf("identity %v: errors %v do not name signerDetails.identity", identity, p["errors"])
+		}
+	}
+	body := map[string]any{"orderId": "bankid-missing", "provider": "bankid", "signerDetails": map[string]any{"name": "A"},
+		"document": map[string]any{"filename": "c.pdf", "content": base64.StdEncoding.EncodeToString(contractPDF)}}
+	if p := h.expect(h.do("POST", "/signing", h.key, body), 400).json(t); !containsField(p, "signerDetails.identity") {
+		t.Errorf("missing identity: %v", p["errors"])
+	}
+}
+
+func containsField(problem map[string]any, field string) bool {
+	list, _ := problem["errors"].([]any)
+	for _, e := range list {
+		if e.(map[string]any)["field"] == field {
+			return true
+		}
+	}
+	return false
 }

@@ -22,6 +22,8 @@ import (
 	"github.com/signet-dev/signet/internal/auth"
 	"github.com/signet-dev/signet/internal/pdf"
 	"github.com/signet-dev/signet/internal/provider"
+	"github.com/signet-dev/signet/internal/provider/bankid"
+	"github.com/signet-dev/signet/internal/provider/bankid/page"
 	"github.com/signet-dev/signet/internal/server"
 	"github.com/signet-dev/signet/internal/signing"
 	"github.com/signet-dev/signet/internal/webhook"
@@ -132,6 +134,7 @@ func (m *Main) Open(ctx context.Context) error {
 		PublicURL:       cfg.PublicURL,
 		DefaultProvider: cfg.DefaultProvider,
 		PollInterval:    cfg.PollInterval,
+		PollIntervals:   map[string]time.Duration{bankid.Name: bankid.PollInterval},
 		OnEvent:         onEvent,
 	})
 	if err != nil {
@@ -159,6 +162,20 @@ func (m *Main) Open(ctx context.Context) error {
 	if endpoints != nil {
 		srvCfg.WebhookStore, srvCfg.Webhooks = webhooks, endpoints
 	}
+	bankidPage, err := page.New(page.Config{
+		Lookup: store.SessionByID,
+		Refresh: func(ctx context.Context, s *signing.Session) (*signing.Session, error) {
+			return svc.Refresh(ctx, s.TenantID, s.ID)
+		},
+		Now:       m.Now,
+		Sandbox:   providers.bankidApp != nil,
+		SimAppURL: providers.bankidApp,
+		Logger:    m.Log,
+	})
+	if err != nil {
+		return err
+	}
+	srvCfg.Pages = map[string]http.Handler{"GET /bankid/": bankidPage}
 	srv, err := server.New(srvCfg)
 	if err != nil {
 		return err

@@ -106,7 +106,7 @@ func (r *Registry) ValidateSignerDetails(provider string, details json.RawMessag
 	err = sch.Validate(inst)
 	var ve *jsonschema.ValidationError
 	if err == nil {
-		return nil
+		return r.checkMore(provider, details)
 	}
 	if !errors.As(err, &ve) {
 		return []signing.FieldError{{Field: "signerDetails", Message: err.Error()}}
@@ -117,6 +117,14 @@ func (r *Registry) ValidateSignerDetails(provider string, details json.RawMessag
 		out = append(out, signing.FieldError{Field: "signerDetails", Message: ve.ErrorKind.LocalizedString(printer)})
 	}
 	return out
+}
+
+// checkMore runs a provider's own checks on details the schema accepted.
+func (r *Registry) checkMore(provider string, details json.RawMessage) []signing.FieldError {
+	if c, ok := r.byName[provider].(signing.SignerChecker); ok {
+		return c.CheckSignerDetails(details)
+	}
+	return nil
 }
 
 // collect flattens the error tree into one FieldError per leaf.

@@ -94,3 +94,10 @@ type Providers interface {
 	Provider(name string) (Provider, bool)
 	All() []Provider
 }
+
+// SignerChecker is implemented by providers whose signer details need
+// checks a JSON Schema cannot express (BankID's personnummer check digit).
+// It returns one FieldError per problem, fields named "signerDetails.<key>".
+type SignerChecker interface {
+	CheckSignerDetails(details json.RawMessage) []FieldError
+}

@@ -1,0 +1,211 @@
+// Package bankid is Signet's adapter for Swedish BankID, spoken over the
+// Relying Party API v6.0 (POST /sign, /collect and /cancel) with mutual
+// TLS: the relying party (Signet) proves itself with its client
+// certificate, and there is no other credential.
+//
+// BankID signs text, not PDFs, and has no signing page of its own: the
+// signer's redirectUrl is Signet's own page (the page subpackage), which
+// shows the animated QR code and the autostart link and follows the order.
+// The text the signer approves in the BankID app names the contract and
+// its SHA-256, so the signature covers the document; on completion the
+// adapter builds the signed document itself: the original PDF with an
+// appended audit page and BankID's signature XML (and OCSP response)
+// attached.
+//
+// BankID never calls back: Signet polls /collect (every 2 s while an
+// order is open, as BankID asks). The simulator lives in the sim
+// subpackage; a real deployment differs only in BaseURL and the TLS
+// configuration.
+package bankid
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/signet-dev/signet/internal/signing"
+)
+
+// Name is the provider's name in Signet's API.
+const Name = "bankid"
+
+// BankID's hosts for the RP API v6.0.
+const (
+	TestURL       = "https://appapi2.test.bankid.com/rp/v6.0"
+	ProductionURL = "https://appapi2.bankid.com/rp/v6.0"
+)
+
+// Defaults for the optional Config fields.
+const (
+	DefaultTimeout = 10 * time.Second
+	// DefaultEndUserIP is sent as endUserIp when the signer's address is
+	// unknown. BankID requires the end user's IP as seen by the relying
+	// party; Signet's sessions are created by the client's server, not by
+	// the signer's browser, so unless the client passes
+	// signerDetails.endUserIp the real address is not known when the order
+	// starts. BankID accepts the loopback address but loses it as a risk
+	// signal.
+	DefaultEndUserIP = "127.0.0.1"
+	// PollInterval is how often BankID wants open orders collected.
+	PollInterval = 2 * time.Second
+)
+
+// Config configures an Adapter. BaseURL, PublicURL and either TLS or
+// HTTPClient are required.
+type Config struct {
+	// BaseURL is the RP API's base, e.g. TestURL, ProductionURL, or the
+	// sandbox simulator's TLS listener (https://127.0.0.1:PORT/rp/v6.0).
+	BaseURL string
+	// TLS carries the relying party's client certificate and the CA that
+	// issued BankID's server certificate (BankID's own root, not a public
+	// one). LoadClientPEM builds it from files.
+	TLS *tls.Config
+	// PublicURL is Signet's public base URL; the signer's redirectUrl is
+	// Signet's BankID page under it: {PublicURL}/bankid/{sessionId}?t=….
+	PublicURL string
+	// HTTPClient, when set, makes the calls instead of a client built on
+	// TLS (for tests). It must present the client certificate itself.
+	HTTPClient *http.Client
+	// Timeout bounds each call to BankID (DefaultTimeout if zero).
+	Timeout time.Duration
+	// EndUserIP is the endUserIp sent when signerDetails has none
+	// (DefaultEndUserIP if empty).
+	EndUserIP string
+	// Now is the clock for the QR start time and the audit page (time.Now
+	// if nil).
+	Now func() time.Time
+}
+
+// String describes the configuration without key material.
+func (c Config) String() string {
+	certs := 0
+	if c.TLS != nil {
+		certs = len(c.TLS.Certificates)
+	}
+	return fmt.Sprintf("bankid.Config{BaseURL:%q PublicURL:%q ClientCertificates:%d Timeout:%v}",
+		c.BaseURL, c.PublicURL, certs, c.Timeout)
+}
+
+// Adapter implements signing.Provider for BankID.
+type Adapter struct {
+	cfg    Config
+	base   string // BaseURL without a trailing slash
+	public string // PublicURL without a trailing slash
+	client *http.Client
+	info   signing.ProviderInfo
+}
+
+var _ signing.Provider = (*Adapter)(nil)
+
+// New validates cfg, fills in its defaults and returns an Adapter.
+func New(cfg Config) (*Adapter, error) {
+	u, err := url.Parse(cfg.BaseURL)
+	if err != nil || u.Scheme != "https" || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return nil, errors.New("bankid: BaseURL must be an absolute https URL without query (BankID is only spoken over mutual TLS)")
+	}
+	p, err := url.Parse(cfg.PublicURL)
+	if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" || p.RawQuery != "" || p.Fragment != "" {
+		return nil, errors.New("bankid: PublicURL must be Signet's absolute http(s) base URL")
+	}
+	if cfg.HTTPClient == nil {
+		if cfg.TLS == nil || (len(cfg.TLS.Certificates) == 0 && cfg.TLS.GetClientCertificate == nil) {
+			return nil, errors.New("bankid: TLS with the relying party's client certificate is required")
+		}
+	}
+	if cfg.Timeout < 0 {
+		return nil, errors.New("bankid: Timeout must not be negative")
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.EndUserIP == "" {
+		cfg.EndUserIP = DefaultEndUserIP
+	}
+	if net.ParseIP(cfg.EndUserIP) == nil {
+		return nil, errors.New("bankid: EndUserIP must be an IP address")
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	client := cfg.HTTPClient
+	if client == nil {
+		client = newClient(cfg.TLS)
+	}
+	a := &Adapter{
+		cfg:    cfg,
+		base:   strings.TrimRight(cfg.BaseURL, "/"),
+		public: strings.TrimRight(cfg.PublicURL, "/"),
+		client: client,
+	}
+	a.info = signing.ProviderInfo{
+		Name:                 Name,
+		DisplayName:          "Swedish BankID",
+		Languages:            languages,
+		RequiredSignerFields: []string{"identity"},
+		SignerDetailsSchema:  signerDetailsSchema(),
+	}
+	return a, nil
+}
+
+// languages are those the adapter writes the text shown in the BankID app
+// (and Signet's BankID page) in; the app itself follows the phone.
+var languages = []string{"sv", "en"}
+
+// Info describes BankID for GET /signing/providers.
+func (a *Adapter) Info() signing.ProviderInfo {
+	info := a.info
+	info.Languages = append([]string(nil), info.Languages...)
+	info.RequiredSignerFields = append([]string(nil), info.RequiredSignerFields...)
+	info.SignerDetailsSchema = append([]byte(nil), info.SignerDetailsSchema...)
+	return info
+}
+
+// newClient is an HTTP client presenting cfg's client certificate. It is
+// http.DefaultTransport's setup with the TLS configuration swapped in.
+func newClient(cfg *tls.Config) *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tc := cfg.Clone()
+	if tc.MinVersion < tls.VersionTLS12 {
+		tc.MinVersion = tls.VersionTLS12
+	}
+	tr.TLSClientConfig = tc
+	tr.MaxIdleConnsPerHost = 8
+	return &http.Client{Transport: tr}
+}
+
+// LoadClientPEM builds the TLS configuration for BankID from PEM files:
+// the relying party's certificate (certFile, optionally followed by its
+// chain) and private key (keyFile), and the CA certificate(s) that issued
+// BankID's server certificate (caFile; BankID publishes its own root for
+// the test and production hosts). An empty caFile trusts the system's
+// roots, which do not include BankID's.
+//
+// BankID hands out RP certificates as PKCS#12 (.p12) files; convert one
+// with `openssl pkcs12 -in rp.p12 -clcerts -nokeys -out rp.crt` and
+// `openssl pkcs12 -in rp.p12 -nocerts -nodes -out rp.key`.
+func LoadClientPEM(certFile, keyFile, caFile string) (*tls.Config, error) {
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("bankid: client certificate: %w", err)
+	}
+	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	if caFile != "" {
+		pem, err := os.ReadFile(caFile)
+		if err != nil {
+			return nil, fmt.Errorf("bankid: CA file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("bankid: CA file %s holds no PEM certificate", caFile)
+		}
+		cfg.RootCAs = pool
+	}
+	return cfg, nil
+}

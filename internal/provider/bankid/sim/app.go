@@ -1,0 +1,224 @@
+package sim
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	_ "embed"
+	"encoding/base64"
+	"encoding/hex"
+	"html/template"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+//go:embed app.html
+var appHTML string
+
+var appTemplate = template.Must(template.New("app").Parse(appHTML))
+
+// qrTolerance is how far a scanned QR code's time may lag the order's
+// age: the code changes every second, and a phone takes a moment.
+const qrTolerance = 10
+
+// appData fills app.html: the app's sign screen, or a message alone.
+type appData struct {
+	Title   string
+	Message string
+	Link    string // where to go on, after a message
+
+	Form           bool
+	Action         string
+	Text           string
+	PersonalNumber string
+}
+
+func renderApp(w http.ResponseWriter, status int, d appData) {
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+	w.WriteHeader(status)
+	if err := appTemplate.Execute(w, d); err != nil {
+		slog.Warn("bankid sim: render app page", "err", err)
+	}
+}
+
+func appMessage(w http.ResponseWriter, status int, title, message, link string) {
+	renderApp(w, status, appData{Title: title, Message: message, Link: link})
+}
+
+// appScreen handles GET /app/{orderRef}: the app showing the order.
+// Opening it starts the order (hintCode started).
+func (s *Server) appScreen(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	o := s.lookup(r.PathValue("orderRef"))
+	if o == nil {
+		s.mu.Unlock()
+		appMessage(w, http.StatusNotFound, "No such order", "BankID does not know this order, or it has expired.", "")
+		return
+	}
+	if o.status != statusPending {
+		title, msg := outcomeText(o)
+		link := o.returnURL
+		s.mu.Unlock()
+		appMessage(w, http.StatusOK, title, msg, link)
+		return
+	}
+	o.start(s.cfg.Now())
+	text, _ := base64.StdEncoding.DecodeString(o.visibleData)
+	d := appData{
+		Title:          "BankID (simulated): sign",
+		Form:           true,
+		Action:         s.AppURL(o.ref),
+		Text:           string(text),
+		PersonalNumber: o.pnr,
+	}
+	s.mu.Unlock()
+	renderApp(w, http.StatusOK, d)
+}
+
+// appSubmit handles POST /app/{orderRef}: action=sign or action=decline,
+// as the signer's answer in the app. It redirects (303) to the order's
+// returnUrl, as the app does on the same device, or shows the outcome.
+func (s *Server) appSubmit(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		appMessage(w, http.StatusBadRequest, "Bad request", "The form could not be read.", "")
+		return
+	}
+	action := r.PostForm.Get("action")
+	if action != "sign" && action != "decline" {
+		appMessage(w, http.StatusBadRequest, "Bad request", `Choose "Sign" or "Cancel".`, "")
+		return
+	}
+	s.mu.Lock()
+	o := s.lookup(r.PathValue("orderRef"))
+	switch {
+	case o == nil:
+		s.mu.Unlock()
+		appMessage(w, http.StatusNotFound, "No such order", "BankID does not know this order, or it has expired.", "")
+		return
+	case o.status != statusPending:
+		link := o.returnURL
+		s.mu.Unlock()
+		appMessage(w, http.StatusConflict, "Already finished", "This order is already finished; nothing was changed.", link)
+		return
+	}
+	now := s.cfg.Now()
+	o.start(now)
+	if action == "sign" {
+		s.complete(o, clientIP(r), now)
+	} else {
+		o.finish(statusFailed, hintUserCancel, now)
+	}
+	title, msg := outcomeText(o)
+	target := o.returnURL
+	s.mu.Unlock()
+	if target != "" {
+		http.Redirect(w, r, target, http.StatusSeeOther)
+		return
+	}
+	appMessage(w, http.StatusOK, title, msg, "")
+}
+
+// autostart handles GET /app?autostarttoken=…: the autostart link opened
+// on the signer's device starts the order and shows it.
+func (s *Server) autostart(w http.ResponseWriter, r *http.Request) {
+	token := r.URL.Query().Get("autostarttoken")
+	s.mu.Lock()
+	var found *order
+	for ref := range s.orders {
+		if o := s.lookup(ref); o != nil && token != "" && hmac.Equal([]byte(o.autoStartToken), []byte(token)) {
+			found = o
+			break
+		}
+	}
+	if found == nil || found.status != statusPending {
+		s.mu.Unlock()
+		appMessage(w, http.StatusNotFound, "Start failed", "The BankID app could not start this order (unknown or finished autostart token).", "")
+		return
+	}
+	found.start(s.cfg.Now())
+	target := s.AppURL(found.ref)
+	s.mu.Unlock()
+	http.Redirect(w, r, target, http.StatusSeeOther)
+}
+
+// scan handles POST /app/scan with form field qr: the app scanning an
+// animated QR code. The code must be bankid.<qrStartToken>.<t>.<code>
+// with code the hex HMAC-SHA256 of t under the order's qrStartSecret and
+// t the order's current age in seconds (give or take qrTolerance).
+func (s *Server) scan(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		appMessage(w, http.StatusBadRequest, "Bad request", "The form could not be read.", "")
+		return
+	}
+	parts := strings.Split(strings.TrimSpace(r.PostForm.Get("qr")), ".")
+	if len(parts) != 4 || parts[0] != "bankid" {
+		appMessage(w, http.StatusBadRequest, "Not a BankID code", "This QR code is not a BankID code.", "")
+		return
+	}
+	t, err := strconv.ParseInt(parts[2], 10, 64)
+	if err != nil || t < 0 {
+		appMessage(w, http.StatusBadRequest, "Not a BankID code", "The QR code's time is not a number.", "")
+		return
+	}
+	s.mu.Lock()
+	var found *order
+	for ref := range s.orders {
+		if o := s.lookup(ref); o != nil && hmac.Equal([]byte(o.qrStartToken), []byte(parts[1])) {
+			found = o
+			break
+		}
+	}
+	if found == nil || found.status != statusPending {
+		s.mu.Unlock()
+		appMessage(w, http.StatusNotFound, "Start failed", "The QR code belongs to no open order.", "")
+		return
+	}
+	now := s.cfg.Now()
+	age := int64(now.Sub(found.created) / time.Second)
+	mac := hmac.New(sha256.New, []byte(found.qrStartSecret))
+	mac.Write([]byte(strconv.FormatInt(t, 10)))
+	want := hex.EncodeToString(mac.Sum(nil))
+	if !hmac.Equal([]byte(want), []byte(strings.ToLower(parts[3]))) || t > age+1 || age-t > qrTolerance {
+		s.mu.Unlock()
+		appMessage(w, http.StatusBadRequest, "Start failed", "The QR code is not valid (wrong code, or too old).", "")
+		return
+	}
+	found.start(now)
+	target := s.AppURL(found.ref)
+	s.mu.Unlock()
+	http.Redirect(w, r, target, http.StatusSeeOther)
+}
+
+// outcomeText describes a finished order to the signer.
+func outcomeText(o *order) (title, message string) {
+	switch {
+	case o.status == statusComplete:
+		return "Signed", "You have signed with BankID (simulated). You can return to the service."
+	case o.hint == hintUserCancel:
+		return "Cancelled", "You cancelled the signing. You can return to the service."
+	case o.hint == hintExpired:
+		return "Expired", "The order expired before it was signed."
+	case o.hint == hintCancelled:
+		return "Cancelled", "The order was cancelled by the service."
+	}
+	return "Failed", "The order failed (" + o.hint + ")."
+}
+
+// clientIP is the signer's address as the simulator sees it.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return strings.TrimSpace(r.RemoteAddr)
+	}
+	return host
+}

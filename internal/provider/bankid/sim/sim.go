@@ -1,0 +1,276 @@
+// Package sim simulates Swedish BankID's Relying Party API v6.0 over real
+// HTTPS with mutual TLS, for Signet's sandbox mode and for tests: the same
+// endpoints, payloads, hint codes and errors as BankID (see PROVIDERS.md,
+// BankID section), plus a simulated BankID app that a browser can drive.
+//
+// Routes, relative to the mount point:
+//
+//	POST /rp/v6.0/sign      start a sign order            (client certificate)
+//	POST /rp/v6.0/collect   the order's status             (client certificate)
+//	POST /rp/v6.0/cancel    cancel a pending order         (client certificate)
+//	GET  /app/{orderRef}    the simulated app's screen: opening it starts the order
+//	POST /app/{orderRef}    the app's form: action=sign|decline, then 303 to the
+//	                        order's returnUrl (or a result page without one)
+//	GET  /app?autostarttoken=…  the autostart link, as the app on the same device
+//	POST /app/scan          the app scanning a QR code: form field qr=bankid.…
+//
+// The RP API is answered only over TLS with a verified client certificate
+// (and, with Config.RPCommonName, only for that relying party); anything
+// else gets BankID's 401 unauthorized. Serve it on its own TLS listener
+// (ListenTLS, or httptest with PKI.ServerTLS); the /app routes are for
+// browsers and work over plain HTTP too, so Signet also mounts the
+// Server under /sandbox/bankid/ on its main listener. A request whose
+// path still starts with BaseURL's path has that prefix removed first, so
+// the Server works behind http.StripPrefix or without it.
+//
+// Orders follow BankID: pending with hintCode outstandingTransaction until
+// the app opens them (started, then userSign), then complete or failed.
+// A pending order expires (failed/expiredTransaction) after OrderTTL
+// without action; a finished order can be collected for
+// CompletedRetention (complete) or FailedRetention (failed), after which
+// collect answers 400 invalidParameters "No such order". A sign for a
+// personal number with a pending order fails with alreadyInProgress and
+// cancels that order (failed/cancelled), as BankID does. State is in
+// memory.
+package sim
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"io"
+	"log"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// APIPath is where the RP API lives under the mount, as on BankID's hosts.
+const APIPath = "/rp/v6.0"
+
+// Defaults for the optional Config fields, BankID's own numbers.
+const (
+	DefaultOrderTTL           = 3 * time.Minute
+	DefaultCompletedRetention = 3 * time.Minute
+	DefaultFailedRetention    = 3 * time.Minute
+)
+
+// Config configures a Server.
+type Config struct {
+	// BaseURL is the public URL of the mount that browsers reach, e.g.
+	// http://127.0.0.1:8080/sandbox/bankid; the simulated app's pages are
+	// under it (AppURL).
+	BaseURL string
+	// RPCommonName, when set, is the common name the relying party's
+	// client certificate must carry; other certificates are answered 401
+	// unauthorized, like a relying party BankID has no agreement with.
+	RPCommonName string
+	// Now is the simulator's clock (time.Now if nil).
+	Now func() time.Time
+	// OrderTTL is how long a pending order lives without action
+	// (DefaultOrderTTL if zero).
+	OrderTTL time.Duration
+	// CompletedRetention and FailedRetention are how long finished orders
+	// can still be collected (the defaults if zero).
+	CompletedRetention time.Duration
+	FailedRetention    time.Duration
+	// Logger receives the TLS listener's errors (failed handshakes, at
+	// debug level); they are dropped if nil.
+	Logger *slog.Logger
+}
+
+// Server is the simulator, an http.Handler. It is safe for concurrent use.
+type Server struct {
+	cfg      Config
+	base     string // BaseURL without a trailing slash
+	basePath string // BaseURL's path without a trailing slash
+	mux      *http.ServeMux
+	signer   *signatureKey
+
+	mu      sync.Mutex
+	orders  map[string]*order // by orderRef
+	faults  map[string][]fault
+	users   map[string]User // by personal number
+	servers []*http.Server  // started by ListenTLS
+}
+
+// New returns a simulator for cfg.
+func New(cfg Config) (*Server, error) {
+	u, err := url.Parse(cfg.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, errors.New("bankid sim: BaseURL must be an absolute http(s) URL")
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.OrderTTL <= 0 {
+		cfg.OrderTTL = DefaultOrderTTL
+	}
+	if cfg.CompletedRetention <= 0 {
+		cfg.CompletedRetention = DefaultCompletedRetention
+	}
+	if cfg.FailedRetention <= 0 {
+		cfg.FailedRetention = DefaultFailedRetention
+	}
+	key, err := newSignatureKey()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg:      cfg,
+		base:     strings.TrimRight(cfg.BaseURL, "/"),
+		basePath: strings.TrimRight(u.Path, "/"),
+		mux:      http.NewServeMux(),
+		signer:   key,
+		orders:   map[string]*order{},
+		faults:   map[string][]fault{},
+		users:    map[string]User{},
+	}
+	s.mux.HandleFunc(APIPath+"/sign", s.api(OpSign, s.sign))
+	s.mux.HandleFunc(APIPath+"/collect", s.api(OpCollect, s.collect))
+	s.mux.HandleFunc(APIPath+"/cancel", s.api(OpCancel, s.cancel))
+	s.mux.HandleFunc(APIPath+"/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, codeNotFound, "Not found")
+	})
+	s.mux.HandleFunc("GET /app/{orderRef}", s.appScreen)
+	s.mux.HandleFunc("POST /app/{orderRef}", s.appSubmit)
+	s.mux.HandleFunc("GET /app", s.autostart)
+	s.mux.HandleFunc("POST /app/scan", s.scan)
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, codeNotFound, "Not found")
+	})
+	return s, nil
+}
+
+// ServeHTTP serves the simulated API and app, with or without BaseURL's
+// path in front of the routes.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if p := s.basePath; p != "" && (strings.HasPrefix(r.URL.Path, p+"/") || r.URL.Path == p) {
+		r2 := new(http.Request)
+		*r2 = *r
+		u := *r.URL
+		u.Path = strings.TrimPrefix(r.URL.Path, p)
+		u.RawPath = ""
+		r2.URL = &u
+		r = r2
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+// AppURL is the simulated app's screen for an order, on BaseURL; its form
+// posts to the same URL.
+func (s *Server) AppURL(orderRef string) string {
+	return s.base + "/app/" + url.PathEscape(orderRef)
+}
+
+// ListenTLS serves the simulator on a new TLS listener at addr (e.g.
+// "127.0.0.1:0") with cfg (PKI.ServerTLS: it must require and verify
+// client certificates) and returns the RP API's base URL there,
+// https://HOST:PORT/rp/v6.0, for the adapter's BaseURL. Close stops it.
+func (s *Server) ListenTLS(addr string, cfg *tls.Config) (string, error) {
+	if cfg == nil || len(cfg.Certificates) == 0 && cfg.GetCertificate == nil {
+		return "", errors.New("bankid sim: ListenTLS needs a TLS configuration with a server certificate")
+	}
+	if cfg.ClientAuth != tls.RequireAndVerifyClientCert {
+		return "", errors.New("bankid sim: ListenTLS needs ClientAuth RequireAndVerifyClientCert, as BankID's RP API")
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", err
+	}
+	errLog := log.New(io.Discard, "", 0)
+	if s.cfg.Logger != nil {
+		errLog = slog.NewLogLogger(s.cfg.Logger.Handler(), slog.LevelDebug)
+	}
+	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, ErrorLog: errLog}
+	s.mu.Lock()
+	s.servers = append(s.servers, srv)
+	s.mu.Unlock()
+	go func() { _ = srv.Serve(tls.NewListener(ln, cfg.Clone())) }() // ends at Close
+	host, port, _ := net.SplitHostPort(ln.Addr().String())
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "https://" + net.JoinHostPort(host, port) + APIPath, nil
+}
+
+// Close stops the listeners ListenTLS started. The Server itself keeps
+// answering requests given to ServeHTTP.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	servers := s.servers
+	s.servers = nil
+	s.mu.Unlock()
+	var errs []error
+	for _, srv := range servers {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		if err := srv.Shutdown(ctx); err != nil {
+			errs = append(errs, srv.Close())
+		}
+		cancel()
+	}
+	return errors.Join(errs...)
+}
+
+// BankID's error codes.
+const (
+	codeAlreadyInProgress = "alreadyInProgress"
+	codeInvalidParameters = "invalidParameters"
+	codeUnauthorized      = "unauthorized"
+	codeNotFound          = "notFound"
+	codeMethodNotAllowed  = "methodNotAllowed"
+	codeRequestTimeout    = "requestTimeout"
+	codeUnsupportedMedia  = "unsupportedMediaType"
+	codeInternalError     = "internalError"
+	codeMaintenance       = "maintenance"
+)
+
+// codeForStatus is the error code BankID uses with an HTTP status.
+func codeForStatus(status int) string {
+	switch status {
+	case http.StatusBadRequest:
+		return codeInvalidParameters
+	case http.StatusUnauthorized, http.StatusForbidden:
+		return codeUnauthorized
+	case http.StatusNotFound:
+		return codeNotFound
+	case http.StatusMethodNotAllowed:
+		return codeMethodNotAllowed
+	case http.StatusRequestTimeout:
+		return codeRequestTimeout
+	case http.StatusUnsupportedMediaType:
+		return codeUnsupportedMedia
+	case http.StatusServiceUnavailable:
+		return codeMaintenance
+	}
+	if status >= 500 {
+		return codeInternalError
+	}
+	return codeInvalidParameters
+}
+
+// errorBody is BankID's error shape.
+type errorBody struct {
+	ErrorCode string `json:"errorCode"`
+	Details   string `json:"details"`
+}
+
+func writeError(w http.ResponseWriter, status int, code, details string) {
+	writeJSON(w, status, errorBody{ErrorCode: code, Details: details})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}

@@ -1,0 +1,527 @@
+package sim
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"log"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+const testPNR = "199001011239"
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
+
+type env struct {
+	t      *testing.T
+	sim    *Server
+	api    *httptest.Server // mutual TLS
+	web    *httptest.Server // plain HTTP, as Signet's main listener
+	client *http.Client     // the relying party
+	clock  *clock
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	pki, err := NewTestPKI(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t: t, clock: &clock{t: time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)}}
+	mux := http.NewServeMux()
+	e.web = httptest.NewServer(mux)
+	t.Cleanup(e.web.Close)
+	e.sim, err = New(Config{BaseURL: e.web.URL + "/sandbox/bankid", RPCommonName: pki.ClientCommonName, Now: e.clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux.Handle("/sandbox/bankid/", http.StripPrefix("/sandbox/bankid", e.sim))
+	e.api = httptest.NewUnstartedServer(e.sim)
+	e.api.TLS = pki.ServerTLS
+	e.api.Config.ErrorLog = log.New(io.Discard, "", 0)
+	e.api.StartTLS()
+	t.Cleanup(e.api.Close)
+	e.client = &http.Client{Transport: &http.Transport{TLSClientConfig: pki.ClientTLS}}
+	t.Cleanup(e.client.CloseIdleConnections)
+	return e
+}
+
+// call posts body to the RP API and returns the status and decoded answer.
+func (e *env) call(path string, body any) (int, map[string]any) {
+	e.t.Helper()
+	b, _ := json.Marshal(body)
+	resp, err := e.client.Post(e.api.URL+APIPath+path, "application/json", bytes.NewReader(b))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var m map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil {
+		e.t.Fatalf("%s: answer is not JSON: %v", path, err)
+	}
+	return resp.StatusCode, m
+}
+
+func signBodyFor(pnr string) map[string]any {
+	return map[string]any{
+		"endUserIp":             "127.0.0.1",
+		"userVisibleData":       base64.StdEncoding.EncodeToString([]byte("# Sign\nloan.pdf")),
+		"userVisibleDataFormat": "simpleMarkdownV1",
+		"userNonVisibleData":    base64.StdEncoding.EncodeToString([]byte("session-1")),
+		"requirement":           map[string]any{"personalNumber": pnr},
+	}
+}
+
+func (e *env) sign(body map[string]any) string {
+	e.t.Helper()
+	code, m := e.call("/sign", body)
+	if code != 200 {
+		e.t.Fatalf("sign: %d %v", code, m)
+	}
+	for _, k := range []string{"orderRef", "autoStartToken", "qrStartToken", "qrStartSecret"} {
+		if s, _ := m[k].(string); len(s) != 36 {
+			e.t.Errorf("sign answer %s = %v", k, m[k])
+		}
+	}
+	return m["orderRef"].(string)
+}
+
+func (e *env) collect(ref string) map[string]any {
+	e.t.Helper()
+	code, m := e.call("/collect", map[string]any{"orderRef": ref})
+	if code != 200 {
+		e.t.Fatalf("collect: %d %v", code, m)
+	}
+	return m
+}
+
+func wantCollect(t *testing.T, m map[string]any, status, hint string) {
+	t.Helper()
+	got, _ := m["hintCode"].(string)
+	if m["status"] != status || got != hint {
+		t.Fatalf("collect = %v/%v, want %s/%s", m["status"], m["hintCode"], status, hint)
+	}
+}
+
+func wantError(t *testing.T, code int, m map[string]any, wantCode int, errorCode, details string) {
+	t.Helper()
+	if code != wantCode || m["errorCode"] != errorCode || (details != "" && m["details"] != details) {
+		t.Fatalf("got %d %v, want %d %s %q", code, m, wantCode, errorCode, details)
+	}
+}
+
+func TestHintProgressionAndCompletion(t *testing.T) {
+	e := newEnv(t)
+	ref := e.sign(signBodyFor(testPNR))
+	wantCollect(t, e.collect(ref), "pending", "outstandingTransaction")
+
+	// The app opens the order (the screen a QR scan or autostart leads to).
+	resp, err := http.Get(e.sim.AppURL(ref))
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !bytes.Contains(page, []byte("loan.pdf")) || !bytes.Contains(page, []byte(`value="sign"`)) {
+		t.Fatalf("app screen: %d\n%s", resp.StatusCode, page)
+	}
+	wantCollect(t, e.collect(ref), "pending", "started")
+	wantCollect(t, e.collect(ref), "pending", "userSign")
+
+	e.clock.Add(time.Second)
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err = noRedirect.PostForm(e.sim.AppURL(ref), url.Values{"action": {"sign"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 { // no returnUrl: the app shows the outcome
+		t.Fatalf("sign: %d", resp.StatusCode)
+	}
+	m := e.collect(ref)
+	wantCollect(t, m, "complete", "")
+	if _, ok := m["hintCode"]; ok {
+		t.Error("a complete answer has a hintCode")
+	}
+	cd := m["completionData"].(map[string]any)
+	user := cd["user"].(map[string]any)
+	device := cd["device"].(map[string]any)
+	if user["personalNumber"] != testPNR || user["name"] != user["givenName"].(string)+" "+user["surname"].(string) ||
+		device["ipAddress"] != "127.0.0.1" || device["uhi"] == "" || !regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`).MatchString(cd["bankIdIssueDate"].(string)) {
+		t.Errorf("completionData %v", cd)
+	}
+	if _, err := base64.StdEncoding.DecodeString(cd["ocspResponse"].(string)); err != nil {
+		t.Error("ocspResponse is not base64")
+	}
+	checkSignatureXML(t, cd["signature"].(string), "# Sign\nloan.pdf")
+
+	// The app refuses to act on a finished order.
+	resp, err = noRedirect.PostForm(e.sim.AppURL(ref), url.Values{"action": {"decline"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusConflict {
+		t.Errorf("decline after sign: %d", resp.StatusCode)
+	}
+}
+
+// checkSignatureXML checks the signature XML hangs together: the digest
+// covers bankIdSignedData, the signature over SignedInfo verifies with the
+// included certificate, and usrVisibleData is the text sent.
+func checkSignatureXML(t *testing.T, b64, text string) {
+	t.Helper()
+	raw, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := string(raw)
+	between := func(a, b string) string {
+		i := strings.Index(x, a)
+		j := strings.Index(x, b)
+		if i < 0 || j < i {
+			t.Fatalf("signature XML lacks %s…%s", a, b)
+		}
+		return x[i:j]
+	}
+	data := between("<bankIdSignedData", "</Object>")
+	digest := sha256.Sum256([]byte(data))
+	if !strings.Contains(x, "<DigestValue>"+base64.StdEncoding.EncodeToString(digest[:])+"</DigestValue>") {
+		t.Error("DigestValue does not cover bankIdSignedData")
+	}
+	signedInfo := between("<SignedInfo", "<SignatureValue>")
+	sigValue, _ := base64.StdEncoding.DecodeString(between("<SignatureValue>", "</SignatureValue>")[len("<SignatureValue>"):])
+	certB64 := between("<X509Certificate>", "</X509Certificate>")[len("<X509Certificate>"):]
+	der, _ := base64.StdEncoding.DecodeString(certB64)
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256([]byte(signedInfo))
+	r, s := new(big.Int).SetBytes(sigValue[:32]), new(big.Int).SetBytes(sigValue[32:])
+	if !ecdsa.Verify(cert.PublicKey.(*ecdsa.PublicKey), sum[:], r, s) {
+		t.Error("SignatureValue does not verify")
+	}
+	vis := between(`visible="wysiwys">`, "</usrVisibleData>")[len(`visible="wysiwys">`):]
+	if got, _ := base64.StdEncoding.DecodeString(vis); string(got) != text {
+		t.Errorf("usrVisibleData %q, want %q", got, text)
+	}
+}
+
+func TestDeclineRedirectsToReturnURL(t *testing.T) {
+	e := newEnv(t)
+	body := signBodyFor(testPNR)
+	body["returnUrl"] = "https://signet.example/bankid/s?t=x"
+	ref := e.sign(body)
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noRedirect.PostForm(e.web.URL+"/sandbox/bankid/app/"+ref, url.Values{"action": {"decline"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "https://signet.example/bankid/s?t=x" {
+		t.Fatalf("decline: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	wantCollect(t, e.collect(ref), "failed", "userCancel")
+	resp, err = noRedirect.PostForm(e.sim.AppURL(ref), url.Values{"action": {"maybe"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("action=maybe: %d", resp.StatusCode)
+	}
+}
+
+func TestRPAPIRequiresMutualTLS(t *testing.T) {
+	e := newEnv(t)
+	// Through the plain-HTTP mount: no client certificate at all.
+	resp, err := http.Post(e.web.URL+"/sandbox/bankid/rp/v6.0/sign", "application/json", strings.NewReader(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&m)
+	resp.Body.Close()
+	wantError(t, resp.StatusCode, m, 401, "unauthorized", "")
+
+	// Without a certificate, the TLS handshake itself fails.
+	bare := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: e.client.Transport.(*http.Transport).TLSClientConfig.RootCAs}}}
+	if resp, err := bare.Post(e.api.URL+APIPath+"/collect", "application/json", strings.NewReader(`{"orderRef":"x"}`)); err == nil {
+		resp.Body.Close()
+		t.Fatalf("a client without certificate got %d", resp.StatusCode)
+	}
+}
+
+func TestProtocolErrors(t *testing.T) {
+	e := newEnv(t)
+	do := func(method, path, ctype, body string) (int, map[string]any) {
+		req, _ := http.NewRequest(method, e.api.URL+path, strings.NewReader(body))
+		if ctype != "" {
+			req.Header.Set("Content-Type", ctype)
+		}
+		resp, err := e.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var m map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&m)
+		return resp.StatusCode, m
+	}
+	code, m := do("GET", APIPath+"/collect", "", "")
+	wantError(t, code, m, 405, "methodNotAllowed", "")
+	code, m = do("POST", APIPath+"/collect", "text/plain", `{"orderRef":"x"}`)
+	wantError(t, code, m, 415, "unsupportedMediaType", "")
+	code, m = do("POST", APIPath+"/collect", "application/json; charset=utf-8", `{"orderRef":`)
+	wantError(t, code, m, 400, "invalidParameters", "Invalid JSON")
+	code, m = do("POST", APIPath+"/auth2", "application/json", `{}`)
+	wantError(t, code, m, 404, "notFound", "")
+	code, m = do("POST", "/rp/v5.1/sign", "application/json", `{}`)
+	wantError(t, code, m, 404, "notFound", "")
+	code, m = do("POST", APIPath+"/collect", "application/json", `{}`)
+	wantError(t, code, m, 400, "invalidParameters", "Invalid orderRef")
+	code, m = do("POST", APIPath+"/collect", "application/json", `{"orderRef":"nope"}`)
+	wantError(t, code, m, 400, "invalidParameters", "No such order")
+}
+
+func TestSignValidation(t *testing.T) {
+	e := newEnv(t)
+	tests := []struct {
+		mutate  func(map[string]any)
+		details string
+	}{
+		{func(b map[string]any) { delete(b, "endUserIp") }, "Invalid endUserIp"},
+		{func(b map[string]any) { b["endUserIp"] = "localhost" }, "Invalid endUserIp"},
+		{func(b map[string]any) { delete(b, "userVisibleData") }, "Invalid userVisibleData"},
+		{func(b map[string]any) { b["userVisibleData"] = "not base64!" }, "Invalid userVisibleData"},
+		{func(b map[string]any) { b["userVisibleData"] = strings.Repeat("QUFB", 10001) }, "Invalid userVisibleData"},
+		{func(b map[string]any) { b["userVisibleDataFormat"] = "html" }, "Invalid userVisibleDataFormat"},
+		{func(b map[string]any) { b["userNonVisibleData"] = "%%" }, "Invalid userNonVisibleData"},
+		{func(b map[string]any) { b["returnUrl"] = "/relative" }, "Invalid returnUrl"},
+		{func(b map[string]any) { b["requirement"] = map[string]any{"personalNumber": "199001011238"} }, "Incorrect personalNumber"},
+		{func(b map[string]any) { b["requirement"] = map[string]any{"personalNumber": "9001011239"} }, "Incorrect personalNumber"},
+		{func(b map[string]any) { b["endUserIp"] = 7 }, "Invalid parameters: endUserIp"},
+	}
+	for _, tt := range tests {
+		b := signBodyFor(testPNR)
+		tt.mutate(b)
+		code, m := e.call("/sign", b)
+		wantError(t, code, m, 400, "invalidParameters", tt.details)
+	}
+	// Without a personal number anyone may sign.
+	b := signBodyFor("")
+	delete(b, "requirement")
+	ref := e.sign(b)
+	if err := e.sim.Sign(ref, "10.0.0.1"); err != nil {
+		t.Fatal(err)
+	}
+	m := e.collect(ref)
+	if pn := m["completionData"].(map[string]any)["user"].(map[string]any)["personalNumber"]; pn != testPNR {
+		t.Errorf("personalNumber %v", pn)
+	}
+}
+
+func TestAlreadyInProgressCancelsTheOrderInProgress(t *testing.T) {
+	e := newEnv(t)
+	first := e.sign(signBodyFor(testPNR))
+	other := e.sign(signBodyFor("201212121212")) // another person: no conflict
+	code, m := e.call("/sign", signBodyFor(testPNR))
+	wantError(t, code, m, 400, "alreadyInProgress", "")
+	wantCollect(t, e.collect(first), "failed", "cancelled")
+	wantCollect(t, e.collect(other), "pending", "outstandingTransaction")
+	// With the first order finished, a new one may start.
+	e.sign(signBodyFor(testPNR))
+}
+
+func TestExpiryAndRetention(t *testing.T) {
+	e := newEnv(t)
+	pending := e.sign(signBodyFor(testPNR))
+	done := e.sign(signBodyFor("201212121212"))
+	if err := e.sim.Sign(done, "10.0.0.1"); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Add(2 * time.Minute)
+	if err := e.sim.Open(pending); err != nil { // action restarts the clock
+		t.Fatal(err)
+	}
+	e.clock.Add(59 * time.Second)
+	wantCollect(t, e.collect(done), "complete", "")
+	wantCollect(t, e.collect(pending), "pending", "started")
+	e.clock.Add(time.Second)
+	code, m := e.call("/collect", map[string]any{"orderRef": done})
+	wantError(t, code, m, 400, "invalidParameters", "No such order") // completed 3 min ago
+	e.clock.Add(2 * time.Minute)
+	wantCollect(t, e.collect(pending), "failed", "expiredTransaction") // 3 min after the app opened it
+	e.clock.Add(3 * time.Minute)
+	code, m = e.call("/collect", map[string]any{"orderRef": pending})
+	wantError(t, code, m, 400, "invalidParameters", "No such order")
+	if _, ok := e.sim.Order(pending); ok {
+		t.Error("a forgotten order is still there")
+	}
+}
+
+func TestCancel(t *testing.T) {
+	e := newEnv(t)
+	ref := e.sign(signBodyFor(testPNR))
+	if code, m := e.call("/cancel", map[string]any{"orderRef": ref}); code != 200 || len(m) != 0 {
+		t.Fatalf("cancel: %d %v", code, m)
+	}
+	wantCollect(t, e.collect(ref), "failed", "cancelled")
+	code, m := e.call("/cancel", map[string]any{"orderRef": ref})
+	wantError(t, code, m, 400, "invalidParameters", "")
+	code, m = e.call("/cancel", map[string]any{"orderRef": "unknown"})
+	wantError(t, code, m, 400, "invalidParameters", "No such order")
+	if err := e.sim.Sign(ref, "10.0.0.1"); err != ErrFinished {
+		t.Errorf("Sign of a cancelled order: %v", err)
+	}
+	if err := e.sim.Expire("unknown"); err != ErrUnknownOrder {
+		t.Errorf("Expire of an unknown order: %v", err)
+	}
+}
+
+func TestQRScanAndAutostart(t *testing.T) {
+	e := newEnv(t)
+	code, m := e.call("/sign", signBodyFor(testPNR))
+	if code != 200 {
+		t.Fatal(m)
+	}
+	ref, token, secret, auto := m["orderRef"].(string), m["qrStartToken"].(string), m["qrStartSecret"].(string), m["autoStartToken"].(string)
+	qr := func(t int64, key string) string {
+		mac := hmac.New(sha256.New, []byte(key))
+		mac.Write([]byte(strconv.FormatInt(t, 10)))
+		return "bankid." + token + "." + strconv.FormatInt(t, 10) + "." + hex.EncodeToString(mac.Sum(nil))
+	}
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	scan := func(code string) *http.Response {
+		resp, err := noRedirect.PostForm(e.web.URL+"/sandbox/bankid/app/scan", url.Values{"qr": {code}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	e.clock.Add(20 * time.Second)
+	for _, bad := range []string{qr(20, "wrong secret"), qr(5, secret) /* too old */, qr(25, secret) /* from the future */, "bankid.x", "hello"} {
+		if resp := scan(bad); resp.StatusCode < 400 {
+			t.Errorf("scan %q: %d", bad, resp.StatusCode)
+		}
+	}
+	wantCollect(t, e.collect(ref), "pending", "outstandingTransaction")
+	if resp := scan(qr(18, secret)); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != e.sim.AppURL(ref) {
+		t.Fatalf("scan: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	wantCollect(t, e.collect(ref), "pending", "started")
+
+	ref2 := e.sign(signBodyFor("201212121212"))
+	o, _ := e.sim.Order(ref2)
+	resp, err := noRedirect.Get(e.web.URL + "/sandbox/bankid/app?autostarttoken=" + o.AutoStartToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != e.sim.AppURL(ref2) {
+		t.Fatalf("autostart: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	wantCollect(t, e.collect(ref2), "pending", "started")
+	if resp, _ := noRedirect.Get(e.web.URL + "/sandbox/bankid/app?autostarttoken=" + auto + "x"); resp.StatusCode != 404 {
+		t.Errorf("unknown autostart token: %d", resp.StatusCode)
+	}
+}
+
+func TestFaults(t *testing.T) {
+	e := newEnv(t)
+	e.sim.FailNext(OpSign, 503)
+	e.sim.FailNext(OpSign, 500)
+	code, m := e.call("/sign", signBodyFor(testPNR))
+	wantError(t, code, m, 503, "maintenance", "")
+	code, m = e.call("/sign", signBodyFor(testPNR))
+	wantError(t, code, m, 500, "internalError", "")
+	ref := e.sign(signBodyFor(testPNR))
+	e.sim.FailNextWith(OpCollect, 408, "requestTimeout", "slow")
+	code, m = e.call("/collect", map[string]any{"orderRef": ref})
+	wantError(t, code, m, 408, "requestTimeout", "slow")
+	e.sim.DelayNext(OpCollect, 50*time.Millisecond)
+	start := time.Now()
+	wantCollect(t, e.collect(ref), "pending", "outstandingTransaction")
+	if time.Since(start) < 50*time.Millisecond {
+		t.Error("no delay")
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("an unknown op did not panic")
+		}
+	}()
+	e.sim.FailNext("pullData", 500)
+}
+
+func TestListenTLSNeedsMutualTLS(t *testing.T) {
+	s, err := New(Config{BaseURL: "http://127.0.0.1/sandbox/bankid"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	pki, err := NewTestPKI(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	weak := pki.ServerTLS.Clone()
+	weak.ClientAuth = tls.RequestClientCert
+	if _, err := s.ListenTLS("127.0.0.1:0", weak); err == nil {
+		t.Error("a listener that does not verify client certificates was started")
+	}
+	if _, err := s.ListenTLS("127.0.0.1:0", nil); err == nil {
+		t.Error("a listener without TLS was started")
+	}
+	if _, err := New(Config{BaseURL: "/relative"}); err == nil {
+		t.Error("a relative BaseURL was accepted")
+	}
+}
+
+func TestPKI(t *testing.T) {
+	pki, err := NewTestPKI([]string{"127.0.0.1", "sandbox.local"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := pki.ServerTLS.Certificates[0].Leaf
+	if err := srv.VerifyHostname("sandbox.local"); err != nil {
+		t.Error(err)
+	}
+	if err := srv.VerifyHostname("127.0.0.1"); err != nil {
+		t.Error(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(pki.CA)
+	cli := pki.ClientTLS.Certificates[0].Leaf
+	if _, err := cli.Verify(x509.VerifyOptions{Roots: roots, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}); err != nil {
+		t.Error(err)
+	}
+	if cli.Subject.CommonName != DefaultRPCommonName || pki.ClientCommonName != DefaultRPCommonName {
+		t.Errorf("client CN %q", cli.Subject.CommonName)
+	}
+	if _, err := tls.X509KeyPair(pki.ClientCertPEM, pki.ClientKeyPEM); err != nil {
+		t.Errorf("client PEM: %v", err)
+	}
+}
