@@ -35,13 +35,15 @@ type Config struct {
 
 // BankIDConfig holds the relying party's BankID certificate (PEM files).
 type BankIDConfig struct {
-	URL      string
-	CertFile string
-	KeyFile  string
-	CAFile   string
+	URL         string
+	P12File     string
+	P12Password string
+	CertFile    string
+	KeyFile     string
+	CAFile      string
 }
 
-func (c BankIDConfig) configured() bool { return c.CertFile != "" }
+func (c BankIDConfig) configured() bool { return c.P12File != "" || c.CertFile != "" }
 
 // DigioConfig holds Digio's live credentials.
 type DigioConfig struct {
@@ -107,6 +109,8 @@ func parseFlags(cmd string, args []string, getenv func(string) string, stderr io
 	fs.StringVar(&c.Digio.ClientSecret, "digio-client-secret", env("SIGNET_DIGIO_CLIENT_SECRET", ""), "Digio client secret (SIGNET_DIGIO_CLIENT_SECRET)")
 	fs.StringVar(&c.Digio.WebhookSecret, "digio-webhook-secret", env("SIGNET_DIGIO_WEBHOOK_SECRET", ""), "Digio webhook secret, the X-Digio-Checksum key (SIGNET_DIGIO_WEBHOOK_SECRET)")
 	fs.StringVar(&c.BankID.URL, "bankid-url", env("SIGNET_BANKID_URL", "https://appapi2.test.bankid.com/rp/v6.0"), "BankID RP API URL (SIGNET_BANKID_URL; production https://appapi2.bankid.com/rp/v6.0)")
+	fs.StringVar(&c.BankID.P12File, "bankid-p12", env("SIGNET_BANKID_P12", ""), "relying party certificate as issued, PKCS#12 (SIGNET_BANKID_P12)")
+	fs.StringVar(&c.BankID.P12Password, "bankid-p12-password", env("SIGNET_BANKID_P12_PASSWORD", ""), "its password (SIGNET_BANKID_P12_PASSWORD)")
 	fs.StringVar(&c.BankID.CertFile, "bankid-cert", env("SIGNET_BANKID_CERT", ""), "relying party client certificate, PEM (SIGNET_BANKID_CERT)")
 	fs.StringVar(&c.BankID.KeyFile, "bankid-key", env("SIGNET_BANKID_KEY", ""), "its private key, PEM (SIGNET_BANKID_KEY)")
 	fs.StringVar(&c.BankID.CAFile, "bankid-ca", env("SIGNET_BANKID_CA", ""), "the CA BankID's server certificate chains to, PEM (SIGNET_BANKID_CA)")

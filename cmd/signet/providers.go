@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"io"
 	"net/http"
 	"strings"
@@ -148,7 +149,13 @@ func (m *Main) providers(ctx context.Context) (*wiredProviders, error) {
 		w.bankidApp = sim.AppURL
 		bankidCfg = bankid.Config{BaseURL: apiURL, TLS: pki.ClientTLS, PublicURL: cfg.PublicURL}
 	} else if cfg.BankID.configured() {
-		tlsCfg, err := bankid.LoadClientPEM(cfg.BankID.CertFile, cfg.BankID.KeyFile, cfg.BankID.CAFile)
+		var tlsCfg *tls.Config
+		var err error
+		if cfg.BankID.P12File != "" {
+			tlsCfg, err = bankid.LoadClientPKCS12(cfg.BankID.P12File, cfg.BankID.P12Password, cfg.BankID.CAFile)
+		} else {
+			tlsCfg, err = bankid.LoadClientPEM(cfg.BankID.CertFile, cfg.BankID.KeyFile, cfg.BankID.CAFile)
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -30,6 +30,8 @@ import (
 	"strings"
 	"time"
 
+	"software.sslmate.com/src/go-pkcs12"
+
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -187,14 +189,36 @@ func newClient(cfg *tls.Config) *http.Client {
 // the test and production hosts). An empty caFile trusts the system's
 // roots, which do not include BankID's.
 //
-// BankID hands out RP certificates as PKCS#12 (.p12) files; convert one
-// with `openssl pkcs12 -in rp.p12 -clcerts -nokeys -out rp.crt` and
-// `openssl pkcs12 -in rp.p12 -nocerts -nodes -out rp.key`.
+// BankID hands out RP certificates as PKCS#12 (.p12) files: use
+// LoadClientPKCS12 for those.
 func LoadClientPEM(certFile, keyFile, caFile string) (*tls.Config, error) {
 	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
 	if err != nil {
 		return nil, fmt.Errorf("bankid: client certificate: %w", err)
 	}
+	return clientTLS(cert, caFile)
+}
+
+// LoadClientPKCS12 builds the TLS configuration for BankID from the
+// relying party's PKCS#12 file (as BankID issues it, legacy or AES
+// encrypted) and its password; caFile is as for LoadClientPEM.
+func LoadClientPKCS12(p12File, password, caFile string) (*tls.Config, error) {
+	data, err := os.ReadFile(p12File)
+	if err != nil {
+		return nil, fmt.Errorf("bankid: PKCS#12 file: %w", err)
+	}
+	key, leaf, chain, err := pkcs12.DecodeChain(data, password)
+	if err != nil {
+		return nil, fmt.Errorf("bankid: PKCS#12 file %s: %w", p12File, err)
+	}
+	cert := tls.Certificate{PrivateKey: key, Leaf: leaf, Certificate: [][]byte{leaf.Raw}}
+	for _, c := range chain {
+		cert.Certificate = append(cert.Certificate, c.Raw)
+	}
+	return clientTLS(cert, caFile)
+}
+
+func clientTLS(cert tls.Certificate, caFile string) (*tls.Config, error) {
 	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	if caFile != "" {
 		pem, err := os.ReadFile(caFile)
