@@ -15,6 +15,11 @@ var (
 	QueryByProviderRef  = queryByProviderRef
 	QueryList, _        = listQuery("t", signing.ListFilter{Limit: 20, After: &signing.Cursor{}})
 	QueryListByOrder, _ = listQuery("t", signing.ListFilter{Limit: 20, OrderID: "o"})
+
+	QueryFanOut          = queryFanOut
+	QueryClaimCandidates = queryClaimCandidates
+	QueryAttempts        = queryAttempts
+	QueryBacklog         = queryBacklog
 )
 
 // ExplainQueryPlan returns SQLite's plan for query, one step a line.
@@ -76,4 +81,16 @@ func (s *Store) ConnPragmas(ctx context.Context, n int) ([]string, error) {
 		out = append(out, strings.Join(line, " "))
 	}
 	return out, nil
+}
+
+// Exec runs a statement on the writer, for tests that break the schema on
+// purpose.
+func (s *Store) Exec(ctx context.Context, query string, args ...any) error {
+	_, err := s.write.ExecContext(ctx, query, args...)
+	return err
+}
+
+// QueryRow runs a query on the readers and scans its one row into dest.
+func (s *Store) QueryRow(ctx context.Context, query string, dest ...any) error {
+	return s.read.QueryRowContext(ctx, query).Scan(dest...)
 }

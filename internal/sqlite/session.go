@@ -50,7 +50,8 @@ func scanSession(sc scanner) (*signing.Session, error) {
 }
 
 // CreateSession stores a new session at version 1 (and sets s.Version to
-// it), with its original document and audit entries, in one transaction.
+// it), with its original document and audit entries (with the deliveries of
+// their webhooks), in one transaction.
 // ErrConflict if the id exists, ErrNotFound if the tenant does not.
 func (s *Store) CreateSession(ctx context.Context, sess *signing.Session, original signing.Document, entries []signing.AuditEntry) error {
 	if sess == nil {
@@ -187,9 +188,10 @@ func (s *Store) querySessions(ctx context.Context, db querier, query string, arg
 }
 
 // UpdateSession applies c in one transaction: the conditional update, its
-// audit entries and the signed document. ErrStale if the stored version is
-// not c.ExpectVersion, ErrNotFound if the tenant has no such session. On
-// success c.Session.Version is the new version.
+// audit entries (with the deliveries of their webhooks) and the signed
+// document. ErrStale if the stored version is not c.ExpectVersion,
+// ErrNotFound if the tenant has no such session. On success
+// c.Session.Version is the new version.
 func (s *Store) UpdateSession(ctx context.Context, c signing.Change) error {
 	n := c.Session
 	if n == nil {
@@ -255,14 +257,26 @@ func putDocument(ctx context.Context, tx *sql.Tx, sess *signing.Session, kind si
 
 // addEntries appends audit entries to a session's trail. Session and tenant
 // always come from the session; a zero CreatedAt defaults to its UpdatedAt.
+// An entry with a Webhook body also queues its deliveries (fanOut), in the
+// same transaction: the outbox.
 func addEntries(ctx context.Context, tx *sql.Tx, sess *signing.Session, entries []signing.AuditEntry) error {
 	for _, e := range entries {
-		_, err := tx.ExecContext(ctx, `INSERT INTO audit_entries
+		at := orDefault(e.CreatedAt, sess.UpdatedAt)
+		res, err := tx.ExecContext(ctx, `INSERT INTO audit_entries
 			(session_id, tenant_id, type, from_status, to_status, detail, data, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			sess.ID, sess.TenantID, e.Type, e.FromStatus, e.ToStatus, e.Detail, nullText(e.Data),
-			micros(orDefault(e.CreatedAt, sess.UpdatedAt)))
+			sess.ID, sess.TenantID, e.Type, e.FromStatus, e.ToStatus, e.Detail, nullText(e.Data), micros(at))
 		if err != nil {
+			return err
+		}
+		if len(e.Webhook) == 0 {
+			continue
+		}
+		id, err := res.LastInsertId()
+		if err != nil {
+			return err
+		}
+		if err := fanOut(ctx, tx, sess, e, id, at); err != nil {
 			return err
 		}
 	}

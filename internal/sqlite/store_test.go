@@ -38,6 +38,21 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+func TestWebhookConformance(t *testing.T) {
+	storetest.RunWebhooks(t, func(t *testing.T) storetest.WebhookStore {
+		return open(t, filepath.Join(t.TempDir(), "signet.db"))
+	}, func(t *testing.T, st storetest.WebhookStore, eventType string) {
+		// A trigger fails the insert, inside the transaction, after
+		// everything the write did before it.
+		err := st.(*sqlite.Store).Exec(t.Context(), `CREATE TRIGGER break_outbox
+			BEFORE INSERT ON webhook_deliveries WHEN NEW.event_type = '`+eventType+`'
+			BEGIN SELECT RAISE(ABORT, 'outbox broken on purpose'); END`)
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
 func TestMigrateIsIdempotent(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "signet.db")
 	st := open(t, path)
@@ -230,6 +245,11 @@ func TestQueryPlans(t *testing.T) {
 		{sqlite.QueryList, "sessions_list"},
 		{sqlite.QueryListByOrder, "sessions_list_order"},
 		{sqlite.QueryByProviderRef, "sessions_provider_ref"},
+		{sqlite.QueryFanOut, "webhook_endpoints_tenant"},
+		{sqlite.QueryClaimCandidates, "webhook_deliveries_due"},
+		{sqlite.QueryClaimCandidates, "webhook_deliveries_order"}, // the per-session ordering check
+		{sqlite.QueryAttempts, "webhook_attempts_list"},
+		{sqlite.QueryBacklog, "webhook_deliveries_due"},
 	} {
 		plan, err := st.ExplainQueryPlan(t.Context(), tt.query)
 		if err != nil {
@@ -237,6 +257,15 @@ func TestQueryPlans(t *testing.T) {
 		}
 		if !strings.Contains(plan, "INDEX "+tt.index) || strings.Contains(plan, "TEMP B-TREE") {
 			t.Errorf("plan of %q =\n%s\nwant INDEX %s and no sorting", tt.query, plan, tt.index)
+		}
+		// A SCAN is a full pass; only the backlog's count may make one, over
+		// the partial index of pending deliveries.
+		for _, line := range strings.Split(plan, "\n") {
+			if strings.HasPrefix(line, "SCAN ") && !strings.HasPrefix(line, "SCAN json_each") &&
+				!strings.HasPrefix(line, "SCAN CONSTANT ROW") &&
+				line != "SCAN webhook_deliveries USING COVERING INDEX webhook_deliveries_due" {
+				t.Errorf("plan of %q =\n%s\nwant no full scan", tt.query, plan)
+			}
 		}
 	}
 }

@@ -17,6 +17,9 @@
 //     finished records alone; FinishIdempotent on a lost claim is ErrNotFound.
 //   - ClaimDuePolls takes the earliest NextPollAt first and sets the claimed
 //     sessions' NextPollAt to now+lease.
+//
+// RunWebhooks holds a store that is also a signing.WebhookStore to the
+// webhook contract (endpoints, the outbox, the delivery queue).
 package storetest
 
 import (
