@@ -10,8 +10,6 @@ import (
 	"github.com/signet-dev/signet/internal/signing"
 )
 
-type contextT = context.Context
-
 // maxCallbackBody bounds a provider callback (Digio's carries the document details).
 const maxCallbackBody = 5 << 20
 

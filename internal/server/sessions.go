@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -55,7 +56,7 @@ func (s *Server) refreshSession(w http.ResponseWriter, r *http.Request) error {
 }
 
 // withSession answers with the session an operation on {id} returns.
-func (s *Server) withSession(w http.ResponseWriter, r *http.Request, op func(ctx contextT, tenantID, id string) (*signing.Session, error)) error {
+func (s *Server) withSession(w http.ResponseWriter, r *http.Request, op func(ctx context.Context, tenantID, id string) (*signing.Session, error)) error {
 	id, err := sessionID(r)
 	if err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 )
 
@@ -617,7 +618,7 @@ type webhookBody struct {
 // store queues the deliveries in the same transaction as the change.
 func (s *Service) attachWebhooks(entries []AuditEntry, sess *Session) error {
 	for i, e := range entries {
-		if !isStatusEvent(e.Type) {
+		if !slices.Contains(WebhookEventTypes, e.Type) {
 			continue
 		}
 		b, err := json.Marshal(webhookBody{Type: e.Type, Timestamp: e.CreatedAt, Data: s.present(sess.Clone())})
@@ -639,15 +640,6 @@ func (s *Service) notify(entries []AuditEntry) {
 			return
 		}
 	}
-}
-
-func isStatusEvent(t string) bool {
-	for _, w := range WebhookEventTypes {
-		if t == w {
-			return true
-		}
-	}
-	return false
 }
 
 // visiblyChanged reports whether a change touches what clients see, so

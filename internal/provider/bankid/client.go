@@ -13,6 +13,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/signet-dev/signet/internal/provider/httpx"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -98,7 +99,7 @@ func (a *Adapter) post(ctx context.Context, op, path string, body, out any, badB
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 		return statusError(op, resp.StatusCode, b)
 	}
-	b, err := readLimited(resp.Body, maxResponse)
+	b, err := httpx.ReadLimited(resp.Body, maxResponse)
 	if err == nil && ctx.Err() != nil && len(b) == 0 {
 		err = ctx.Err() // the answer was cut short by the timeout
 	}
@@ -106,7 +107,7 @@ func (a *Adapter) post(ctx context.Context, op, path string, body, out any, badB
 		if ctx.Err() != nil {
 			return transportError(ctx, op, err)
 		}
-		return &signing.ProviderError{Provider: Name, Op: op, Retryable: !errors.Is(err, errTooLarge),
+		return &signing.ProviderError{Provider: Name, Op: op, Retryable: !errors.Is(err, httpx.ErrTooLarge),
 			StatusCode: resp.StatusCode, Message: "cannot read BankID's answer", Err: err}
 	}
 	if out == nil {
@@ -117,20 +118,6 @@ func (a *Adapter) post(ctx context.Context, op, path string, body, out any, badB
 			StatusCode: resp.StatusCode, Message: "BankID's answer is not the expected JSON", Err: err}
 	}
 	return nil
-}
-
-var errTooLarge = errors.New("response body over the size limit")
-
-// readLimited reads all of r, failing with errTooLarge past limit bytes.
-func readLimited(r io.Reader, limit int64) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > limit {
-		return nil, errTooLarge
-	}
-	return b, nil
 }
 
 // transportError wraps a failure to get any answer. Refused connections,
@@ -172,7 +159,7 @@ func statusError(op string, status int, body []byte) error {
 		Op:         op,
 		StatusCode: status,
 		Retryable: retryableCodes[code] ||
-			status >= 500 || status == http.StatusTooManyRequests || status == http.StatusRequestTimeout,
+			httpx.RetryableStatus(status),
 		Message: errorMessage(status, code, e.Details),
 	}
 	if code == codeUnauthorized || code == codeAlreadyInProgress || code == codeInvalidParameters || code == codeNotFound {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/signet-dev/signet/internal/provider/httpx"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -58,7 +59,7 @@ func (a *Adapter) call(ctx context.Context, op, method, path string, body any, l
 
 	resp, err := a.client.Do(req)
 	if err != nil {
-		return nil, transportError(op, err)
+		return nil, httpx.Unreachable(Name, "Digio", op, err)
 	}
 	defer resp.Body.Close()
 
@@ -66,12 +67,12 @@ func (a *Adapter) call(ctx context.Context, op, method, path string, body any, l
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 		return nil, statusError(op, resp.StatusCode, b)
 	}
-	b, err := readLimited(resp.Body, limit)
+	b, err := httpx.ReadLimited(resp.Body, limit)
 	if err != nil {
-		if !errors.Is(err, errTooLarge) && ctx.Err() != nil {
-			return nil, transportError(op, err)
+		if !errors.Is(err, httpx.ErrTooLarge) && ctx.Err() != nil {
+			return nil, httpx.Unreachable(Name, "Digio", op, err)
 		}
-		return nil, &signing.ProviderError{Provider: Name, Op: op, Retryable: !errors.Is(err, errTooLarge),
+		return nil, &signing.ProviderError{Provider: Name, Op: op, Retryable: !errors.Is(err, httpx.ErrTooLarge),
 			StatusCode: resp.StatusCode, Message: "cannot read Digio's answer", Err: err}
 	}
 	return b, nil
@@ -93,30 +94,6 @@ func (a *Adapter) callJSON(ctx context.Context, op, method, path string, body, o
 	return nil
 }
 
-var errTooLarge = errors.New("response body over the size limit")
-
-// readLimited reads all of r, failing with errTooLarge past limit bytes.
-func readLimited(r io.Reader, limit int64) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > limit {
-		return nil, errTooLarge
-	}
-	return b, nil
-}
-
-// transportError wraps a failure to get any answer: refused connections,
-// resets, DNS and timeouts are all worth trying again later.
-func transportError(op string, err error) error {
-	msg := "Digio could not be reached"
-	if errors.Is(err, context.DeadlineExceeded) {
-		msg = "Digio did not answer in time"
-	}
-	return &signing.ProviderError{Provider: Name, Op: op, Retryable: true, Message: msg, Err: err}
-}
-
 // statusError turns a non-2xx answer into a ProviderError carrying
 // Digio's own message. 5xx, 429 and 408 are retryable; other 4xx are
 // permanent. A 404 (no such document) wraps signing.ErrNotFound so callers
@@ -126,7 +103,7 @@ func statusError(op string, status int, body []byte) error {
 		Provider:   Name,
 		Op:         op,
 		StatusCode: status,
-		Retryable:  status >= 500 || status == http.StatusTooManyRequests || status == http.StatusRequestTimeout,
+		Retryable:  httpx.RetryableStatus(status),
 		Message:    errorMessage(status, body),
 	}
 	if status == http.StatusNotFound {

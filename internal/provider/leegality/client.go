@@ -12,6 +12,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/signet-dev/signet/internal/provider/httpx"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -81,7 +82,7 @@ func (a *Adapter) do(ctx context.Context, c call, out any) error {
 
 	resp, err := a.client.Do(req)
 	if err != nil {
-		return transportError(c.op, err)
+		return httpx.Unreachable(Name, "Leegality", c.op, err)
 	}
 	defer resp.Body.Close()
 
@@ -89,9 +90,9 @@ func (a *Adapter) do(ctx context.Context, c call, out any) error {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 		return statusError(c.op, resp.StatusCode, b)
 	}
-	b, err := readLimited(resp.Body, maxResponse)
+	b, err := httpx.ReadLimited(resp.Body, maxResponse)
 	if err != nil {
-		return &signing.ProviderError{Provider: Name, Op: c.op, Retryable: !errors.Is(err, errTooLarge),
+		return &signing.ProviderError{Provider: Name, Op: c.op, Retryable: !errors.Is(err, httpx.ErrTooLarge),
 			StatusCode: resp.StatusCode, Message: "cannot read Leegality's answer", Err: err}
 	}
 	var env envelope
@@ -112,30 +113,6 @@ func (a *Adapter) do(ctx context.Context, c call, out any) error {
 	return nil
 }
 
-var errTooLarge = errors.New("response body over the size limit")
-
-// readLimited reads all of r, failing with errTooLarge past limit bytes.
-func readLimited(r io.Reader, limit int64) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > limit {
-		return nil, errTooLarge
-	}
-	return b, nil
-}
-
-// transportError wraps a failure to get any answer: refused connections,
-// resets, DNS and timeouts are all worth trying again later.
-func transportError(op string, err error) error {
-	msg := "Leegality could not be reached"
-	if errors.Is(err, context.DeadlineExceeded) {
-		msg = "Leegality did not answer in time"
-	}
-	return &signing.ProviderError{Provider: Name, Op: op, Retryable: true, Message: msg, Err: err}
-}
-
 // statusError turns a non-2xx answer into a ProviderError carrying
 // Leegality's own message. 5xx, 429 and 408 are retryable; other 4xx are
 // permanent. A 404 wraps signing.ErrNotFound.
@@ -144,7 +121,7 @@ func statusError(op string, status int, body []byte) error {
 		Provider:   Name,
 		Op:         op,
 		StatusCode: status,
-		Retryable:  status >= 500 || status == http.StatusTooManyRequests || status == http.StatusRequestTimeout,
+		Retryable:  httpx.RetryableStatus(status),
 		Message:    httpMessage(status, body),
 	}
 	if status == http.StatusNotFound {

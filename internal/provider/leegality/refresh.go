@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/signet-dev/signet/internal/provider/httpx"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -156,7 +157,7 @@ func (a *Adapter) download(ctx context.Context, link string) ([]byte, error) {
 	req.Header.Set("Accept", "application/pdf")
 	resp, err := a.client.Do(req)
 	if err != nil {
-		return nil, transportError(opDocument, err)
+		return nil, httpx.Unreachable(Name, "Leegality", opDocument, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
@@ -171,9 +172,9 @@ func (a *Adapter) download(ctx context.Context, link string) ([]byte, error) {
 		}
 		return nil, pe
 	}
-	b, err := readLimited(resp.Body, maxResponse)
+	b, err := httpx.ReadLimited(resp.Body, maxResponse)
 	if err != nil {
-		return nil, &signing.ProviderError{Provider: Name, Op: opDocument, Retryable: !errors.Is(err, errTooLarge),
+		return nil, &signing.ProviderError{Provider: Name, Op: opDocument, Retryable: !errors.Is(err, httpx.ErrTooLarge),
 			StatusCode: resp.StatusCode, Message: "cannot download the signed document", Err: err}
 	}
 	return b, nil

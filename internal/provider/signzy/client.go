@@ -11,6 +11,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/signet-dev/signet/internal/provider/httpx"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -52,7 +53,7 @@ func (a *Adapter) post(ctx context.Context, op, path string, body, out any, badB
 
 	resp, err := a.client.Do(req)
 	if err != nil {
-		return transportError(op, err)
+		return httpx.Unreachable(Name, "Signzy", op, err)
 	}
 	defer resp.Body.Close()
 
@@ -60,9 +61,9 @@ func (a *Adapter) post(ctx context.Context, op, path string, body, out any, badB
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 		return statusError(op, resp.StatusCode, b)
 	}
-	b, err := readLimited(resp.Body, maxResponse)
+	b, err := httpx.ReadLimited(resp.Body, maxResponse)
 	if err != nil {
-		return &signing.ProviderError{Provider: Name, Op: op, Retryable: !errors.Is(err, errTooLarge),
+		return &signing.ProviderError{Provider: Name, Op: op, Retryable: !errors.Is(err, httpx.ErrTooLarge),
 			StatusCode: resp.StatusCode, Message: "cannot read Signzy's answer", Err: err}
 	}
 	if err := json.Unmarshal(b, out); err != nil {
@@ -70,30 +71,6 @@ func (a *Adapter) post(ctx context.Context, op, path string, body, out any, badB
 			StatusCode: resp.StatusCode, Message: "Signzy's answer is not the expected JSON", Err: err}
 	}
 	return nil
-}
-
-var errTooLarge = errors.New("response body over the size limit")
-
-// readLimited reads all of r, failing with errTooLarge past limit bytes.
-func readLimited(r io.Reader, limit int64) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > limit {
-		return nil, errTooLarge
-	}
-	return b, nil
-}
-
-// transportError wraps a failure to get any answer: refused connections,
-// resets, DNS and timeouts are all worth trying again later.
-func transportError(op string, err error) error {
-	msg := "Signzy could not be reached"
-	if errors.Is(err, context.DeadlineExceeded) {
-		msg = "Signzy did not answer in time"
-	}
-	return &signing.ProviderError{Provider: Name, Op: op, Retryable: true, Message: msg, Err: err}
 }
 
 // statusError turns a non-2xx answer into a ProviderError carrying
@@ -105,7 +82,7 @@ func statusError(op string, status int, body []byte) error {
 		Provider:   Name,
 		Op:         op,
 		StatusCode: status,
-		Retryable:  status >= 500 || status == http.StatusTooManyRequests || status == http.StatusRequestTimeout,
+		Retryable:  httpx.RetryableStatus(status),
 		Message:    errorMessage(status, body),
 	}
 	if status == http.StatusNotFound {

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/signet-dev/signet/internal/provider/httpx"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -99,16 +100,16 @@ func (a *Adapter) download(ctx context.Context, link string) ([]byte, error) {
 	req.Header.Set("Accept", "application/pdf")
 	resp, err := a.client.Do(req)
 	if err != nil {
-		return nil, transportError(opDocument, err)
+		return nil, httpx.Unreachable(Name, "Signzy", opDocument, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 		return nil, statusError(opDocument, resp.StatusCode, b)
 	}
-	b, err := readLimited(resp.Body, maxResponse)
+	b, err := httpx.ReadLimited(resp.Body, maxResponse)
 	if err != nil {
-		return nil, &signing.ProviderError{Provider: Name, Op: opDocument, Retryable: !errors.Is(err, errTooLarge),
+		return nil, &signing.ProviderError{Provider: Name, Op: opDocument, Retryable: !errors.Is(err, httpx.ErrTooLarge),
 			StatusCode: resp.StatusCode, Message: "cannot download the signed contract", Err: err}
 	}
 	return b, nil

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signet-dev/signet/internal/provider/httpx"
 	"github.com/signet-dev/signet/internal/provider/leegality"
 	"github.com/signet-dev/signet/internal/provider/providertest"
 	"github.com/signet-dev/signet/internal/signing"
@@ -80,7 +81,7 @@ func Sandbox(t *testing.T, callbackURL string) *providertest.Sandbox {
 		Fail: func(op providertest.Op, status int) {
 			// Leegality refuses a request with HTTP 200 and status 0; it
 			// uses HTTP error statuses for outages and rate limits.
-			if status >= 500 || status == http.StatusTooManyRequests || status == http.StatusRequestTimeout {
+			if httpx.RetryableStatus(status) {
 				s.FailNext(ops[op], status)
 				return
 			}
