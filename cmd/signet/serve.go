@@ -188,8 +188,8 @@ func (m *Main) Open(ctx context.Context) error {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
 	}
-	m.worker = worker.New(worker.Config{Service: svc, Store: store, Logger: m.Log, Now: m.Now})
-	return nil
+	m.worker, err = worker.New(worker.Config{Service: svc, Store: store, Logger: m.Log, Now: m.Now, Registry: reg})
+	return err
 }
 
 // Addr is the address the server listens on.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"sync"
 	"time"
 )
 
@@ -35,6 +36,12 @@ type Config struct {
 	// kept from the poller, so that a crash mid-initiate is retried without
 	// two workers initiating at once.
 	InitiateLease time.Duration
+	// PollLease is how long a claimed poll is kept from other workers; it
+	// must outlast a provider call (default 2 min).
+	PollLease time.Duration
+	// PollConcurrency is how many claimed sessions one worker polls at
+	// once (default 8).
+	PollConcurrency int
 }
 
 // Service carries out every use case on signing sessions: the HTTP API,
@@ -64,6 +71,12 @@ func NewService(cfg Config) (*Service, error) {
 	}
 	if cfg.InitiateLease <= 0 {
 		cfg.InitiateLease = time.Minute
+	}
+	if cfg.PollLease <= 0 {
+		cfg.PollLease = 2 * time.Minute
+	}
+	if cfg.PollConcurrency <= 0 {
+		cfg.PollConcurrency = 8
 	}
 	if _, ok := cfg.Providers.Provider(cfg.DefaultProvider); !ok {
 		return nil, fmt.Errorf("signing: default provider %q is not configured", cfg.DefaultProvider)
@@ -178,8 +191,18 @@ func (s *Service) initiate(ctx context.Context, p Provider, sess *Session, doc D
 		ExpiresAt:     sess.ExpiresAt,
 	})
 	return s.update(ctx, sess, func(next *Session, now time.Time) ([]AuditEntry, *Document, error) {
-		if next.Status.Terminal() || next.ProviderRef != "" {
-			return nil, nil, ErrNoChange // cancelled or started meanwhile
+		if next.ProviderRef != "" {
+			return nil, nil, ErrNoChange // started meanwhile
+		}
+		if next.Status == StatusCancelled && err == nil {
+			// Cancelled while the provider was accepting it: keep the
+			// reference so that the poller withdraws it there.
+			next.ProviderRef, next.ProviderState = res.Ref, res.State
+			next.NextPollAt = &now
+			return []AuditEntry{{Type: EventProviderAccepted, Detail: "provider reference " + res.Ref + " (cancelled meanwhile; to be withdrawn)", CreatedAt: now}}, nil, nil
+		}
+		if next.Status.Terminal() {
+			return nil, nil, ErrNoChange
 		}
 		if err == nil {
 			next.ProviderRef, next.RedirectURL, next.ProviderState = res.Ref, res.RedirectURL, res.State
@@ -288,6 +311,11 @@ func (s *Service) present(sess *Session) *Session {
 // Cancel cancels an open session and withdraws it at the provider.
 // Cancelling a CANCELLED session returns it unchanged; cancelling another
 // terminal one is ErrTerminal.
+//
+// Withdrawing at the provider is durable work: the cancel commits with the
+// session's NextPollAt set, so that if this request cannot reach the
+// provider (or the process dies) the poller withdraws it later, under the
+// same lease as any poll.
 func (s *Service) Cancel(ctx context.Context, tenantID, id string) (*Session, error) {
 	sess, err := s.Get(ctx, tenantID, id)
 	if err != nil {
@@ -298,35 +326,55 @@ func (s *Service) Cancel(ctx context.Context, tenantID, id string) (*Session, er
 	}
 	next, err := s.update(ctx, sess, func(next *Session, now time.Time) ([]AuditEntry, *Document, error) {
 		e, err := s.changeStatus(next, TriggerCancel, "cancelled by the client", now)
+		if err == nil && next.ProviderRef != "" {
+			lease := now.Add(s.cfg.InitiateLease) // held by this request
+			next.NextPollAt = &lease
+		}
 		return []AuditEntry{e}, nil, err
 	})
 	if err != nil {
 		return nil, err
 	}
-	if next.Status == StatusCancelled && next.ProviderRef != "" {
-		s.cancelAtProvider(ctx, next)
+	if next.Status == StatusCancelled && next.NextPollAt != nil {
+		next = s.withdraw(ctx, next)
 	}
 	return s.present(next), nil
 }
 
-// cancelAtProvider withdraws a cancelled session at its provider, so that
-// the signer can no longer sign it there, and records the outcome.
-func (s *Service) cancelAtProvider(ctx context.Context, sess *Session) {
+// withdraw cancels a CANCELLED session at its provider, so that the signer
+// can no longer sign it there, and records the outcome. A provider that
+// cannot be reached is tried again on the retry schedule until the
+// session's own deadline, after which the provider has expired it anyway.
+func (s *Service) withdraw(ctx context.Context, sess *Session) *Session {
 	p, err := s.provider(sess.Provider)
 	if err == nil {
 		err = p.Cancel(ctx, s.ref(sess))
 	}
-	detail := "withdrawn at the provider"
 	if err != nil {
-		detail = "withdrawing at the provider failed: " + err.Error()
 		s.log.Warn("cancel at provider failed", "session", sess.ID, "provider", sess.Provider, "err", err)
 	}
-	_, uerr := s.update(ctx, sess, func(next *Session, now time.Time) ([]AuditEntry, *Document, error) {
-		return []AuditEntry{{Type: EventProviderCancel, Detail: detail, CreatedAt: now}}, nil, nil
+	next, uerr := s.update(ctx, sess, func(next *Session, now time.Time) ([]AuditEntry, *Document, error) {
+		if next.Status != StatusCancelled || next.NextPollAt == nil {
+			return nil, nil, ErrNoChange // withdrawn meanwhile
+		}
+		switch {
+		case err == nil:
+			next.NextPollAt = nil
+			return []AuditEntry{{Type: EventProviderCancel, Detail: "withdrawn at the provider", CreatedAt: now}}, nil, nil
+		case IsRetryable(err) && now.Before(next.ExpiresAt):
+			due := now.Add(s.retryDelay(next))
+			next.NextPollAt = &due
+			return []AuditEntry{{Type: EventProviderCancel, Detail: "withdrawing at the provider failed, will retry: " + err.Error(), CreatedAt: now}}, nil, nil
+		default:
+			next.NextPollAt = nil
+			return []AuditEntry{{Type: EventProviderCancel, Detail: "withdrawing at the provider failed: " + err.Error(), CreatedAt: now}}, nil, nil
+		}
 	})
 	if uerr != nil {
 		s.log.Warn("recording provider cancel failed", "session", sess.ID, "err", uerr)
+		return sess
 	}
+	return next
 }
 
 // Refresh pulls a session's state from its provider now and applies it.
@@ -341,6 +389,9 @@ func (s *Service) Refresh(ctx context.Context, tenantID, id string) (*Session, e
 // sync brings one open session up to date with its provider: it initiates
 // a session the provider has not accepted yet, and refreshes the others.
 func (s *Service) sync(ctx context.Context, sess *Session) (*Session, error) {
+	if sess.Status == StatusCancelled && sess.NextPollAt != nil {
+		return s.present(s.withdraw(ctx, sess)), nil
+	}
 	if sess.Status.Terminal() {
 		return s.present(sess), nil
 	}
@@ -496,48 +547,119 @@ func (s *Service) Events(ctx context.Context, tenantID, id string) ([]AuditEntry
 	return s.cfg.Store.AuditTrail(ctx, tenantID, id)
 }
 
-// PollDue refreshes (or initiates) up to limit open sessions that are due,
-// leasing them so that concurrent workers never poll one session at once.
-// It returns how many it handled.
+// PollDue refreshes (or initiates, or withdraws at the provider) up to
+// limit sessions that are due, leasing them so that concurrent workers and
+// replicas never poll one session at once. Up to PollConcurrency sessions
+// are handled at a time. Once ctx ends no further session is started: the
+// claimed ones not yet started are released at once for another worker,
+// and those in flight are finished (their provider calls are bounded by
+// the adapters' own timeouts). It returns how many it claimed.
 func (s *Service) PollDue(ctx context.Context, limit int) (int, error) {
-	due, err := s.cfg.Store.ClaimDuePolls(ctx, s.now(), 2*time.Minute, limit)
+	due, err := s.cfg.Store.ClaimDuePolls(ctx, s.now(), s.cfg.PollLease, limit)
 	if err != nil {
 		return 0, err
 	}
-	for _, sess := range due {
+	work := context.WithoutCancel(ctx)
+	sem := make(chan struct{}, s.cfg.PollConcurrency)
+	var wg sync.WaitGroup
+	for i, sess := range due {
+		select {
+		case <-ctx.Done():
+		case sem <- struct{}{}:
+		}
 		if ctx.Err() != nil {
+			s.release(work, due[i:])
 			break
 		}
-		if _, err := s.expireIfDue(ctx, sess); err != nil {
-			s.log.Warn("expiring session failed", "session", sess.ID, "err", err)
-			continue
-		}
-		if !s.now().Before(sess.ExpiresAt) {
-			continue
-		}
-		if _, err := s.sync(ctx, sess); err != nil {
-			s.log.Warn("polling provider failed", "session", sess.ID, "provider", sess.Provider, "err", err)
-		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			s.pollOne(work, sess)
+		}()
 	}
+	wg.Wait()
 	return len(due), nil
 }
 
+// pollOne does what a claimed session is due for.
+func (s *Service) pollOne(ctx context.Context, sess *Session) {
+	if sess.Status == StatusCancelled {
+		s.withdraw(ctx, sess)
+		return
+	}
+	if _, err := s.expireIfDue(ctx, sess); err != nil {
+		s.log.Warn("expiring session failed", "session", sess.ID, "err", err)
+		return
+	}
+	if !s.now().Before(sess.ExpiresAt) {
+		return
+	}
+	if _, err := s.sync(ctx, sess); err != nil {
+		s.log.Warn("polling provider failed", "session", sess.ID, "provider", sess.Provider, "err", err)
+	}
+}
+
+// release gives claimed sessions back to the queue, due now, unless they
+// changed since the claim (then their lease is someone else's business).
+func (s *Service) release(ctx context.Context, claimed []*Session) {
+	now := s.now()
+	changes := make([]Change, len(claimed))
+	for i, sess := range claimed {
+		next := sess.Clone()
+		next.NextPollAt = &now
+		changes[i] = Change{Session: next, ExpectVersion: sess.Version}
+	}
+	if _, err := s.cfg.Store.UpdateSessions(ctx, changes); err != nil {
+		s.log.Warn("releasing claimed polls failed; they return when their lease ends", "count", len(claimed), "err", err)
+	}
+}
+
 // ExpireDue moves up to limit open sessions past their deadline to
-// EXPIRED and returns how many it expired.
+// EXPIRED, in one transaction, and returns how many it expired. A session
+// that changed meanwhile is expired on its own, on fresh state.
 func (s *Service) ExpireDue(ctx context.Context, limit int) (int, error) {
-	due, err := s.cfg.Store.DueForExpiry(ctx, s.now(), limit)
+	now := s.now()
+	due, err := s.cfg.Store.DueForExpiry(ctx, now, limit)
+	if err != nil || len(due) == 0 {
+		return 0, err
+	}
+	changes := make([]Change, 0, len(due))
+	for _, sess := range due {
+		next := sess.Clone()
+		e, err := s.changeStatus(next, TriggerExpire, "expired at "+next.ExpiresAt.Format(time.RFC3339), now)
+		if err != nil {
+			return 0, err
+		}
+		c, err := s.change(sess, next, []AuditEntry{e}, nil, now)
+		if err != nil {
+			return 0, err
+		}
+		changes = append(changes, c)
+	}
+	results, err := s.cfg.Store.UpdateSessions(ctx, changes)
 	if err != nil {
 		return 0, err
 	}
 	n := 0
-	for _, sess := range due {
-		next, err := s.Expire(ctx, sess)
+	for i, r := range results {
+		if r == nil {
+			n++
+			continue
+		}
+		if !errors.Is(r, ErrStale) {
+			continue // deleted meanwhile
+		}
+		next, err := s.Expire(ctx, due[i])
 		if err != nil {
 			return n, err
 		}
 		if next.Status == StatusExpired {
 			n++
 		}
+	}
+	if n > 0 {
+		s.notifyAll()
 	}
 	return n, nil
 }
@@ -583,16 +705,11 @@ func (s *Service) update(ctx context.Context, sess *Session, fn func(next *Sessi
 		if err != nil {
 			return sess, err
 		}
-		if visiblyChanged(sess, next) {
-			next.UpdatedAt = now
-		}
-		for i := range entries {
-			entries[i].SessionID, entries[i].TenantID = next.ID, next.TenantID
-		}
-		if err := s.attachWebhooks(entries, next); err != nil {
+		c, err := s.change(sess, next, entries, doc, now)
+		if err != nil {
 			return sess, err
 		}
-		err = s.cfg.Store.UpdateSession(ctx, Change{Session: next, ExpectVersion: sess.Version, Entries: entries, Signed: doc})
+		err = s.cfg.Store.UpdateSession(ctx, c)
 		if err == nil {
 			s.notify(entries)
 			return next, nil
@@ -604,6 +721,22 @@ func (s *Service) update(ctx context.Context, sess *Session, fn func(next *Sessi
 			return nil, err
 		}
 	}
+}
+
+// change makes the store write that moves old to next: updatedAt moves if
+// clients see a difference, and the entries get their owner and, for
+// status changes, their webhook bodies.
+func (s *Service) change(old, next *Session, entries []AuditEntry, doc *Document, now time.Time) (Change, error) {
+	if visiblyChanged(old, next) {
+		next.UpdatedAt = now
+	}
+	for i := range entries {
+		entries[i].SessionID, entries[i].TenantID = next.ID, next.TenantID
+	}
+	if err := s.attachWebhooks(entries, next); err != nil {
+		return Change{}, err
+	}
+	return Change{Session: next, ExpectVersion: old.Version, Entries: entries, Signed: doc}, nil
 }
 
 // webhookBody is the Standard Webhooks payload of CONTRACT.md §3.
@@ -631,14 +764,18 @@ func (s *Service) attachWebhooks(entries []AuditEntry, sess *Session) error {
 }
 
 func (s *Service) notify(entries []AuditEntry) {
-	if s.cfg.OnEvent == nil {
-		return
-	}
 	for _, e := range entries {
 		if e.Webhook != nil {
-			s.cfg.OnEvent()
+			s.notifyAll()
 			return
 		}
+	}
+}
+
+// notifyAll tells the webhook dispatcher that events were committed.
+func (s *Service) notifyAll() {
+	if s.cfg.OnEvent != nil {
+		s.cfg.OnEvent()
 	}
 }
 

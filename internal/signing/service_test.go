@@ -26,8 +26,11 @@ type fakeProvider struct {
 	refErr    error
 	doc       []byte
 	docErr    error
+	cancelErr error
 	initCalls atomic.Int32
 	cancels   atomic.Int32
+	// initHook, if set, runs inside Initiate (before it answers).
+	initHook func()
 }
 
 func (f *fakeProvider) Info() signing.ProviderInfo {
@@ -37,6 +40,9 @@ func (f *fakeProvider) Info() signing.ProviderInfo {
 
 func (f *fakeProvider) Initiate(ctx context.Context, req signing.InitiateRequest) (signing.Initiated, error) {
 	f.initCalls.Add(1)
+	if f.initHook != nil {
+		f.initHook()
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.initErr != nil {
@@ -53,7 +59,9 @@ func (f *fakeProvider) Refresh(ctx context.Context, ref signing.ProviderRef) (si
 
 func (f *fakeProvider) Cancel(ctx context.Context, ref signing.ProviderRef) error {
 	f.cancels.Add(1)
-	return nil
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.cancelErr
 }
 
 func (f *fakeProvider) FetchDocument(ctx context.Context, ref signing.ProviderRef) ([]byte, error) {
@@ -88,7 +96,7 @@ type env struct {
 	now    atomic.Int64 // unix micro
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T, opts ...func(*signing.Config)) *env {
 	t.Helper()
 	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "s.db"))
 	if err != nil {
@@ -102,11 +110,15 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	e.tenant = tenant.ID
-	e.svc, err = signing.NewService(signing.Config{
+	cfg := signing.Config{
 		Store: store, Providers: registry{e.fake}, DefaultProvider: "fake", PublicURL: "http://signet.test",
 		Now:   func() time.Time { return time.UnixMicro(e.now.Load()).UTC() },
 		NewID: func() string { return uuid.NewString() },
-	})
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	e.svc, err = signing.NewService(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -341,5 +353,184 @@ func TestCreateValidation(t *testing.T) {
 	}
 	if _, err := e.svc.Create(context.Background(), e.tenant, signing.CreateRequest{Provider: "nope"}); err == nil || fmt.Sprint(err) == "" {
 		t.Error("unknown provider accepted")
+	}
+}
+
+// TestCancelPropagationIsDurable: a provider that cannot be reached when
+// the client cancels gets the cancel later from the poller, which retries
+// until it succeeds and then stops.
+func TestCancelPropagationIsDurable(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	s := e.create(t)
+	down := &signing.ProviderError{Provider: "fake", Op: "cancel", Retryable: true, StatusCode: 503, Message: "down"}
+	e.fake.set(func(f *fakeProvider) { f.cancelErr = down })
+	got, err := e.svc.Cancel(ctx, e.tenant, s.ID)
+	if err != nil || got.Status != signing.StatusCancelled {
+		t.Fatalf("Cancel = %+v, %v", got, err)
+	}
+	if got.NextPollAt == nil {
+		t.Fatal("a cancel the provider did not get has no retry scheduled")
+	}
+	if n, _ := e.svc.PollDue(ctx, 10); n != 0 {
+		t.Errorf("the retry was due at once (%d claimed)", n)
+	}
+	e.advance(time.Minute)
+	if n, err := e.svc.PollDue(ctx, 10); n != 1 || err != nil {
+		t.Fatalf("PollDue = %d, %v; want the cancel retried", n, err)
+	}
+	e.fake.set(func(f *fakeProvider) { f.cancelErr = nil })
+	e.advance(time.Minute)
+	if n, err := e.svc.PollDue(ctx, 10); n != 1 || err != nil {
+		t.Fatalf("PollDue = %d, %v; want the cancel retried again", n, err)
+	}
+	if c := e.fake.cancels.Load(); c != 3 {
+		t.Errorf("provider cancel called %d times, want 3 (request, two retries)", c)
+	}
+	e.advance(time.Hour)
+	if n, _ := e.svc.PollDue(ctx, 10); n != 0 {
+		t.Errorf("withdrawn session polled again (%d claimed)", n)
+	}
+	after, _ := e.svc.Get(ctx, e.tenant, s.ID)
+	if after.Status != signing.StatusCancelled || after.NextPollAt != nil {
+		t.Errorf("after withdrawal: %s, next poll %v", after.Status, after.NextPollAt)
+	}
+	if c := count(e.trail(t, s.ID), signing.EventProviderCancel); c != 3 {
+		t.Errorf("%d provider-cancel audit entries, want 3", c)
+	}
+	if c := count(e.trail(t, s.ID), signing.EventCancelled); c != 1 {
+		t.Errorf("%d cancelled events, want 1", c)
+	}
+}
+
+// TestCancelPropagationGivesUp: a permanent refusal, or the session's own
+// deadline passing, ends the retries; the work is bounded.
+func TestCancelPropagationGivesUp(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	refused := e.create(t)
+	late := e.create(t)
+	e.fake.set(func(f *fakeProvider) {
+		f.cancelErr = &signing.ProviderError{Provider: "fake", Op: "cancel", StatusCode: 409, Message: "already signed"}
+	})
+	if _, err := e.svc.Cancel(ctx, e.tenant, refused.ID); err != nil {
+		t.Fatal(err)
+	}
+	e.fake.set(func(f *fakeProvider) {
+		f.cancelErr = &signing.ProviderError{Provider: "fake", Op: "cancel", Retryable: true, Message: "down"}
+	})
+	if _, err := e.svc.Cancel(ctx, e.tenant, late.ID); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := e.svc.Get(ctx, e.tenant, refused.ID)
+	if got.NextPollAt != nil {
+		t.Errorf("a refused cancel is retried (next poll %v)", got.NextPollAt)
+	}
+	e.advance(signing.DefaultExpiry + time.Minute)
+	if n, _ := e.svc.PollDue(ctx, 10); n != 1 {
+		t.Errorf("PollDue claimed %d, want the late one once", n)
+	}
+	e.advance(time.Hour)
+	if n, _ := e.svc.PollDue(ctx, 10); n != 0 {
+		t.Errorf("cancel retried after the session's deadline (%d claimed)", n)
+	}
+}
+
+// TestCancelDuringInitiate: a cancel that lands while the provider is
+// accepting the request still withdraws it there once the reference is known.
+func TestCancelDuringInitiate(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	var id atomic.Value
+	e.fake.initHook = func() {
+		if v := id.Load(); v != nil {
+			if _, err := e.svc.Cancel(ctx, e.tenant, v.(string)); err != nil {
+				t.Errorf("Cancel during initiate: %v", err)
+			}
+		}
+	}
+	// Create a session whose initiate is retried, then cancel it from
+	// inside the retried Initiate call.
+	e.fake.set(func(f *fakeProvider) { f.initErr = &signing.ProviderError{Provider: "fake", Retryable: true, Message: "down"} })
+	s := e.create(t)
+	id.Store(s.ID)
+	e.fake.set(func(f *fakeProvider) { f.initErr = nil })
+	e.advance(time.Minute)
+	if _, err := e.svc.PollDue(ctx, 10); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := e.svc.Get(ctx, e.tenant, s.ID)
+	if got.Status != signing.StatusCancelled || got.ProviderRef == "" {
+		t.Fatalf("after cancel during initiate: %s ref %q", got.Status, got.ProviderRef)
+	}
+	if e.fake.cancels.Load() != 0 {
+		t.Fatalf("provider cancel called before the reference was known")
+	}
+	e.fake.initHook = nil
+	if _, err := e.svc.PollDue(ctx, 10); err != nil {
+		t.Fatal(err)
+	}
+	if c := e.fake.cancels.Load(); c != 1 {
+		t.Errorf("provider cancel called %d times, want 1", c)
+	}
+}
+
+// TestPollReleasesOnShutdown: claimed sessions not yet started when the
+// worker's context ends are due again at once, not after the lease.
+func TestPollReleasesOnShutdown(t *testing.T) {
+	e := newEnv(t, func(c *signing.Config) { c.PollConcurrency = 1 })
+	e.fake.set(func(f *fakeProvider) { f.initErr = &signing.ProviderError{Provider: "fake", Retryable: true, Message: "down"} })
+	for range 3 {
+		e.create(t)
+	}
+	e.fake.set(func(f *fakeProvider) { f.initErr = nil })
+	e.advance(time.Minute)
+	ctx, cancel := context.WithCancel(context.Background())
+	e.fake.initHook = cancel // shutdown begins during the first provider call
+	if n, err := e.svc.PollDue(ctx, 10); n != 3 || err != nil {
+		t.Fatalf("PollDue = %d, %v; want 3 claimed", n, err)
+	}
+	if c := e.fake.initCalls.Load(); c != 3+1 {
+		t.Errorf("%d initiate calls, want the creates' 3 and the one in flight", c)
+	}
+	e.fake.initHook = nil
+	// The one in flight finished; the other two are due again at once.
+	if n, err := e.svc.PollDue(context.Background(), 10); n != 2 || err != nil {
+		t.Errorf("after release PollDue = %d, %v; want 2 at once", n, err)
+	}
+	list, _, err := e.svc.List(context.Background(), e.tenant, signing.ListFilter{Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range list {
+		if s.RedirectURL == "" {
+			t.Errorf("session %s was never initiated", s.ID)
+		}
+	}
+}
+
+// TestExpireDueBatchWithConcurrentChange: a session cancelled between the
+// sweep's read and its write is not expired; the others are, in one batch.
+func TestExpireDueBatchWithConcurrentChange(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	var ids []string
+	for range 4 {
+		ids = append(ids, e.create(t).ID)
+	}
+	e.advance(signing.DefaultExpiry - time.Second)
+	// Moves the version of one session under the sweep.
+	if _, err := e.svc.Refresh(ctx, e.tenant, ids[1]); err != nil {
+		t.Fatal(err)
+	}
+	e.advance(2 * time.Second)
+	n, err := e.svc.ExpireDue(ctx, 10)
+	if err != nil || n != 4 {
+		t.Fatalf("ExpireDue = %d, %v; want 4", n, err)
+	}
+	for _, id := range ids {
+		if c := count(e.trail(t, id), signing.EventExpired); c != 1 {
+			t.Errorf("%s has %d expired events, want 1", id, c)
+		}
 	}
 }

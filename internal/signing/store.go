@@ -33,6 +33,16 @@ type Change struct {
 	Signed        *Document
 }
 
+// Backlog is the due background work at one instant: the sessions due
+// for a poll (or a cancel at the provider) and for expiry, each with the
+// due time of the longest-waiting one (zero when none is due).
+type Backlog struct {
+	DuePolls        int
+	OldestPollDue   time.Time
+	DueExpiries     int
+	OldestExpiryDue time.Time
+}
+
 // IdempotencyRecord is the remembered outcome of a request made with an
 // X-Idempotency-Key.
 type IdempotencyRecord struct {
@@ -88,6 +98,12 @@ type Store interface {
 	// UpdateSession applies c in one transaction. ErrStale if the stored
 	// version is not c.ExpectVersion (a concurrent writer won; reload).
 	UpdateSession(ctx context.Context, c Change) error
+	// UpdateSessions applies many changes in one transaction, for sweeps
+	// that change thousands of sessions at once. Each change is applied
+	// only if its session's stored version is still its ExpectVersion;
+	// the result holds, per change in order, nil, ErrStale or ErrNotFound
+	// for the changes skipped. Any other error rolls back all of them.
+	UpdateSessions(ctx context.Context, changes []Change) ([]error, error)
 	// Document returns a session's document of a kind; ErrNotFound if none.
 	Document(ctx context.Context, tenantID, sessionID string, kind DocumentKind) (Document, error)
 	// AuditTrail lists a session's audit entries oldest first.
@@ -96,11 +112,16 @@ type Store interface {
 	// DueForExpiry returns up to limit open sessions whose ExpiresAt is at or
 	// before now, oldest deadline first (an indexed query).
 	DueForExpiry(ctx context.Context, now time.Time, limit int) ([]*Session, error)
-	// ClaimDuePolls leases up to limit open sessions whose NextPollAt is at
-	// or before now: it moves their NextPollAt to now+lease and returns
-	// them, so that no other worker takes them until the lease runs out and
-	// a crashed worker's claims come back by themselves.
+	// ClaimDuePolls leases up to limit sessions whose NextPollAt is at or
+	// before now and that are open or CANCELLED (a cancel still to be
+	// withdrawn at the provider): it moves their NextPollAt to now+lease
+	// and returns them, so that no other worker takes them until the lease
+	// runs out and a crashed worker's claims come back by themselves.
+	// Other terminal sessions are never claimed, whatever their NextPollAt.
 	ClaimDuePolls(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*Session, error)
+	// DueBacklog measures the work that is due at now (what ClaimDuePolls
+	// and DueForExpiry would find), for the poller-lag metrics.
+	DueBacklog(ctx context.Context, now time.Time) (Backlog, error)
 
 	// BeginIdempotent claims key for a request. If the key is new (or its
 	// record is older than expiredBefore) it stores an unfinished record and
@@ -115,6 +136,8 @@ type Store interface {
 	IdempotentRecord(ctx context.Context, tenantID, key string) (IdempotencyRecord, error)
 	// DeleteIdempotentBefore deletes records created before t; it returns how many.
 	DeleteIdempotentBefore(ctx context.Context, t time.Time) (int, error)
+	// DeleteRefreshTokensBefore deletes refresh tokens that expired before t.
+	DeleteRefreshTokensBefore(ctx context.Context, t time.Time) (int, error)
 
 	// Ping checks that the database answers, for /readyz.
 	Ping(ctx context.Context) error
@@ -125,8 +148,10 @@ type Store interface {
 // WebhookStore keeps webhook endpoints and the delivery queue (the
 // outbox's far side). Both stores implement it; storetest covers it.
 type WebhookStore interface {
-	// CreateEndpoint stores a webhook endpoint.
-	CreateEndpoint(ctx context.Context, e Endpoint) error
+	// CreateEndpoint stores a webhook endpoint unless its tenant already
+	// has max of them (then ErrConflict); the count and the insert are
+	// atomic, so concurrent creates never exceed max.
+	CreateEndpoint(ctx context.Context, e Endpoint, max int) error
 	// Endpoints lists a tenant's endpoints, newest first.
 	Endpoints(ctx context.Context, tenantID string) ([]Endpoint, error)
 	// Endpoint reads one endpoint of a tenant; ErrNotFound if none.
@@ -155,6 +180,4 @@ type WebhookStore interface {
 	// DeliveryBacklog counts pending deliveries and the due time of the
 	// oldest due one (zero if none), for metrics.
 	DeliveryBacklog(ctx context.Context, now time.Time) (pending int, oldestDue time.Time, err error)
-	// DeleteRefreshTokensBefore deletes refresh tokens that expired before t.
-	DeleteRefreshTokensBefore(ctx context.Context, t time.Time) (int, error)
 }

@@ -187,61 +187,102 @@ func (s *Store) querySessions(ctx context.Context, db querier, query string, arg
 	return list, rows.Err()
 }
 
-// UpdateSession applies c in one transaction: the conditional update, its
-// audit entries (with the deliveries of their webhooks) and the signed
-// document. ErrStale if the stored version is not c.ExpectVersion,
-// ErrNotFound if the tenant has no such session. On success
-// c.Session.Version is the new version.
+// UpdateSession applies c in one transaction, conditional on its version.
 func (s *Store) UpdateSession(ctx context.Context, c signing.Change) error {
-	n := c.Session
-	if n == nil {
+	if c.Session == nil {
 		return fmt.Errorf("sqlite: update session: %w: nil session", signing.ErrInvalid)
 	}
-	metadata, err := encodeMap(n.Metadata)
-	if err != nil {
-		return fmt.Errorf("sqlite: update session: %w: metadata: %w", signing.ErrInvalid, err)
-	}
 	var version int64
-	err = s.tx(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, `UPDATE sessions SET
-			order_id = ?, status = ?, signer_details = ?, provider = ?, language = ?,
-			redirect_url = ?, return_url = ?, document_url = ?, failure_reason = ?, metadata = ?,
-			document_name = ?, provider_ref = ?, provider_state = ?, updated_at = ?, completed_at = ?,
-			expires_at = ?, next_poll_at = ?, version = version + 1
-			WHERE id = ? AND tenant_id = ? AND version = ?
-			RETURNING version`,
-			n.OrderID, n.Status, string(n.SignerDetails), n.Provider, n.Language,
-			n.RedirectURL, n.ReturnURL, n.DocumentURL, n.FailureReason, metadata,
-			n.DocumentName, n.ProviderRef, nullText(n.ProviderState), micros(n.UpdatedAt), nullMicros(n.CompletedAt),
-			micros(n.ExpiresAt), nullMicros(n.NextPollAt),
-			n.ID, n.TenantID, c.ExpectVersion).Scan(&version)
-		if errors.Is(err, sql.ErrNoRows) {
-			// Nothing matched: tell a lost race from a missing session.
-			var exists int
-			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sessions WHERE id = ? AND tenant_id = ?`,
-				n.ID, n.TenantID).Scan(&exists); err != nil {
-				return err
-			}
-			if exists == 0 {
-				return signing.ErrNotFound
-			}
-			return fmt.Errorf("%w: want version %d", signing.ErrStale, c.ExpectVersion)
-		}
-		if err != nil {
-			return err
-		}
-		if c.Signed != nil {
-			if err := putDocument(ctx, tx, n, signing.DocumentSigned, *c.Signed); err != nil {
-				return err
-			}
-		}
-		return addEntries(ctx, tx, n, c.Entries)
+	err := s.tx(ctx, func(tx *sql.Tx) (err error) {
+		version, err = applyChange(ctx, tx, c)
+		return err
 	})
 	if err != nil {
-		return dbErr("update session "+n.ID, err)
+		return dbErr("update session "+c.Session.ID, err)
 	}
-	n.Version = version
+	c.Session.Version = version
 	return nil
+}
+
+// UpdateSessions applies many changes in one transaction; a change whose
+// session moved on (ErrStale) or vanished (ErrNotFound) is skipped and
+// reported in its slot, anything else rolls all of them back.
+func (s *Store) UpdateSessions(ctx context.Context, changes []signing.Change) ([]error, error) {
+	for _, c := range changes {
+		if c.Session == nil {
+			return nil, fmt.Errorf("sqlite: update sessions: %w: nil session", signing.ErrInvalid)
+		}
+	}
+	results := make([]error, len(changes))
+	versions := make([]int64, len(changes))
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		for i, c := range changes {
+			v, err := applyChange(ctx, tx, c)
+			if errors.Is(err, signing.ErrStale) || errors.Is(err, signing.ErrNotFound) {
+				results[i] = err
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("session %s: %w", c.Session.ID, err)
+			}
+			versions[i], results[i] = v, nil
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, dbErr("update sessions", err)
+	}
+	for i, c := range changes {
+		if results[i] == nil {
+			c.Session.Version = versions[i]
+		}
+	}
+	return results, nil
+}
+
+// applyChange writes one change inside tx and returns the new version.
+// ErrStale and ErrNotFound are found before anything is written, so that
+// UpdateSessions can skip such a change and go on with the next.
+func applyChange(ctx context.Context, tx *sql.Tx, c signing.Change) (int64, error) {
+	n := c.Session
+	metadata, err := encodeMap(n.Metadata)
+	if err != nil {
+		return 0, fmt.Errorf("%w: metadata: %w", signing.ErrInvalid, err)
+	}
+	var version int64
+	err = tx.QueryRowContext(ctx, `UPDATE sessions SET
+		order_id = ?, status = ?, signer_details = ?, provider = ?, language = ?,
+		redirect_url = ?, return_url = ?, document_url = ?, failure_reason = ?, metadata = ?,
+		document_name = ?, provider_ref = ?, provider_state = ?, updated_at = ?, completed_at = ?,
+		expires_at = ?, next_poll_at = ?, version = version + 1
+		WHERE id = ? AND tenant_id = ? AND version = ?
+		RETURNING version`,
+		n.OrderID, n.Status, string(n.SignerDetails), n.Provider, n.Language,
+		n.RedirectURL, n.ReturnURL, n.DocumentURL, n.FailureReason, metadata,
+		n.DocumentName, n.ProviderRef, nullText(n.ProviderState), micros(n.UpdatedAt), nullMicros(n.CompletedAt),
+		micros(n.ExpiresAt), nullMicros(n.NextPollAt),
+		n.ID, n.TenantID, c.ExpectVersion).Scan(&version)
+	if errors.Is(err, sql.ErrNoRows) {
+		// Nothing matched: tell a lost race from a missing session.
+		var exists int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sessions WHERE id = ? AND tenant_id = ?`,
+			n.ID, n.TenantID).Scan(&exists); err != nil {
+			return 0, err
+		}
+		if exists == 0 {
+			return 0, signing.ErrNotFound
+		}
+		return 0, fmt.Errorf("%w: want version %d", signing.ErrStale, c.ExpectVersion)
+	}
+	if err != nil {
+		return 0, err
+	}
+	if c.Signed != nil {
+		if err := putDocument(ctx, tx, n, signing.DocumentSigned, *c.Signed); err != nil {
+			return 0, err
+		}
+	}
+	return version, addEntries(ctx, tx, n, c.Entries)
 }
 
 // putDocument stores (or replaces) a session's document of a kind. A zero

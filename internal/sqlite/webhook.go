@@ -115,8 +115,9 @@ func fanOut(ctx context.Context, tx *sql.Tx, sess *signing.Session, e signing.Au
 
 // CreateEndpoint stores a webhook endpoint. An empty Events list stores as
 // "every type"; a zero CreatedAt means now. ErrConflict if the id exists,
-// ErrNotFound if the tenant does not, ErrInvalid without id, URL or secret.
-func (s *Store) CreateEndpoint(ctx context.Context, e signing.Endpoint) error {
+// ErrNotFound if the tenant does not, ErrInvalid without id, URL or
+// secret, and ErrConflict if the tenant has max endpoints already.
+func (s *Store) CreateEndpoint(ctx context.Context, e signing.Endpoint, max int) error {
 	events := e.Events
 	if events == nil {
 		events = []string{}
@@ -125,8 +126,19 @@ func (s *Store) CreateEndpoint(ctx context.Context, e signing.Endpoint) error {
 	if err != nil {
 		return fmt.Errorf("sqlite: create endpoint: %w: events: %w", signing.ErrInvalid, err)
 	}
-	_, err = s.write.ExecContext(ctx, `INSERT INTO webhook_endpoints (`+endpointCols+`) VALUES (?, ?, ?, ?, ?, ?)`,
-		e.ID, e.TenantID, e.URL, string(b), e.Secret, micros(orDefault(e.CreatedAt, s.now())))
+	// One writer connection makes the count and the insert atomic.
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM webhook_endpoints WHERE tenant_id = ?`, e.TenantID).Scan(&n); err != nil {
+			return err
+		}
+		if n >= max {
+			return fmt.Errorf("%w: a tenant may have at most %d webhook endpoints", signing.ErrConflict, max)
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO webhook_endpoints (`+endpointCols+`) VALUES (?, ?, ?, ?, ?, ?)`,
+			e.ID, e.TenantID, e.URL, string(b), e.Secret, micros(orDefault(e.CreatedAt, s.now())))
+		return err
+	})
 	return dbErr("create endpoint "+e.ID, err)
 }
 

@@ -26,7 +26,7 @@ func queueDeliveries(t *testing.T, st *sqlite.Store, now time.Time, n int, endpo
 	}
 	for _, id := range endpoints {
 		if err := st.CreateEndpoint(ctx, signing.Endpoint{ID: id, TenantID: tn.ID, URL: "https://hooks.example/" + id,
-			Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", CreatedAt: now}); err != nil {
+			Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", CreatedAt: now}, 100); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -176,7 +176,7 @@ func BenchmarkDeliveryQueue(b *testing.B) {
 	}
 	for _, id := range []string{"ep-1", "ep-2"} {
 		if err := st.CreateEndpoint(ctx, signing.Endpoint{ID: id, TenantID: tn.ID, URL: "https://hooks.example/" + id,
-			Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", CreatedAt: now}); err != nil {
+			Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", CreatedAt: now}, 100); err != nil {
 			b.Fatal(err)
 		}
 	}

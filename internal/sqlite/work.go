@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -15,9 +16,33 @@ const (
 		WHERE status IN ('PENDING', 'IN_PROGRESS') AND expires_at <= ?
 		ORDER BY expires_at, id LIMIT ?`
 	queryDuePolls = `SELECT id FROM sessions
-		WHERE next_poll_at IS NOT NULL AND status IN ('PENDING', 'IN_PROGRESS') AND next_poll_at <= ?
+		WHERE next_poll_at IS NOT NULL AND status IN ('PENDING', 'IN_PROGRESS', 'CANCELLED') AND next_poll_at <= ?
 		ORDER BY next_poll_at, id LIMIT ?`
+	queryPollBacklog = `SELECT count(*), min(next_poll_at) FROM sessions
+		WHERE next_poll_at IS NOT NULL AND status IN ('PENDING', 'IN_PROGRESS', 'CANCELLED') AND next_poll_at <= ?`
+	queryExpiryBacklog = `SELECT count(*), min(expires_at) FROM sessions
+		WHERE status IN ('PENDING', 'IN_PROGRESS') AND expires_at <= ?`
 )
+
+// DueBacklog counts the sessions due for a poll and for expiry at now.
+func (s *Store) DueBacklog(ctx context.Context, now time.Time) (signing.Backlog, error) {
+	var b signing.Backlog
+	var oldestPoll, oldestExpiry sql.NullInt64
+	err := s.read.QueryRowContext(ctx, queryPollBacklog, micros(now)).Scan(&b.DuePolls, &oldestPoll)
+	if err == nil {
+		err = s.read.QueryRowContext(ctx, queryExpiryBacklog, micros(now)).Scan(&b.DueExpiries, &oldestExpiry)
+	}
+	if err != nil {
+		return b, dbErr("due backlog", err)
+	}
+	if oldestPoll.Valid {
+		b.OldestPollDue = fromMicros(oldestPoll.Int64)
+	}
+	if oldestExpiry.Valid {
+		b.OldestExpiryDue = fromMicros(oldestExpiry.Int64)
+	}
+	return b, nil
+}
 
 // DueForExpiry returns up to limit open sessions whose ExpiresAt is at or
 // before now, oldest deadline first.

@@ -57,6 +57,7 @@ func Run(t *testing.T, newStore func(t *testing.T) signing.Store) {
 		{"Update", updateTests},
 		{"Expiry", expiryTests},
 		{"Poll", pollTests},
+		{"Backlog", backlogTests},
 		{"Idempotency", idempotencyTests},
 	}
 	for _, g := range groups {

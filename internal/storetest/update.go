@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync/atomic"
 	"testing"
@@ -37,6 +38,61 @@ func complete(s *signing.Session, at time.Time, detail string) signing.Change {
 }
 
 var updateTests = []test{
+	{"BatchSkipsStaleAndMissing", func(t *testing.T, st signing.Store) {
+		ctx := t.Context()
+		a, b := newTenant(t, st, "a"), newTenant(t, st, "b")
+		fresh := create(t, st, newSession(a, base))
+		stale := create(t, st, newSession(a, base))
+		other := create(t, st, newSession(b, base))
+		done := create(t, st, newSession(a, base))
+
+		moved := stale.Clone() // a concurrent writer wins first
+		moved.OrderID = "moved"
+		if err := st.UpdateSession(ctx, signing.Change{Session: moved, ExpectVersion: stale.Version}); err != nil {
+			t.Fatal(err)
+		}
+		at := base.Add(time.Hour)
+		expire := func(s *signing.Session) signing.Change {
+			n := s.Clone()
+			n.Status, n.UpdatedAt, n.NextPollAt = signing.StatusExpired, at, nil
+			return signing.Change{Session: n, ExpectVersion: s.Version, Entries: []signing.AuditEntry{
+				{Type: signing.EventExpired, FromStatus: s.Status, ToStatus: signing.StatusExpired, Detail: "expired", CreatedAt: at}}}
+		}
+		foreign := expire(other)
+		foreign.Session.TenantID = a.ID // the wrong tenant: not found
+		changes := []signing.Change{expire(fresh), expire(stale), foreign, complete(done, at, "batch")}
+		results, err := st.UpdateSessions(ctx, changes)
+		if err != nil {
+			t.Fatalf("UpdateSessions: %v", err)
+		}
+		if len(results) != len(changes) {
+			t.Fatalf("UpdateSessions returned %d results for %d changes", len(results), len(changes))
+		}
+		for i, want := range []error{nil, signing.ErrStale, signing.ErrNotFound, nil} {
+			if want == nil && results[i] != nil || want != nil && !errors.Is(results[i], want) {
+				t.Errorf("result %d = %v, want %v", i, results[i], want)
+			}
+		}
+		checkSession(t, mustSession(t, st, a.ID, fresh.ID), changes[0].Session)
+		checkSession(t, mustSession(t, st, a.ID, done.ID), changes[3].Session)
+		trail, err := st.AuditTrail(ctx, a.ID, fresh.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkTrail(t, trail, fresh, []signing.AuditEntry{createdEntry(fresh), changes[0].Entries[0]})
+		if got := mustSession(t, st, a.ID, stale.ID); got.Status != signing.StatusPending || got.OrderID != "moved" {
+			t.Errorf("the stale change was applied: %s %q", got.Status, got.OrderID)
+		}
+		if got := mustSession(t, st, b.ID, other.ID); got.Status != signing.StatusPending || got.Version != other.Version {
+			t.Errorf("another tenant's session changed: %s v%d", got.Status, got.Version)
+		}
+		if _, err := st.Document(ctx, a.ID, done.ID, signing.DocumentSigned); err != nil {
+			t.Errorf("signed document of the batch: %v", err)
+		}
+		if results, err := st.UpdateSessions(ctx, nil); err != nil || len(results) != 0 {
+			t.Errorf("UpdateSessions(nil) = %v, %v; want no results", results, err)
+		}
+	}},
 	{"AppliesEverything", func(t *testing.T, st signing.Store) {
 		ctx := t.Context()
 		s := full(newTenant(t, st, "acme"))

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -85,6 +86,10 @@ func RunWebhooks(t *testing.T, newStore func(t *testing.T) WebhookStore, breakOu
 	}
 }
 
+// endpointMax is the endpoint limit the tests create with, where the
+// limit is not what they test.
+const endpointMax = 1000
+
 // hookLease is the lease the tests claim with.
 const hookLease = time.Minute
 
@@ -120,7 +125,7 @@ func newEndpoint(tenant signing.Tenant, id string, c time.Time, events ...string
 func (h *hooks) endpoint(tenant signing.Tenant, id string, c time.Time, events ...string) signing.Endpoint {
 	h.t.Helper()
 	e := newEndpoint(tenant, id, c, events...)
-	if err := h.st.CreateEndpoint(h.t.Context(), e); err != nil {
+	if err := h.st.CreateEndpoint(h.t.Context(), e, endpointMax); err != nil {
 		h.t.Fatalf("CreateEndpoint(%s): %v", id, err)
 	}
 	return e
@@ -333,13 +338,13 @@ var endpointTests = []webhookTest{
 
 		for _, dup := range []signing.Endpoint{newEndpoint(a, "ep-1", base), newEndpoint(b, "ep-2", base)} {
 			dup.URL = "https://evil.example/"
-			wantErr(t, "CreateEndpoint(existing id "+dup.ID+")", st.CreateEndpoint(ctx, dup), signing.ErrConflict)
+			wantErr(t, "CreateEndpoint(existing id "+dup.ID+")", st.CreateEndpoint(ctx, dup, endpointMax), signing.ErrConflict)
 		}
 		if got, _ := st.Endpoint(ctx, a.ID, "ep-1"); got.URL != e1.URL {
 			t.Errorf("a conflicting create changed ep-1's URL to %q", got.URL)
 		}
 		wantErr(t, "CreateEndpoint(unknown tenant)",
-			st.CreateEndpoint(ctx, newEndpoint(signing.Tenant{ID: "no-such-tenant"}, "ep-x", base)), signing.ErrNotFound)
+			st.CreateEndpoint(ctx, newEndpoint(signing.Tenant{ID: "no-such-tenant"}, "ep-x", base), endpointMax), signing.ErrNotFound)
 		_, err = st.Endpoint(ctx, a.ID, "ep-x")
 		wantErr(t, "Endpoint(unknown)", err, signing.ErrNotFound)
 
@@ -357,6 +362,38 @@ var endpointTests = []webhookTest{
 		} else {
 			checkEndpoint(t, got, eb)
 		}
+	}},
+	{"MaxPerTenantIsAtomic", func(t *testing.T, st WebhookStore) {
+		ctx := t.Context()
+		a, b := newTenant(t, st, "a"), newTenant(t, st, "b")
+		const max = 5
+		var mu sync.Mutex
+		created, refused := 0, 0
+		race(racers, func(i int) {
+			err := st.CreateEndpoint(ctx, newEndpoint(a, fmt.Sprintf("ep-%02d", i), base), max)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				created++
+			case errors.Is(err, signing.ErrConflict):
+				refused++
+			default:
+				t.Errorf("CreateEndpoint #%d: %v", i, err)
+			}
+		})
+		if created != max || refused != racers-max {
+			t.Errorf("%d concurrent creates with max %d: %d created, %d refused; want %d and %d",
+				racers, max, created, refused, max, racers-max)
+		}
+		if list, err := st.Endpoints(ctx, a.ID); err != nil || len(list) != max {
+			t.Errorf("Endpoints(a) = %d, %v; want %d", len(list), err, max)
+		}
+		// The limit is per tenant.
+		if err := st.CreateEndpoint(ctx, newEndpoint(b, "ep-b", base), max); err != nil {
+			t.Errorf("CreateEndpoint(other tenant): %v", err)
+		}
+		wantErr(t, "CreateEndpoint(max 0)", st.CreateEndpoint(ctx, newEndpoint(b, "ep-b2", base), 0), signing.ErrConflict)
 	}},
 	{"TenantIsolation", func(t *testing.T, st WebhookStore) {
 		ctx := t.Context()
@@ -599,6 +636,27 @@ func outboxTests(breakOutbox func(t *testing.T, st WebhookStore, eventType strin
 				t.Errorf("after a good update: %s v%d, want IN_PROGRESS v%d", got.Status, got.Version, next.Version)
 			}
 			h.drainSet(base.Add(time.Hour), "ep/s/in_progress")
+		}},
+		{"BatchIsAllOrNothing", func(t *testing.T, st WebhookStore) {
+			ctx := t.Context()
+			h := newHooks(t, st)
+			a := newTenant(t, st, "a")
+			h.endpoint(a, "ep", base)
+			s1, s2 := h.session(a, "s1", base), h.session(a, "s2", base)
+			h.drainSet(base.Add(time.Hour), "ep/s1/created", "ep/s2/created")
+			breakOutbox(t, st, signing.EventExpired)
+
+			// The first change's event queues fine, the second's insert
+			// fails: neither may stay.
+			progress := statusChange(s1, signing.StatusInProgress, base.Add(time.Minute))
+			expire := statusChange(s2, signing.StatusExpired, base.Add(time.Minute))
+			results, err := st.UpdateSessions(ctx, []signing.Change{progress, expire})
+			if err == nil {
+				t.Fatalf("UpdateSessions with a broken outbox succeeded: %v", results)
+			}
+			checkSession(t, mustSession(t, st, a.ID, s1.ID), s1)
+			checkSession(t, mustSession(t, st, a.ID, s2.ID), s2)
+			h.backlog(base.Add(time.Hour), 0, time.Time{})
 		}},
 	}
 }

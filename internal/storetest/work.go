@@ -92,6 +92,48 @@ var expiryTests = []test{
 	}},
 }
 
+var backlogTests = []test{
+	{"DueBacklog", func(t *testing.T, st signing.Store) {
+		check := func(now time.Time, want signing.Backlog) {
+			t.Helper()
+			got, err := st.DueBacklog(t.Context(), now)
+			if err != nil {
+				t.Fatalf("DueBacklog: %v", err)
+			}
+			if got.DuePolls != want.DuePolls || got.DueExpiries != want.DueExpiries ||
+				!got.OldestPollDue.Equal(want.OldestPollDue) || !got.OldestExpiryDue.Equal(want.OldestExpiryDue) {
+				t.Errorf("DueBacklog(%v) = %+v, want %+v", now.Sub(base), got, want)
+			}
+			for _, tm := range []time.Time{got.OldestPollDue, got.OldestExpiryDue} {
+				if !tm.IsZero() && tm.Location() != time.UTC {
+					t.Errorf("DueBacklog time %v not in UTC", tm)
+				}
+			}
+		}
+		check(base, signing.Backlog{})
+		storeDue(t, st, []due{
+			{"pending-2m", 0, signing.StatusPending, at(-2 * time.Minute)},
+			{"progress-1m", 1, signing.StatusInProgress, at(-time.Minute)},
+			{"cancelled-3m", 0, signing.StatusCancelled, at(-3 * time.Minute)},
+			{"completed-9m", 0, signing.StatusCompleted, at(-9 * time.Minute)},
+			{"later", 0, signing.StatusPending, at(time.Minute)},
+		}, true)
+		storeDue(t, st, []due{
+			{"expire-5m", 0, signing.StatusPending, at(-5 * time.Minute)},
+			{"expire-4m", 1, signing.StatusInProgress, at(-4 * time.Minute)},
+			{"expired-9m", 0, signing.StatusExpired, at(-9 * time.Minute)},
+			{"expire-later", 0, signing.StatusPending, at(time.Hour)},
+		}, false)
+		// storeDue's sessions expire 24 h after creation (base-48 h) unless
+		// set, so the poll fixture's three open ones are due for expiry too.
+		check(base, signing.Backlog{DuePolls: 3, OldestPollDue: *at(-3 * time.Minute),
+			DueExpiries: 3 + 2, OldestExpiryDue: base.Add(-24 * time.Hour)})
+		check(base.Add(-150*time.Second), signing.Backlog{DuePolls: 1, OldestPollDue: *at(-3 * time.Minute),
+			DueExpiries: 3 + 2, OldestExpiryDue: base.Add(-24 * time.Hour)})
+		check(base.Add(-30*time.Hour), signing.Backlog{})
+	}},
+}
+
 var pollTests = []test{
 	{"ClaimLeases", func(t *testing.T, st signing.Store) {
 		ctx := t.Context()
@@ -106,9 +148,12 @@ var pollTests = []test{
 			{"completed", 0, signing.StatusCompleted, at(-5 * time.Minute)},
 			{"failed", 1, signing.StatusFailed, at(-5 * time.Minute)},
 			{"expired", 0, signing.StatusExpired, at(-5 * time.Minute)},
-			{"cancelled", 0, signing.StatusCancelled, at(-5 * time.Minute)},
+			{"cancelled", 0, signing.StatusCancelled, at(-90 * time.Second)},
+			{"cancelled-done", 1, signing.StatusCancelled, nil},
 		}, true)
-		dueNow := []string{"pending-2m", "progress-1m", "other-tenant-30s", "pending-now"}
+		// A CANCELLED session with a NextPollAt still has its cancel to
+		// propagate to the provider; other terminal ones are never claimed.
+		dueNow := []string{"pending-2m", "cancelled", "progress-1m", "other-tenant-30s", "pending-now"}
 
 		claim := func(now time.Time, want []string) []*signing.Session {
 			t.Helper()

@@ -58,19 +58,12 @@ func (e *Endpoints) Create(ctx context.Context, tenantID, rawURL string, events 
 	if err := v.Err(); err != nil {
 		return signing.Endpoint{}, err
 	}
-	existing, err := e.Store.Endpoints(ctx, tenantID)
-	if err != nil {
-		return signing.Endpoint{}, err
-	}
-	if len(existing) >= MaxEndpointsPerTenant {
-		return signing.Endpoint{}, fmt.Errorf("%w: a tenant may have at most %d webhook endpoints", signing.ErrConflict, MaxEndpointsPerTenant)
-	}
 	if len(events) == 0 {
 		events = slices.Clone(signing.WebhookEventTypes)
 	}
 	ep := signing.Endpoint{ID: "ep_" + uuid.Must(uuid.NewV7()).String(), TenantID: tenantID, URL: rawURL, Events: events,
 		Secret: NewSecret(), CreatedAt: e.Now().UTC().Truncate(time.Microsecond)}
-	if err := e.Store.CreateEndpoint(ctx, ep); err != nil {
+	if err := e.Store.CreateEndpoint(ctx, ep, MaxEndpointsPerTenant); err != nil {
 		return signing.Endpoint{}, err
 	}
 	return ep, nil

@@ -1,6 +1,8 @@
 // Package worker runs Signet's background work: expiring sessions past
-// their deadline, polling providers as a safety net for lost callbacks,
-// and forgetting idempotency keys after 24 hours.
+// their deadline, polling providers as a safety net for lost callbacks
+// (and withdrawing cancels at them), and forgetting idempotency keys and
+// refresh tokens once they expire. All of it is rows with a due time in
+// the store, claimed under leases, so any number of replicas can run it.
 package worker
 
 import (
@@ -8,6 +10,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/signet-dev/signet/internal/signing"
 )
@@ -20,28 +24,38 @@ type Config struct {
 	Now     func() time.Time
 	// Tick is how often due work is looked for (default 1 s).
 	Tick time.Duration
-	// Batch is how many due rows one query takes (default 100).
+	// Batch is how many due polls one claim takes (default 100).
 	Batch int
-	// CleanupEvery is how often expired idempotency keys are deleted.
+	// ExpiryBatch is how many sessions one expiry transaction takes (default 500).
+	ExpiryBatch int
+	// CleanupEvery is how often expired idempotency keys and refresh
+	// tokens are deleted (default 10 min).
 	CleanupEvery time.Duration
+	// Registry, if set, gets the poller's metrics.
+	Registry prometheus.Registerer
 }
 
 // Worker runs the loops. Start launches one goroutine; Stop cancels it and
 // waits until the batch in hand is finished.
 type Worker struct {
-	cfg    Config
-	log    *slog.Logger
-	cancel context.CancelFunc
-	done   sync.WaitGroup
+	cfg     Config
+	log     *slog.Logger
+	metrics *metrics
+	cancel  context.CancelFunc
+	done    sync.WaitGroup
 }
 
-// New returns a Worker for cfg.
-func New(cfg Config) *Worker {
+// New returns a Worker for cfg; it fails only if its metrics cannot be
+// registered.
+func New(cfg Config) (*Worker, error) {
 	if cfg.Tick <= 0 {
 		cfg.Tick = time.Second
 	}
 	if cfg.Batch <= 0 {
 		cfg.Batch = 100
+	}
+	if cfg.ExpiryBatch <= 0 {
+		cfg.ExpiryBatch = 500
 	}
 	if cfg.CleanupEvery <= 0 {
 		cfg.CleanupEvery = 10 * time.Minute
@@ -52,7 +66,11 @@ func New(cfg Config) *Worker {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Worker{cfg: cfg, log: cfg.Logger}
+	m, err := newMetrics(cfg.Registry)
+	if err != nil {
+		return nil, err
+	}
+	return &Worker{cfg: cfg, log: cfg.Logger, metrics: m}, nil
 }
 
 // Start runs the loop until ctx ends or Stop is called.
@@ -78,6 +96,7 @@ func (w *Worker) run(ctx context.Context) {
 	defer tick.Stop()
 	var lastCleanup time.Time
 	for {
+		w.measure(ctx)
 		w.RunOnce(ctx)
 		if now := w.cfg.Now(); now.Sub(lastCleanup) >= w.cfg.CleanupEvery {
 			w.cleanup(ctx)
@@ -94,12 +113,12 @@ func (w *Worker) run(ctx context.Context) {
 // RunOnce expires and polls everything due now, batch by batch.
 func (w *Worker) RunOnce(ctx context.Context) {
 	for ctx.Err() == nil {
-		n, err := w.cfg.Service.ExpireDue(ctx, w.cfg.Batch)
+		n, err := w.cfg.Service.ExpireDue(ctx, w.cfg.ExpiryBatch)
 		if err != nil {
 			w.log.Error("expiry sweep failed", "err", err)
 			break
 		}
-		if n < w.cfg.Batch {
+		if n < w.cfg.ExpiryBatch {
 			break
 		}
 	}
@@ -116,12 +135,32 @@ func (w *Worker) RunOnce(ctx context.Context) {
 }
 
 func (w *Worker) cleanup(ctx context.Context) {
-	n, err := w.cfg.Store.DeleteIdempotentBefore(ctx, w.cfg.Now().Add(-24*time.Hour))
-	if err != nil {
+	now := w.cfg.Now()
+	if n, err := w.cfg.Store.DeleteIdempotentBefore(ctx, now.Add(-24*time.Hour)); err != nil {
 		w.log.Error("idempotency cleanup failed", "err", err)
-		return
-	}
-	if n > 0 {
+	} else if n > 0 {
 		w.log.Info("expired idempotency keys deleted", "count", n)
 	}
+	if n, err := w.cfg.Store.DeleteRefreshTokensBefore(ctx, now); err != nil {
+		w.log.Error("refresh token cleanup failed", "err", err)
+	} else if n > 0 {
+		w.log.Info("expired refresh tokens deleted", "count", n)
+	}
+}
+
+// measure sets the backlog gauges from what is due now: how much waits and
+// how long the longest-waiting item has been due (the poller's lag).
+func (w *Worker) measure(ctx context.Context) {
+	if w.metrics == nil {
+		return
+	}
+	now := w.cfg.Now()
+	b, err := w.cfg.Store.DueBacklog(ctx, now)
+	if err != nil {
+		if ctx.Err() == nil {
+			w.log.Warn("measuring the backlog failed", "err", err)
+		}
+		return
+	}
+	w.metrics.set(now, b)
 }
