@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -99,12 +101,8 @@ func TestServeBinary(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
+	bin := signetBinary(t)
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "signet")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
 	db := "sqlite:" + filepath.Join(dir, "signet.db")
 	addr := freeAddr(t)
 
@@ -153,6 +151,63 @@ func TestServeBinary(t *testing.T) {
 	resp.Body.Close()
 	srv2.Process.Signal(syscall.SIGTERM)
 	srv2.Wait()
+}
+
+// binary is the signet binary, built once for every test that runs it.
+var binary struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// signetBinary builds the binary (once per test run) and returns its path.
+func signetBinary(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	binary.once.Do(func() {
+		dir, err := os.MkdirTemp("", "signet-test-bin")
+		if err != nil {
+			binary.err = err
+			return
+		}
+		binary.path = filepath.Join(dir, "signet")
+		if out, err := exec.Command("go", "build", "-o", binary.path, ".").CombinedOutput(); err != nil {
+			binary.err = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if binary.err != nil {
+		t.Fatal(binary.err)
+	}
+	return binary.path
+}
+
+// TestMain removes the built binary after the run.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binary.path != "" {
+		os.RemoveAll(filepath.Dir(binary.path))
+	}
+	os.Exit(code)
+}
+
+// serveBinary starts `signet serve` on a free port and waits until it
+// serves; it returns the process, its base URL and the API key a first
+// start logs ("" on a used database).
+func serveBinary(t *testing.T, bin string, args ...string) (*exec.Cmd, string, string) {
+	t.Helper()
+	addr := freeAddr(t)
+	srv, logs := startBinary(t, bin, append([]string{"serve", "--addr", addr}, args...)...)
+	key := ""
+	keyRe := regexp.MustCompile(`apiKey=(sk_[A-Za-z0-9_-]+)`)
+	waitFor(t, logs, func(line string) bool {
+		if m := keyRe.FindStringSubmatch(line); m != nil {
+			key = m[1]
+		}
+		return strings.Contains(line, "signet serving")
+	})
+	return srv, "http://" + addr, key
 }
 
 func freeAddr(t *testing.T) string {

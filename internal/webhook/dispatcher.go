@@ -21,12 +21,14 @@ type Config struct {
 	Logger  *slog.Logger
 	Now     func() time.Time
 	Retries []time.Duration // delays after the 1st, 2nd, … failed attempt
-	// Batch is how many deliveries one claim takes (default 200) and
-	// Workers how many are in flight at once (default 64).
+	// Workers is how many attempts are in flight at once (default 64);
+	// Batch is the most deliveries one claim or one write of outcomes
+	// takes (default 64).
 	Batch, Workers int
 	// Lease is how long a claim holds a delivery (default 30 s, well over
-	// the 10 s attempt timeout, so a crashed process's claims return
-	// within a minute).
+	// the 10 s attempt timeout: a delivery is claimed only when a worker
+	// is free to attempt it at once). A crashed process's claims return
+	// when their lease ends.
 	Lease time.Duration
 	// Idle is how long the loop sleeps when nothing was due, unless woken
 	// (default 250 ms; other replicas' events are found within it).
@@ -50,7 +52,7 @@ func NewDispatcher(cfg Config) (*Dispatcher, error) {
 		cfg.Retries = DefaultRetries
 	}
 	if cfg.Batch <= 0 {
-		cfg.Batch = 200
+		cfg.Batch = 64
 	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = 64
@@ -102,63 +104,108 @@ func (d *Dispatcher) Stop() {
 	d.done.Wait()
 }
 
+// run claims due deliveries only while it has free workers, so that every
+// claimed delivery is attempted at once (its lease runs from the claim
+// and outlasts the attempt timeout) and a slow receiver holds up no other
+// delivery. Outcomes are recorded in batches by one recorder.
 func (d *Dispatcher) run(ctx context.Context) {
+	results := make(chan signing.AttemptResult, d.cfg.Workers)
+	recorded := make(chan struct{})
+	go func() {
+		defer close(recorded)
+		d.record(results)
+	}()
+	free := make(chan struct{}, d.cfg.Workers) // one token per idle worker
+	for range d.cfg.Workers {
+		free <- struct{}{}
+	}
+	var inflight sync.WaitGroup
 	idle := time.NewTimer(0)
 	defer idle.Stop()
 	var lastGauge time.Time
-	for {
+	for ctx.Err() == nil {
 		select {
 		case <-ctx.Done():
-			return
 		case <-d.wake:
 		case <-idle.C:
 		}
-		for ctx.Err() == nil {
-			n, err := d.RunOnce(ctx)
-			if err != nil {
-				d.log.Error("webhook dispatch failed", "err", err)
-				break
-			}
-			if n < d.cfg.Batch {
-				break
-			}
-		}
+		d.fill(ctx, free, results, &inflight)
 		if now := d.cfg.Now(); now.Sub(lastGauge) > 5*time.Second {
 			d.updateBacklog(ctx, now)
 			lastGauge = now
 		}
 		idle.Reset(d.cfg.Idle)
 	}
+	// Attempts in flight run to completion and are recorded: a claimed
+	// delivery that was sent must have its outcome written.
+	inflight.Wait()
+	close(results)
+	<-recorded
 }
 
-// RunOnce claims one batch of due deliveries, attempts them concurrently
-// and records the outcomes; it returns how many it claimed.
-func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
-	batch, err := d.cfg.Store.ClaimDueDeliveries(ctx, d.cfg.Now().UTC(), d.cfg.Lease, d.cfg.Batch)
-	if err != nil || len(batch) == 0 {
-		return 0, err
-	}
-	// Attempts run to completion even when shutdown begins: a claimed
-	// delivery that was sent must have its outcome recorded.
+// fill claims and starts due deliveries until none is due, no worker is
+// free or ctx ends. Only fill takes tokens from free, so a token it sees
+// is there to take.
+func (d *Dispatcher) fill(ctx context.Context, free chan struct{}, results chan<- signing.AttemptResult, inflight *sync.WaitGroup) {
 	sendCtx := context.WithoutCancel(ctx)
-	results := make([]signing.AttemptResult, len(batch))
-	sem := make(chan struct{}, d.cfg.Workers)
-	var wg sync.WaitGroup
-	for i, del := range batch {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			results[i] = d.attempt(sendCtx, del)
-		}()
+	for ctx.Err() == nil {
+		if len(free) == 0 {
+			select {
+			case <-ctx.Done():
+				return
+			case tok := <-free: // a worker came free
+				free <- tok
+			}
+		}
+		limit := min(len(free), d.cfg.Batch)
+		batch, err := d.cfg.Store.ClaimDueDeliveries(ctx, d.cfg.Now().UTC(), d.cfg.Lease, limit)
+		if err != nil {
+			if ctx.Err() == nil {
+				d.log.Error("claiming webhook deliveries failed", "err", err)
+			}
+			return
+		}
+		for _, del := range batch {
+			<-free
+			inflight.Add(1)
+			go func() {
+				defer inflight.Done()
+				results <- d.attempt(sendCtx, del)
+				free <- struct{}{}
+			}()
+		}
+		if len(batch) < limit {
+			return
+		}
 	}
-	wg.Wait()
-	recordCtx, cancel := context.WithTimeout(sendCtx, 30*time.Second)
-	defer cancel()
-	if err := d.cfg.Store.RecordAttempts(recordCtx, results); err != nil {
-		return 0, err
+}
+
+// record writes outcomes as they come, each write taking all that are
+// ready (up to a batch), so the store sees few, larger transactions under
+// load and no delay when idle. A failed write loses nothing: the
+// deliveries' leases run out and they are attempted again.
+func (d *Dispatcher) record(results <-chan signing.AttemptResult) {
+	buf := make([]signing.AttemptResult, 0, d.cfg.Batch)
+	for r := range results {
+		buf = append(buf[:0], r)
+	more:
+		for len(buf) < d.cfg.Batch {
+			select {
+			case r, ok := <-results:
+				if !ok {
+					break more
+				}
+				buf = append(buf, r)
+			default:
+				break more
+			}
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		if err := d.cfg.Store.RecordAttempts(ctx, buf); err != nil {
+			d.log.Error("recording webhook attempts failed; they are retried when their lease ends", "count", len(buf), "err", err)
+		}
+		cancel()
 	}
-	return len(batch), nil
 }
 
 func (d *Dispatcher) attempt(ctx context.Context, del signing.Delivery) signing.AttemptResult {
