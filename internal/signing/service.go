@@ -736,7 +736,7 @@ func (s *Service) change(old, next *Session, entries []AuditEntry, doc *Document
 	if err := s.attachWebhooks(entries, next); err != nil {
 		return Change{}, err
 	}
-	return Change{Session: next, ExpectVersion: old.Version, Entries: entries, Signed: doc}, nil
+	return Change{Session: next, ExpectVersion: old.Version, Before: old, Entries: entries, Signed: doc}, nil
 }
 
 // webhookBody is the Standard Webhooks payload of CONTRACT.md §3.

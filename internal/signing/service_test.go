@@ -451,7 +451,9 @@ func TestCancelDuringInitiate(t *testing.T) {
 	}
 	// Create a session whose initiate is retried, then cancel it from
 	// inside the retried Initiate call.
-	e.fake.set(func(f *fakeProvider) { f.initErr = &signing.ProviderError{Provider: "fake", Retryable: true, Message: "down"} })
+	e.fake.set(func(f *fakeProvider) {
+		f.initErr = &signing.ProviderError{Provider: "fake", Retryable: true, Message: "down"}
+	})
 	s := e.create(t)
 	id.Store(s.ID)
 	e.fake.set(func(f *fakeProvider) { f.initErr = nil })
@@ -479,7 +481,9 @@ func TestCancelDuringInitiate(t *testing.T) {
 // worker's context ends are due again at once, not after the lease.
 func TestPollReleasesOnShutdown(t *testing.T) {
 	e := newEnv(t, func(c *signing.Config) { c.PollConcurrency = 1 })
-	e.fake.set(func(f *fakeProvider) { f.initErr = &signing.ProviderError{Provider: "fake", Retryable: true, Message: "down"} })
+	e.fake.set(func(f *fakeProvider) {
+		f.initErr = &signing.ProviderError{Provider: "fake", Retryable: true, Message: "down"}
+	})
 	for range 3 {
 		e.create(t)
 	}

@@ -29,8 +29,12 @@ type Cursor struct {
 type Change struct {
 	Session       *Session // the new state; Version is set by the store on success
 	ExpectVersion int64
-	Entries       []AuditEntry
-	Signed        *Document
+	// Before, if set, is the session as read at ExpectVersion; a store
+	// may use it to write only the fields that differ (fewer index
+	// updates). The result must be the same as without it.
+	Before  *Session
+	Entries []AuditEntry
+	Signed  *Document
 }
 
 // Backlog is the due background work at one instant: the sessions due

@@ -45,7 +45,7 @@ func (s *Store) ExplainQueryPlan(ctx context.Context, query string) (string, err
 // InWriteTx runs fn inside a write transaction that executes no statement,
 // to show that BEGIN itself takes the write lock.
 func (s *Store) InWriteTx(ctx context.Context, fn func() error) error {
-	return s.tx(ctx, func(*sql.Tx) error { return fn() })
+	return s.tx(ctx, func(wtx) error { return fn() })
 }
 
 // ConnPragmas holds the writer and n readers at once and reports the
@@ -84,7 +84,7 @@ func (s *Store) ConnPragmas(ctx context.Context, n int) ([]string, error) {
 }
 
 // Exec runs a statement on the writer, for tests that break the schema on
-// purpose.
+// purpose and for bulk fixtures.
 func (s *Store) Exec(ctx context.Context, query string, args ...any) error {
 	_, err := s.write.ExecContext(ctx, query, args...)
 	return err

@@ -42,7 +42,7 @@ func (s *Store) BeginIdempotent(ctx context.Context, rec signing.IdempotencyReco
 		got     signing.IdempotencyRecord
 		claimed bool
 	)
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx wtx) error {
 		r, err := scanIdem(tx.QueryRowContext(ctx, `INSERT INTO idempotency (tenant_id, key, fingerprint, created_at)
 			VALUES (?, ?, ?, ?)
 			ON CONFLICT (tenant_id, key) DO UPDATE SET fingerprint = excluded.fingerprint, done = 0,

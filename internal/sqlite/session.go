@@ -62,7 +62,7 @@ func (s *Store) CreateSession(ctx context.Context, sess *signing.Session, origin
 		return fmt.Errorf("sqlite: create session: %w: metadata: %w", signing.ErrInvalid, err)
 	}
 	const version = 1
-	err = s.tx(ctx, func(tx *sql.Tx) error {
+	err = s.tx(ctx, func(tx wtx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (`+sessionCols+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			sess.ID, sess.TenantID, sess.OrderID, sess.Status, string(sess.SignerDetails), sess.Provider, sess.Language,
@@ -86,7 +86,7 @@ func (s *Store) CreateSession(ctx context.Context, sess *signing.Session, origin
 
 // Session reads one session of a tenant; ErrNotFound if none.
 func (s *Store) Session(ctx context.Context, tenantID, id string) (*signing.Session, error) {
-	sess, err := scanSession(s.read.QueryRowContext(ctx,
+	sess, err := scanSession(s.readRow(ctx,
 		`SELECT `+sessionCols+` FROM sessions WHERE id = ? AND tenant_id = ?`, id, tenantID))
 	if err != nil {
 		return nil, dbErr("session "+id, err)
@@ -96,7 +96,7 @@ func (s *Store) Session(ctx context.Context, tenantID, id string) (*signing.Sess
 
 // SessionByID reads a session regardless of tenant; ErrNotFound if none.
 func (s *Store) SessionByID(ctx context.Context, id string) (*signing.Session, error) {
-	sess, err := scanSession(s.read.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM sessions WHERE id = ?`, id))
+	sess, err := scanSession(s.readRow(ctx, `SELECT `+sessionCols+` FROM sessions WHERE id = ?`, id))
 	if err != nil {
 		return nil, dbErr("session "+id, err)
 	}
@@ -113,7 +113,7 @@ func (s *Store) SessionByProviderRef(ctx context.Context, provider, ref string) 
 	if ref == "" {
 		return nil, fmt.Errorf("sqlite: session by provider ref: %w: empty ref", signing.ErrNotFound)
 	}
-	sess, err := scanSession(s.read.QueryRowContext(ctx, queryByProviderRef, provider, ref))
+	sess, err := scanSession(s.readRow(ctx, queryByProviderRef, provider, ref))
 	if err != nil {
 		return nil, dbErr("session by provider ref "+provider+"/"+ref, err)
 	}
@@ -193,7 +193,7 @@ func (s *Store) UpdateSession(ctx context.Context, c signing.Change) error {
 		return fmt.Errorf("sqlite: update session: %w: nil session", signing.ErrInvalid)
 	}
 	var version int64
-	err := s.tx(ctx, func(tx *sql.Tx) (err error) {
+	err := s.tx(ctx, func(tx wtx) (err error) {
 		version, err = applyChange(ctx, tx, c)
 		return err
 	})
@@ -215,7 +215,7 @@ func (s *Store) UpdateSessions(ctx context.Context, changes []signing.Change) ([
 	}
 	results := make([]error, len(changes))
 	versions := make([]int64, len(changes))
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx wtx) error {
 		for i, c := range changes {
 			v, err := applyChange(ctx, tx, c)
 			if errors.Is(err, signing.ErrStale) || errors.Is(err, signing.ErrNotFound) {
@@ -243,26 +243,26 @@ func (s *Store) UpdateSessions(ctx context.Context, changes []signing.Change) ([
 // applyChange writes one change inside tx and returns the new version.
 // ErrStale and ErrNotFound are found before anything is written, so that
 // UpdateSessions can skip such a change and go on with the next.
-func applyChange(ctx context.Context, tx *sql.Tx, c signing.Change) (int64, error) {
+func applyChange(ctx context.Context, tx wtx, c signing.Change) (int64, error) {
 	n := c.Session
-	metadata, err := encodeMap(n.Metadata)
+	cols, vals, err := changedColumns(c)
 	if err != nil {
-		return 0, fmt.Errorf("%w: metadata: %w", signing.ErrInvalid, err)
+		return 0, err
 	}
-	var version int64
-	err = tx.QueryRowContext(ctx, `UPDATE sessions SET
-		order_id = ?, status = ?, signer_details = ?, provider = ?, language = ?,
-		redirect_url = ?, return_url = ?, document_url = ?, failure_reason = ?, metadata = ?,
-		document_name = ?, provider_ref = ?, provider_state = ?, updated_at = ?, completed_at = ?,
-		expires_at = ?, next_poll_at = ?, version = version + 1
-		WHERE id = ? AND tenant_id = ? AND version = ?
-		RETURNING version`,
-		n.OrderID, n.Status, string(n.SignerDetails), n.Provider, n.Language,
-		n.RedirectURL, n.ReturnURL, n.DocumentURL, n.FailureReason, metadata,
-		n.DocumentName, n.ProviderRef, nullText(n.ProviderState), micros(n.UpdatedAt), nullMicros(n.CompletedAt),
-		micros(n.ExpiresAt), nullMicros(n.NextPollAt),
-		n.ID, n.TenantID, c.ExpectVersion).Scan(&version)
-	if errors.Is(err, sql.ErrNoRows) {
+	var q strings.Builder
+	q.WriteString("UPDATE sessions SET ")
+	for _, col := range cols {
+		q.WriteString(col + " = ?, ")
+	}
+	q.WriteString("version = ? WHERE id = ? AND tenant_id = ? AND version = ?")
+	version := c.ExpectVersion + 1
+	res, err := tx.ExecContext(ctx, q.String(), append(vals, version, n.ID, n.TenantID, c.ExpectVersion)...)
+	if err != nil {
+		return 0, err
+	}
+	if matched, err := res.RowsAffected(); err != nil {
+		return 0, err
+	} else if matched == 0 {
 		// Nothing matched: tell a lost race from a missing session.
 		var exists int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sessions WHERE id = ? AND tenant_id = ?`,
@@ -274,9 +274,6 @@ func applyChange(ctx context.Context, tx *sql.Tx, c signing.Change) (int64, erro
 		}
 		return 0, fmt.Errorf("%w: want version %d", signing.ErrStale, c.ExpectVersion)
 	}
-	if err != nil {
-		return 0, err
-	}
 	if c.Signed != nil {
 		if err := putDocument(ctx, tx, n, signing.DocumentSigned, *c.Signed); err != nil {
 			return 0, err
@@ -285,9 +282,48 @@ func applyChange(ctx context.Context, tx *sql.Tx, c signing.Change) (int64, erro
 	return version, addEntries(ctx, tx, n, c.Entries)
 }
 
+// updatableCols are the columns an update may write, in the order of
+// updatableValues; id, tenant_id and created_at never change.
+var updatableCols = []string{"order_id", "status", "signer_details", "provider", "language",
+	"redirect_url", "return_url", "document_url", "failure_reason", "metadata", "document_name",
+	"provider_ref", "provider_state", "updated_at", "completed_at", "expires_at", "next_poll_at"}
+
+func updatableValues(s *signing.Session) ([]any, error) {
+	metadata, err := encodeMap(s.Metadata)
+	if err != nil {
+		return nil, fmt.Errorf("%w: metadata: %w", signing.ErrInvalid, err)
+	}
+	return []any{s.OrderID, string(s.Status), string(s.SignerDetails), s.Provider, s.Language,
+		s.RedirectURL, s.ReturnURL, s.DocumentURL, s.FailureReason, metadata, s.DocumentName,
+		s.ProviderRef, nullText(s.ProviderState), micros(s.UpdatedAt), nullMicros(s.CompletedAt),
+		micros(s.ExpiresAt), nullMicros(s.NextPollAt)}, nil
+}
+
+// changedColumns is what c writes: with c.Before, only the columns whose
+// values differ, because SQLite rewrites the index entries of every
+// column an UPDATE sets, changed or not; without it, all of them.
+func changedColumns(c signing.Change) ([]string, []any, error) {
+	vals, err := updatableValues(c.Session)
+	if err != nil || c.Before == nil || c.Before.Version != c.ExpectVersion {
+		return updatableCols, vals, err
+	}
+	old, err := updatableValues(c.Before)
+	if err != nil {
+		return updatableCols, vals, nil
+	}
+	var cols []string
+	var changed []any
+	for i, v := range vals {
+		if v != old[i] {
+			cols, changed = append(cols, updatableCols[i]), append(changed, v)
+		}
+	}
+	return cols, changed, nil
+}
+
 // putDocument stores (or replaces) a session's document of a kind. A zero
 // CreatedAt defaults to the session's UpdatedAt.
-func putDocument(ctx context.Context, tx *sql.Tx, sess *signing.Session, kind signing.DocumentKind, d signing.Document) error {
+func putDocument(ctx context.Context, tx wtx, sess *signing.Session, kind signing.DocumentKind, d signing.Document) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO documents (session_id, kind, filename, content, sha256, created_at)
 		VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (session_id, kind) DO UPDATE SET filename = excluded.filename,
@@ -300,7 +336,7 @@ func putDocument(ctx context.Context, tx *sql.Tx, sess *signing.Session, kind si
 // always come from the session; a zero CreatedAt defaults to its UpdatedAt.
 // An entry with a Webhook body also queues its deliveries (fanOut), in the
 // same transaction: the outbox.
-func addEntries(ctx context.Context, tx *sql.Tx, sess *signing.Session, entries []signing.AuditEntry) error {
+func addEntries(ctx context.Context, tx wtx, sess *signing.Session, entries []signing.AuditEntry) error {
 	for _, e := range entries {
 		at := orDefault(e.CreatedAt, sess.UpdatedAt)
 		res, err := tx.ExecContext(ctx, `INSERT INTO audit_entries

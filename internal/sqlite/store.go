@@ -30,9 +30,11 @@ var _ signing.Store = (*Store)(nil)
 // Store is a signing.Store on an SQLite file. It is safe for concurrent use,
 // also by several processes sharing the file.
 type Store struct {
-	write *sql.DB // exactly one connection; transactions are BEGIN IMMEDIATE
-	read  *sql.DB // query_only connections
-	now   func() time.Time
+	write     *sql.DB // exactly one connection; transactions are BEGIN IMMEDIATE
+	read      *sql.DB // query_only connections
+	now       func() time.Time
+	stmts     *stmts // prepared on write
+	readStmts *stmts // prepared on read
 }
 
 // Option configures Open.
@@ -104,7 +106,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	read.SetMaxOpenConns(cfg.readConns)
 	read.SetMaxIdleConns(cfg.readConns)
 
-	s := &Store{write: write, read: read, now: cfg.now}
+	s := &Store{write: write, read: read, now: cfg.now, stmts: &stmts{db: write}, readStmts: &stmts{db: read}}
 	if err := s.Migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -141,17 +143,20 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes both pools.
 func (s *Store) Close() error {
+	s.stmts.close()
+	s.readStmts.close()
 	return errors.Join(s.read.Close(), s.write.Close())
 }
 
 // tx runs fn in a write transaction (BEGIN IMMEDIATE) and commits it if fn
 // returns nil.
-func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+func (s *Store) tx(ctx context.Context, fn func(wtx) error) error {
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
-	if err := fn(tx); err != nil {
+	defer s.stmts.prepareWanted(context.WithoutCancel(ctx)) // after the connection is free again
+	if err := fn(wtx{Tx: tx, cache: s.stmts}); err != nil {
 		_ = tx.Rollback()
 		return err
 	}

@@ -18,7 +18,7 @@ import (
 	"github.com/signet-dev/signet/internal/storetest"
 )
 
-func open(t *testing.T, path string) *sqlite.Store {
+func open(t testing.TB, path string) *sqlite.Store {
 	t.Helper()
 	st, err := sqlite.Open(t.Context(), path)
 	if err != nil {

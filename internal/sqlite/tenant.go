@@ -20,7 +20,7 @@ func (s *Store) CreateTenant(ctx context.Context, name string) (signing.Tenant, 
 		return signing.Tenant{}, fmt.Errorf("sqlite: create tenant: %w: empty name", signing.ErrInvalid)
 	}
 	var t signing.Tenant
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx wtx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?)
 			ON CONFLICT (name) DO NOTHING`, uuid.NewString(), name, micros(s.now())); err != nil {
 			return err
@@ -110,7 +110,7 @@ func (s *Store) Secret(ctx context.Context, name string, gen func() []byte) ([]b
 	if len(fresh) == 0 {
 		return nil, fmt.Errorf("sqlite: secret %q: %w: generator returned no bytes", name, signing.ErrInvalid)
 	}
-	err = s.tx(ctx, func(tx *sql.Tx) error {
+	err = s.tx(ctx, func(tx wtx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO secrets (name, value, created_at) VALUES (?, ?, ?)
 			ON CONFLICT (name) DO NOTHING`, name, fresh, micros(s.now())); err != nil {
 			return err

@@ -101,7 +101,7 @@ func scanDelivery(sc scanner) (signing.Delivery, error) {
 
 // fanOut queues one delivery of e's webhook per subscribed endpoint of the
 // session's tenant, inside the transaction that wrote the entry (eventID).
-func fanOut(ctx context.Context, tx *sql.Tx, sess *signing.Session, e signing.AuditEntry, eventID int64, at time.Time) error {
+func fanOut(ctx context.Context, tx wtx, sess *signing.Session, e signing.AuditEntry, eventID int64, at time.Time) error {
 	u, err := uuid.NewV7()
 	if err != nil {
 		return err
@@ -127,7 +127,7 @@ func (s *Store) CreateEndpoint(ctx context.Context, e signing.Endpoint, max int)
 		return fmt.Errorf("sqlite: create endpoint: %w: events: %w", signing.ErrInvalid, err)
 	}
 	// One writer connection makes the count and the insert atomic.
-	err = s.tx(ctx, func(tx *sql.Tx) error {
+	err = s.tx(ctx, func(tx wtx) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM webhook_endpoints WHERE tenant_id = ?`, e.TenantID).Scan(&n); err != nil {
 			return err
@@ -202,7 +202,7 @@ func (s *Store) ClaimDueDeliveries(ctx context.Context, now time.Time, lease tim
 	}
 	until := now.Add(lease)
 	var list []signing.Delivery
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx wtx) error {
 		list = []signing.Delivery{}
 		rows, err := tx.QueryContext(ctx, queryClaimCandidates, micros(now), limit)
 		if err != nil {
@@ -264,7 +264,7 @@ func (s *Store) RecordAttempts(ctx context.Context, results []signing.AttemptRes
 			return fmt.Errorf("sqlite: record attempts: %w: attempt without a delivery id", signing.ErrInvalid)
 		}
 	}
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx wtx) error {
 		for _, r := range results {
 			a := r.Attempt
 			state, next := signing.DeliverySucceeded, (*time.Time)(nil)
@@ -365,7 +365,7 @@ func (s *Store) Attempts(ctx context.Context, tenantID, endpointID string, limit
 // the tenant's endpoint's.
 func (s *Store) RetryDelivery(ctx context.Context, tenantID, endpointID, attemptID string, now time.Time) (signing.Delivery, error) {
 	var d signing.Delivery
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx wtx) error {
 		var id string
 		err := tx.QueryRowContext(ctx, `UPDATE webhook_deliveries SET state = 'pending', next_attempt_at = ?
 			WHERE id = (SELECT delivery_id FROM webhook_attempts WHERE id = ? AND endpoint_id = ? AND tenant_id = ?)

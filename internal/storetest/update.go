@@ -38,6 +38,28 @@ func complete(s *signing.Session, at time.Time, detail string) signing.Change {
 }
 
 var updateTests = []test{
+	{"WithBeforeSameResult", func(t *testing.T, st signing.Store) {
+		ctx := t.Context()
+		s := create(t, st, full(newTenant(t, st, "acme")))
+		// Only some fields differ from Before; the result is the whole new state.
+		c := complete(s, base.Add(time.Hour), "before")
+		c.Before = s.Clone()
+		c.Session.RedirectURL = ""
+		c.Session.ProviderState = nil
+		if err := st.UpdateSession(ctx, c); err != nil {
+			t.Fatalf("UpdateSession with Before: %v", err)
+		}
+		checkSession(t, mustSession(t, st, s.TenantID, s.ID), c.Session)
+		// A Before of another version is not trusted: everything is written.
+		next := c.Session.Clone()
+		next.FailureReason, next.OrderID = "x", "order-2"
+		old := s.Clone() // stale: says OrderID is still the first one's
+		old.OrderID = "order-2"
+		if err := st.UpdateSession(ctx, signing.Change{Session: next, ExpectVersion: c.Session.Version, Before: old}); err != nil {
+			t.Fatalf("UpdateSession with a stale Before: %v", err)
+		}
+		checkSession(t, mustSession(t, st, s.TenantID, s.ID), next)
+	}},
 	{"BatchSkipsStaleAndMissing", func(t *testing.T, st signing.Store) {
 		ctx := t.Context()
 		a, b := newTenant(t, st, "a"), newTenant(t, st, "b")
