@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/signet-dev/signet/internal/postgres"
 	"github.com/signet-dev/signet/internal/signing"
 	"github.com/signet-dev/signet/internal/sqlite"
 )
@@ -17,7 +18,7 @@ func openStore(ctx context.Context, dsn string) (signing.Store, error) {
 		path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "//")
 		return sqlite.Open(ctx, path)
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
-		return nil, fmt.Errorf("%w: PostgreSQL is not supported by this build yet; use sqlite:PATH", errUsage)
+		return postgres.Open(ctx, dsn)
 	}
 	return nil, fmt.Errorf("%w: --database must be sqlite:PATH or postgres://…, got %q", errUsage, redactDSN(dsn))
 }

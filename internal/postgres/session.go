@@ -1,0 +1,471 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/signet-dev/signet/internal/signing"
+)
+
+// sessionCols is the column list every session query selects, in the order
+// scanSession reads.
+const sessionCols = `id, tenant_id, order_id, status, signer_details, provider, language,
+	redirect_url, return_url, document_url, failure_reason, metadata, document_name,
+	provider_ref, provider_state, created_at, updated_at, completed_at, expires_at,
+	next_poll_at, version`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanSession(sc scanner) (*signing.Session, error) {
+	var (
+		s                      signing.Session
+		signer, meta, provider []byte
+	)
+	err := sc.Scan(&s.ID, &s.TenantID, &s.OrderID, &s.Status, &signer, &s.Provider, &s.Language,
+		&s.RedirectURL, &s.ReturnURL, &s.DocumentURL, &s.FailureReason, &meta, &s.DocumentName,
+		&s.ProviderRef, &provider, &s.CreatedAt, &s.UpdatedAt, &s.CompletedAt, &s.ExpiresAt,
+		&s.NextPollAt, &s.Version)
+	if err != nil {
+		return nil, err
+	}
+	if s.Metadata, err = decodeMap(meta); err != nil {
+		return nil, fmt.Errorf("session %s: metadata: %w", s.ID, err)
+	}
+	s.SignerDetails = signer
+	s.ProviderState = fromNullJSON(provider)
+	return &s, nil
+}
+
+// CreateSession stores a new session at version 1 (and sets s.Version to
+// it), with its original document and audit entries (with the deliveries of
+// their webhooks), in one transaction, sent as one batch.
+// ErrConflict if the id exists, ErrNotFound if the tenant does not.
+func (s *Store) CreateSession(ctx context.Context, sess *signing.Session, original signing.Document, entries []signing.AuditEntry) error {
+	if sess == nil {
+		return fmt.Errorf("postgres: create session: %w: nil session", signing.ErrInvalid)
+	}
+	metadata, err := encodeMap(sess.Metadata)
+	if err != nil {
+		return fmt.Errorf("postgres: create session: %w: metadata: %w", signing.ErrInvalid, err)
+	}
+	const version = 1
+	b := &pgx.Batch{}
+	b.Queue(`INSERT INTO sessions (`+sessionCols+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
+		sess.ID, sess.TenantID, sess.OrderID, string(sess.Status), []byte(sess.SignerDetails), sess.Provider, sess.Language,
+		sess.RedirectURL, sess.ReturnURL, sess.DocumentURL, sess.FailureReason, metadata, sess.DocumentName,
+		sess.ProviderRef, nullJSON(sess.ProviderState), sess.CreatedAt, sess.UpdatedAt,
+		sess.CompletedAt, sess.ExpiresAt, sess.NextPollAt, version)
+	queueDocument(b, sess, signing.DocumentOriginal, original)
+	if err := queueEntries(b, sess, entries); err != nil {
+		return dbErr("create session "+sess.ID, err)
+	}
+	err = s.tx(ctx, func(tx pgx.Tx) error { return tx.SendBatch(ctx, b).Close() })
+	if err != nil {
+		return dbErr("create session "+sess.ID, err)
+	}
+	sess.Version = version
+	return nil
+}
+
+// Session reads one session of a tenant; ErrNotFound if none.
+func (s *Store) Session(ctx context.Context, tenantID, id string) (*signing.Session, error) {
+	sess, err := scanSession(s.pool.QueryRow(ctx,
+		`SELECT `+sessionCols+` FROM sessions WHERE id = $1 AND tenant_id = $2`, id, tenantID))
+	if err != nil {
+		return nil, dbErr("session "+id, err)
+	}
+	return sess, nil
+}
+
+// SessionByID reads a session regardless of tenant; ErrNotFound if none.
+func (s *Store) SessionByID(ctx context.Context, id string) (*signing.Session, error) {
+	sess, err := scanSession(s.pool.QueryRow(ctx, `SELECT `+sessionCols+` FROM sessions WHERE id = $1`, id))
+	if err != nil {
+		return nil, dbErr("session "+id, err)
+	}
+	return sess, nil
+}
+
+const queryByProviderRef = `SELECT ` + sessionCols + ` FROM sessions
+	WHERE provider = $1 AND provider_ref = $2 ORDER BY created_at DESC, id DESC LIMIT 1`
+
+// SessionByProviderRef finds a session by its provider's reference;
+// ErrNotFound if none. Should a provider ever reuse a reference, the newest
+// session wins.
+func (s *Store) SessionByProviderRef(ctx context.Context, provider, ref string) (*signing.Session, error) {
+	if ref == "" {
+		return nil, fmt.Errorf("postgres: session by provider ref: %w: empty ref", signing.ErrNotFound)
+	}
+	sess, err := scanSession(s.pool.QueryRow(ctx, queryByProviderRef, provider, ref))
+	if err != nil {
+		return nil, dbErr("session by provider ref "+provider+"/"+ref, err)
+	}
+	return sess, nil
+}
+
+// ListSessions lists a tenant's sessions newest first, continuing after
+// f.After. It fetches one row more than asked to learn whether more follow.
+func (s *Store) ListSessions(ctx context.Context, tenantID string, f signing.ListFilter) ([]*signing.Session, bool, error) {
+	if f.Limit < 1 {
+		return nil, false, fmt.Errorf("postgres: list sessions: %w: limit %d", signing.ErrInvalid, f.Limit)
+	}
+	q, args := listQuery(tenantID, f)
+	list, err := s.querySessions(ctx, s.pool, q, args...)
+	if err != nil {
+		return nil, false, dbErr("list sessions", err)
+	}
+	more := len(list) > f.Limit
+	if more {
+		list = list[:f.Limit]
+	}
+	return list, more, nil
+}
+
+// listQuery builds the keyset-paginated list query; the row-value
+// comparison lets PostgreSQL seek straight to the cursor in the index.
+func listQuery(tenantID string, f signing.ListFilter) (string, []any) {
+	var q strings.Builder
+	args := []any{tenantID}
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	q.WriteString(`SELECT ` + sessionCols + ` FROM sessions WHERE tenant_id = $1`)
+	if f.OrderID != "" {
+		q.WriteString(` AND order_id = ` + arg(f.OrderID))
+	}
+	if f.Status != "" {
+		q.WriteString(` AND status = ` + arg(string(f.Status)))
+	}
+	if f.Provider != "" {
+		q.WriteString(` AND provider = ` + arg(f.Provider))
+	}
+	if f.After != nil {
+		q.WriteString(` AND (created_at, id) < (` + arg(f.After.CreatedAt) + `, ` + arg(f.After.ID) + `)`)
+	}
+	q.WriteString(` ORDER BY created_at DESC, id DESC LIMIT ` + arg(f.Limit+1))
+	return q.String(), args
+}
+
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// querySessions runs a query selecting sessionCols; it never returns a nil
+// slice without an error.
+func (s *Store) querySessions(ctx context.Context, db querier, query string, args ...any) ([]*signing.Session, error) {
+	rows, err := db.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	list := []*signing.Session{}
+	for rows.Next() {
+		sess, err := scanSession(rows)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, sess)
+	}
+	return list, rows.Err()
+}
+
+// UpdateSession applies c in one transaction: the conditional update, its
+// audit entries (with the deliveries of their webhooks) and the signed
+// document. ErrStale if the stored version is not c.ExpectVersion,
+// ErrNotFound if the tenant has no such session. On success
+// c.Session.Version is the new version.
+func (s *Store) UpdateSession(ctx context.Context, c signing.Change) error {
+	if c.Session == nil {
+		return fmt.Errorf("postgres: update session: %w: nil session", signing.ErrInvalid)
+	}
+	var (
+		results  []error
+		versions []int64
+	)
+	err := s.tx(ctx, func(tx pgx.Tx) (err error) {
+		results, versions, err = applyChanges(ctx, tx, []signing.Change{c})
+		return err
+	})
+	if err != nil {
+		return dbErr("update session "+c.Session.ID, err)
+	}
+	if results[0] != nil {
+		return fmt.Errorf("postgres: update session %s: %w", c.Session.ID, results[0])
+	}
+	c.Session.Version = versions[0]
+	return nil
+}
+
+// UpdateSessions applies many changes in one transaction; a change whose
+// session moved on (ErrStale) or is not the tenant's (ErrNotFound) is
+// skipped and reported in its slot, anything else rolls all of them back.
+// The statements go in pipelined batches, so that ten thousand changes
+// take a handful of round trips, not ten thousand.
+func (s *Store) UpdateSessions(ctx context.Context, changes []signing.Change) ([]error, error) {
+	for _, c := range changes {
+		if c.Session == nil {
+			return nil, fmt.Errorf("postgres: update sessions: %w: nil session", signing.ErrInvalid)
+		}
+	}
+	if len(changes) == 0 {
+		return []error{}, nil
+	}
+	var (
+		results  []error
+		versions []int64
+	)
+	err := s.tx(ctx, func(tx pgx.Tx) (err error) {
+		results, versions, err = applyChanges(ctx, tx, changes)
+		return err
+	})
+	if err != nil {
+		return nil, dbErr("update sessions", err)
+	}
+	for i, r := range results {
+		if r != nil {
+			results[i] = fmt.Errorf("postgres: update session %s: %w", changes[i].Session.ID, r)
+		} else {
+			changes[i].Session.Version = versions[i]
+		}
+	}
+	return results, nil
+}
+
+// batchSize bounds the statements in one pipelined batch.
+const batchSize = 1000
+
+// sendBatch sends b and runs read on its results, then closes it.
+func sendBatch(ctx context.Context, tx pgx.Tx, b *pgx.Batch, read func(pgx.BatchResults) error) error {
+	br := tx.SendBatch(ctx, b)
+	if read != nil {
+		if err := read(br); err != nil {
+			br.Close()
+			return err
+		}
+	}
+	return br.Close()
+}
+
+// applyChanges writes changes inside tx. It returns, per change, nil
+// (applied) with the new version, or ErrStale or ErrNotFound (skipped,
+// nothing written). Any other error aborts the transaction. The caller
+// sets the versions once the transaction committed.
+//
+// First come the conditional updates, in the order of the session ids
+// (two sweeps over overlapping sessions then lock rows in the same order
+// and cannot deadlock; changes of one session keep their order), then,
+// for the changes that applied, their documents and audit entries with
+// the outbox's deliveries.
+func applyChanges(ctx context.Context, tx pgx.Tx, changes []signing.Change) ([]error, []int64, error) {
+	metadata := make([][]byte, len(changes))
+	for i, c := range changes {
+		m, err := encodeMap(c.Session.Metadata)
+		if err != nil {
+			return nil, nil, fmt.Errorf("session %s: %w: metadata: %w", c.Session.ID, signing.ErrInvalid, err)
+		}
+		metadata[i] = m
+	}
+	order := make([]int, len(changes))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		return strings.Compare(changes[a].Session.ID, changes[b].Session.ID)
+	})
+
+	versions := make([]int64, len(changes))
+	applied := make([]bool, len(changes))
+	for chunk := range slices.Chunk(order, batchSize) {
+		b := &pgx.Batch{}
+		for _, i := range chunk {
+			n, c := changes[i].Session, changes[i]
+			b.Queue(`UPDATE sessions SET
+				order_id = $1, status = $2, signer_details = $3, provider = $4, language = $5,
+				redirect_url = $6, return_url = $7, document_url = $8, failure_reason = $9, metadata = $10,
+				document_name = $11, provider_ref = $12, provider_state = $13, updated_at = $14, completed_at = $15,
+				expires_at = $16, next_poll_at = $17, version = version + 1
+				WHERE id = $18 AND tenant_id = $19 AND version = $20
+				RETURNING version`,
+				n.OrderID, string(n.Status), []byte(n.SignerDetails), n.Provider, n.Language,
+				n.RedirectURL, n.ReturnURL, n.DocumentURL, n.FailureReason, metadata[i],
+				n.DocumentName, n.ProviderRef, nullJSON(n.ProviderState), n.UpdatedAt, n.CompletedAt,
+				n.ExpiresAt, n.NextPollAt,
+				n.ID, n.TenantID, c.ExpectVersion)
+		}
+		err := sendBatch(ctx, tx, b, func(br pgx.BatchResults) error {
+			for _, i := range chunk {
+				err := br.QueryRow().Scan(&versions[i])
+				switch {
+				case err == nil:
+					applied[i] = true
+				case !errors.Is(err, pgx.ErrNoRows):
+					return fmt.Errorf("session %s: %w", changes[i].Session.ID, err)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+
+	results := make([]error, len(changes))
+	var missed []string
+	for i, ok := range applied {
+		if !ok {
+			missed = append(missed, changes[i].Session.ID)
+		}
+	}
+	if len(missed) > 0 {
+		// Nothing matched: tell a lost race from a missing session.
+		rows, err := tx.Query(ctx, `SELECT id, tenant_id FROM sessions WHERE id = ANY ($1)`, missed)
+		if err != nil {
+			return nil, nil, err
+		}
+		owner := map[string]string{}
+		var id, tenant string
+		_, err = pgx.ForEachRow(rows, []any{&id, &tenant}, func() error {
+			owner[id] = tenant
+			return nil
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		for i, c := range changes {
+			switch t, ok := owner[c.Session.ID]; {
+			case applied[i]:
+			case !ok || t != c.Session.TenantID:
+				results[i] = signing.ErrNotFound
+			default:
+				results[i] = fmt.Errorf("%w: want version %d", signing.ErrStale, c.ExpectVersion)
+			}
+		}
+	}
+
+	b := &pgx.Batch{}
+	flush := func() error {
+		if b.Len() == 0 {
+			return nil
+		}
+		err := sendBatch(ctx, tx, b, nil)
+		b = &pgx.Batch{}
+		return err
+	}
+	for i, c := range changes {
+		if !applied[i] {
+			continue
+		}
+		if c.Signed != nil {
+			queueDocument(b, c.Session, signing.DocumentSigned, *c.Signed)
+		}
+		if err := queueEntries(b, c.Session, c.Entries); err != nil {
+			return nil, nil, err
+		}
+		if b.Len() >= batchSize {
+			if err := flush(); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return nil, nil, err
+	}
+	return results, versions, nil
+}
+
+// queueDocument stores (or replaces) a session's document of a kind. A
+// zero CreatedAt defaults to the session's UpdatedAt.
+func queueDocument(b *pgx.Batch, sess *signing.Session, kind signing.DocumentKind, d signing.Document) {
+	b.Queue(`INSERT INTO documents (session_id, kind, filename, content, sha256, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (session_id, kind) DO UPDATE SET filename = excluded.filename,
+			content = excluded.content, sha256 = excluded.sha256, created_at = excluded.created_at`,
+		sess.ID, string(kind), d.Filename, blob(d.Content), d.SHA256, orDefault(d.CreatedAt, sess.UpdatedAt))
+}
+
+const queryAddEntry = `INSERT INTO audit_entries
+	(session_id, tenant_id, type, from_status, to_status, detail, data, created_at)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
+
+// queueEntries appends audit entries to a session's trail. Session and
+// tenant always come from the session; a zero CreatedAt defaults to its
+// UpdatedAt. An entry with a Webhook body also queues its deliveries, in
+// the same statement and so the same transaction: the outbox.
+func queueEntries(b *pgx.Batch, sess *signing.Session, entries []signing.AuditEntry) error {
+	for _, e := range entries {
+		at := orDefault(e.CreatedAt, sess.UpdatedAt)
+		args := []any{sess.ID, sess.TenantID, e.Type, string(e.FromStatus), string(e.ToStatus), e.Detail,
+			nullJSON(e.Data), at}
+		if len(e.Webhook) == 0 {
+			b.Queue(queryAddEntry, args...)
+			continue
+		}
+		u, err := uuid.NewV7()
+		if err != nil {
+			return err
+		}
+		prefix := u.String()[:19] // "tttttttt-tttt-7sss-": time, version, sequence
+		b.Queue(queryFanOut, append(args, prefix, []byte(e.Webhook))...)
+	}
+	return nil
+}
+
+// Document returns a session's document of a kind; ErrNotFound if the
+// tenant has no such session or the session no such document.
+func (s *Store) Document(ctx context.Context, tenantID, sessionID string, kind signing.DocumentKind) (signing.Document, error) {
+	d := signing.Document{SessionID: sessionID, Kind: kind}
+	err := s.pool.QueryRow(ctx, `SELECT d.filename, d.content, d.sha256, d.created_at
+		FROM documents d JOIN sessions s ON s.id = d.session_id
+		WHERE d.session_id = $1 AND d.kind = $2 AND s.tenant_id = $3`, sessionID, string(kind), tenantID).
+		Scan(&d.Filename, &d.Content, &d.SHA256, &d.CreatedAt)
+	if err != nil {
+		return signing.Document{}, dbErr(fmt.Sprintf("document %s/%s", sessionID, kind), err)
+	}
+	return d, nil
+}
+
+// AuditTrail lists a session's audit entries oldest first (in the order
+// they were written). ErrNotFound if the tenant has no such session.
+func (s *Store) AuditTrail(ctx context.Context, tenantID, sessionID string) ([]signing.AuditEntry, error) {
+	var exists bool
+	if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM sessions WHERE id = $1 AND tenant_id = $2)`,
+		sessionID, tenantID).Scan(&exists); err != nil {
+		return nil, dbErr("audit trail "+sessionID, err)
+	}
+	if !exists {
+		return nil, fmt.Errorf("postgres: audit trail %s: %w", sessionID, signing.ErrNotFound)
+	}
+	rows, err := s.pool.Query(ctx, `SELECT id, session_id, tenant_id, type, from_status, to_status,
+		detail, data, created_at FROM audit_entries WHERE session_id = $1 AND tenant_id = $2 ORDER BY id`,
+		sessionID, tenantID)
+	if err != nil {
+		return nil, dbErr("audit trail "+sessionID, err)
+	}
+	defer rows.Close()
+	list := []signing.AuditEntry{}
+	for rows.Next() {
+		var (
+			e    signing.AuditEntry
+			data []byte
+		)
+		if err := rows.Scan(&e.ID, &e.SessionID, &e.TenantID, &e.Type, &e.FromStatus, &e.ToStatus,
+			&e.Detail, &data, &e.CreatedAt); err != nil {
+			return nil, dbErr("audit trail "+sessionID, err)
+		}
+		e.Data = fromNullJSON(data)
+		list = append(list, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, dbErr("audit trail "+sessionID, err)
+	}
+	return list, nil
+}

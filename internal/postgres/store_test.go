@@ -1,0 +1,346 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/signet-dev/signet/internal/postgres"
+	"github.com/signet-dev/signet/internal/postgres/pgtest"
+	"github.com/signet-dev/signet/internal/signing"
+	"github.com/signet-dev/signet/internal/storetest"
+)
+
+func open(t testing.TB, dsn string) *postgres.Store {
+	t.Helper()
+	st, err := postgres.Open(t.Context(), dsn)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := st.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return st
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) signing.Store {
+		return open(t, pgtest.DSN(t))
+	})
+}
+
+func TestWebhookConformance(t *testing.T) {
+	storetest.RunWebhooks(t, func(t *testing.T) storetest.WebhookStore {
+		return open(t, pgtest.DSN(t))
+	}, breakOutbox)
+}
+
+// breakOutbox makes a trigger fail the insert of a delivery of eventType,
+// inside the transaction, after everything the write did before it.
+func breakOutbox(t *testing.T, st storetest.WebhookStore, eventType string) {
+	t.Helper()
+	err := st.(*postgres.Store).Exec(t.Context(), `
+		CREATE FUNCTION break_outbox() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN
+			RAISE EXCEPTION 'outbox broken on purpose';
+		END $$;
+		CREATE TRIGGER break_outbox BEFORE INSERT ON webhook_deliveries
+			FOR EACH ROW WHEN (NEW.event_type = '`+eventType+`') EXECUTE FUNCTION break_outbox();`)
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestMigrateIsIdempotent(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	st := open(t, dsn)
+	tn, err := st.CreateTenant(t.Context(), "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if err := st.Migrate(t.Context()); err != nil {
+			t.Fatalf("Migrate again: %v", err)
+		}
+	}
+	again := open(t, dsn)
+	got, err := again.TenantByID(t.Context(), tn.ID)
+	if err != nil || got.Name != "acme" {
+		t.Errorf("TenantByID after re-migrating = %+v, %v", got, err)
+	}
+	var n int
+	if err := st.QueryRow(t.Context(), `SELECT count(*) FROM schema_migrations`, &n); err != nil || n != 3 {
+		t.Errorf("schema_migrations has %d rows, %v; want 3", n, err)
+	}
+}
+
+// TestOpenConcurrentlyMigratesOnce starts several stores (as replicas
+// would) on one fresh schema at once: the advisory lock lets exactly one
+// of them create the tables, and none fails.
+func TestOpenConcurrentlyMigratesOnce(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	const replicas = 6
+	var wg sync.WaitGroup
+	errs := make(chan error, replicas)
+	start := make(chan struct{})
+	for range replicas {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			st, err := postgres.Open(context.Background(), dsn)
+			if err == nil {
+				err = st.Close()
+			}
+			errs <- err
+		}()
+	}
+	close(start)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Errorf("Open: %v", err)
+		}
+	}
+	st := open(t, dsn)
+	var n, distinct int
+	if err := st.QueryRow(t.Context(), `SELECT count(*), count(DISTINCT applied_at) FROM schema_migrations`, &n, &distinct); err != nil {
+		t.Fatal(err)
+	}
+	if n != 3 || distinct != 1 {
+		t.Errorf("schema_migrations: %d rows from %d transactions, want 3 from 1", n, distinct)
+	}
+}
+
+// TestSearchPathIsolates shows that the DSN's search_path decides where
+// the tables are: two schemas on one database do not share rows.
+func TestSearchPathIsolates(t *testing.T) {
+	a, b := open(t, pgtest.DSN(t)), open(t, pgtest.DSN(t))
+	if _, err := a.CreateTenant(t.Context(), "only-in-a"); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := b.CountTenants(t.Context()); err != nil || n != 0 {
+		t.Errorf("CountTenants in another schema = %d, %v; want 0", n, err)
+	}
+}
+
+func TestPoolSize(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	if got, want := open(t, dsn).MaxConns(), int32(max(4, 2*runtime.GOMAXPROCS(0))); got != want {
+		t.Errorf("default pool size = %d, want %d", got, want)
+	}
+	sep := "&"
+	if !strings.Contains(dsn, "://") {
+		sep = " " // a key=value DSN
+	}
+	if got := open(t, dsn+sep+"pool_max_conns=3").MaxConns(); got != 3 {
+		t.Errorf("pool size with pool_max_conns=3 = %d, want 3", got)
+	}
+}
+
+func TestOpenFails(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	for _, dsn := range []string{"mysql://x", "postgres://127.0.0.1:1/none?connect_timeout=1"} {
+		if st, err := postgres.Open(ctx, dsn); err == nil {
+			st.Close()
+			t.Errorf("Open(%q) succeeded, want an error", dsn)
+		}
+	}
+}
+
+func TestErrorsWrapSentinels(t *testing.T) {
+	ctx := t.Context()
+	st := open(t, pgtest.DSN(t))
+	// A session of a tenant that does not exist breaks a foreign key.
+	s := session(signing.Tenant{ID: "nobody"}, time.Now())
+	err := st.CreateSession(ctx, s, signing.Document{Content: []byte("%PDF")}, nil)
+	if !errors.Is(err, signing.ErrNotFound) {
+		t.Errorf("CreateSession(unknown tenant) = %v, want ErrNotFound", err)
+	}
+	tn, err := st.CreateTenant(ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, mod := range map[string]func(*signing.Session){
+		"bad status":        func(s *signing.Session) { s.Status = "BOGUS" },
+		"NUL in text":       func(s *signing.Session) { s.OrderID = "a\x00b" },
+		"invalid JSON":      func(s *signing.Session) { s.SignerDetails = []byte(`{"a":`) },
+		"no signer details": func(s *signing.Session) { s.SignerDetails = nil },
+	} {
+		s := session(tn, time.Now())
+		mod(s)
+		err := st.CreateSession(ctx, s, signing.Document{Content: []byte("%PDF")}, nil)
+		if !errors.Is(err, signing.ErrInvalid) {
+			t.Errorf("CreateSession(%s) = %v, want ErrInvalid", name, err)
+		}
+	}
+	// A cancelled context stays a context error.
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := st.CountTenants(cctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("CountTenants(cancelled) = %v, want context.Canceled", err)
+	}
+}
+
+// TestUpdateSessionsMany expires a few thousand sessions in one call, with
+// a stale and a missing one among them.
+func TestUpdateSessionsMany(t *testing.T) {
+	ctx := t.Context()
+	st := open(t, pgtest.DSN(t))
+	tn, err := st.CreateTenant(ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateEndpoint(ctx, signing.Endpoint{ID: "ep", TenantID: tn.ID, URL: "https://hooks.example/",
+		Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", Events: []string{signing.EventExpired}}, 10); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	const n = 2500
+	if err := st.Exec(ctx, `INSERT INTO sessions (id, tenant_id, order_id, status, signer_details, provider,
+			language, created_at, updated_at, expires_at, version)
+		SELECT gen_random_uuid()::text, $1, 'o', 'PENDING', '{}', 'local', 'en', $2, $2, $2, 1
+		FROM generate_series(1, $3)`, tn.ID, now, n); err != nil {
+		t.Fatal(err)
+	}
+	due, err := st.DueForExpiry(ctx, now, n)
+	if err != nil || len(due) != n {
+		t.Fatalf("DueForExpiry = %d, %v; want %d", len(due), err, n)
+	}
+	changes := make([]signing.Change, 0, n+1)
+	for _, s := range due {
+		c := s.Clone()
+		c.Status, c.UpdatedAt = signing.StatusExpired, now
+		changes = append(changes, signing.Change{Session: c, ExpectVersion: s.Version, Entries: []signing.AuditEntry{{
+			Type: signing.EventExpired, FromStatus: s.Status, ToStatus: c.Status,
+			Webhook: []byte(fmt.Sprintf(`{"id":%q}`, s.ID))}}})
+	}
+	changes[7].ExpectVersion = 99
+	missing := session(tn, now)
+	changes = append(changes, signing.Change{Session: missing, ExpectVersion: 1})
+	start := time.Now()
+	results, err := st.UpdateSessions(ctx, changes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("UpdateSessions(%d) took %v", len(changes), time.Since(start))
+	for i, r := range results {
+		switch i {
+		case 7:
+			if !errors.Is(r, signing.ErrStale) {
+				t.Errorf("result %d = %v, want ErrStale", i, r)
+			}
+		case n:
+			if !errors.Is(r, signing.ErrNotFound) {
+				t.Errorf("result %d = %v, want ErrNotFound", i, r)
+			}
+		default:
+			if r != nil || changes[i].Session.Version != 2 {
+				t.Fatalf("result %d = %v, version %d; want nil, 2", i, r, changes[i].Session.Version)
+			}
+		}
+	}
+	if changes[7].Session.Version != 1 {
+		t.Errorf("the stale change's version = %d, want it untouched (1)", changes[7].Session.Version)
+	}
+	if left, err := st.DueForExpiry(ctx, now, n); err != nil || len(left) != 1 || left[0].ID != due[7].ID {
+		t.Errorf("DueForExpiry after the sweep = %d, %v; want only the stale one", len(left), err)
+	}
+	if pending, _, err := st.DeliveryBacklog(ctx, now); err != nil || pending != n-1 {
+		t.Errorf("DeliveryBacklog = %d, %v; want %d", pending, err, n-1)
+	}
+}
+
+func TestExplainDueQueries(t *testing.T) {
+	ctx := t.Context()
+	st := open(t, pgtest.DSN(t))
+	tn, err := st.CreateTenant(ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateEndpoint(ctx, signing.Endpoint{ID: "ep", TenantID: tn.ID, URL: "https://hooks.example/",
+		Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}, 10); err != nil {
+		t.Fatal(err)
+	}
+	// Many finished sessions and deliveries, a few due ones: what a
+	// database that has run for a while looks like.
+	now := time.Now()
+	for _, q := range []string{
+		`INSERT INTO sessions (id, tenant_id, order_id, status, signer_details, provider, language,
+			created_at, updated_at, expires_at, next_poll_at, version)
+		SELECT gen_random_uuid()::text, $1, 'o', CASE WHEN i % 500 = 0 THEN 'PENDING' ELSE 'COMPLETED' END,
+			'{}', 'local', 'en', $2, $2, $2::timestamptz - make_interval(secs => i),
+			$2::timestamptz - make_interval(secs => i), 1
+		FROM generate_series(1, 20000) i`,
+		`INSERT INTO webhook_deliveries (id, tenant_id, endpoint_id, session_id, event_id, event_type, payload,
+			state, attempts, next_attempt_at, created_at)
+		SELECT 'msg_' || i, $1, 'ep', 's' || i, i, 'signing.created', '\x7b7d',
+			CASE WHEN i % 500 = 0 THEN 'pending' ELSE 'succeeded' END, 1,
+			CASE WHEN i % 500 = 0 THEN $2::timestamptz - make_interval(secs => i) END, $2
+		FROM generate_series(1, 20000) i`,
+	} {
+		if err := st.Exec(ctx, q, tn.ID, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.Exec(ctx, `ANALYZE`); err != nil {
+		t.Fatal(err)
+	}
+	plans, err := st.ExplainDueQueries(ctx, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, plan := range plans {
+		t.Logf("%s:\n%s", name, plan)
+	}
+	for name, index := range map[string]string{
+		"expiry":           "sessions_due_expiry",
+		"poll_claim":       "sessions_due_poll",
+		"delivery_claim":   "webhook_deliveries_due",
+		"due_backlog":      "sessions_due_poll",
+		"delivery_backlog": "webhook_deliveries_due",
+	} {
+		plan, ok := plans[name]
+		if !ok {
+			t.Errorf("no plan for %s", name)
+			continue
+		}
+		if !containsAll(plan, index) || containsAll(plan, "Seq Scan on sessions") || containsAll(plan, "Seq Scan on webhook_deliveries") {
+			t.Errorf("plan of %s =\n%s\nwant a scan of %s and no sequential scan", name, plan, index)
+		}
+	}
+	if p := plans["delivery_claim"]; !containsAll(p, "webhook_deliveries_order") {
+		t.Errorf("plan of delivery_claim =\n%s\nwant the ordering check on webhook_deliveries_order", p)
+	}
+	if p := plans["due_backlog"]; !containsAll(p, "sessions_due_expiry") {
+		t.Errorf("plan of due_backlog =\n%s\nwant sessions_due_expiry too", p)
+	}
+}
+
+func containsAll(s string, subs ...string) bool {
+	for _, sub := range subs {
+		if !strings.Contains(s, sub) {
+			return false
+		}
+	}
+	return true
+}
+
+func session(tn signing.Tenant, now time.Time) *signing.Session {
+	return &signing.Session{
+		ID: uuid.NewString(), TenantID: tn.ID, OrderID: "o-1", Status: signing.StatusPending,
+		SignerDetails: []byte(`{"name":"x"}`), CreatedAt: now, UpdatedAt: now,
+		Provider: "local", Language: "en", ExpiresAt: now.Add(time.Hour),
+	}
+}

@@ -1,0 +1,48 @@
+package postgres_test
+
+import (
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/signet-dev/signet/internal/postgres"
+	"github.com/signet-dev/signet/internal/postgres/pgtest"
+	"github.com/signet-dev/signet/internal/storetest"
+)
+
+// seed inserts the sweep's fixture in one statement (see storetest.Seed)
+// and analyzes the table, as autovacuum would have by then.
+func seed(st *postgres.Store) storetest.Seed {
+	return func(tb testing.TB, tenantID string, total, due int, now time.Time) {
+		past, later, old := now.Add(-time.Minute), now.Add(24*time.Hour), now.Add(-30*24*time.Hour)
+		err := st.Exec(tb.Context(), `INSERT INTO sessions (id, tenant_id, order_id, status, signer_details,
+				provider, language, created_at, updated_at, completed_at, expires_at, next_poll_at, version)
+			SELECT format('00000000-0000-4000-8000-%s', lpad(i::text, 12, '0')), $1, 'order-' || i,
+				CASE WHEN i < $3 THEN 'PENDING' WHEN i % 20 = 0 THEN 'IN_PROGRESS' ELSE 'COMPLETED' END,
+				'{"name":"Ada"}', 'idle', 'en', $4, $4,
+				CASE WHEN i < $3 OR i % 20 = 0 THEN NULL ELSE $4::timestamptz END,
+				CASE WHEN i < $3 THEN $5::timestamptz ELSE $6::timestamptz END,
+				NULL, 1
+			FROM generate_series(0, $2 - 1) i`,
+			tenantID, total, due, old, past, later)
+		if err == nil {
+			err = st.Exec(tb.Context(), `ANALYZE sessions`)
+		}
+		if err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkExpirySweep: 1 M stored sessions (SIGNET_SWEEP_TOTAL), 10 k of
+// them due; find and expire them all as the worker does. Run with
+// -benchtime=1x.
+func BenchmarkExpirySweep(b *testing.B) {
+	total := 1_000_000
+	if v, err := strconv.Atoi(os.Getenv("SIGNET_SWEEP_TOTAL")); err == nil && v > 0 {
+		total = v
+	}
+	st := open(b, pgtest.DSN(b))
+	storetest.ExpirySweep(b, st, seed(st), total, 10_000, 500)
+}
