@@ -102,8 +102,7 @@ func TestServeBinary(t *testing.T) {
 		t.Skip("builds the binary")
 	}
 	bin := signetBinary(t)
-	dir := t.TempDir()
-	db := "sqlite:" + filepath.Join(dir, "signet.db")
+	db := testDatabase(t)
 	addr := freeAddr(t)
 
 	srv, logs := startBinary(t, bin, "serve", "--addr", addr, "--database", db)

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -91,7 +90,7 @@ func (c client) must(method, path string, body any, want int) map[string]any {
 func TestCrashSafety(t *testing.T) {
 	t.Parallel() // waits out the killed process's delivery leases (30 s)
 	bin := signetBinary(t)
-	db := "sqlite:" + filepath.Join(t.TempDir(), "signet.db")
+	db := testDatabase(t)
 	args := []string{"--database", db, "--webhook-retries", "500ms,500ms,500ms,500ms,500ms,500ms,500ms,500ms,500ms,500ms,500ms,500ms,500ms,500ms,500ms,500ms,500ms,500ms,500ms,500ms"}
 	srv, base, key := serveBinary(t, bin, args...)
 	c := client{t: t, base: base, key: key}
@@ -237,7 +236,7 @@ func TestCrashSafety(t *testing.T) {
 func TestGracefulShutdownFinishesDeliveries(t *testing.T) {
 	t.Parallel()
 	bin := signetBinary(t)
-	db := "sqlite:" + filepath.Join(t.TempDir(), "signet.db")
+	db := testDatabase(t)
 	var hits atomic.Int64
 	arrived := make(chan struct{}, 10)
 	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -37,8 +37,8 @@ func (c *clock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// harness is one `signet serve --sandbox` on a fresh SQLite database in a
-// temporary directory, listening on a free loopback port.
+// harness is one `signet serve --sandbox` on a fresh database (see
+// testDatabase), listening on a free loopback port.
 type harness struct {
 	t      *testing.T
 	main   *Main
@@ -50,8 +50,7 @@ type harness struct {
 
 func startServer(t *testing.T, extraArgs ...string) *harness {
 	t.Helper()
-	dir := t.TempDir()
-	args := append([]string{"--addr", "127.0.0.1:0", "--database", "sqlite:" + dir + "/signet.db",
+	args := append([]string{"--addr", "127.0.0.1:0", "--database", testDatabase(t),
 		"--sandbox", "--poll-interval", "1s", "--log-level", "error"}, extraArgs...)
 	m, err := NewMain(args, func(string) string { return "" }, io.Discard)
 	if err != nil {
