@@ -117,7 +117,6 @@ func TestReplicas(t *testing.T) {
 	arrived := map[string]int{}      // attempts by webhook-id, answered or not
 	bySession := map[string]string{} // webhook-id of each session's created event
 	var hold atomic.Bool             // while set, the receiver keeps requests waiting
-	release := make(chan struct{})
 	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var ev struct {
 			Type string
@@ -131,12 +130,9 @@ func TestReplicas(t *testing.T) {
 			bySession[ev.Data.SigningSessionID] = r.Header.Get("webhook-id")
 		}
 		mu.Unlock()
-		if hold.Load() {
-			select {
-			case <-release:
-			case <-r.Context().Done():
-				return
-			}
+		if hold.Load() { // never answered: the sender dies waiting
+			<-r.Context().Done()
+			return
 		}
 		mu.Lock()
 		seen[r.Header.Get("webhook-id")]++
@@ -243,16 +239,25 @@ func TestReplicas(t *testing.T) {
 		replicas[1].Process.Signal(syscall.SIGSTOP)
 		hold.Store(true)
 		s := a.must("POST", "/signing", createBody("orphan"), 201)
-		time.Sleep(time.Second) // replica 0 claims and sends
+		id := str(s["signingSessionId"])
+		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			mu.Lock()
+			sent := bySession[id] != ""
+			mu.Unlock()
+			if sent { // replica 0 claimed it and is waiting for the answer
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("replica 0 never sent the delivery")
+			}
+		}
 		replicas[0].Process.Signal(syscall.SIGKILL)
 		replicas[0].Wait()
 		replicas[1].Process.Signal(syscall.SIGCONT)
 		hold.Store(false)
-		close(release)
 
 		// Replica 1 takes the delivery over once replica 0's lease ends,
 		// under the same webhook-id.
-		id := str(s["signingSessionId"])
 		deadline := time.Now().Add(60 * time.Second)
 		for {
 			mu.Lock()
