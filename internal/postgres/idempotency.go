@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/signet-dev/signet/internal/dbcodec"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -21,7 +22,7 @@ func scanIdem(sc scanner) (signing.IdempotencyRecord, error) {
 	if err := sc.Scan(&r.TenantID, &r.Key, &r.Fingerprint, &r.Done, &r.StatusCode, &header, &r.Body, &r.CreatedAt); err != nil {
 		return signing.IdempotencyRecord{}, err
 	}
-	h, err := decodeMap(header)
+	h, err := dbcodec.DecodeMap(header)
 	if err != nil {
 		return signing.IdempotencyRecord{}, fmt.Errorf("idempotency %s: header: %w", r.Key, err)
 	}
@@ -71,7 +72,7 @@ func (s *Store) BeginIdempotent(ctx context.Context, rec signing.IdempotencyReco
 // FinishIdempotent stores the response on the record that rec claimed (same
 // tenant, key and fingerprint); ErrNotFound if that claim is gone.
 func (s *Store) FinishIdempotent(ctx context.Context, rec signing.IdempotencyRecord) error {
-	header, err := encodeMap(rec.Header)
+	header, err := dbcodec.EncodeMap(rec.Header)
 	if err != nil {
 		return fmt.Errorf("postgres: finish idempotent %s: %w: header: %w", rec.Key, signing.ErrInvalid, err)
 	}

@@ -4,52 +4,14 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"io/fs"
-	"path"
-	"sort"
-	"strconv"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/signet-dev/signet/internal/sqlmigrate"
 )
 
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
-
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-// migrations lists the embedded files, named NNNN_what.sql, by version.
-func migrations() ([]migration, error) {
-	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	var ms []migration
-	seen := map[int]string{}
-	for _, n := range names {
-		base := path.Base(n)
-		num, _, ok := strings.Cut(base, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v < 1 {
-			return nil, fmt.Errorf("postgres: migration %s: name must be NNNN_what.sql", base)
-		}
-		if other, dup := seen[v]; dup {
-			return nil, fmt.Errorf("postgres: migrations %s and %s share version %d", other, base, v)
-		}
-		seen[v] = base
-		b, err := migrationFiles.ReadFile(n)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, name: base, sql: string(b)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	return ms, nil
-}
 
 // Migrate applies the embedded migrations that the schema has not seen
 // yet, all in one transaction (PostgreSQL's DDL is transactional: a failed
@@ -58,9 +20,9 @@ func migrations() ([]migration, error) {
 // at once on one database queue up: the first applies the migrations, the
 // others then find them recorded in schema_migrations. Open calls it.
 func (s *Store) Migrate(ctx context.Context) error {
-	ms, err := migrations()
+	ms, err := sqlmigrate.Load(migrationFiles, "migrations/*.sql")
 	if err != nil {
-		return err
+		return fmt.Errorf("postgres: %w", err)
 	}
 	err = s.tx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(
@@ -87,17 +49,17 @@ func (s *Store) Migrate(ctx context.Context) error {
 			done[int(v)] = true
 		}
 		for _, m := range ms {
-			if done[m.version] {
+			if done[m.Version] {
 				continue
 			}
 			// No arguments: pgx sends the file with the simple protocol,
 			// which runs several statements.
-			if _, err := tx.Exec(ctx, m.sql); err != nil {
-				return fmt.Errorf("%s: %w", m.name, err)
+			if _, err := tx.Exec(ctx, m.SQL); err != nil {
+				return fmt.Errorf("%s: %w", m.Name, err)
 			}
 			if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`,
-				m.version, m.name); err != nil {
-				return fmt.Errorf("%s: %w", m.name, err)
+				m.Version, m.Name); err != nil {
+				return fmt.Errorf("%s: %w", m.Name, err)
 			}
 		}
 		return nil

@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/signet-dev/signet/internal/dbcodec"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -35,11 +36,11 @@ func scanSession(sc scanner) (*signing.Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	if s.Metadata, err = decodeMap(meta); err != nil {
+	if s.Metadata, err = dbcodec.DecodeMap(meta); err != nil {
 		return nil, fmt.Errorf("session %s: metadata: %w", s.ID, err)
 	}
 	s.SignerDetails = signer
-	s.ProviderState = fromNullJSON(provider)
+	s.ProviderState = dbcodec.FromNullJSON(provider)
 	return &s, nil
 }
 
@@ -51,7 +52,7 @@ func (s *Store) CreateSession(ctx context.Context, sess *signing.Session, origin
 	if sess == nil {
 		return fmt.Errorf("postgres: create session: %w: nil session", signing.ErrInvalid)
 	}
-	metadata, err := encodeMap(sess.Metadata)
+	metadata, err := dbcodec.EncodeMap(sess.Metadata)
 	if err != nil {
 		return fmt.Errorf("postgres: create session: %w: metadata: %w", signing.ErrInvalid, err)
 	}
@@ -61,7 +62,7 @@ func (s *Store) CreateSession(ctx context.Context, sess *signing.Session, origin
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
 		sess.ID, sess.TenantID, sess.OrderID, string(sess.Status), []byte(sess.SignerDetails), sess.Provider, sess.Language,
 		sess.RedirectURL, sess.ReturnURL, sess.DocumentURL, sess.FailureReason, metadata, sess.DocumentName,
-		sess.ProviderRef, nullJSON(sess.ProviderState), sess.CreatedAt, sess.UpdatedAt,
+		sess.ProviderRef, dbcodec.NullJSON(sess.ProviderState), sess.CreatedAt, sess.UpdatedAt,
 		sess.CompletedAt, sess.ExpiresAt, sess.NextPollAt, version)
 	queueDocument(b, sess, signing.DocumentOriginal, original)
 	if err := queueEntries(b, sess, entries); err != nil {
@@ -268,7 +269,7 @@ func sendBatch(ctx context.Context, tx pgx.Tx, b *pgx.Batch, read func(pgx.Batch
 func applyChanges(ctx context.Context, tx pgx.Tx, changes []signing.Change) ([]error, []int64, error) {
 	metadata := make([][]byte, len(changes))
 	for i, c := range changes {
-		m, err := encodeMap(c.Session.Metadata)
+		m, err := dbcodec.EncodeMap(c.Session.Metadata)
 		if err != nil {
 			return nil, nil, fmt.Errorf("session %s: %w: metadata: %w", c.Session.ID, signing.ErrInvalid, err)
 		}
@@ -297,7 +298,7 @@ func applyChanges(ctx context.Context, tx pgx.Tx, changes []signing.Change) ([]e
 				RETURNING version`,
 				n.OrderID, string(n.Status), []byte(n.SignerDetails), n.Provider, n.Language,
 				n.RedirectURL, n.ReturnURL, n.DocumentURL, n.FailureReason, metadata[i],
-				n.DocumentName, n.ProviderRef, nullJSON(n.ProviderState), n.UpdatedAt, n.CompletedAt,
+				n.DocumentName, n.ProviderRef, dbcodec.NullJSON(n.ProviderState), n.UpdatedAt, n.CompletedAt,
 				n.ExpiresAt, n.NextPollAt,
 				n.ID, n.TenantID, c.ExpectVersion)
 		}
@@ -389,7 +390,7 @@ func queueDocument(b *pgx.Batch, sess *signing.Session, kind signing.DocumentKin
 		VALUES ($1, $2, $3, $4, $5, $6)
 		ON CONFLICT (session_id, kind) DO UPDATE SET filename = excluded.filename,
 			content = excluded.content, sha256 = excluded.sha256, created_at = excluded.created_at`,
-		sess.ID, string(kind), d.Filename, blob(d.Content), d.SHA256, orDefault(d.CreatedAt, sess.UpdatedAt))
+		sess.ID, string(kind), d.Filename, dbcodec.Blob(d.Content), d.SHA256, dbcodec.OrDefault(d.CreatedAt, sess.UpdatedAt))
 }
 
 const queryAddEntry = `INSERT INTO audit_entries
@@ -402,9 +403,9 @@ const queryAddEntry = `INSERT INTO audit_entries
 // the same statement and so the same transaction: the outbox.
 func queueEntries(b *pgx.Batch, sess *signing.Session, entries []signing.AuditEntry) error {
 	for _, e := range entries {
-		at := orDefault(e.CreatedAt, sess.UpdatedAt)
+		at := dbcodec.OrDefault(e.CreatedAt, sess.UpdatedAt)
 		args := []any{sess.ID, sess.TenantID, e.Type, string(e.FromStatus), string(e.ToStatus), e.Detail,
-			nullJSON(e.Data), at}
+			dbcodec.NullJSON(e.Data), at}
 		if len(e.Webhook) == 0 {
 			b.Queue(queryAddEntry, args...)
 			continue
@@ -461,7 +462,7 @@ func (s *Store) AuditTrail(ctx context.Context, tenantID, sessionID string) ([]s
 			&e.Detail, &data, &e.CreatedAt); err != nil {
 			return nil, dbErr("audit trail "+sessionID, err)
 		}
-		e.Data = fromNullJSON(data)
+		e.Data = dbcodec.FromNullJSON(data)
 		list = append(list, e)
 	}
 	if err := rows.Err(); err != nil {

@@ -4,13 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-
-	"github.com/google/uuid"
 
 	"github.com/signet-dev/signet/internal/postgres"
 	"github.com/signet-dev/signet/internal/postgres/pgtest"
@@ -63,20 +61,7 @@ func breakOutbox(t *testing.T, st storetest.WebhookStore, eventType string) {
 func TestMigrateIsIdempotent(t *testing.T) {
 	dsn := pgtest.DSN(t)
 	st := open(t, dsn)
-	tn, err := st.CreateTenant(t.Context(), "acme")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for range 3 {
-		if err := st.Migrate(t.Context()); err != nil {
-			t.Fatalf("Migrate again: %v", err)
-		}
-	}
-	again := open(t, dsn)
-	got, err := again.TenantByID(t.Context(), tn.ID)
-	if err != nil || got.Name != "acme" {
-		t.Errorf("TenantByID after re-migrating = %+v, %v", got, err)
-	}
+	storetest.MigrateIsIdempotent(t, st, func() signing.Store { return open(t, dsn) })
 	var n int
 	if err := st.QueryRow(t.Context(), `SELECT count(*) FROM schema_migrations`, &n); err != nil || n != 3 {
 		t.Errorf("schema_migrations has %d rows, %v; want 3", n, err)
@@ -88,30 +73,10 @@ func TestMigrateIsIdempotent(t *testing.T) {
 // of them create the tables, and none fails.
 func TestOpenConcurrentlyMigratesOnce(t *testing.T) {
 	dsn := pgtest.DSN(t)
-	const replicas = 6
-	var wg sync.WaitGroup
-	errs := make(chan error, replicas)
-	start := make(chan struct{})
-	for range replicas {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			st, err := postgres.Open(context.Background(), dsn)
-			if err == nil {
-				err = st.Close()
-			}
-			errs <- err
-		}()
-	}
-	close(start)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Errorf("Open: %v", err)
-		}
-	}
+	storetest.OpenConcurrently(t, 6, func() (io.Closer, error) {
+		st, err := postgres.Open(context.Background(), dsn)
+		return st, err
+	})
 	st := open(t, dsn)
 	var n, distinct int
 	if err := st.QueryRow(t.Context(), `SELECT count(*), count(DISTINCT applied_at) FROM schema_migrations`, &n, &distinct); err != nil {
@@ -160,33 +125,14 @@ func TestOpenFails(t *testing.T) {
 }
 
 func TestErrorsWrapSentinels(t *testing.T) {
-	ctx := t.Context()
 	st := open(t, pgtest.DSN(t))
-	// A session of a tenant that does not exist breaks a foreign key.
-	s := session(signing.Tenant{ID: "nobody"}, time.Now())
-	err := st.CreateSession(ctx, s, signing.Document{Content: []byte("%PDF")}, nil)
-	if !errors.Is(err, signing.ErrNotFound) {
-		t.Errorf("CreateSession(unknown tenant) = %v, want ErrNotFound", err)
-	}
-	tn, err := st.CreateTenant(ctx, "acme")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for name, mod := range map[string]func(*signing.Session){
-		"bad status":        func(s *signing.Session) { s.Status = "BOGUS" },
+	storetest.ErrorsWrapSentinels(t, st, map[string]func(*signing.Session){
 		"NUL in text":       func(s *signing.Session) { s.OrderID = "a\x00b" },
 		"invalid JSON":      func(s *signing.Session) { s.SignerDetails = []byte(`{"a":`) },
 		"no signer details": func(s *signing.Session) { s.SignerDetails = nil },
-	} {
-		s := session(tn, time.Now())
-		mod(s)
-		err := st.CreateSession(ctx, s, signing.Document{Content: []byte("%PDF")}, nil)
-		if !errors.Is(err, signing.ErrInvalid) {
-			t.Errorf("CreateSession(%s) = %v, want ErrInvalid", name, err)
-		}
-	}
+	})
 	// A cancelled context stays a context error.
-	cctx, cancel := context.WithCancel(ctx)
+	cctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	if _, err := st.CountTenants(cctx); !errors.Is(err, context.Canceled) {
 		t.Errorf("CountTenants(cancelled) = %v, want context.Canceled", err)
@@ -203,7 +149,7 @@ func TestUpdateSessionsMany(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := st.CreateEndpoint(ctx, signing.Endpoint{ID: "ep", TenantID: tn.ID, URL: "https://hooks.example/",
-		Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", Events: []string{signing.EventExpired}}, 10); err != nil {
+		Secret: storetest.TestSecret, Events: []string{signing.EventExpired}}, 10); err != nil {
 		t.Fatal(err)
 	}
 	now := time.Now()
@@ -227,7 +173,7 @@ func TestUpdateSessionsMany(t *testing.T) {
 			Webhook: []byte(fmt.Sprintf(`{"id":%q}`, s.ID))}}})
 	}
 	changes[7].ExpectVersion = 99
-	missing := session(tn, now)
+	missing := storetest.NewSession(tn, now)
 	changes = append(changes, signing.Change{Session: missing, ExpectVersion: 1})
 	start := time.Now()
 	results, err := st.UpdateSessions(ctx, changes)
@@ -270,7 +216,7 @@ func TestExplainDueQueries(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := st.CreateEndpoint(ctx, signing.Endpoint{ID: "ep", TenantID: tn.ID, URL: "https://hooks.example/",
-		Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}, 10); err != nil {
+		Secret: storetest.TestSecret}, 10); err != nil {
 		t.Fatal(err)
 	}
 	// Many finished sessions and deliveries, a few due ones: what a
@@ -335,12 +281,4 @@ func containsAll(s string, subs ...string) bool {
 		}
 	}
 	return true
-}
-
-func session(tn signing.Tenant, now time.Time) *signing.Session {
-	return &signing.Session{
-		ID: uuid.NewString(), TenantID: tn.ID, OrderID: "o-1", Status: signing.StatusPending,
-		SignerDetails: []byte(`{"name":"x"}`), CreatedAt: now, UpdatedAt: now,
-		Provider: "local", Language: "en", ExpiresAt: now.Add(time.Hour),
-	}
 }

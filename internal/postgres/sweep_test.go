@@ -1,8 +1,6 @@
 package postgres_test
 
 import (
-	"os"
-	"strconv"
 	"testing"
 	"time"
 
@@ -39,10 +37,6 @@ func seed(st *postgres.Store) storetest.Seed {
 // them due; find and expire them all as the worker does. Run with
 // -benchtime=1x.
 func BenchmarkExpirySweep(b *testing.B) {
-	total := 1_000_000
-	if v, err := strconv.Atoi(os.Getenv("SIGNET_SWEEP_TOTAL")); err == nil && v > 0 {
-		total = v
-	}
 	st := open(b, pgtest.DSN(b))
-	storetest.ExpirySweep(b, st, seed(st), total, 10_000, 500)
+	storetest.ExpirySweep(b, st, seed(st), storetest.SweepTotal(), 10_000, 500)
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/signet-dev/signet/internal/dbcodec"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -147,7 +148,7 @@ func (s *Store) CreateEndpoint(ctx context.Context, e signing.Endpoint, limit in
 			return fmt.Errorf("%w: the tenant has %d endpoints already (at most %d)", signing.ErrConflict, n, limit)
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO webhook_endpoints (`+endpointCols+`) VALUES ($1, $2, $3, $4, $5, $6)`,
-			e.ID, e.TenantID, e.URL, events, e.Secret, orDefault(e.CreatedAt, s.now()))
+			e.ID, e.TenantID, e.URL, events, e.Secret, dbcodec.OrDefault(e.CreatedAt, s.now()))
 		return err
 	})
 	return dbErr("create endpoint "+e.ID, err)

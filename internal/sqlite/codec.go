@@ -4,6 +4,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"time"
+
+	"github.com/signet-dev/signet/internal/dbcodec"
 )
 
 // Times are stored as unix microseconds: integers sort correctly, and
@@ -38,42 +40,18 @@ func nullText(b []byte) sql.NullString {
 }
 
 func fromNullText(v sql.NullString) json.RawMessage {
-	if !v.Valid || v.String == "" {
-		return nil
-	}
-	return json.RawMessage(v.String)
+	return dbcodec.FromNullJSON([]byte(v.String)) // "" when NULL
 }
 
-// encodeMap stores an empty map as NULL, so that it reads back as nil.
+// encodeMap and decodeMap carry dbcodec's maps in nullable TEXT.
 func encodeMap(m map[string]string) (sql.NullString, error) {
-	if len(m) == 0 {
-		return sql.NullString{}, nil
-	}
-	b, err := json.Marshal(m)
+	b, err := dbcodec.EncodeMap(m)
 	if err != nil {
 		return sql.NullString{}, err
 	}
-	return sql.NullString{String: string(b), Valid: true}, nil
+	return nullText(b), nil
 }
 
 func decodeMap(v sql.NullString) (map[string]string, error) {
-	if !v.Valid || v.String == "" {
-		return nil, nil
-	}
-	var m map[string]string
-	if err := json.Unmarshal([]byte(v.String), &m); err != nil {
-		return nil, err
-	}
-	if len(m) == 0 {
-		return nil, nil
-	}
-	return m, nil
-}
-
-// blob keeps an empty body non-NULL where the column requires a value.
-func blob(b []byte) []byte {
-	if b == nil {
-		return []byte{}
-	}
-	return b
+	return dbcodec.DecodeMap([]byte(v.String)) // "" when NULL
 }

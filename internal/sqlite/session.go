@@ -6,8 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
+	"github.com/signet-dev/signet/internal/dbcodec"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -328,7 +328,7 @@ func putDocument(ctx context.Context, tx wtx, sess *signing.Session, kind signin
 		VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (session_id, kind) DO UPDATE SET filename = excluded.filename,
 			content = excluded.content, sha256 = excluded.sha256, created_at = excluded.created_at`,
-		sess.ID, kind, d.Filename, blob(d.Content), d.SHA256, micros(orDefault(d.CreatedAt, sess.UpdatedAt)))
+		sess.ID, kind, d.Filename, dbcodec.Blob(d.Content), d.SHA256, micros(dbcodec.OrDefault(d.CreatedAt, sess.UpdatedAt)))
 	return err
 }
 
@@ -338,7 +338,7 @@ func putDocument(ctx context.Context, tx wtx, sess *signing.Session, kind signin
 // same transaction: the outbox.
 func addEntries(ctx context.Context, tx wtx, sess *signing.Session, entries []signing.AuditEntry) error {
 	for _, e := range entries {
-		at := orDefault(e.CreatedAt, sess.UpdatedAt)
+		at := dbcodec.OrDefault(e.CreatedAt, sess.UpdatedAt)
 		res, err := tx.ExecContext(ctx, `INSERT INTO audit_entries
 			(session_id, tenant_id, type, from_status, to_status, detail, data, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -358,13 +358,6 @@ func addEntries(ctx context.Context, tx wtx, sess *signing.Session, entries []si
 		}
 	}
 	return nil
-}
-
-func orDefault(t, def time.Time) time.Time {
-	if t.IsZero() {
-		return def
-	}
-	return t
 }
 
 // Document returns a session's document of a kind; ErrNotFound if the

@@ -2,16 +2,14 @@ package sqlite_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/google/uuid"
 
 	"github.com/signet-dev/signet/internal/signing"
 	"github.com/signet-dev/signet/internal/sqlite"
@@ -55,49 +53,19 @@ func TestWebhookConformance(t *testing.T) {
 
 func TestMigrateIsIdempotent(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "signet.db")
-	st := open(t, path)
-	tn, err := st.CreateTenant(t.Context(), "acme")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for range 3 {
-		if err := st.Migrate(t.Context()); err != nil {
-			t.Fatalf("Migrate again: %v", err)
-		}
-	}
 	// Opening an existing file migrates too, and must change nothing.
-	again := open(t, path)
+	storetest.MigrateIsIdempotent(t, open(t, path), func() signing.Store { return open(t, path) })
 	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("database file mode = %v, %v; want 0600", fi.Mode().Perm(), err)
-	}
-	got, err := again.TenantByID(t.Context(), tn.ID)
-	if err != nil || got.Name != "acme" {
-		t.Errorf("TenantByID after re-migrating = %+v, %v", got, err)
 	}
 }
 
 func TestOpenConcurrentlyMigratesOnce(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "signet.db")
-	var wg sync.WaitGroup
-	errs := make(chan error, 5)
-	for range 5 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			st, err := sqlite.Open(context.Background(), path)
-			if err == nil {
-				err = st.Close()
-			}
-			errs <- err
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Errorf("Open: %v", err)
-		}
-	}
+	storetest.OpenConcurrently(t, 5, func() (io.Closer, error) {
+		st, err := sqlite.Open(context.Background(), path)
+		return st, err
+	})
 }
 
 func TestReopenKeepsData(t *testing.T) {
@@ -111,7 +79,7 @@ func TestReopenKeepsData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := session(tn, time.Now())
+	s := storetest.NewSession(tn, time.Now())
 	if err := st.CreateSession(ctx, s, signing.Document{Filename: "c.pdf", Content: []byte("%PDF")}, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +122,7 @@ func TestConcurrentWriters(t *testing.T) {
 			st := stores[i%2]
 			<-start
 			for r := range rounds {
-				s := session(tn, time.Now())
+				s := storetest.NewSession(tn, time.Now())
 				if err := st.CreateSession(ctx, s, signing.Document{Filename: "c.pdf", Content: []byte("%PDF")}, nil); err != nil {
 					errs <- fmt.Errorf("create: %w", err)
 					continue
@@ -271,26 +239,5 @@ func TestQueryPlans(t *testing.T) {
 }
 
 func TestErrorsWrapSentinels(t *testing.T) {
-	st := open(t, filepath.Join(t.TempDir(), "signet.db"))
-	// A session of a tenant that does not exist breaks a foreign key.
-	s := session(signing.Tenant{ID: "nobody"}, time.Now())
-	err := st.CreateSession(t.Context(), s, signing.Document{Content: []byte("%PDF")}, nil)
-	if !errors.Is(err, signing.ErrNotFound) {
-		t.Errorf("CreateSession(unknown tenant) = %v, want ErrNotFound", err)
-	}
-	tn, _ := st.CreateTenant(t.Context(), "acme")
-	s = session(tn, time.Now())
-	s.Status = "BOGUS"
-	err = st.CreateSession(t.Context(), s, signing.Document{Content: []byte("%PDF")}, nil)
-	if !errors.Is(err, signing.ErrInvalid) {
-		t.Errorf("CreateSession(bad status) = %v, want ErrInvalid", err)
-	}
-}
-
-func session(tn signing.Tenant, now time.Time) *signing.Session {
-	return &signing.Session{
-		ID: uuid.NewString(), TenantID: tn.ID, OrderID: "o-1", Status: signing.StatusPending,
-		SignerDetails: []byte(`{"name":"x"}`), CreatedAt: now, UpdatedAt: now,
-		Provider: "local", Language: "en", ExpiresAt: now.Add(time.Hour),
-	}
+	storetest.ErrorsWrapSentinels(t, open(t, filepath.Join(t.TempDir(), "signet.db")), nil)
 }

@@ -1,9 +1,7 @@
 package sqlite_test
 
 import (
-	"os"
 	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 
@@ -36,10 +34,6 @@ func seed(st *sqlite.Store) storetest.Seed {
 // them due; find and expire them all as the worker does. Run with
 // -benchtime=1x.
 func BenchmarkExpirySweep(b *testing.B) {
-	total := 1_000_000
-	if v, err := strconv.Atoi(os.Getenv("SIGNET_SWEEP_TOTAL")); err == nil && v > 0 {
-		total = v
-	}
 	st := open(b, filepath.Join(b.TempDir(), "sweep.db"))
-	storetest.ExpirySweep(b, st, seed(st), total, 10_000, 500)
+	storetest.ExpirySweep(b, st, seed(st), storetest.SweepTotal(), 10_000, 500)
 }

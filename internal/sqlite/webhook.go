@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/signet-dev/signet/internal/dbcodec"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -136,7 +137,7 @@ func (s *Store) CreateEndpoint(ctx context.Context, e signing.Endpoint, max int)
 			return fmt.Errorf("%w: a tenant may have at most %d webhook endpoints", signing.ErrConflict, max)
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO webhook_endpoints (`+endpointCols+`) VALUES (?, ?, ?, ?, ?, ?)`,
-			e.ID, e.TenantID, e.URL, string(b), e.Secret, micros(orDefault(e.CreatedAt, s.now())))
+			e.ID, e.TenantID, e.URL, string(b), e.Secret, micros(dbcodec.OrDefault(e.CreatedAt, s.now())))
 		return err
 	})
 	return dbErr("create endpoint "+e.ID, err)
