@@ -29,6 +29,7 @@ const usage = `usage:
   signet serve [flags]                  run the API, workers and sandboxes
   signet apikey create --tenant NAME    create an API key (printed alone on stdout)
   signet migrate [--database URL]       apply database migrations and exit
+  signet bench [flags]                  measure throughput and latency against baselines (Markdown report)
 Run "signet serve -h" for the flags.
 `
 
@@ -57,6 +58,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = apikeyCreate(ctx, args[2:], getenv, stdout, stderr)
 	case "migrate":
 		err = migrate(ctx, args[1:], getenv, stderr)
+	case "bench":
+		err = benchCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

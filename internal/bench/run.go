@@ -1,0 +1,696 @@
+package bench
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/signet-dev/signet/internal/pdf"
+)
+
+// Phases are the measurements, in the order they run.
+var Phases = []string{"get", "list", "post", "webhooks", "rss"}
+
+// Options configures Run.
+type Options struct {
+	// Exe is the signet binary: the servers, the API-key tool and the
+	// GET baseline run as child processes of it.
+	Exe string
+	// Databases are "sqlite" (a fresh file in a temporary directory) or
+	// postgres:// URLs (a throwaway schema in that database).
+	Databases   []string
+	Duration    time.Duration
+	Concurrency int
+	// Only limits the run to these phases (nil: all of Phases).
+	Only []string
+	// Command is the command line, for the report.
+	Command string
+	// ProfileDir, when set, makes every server child write a CPU profile
+	// of its phase there (<database>-<phase>.pprof).
+	ProfileDir string
+	// RSSConns is the number of slow connections of the rss phase
+	// (default TargetRSSConns).
+	RSSConns int
+	// LagRate is the create rate of the webhook lag run (default
+	// TargetLagRate; the target is only checked at that rate or above).
+	LagRate float64
+	// Progress receives one line per step; nil is quiet.
+	Progress io.Writer
+}
+
+// Settings of the servers and the runs.
+const (
+	sessionsForReads = 100 // pre-created sessions the GET and list runs read
+	drainEndpoints   = 10  // endpoints the drain backlog fans out to
+	postPDFSize      = 100 << 10
+	rssInterval      = time.Second
+	rssRamp          = time.Second
+	readyTimeout     = 60 * time.Second
+	stopTimeout      = 30 * time.Second
+	// stallTimeout: webhook waits give up after this long without
+	// progress. It is longer than the 60 s within which the contract has
+	// work claimed by a stopped process taken up again, so that a late
+	// delivery is told from a lost one.
+	stallTimeout = 70 * time.Second
+)
+
+// retrySchedule keeps refused deliveries coming back every 2 s for far
+// longer than a run takes.
+var retrySchedule = strings.TrimSuffix(strings.Repeat("2s,", 100), ",")
+
+// Run measures every database in o and returns the report.
+func Run(ctx context.Context, o Options) (*Report, error) {
+	if o.Exe == "" {
+		return nil, errors.New("bench: no signet binary")
+	}
+	if o.Duration <= 0 {
+		return nil, errors.New("bench: duration must be positive")
+	}
+	o.Concurrency = max(o.Concurrency, 1)
+	if o.RSSConns <= 0 {
+		o.RSSConns = TargetRSSConns
+	}
+	if o.LagRate <= 0 {
+		o.LagRate = TargetLagRate
+	}
+	for _, p := range o.Only {
+		if !slices.Contains(Phases, p) {
+			return nil, fmt.Errorf("bench: unknown phase %q (want some of %s)", p, strings.Join(Phases, ","))
+		}
+	}
+	if len(o.Databases) == 0 {
+		o.Databases = []string{"sqlite"}
+	}
+	if _, err := RaiseFileLimit(); err != nil {
+		o.logf("could not raise the open-file limit: %v", err)
+	}
+	if o.ProfileDir != "" {
+		if err := os.MkdirAll(o.ProfileDir, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	r := &Report{Command: o.Command, Started: time.Now(), Machine: DescribeMachine(), Duration: o.Duration, Concurrency: o.Concurrency,
+		LoadBefore: LoadAverage()}
+	o.logf("machine: %s", r.Machine)
+	for _, db := range o.Databases {
+		if ctx.Err() != nil {
+			break
+		}
+		r.Databases = append(r.Databases, runDatabase(ctx, o, db))
+	}
+	r.Finished = time.Now()
+	r.LoadAfter = LoadAverage()
+	r.Notes = notes(o)
+	return r, ctx.Err()
+}
+
+func (o Options) logf(format string, args ...any) {
+	if o.Progress != nil {
+		fmt.Fprintf(o.Progress, "bench: "+format+"\n", args...)
+	}
+}
+
+func (o Options) runs(phase string) bool { return len(o.Only) == 0 || slices.Contains(o.Only, phase) }
+
+func notes(o Options) []string {
+	return []string{
+		"Every phase starts its own `signet serve --sandbox --poll-interval 1h --rate-limit 0 --log-level warn --webhook-retries 2s,2s,…` child process on the same database, so one phase's load, caches and memory do not carry into the next; the long poll interval keeps the provider poller out of the measurements.",
+		fmt.Sprintf("GET and list read %d sessions created before the measurement, round robin; every closed-loop run is preceded by a short unmeasured warm-up.", sessionsForReads),
+		"The GET baseline is `signet bench baseline-server`, a bare `net/http` handler in its own process serving the JSON bytes Signet returned for one of those sessions, with the same headers and server timeouts; it is driven by the same client the same way.",
+		"The half-load GET run is open-loop at half of the closed-loop GET throughput just measured: requests are due at fixed times and latency counts from the due time, so queueing delay shows.",
+		"POST creates sessions with a 100 KB PDF (`pdf.SampleOfSize`) and distinct orderIds at the default provider (signzy) in sandbox mode: its simulator is served by the same process, so every create also includes Signet's HTTP round trip to it. The raw-insert baseline writes the same data (id, tenant, orderId, JSON signer details and metadata, time, the 100 KB PDF) as one row per durable transaction into the same kind of database: for SQLite a separate file in the same directory opened with internal/sqlite's writer settings (WAL, synchronous NORMAL, busy_timeout, BEGIN IMMEDIATE on one connection), for PostgreSQL a plain table in the run's schema, one autocommit INSERT each over a pool as large as the concurrency.",
+		fmt.Sprintf("Webhooks: the receiver runs inside the bench process. Drain: %d endpoints registered; sessions are created for the run's duration while the receiver answers 503 (retries every 2 s); once every delivery has been refused at least once that server is stopped, the receiver switched to 200, and after the 2 s retry delay a fresh server finds the whole backlog due; the rate counts distinct deliveries from its first success to its last. Lag: one endpoint, sessions created open-loop at %s/s for the duration; the lag is the arrival time minus the event's `timestamp` (one machine clock). The event's timestamp is taken when the server starts handling the create, before validation and the commit, so the lag includes the create's own work. Both webhook runs create sessions with a ~1 KB PDF.", drainEndpoints, formatRate(o.LagRate)),
+		fmt.Sprintf("Memory: %d separate keep-alive TCP connections, opened over %s, each sending one GET /signing/{id} every %s for the duration; the server's VmRSS is sampled from /proc every 50 ms and its VmHWM read at the end.", o.RSSConns, rssRamp, rssInterval),
+	}
+}
+
+// dbRun is one database's measurements in progress.
+type dbRun struct {
+	o      Options
+	rep    *DBReport
+	short  string // sqlite, postgres: for file names
+	dir    string
+	dsn    string
+	keys   map[string]string // tenant → API key
+	ids    []string          // sessions for the read runs
+	small  *createBody       // ~1 KB PDF
+	failed bool
+}
+
+const (
+	tenantMain  = "bench"
+	tenantDrain = "bench-drain"
+	tenantLag   = "bench-lag"
+)
+
+func runDatabase(ctx context.Context, o Options, db string) *DBReport {
+	d := &dbRun{o: o, rep: &DBReport{}, keys: map[string]string{}, small: newCreateBody(pdf.Sample(1, "Bench contract"))}
+	switch {
+	case db == "sqlite" || strings.HasPrefix(db, "sqlite:"):
+		d.rep.Name, d.short = "SQLite", "sqlite"
+	case IsPostgres(db):
+		d.rep.Name, d.short = "PostgreSQL", "postgres"
+	default:
+		d.rep.Name, d.rep.Database = db, db
+		d.rep.Skipped = fmt.Sprintf("unknown database %q: want sqlite or a postgres:// URL", db)
+		return d.rep
+	}
+	dir, err := os.MkdirTemp("", "signet-bench-"+d.short+"-")
+	if err != nil {
+		d.rep.Skipped = err.Error()
+		return d.rep
+	}
+	d.dir = dir
+	defer func() {
+		if d.failed {
+			o.logf("%s: keeping %s for its logs", d.short, dir)
+			d.rep.Failures = append(d.rep.Failures, "server logs kept in "+dir)
+			return
+		}
+		os.RemoveAll(dir)
+	}()
+
+	if d.short == "sqlite" {
+		d.dsn = "sqlite:" + filepath.Join(dir, "signet.db")
+		d.rep.Database = d.dsn + " (temporary)"
+	} else {
+		name := "bench_" + randHex(6)
+		d.rep.Database = redact(db)
+		schema, err := CreatePostgresSchema(ctx, db, name)
+		if err != nil {
+			d.rep.Skipped = "could not create a schema for the run: " + err.Error()
+			o.logf("postgres: not measured: %v", err)
+			return d.rep
+		}
+		defer func() {
+			dctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if err := schema.Drop(dctx); err != nil {
+				o.logf("postgres: drop schema %s: %v", name, err)
+			}
+		}()
+		d.dsn = schema.DSN
+		d.rep.Database += " (schema " + name + ", dropped afterwards)"
+	}
+
+	for _, t := range []string{tenantMain, tenantDrain, tenantLag} {
+		out, err := RunChild(ctx, readyTimeout, o.Exe, "apikey", "create", "--tenant", t, "--database", d.dsn)
+		if err != nil {
+			d.rep.Skipped = "`signet apikey create` failed: " + err.Error()
+			o.logf("%s: not measured: %v", d.short, err)
+			return d.rep
+		}
+		d.keys[t] = strings.TrimSpace(out)
+	}
+
+	for _, phase := range Phases {
+		if !o.runs(phase) || ctx.Err() != nil {
+			continue
+		}
+		o.logf("%s: %s", d.short, phase)
+		var err error
+		switch phase {
+		case "get":
+			err = d.phaseGet(ctx)
+		case "list":
+			err = d.phaseList(ctx)
+		case "post":
+			err = d.phasePost(ctx)
+		case "webhooks":
+			err = d.phaseWebhooks(ctx)
+		case "rss":
+			err = d.phaseRSS(ctx)
+		}
+		if err != nil {
+			d.fail("%s: %v", phase, err)
+		}
+	}
+	return d.rep
+}
+
+func (d *dbRun) fail(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	d.o.logf("%s: FAILED %s", d.short, msg)
+	d.rep.Failures = append(d.rep.Failures, msg)
+	d.failed = true
+}
+
+func (d *dbRun) warmup() time.Duration {
+	return min(max(d.o.Duration/5, 100*time.Millisecond), 2*time.Second)
+}
+
+// server is a running `signet serve` child.
+type server struct {
+	d        *dbRun
+	phase    string
+	child    *Child
+	addr     string
+	api      *API // tenant bench
+	ready    time.Time
+	cpu      time.Duration // the server's CPU time when it became ready
+	benchCPU time.Duration // the bench's own then
+}
+
+func (d *dbRun) startServer(ctx context.Context, phase string) (*server, error) {
+	var lastErr error
+	for range 3 {
+		addr, err := FreeAddr()
+		if err != nil {
+			return nil, err
+		}
+		args := []string{"serve", "--addr", addr, "--database", d.dsn, "--sandbox", "--poll-interval", "1h",
+			"--rate-limit", "0", "--log-level", "warn", "--webhook-retries", retrySchedule}
+		if d.o.ProfileDir != "" {
+			prof := filepath.Join(d.o.ProfileDir, d.short+"-"+phase+".pprof")
+			args = append([]string{"bench", "profile-serve", "--cpuprofile", prof, "--"}, args...)
+			if !slices.Contains(d.rep.Profiles, prof) {
+				d.rep.Profiles = append(d.rep.Profiles, prof)
+			}
+		}
+		child, err := StartChild("signet serve ("+phase+")", d.o.Exe, args, nil, filepath.Join(d.dir, "serve-"+phase+".log"))
+		if err != nil {
+			return nil, err
+		}
+		err = child.WaitReady(ctx, "http://"+addr+"/readyz", readyTimeout)
+		if err == nil {
+			cpu, _ := ReadCPU(child.Pid())
+			return &server{d: d, phase: phase, child: child, addr: addr, ready: time.Now(), cpu: cpu, benchCPU: SelfCPU(),
+				api: &API{Base: "http://" + addr, Key: d.keys[tenantMain], Client: NewClient(d.o.Concurrency)}}, nil
+		}
+		_ = child.Stop(5 * time.Second)
+		lastErr = err
+		if !strings.Contains(err.Error(), "address already in use") {
+			break
+		}
+	}
+	return nil, lastErr
+}
+
+// stop ends the server and records its peak memory.
+func (s *server) stop(note string) {
+	ps := PhaseServer{Phase: s.phase, Note: note, Wall: time.Since(s.ready), BenchCPU: SelfCPU() - s.benchCPU}
+	if m, err := ReadMemory(s.child.Pid()); err == nil {
+		ps.PeakRSS = m.HWM
+	}
+	if cpu, err := ReadCPU(s.child.Pid()); err == nil {
+		ps.CPU = cpu - s.cpu
+	}
+	if err := s.child.Stop(stopTimeout); err != nil {
+		s.d.fail("%s: server did not shut down cleanly: %v", s.phase, err)
+	}
+	s.d.rep.Phases = append(s.d.rep.Phases, ps)
+}
+
+func (s *server) apiFor(tenant string, conns int) *API {
+	return &API{Base: s.api.Base, Key: s.d.keys[tenant], Client: NewClient(conns)}
+}
+
+// createBody makes POST /signing bodies that differ only in orderId.
+type createBody struct{ prefix, suffix []byte }
+
+func newCreateBody(doc []byte) *createBody {
+	return &createBody{
+		prefix: []byte(`{"orderId":"`),
+		suffix: []byte(`","signerDetails":{"name":"Asha Rao","email":"asha@example.com"},` +
+			`"document":{"filename":"contract.pdf","content":"` + base64.StdEncoding.EncodeToString(doc) + `"},` +
+			`"returnUrl":"https://example.com/orders/done","metadata":{"segment":"bench"}}`),
+	}
+}
+
+// With is the body for orderID, which must need no JSON escaping.
+func (c *createBody) With(orderID string) []byte {
+	b := make([]byte, 0, len(c.prefix)+len(orderID)+len(c.suffix))
+	b = append(b, c.prefix...)
+	b = append(b, orderID...)
+	return append(b, c.suffix...)
+}
+
+// orders hands out distinct order ids.
+type orders struct {
+	prefix string
+	n      atomic.Int64
+}
+
+func (o *orders) next() string { return fmt.Sprintf("%s-%d", o.prefix, o.n.Add(1)) }
+
+func createOp(api *API, body *createBody, ids *orders) Op {
+	return func(ctx context.Context, _ int) error {
+		return api.Discard(ctx, http.MethodPost, "/signing", body.With(ids.next()), http.StatusCreated)
+	}
+}
+
+// ensureSessions creates the sessions the read runs use, once per database.
+func (d *dbRun) ensureSessions(ctx context.Context, api *API) error {
+	if len(d.ids) >= sessionsForReads {
+		return nil
+	}
+	ord := &orders{prefix: "bench-read-" + randHex(3)}
+	for len(d.ids) < sessionsForReads {
+		b, err := api.Do(ctx, http.MethodPost, "/signing", d.small.With(ord.next()), http.StatusCreated)
+		if err != nil {
+			return fmt.Errorf("creating the sessions to read: %w", err)
+		}
+		var s struct {
+			ID string `json:"signingSessionId"`
+		}
+		if err := json.Unmarshal(b, &s); err != nil || s.ID == "" {
+			return fmt.Errorf("creating the sessions to read: no signingSessionId in %.200s", b)
+		}
+		d.ids = append(d.ids, s.ID)
+	}
+	return nil
+}
+
+// getOp reads the pre-created sessions round robin, each worker from its
+// own offset.
+func (d *dbRun) getOp(api *API, workers int) Op {
+	next := make([]int, workers)
+	for w := range next {
+		next[w] = w * len(d.ids) / workers
+	}
+	return func(ctx context.Context, w int) error {
+		i := next[w]
+		next[w]++
+		return api.Discard(ctx, http.MethodGet, "/signing/"+d.ids[i%len(d.ids)], nil, http.StatusOK)
+	}
+}
+
+func (d *dbRun) closedLoad() string { return fmt.Sprintf("closed loop, %d workers", d.o.Concurrency) }
+
+func (d *dbRun) record(m Measurement) {
+	d.rep.Requests = append(d.rep.Requests, m)
+	s := m.Summary
+	d.o.logf("%s: %-45s %8s req/s  p50 %-9s p99 %-9s errors %d", d.short, m.Name, formatRate(s.Rate()), formatDur(s.P50), formatDur(s.P99), s.Errors)
+}
+
+func (d *dbRun) phaseGet(ctx context.Context) error {
+	srv, err := d.startServer(ctx, "get")
+	if err != nil {
+		return err
+	}
+	if err := d.ensureSessions(ctx, srv.api); err != nil {
+		srv.stop("")
+		return err
+	}
+	body, err := srv.api.Do(ctx, http.MethodGet, "/signing/"+d.ids[0], nil, http.StatusOK)
+	if err != nil {
+		srv.stop("")
+		return err
+	}
+	c := d.o.Concurrency
+	ClosedLoop(ctx, c, d.warmup(), d.getOp(srv.api, c))
+	get := ClosedLoop(ctx, c, d.o.Duration, d.getOp(srv.api, c))
+	d.record(Measurement{Key: KeyGet, Name: "GET /signing/{id}", Load: d.closedLoad(), Summary: get})
+
+	half := get.Rate() / 2
+	workers := max(2*c, 64)
+	halfAPI := &API{Base: srv.api.Base, Key: srv.api.Key, Client: NewClient(workers)}
+	if half > 0 {
+		FixedRate(ctx, half, d.warmup(), workers, d.getOp(halfAPI, workers)) // opens the client's connections
+		sum, offered := FixedRate(ctx, half, d.o.Duration, workers, d.getOp(halfAPI, workers))
+		d.record(Measurement{Key: KeyGetHalf, Name: "GET /signing/{id} at half of its max", Summary: sum, Offered: offered,
+			Load: fmt.Sprintf("fixed rate %s/s (open loop)", formatRate(half))})
+	}
+	srv.stop("GET closed loop, then half load")
+
+	// The bare handler, same bytes, same client, same paths.
+	file := filepath.Join(d.dir, "baseline.json")
+	if err := os.WriteFile(file, body, 0o600); err != nil {
+		return err
+	}
+	addr, err := FreeAddr()
+	if err != nil {
+		return err
+	}
+	child, err := StartChild("baseline server", d.o.Exe, []string{"bench", "baseline-server", "--addr", addr, "--body", file}, nil,
+		filepath.Join(d.dir, "baseline.log"))
+	if err != nil {
+		return err
+	}
+	if err := child.WaitReady(ctx, "http://"+addr+"/readyz", readyTimeout); err != nil {
+		_ = child.Stop(stopTimeout)
+		return err
+	}
+	base := &server{d: d, phase: "get baseline", child: child, addr: addr, ready: time.Now(), benchCPU: SelfCPU()}
+	base.cpu, _ = ReadCPU(child.Pid())
+	defer base.stop("bare net/http handler, closed loop")
+	bare := &API{Base: "http://" + addr, Key: srv.api.Key, Client: NewClient(c)}
+	ClosedLoop(ctx, c, d.warmup(), d.getOp(bare, c))
+	sum := ClosedLoop(ctx, c, d.o.Duration, d.getOp(bare, c))
+	d.record(Measurement{Key: KeyGetBare, Name: "baseline: bare net/http handler, same JSON bytes", Load: d.closedLoad(), Summary: sum})
+	return nil
+}
+
+func (d *dbRun) phaseList(ctx context.Context) error {
+	srv, err := d.startServer(ctx, "list")
+	if err != nil {
+		return err
+	}
+	defer srv.stop("GET /signing?limit=20 closed loop")
+	if err := d.ensureSessions(ctx, srv.api); err != nil {
+		return err
+	}
+	op := func(ctx context.Context, _ int) error {
+		return srv.api.Discard(ctx, http.MethodGet, "/signing?limit=20", nil, http.StatusOK)
+	}
+	ClosedLoop(ctx, d.o.Concurrency, d.warmup(), op)
+	sum := ClosedLoop(ctx, d.o.Concurrency, d.o.Duration, op)
+	d.record(Measurement{Key: KeyList, Name: "GET /signing?limit=20", Load: d.closedLoad(), Summary: sum})
+	return nil
+}
+
+func (d *dbRun) phasePost(ctx context.Context) error {
+	doc := pdf.SampleOfSize(postPDFSize)
+	srv, err := d.startServer(ctx, "post")
+	if err != nil {
+		return err
+	}
+	body := newCreateBody(doc)
+	c := d.o.Concurrency
+	ClosedLoop(ctx, c, d.warmup(), createOp(srv.api, body, &orders{prefix: "bench-warm-" + randHex(3)}))
+	sum := ClosedLoop(ctx, c, d.o.Duration, createOp(srv.api, body, &orders{prefix: "bench-post-" + randHex(3)}))
+	d.record(Measurement{Key: KeyPost, Name: fmt.Sprintf("POST /signing (%d KB PDF)", len(doc)>>10), Load: d.closedLoad(), Summary: sum})
+	srv.stop("POST /signing closed loop")
+
+	var in Inserter
+	name := "baseline: raw SQLite insert of the same row"
+	if d.short == "sqlite" {
+		in, err = OpenSQLiteInserter(ctx, filepath.Join(d.dir, "baseline.db"))
+	} else {
+		name = "baseline: raw PostgreSQL insert of the same row"
+		in, err = OpenPostgresInserter(ctx, d.dsn, c)
+	}
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	signer := []byte(`{"name":"Asha Rao","email":"asha@example.com"}`)
+	meta := []byte(`{"segment":"bench"}`)
+	ord := &orders{prefix: "bench-raw-" + randHex(3)}
+	op := func(ctx context.Context, _ int) error {
+		return in.Insert(ctx, Row{ID: newUUID(), TenantID: "bench", OrderID: ord.next(), SignerDetails: signer, Metadata: meta,
+			CreatedAt: time.Now(), Document: doc})
+	}
+	ClosedLoop(ctx, c, d.warmup(), op)
+	raw := ClosedLoop(ctx, c, d.o.Duration, op)
+	d.record(Measurement{Key: KeyPostRaw, Name: name, Load: d.closedLoad(), Summary: raw})
+	return nil
+}
+
+// waitCount polls count until it reaches want, stops growing for
+// stallTimeout, or ctx ends; it reports whether want was reached.
+func waitCount(ctx context.Context, want int, count func() int) bool {
+	last, lastChange := -1, time.Now()
+	for {
+		n := count()
+		if n >= want {
+			return true
+		}
+		if n != last {
+			last, lastChange = n, time.Now()
+		} else if time.Since(lastChange) > stallTimeout {
+			return false
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+func (d *dbRun) phaseWebhooks(ctx context.Context) error {
+	rcv := NewReceiver()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: rcv, ReadHeaderTimeout: 10 * time.Second}
+	go hs.Serve(ln)
+	defer hs.Close()
+	recvBase := "http://" + ln.Addr().String()
+
+	w := &WebhookResult{Endpoints: drainEndpoints, LagRate: d.o.LagRate, TypeCounts: map[string]int{}}
+	d.rep.Webhooks = w
+	c := d.o.Concurrency
+
+	// Drain, part 1: build a backlog the receiver refuses, on a server
+	// that is then stopped. While the receiver refuses, every delivery
+	// comes back every 2 s; stopping the server and waiting out that
+	// delay makes the whole backlog due at once for the next server, so
+	// the drain measures delivery capacity, not the retry spacing.
+	srv, err := d.startServer(ctx, "webhooks-backlog")
+	if err != nil {
+		return err
+	}
+	drain := srv.apiFor(tenantDrain, c)
+	for i := range drainEndpoints {
+		reg, _ := json.Marshal(map[string]string{"url": fmt.Sprintf("%s/drain/%d", recvBase, i)})
+		if _, err := drain.Do(ctx, http.MethodPost, "/webhooks", reg, http.StatusCreated); err != nil {
+			srv.stop("")
+			return fmt.Errorf("registering a webhook endpoint: %w", err)
+		}
+	}
+	rcv.SetStatus(http.StatusServiceUnavailable)
+	created := ClosedLoop(ctx, c, d.o.Duration, createOp(drain, d.small, &orders{prefix: "bench-drain-" + randHex(3)}))
+	if created.Errors > 0 {
+		d.fail("webhooks: %d of the drain run's creates failed: %s", created.Errors, created.FirstError)
+	}
+	w.Sessions = created.OK
+	w.Expected = created.OK * drainEndpoints
+	t0 := time.Now()
+	w.BacklogReady = waitCount(ctx, w.Expected, func() int { n, _ := rcv.Counts(); return n })
+	w.BacklogWait = time.Since(t0)
+	srv.stop(fmt.Sprintf("drain backlog: %s sessions created while the receiver answered 503", formatInt(created.OK)))
+	w.RefusedAttempts = len(rcv.Arrivals())
+	rcv.SetStatus(http.StatusOK)
+	sleepUntil(ctx, time.Now().Add(2500*time.Millisecond)) // > the 2 s retry delay
+
+	// Drain, part 2: a fresh server finds the whole backlog due.
+	srv, err = d.startServer(ctx, "webhooks")
+	if err != nil {
+		return err
+	}
+	defer srv.stop("webhook drain, then lag")
+	ready := time.Now()
+	w.DrainComplete = waitCount(ctx, w.Expected, func() int { _, n := rcv.Counts(); return n })
+	arrivals := rcv.Arrivals()
+	w.Drain = DrainOf(arrivals)
+	if w.Drain.Delivered > 0 {
+		w.FirstAfterStart = w.Drain.First.Sub(ready)
+	}
+	for t, n := range TypeCounts(arrivals) {
+		w.TypeCounts[t] += n
+	}
+	d.o.logf("%s: webhook drain: %s deliveries in %s = %s/s (backlog %s, complete %v)", d.short, formatInt(w.Drain.Delivered),
+		formatDur(w.Drain.Span()), formatRate(w.Drain.Rate()), formatInt(w.Expected), w.DrainComplete)
+
+	// Lag: a steady 500 creates a second (LagRate), every event delivered at once.
+	rcv.Reset()
+	lag := srv.apiFor(tenantLag, 64)
+	reg, _ := json.Marshal(map[string]string{"url": recvBase + "/lag"})
+	if _, err := lag.Do(ctx, http.MethodPost, "/webhooks", reg, http.StatusCreated); err != nil {
+		return fmt.Errorf("registering a webhook endpoint: %w", err)
+	}
+	creates, offered := FixedRate(ctx, w.LagRate, d.o.Duration, 64, createOp(lag, d.small, &orders{prefix: "bench-lag-" + randHex(3)}))
+	w.LagOffered, w.LagCreates, w.LagExpected = offered, creates, creates.OK
+	lagged := func() []Arrival {
+		var out []Arrival
+		for _, a := range rcv.Arrivals() {
+			if a.Path == "/lag" {
+				out = append(out, a)
+			}
+		}
+		return out
+	}
+	waitCount(ctx, w.LagExpected, func() int { _, n := rcv.Counts(); return n })
+	arrivals = lagged()
+	var rec Recorder
+	for _, l := range Lags(arrivals, "signing.created") {
+		rec.Record(l)
+	}
+	w.Lag = rec.Summarize(d.o.Duration)
+	w.LagDelivered = w.Lag.OK
+	for t, n := range TypeCounts(arrivals) {
+		w.TypeCounts[t] += n
+	}
+	d.o.logf("%s: webhook lag: %s created at %s/s, lag p50 %s p99 %s, %d of %d delivered", d.short, formatInt(creates.OK),
+		formatRate(creates.Rate()), formatDur(w.Lag.P50), formatDur(w.Lag.P99), w.LagDelivered, w.LagExpected)
+	return nil
+}
+
+func (d *dbRun) phaseRSS(ctx context.Context) error {
+	srv, err := d.startServer(ctx, "rss")
+	if err != nil {
+		return err
+	}
+	defer srv.stop("idle keep-alive connections")
+	if err := d.ensureSessions(ctx, srv.api); err != nil {
+		return err
+	}
+	pid := srv.child.Pid()
+	idle, err := ReadMemory(pid)
+	if err != nil {
+		return err
+	}
+	m := &MemoryResult{Conns: d.o.RSSConns, Interval: rssInterval, Held: d.o.Duration, IdleRSS: idle.RSS}
+	sctx, stopSampling := context.WithCancel(ctx)
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		t := time.NewTicker(50 * time.Millisecond)
+		defer t.Stop()
+		for {
+			if mem, err := ReadMemory(pid); err == nil {
+				m.PeakRSS = max(m.PeakRSS, mem.RSS)
+				m.SampledAt++
+			}
+			select {
+			case <-sctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	res := HoldConns(ctx, HoldOptions{Addr: srv.addr, Key: srv.api.Key, Conns: d.o.RSSConns, Interval: rssInterval, Ramp: rssRamp,
+		Hold: d.o.Duration, Path: func(conn, n int) string { return "/signing/" + d.ids[(conn+n)%len(d.ids)] }}, nil)
+	stopSampling()
+	<-sampled
+	if mem, err := ReadMemory(pid); err == nil {
+		m.HWM = mem.HWM
+	}
+	m.Opened, m.Requests = res.Opened, res.Summary
+	d.rep.Memory = m
+	d.o.logf("%s: rss: %d connections, peak VmRSS %s, VmHWM %s, %d GETs, %d errors", d.short, m.Opened, formatMB(m.PeakRSS),
+		formatMB(m.HWM), m.Requests.OK, m.Requests.Errors)
+	return nil
+}
+
+func randHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// newUUID is a random (version 4) UUID.
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
