@@ -555,11 +555,15 @@ func (s *Service) Events(ctx context.Context, tenantID, id string) ([]AuditEntry
 // and those in flight are finished (their provider calls are bounded by
 // the adapters' own timeouts). It returns how many it claimed.
 func (s *Service) PollDue(ctx context.Context, limit int) (int, error) {
-	due, err := s.cfg.Store.ClaimDuePolls(ctx, s.now(), s.cfg.PollLease, limit)
+	// The claim itself is not cancelled by shutdown (a claim committed but
+	// never seen would stay leased); what it claimed is worked or released.
+	work := context.WithoutCancel(ctx)
+	claimCtx, cancel := context.WithTimeout(work, 30*time.Second)
+	due, err := s.cfg.Store.ClaimDuePolls(claimCtx, s.now(), s.cfg.PollLease, limit)
+	cancel()
 	if err != nil {
 		return 0, err
 	}
-	work := context.WithoutCancel(ctx)
 	sem := make(chan struct{}, s.cfg.PollConcurrency)
 	var wg sync.WaitGroup
 	for i, sess := range due {

@@ -97,7 +97,7 @@ func (s *Store) ReleaseIdempotent(ctx context.Context, tenantID, key string) err
 
 // IdempotentRecord reads a record; ErrNotFound if none.
 func (s *Store) IdempotentRecord(ctx context.Context, tenantID, key string) (signing.IdempotencyRecord, error) {
-	r, err := scanIdem(s.read.QueryRowContext(ctx, `SELECT `+idemCols+` FROM idempotency
+	r, err := scanIdem(s.readRow(ctx, `SELECT `+idemCols+` FROM idempotency
 		WHERE tenant_id = ? AND key = ?`, tenantID, key))
 	if err != nil {
 		return signing.IdempotencyRecord{}, dbErr("idempotent record "+key, err)

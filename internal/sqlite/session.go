@@ -127,7 +127,7 @@ func (s *Store) ListSessions(ctx context.Context, tenantID string, f signing.Lis
 		return nil, false, fmt.Errorf("sqlite: list sessions: %w: limit %d", signing.ErrInvalid, f.Limit)
 	}
 	q, args := listQuery(tenantID, f)
-	list, err := s.querySessions(ctx, s.read, q, args...)
+	list, err := s.querySessions(ctx, cachedReads{s}, q, args...)
 	if err != nil {
 		return nil, false, dbErr("list sessions", err)
 	}
@@ -365,7 +365,7 @@ func addEntries(ctx context.Context, tx wtx, sess *signing.Session, entries []si
 func (s *Store) Document(ctx context.Context, tenantID, sessionID string, kind signing.DocumentKind) (signing.Document, error) {
 	d := signing.Document{SessionID: sessionID, Kind: kind}
 	var created int64
-	err := s.read.QueryRowContext(ctx, `SELECT d.filename, d.content, d.sha256, d.created_at
+	err := s.readRow(ctx, `SELECT d.filename, d.content, d.sha256, d.created_at
 		FROM documents d JOIN sessions s ON s.id = d.session_id
 		WHERE d.session_id = ? AND d.kind = ? AND s.tenant_id = ?`, sessionID, kind, tenantID).
 		Scan(&d.Filename, &d.Content, &d.SHA256, &created)
@@ -380,14 +380,14 @@ func (s *Store) Document(ctx context.Context, tenantID, sessionID string, kind s
 // they were written). ErrNotFound if the tenant has no such session.
 func (s *Store) AuditTrail(ctx context.Context, tenantID, sessionID string) ([]signing.AuditEntry, error) {
 	var exists int
-	if err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM sessions WHERE id = ? AND tenant_id = ?`,
+	if err := s.readRow(ctx, `SELECT count(*) FROM sessions WHERE id = ? AND tenant_id = ?`,
 		sessionID, tenantID).Scan(&exists); err != nil {
 		return nil, dbErr("audit trail "+sessionID, err)
 	}
 	if exists == 0 {
 		return nil, fmt.Errorf("sqlite: audit trail %s: %w", sessionID, signing.ErrNotFound)
 	}
-	rows, err := s.read.QueryContext(ctx, `SELECT id, session_id, tenant_id, type, from_status, to_status,
+	rows, err := s.readRows(ctx, `SELECT id, session_id, tenant_id, type, from_status, to_status,
 		detail, data, created_at FROM audit_entries WHERE session_id = ? AND tenant_id = ? ORDER BY id`,
 		sessionID, tenantID)
 	if err != nil {

@@ -137,3 +137,19 @@ func (s *Store) readRow(ctx context.Context, query string, args ...any) *sql.Row
 	}
 	return st.QueryRowContext(ctx, args...)
 }
+
+// readRows runs a query on the readers through their cache.
+func (s *Store) readRows(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := s.readStmts.get(ctx, query)
+	if err != nil {
+		return s.read.QueryContext(ctx, query, args...)
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+// cachedReads is the readers pool as a querier, through the cache.
+type cachedReads struct{ s *Store }
+
+func (r cachedReads) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return r.s.readRows(ctx, query, args...)
+}

@@ -33,14 +33,14 @@ func (s *Store) CreateTenant(ctx context.Context, name string) (signing.Tenant, 
 // CountTenants counts tenants.
 func (s *Store) CountTenants(ctx context.Context) (int, error) {
 	var n int
-	err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM tenants`).Scan(&n)
+	err := s.readRow(ctx, `SELECT count(*) FROM tenants`).Scan(&n)
 	return n, dbErr("count tenants", err)
 }
 
 // TenantByID returns a tenant; ErrNotFound if none.
 func (s *Store) TenantByID(ctx context.Context, id string) (signing.Tenant, error) {
 	var t signing.Tenant
-	err := scanTenant(s.read.QueryRowContext(ctx, `SELECT id, name, created_at FROM tenants WHERE id = ?`, id), &t)
+	err := scanTenant(s.readRow(ctx, `SELECT id, name, created_at FROM tenants WHERE id = ?`, id), &t)
 	return t, dbErr("tenant", err)
 }
 
@@ -55,7 +55,7 @@ func (s *Store) CreateAPIKey(ctx context.Context, tenantID, keyHash string) erro
 // TenantByAPIKey finds the tenant of an API key hash; ErrNotFound if none.
 func (s *Store) TenantByAPIKey(ctx context.Context, keyHash string) (signing.Tenant, error) {
 	var t signing.Tenant
-	err := scanTenant(s.read.QueryRowContext(ctx, `SELECT t.id, t.name, t.created_at
+	err := scanTenant(s.readRow(ctx, `SELECT t.id, t.name, t.created_at
 		FROM api_keys k JOIN tenants t ON t.id = k.tenant_id WHERE k.key_hash = ?`, keyHash), &t)
 	return t, dbErr("tenant by api key", err)
 }
@@ -99,7 +99,7 @@ func (s *Store) ConsumeRefreshToken(ctx context.Context, tokenHash string, now t
 // that follows returns whichever value won.
 func (s *Store) Secret(ctx context.Context, name string, gen func() []byte) ([]byte, error) {
 	var v []byte
-	err := s.read.QueryRowContext(ctx, `SELECT value FROM secrets WHERE name = ?`, name).Scan(&v)
+	err := s.readRow(ctx, `SELECT value FROM secrets WHERE name = ?`, name).Scan(&v)
 	if err == nil {
 		return v, nil
 	}

@@ -146,7 +146,7 @@ func (s *Store) CreateEndpoint(ctx context.Context, e signing.Endpoint, max int)
 // Endpoints lists a tenant's endpoints newest first (CreatedAt, then ID,
 // descending).
 func (s *Store) Endpoints(ctx context.Context, tenantID string) ([]signing.Endpoint, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT `+endpointCols+` FROM webhook_endpoints
+	rows, err := s.readRows(ctx, `SELECT `+endpointCols+` FROM webhook_endpoints
 		WHERE tenant_id = ? ORDER BY created_at DESC, id DESC`, tenantID)
 	if err != nil {
 		return nil, dbErr("endpoints", err)
@@ -168,7 +168,7 @@ func (s *Store) Endpoints(ctx context.Context, tenantID string) ([]signing.Endpo
 
 // Endpoint reads one endpoint of a tenant; ErrNotFound if none.
 func (s *Store) Endpoint(ctx context.Context, tenantID, id string) (signing.Endpoint, error) {
-	e, err := scanEndpoint(s.read.QueryRowContext(ctx, `SELECT `+endpointCols+` FROM webhook_endpoints
+	e, err := scanEndpoint(s.readRow(ctx, `SELECT `+endpointCols+` FROM webhook_endpoints
 		WHERE id = ? AND tenant_id = ?`, id, tenantID))
 	if err != nil {
 		return signing.Endpoint{}, dbErr("endpoint "+id, err)
@@ -325,14 +325,14 @@ func (s *Store) Attempts(ctx context.Context, tenantID, endpointID string, limit
 		return nil, fmt.Errorf("sqlite: attempts: %w: limit %d", signing.ErrInvalid, limit)
 	}
 	var exists int
-	if err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM webhook_endpoints WHERE id = ? AND tenant_id = ?`,
+	if err := s.readRow(ctx, `SELECT count(*) FROM webhook_endpoints WHERE id = ? AND tenant_id = ?`,
 		endpointID, tenantID).Scan(&exists); err != nil {
 		return nil, dbErr("attempts "+endpointID, err)
 	}
 	if exists == 0 {
 		return nil, fmt.Errorf("sqlite: attempts %s: %w", endpointID, signing.ErrNotFound)
 	}
-	rows, err := s.read.QueryContext(ctx, queryAttempts, endpointID, tenantID, limit)
+	rows, err := s.readRows(ctx, queryAttempts, endpointID, tenantID, limit)
 	if err != nil {
 		return nil, dbErr("attempts "+endpointID, err)
 	}
@@ -392,7 +392,7 @@ func (s *Store) DeliveryBacklog(ctx context.Context, now time.Time) (int, time.T
 		n      int
 		oldest sql.NullInt64
 	)
-	if err := s.read.QueryRowContext(ctx, queryBacklog, micros(now)).Scan(&n, &oldest); err != nil {
+	if err := s.readRow(ctx, queryBacklog, micros(now)).Scan(&n, &oldest); err != nil {
 		return 0, time.Time{}, dbErr("delivery backlog", err)
 	}
 	if !oldest.Valid {

@@ -28,9 +28,9 @@ const (
 func (s *Store) DueBacklog(ctx context.Context, now time.Time) (signing.Backlog, error) {
 	var b signing.Backlog
 	var oldestPoll, oldestExpiry sql.NullInt64
-	err := s.read.QueryRowContext(ctx, queryPollBacklog, micros(now)).Scan(&b.DuePolls, &oldestPoll)
+	err := s.readRow(ctx, queryPollBacklog, micros(now)).Scan(&b.DuePolls, &oldestPoll)
 	if err == nil {
-		err = s.read.QueryRowContext(ctx, queryExpiryBacklog, micros(now)).Scan(&b.DueExpiries, &oldestExpiry)
+		err = s.readRow(ctx, queryExpiryBacklog, micros(now)).Scan(&b.DueExpiries, &oldestExpiry)
 	}
 	if err != nil {
 		return b, dbErr("due backlog", err)
@@ -50,7 +50,7 @@ func (s *Store) DueForExpiry(ctx context.Context, now time.Time, limit int) ([]*
 	if limit < 1 {
 		return nil, fmt.Errorf("sqlite: due for expiry: %w: limit %d", signing.ErrInvalid, limit)
 	}
-	list, err := s.querySessions(ctx, s.read, queryDueForExpiry, micros(now), limit)
+	list, err := s.querySessions(ctx, cachedReads{s}, queryDueForExpiry, micros(now), limit)
 	return list, dbErr("due for expiry", err)
 }
 

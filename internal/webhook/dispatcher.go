@@ -158,7 +158,12 @@ func (d *Dispatcher) fill(ctx context.Context, free chan struct{}, results chan<
 			}
 		}
 		limit := min(len(free), d.cfg.Batch)
-		batch, err := d.cfg.Store.ClaimDueDeliveries(ctx, d.cfg.Now().UTC(), d.cfg.Lease, limit)
+		// The claim is not cancelled by shutdown: a claim the database
+		// committed but this process never saw would sit leased until
+		// its lease ran out. Claimed deliveries are always attempted.
+		claimCtx, cancel := context.WithTimeout(sendCtx, 10*time.Second)
+		batch, err := d.cfg.Store.ClaimDueDeliveries(claimCtx, d.cfg.Now().UTC(), d.cfg.Lease, limit)
+		cancel()
 		if err != nil {
 			if ctx.Err() == nil {
 				d.log.Error("claiming webhook deliveries failed", "err", err)
