@@ -46,7 +46,10 @@ func apiKeyOnly(h handlerFunc) handlerFunc {
 
 func (s *Server) tenantOf(r *http.Request) (signing.Tenant, error) {
 	if key := r.Header.Get("X-API-Key"); key != "" {
-		t, err := s.cfg.Store.TenantByAPIKey(r.Context(), auth.Hash(key))
+		hash := auth.Hash(key)
+		t, err := s.tenants.lookup("key:"+hash, func() (signing.Tenant, error) {
+			return s.cfg.Store.TenantByAPIKey(r.Context(), hash)
+		})
 		if errors.Is(err, signing.ErrNotFound) {
 			return t, fmt.Errorf("%w: unknown API key", signing.ErrUnauthorized)
 		}
@@ -57,7 +60,9 @@ func (s *Server) tenantOf(r *http.Request) (signing.Tenant, error) {
 		if err != nil {
 			return signing.Tenant{}, err
 		}
-		t, err := s.cfg.Store.TenantByID(r.Context(), id)
+		t, err := s.tenants.lookup("id:"+id, func() (signing.Tenant, error) {
+			return s.cfg.Store.TenantByID(r.Context(), id)
+		})
 		if errors.Is(err, signing.ErrNotFound) {
 			return t, fmt.Errorf("%w: the token's tenant no longer exists", signing.ErrUnauthorized)
 		}

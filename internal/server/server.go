@@ -54,6 +54,7 @@ type Server struct {
 	limiter *rateLimiter
 	idem    *idempotency
 	metrics *httpMetrics
+	tenants *tenantCache
 	handler http.Handler
 }
 
@@ -74,7 +75,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Registry == nil {
 		cfg.Registry = prometheus.NewRegistry()
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger}
+	s := &Server{cfg: cfg, log: cfg.Logger, tenants: newTenantCache(30*time.Second, 10_000, cfg.Now)}
 	s.limiter = newRateLimiter(cfg.RateLimit, cfg.Now)
 	s.idem = &idempotency{store: cfg.Store, now: cfg.Now, log: cfg.Logger}
 	m, err := newHTTPMetrics(cfg.Registry)
