@@ -30,6 +30,13 @@ func seed(st *postgres.Store) storetest.Seed {
 		if err != nil {
 			tb.Fatal(err)
 		}
+		plans, err := st.ExplainDueQueries(tb.Context(), now)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		for _, q := range []string{"expiry", "poll_claim", "delivery_claim"} {
+			tb.Logf("plan of %s with %d sessions:\n%s", q, total, plans[q])
+		}
 	}
 }
 

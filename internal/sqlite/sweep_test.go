@@ -27,6 +27,13 @@ func seed(st *sqlite.Store) storetest.Seed {
 		if err != nil {
 			tb.Fatal(err)
 		}
+		for name, q := range map[string]string{"expiry": sqlite.QueryDueForExpiry, "poll": sqlite.QueryDuePolls, "delivery_claim": sqlite.QueryClaimCandidates} {
+			plan, err := st.ExplainQueryPlan(tb.Context(), q)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			tb.Logf("plan of %s with %d sessions:\n%s", name, total, plan)
+		}
 	}
 }
 
