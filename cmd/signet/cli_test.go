@@ -4,11 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -98,56 +96,27 @@ func TestConfigDefaults(t *testing.T) {
 // first start logs an API key, SIGTERM shuts down cleanly, and a restart
 // on the same database keeps every acknowledged session.
 func TestServeBinary(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
 	bin := signetBinary(t)
 	db := testDatabase(t)
-	addr := freeAddr(t)
 
-	srv, logs := startBinary(t, bin, "serve", "--addr", addr, "--database", db)
-	key := ""
-	keyRe := regexp.MustCompile(`apiKey=(sk_[A-Za-z0-9_-]+)`)
-	waitFor(t, logs, func(line string) bool {
-		if m := keyRe.FindStringSubmatch(line); m != nil {
-			key = m[1]
-		}
-		return strings.Contains(line, "signet serving")
-	})
+	srv, base, key := serveBinary(t, bin, "--database", db)
 	if key == "" {
 		t.Fatal("first start did not log an API key")
 	}
-	base := "http://" + addr
-	body, _ := json.Marshal(createBody("binary-order"))
-	req, _ := http.NewRequest("POST", base+"/signing", bytes.NewReader(body))
-	req.Header.Set("X-API-Key", key)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil || resp.StatusCode != 201 {
-		t.Fatalf("create: %v %v", resp, err)
-	}
-	var created map[string]any
-	json.NewDecoder(resp.Body).Decode(&created)
-	resp.Body.Close()
+	c := client{t: t, base: base, key: key}
+	created := c.must("POST", "/signing", createBody("binary-order"), 201)
 
 	srv.Process.Signal(syscall.SIGTERM)
 	if err := srv.Wait(); err != nil {
 		t.Fatalf("serve did not exit cleanly on SIGTERM: %v", err)
 	}
 
-	srv2, logs2 := startBinary(t, bin, "serve", "--addr", addr, "--database", db)
-	waitFor(t, logs2, func(line string) bool {
-		if strings.Contains(line, "apiKey=") {
-			t.Error("a restart on a used database logged a new key")
-		}
-		return strings.Contains(line, "signet serving")
-	})
-	req, _ = http.NewRequest("GET", base+"/signing/"+str(created["signingSessionId"]), nil)
-	req.Header.Set("X-API-Key", key)
-	resp, err = http.DefaultClient.Do(req)
-	if err != nil || resp.StatusCode != 200 {
-		t.Fatalf("session lost across restart: %v %v", resp, err)
+	srv2, base2, key2 := serveBinary(t, bin, "--database", db)
+	if key2 != "" {
+		t.Error("a restart on a used database logged a new key")
 	}
-	resp.Body.Close()
+	c.base = base2
+	c.must("GET", "/signing/"+str(created["signingSessionId"]), nil, 200)
 	srv2.Process.Signal(syscall.SIGTERM)
 	srv2.Wait()
 }
