@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"strings"
+
+	"github.com/signet-dev/signet/internal/provider/flexjson"
 )
 
 // Digio's answers are read leniently. Its details API writes times as
@@ -11,40 +13,23 @@ import (
 // epoch milliseconds, and integrations see null for unset fields. These
 // types read a field whatever its JSON type and never fail: a value that
 // makes no sense is read as absent, so that an odd field can never turn a
-// good answer into an error.
+// good answer into an error (see flexjson).
 
 // text is a string field that also accepts numbers and booleans (as their
 // literal text); null, objects and arrays read as "".
 type text string
 
 func (s *text) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	*s = ""
-	if len(b) == 0 {
-		return nil
-	}
-	switch b[0] {
-	case '"':
-		var v string
-		if json.Unmarshal(b, &v) == nil {
-			*s = text(v)
-		}
-	case 'n', '{', '[':
-	default: // number, true, false
-		*s = text(b)
-	}
+	*s = text(flexjson.Text(b))
 	return nil
 }
 
-// set reports whether s carries a value. Digio leaves unset fields null
-// or empty; a few integrations see "NA" or "null" for "none".
-func (s text) set() bool {
-	switch strings.ToLower(strings.TrimSpace(string(s))) {
-	case "", "na", "n/a", "null", "nil", "none":
-		return false
-	}
-	return true
-}
+// none is what Digio and integrations write for "no value": Digio leaves
+// unset fields null or empty; a few integrations see "NA" or "null".
+var none = flexjson.None{"", "na", "n/a", "null", "nil", "none"}
+
+// set reports whether s carries a value.
+func (s text) set() bool { return none.Set(string(s)) }
 
 // word is s trimmed and lower-cased, for comparing Digio's status words
 // (which it writes in lower case; event names appear upper-cased in its
@@ -53,54 +38,12 @@ func (s text) word() string { return strings.ToLower(strings.TrimSpace(string(s)
 
 // flag is a boolean that also accepts "true"/"false", "yes"/"no" and 1/0,
 // as a number or a string. Anything else is false.
-type flag bool
-
-func (f *flag) UnmarshalJSON(b []byte) error {
-	var t text
-	_ = t.UnmarshalJSON(b)
-	switch t.word() {
-	case "true", "yes", "1":
-		*f = true
-	default:
-		*f = false
-	}
-	return nil
-}
+type flag = flexjson.Flag
 
 // list reads a JSON array of objects leniently: non-object items are
-// skipped and a single object reads as a list of one. Anything else reads
-// as an empty list.
-type list[T any] []T
-
-func (l *list[T]) UnmarshalJSON(b []byte) error {
-	*l = nil
-	b = bytes.TrimSpace(b)
-	if len(b) == 0 {
-		return nil
-	}
-	var raws []json.RawMessage
-	switch b[0] {
-	case '[':
-		if json.Unmarshal(b, &raws) != nil {
-			return nil
-		}
-	case '{':
-		raws = []json.RawMessage{b}
-	default:
-		return nil
-	}
-	for _, r := range raws {
-		r = bytes.TrimSpace(r)
-		if len(r) == 0 || r[0] != '{' {
-			continue
-		}
-		var v T
-		if json.Unmarshal(r, &v) == nil {
-			*l = append(*l, v)
-		}
-	}
-	return nil
-}
+// skipped and a single object reads as a list of one. Anything else
+// (including a string holding JSON) reads as an empty list.
+type list[T any] = flexjson.List[T]
 
 // object reads a JSON object leniently: anything that is not an object
 // (null, a string, an array) reads as the zero value.

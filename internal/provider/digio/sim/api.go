@@ -231,14 +231,14 @@ func parseUpload(body []byte, now time.Time) (d *doc, withToken bool, field, msg
 	if msg != "" {
 		return nil, false, "expire_in_days", msg
 	}
-	display, msg := f.optionalString("display_on_page")
+	display, msg := f.OptionalString("display_on_page")
 	if msg != "" {
 		return nil, false, "display_on_page", msg
 	}
 	switch strings.ToLower(display) {
 	case "", "all", "first", "last":
 	case "custom":
-		if !f.present("sign_coordinates") {
+		if !f.Present("sign_coordinates") {
 			return nil, false, "sign_coordinates", "sign_coordinates is required when display_on_page is custom"
 		}
 	default:
@@ -246,14 +246,14 @@ func parseUpload(body []byte, now time.Time) (d *doc, withToken bool, field, msg
 	}
 	// Notifications are accepted and not sent: the sandbox mails no one.
 	for _, k := range []string{"notify_signers", "send_sign_link"} {
-		if _, msg := f.boolean(k, false); msg != "" {
+		if _, msg := f.Bool(k, false); msg != "" {
 			return nil, false, k, msg
 		}
 	}
-	if withToken, msg = f.boolean("generate_access_token", false); msg != "" {
+	if withToken, msg = f.Bool("generate_access_token", false); msg != "" {
 		return nil, false, "generate_access_token", msg
 	}
-	if d.fileName, msg = f.optionalString("file_name"); msg != "" {
+	if d.fileName, msg = f.OptionalString("file_name"); msg != "" {
 		return nil, false, "file_name", msg
 	}
 	d.fileName = strings.TrimSpace(d.fileName)
@@ -263,7 +263,7 @@ func parseUpload(body []byte, now time.Time) (d *doc, withToken bool, field, msg
 	if d.fileName == "" {
 		d.fileName = "document.pdf"
 	}
-	data, msg := f.requiredString("file_data")
+	data, msg := f.RequiredString("file_data")
 	if msg != "" {
 		return nil, false, "file_data", msg
 	}
@@ -282,7 +282,7 @@ func parseUpload(body []byte, now time.Time) (d *doc, withToken bool, field, msg
 }
 
 func parseSigners(f fields) ([]*party, string, string) {
-	items, msg := f.objectList("signers")
+	items, msg := f.ObjectList("signers")
 	if msg != "" {
 		return nil, "signers", msg
 	}
@@ -291,7 +291,7 @@ func parseSigners(f fields) ([]*party, string, string) {
 	for i, sf := range items {
 		p := "signers[" + strconv.Itoa(i) + "]."
 		sg := &party{}
-		id, msg := sf.requiredString("identifier")
+		id, msg := sf.RequiredString("identifier")
 		if msg != "" {
 			return nil, p + "identifier", p + msg
 		}
@@ -304,11 +304,11 @@ func parseSigners(f fields) ([]*party, string, string) {
 		}
 		seen[strings.ToLower(id)] = true
 		sg.identifier = id
-		if sg.name, msg = sf.optionalString("name"); msg != "" {
+		if sg.name, msg = sf.OptionalString("name"); msg != "" {
 			return nil, p + "name", p + msg
 		}
 		sg.name = strings.TrimSpace(sg.name)
-		st, msg := sf.optionalString("sign_type")
+		st, msg := sf.OptionalString("sign_type")
 		if msg != "" {
 			return nil, p + "sign_type", p + msg
 		}
@@ -324,7 +324,7 @@ func parseSigners(f fields) ([]*party, string, string) {
 				return nil, p + "sign_type", p + "sign_type must be one of [aadhaar, electronic, dsc]"
 			}
 		}
-		if sg.reason, msg = sf.optionalString("reason"); msg != "" {
+		if sg.reason, msg = sf.OptionalString("reason"); msg != "" {
 			return nil, p + "reason", p + msg
 		}
 		out = append(out, sg)

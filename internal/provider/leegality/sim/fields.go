@@ -1,47 +1,28 @@
 package sim
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"net/mail"
-	"net/url"
 	"strings"
 
 	"github.com/signet-dev/signet/internal/pdf"
+	"github.com/signet-dev/signet/internal/provider/simkit"
 )
 
 // fields is a JSON object's members.
-type fields map[string]json.RawMessage
+type fields struct{ simkit.Fields }
 
 func objectFields(b []byte) (fields, bool) {
-	b = bytes.TrimSpace(b)
-	if len(b) == 0 || b[0] != '{' {
-		return nil, false
-	}
-	var f fields
-	if json.Unmarshal(b, &f) != nil {
-		return nil, false
-	}
-	return f, true
-}
-
-func (f fields) present(key string) bool {
-	v, ok := f[key]
-	return ok && !bytes.Equal(bytes.TrimSpace(v), []byte("null"))
+	f, err := simkit.Parse(b)
+	return fields{f}, err == nil
 }
 
 // str reads key as a string ("" when absent); ok is false when it is not
 // a string.
 func (f fields) str(key string) (string, bool) {
-	if !f.present(key) {
-		return "", true
-	}
-	var s string
-	if json.Unmarshal(f[key], &s) != nil {
-		return "", false
-	}
-	return strings.TrimSpace(s), true
+	s, ok := f.String(key)
+	return strings.TrimSpace(s), ok
 }
 
 // parseCreate validates a create body the way Leegality does (the first
@@ -65,10 +46,10 @@ func (s *Server) parseCreate(body []byte) (d *document, code, msg string) {
 	}
 	d.profileID = profileID
 
-	if !f.present("file") {
+	if !f.Present("file") {
 		return nil, "file.required", "File is required."
 	}
-	file, ok := objectFields(f["file"])
+	file, ok := objectFields(f.Raw("file"))
 	if !ok {
 		return nil, "file.invalid", "File must be an object with name and file."
 	}
@@ -89,11 +70,11 @@ func (s *Server) parseCreate(body []byte) (d *document, code, msg string) {
 	}
 	d.original = doc
 
-	if !f.present("invitees") {
+	if !f.Present("invitees") {
 		return nil, "invitees.required", "At least one invitee is required."
 	}
 	var raws []json.RawMessage
-	if json.Unmarshal(f["invitees"], &raws) != nil {
+	if json.Unmarshal(f.Raw("invitees"), &raws) != nil {
 		return nil, "invitees.invalid", "Invitees must be an array."
 	}
 	if len(raws) == 0 {
@@ -110,8 +91,8 @@ func (s *Server) parseCreate(body []byte) (d *document, code, msg string) {
 	if d.irn, ok = f.str("irn"); !ok {
 		return nil, "irn.invalid", "IRN must be a string."
 	}
-	if f.present("requestSignOrder") {
-		if json.Unmarshal(f["requestSignOrder"], &d.signOrder) != nil {
+	if f.Present("requestSignOrder") {
+		if json.Unmarshal(f.Raw("requestSignOrder"), &d.signOrder) != nil {
 			return nil, "requestSignOrder.invalid", "requestSignOrder must be a boolean."
 		}
 	}
@@ -141,28 +122,11 @@ func parseInvitee(raw json.RawMessage) (*invitation, string, string) {
 			return nil, "invitee.email.invalid", "Invalid email address for invitee " + v.name + "."
 		}
 	}
-	if v.phone != "" && !digits(v.phone, 10) {
+	if v.phone != "" && !simkit.Digits(v.phone, 10) {
 		return nil, "invitee.phone.invalid", "Invalid phone number for invitee " + v.name + ". Phone number must be 10 digits."
 	}
-	if v.redirectURL, ok = f.str("redirectUrl"); !ok || (v.redirectURL != "" && !isHTTPURL(v.redirectURL)) {
+	if v.redirectURL, ok = f.str("redirectUrl"); !ok || (v.redirectURL != "" && !simkit.IsHTTPURL(v.redirectURL)) {
 		return nil, "invitee.redirectUrl.invalid", "Invalid redirect URL for invitee " + v.name + "."
 	}
 	return v, "", ""
-}
-
-func isHTTPURL(s string) bool {
-	u, err := url.Parse(s)
-	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
-}
-
-func digits(s string, n int) bool {
-	if len(s) != n {
-		return false
-	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/signet-dev/signet/internal/pdf"
+	"github.com/signet-dev/signet/internal/provider/simkit"
 )
 
 // Limits and defaults of the simulated API.
@@ -136,7 +137,7 @@ func (s *Server) pullData(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	id, msg := f.requiredString("contractId")
+	id, msg := f.RequiredString("contractId")
 	if msg == "" && len(id) != 36 {
 		msg = "contractId length must be 36 characters long"
 	}
@@ -144,7 +145,7 @@ func (s *Server) pullData(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, msg)
 		return
 	}
-	b64, msg := f.boolean("base64EncodedOutput")
+	b64, msg := f.Bool("base64EncodedOutput", false)
 	if msg != "" {
 		writeError(w, http.StatusBadRequest, msg)
 		return
@@ -221,14 +222,14 @@ func parseInitiate(body []byte) (*contract, string) {
 		return nil, err.Error()
 	}
 	c := &contract{}
-	pdfText, msg := f.requiredString("pdf")
+	pdfText, msg := f.RequiredString("pdf")
 	if msg != "" {
 		return nil, msg
 	}
-	if c.name, msg = f.optionalString("contractName"); msg != "" {
+	if c.name, msg = f.OptionalString("contractName"); msg != "" {
 		return nil, msg
 	}
-	if c.executer, msg = f.optionalString("contractExecuterName"); msg != "" {
+	if c.executer, msg = f.OptionalString("contractExecuterName"); msg != "" {
 		return nil, msg
 	}
 	if c.successURL, msg = f.requiredURI("successRedirectUrl"); msg != "" {
@@ -243,16 +244,16 @@ func parseInitiate(body []byte) (*contract, string) {
 	if c.callbackURL, msg = f.requiredURI("callbackUrl"); msg != "" {
 		return nil, msg
 	}
-	if c.callbackAuth, msg = f.optionalString("callbackUrlAuthorizationHeader"); msg != "" {
+	if c.callbackAuth, msg = f.OptionalString("callbackUrlAuthorizationHeader"); msg != "" {
 		return nil, msg
 	}
 	if c.signerCallbackURL, msg = f.optionalURI("signerCallbackUrl"); msg != "" {
 		return nil, msg
 	}
-	if c.signerCallbackAuth, msg = f.optionalString("signerCallbackAuthorizationHeader"); msg != "" {
+	if c.signerCallbackAuth, msg = f.OptionalString("signerCallbackAuthorizationHeader"); msg != "" {
 		return nil, msg
 	}
-	esp, msg := f.optionalString("eSignProvider")
+	esp, msg := f.OptionalString("eSignProvider")
 	if msg != "" {
 		return nil, msg
 	}
@@ -298,7 +299,7 @@ func parseInitiate(body []byte) (*contract, string) {
 var signatureTypes = []string{"AADHAARESIGN-OTP", "AADHAARESIGN-FINGERPRINT", "AADHAARESIGN-FACEAUTH"}
 
 func parseSigners(f fields) ([]*signer, string) {
-	items, msg := f.objectList("signerdetail")
+	items, msg := f.ObjectList("signerdetail")
 	if msg != "" {
 		return nil, msg
 	}
@@ -306,10 +307,10 @@ func parseSigners(f fields) ([]*signer, string) {
 	for i, sf := range items {
 		p := "signerdetail[" + itoa(i) + "]."
 		sg := &signer{status: signerPending}
-		if sg.name, msg = sf.requiredString("signerName"); msg != "" {
+		if sg.name, msg = sf.RequiredString("signerName"); msg != "" {
 			return nil, p + msg
 		}
-		st, msg := sf.requiredString("signatureType")
+		st, msg := sf.RequiredString("signatureType")
 		if msg != "" {
 			return nil, p + msg
 		}
@@ -321,11 +322,11 @@ func parseSigners(f fields) ([]*signer, string) {
 		if sg.signatureType == "" {
 			return nil, p + "signatureType must be one of [" + strings.Join(signatureTypes, ", ") + "]"
 		}
-		if _, msg := sf.objectList("signatures"); msg != "" {
+		if _, msg := sf.ObjectList("signatures"); msg != "" {
 			return nil, p + msg
 		}
-		sg.signatures = sf["signatures"]
-		if sg.gender, msg = sf.optionalString("signerGender"); msg != "" {
+		sg.signatures = sf.Raw("signatures")
+		if sg.gender, msg = sf.OptionalString("signerGender"); msg != "" {
 			return nil, p + msg
 		}
 		switch strings.ToLower(sg.gender) {
@@ -333,17 +334,17 @@ func parseSigners(f fields) ([]*signer, string) {
 		default:
 			return nil, p + "signerGender must be one of [male, female, transgender]"
 		}
-		if sg.yob, msg = sf.optionalString("signerYearOfBirth"); msg != "" {
+		if sg.yob, msg = sf.OptionalString("signerYearOfBirth"); msg != "" {
 			return nil, p + msg
 		}
-		if sg.uid, msg = sf.optionalString("uidLastFourDigits"); msg != "" {
+		if sg.uid, msg = sf.OptionalString("uidLastFourDigits"); msg != "" {
 			return nil, p + msg
 		}
-		if sg.uid != "" && !digits(sg.uid, 4) {
+		if sg.uid != "" && !simkit.Digits(sg.uid, 4) {
 			return nil, p + "uidLastFourDigits length must be 4 characters long"
 		}
 		for _, k := range []string{"signerEmail", "signerMobile"} { // accepted, not used
-			if _, msg := sf.optionalString(k); msg != "" {
+			if _, msg := sf.OptionalString(k); msg != "" {
 				return nil, p + msg
 			}
 		}

@@ -1,0 +1,140 @@
+// Package flexjson reads the fields of a provider's JSON answers leniently.
+//
+// Providers' answers differ between API versions and between what their
+// documentation shows and what integrations see: numbers and booleans as
+// strings, null for absent, a lone object for a list, a list sent as a
+// string holding its JSON. The readers here accept a field whatever its JSON
+// type and never fail: a value that makes no sense reads as absent, so that
+// an odd field can never turn a good answer into an error.
+//
+// What differs between providers (the words they write for "none", how
+// their status words are compared) stays with each provider.
+package flexjson
+
+import (
+	"bytes"
+	"encoding/json"
+	"slices"
+	"strings"
+)
+
+// Text reads b, one JSON value, as text: a string as its value, a number
+// or a boolean as its literal text. Null, objects, arrays and a string
+// that does not decode read as "".
+func Text(b []byte) string {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 {
+		return ""
+	}
+	switch b[0] {
+	case '"':
+		var v string
+		if json.Unmarshal(b, &v) == nil {
+			return v
+		}
+		return ""
+	case 'n', '{', '[':
+		return ""
+	}
+	return string(b) // number, true, false
+}
+
+// None is the words, in lower case, that a provider writes for "no value".
+type None []string
+
+// Set reports whether s carries a value: whether s, trimmed and
+// lower-cased, is none of n's words.
+func (n None) Set(s string) bool {
+	return !slices.Contains(n, strings.ToLower(strings.TrimSpace(s)))
+}
+
+// Flag is a boolean that also accepts "true"/"false", "yes"/"no" and 1/0,
+// as a number or a string. Anything else is false.
+type Flag bool
+
+// UnmarshalJSON reads b leniently; it never fails.
+func (f *Flag) UnmarshalJSON(b []byte) error {
+	switch strings.ToLower(strings.TrimSpace(Text(b))) {
+	case "true", "yes", "1":
+		*f = true
+	default:
+		*f = false
+	}
+	return nil
+}
+
+// List reads a JSON array of objects leniently: items that are not
+// objects, or do not decode as T, are skipped, and a single object reads
+// as a list of one. Anything else reads as an empty list.
+type List[T any] []T
+
+// UnmarshalJSON reads b leniently; it never fails.
+func (l *List[T]) UnmarshalJSON(b []byte) error {
+	*l = objects[T](b)
+	return nil
+}
+
+// QuotedList is a List that also reads a JSON string holding the list's
+// JSON (a schema that types every field as "string", taken literally).
+type QuotedList[T any] []T
+
+// UnmarshalJSON reads b leniently; it never fails.
+func (l *QuotedList[T]) UnmarshalJSON(b []byte) error {
+	*l = objects[T](unquote(b))
+	return nil
+}
+
+// unquote is the text of b when b is a JSON string (nil when it does not
+// decode), and b otherwise.
+func unquote(b []byte) []byte {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 || b[0] != '"' {
+		return b
+	}
+	var inner string
+	if json.Unmarshal(b, &inner) != nil {
+		return nil
+	}
+	return []byte(inner)
+}
+
+// Items reads b as the items of a JSON array, or as a list of one when b
+// is a lone value whose first byte is one of lone ("{" for a lone object).
+// Anything else, and an array that does not decode, reads as no items. Each
+// item is trimmed of surrounding space.
+func Items(b []byte, lone string) []json.RawMessage {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 {
+		return nil
+	}
+	if b[0] == '[' {
+		var raws []json.RawMessage
+		if json.Unmarshal(b, &raws) != nil {
+			return nil
+		}
+		for i, r := range raws {
+			raws[i] = bytes.TrimSpace(r)
+		}
+		return raws
+	}
+	if strings.IndexByte(lone, b[0]) >= 0 {
+		return []json.RawMessage{b}
+	}
+	return nil
+}
+
+// objects reads b as an array of objects or a lone object, keeping the
+// objects that decode as T.
+func objects[T any](b []byte) []T {
+	var out []T
+	for _, r := range Items(b, "{") {
+		if len(r) == 0 || r[0] != '{' {
+			continue
+		}
+		var v T
+		if json.Unmarshal(r, &v) == nil {
+			out = append(out, v)
+		}
+	}
+	return out
+}

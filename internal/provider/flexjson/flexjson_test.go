@@ -1,0 +1,102 @@
+package flexjson
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+)
+
+func TestText(t *testing.T) {
+	for in, want := range map[string]string{
+		`"a"`: "a", ` 1.50 `: "1.50", `true`: "true", `false`: "false",
+		`null`: "", `{"x":1}`: "", `[1]`: "", `"\u00e9"`: "é", ``: "", `"bad\q"`: "",
+	} {
+		if got := Text([]byte(in)); got != want {
+			t.Errorf("Text(%s) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestNoneSet(t *testing.T) {
+	none := None{"", "na", "null"}
+	for _, s := range []string{"", "  ", "NA", " Null "} {
+		if none.Set(s) {
+			t.Errorf("%q is set", s)
+		}
+	}
+	for _, s := range []string{"x", "0", "none"} {
+		if !none.Set(s) {
+			t.Errorf("%q is not set", s)
+		}
+	}
+}
+
+func TestFlag(t *testing.T) {
+	var v []Flag
+	in := `[true,false,"true","False","yes","1",1,0,"no",null,"maybe",{}," YES "]`
+	if err := json.Unmarshal([]byte(in), &v); err != nil {
+		t.Fatal(err)
+	}
+	want := []Flag{true, false, true, false, true, true, true, false, false, false, false, false, true}
+	if !reflect.DeepEqual(v, want) {
+		t.Errorf("flags = %v, want %v", v, want)
+	}
+}
+
+type item struct {
+	A string `json:"a"`
+}
+
+func TestLists(t *testing.T) {
+	for _, tt := range []struct {
+		in           string
+		list, quoted []item
+	}{
+		{`[{"a":"x"},"junk",7,null,{"a":1},{"a":"y"}]`, []item{{"x"}, {"y"}}, []item{{"x"}, {"y"}}},
+		{`{"a":"x"}`, []item{{"x"}}, []item{{"x"}}},
+		{`"[{\"a\":\"x\"}]"`, nil, []item{{"x"}}},
+		{`" {\"a\":\"x\"} "`, nil, []item{{"x"}}},
+		{`"\"[]\""`, nil, nil},
+		{`null`, nil, nil},
+		{`7`, nil, nil},
+		{`[]`, nil, nil},
+	} {
+		var l List[item]
+		var q QuotedList[item]
+		if err := l.UnmarshalJSON([]byte(tt.in)); err != nil {
+			t.Fatal(err)
+		}
+		if err := q.UnmarshalJSON([]byte(tt.in)); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual([]item(l), tt.list) {
+			t.Errorf("List(%s) = %#v, want %#v", tt.in, l, tt.list)
+		}
+		if !reflect.DeepEqual([]item(q), tt.quoted) {
+			t.Errorf("QuotedList(%s) = %#v, want %#v", tt.in, q, tt.quoted)
+		}
+	}
+}
+
+func TestItems(t *testing.T) {
+	for _, tt := range []struct {
+		in, lone string
+		want     []string
+	}{
+		{`[ {"a":1} , "x", 2 ]`, "{", []string{`{"a":1}`, `"x"`, `2`}},
+		{` {"a":1} `, "{", []string{`{"a":1}`}},
+		{`"x"`, "{", nil},
+		{`"x"`, `{"`, []string{`"x"`}},
+		{`[1,`, "{", nil},
+		{`null`, "{", nil},
+		{``, "{", nil},
+	} {
+		var got []string
+		for _, r := range Items([]byte(tt.in), tt.lone) {
+			got = append(got, string(r))
+		}
+		if !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("Items(%s, %q) = %q, want %q", tt.in, tt.lone, got, tt.want)
+		}
+	}
+}
