@@ -26,6 +26,7 @@ import (
 	"github.com/signet-dev/signet/internal/provider/bankid/page"
 	"github.com/signet-dev/signet/internal/provider/bankid/sim"
 	"github.com/signet-dev/signet/internal/provider/providertest"
+	"github.com/signet-dev/signet/internal/provider/simtest"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -36,14 +37,6 @@ import (
 
 const pnr = "199001011239"
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
-
 type harness struct {
 	t       *testing.T
 	pki     *sim.PKI
@@ -51,7 +44,7 @@ type harness struct {
 	api     *httptest.Server // the RP API, mutual TLS
 	sim     *sim.Server
 	adapter *bankid.Adapter
-	clock   *clock
+	clock   *simtest.Clock
 	browser *http.Client
 	doc     signing.Document
 
@@ -66,7 +59,7 @@ func newHarness(t *testing.T, mutate ...func(*bankid.Config)) *harness {
 		t.Fatal(err)
 	}
 	content := pdf.Sample(2, "Loan agreement")
-	h := &harness{t: t, pki: pki, clock: &clock{t: time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)},
+	h := &harness{t: t, pki: pki, clock: simtest.NewClock(simtest.Epoch),
 		sessions: map[string]*signing.Session{},
 		doc:      signing.Document{Filename: "loan.pdf", Content: content, SHA256: signing.SHA256Hex(content)}}
 	mux := http.NewServeMux()
@@ -104,7 +97,7 @@ func newHarness(t *testing.T, mutate ...func(*bankid.Config)) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.browser = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	h.browser = simtest.NoRedirects()
 	return h
 }
 
@@ -176,14 +169,7 @@ func wantUpdate(t *testing.T, u signing.Update, status signing.Status, provider 
 
 func providerError(t *testing.T, err error, op string, retryable bool) *signing.ProviderError {
 	t.Helper()
-	var pe *signing.ProviderError
-	if !errors.As(err, &pe) {
-		t.Fatalf("err = %v (%T), want a *signing.ProviderError", err, err)
-	}
-	if pe.Provider != "bankid" || pe.Op != op || pe.Retryable != retryable || signing.IsRetryable(err) != retryable {
-		t.Fatalf("ProviderError = %+v, want op %s retryable %v", pe, op, retryable)
-	}
-	return pe
+	return simtest.ProviderError(t, err, "bankid", op, retryable)
 }
 
 func attachments(t *testing.T, b []byte) map[string][]byte {

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -17,6 +16,7 @@ import (
 	"github.com/signet-dev/signet/internal/pdf"
 	"github.com/signet-dev/signet/internal/provider/digio"
 	"github.com/signet-dev/signet/internal/provider/digio/sim"
+	"github.com/signet-dev/signet/internal/provider/simtest"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -30,43 +30,26 @@ const (
 	webhookSecret = "sandbox-webhook-secret"
 )
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
-
 type harness struct {
-	t       *testing.T
-	srv     *httptest.Server
+	*simtest.Flow
 	sim     *sim.Server
 	adapter *digio.Adapter
-	clock   *clock
-	browser *http.Client
 
-	mu        sync.Mutex
-	callbacks []signing.Callback // verified callbacks, as Signet's route would see them
-	rejected  []error
-	uploads   []map[string]any // upload bodies the adapter sent
+	mu      sync.Mutex
+	uploads []map[string]any // upload bodies the adapter sent
 }
 
 func newHarness(t *testing.T, mutate ...func(*digio.Config)) *harness {
 	t.Helper()
-	h := &harness{t: t, clock: &clock{t: time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)}}
-	mux := http.NewServeMux()
-	h.srv = httptest.NewServer(mux)
-	t.Cleanup(h.srv.Close)
-
+	h := &harness{Flow: simtest.NewFlow(t)}
 	s, err := sim.New(sim.Config{
-		BaseURL:        h.srv.URL + "/sandbox/digio",
+		BaseURL:        h.Srv.URL + "/sandbox/digio",
 		ClientID:       clientID,
 		ClientSecret:   clientSecret,
 		WebhookSecret:  webhookSecret,
-		WebhookURL:     h.srv.URL + "/callbacks/digio",
-		HTTPClient:     h.srv.Client(),
-		Now:            h.clock.Now,
+		WebhookURL:     h.Srv.URL + "/callbacks/digio",
+		HTTPClient:     h.Srv.Client(),
+		Now:            h.Clock.Now,
 		WebhookRetries: []time.Duration{},
 	})
 	if err != nil {
@@ -74,16 +57,16 @@ func newHarness(t *testing.T, mutate ...func(*digio.Config)) *harness {
 	}
 	t.Cleanup(func() { s.Close() })
 	h.sim = s
-	mux.Handle("/sandbox/digio/", http.StripPrefix("/sandbox/digio", h.recordUploads(s)))
+	h.Mount("/sandbox/digio", h.recordUploads(s))
 
 	cfg := digio.Config{
-		BaseURL:       h.srv.URL + "/sandbox/digio",
+		BaseURL:       h.Srv.URL + "/sandbox/digio",
 		GatewayURL:    s.GatewayURL(),
 		ClientID:      clientID,
 		ClientSecret:  clientSecret,
 		WebhookSecret: webhookSecret,
-		HTTPClient:    h.srv.Client(),
-		Now:           h.clock.Now,
+		HTTPClient:    h.Srv.Client(),
+		Now:           h.Clock.Now,
 	}
 	for _, m := range mutate {
 		m(&cfg)
@@ -92,8 +75,8 @@ func newHarness(t *testing.T, mutate ...func(*digio.Config)) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mux.HandleFunc("POST /callbacks/digio", h.callback)
-	h.browser = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	h.Provider, h.Request = h.adapter, h.request
+	h.HandleCallbacks("/callbacks/digio")
 	return h
 }
 
@@ -114,27 +97,6 @@ func (h *harness) recordUploads(next http.Handler) http.Handler {
 	})
 }
 
-// callback is Signet's POST /callbacks/digio in miniature.
-func (h *harness) callback(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
-	cb, err := h.adapter.ParseCallback(r.Header, body)
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if err != nil {
-		h.rejected = append(h.rejected, err)
-		w.WriteHeader(http.StatusUnauthorized)
-		return
-	}
-	h.callbacks = append(h.callbacks, cb)
-	w.WriteHeader(http.StatusOK)
-}
-
-func (h *harness) received() ([]signing.Callback, []error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return append([]signing.Callback(nil), h.callbacks...), append([]error(nil), h.rejected...)
-}
-
 func (h *harness) request() signing.InitiateRequest {
 	return signing.InitiateRequest{
 		SessionID:     "0d8f9a52-8b1e-4a43-9f0e-6f0a1f2b3c4d",
@@ -143,82 +105,22 @@ func (h *harness) request() signing.InitiateRequest {
 		Language:      "en",
 		Document:      signing.Document{Filename: "loan.pdf", Content: pdf.Sample(2, "Loan agreement")},
 		ReturnURL:     "https://client.example/return?order=1",
-		CallbackURL:   h.srv.URL + "/callbacks/digio",
-		ExpiresAt:     h.clock.Now().Add(48 * time.Hour),
+		CallbackURL:   h.Srv.URL + "/callbacks/digio",
+		ExpiresAt:     h.Clock.Now().Add(48 * time.Hour),
 	}
 }
 
-func (h *harness) initiate() (signing.Initiated, signing.ProviderRef) {
-	h.t.Helper()
-	in, err := h.adapter.Initiate(context.Background(), h.request())
-	if err != nil {
-		h.t.Fatalf("Initiate: %v", err)
-	}
-	return in, signing.ProviderRef{SessionID: "s", Ref: in.Ref, State: in.State}
-}
-
-func (h *harness) refresh(ref signing.ProviderRef) signing.Update {
-	h.t.Helper()
-	u, err := h.adapter.Refresh(context.Background(), ref)
-	if err != nil {
-		h.t.Fatalf("Refresh: %v", err)
-	}
-	return u
-}
-
-// open is the signer following redirectUrl.
-func (h *harness) open(link string) string {
-	h.t.Helper()
-	resp, err := h.browser.Get(link)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		h.t.Fatalf("GET %s: %d", link, resp.StatusCode)
-	}
-	return string(b)
-}
-
-// press submits the page's form with one of its buttons (a form without
-// an action posts back to the link, query included).
-func (h *harness) press(link, action string) *http.Response {
-	h.t.Helper()
-	resp, err := h.browser.PostForm(link, url.Values{"action": {action}})
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	resp.Body.Close()
-	return resp
-}
-
-func wantUpdate(t *testing.T, u signing.Update, status signing.Status, reason string) {
-	t.Helper()
-	if u.Status != status || u.Reason != reason {
-		t.Fatalf("update = (%s, %q), want (%s, %q)", u.Status, u.Reason, status, reason)
-	}
-}
+var wantUpdate = simtest.WantUpdate
 
 func providerError(t *testing.T, err error, op string, retryable bool) *signing.ProviderError {
 	t.Helper()
-	var pe *signing.ProviderError
-	if !errors.As(err, &pe) {
-		t.Fatalf("err = %v (%T), want a *signing.ProviderError", err, err)
-	}
-	if pe.Provider != "digio" || pe.Op != op || pe.Retryable != retryable || signing.IsRetryable(err) != retryable {
-		t.Fatalf("ProviderError = %+v, want op %s retryable %v", pe, op, retryable)
-	}
-	if strings.Contains(err.Error(), clientSecret) || strings.Contains(err.Error(), webhookSecret) {
-		t.Fatalf("the error reveals a credential: %v", err)
-	}
-	return pe
+	return simtest.ProviderError(t, err, "digio", op, retryable, clientSecret, webhookSecret)
 }
 
 func TestSignFlow(t *testing.T) {
 	h := newHarness(t)
-	in, ref := h.initiate()
-	wantPrefix := h.srv.URL + "/sandbox/digio/gateway/login/" + in.Ref + "/0d8f9a52-8b1e-4a43-9f0e-6f0a1f2b3c4d/asha.verma@example.com?token_id=GWT"
+	in, ref := h.Initiate()
+	wantPrefix := h.Srv.URL + "/sandbox/digio/gateway/login/" + in.Ref + "/0d8f9a52-8b1e-4a43-9f0e-6f0a1f2b3c4d/asha.verma@example.com?token_id=GWT"
 	if !strings.HasPrefix(in.RedirectURL, wantPrefix) || !strings.HasSuffix(in.RedirectURL, "&redirect_url=https%3A%2F%2Fclient.example%2Freturn%3Forder%3D1") {
 		t.Errorf("RedirectURL %q", in.RedirectURL)
 	}
@@ -226,9 +128,9 @@ func TestSignFlow(t *testing.T) {
 	if err := json.Unmarshal(in.State, &st); err != nil || st["identifier"] != "asha.verma@example.com" || !strings.HasPrefix(st["accessTokenId"], "GWT") {
 		t.Errorf("State %s", in.State)
 	}
-	wantUpdate(t, h.refresh(ref), signing.StatusPending, "")
+	wantUpdate(t, h.Refresh(ref), signing.StatusPending, "")
 
-	page := h.open(in.RedirectURL)
+	page := h.Page(in.RedirectURL)
 	for _, want := range []string{`<form method="post">`, `name="action" value="sign"`, `name="action" value="decline"`, "Asha Verma", "loan.pdf"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the page lacks %s", want)
@@ -237,13 +139,13 @@ func TestSignFlow(t *testing.T) {
 	if strings.Contains(strings.ToLower(page), "<script") {
 		t.Error("the page uses JavaScript")
 	}
-	u := h.refresh(ref)
+	u := h.Refresh(ref)
 	wantUpdate(t, u, signing.StatusInProgress, "")
 	if u.ProviderStatus != "requested/viewed" {
 		t.Errorf("ProviderStatus = %q", u.ProviderStatus)
 	}
 
-	resp := h.press(in.RedirectURL, "sign")
+	resp := h.Press(in.RedirectURL, "sign")
 	loc, _ := url.Parse(resp.Header.Get("Location"))
 	if resp.StatusCode != http.StatusSeeOther || loc == nil || loc.Host != "client.example" || loc.Query().Get("order") != "1" ||
 		loc.Query().Get("digio_doc_id") != in.Ref || loc.Query().Get("status") != "success" {
@@ -252,7 +154,7 @@ func TestSignFlow(t *testing.T) {
 
 	// The webhook is verified and, carrying the details, already says
 	// COMPLETED.
-	cbs, rejected := h.received()
+	cbs, rejected := h.Received()
 	if len(cbs) != 1 || cbs[0].Ref != in.Ref || len(rejected) != 0 {
 		t.Fatalf("callbacks %+v, rejected %v", cbs, rejected)
 	}
@@ -260,7 +162,7 @@ func TestSignFlow(t *testing.T) {
 		t.Errorf("callback update %+v", cbs[0].Update)
 	}
 
-	u = h.refresh(ref)
+	u = h.Refresh(ref)
 	wantUpdate(t, u, signing.StatusCompleted, "")
 	var ev map[string]string
 	if u.ProviderStatus != "completed/signed" || json.Unmarshal(u.Evidence, &ev) != nil || ev["documentId"] != in.Ref {
@@ -283,7 +185,7 @@ func TestSignFlow(t *testing.T) {
 	if pe := providerError(t, err, "cancel", false); pe.StatusCode != 400 || !strings.Contains(pe.Message, "completed") {
 		t.Errorf("cancel of a completed document: %+v", pe)
 	}
-	wantUpdate(t, h.refresh(ref), signing.StatusCompleted, "")
+	wantUpdate(t, h.Refresh(ref), signing.StatusCompleted, "")
 
 	// What the adapter sent.
 	h.mu.Lock()
@@ -297,19 +199,19 @@ func TestSignFlow(t *testing.T) {
 
 func TestDecline(t *testing.T) {
 	h := newHarness(t)
-	in, ref := h.initiate()
-	h.open(in.RedirectURL)
-	resp := h.press(in.RedirectURL, "decline")
+	in, ref := h.Initiate()
+	h.Page(in.RedirectURL)
+	resp := h.Press(in.RedirectURL, "decline")
 	loc, _ := url.Parse(resp.Header.Get("Location"))
 	if resp.StatusCode != http.StatusSeeOther || loc == nil || loc.Query().Get("status") != "failure" {
 		t.Fatalf("decline: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	cbs, _ := h.received()
+	cbs, _ := h.Received()
 	if len(cbs) != 1 || cbs[0].Ref != in.Ref || cbs[0].Update == nil {
 		t.Fatalf("callbacks %+v", cbs)
 	}
 	wantUpdate(t, *cbs[0].Update, signing.StatusFailed, "Signer declined to sign")
-	u := h.refresh(ref)
+	u := h.Refresh(ref)
 	wantUpdate(t, u, signing.StatusFailed, "Signer declined to sign")
 	if u.ProviderStatus != "rejected/rejected" {
 		t.Errorf("ProviderStatus = %q", u.ProviderStatus)
@@ -317,43 +219,43 @@ func TestDecline(t *testing.T) {
 	_, err := h.adapter.FetchDocument(context.Background(), ref)
 	providerError(t, err, "document", false)
 	// The signer cannot sign afterwards.
-	if resp := h.press(in.RedirectURL, "sign"); resp.StatusCode != http.StatusConflict {
+	if resp := h.Press(in.RedirectURL, "sign"); resp.StatusCode != http.StatusConflict {
 		t.Errorf("sign after decline: %d", resp.StatusCode)
 	}
 }
 
 func TestESignFailure(t *testing.T) {
 	h := newHarness(t)
-	in, ref := h.initiate()
+	in, ref := h.Initiate()
 	if err := h.sim.FailSigning(in.Ref, "ESP_AUTH_FAILED", "Aadhaar OTP validation failed"); err != nil {
 		t.Fatal(err)
 	}
-	cbs, _ := h.received()
+	cbs, _ := h.Received()
 	if len(cbs) != 1 || cbs[0].Update == nil {
 		t.Fatalf("callbacks %+v", cbs)
 	}
 	wantUpdate(t, *cbs[0].Update, signing.StatusFailed, "Aadhaar OTP validation failed")
-	wantUpdate(t, h.refresh(ref), signing.StatusFailed, "Aadhaar OTP validation failed")
+	wantUpdate(t, h.Refresh(ref), signing.StatusFailed, "Aadhaar OTP validation failed")
 }
 
 func TestCancel(t *testing.T) {
 	h := newHarness(t)
-	in, ref := h.initiate()
+	in, ref := h.Initiate()
 	if err := h.adapter.Cancel(context.Background(), ref); err != nil {
 		t.Fatal(err)
 	}
-	wantUpdate(t, h.refresh(ref), signing.StatusCancelled, "")
+	wantUpdate(t, h.Refresh(ref), signing.StatusCancelled, "")
 	// Cancelling again is harmless, and the signer can no longer sign.
 	if err := h.adapter.Cancel(context.Background(), ref); err != nil {
 		t.Errorf("second cancel: %v", err)
 	}
-	if page := h.open(in.RedirectURL); strings.Contains(page, "<form") || !strings.Contains(page, "cancelled") {
+	if page := h.Page(in.RedirectURL); strings.Contains(page, "<form") || !strings.Contains(page, "cancelled") {
 		t.Errorf("page after cancel offers a form:\n%s", page)
 	}
-	if resp := h.press(in.RedirectURL, "sign"); resp.StatusCode != http.StatusConflict {
+	if resp := h.Press(in.RedirectURL, "sign"); resp.StatusCode != http.StatusConflict {
 		t.Errorf("sign after cancel: %d", resp.StatusCode)
 	}
-	if cbs, _ := h.received(); len(cbs) != 0 {
+	if cbs, _ := h.Received(); len(cbs) != 0 {
 		t.Errorf("callbacks after a cancel: %+v", cbs)
 	}
 
@@ -367,20 +269,20 @@ func TestCancel(t *testing.T) {
 
 func TestExpiry(t *testing.T) {
 	h := newHarness(t)
-	in, ref := h.initiate()
+	in, ref := h.Initiate()
 	// expire_in_days 2: Digio's deadline is the end of that day, IST.
-	h.clock.Add(48 * time.Hour)
-	wantUpdate(t, h.refresh(ref), signing.StatusPending, "")
-	h.clock.Add(24 * time.Hour)
-	wantUpdate(t, h.refresh(ref), signing.StatusExpired, "")
-	if page := h.open(in.RedirectURL); !strings.Contains(page, "expired") {
+	h.Clock.Add(48 * time.Hour)
+	wantUpdate(t, h.Refresh(ref), signing.StatusPending, "")
+	h.Clock.Add(24 * time.Hour)
+	wantUpdate(t, h.Refresh(ref), signing.StatusExpired, "")
+	if page := h.Page(in.RedirectURL); !strings.Contains(page, "expired") {
 		t.Errorf("page after expiry:\n%s", page)
 	}
 }
 
 func TestFetchBeforeCompletionIsRetryable(t *testing.T) {
 	h := newHarness(t)
-	_, ref := h.initiate()
+	_, ref := h.Initiate()
 	_, err := h.adapter.FetchDocument(context.Background(), ref)
 	if pe := providerError(t, err, "document", true); !strings.Contains(pe.Message, "not signed") {
 		t.Errorf("fetch before completion: %+v", pe)
@@ -430,12 +332,12 @@ func TestServerErrorsAreRetryable(t *testing.T) {
 			t.Errorf("status %d: %+v", status, pe)
 		}
 	}
-	in, ref := h.initiate()
+	in, ref := h.Initiate()
 	h.sim.FailNext(sim.OpDetails, 500)
 	_, err := h.adapter.Refresh(context.Background(), ref)
 	providerError(t, err, "refresh", true)
 
-	h.press(in.RedirectURL, "sign")
+	h.Press(in.RedirectURL, "sign")
 	h.sim.FailNext(sim.OpDownload, 503)
 	_, err = h.adapter.FetchDocument(context.Background(), ref)
 	providerError(t, err, "document", true)
@@ -449,7 +351,7 @@ func TestServerErrorsAreRetryable(t *testing.T) {
 
 func TestTimeoutIsRetryable(t *testing.T) {
 	h := newHarness(t, func(c *digio.Config) { c.Timeout = 100 * time.Millisecond })
-	_, ref := h.initiate()
+	_, ref := h.Initiate()
 	h.sim.DelayNext(sim.OpDetails, 5*time.Second)
 	start := time.Now()
 	_, err := h.adapter.Refresh(context.Background(), ref)
@@ -465,9 +367,7 @@ func TestTimeoutIsRetryable(t *testing.T) {
 }
 
 func TestUnreachableIsRetryable(t *testing.T) {
-	srv := httptest.NewServer(http.NotFoundHandler())
-	base := srv.URL
-	srv.Close()
+	base := simtest.UnreachableURL()
 	a, err := digio.New(digio.Config{BaseURL: base, ClientID: clientID, ClientSecret: clientSecret, WebhookSecret: webhookSecret})
 	if err != nil {
 		t.Fatal(err)
@@ -478,25 +378,25 @@ func TestUnreachableIsRetryable(t *testing.T) {
 
 func TestUnknownStatusChangesNothing(t *testing.T) {
 	h := newHarness(t)
-	in, ref := h.initiate()
+	in, ref := h.Initiate()
 	if err := h.sim.UnknownStatusNext(in.Ref); err != nil {
 		t.Fatal(err)
 	}
-	u := h.refresh(ref)
+	u := h.Refresh(ref)
 	wantUpdate(t, u, signing.StatusPending, "")
 	if u.ProviderStatus != "under_review/pending_verification" {
 		t.Errorf("ProviderStatus = %q", u.ProviderStatus)
 	}
-	wantUpdate(t, h.refresh(ref), signing.StatusPending, "") // only the next answer
+	wantUpdate(t, h.Refresh(ref), signing.StatusPending, "") // only the next answer
 }
 
 func TestWebhookWithWrongSecretIsRefused(t *testing.T) {
 	// An account whose webhook secret is not the one Signet knows: its
 	// webhooks must be refused.
 	h := newHarness(t, func(c *digio.Config) { c.WebhookSecret = "someone-else" })
-	in, _ := h.initiate()
-	h.press(in.RedirectURL, "sign")
-	cbs, rejected := h.received()
+	in, _ := h.Initiate()
+	h.Press(in.RedirectURL, "sign")
+	cbs, rejected := h.Received()
 	if len(cbs) != 0 || len(rejected) != 1 || !errors.Is(rejected[0], signing.ErrUnauthorized) {
 		t.Errorf("callbacks %v, rejected %v", cbs, rejected)
 	}
@@ -514,11 +414,11 @@ func TestSignerWithMobileIdentifier(t *testing.T) {
 	if !strings.Contains(in.RedirectURL, "/9876543210?token_id=") || strings.Contains(in.RedirectURL, "redirect_url") {
 		t.Errorf("RedirectURL %q", in.RedirectURL)
 	}
-	if page := h.open(in.RedirectURL); !strings.Contains(page, "Sign electronically") {
+	if page := h.Page(in.RedirectURL); !strings.Contains(page, "Sign electronically") {
 		t.Error("the page does not offer an electronic signature")
 	}
 	// Without a returnUrl, Digio shows its own page after signing.
-	resp, err := h.browser.PostForm(in.RedirectURL, url.Values{"action": {"sign"}})
+	resp, err := h.Browser.PostForm(in.RedirectURL, url.Values{"action": {"sign"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -527,5 +427,5 @@ func TestSignerWithMobileIdentifier(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), "Document Signed Successfully!") {
 		t.Errorf("after signing: %d\n%s", resp.StatusCode, b)
 	}
-	wantUpdate(t, h.refresh(signing.ProviderRef{Ref: in.Ref}), signing.StatusCompleted, "")
+	wantUpdate(t, h.Refresh(signing.ProviderRef{Ref: in.Ref}), signing.StatusCompleted, "")
 }

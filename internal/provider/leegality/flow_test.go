@@ -5,18 +5,16 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/signet-dev/signet/internal/pdf"
 	"github.com/signet-dev/signet/internal/provider/leegality"
 	"github.com/signet-dev/signet/internal/provider/leegality/sim"
+	"github.com/signet-dev/signet/internal/provider/simtest"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -31,54 +29,31 @@ const (
 	profile = "wf-loans"
 )
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
-
 type harness struct {
-	t       *testing.T
-	srv     *httptest.Server
+	*simtest.Flow
 	sim     *sim.Server
 	adapter *leegality.Adapter
-	clock   *clock
-	browser *http.Client
-
-	mu       sync.Mutex
-	hooks    []signing.Callback // verified webhooks, as Signet's route would see them
-	rejected []error
 }
 
 func newHarness(t *testing.T, mutate ...func(*leegality.Config)) *harness {
 	t.Helper()
-	h := &harness{t: t, clock: &clock{t: time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)}}
-	mux := http.NewServeMux()
-	h.srv = httptest.NewServer(mux)
-	t.Cleanup(h.srv.Close)
-	base := h.srv.URL + "/sandbox/leegality"
+	h := &harness{Flow: simtest.NewFlow(t)}
+	base := h.Srv.URL + "/sandbox/leegality"
 
 	s, err := sim.New(sim.Config{
 		BaseURL:        base,
 		Token:          token,
 		PrivateSalt:    salt,
 		ProfileID:      profile,
-		WebhookURL:     h.srv.URL + "/callbacks/leegality",
-		HTTPClient:     h.srv.Client(),
-		Now:            h.clock.Now,
+		WebhookURL:     h.Srv.URL + "/callbacks/leegality",
+		HTTPClient:     h.Srv.Client(),
+		Now:            h.Clock.Now,
 		WebhookRetries: []time.Duration{},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	h.sim = s
-	mux.Handle("/sandbox/leegality/", http.StripPrefix("/sandbox/leegality", s))
+	h.sim = simtest.Serve(h.Env, "/sandbox/leegality", s, err)
 
 	cfg := leegality.Config{BaseURL: base, AuthToken: token, ProfileID: profile, PrivateSalt: salt,
-		HTTPClient: h.srv.Client(), Now: h.clock.Now}
+		HTTPClient: h.Srv.Client(), Now: h.Clock.Now}
 	for _, m := range mutate {
 		m(&cfg)
 	}
@@ -86,30 +61,9 @@ func newHarness(t *testing.T, mutate ...func(*leegality.Config)) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mux.HandleFunc("POST /callbacks/leegality", h.webhook)
-	h.browser = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	h.Provider, h.Request = h.adapter, h.request
+	h.HandleCallbacks("/callbacks/leegality")
 	return h
-}
-
-// webhook is Signet's POST /callbacks/leegality in miniature.
-func (h *harness) webhook(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
-	cb, err := h.adapter.ParseCallback(r.Header, body)
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if err != nil {
-		h.rejected = append(h.rejected, err)
-		w.WriteHeader(http.StatusUnauthorized)
-		return
-	}
-	h.hooks = append(h.hooks, cb)
-	w.WriteHeader(http.StatusOK)
-}
-
-func (h *harness) received() ([]signing.Callback, []error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return append([]signing.Callback(nil), h.hooks...), append([]error(nil), h.rejected...)
 }
 
 func (h *harness) request() signing.InitiateRequest {
@@ -120,52 +74,13 @@ func (h *harness) request() signing.InitiateRequest {
 		Language:      "en",
 		Document:      signing.Document{Filename: "loan.pdf", Content: pdf.Sample(2, "Loan agreement")},
 		ReturnURL:     "https://client.example/return",
-		CallbackURL:   h.srv.URL + "/callbacks/leegality",
-		ExpiresAt:     h.clock.Now().Add(24 * time.Hour),
+		CallbackURL:   h.Srv.URL + "/callbacks/leegality",
+		ExpiresAt:     h.Clock.Now().Add(24 * time.Hour),
 	}
 }
 
-func (h *harness) initiate() (signing.Initiated, signing.ProviderRef) {
-	h.t.Helper()
-	in, err := h.adapter.Initiate(context.Background(), h.request())
-	if err != nil {
-		h.t.Fatalf("Initiate: %v", err)
-	}
-	return in, signing.ProviderRef{SessionID: "s", Ref: in.Ref, State: in.State}
-}
-
-func (h *harness) refresh(ref signing.ProviderRef) signing.Update {
-	h.t.Helper()
-	u, err := h.adapter.Refresh(context.Background(), ref)
-	if err != nil {
-		h.t.Fatalf("Refresh: %v", err)
-	}
-	return u
-}
-
-// open is the signer following redirectUrl.
-func (h *harness) open(link string) (int, string) {
-	h.t.Helper()
-	resp, err := h.browser.Get(link)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
-}
-
-// press submits the page's form with one of its buttons.
-func (h *harness) press(link, action string) *http.Response {
-	h.t.Helper()
-	resp, err := h.browser.PostForm(link, url.Values{"action": {action}})
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	resp.Body.Close()
-	return resp
-}
-
+// wantUpdate checks the provider status too: Leegality's carries the
+// document's and the invitation's.
 func wantUpdate(t *testing.T, u signing.Update, status signing.Status, reason, providerStatus string) {
 	t.Helper()
 	if u.Status != status || u.Reason != reason || u.ProviderStatus != providerStatus {
@@ -175,23 +90,13 @@ func wantUpdate(t *testing.T, u signing.Update, status signing.Status, reason, p
 
 func providerError(t *testing.T, err error, op string, retryable bool) *signing.ProviderError {
 	t.Helper()
-	var pe *signing.ProviderError
-	if !errors.As(err, &pe) {
-		t.Fatalf("err = %v (%T), want a *signing.ProviderError", err, err)
-	}
-	if pe.Provider != "leegality" || pe.Op != op || pe.Retryable != retryable || signing.IsRetryable(err) != retryable {
-		t.Fatalf("ProviderError = %+v, want op %s retryable %v", pe, op, retryable)
-	}
-	if strings.Contains(err.Error(), token) || strings.Contains(err.Error(), salt) {
-		t.Fatalf("the error reveals a credential: %v", err)
-	}
-	return pe
+	return simtest.ProviderError(t, err, "leegality", op, retryable, token, salt)
 }
 
 func TestSignFlow(t *testing.T) {
 	h := newHarness(t)
-	in, ref := h.initiate()
-	if !strings.HasPrefix(in.RedirectURL, h.srv.URL+"/sandbox/leegality/sign/") || len(in.Ref) != 26 {
+	in, ref := h.Initiate()
+	if !strings.HasPrefix(in.RedirectURL, h.Srv.URL+"/sandbox/leegality/sign/") || len(in.Ref) != 26 {
 		t.Errorf("Initiated %+v", in)
 	}
 	// The invitation expires in the workflow's 10 days, read from IST.
@@ -201,24 +106,24 @@ func TestSignFlow(t *testing.T) {
 	if err := json.Unmarshal(in.State, &st); err != nil || st.InvitationExpiresAt != "2026-12-01T10:00:00Z" {
 		t.Errorf("State = %s", in.State)
 	}
-	wantUpdate(t, h.refresh(ref), signing.StatusPending, "", "SENT")
+	wantUpdate(t, h.Refresh(ref), signing.StatusPending, "", "SENT")
 
-	status, page := h.open(in.RedirectURL)
+	status, page := h.Open(in.RedirectURL)
 	if status != http.StatusOK || !strings.Contains(page, `method="post"`) || !strings.Contains(page, `value="sign"`) || !strings.Contains(page, `value="decline"`) {
 		t.Fatalf("page %d:\n%s", status, page)
 	}
-	wantUpdate(t, h.refresh(ref), signing.StatusInProgress, "", "SENT/VIEWED")
+	wantUpdate(t, h.Refresh(ref), signing.StatusInProgress, "", "SENT/VIEWED")
 
-	resp := h.press(in.RedirectURL, "sign")
+	resp := h.Press(in.RedirectURL, "sign")
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "https://client.example/return" {
 		t.Fatalf("sign: %d to %q, want 303 to the returnUrl", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	hooks, rejected := h.received()
+	hooks, rejected := h.Received()
 	if len(hooks) != 1 || hooks[0].Ref != in.Ref || hooks[0].Update != nil || len(rejected) != 0 {
 		t.Fatalf("webhooks %+v, rejected %v", hooks, rejected)
 	}
 
-	u := h.refresh(ref)
+	u := h.Refresh(ref)
 	wantUpdate(t, u, signing.StatusCompleted, "", "COMPLETED/SIGNED")
 	var ev map[string]string
 	if err := json.Unmarshal(u.Evidence, &ev); err != nil || ev["documentId"] != in.Ref || ev["irn"] != h.request().SessionID ||
@@ -242,50 +147,50 @@ func TestSignFlow(t *testing.T) {
 	if pe := providerError(t, err, "cancel", false); pe.Message != "Document is already completed and cannot be deleted." || pe.StatusCode != 200 {
 		t.Errorf("cancel after completion: %+v", pe)
 	}
-	wantUpdate(t, h.refresh(ref), signing.StatusCompleted, "", "COMPLETED/SIGNED")
+	wantUpdate(t, h.Refresh(ref), signing.StatusCompleted, "", "COMPLETED/SIGNED")
 }
 
 func TestDecline(t *testing.T) {
 	h := newHarness(t)
-	in, ref := h.initiate()
-	h.open(in.RedirectURL)
-	resp := h.press(in.RedirectURL, "decline")
+	in, ref := h.Initiate()
+	h.Open(in.RedirectURL)
+	resp := h.Press(in.RedirectURL, "decline")
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "https://client.example/return" {
 		t.Fatalf("decline: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	if hooks, _ := h.received(); len(hooks) != 1 || hooks[0].Ref != in.Ref {
+	if hooks, _ := h.Received(); len(hooks) != 1 || hooks[0].Ref != in.Ref {
 		t.Errorf("webhooks %+v", hooks)
 	}
-	wantUpdate(t, h.refresh(ref), signing.StatusFailed, "Rejected by the signer on the signing page", "SENT/REJECTED")
+	wantUpdate(t, h.Refresh(ref), signing.StatusFailed, "Rejected by the signer on the signing page", "SENT/REJECTED")
 	_, err := h.adapter.FetchDocument(context.Background(), ref)
 	providerError(t, err, "document", true) // Leegality's no.document.found
-	if status, _ := h.open(in.RedirectURL); status != http.StatusOK {
+	if status, _ := h.Open(in.RedirectURL); status != http.StatusOK {
 		t.Errorf("page after rejection: %d", status)
 	}
-	if resp := h.press(in.RedirectURL, "sign"); resp.StatusCode != http.StatusConflict {
+	if resp := h.Press(in.RedirectURL, "sign"); resp.StatusCode != http.StatusConflict {
 		t.Errorf("signing a rejected document: %d", resp.StatusCode)
 	}
 }
 
 func TestExpiry(t *testing.T) {
 	h := newHarness(t)
-	in, ref := h.initiate()
+	in, ref := h.Initiate()
 	if err := h.sim.Expire(in.Ref); err != nil {
 		t.Fatal(err)
 	}
-	wantUpdate(t, h.refresh(ref), signing.StatusExpired, "", "SENT/EXPIRED")
+	wantUpdate(t, h.Refresh(ref), signing.StatusExpired, "", "SENT/EXPIRED")
 
 	// Time running out: the invitation's 10 days pass.
-	_, ref = h.initiate()
-	h.clock.Add(10*24*time.Hour - time.Second)
-	wantUpdate(t, h.refresh(ref), signing.StatusPending, "", "SENT")
-	h.clock.Add(time.Second)
-	wantUpdate(t, h.refresh(ref), signing.StatusExpired, "", "SENT/EXPIRED")
+	_, ref = h.Initiate()
+	h.Clock.Add(10*24*time.Hour - time.Second)
+	wantUpdate(t, h.Refresh(ref), signing.StatusPending, "", "SENT")
+	h.Clock.Add(time.Second)
+	wantUpdate(t, h.Refresh(ref), signing.StatusExpired, "", "SENT/EXPIRED")
 }
 
 func TestCancelDeletes(t *testing.T) {
 	h := newHarness(t)
-	in, ref := h.initiate()
+	in, ref := h.Initiate()
 	if err := h.adapter.Cancel(context.Background(), ref); err != nil {
 		t.Fatal(err)
 	}
@@ -293,7 +198,7 @@ func TestCancelDeletes(t *testing.T) {
 	if pe := providerError(t, err, "refresh", false); pe.Message != "Document not found." || !errors.Is(err, signing.ErrNotFound) {
 		t.Errorf("refresh after cancel: %+v", pe)
 	}
-	if status, _ := h.open(in.RedirectURL); status != http.StatusGone {
+	if status, _ := h.Open(in.RedirectURL); status != http.StatusGone {
 		t.Errorf("page after cancel: %d", status)
 	}
 	// Cancelling again is not an error: the document is gone already.
@@ -317,7 +222,7 @@ func TestRefusalsCarryLeegalitysMessage(t *testing.T) {
 		t.Errorf("not a PDF: %+v", pe)
 	}
 
-	_, ref := h.initiate()
+	_, ref := h.Initiate()
 	h.sim.RefuseNext(sim.OpDetails, "documentId.invalid", "Invalid Document ID.")
 	_, err = h.adapter.Refresh(context.Background(), ref)
 	if pe := providerError(t, err, "refresh", false); pe.Message != "Invalid Document ID." {
@@ -344,14 +249,14 @@ func TestServerErrorsAreRetryable(t *testing.T) {
 			t.Errorf("status %d: %+v", status, pe)
 		}
 	}
-	in, ref := h.initiate()
+	in, ref := h.Initiate()
 	h.sim.FailNext(sim.OpDetails, 500)
 	_, err := h.adapter.Refresh(context.Background(), ref)
 	providerError(t, err, "refresh", true)
 	h.sim.FailNext(sim.OpDelete, 503)
 	providerError(t, h.adapter.Cancel(context.Background(), ref), "cancel", true)
 
-	h.press(in.RedirectURL, "sign")
+	h.Press(in.RedirectURL, "sign")
 	h.sim.FailNext(sim.OpFetch, 503)
 	_, err = h.adapter.FetchDocument(context.Background(), ref)
 	providerError(t, err, "document", true)
@@ -365,7 +270,7 @@ func TestServerErrorsAreRetryable(t *testing.T) {
 
 func TestTimeoutIsRetryable(t *testing.T) {
 	h := newHarness(t, func(c *leegality.Config) { c.Timeout = 100 * time.Millisecond })
-	_, ref := h.initiate()
+	_, ref := h.Initiate()
 	h.sim.DelayNext(sim.OpDetails, 5*time.Second)
 	start := time.Now()
 	_, err := h.adapter.Refresh(context.Background(), ref)
@@ -379,9 +284,7 @@ func TestTimeoutIsRetryable(t *testing.T) {
 }
 
 func TestUnreachableIsRetryable(t *testing.T) {
-	srv := httptest.NewServer(http.NotFoundHandler())
-	base := srv.URL
-	srv.Close()
+	base := simtest.UnreachableURL()
 	a, err := leegality.New(leegality.Config{BaseURL: base, AuthToken: token, ProfileID: profile, PrivateSalt: salt})
 	if err != nil {
 		t.Fatal(err)
@@ -392,12 +295,12 @@ func TestUnreachableIsRetryable(t *testing.T) {
 
 func TestUnknownStatusChangesNothing(t *testing.T) {
 	h := newHarness(t)
-	in, ref := h.initiate()
+	in, ref := h.Initiate()
 	if err := h.sim.UnknownStatusNext(in.Ref); err != nil {
 		t.Fatal(err)
 	}
-	wantUpdate(t, h.refresh(ref), signing.StatusPending, "", "ON_HOLD/ESCALATED")
-	wantUpdate(t, h.refresh(ref), signing.StatusPending, "", "SENT") // once only
+	wantUpdate(t, h.Refresh(ref), signing.StatusPending, "", "ON_HOLD/ESCALATED")
+	wantUpdate(t, h.Refresh(ref), signing.StatusPending, "", "SENT") // once only
 }
 
 func TestWebhookFromAnotherAccountIsRefused(t *testing.T) {
@@ -407,7 +310,7 @@ func TestWebhookFromAnotherAccountIsRefused(t *testing.T) {
 	mux := http.NewServeMux()
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	other, err := sim.New(sim.Config{BaseURL: srv.URL, Token: token, PrivateSalt: "someone-else", WebhookURL: h.srv.URL + "/callbacks/leegality",
+	other, err := sim.New(sim.Config{BaseURL: srv.URL, Token: token, PrivateSalt: "someone-else", WebhookURL: h.Srv.URL + "/callbacks/leegality",
 		HTTPClient: srv.Client(), WebhookRetries: []time.Duration{}})
 	if err != nil {
 		t.Fatal(err)
@@ -422,8 +325,8 @@ func TestWebhookFromAnotherAccountIsRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.press(in.RedirectURL, "sign")
-	hooks, rejected := h.received()
+	h.Press(in.RedirectURL, "sign")
+	hooks, rejected := h.Received()
 	if len(hooks) != 0 || len(rejected) != 1 || !errors.Is(rejected[0], signing.ErrUnauthorized) {
 		t.Errorf("webhooks %v, rejected %v", hooks, rejected)
 	}

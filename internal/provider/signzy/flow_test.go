@@ -5,18 +5,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/signet-dev/signet/internal/pdf"
 	"github.com/signet-dev/signet/internal/provider/signzy"
 	"github.com/signet-dev/signet/internal/provider/signzy/sim"
+	"github.com/signet-dev/signet/internal/provider/simtest"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -29,54 +26,30 @@ const (
 	secret = "sandbox-callback-secret"
 )
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
-
 type harness struct {
-	t       *testing.T
-	srv     *httptest.Server
+	*simtest.Flow
 	sim     *sim.Server
 	adapter *signzy.Adapter
-	clock   *clock
-	browser *http.Client
-
-	mu        sync.Mutex
-	callbacks []signing.Callback // verified callbacks, as Signet's route would see them
-	rejected  []error
 }
 
 func newHarness(t *testing.T, mutate ...func(*signzy.Config)) *harness {
 	t.Helper()
-	h := &harness{t: t, clock: &clock{t: time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)}}
-	mux := http.NewServeMux()
-	h.srv = httptest.NewServer(mux)
-	t.Cleanup(h.srv.Close)
-
+	h := &harness{Flow: simtest.NewFlow(t)}
 	s, err := sim.New(sim.Config{
-		BaseURL:         h.srv.URL + "/sandbox/signzy",
+		BaseURL:         h.Srv.URL + "/sandbox/signzy",
 		Token:           token,
-		HTTPClient:      h.srv.Client(),
-		Now:             h.clock.Now,
+		HTTPClient:      h.Srv.Client(),
+		Now:             h.Clock.Now,
 		CallbackRetries: []time.Duration{},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	h.sim = s
-	mux.Handle("/sandbox/signzy/", http.StripPrefix("/sandbox/signzy", s))
+	h.sim = simtest.Serve(h.Env, "/sandbox/signzy", s, err)
 
 	cfg := signzy.Config{
-		BaseURL:        h.srv.URL + "/sandbox/signzy",
+		BaseURL:        h.Srv.URL + "/sandbox/signzy",
 		Token:          token,
 		CallbackSecret: secret,
-		HTTPClient:     h.srv.Client(),
-		Now:            h.clock.Now,
+		HTTPClient:     h.Srv.Client(),
+		Now:            h.Clock.Now,
 	}
 	for _, m := range mutate {
 		m(&cfg)
@@ -85,30 +58,9 @@ func newHarness(t *testing.T, mutate ...func(*signzy.Config)) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mux.HandleFunc("POST /callbacks/signzy", h.callback)
-	h.browser = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	h.Provider, h.Request = h.adapter, h.request
+	h.HandleCallbacks("/callbacks/signzy")
 	return h
-}
-
-// callback is Signet's POST /callbacks/signzy in miniature.
-func (h *harness) callback(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
-	cb, err := h.adapter.ParseCallback(r.Header, body)
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if err != nil {
-		h.rejected = append(h.rejected, err)
-		w.WriteHeader(http.StatusUnauthorized)
-		return
-	}
-	h.callbacks = append(h.callbacks, cb)
-	w.WriteHeader(http.StatusOK)
-}
-
-func (h *harness) received() ([]signing.Callback, []error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return append([]signing.Callback(nil), h.callbacks...), append([]error(nil), h.rejected...)
 }
 
 func (h *harness) request() signing.InitiateRequest {
@@ -119,105 +71,46 @@ func (h *harness) request() signing.InitiateRequest {
 		Language:      "en",
 		Document:      signing.Document{Filename: "loan.pdf", Content: pdf.Sample(2, "Loan agreement")},
 		ReturnURL:     "https://client.example/return",
-		CallbackURL:   h.srv.URL + "/callbacks/signzy",
-		ExpiresAt:     h.clock.Now().Add(time.Hour),
+		CallbackURL:   h.Srv.URL + "/callbacks/signzy",
+		ExpiresAt:     h.Clock.Now().Add(time.Hour),
 	}
 }
 
-func (h *harness) initiate() (signing.Initiated, signing.ProviderRef) {
-	h.t.Helper()
-	in, err := h.adapter.Initiate(context.Background(), h.request())
-	if err != nil {
-		h.t.Fatalf("Initiate: %v", err)
-	}
-	return in, signing.ProviderRef{SessionID: "s", Ref: in.Ref, State: in.State}
-}
-
-func (h *harness) refresh(ref signing.ProviderRef) signing.Update {
-	h.t.Helper()
-	u, err := h.adapter.Refresh(context.Background(), ref)
-	if err != nil {
-		h.t.Fatalf("Refresh: %v", err)
-	}
-	return u
-}
-
-// open is the signer following redirectUrl.
-func (h *harness) open(link string) string {
-	h.t.Helper()
-	resp, err := h.browser.Get(link)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		h.t.Fatalf("GET %s: %d", link, resp.StatusCode)
-	}
-	return string(b)
-}
-
-// press submits the page's form with one of its buttons.
-func (h *harness) press(link, action string) *http.Response {
-	h.t.Helper()
-	resp, err := h.browser.PostForm(link, url.Values{"action": {action}})
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	resp.Body.Close()
-	return resp
-}
-
-func wantUpdate(t *testing.T, u signing.Update, status signing.Status, reason string) {
-	t.Helper()
-	if u.Status != status || u.Reason != reason {
-		t.Fatalf("update = (%s, %q), want (%s, %q)", u.Status, u.Reason, status, reason)
-	}
-}
+var wantUpdate = simtest.WantUpdate
 
 func providerError(t *testing.T, err error, op string, retryable bool) *signing.ProviderError {
 	t.Helper()
-	var pe *signing.ProviderError
-	if !errors.As(err, &pe) {
-		t.Fatalf("err = %v (%T), want a *signing.ProviderError", err, err)
-	}
-	if pe.Provider != "signzy" || pe.Op != op || pe.Retryable != retryable || signing.IsRetryable(err) != retryable {
-		t.Fatalf("ProviderError = %+v, want op %s retryable %v", pe, op, retryable)
-	}
-	if strings.Contains(err.Error(), token) || strings.Contains(err.Error(), secret) {
-		t.Fatalf("the error reveals a credential: %v", err)
-	}
-	return pe
+	return simtest.ProviderError(t, err, "signzy", op, retryable, token, secret)
 }
 
 func TestSignFlow(t *testing.T) {
 	h := newHarness(t)
-	in, ref := h.initiate()
-	if !strings.HasPrefix(in.RedirectURL, h.srv.URL+"/sandbox/signzy/") {
+	in, ref := h.Initiate()
+	if !strings.HasPrefix(in.RedirectURL, h.Srv.URL+"/sandbox/signzy/") {
 		t.Errorf("RedirectURL %q is not the simulator's page", in.RedirectURL)
 	}
-	wantUpdate(t, h.refresh(ref), signing.StatusPending, "")
+	wantUpdate(t, h.Refresh(ref), signing.StatusPending, "")
 
-	page := h.open(in.RedirectURL)
+	page := h.Page(in.RedirectURL)
 	if !strings.Contains(page, `value="sign"`) || !strings.Contains(page, `value="decline"`) {
 		t.Fatal("the page has no sign/decline buttons")
 	}
-	u := h.refresh(ref)
+	u := h.Refresh(ref)
 	wantUpdate(t, u, signing.StatusInProgress, "")
 	if u.ProviderStatus != "ACTIVE/IN_PROGRESS" {
 		t.Errorf("ProviderStatus = %q", u.ProviderStatus)
 	}
 
-	resp := h.press(in.RedirectURL, "sign")
+	resp := h.Press(in.RedirectURL, "sign")
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "https://client.example/return" {
 		t.Fatalf("sign: %d to %q, want 303 to the returnUrl", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	cbs, rejected := h.received()
+	cbs, rejected := h.Received()
 	if len(cbs) != 1 || cbs[0].Ref != in.Ref || cbs[0].Update != nil || len(rejected) != 0 {
 		t.Fatalf("callbacks %+v, rejected %v", cbs, rejected)
 	}
 
-	u = h.refresh(ref)
+	u = h.Refresh(ref)
 	wantUpdate(t, u, signing.StatusCompleted, "")
 	if u.ProviderStatus != "COMPLETED/SIGNED" || !json.Valid(u.Evidence) {
 		t.Errorf("ProviderStatus %q, Evidence %s", u.ProviderStatus, u.Evidence)
@@ -238,21 +131,21 @@ func TestSignFlow(t *testing.T) {
 	if err := h.adapter.Cancel(context.Background(), ref); err != nil {
 		t.Fatal(err)
 	}
-	wantUpdate(t, h.refresh(ref), signing.StatusCompleted, "")
+	wantUpdate(t, h.Refresh(ref), signing.StatusCompleted, "")
 }
 
 func TestDecline(t *testing.T) {
 	h := newHarness(t)
-	in, ref := h.initiate()
-	h.open(in.RedirectURL)
-	resp := h.press(in.RedirectURL, "decline")
+	in, ref := h.Initiate()
+	h.Page(in.RedirectURL)
+	resp := h.Press(in.RedirectURL, "decline")
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "https://client.example/return" {
 		t.Fatalf("decline: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	if cbs, _ := h.received(); len(cbs) != 1 || cbs[0].Ref != in.Ref {
+	if cbs, _ := h.Received(); len(cbs) != 1 || cbs[0].Ref != in.Ref {
 		t.Errorf("callbacks %+v", cbs)
 	}
-	u := h.refresh(ref)
+	u := h.Refresh(ref)
 	wantUpdate(t, u, signing.StatusFailed, "Signer declined to sign")
 	if u.ProviderStatus != "CANCELLED/CANCELLED" {
 		t.Errorf("ProviderStatus = %q", u.ProviderStatus)
@@ -264,31 +157,31 @@ func TestDecline(t *testing.T) {
 
 func TestAadhaarFailure(t *testing.T) {
 	h := newHarness(t)
-	in, ref := h.initiate()
-	h.open(in.RedirectURL)
+	in, ref := h.Initiate()
+	h.Page(in.RedirectURL)
 	if err := h.sim.FailAadhaar(in.Ref, "OTP validation failed", true); err != nil {
 		t.Fatal(err)
 	}
-	wantUpdate(t, h.refresh(ref), signing.StatusInProgress, "")
+	wantUpdate(t, h.Refresh(ref), signing.StatusInProgress, "")
 	if err := h.sim.FailAadhaar(in.Ref, "Aadhaar authentication failed", false); err != nil {
 		t.Fatal(err)
 	}
-	wantUpdate(t, h.refresh(ref), signing.StatusFailed, "Aadhaar authentication failed")
+	wantUpdate(t, h.Refresh(ref), signing.StatusFailed, "Aadhaar authentication failed")
 }
 
 func TestCancelledAtSignzy(t *testing.T) {
 	h := newHarness(t)
-	in, ref := h.initiate()
+	in, ref := h.Initiate()
 	if err := h.sim.CancelContract(in.Ref); err != nil {
 		t.Fatal(err)
 	}
-	wantUpdate(t, h.refresh(ref), signing.StatusCancelled, "")
+	wantUpdate(t, h.Refresh(ref), signing.StatusCancelled, "")
 }
 
 func TestExpiredContractIsNotFound(t *testing.T) {
 	h := newHarness(t)
-	_, ref := h.initiate()
-	h.clock.Add(time.Hour)
+	_, ref := h.Initiate()
+	h.Clock.Add(time.Hour)
 	_, err := h.adapter.Refresh(context.Background(), ref)
 	pe := providerError(t, err, "refresh", false)
 	if pe.StatusCode != 404 || pe.Message != "Contract not found" || !errors.Is(err, signing.ErrNotFound) {
@@ -317,7 +210,7 @@ func TestValidationErrorIsPermanentWithSignzysMessage(t *testing.T) {
 		t.Errorf("400: %+v", pe)
 	}
 
-	_, ref := h.initiate()
+	_, ref := h.Initiate()
 	h.sim.FailNextWith(sim.OpPullData, 400, "contractId length must be 36 characters long")
 	_, err = h.adapter.Refresh(context.Background(), ref)
 	if pe := providerError(t, err, "refresh", false); pe.Message != "contractId length must be 36 characters long" {
@@ -334,19 +227,19 @@ func TestServerErrorsAreRetryable(t *testing.T) {
 			t.Errorf("status %d: %+v", status, pe)
 		}
 	}
-	_, ref := h.initiate()
+	_, ref := h.Initiate()
 	h.sim.FailNext(sim.OpPullData, 500)
 	_, err := h.adapter.Refresh(context.Background(), ref)
 	providerError(t, err, "refresh", true)
 	h.sim.FailNext(sim.OpPullData, 503)
 	_, err = h.adapter.FetchDocument(context.Background(), ref)
 	providerError(t, err, "document", true)
-	wantUpdate(t, h.refresh(ref), signing.StatusPending, "") // the faults are used up
+	wantUpdate(t, h.Refresh(ref), signing.StatusPending, "") // the faults are used up
 }
 
 func TestTimeoutIsRetryable(t *testing.T) {
 	h := newHarness(t, func(c *signzy.Config) { c.Timeout = 100 * time.Millisecond })
-	_, ref := h.initiate()
+	_, ref := h.Initiate()
 	h.sim.DelayNext(sim.OpPullData, 5*time.Second)
 	start := time.Now()
 	_, err := h.adapter.Refresh(context.Background(), ref)
@@ -361,9 +254,7 @@ func TestTimeoutIsRetryable(t *testing.T) {
 }
 
 func TestUnreachableIsRetryable(t *testing.T) {
-	srv := httptest.NewServer(http.NotFoundHandler())
-	base := srv.URL
-	srv.Close()
+	base := simtest.UnreachableURL()
 	a, err := signzy.New(signzy.Config{BaseURL: base, Token: token, CallbackSecret: secret})
 	if err != nil {
 		t.Fatal(err)
@@ -375,8 +266,8 @@ func TestUnreachableIsRetryable(t *testing.T) {
 func TestCallbackWithWrongSecretIsRefused(t *testing.T) {
 	// A contract initiated with another secret: its callback must fail.
 	h := newHarness(t)
-	other, err := signzy.New(signzy.Config{BaseURL: h.srv.URL + "/sandbox/signzy", Token: token,
-		CallbackSecret: "someone-else", HTTPClient: h.srv.Client(), Now: h.clock.Now})
+	other, err := signzy.New(signzy.Config{BaseURL: h.Srv.URL + "/sandbox/signzy", Token: token,
+		CallbackSecret: "someone-else", HTTPClient: h.Srv.Client(), Now: h.Clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -384,8 +275,8 @@ func TestCallbackWithWrongSecretIsRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.press(in.RedirectURL, "sign")
-	cbs, rejected := h.received()
+	h.Press(in.RedirectURL, "sign")
+	cbs, rejected := h.Received()
 	if len(cbs) != 0 || len(rejected) != 1 || !errors.Is(rejected[0], signing.ErrUnauthorized) {
 		t.Errorf("callbacks %v, rejected %v", cbs, rejected)
 	}

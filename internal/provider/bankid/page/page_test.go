@@ -16,6 +16,7 @@ import (
 
 	"github.com/signet-dev/signet/internal/provider/bankid"
 	"github.com/signet-dev/signet/internal/provider/bankid/page"
+	"github.com/signet-dev/signet/internal/provider/simtest"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -48,17 +49,9 @@ const (
 
 var started = time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
-
 type fixture struct {
 	srv   *httptest.Server
-	clock *clock
+	clock *simtest.Clock
 	mu    sync.Mutex
 	sess  map[string]*signing.Session
 	err   error // Lookup fails with it when set
@@ -66,7 +59,7 @@ type fixture struct {
 
 func newFixture(t *testing.T, sandbox bool) *fixture {
 	t.Helper()
-	f := &fixture{clock: &clock{t: started}, sess: map[string]*signing.Session{}}
+	f := &fixture{clock: simtest.NewClock(started), sess: map[string]*signing.Session{}}
 	st, _ := json.Marshal(bankid.State{
 		AutoStartToken: "46f6aa68-1a8d-4a32-a6f3-1b5e4a1c2d3e", QRStartToken: "67df3917-fa0d-44e5-b327-edcc928297f8",
 		QRStartSecret: "d28db9a7-4cde-429e-a983-359be676944c", StartedAt: started.Unix(), PageToken: pageToken,
@@ -344,7 +337,7 @@ func TestRefreshBeforeDrawingThePage(t *testing.T) {
 		s.Status = signing.StatusCompleted
 		return s, nil
 	}
-	f := &fixture{clock: &clock{t: started}, sess: map[string]*signing.Session{}}
+	f := &fixture{clock: simtest.NewClock(started), sess: map[string]*signing.Session{}}
 	base := newFixture(t, true)
 	f.sess = base.sess
 	h, err := page.New(page.Config{Lookup: f.lookup, Refresh: refresh, Now: f.clock.Now,

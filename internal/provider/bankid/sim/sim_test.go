@@ -19,20 +19,13 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/signet-dev/signet/internal/provider/simtest"
 )
 
 const testPNR = "199001011239"
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
 
 type env struct {
 	t      *testing.T
@@ -40,7 +33,7 @@ type env struct {
 	api    *httptest.Server // mutual TLS
 	web    *httptest.Server // plain HTTP, as Signet's main listener
 	client *http.Client     // the relying party
-	clock  *clock
+	clock  *simtest.Clock
 }
 
 func newEnv(t *testing.T) *env {
@@ -49,7 +42,7 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, clock: &clock{t: time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)}}
+	e := &env{t: t, clock: simtest.NewClock(simtest.Epoch)}
 	mux := http.NewServeMux()
 	e.web = httptest.NewServer(mux)
 	t.Cleanup(e.web.Close)

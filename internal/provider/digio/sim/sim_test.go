@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/signet-dev/signet/internal/pdf"
+	"github.com/signet-dev/signet/internal/provider/simtest"
 )
 
 var (
@@ -119,7 +120,7 @@ func TestUploadValidation(t *testing.T) {
 		})
 	}
 	for name, body := range map[string]string{"not JSON": "{", "not an object": "[]"} {
-		req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/sandbox/digio/v2/client/document/uploadpdf", strings.NewReader(body))
+		req, _ := http.NewRequest(http.MethodPost, e.Srv.URL+"/sandbox/digio/v2/client/document/uploadpdf", strings.NewReader(body))
 		req.SetBasicAuth(testClientID, testClientSecret)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -238,10 +239,10 @@ func TestGatewayPage(t *testing.T) {
 	if status, _, _ := e.get(e.link(id, "asha.verma@example.com", tok2, "")); status != http.StatusForbidden {
 		t.Errorf("foreign token: %d", status)
 	}
-	if resp, _ := e.submit(e.link(id, "asha.verma@example.com", tok2, ""), "sign"); resp.StatusCode != http.StatusForbidden {
+	if resp, _ := e.Submit(e.link(id, "asha.verma@example.com", tok2, ""), "sign"); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("signing with a foreign token: %d", resp.StatusCode)
 	}
-	if resp, _ := e.submit(link, "approve"); resp.StatusCode != http.StatusBadRequest {
+	if resp, _ := e.Submit(link, "approve"); resp.StatusCode != http.StatusBadRequest {
 		t.Errorf("bad action: %d", resp.StatusCode)
 	}
 
@@ -250,12 +251,12 @@ func TestGatewayPage(t *testing.T) {
 	if _, _, page := e.get(e.link(id2, "asha.verma@example.com", "", "")); !strings.Contains(page, "log in with an OTP") {
 		t.Error("no OTP note without a token")
 	}
-	e.clock.Advance(2 * time.Hour)
+	e.Clock.Add(2 * time.Hour)
 	_, _, page = e.get(e.link(id2, "asha.verma@example.com", tok2, ""))
 	if !strings.Contains(page, "log in with an OTP") {
 		t.Error("no OTP note with an expired token")
 	}
-	if resp, _ := e.submit(e.link(id2, "asha.verma@example.com", tok2, ""), "sign"); resp.StatusCode != http.StatusOK {
+	if resp, _ := e.Submit(e.link(id2, "asha.verma@example.com", tok2, ""), "sign"); resp.StatusCode != http.StatusOK {
 		t.Errorf("signing with an expired token: %d", resp.StatusCode)
 	}
 }
@@ -268,9 +269,9 @@ func TestSignFlow(t *testing.T) {
 		t.Fatalf("download before signing: %d, %d bytes", status, len(raw))
 	}
 
-	e.clock.Advance(time.Minute)
+	e.Clock.Add(time.Minute)
 	link := e.link(id, "asha.verma@example.com", tok, "https://client.example/done?order=7")
-	resp, _ := e.submit(link, "sign")
+	resp, _ := e.Submit(link, "sign")
 	loc, err := url.Parse(resp.Header.Get("Location"))
 	if resp.StatusCode != http.StatusSeeOther || err != nil || loc.Host != "client.example" || loc.Path != "/done" {
 		t.Fatalf("sign: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
@@ -292,21 +293,21 @@ func TestSignFlow(t *testing.T) {
 	}
 
 	// One doc.signed webhook, with Digio's envelope and checksum.
-	hooks := e.hooks.all()
+	hooks := e.hooks.All()
 	if len(hooks) != 1 {
 		t.Fatalf("%d webhooks", len(hooks))
 	}
 	wh := hooks[0]
 	m := hmac.New(sha256.New, []byte(testWebhookSecret))
-	m.Write(wh.raw)
-	if got := wh.header.Get("X-Digio-Checksum"); got != hex.EncodeToString(m.Sum(nil)) || wh.header.Get("Content-Type") != "application/json" {
-		t.Errorf("checksum %q over %s", got, wh.raw)
+	m.Write(wh.Raw)
+	if got := wh.Header.Get("X-Digio-Checksum"); got != hex.EncodeToString(m.Sum(nil)) || wh.Header.Get("Content-Type") != "application/json" {
+		t.Errorf("checksum %q over %s", got, wh.Raw)
 	}
-	hasFields(t, "webhook", wh.body, "entities", "payload", "created_at", "id", "event")
-	if wh.body["event"] != "doc.signed" || !hookIDRE.MatchString(wh.body["id"].(string)) || wh.body["created_at"] != 1795255260000.0 {
-		t.Errorf("webhook %v", wh.body)
+	hasFields(t, "webhook", wh.Body, "entities", "payload", "created_at", "id", "event")
+	if wh.Body["event"] != "doc.signed" || !hookIDRE.MatchString(wh.Body["id"].(string)) || wh.Body["created_at"] != 1795255260000.0 {
+		t.Errorf("webhook %v", wh.Body)
 	}
-	doc := wh.body["payload"].(map[string]any)["document"].(map[string]any)
+	doc := wh.Body["payload"].(map[string]any)["document"].(map[string]any)
 	if doc["id"] != id || doc["agreement_status"] != "completed" || doc["updated_at"] != 1795255260000.0 {
 		t.Errorf("payload.document %v", doc)
 	}
@@ -318,13 +319,13 @@ func TestSignFlow(t *testing.T) {
 	}
 
 	// Signing is once.
-	if resp, _ := e.submit(link, "sign"); resp.StatusCode != http.StatusConflict {
+	if resp, _ := e.Submit(link, "sign"); resp.StatusCode != http.StatusConflict {
 		t.Errorf("second sign: %d", resp.StatusCode)
 	}
 	if status, _, page := e.get(link); status != http.StatusOK || strings.Contains(page, "<form") {
 		t.Errorf("page after signing: %d", status)
 	}
-	if len(e.hooks.all()) != 1 {
+	if len(e.hooks.All()) != 1 {
 		t.Error("a second webhook")
 	}
 }
@@ -332,7 +333,7 @@ func TestSignFlow(t *testing.T) {
 func TestDecline(t *testing.T) {
 	e := newEnv(t)
 	id, tok := e.upload()
-	resp, page := e.submit(e.link(id, "asha.verma@example.com", tok, ""), "decline")
+	resp, page := e.Submit(e.link(id, "asha.verma@example.com", tok, ""), "decline")
 	if resp.StatusCode != http.StatusOK || !strings.Contains(page, "Signing rejected by the signer") {
 		t.Errorf("decline without redirect_url: %d\n%s", resp.StatusCode, page)
 	}
@@ -340,11 +341,11 @@ func TestDecline(t *testing.T) {
 	if d["agreement_status"] != "rejected" || party0(d)["status"] != "rejected" || party0(d)["review_comment"] != declineMessage {
 		t.Errorf("details after decline: %v", d)
 	}
-	hooks := e.hooks.all()
-	if len(hooks) != 1 || hooks[0].body["event"] != "doc.sign.rejected" {
+	hooks := e.hooks.All()
+	if len(hooks) != 1 || hooks[0].Body["event"] != "doc.sign.rejected" {
 		t.Fatalf("webhooks %v", hooks)
 	}
-	doc := hooks[0].body["payload"].(map[string]any)["document"].(map[string]any)
+	doc := hooks[0].Body["payload"].(map[string]any)["document"].(map[string]any)
 	if doc["error_message"] != declineMessage || doc["signer_identifier"] != "asha.verma@example.com" || doc["error_code"] == "" {
 		t.Errorf("rejected payload %v", doc)
 	}
@@ -360,7 +361,7 @@ func TestCancelAndHooks(t *testing.T) {
 	if status, m = e.api(http.MethodPost, "/v2/client/document/"+id+"/cancel", nil); status != http.StatusOK {
 		t.Errorf("second cancel: %d %v", status, m)
 	}
-	if resp, _ := e.submit(e.link(id, "asha.verma@example.com", tok, ""), "sign"); resp.StatusCode != http.StatusConflict {
+	if resp, _ := e.Submit(e.link(id, "asha.verma@example.com", tok, ""), "sign"); resp.StatusCode != http.StatusConflict {
 		t.Errorf("sign after cancel: %d", resp.StatusCode)
 	}
 	if err := e.sim.Expire(id); !errors.Is(err, ErrFinished) {
@@ -392,10 +393,10 @@ func TestCancelAndHooks(t *testing.T) {
 	if d["agreement_status"] != "failed" || party0(d)["status"] != "failed" || party0(d)["error_message"] != "Aadhaar OTP validation failed" {
 		t.Errorf("details after a failure: %v", d)
 	}
-	hooks := e.hooks.all()
-	doc := hooks[len(hooks)-1].body["payload"].(map[string]any)["document"].(map[string]any)
-	if hooks[len(hooks)-1].body["event"] != "doc.sign.failed" || doc["error_code"] != "ESP_AUTH_FAILED" {
-		t.Errorf("failed webhook %v", hooks[len(hooks)-1].body)
+	hooks := e.hooks.All()
+	doc := hooks[len(hooks)-1].Body["payload"].(map[string]any)["document"].(map[string]any)
+	if hooks[len(hooks)-1].Body["event"] != "doc.sign.failed" || doc["error_code"] != "ESP_AUTH_FAILED" {
+		t.Errorf("failed webhook %v", hooks[len(hooks)-1].Body)
 	}
 
 	// An unknown status, once.
@@ -414,11 +415,11 @@ func TestCancelAndHooks(t *testing.T) {
 func TestExpiryByClock(t *testing.T) {
 	e := newEnv(t)
 	id, tok := e.upload(func(b map[string]any) { b["expire_in_days"] = 1 })
-	e.clock.Advance(31*time.Hour + 59*time.Minute) // 2026-11-22 23:29 IST
+	e.Clock.Add(31*time.Hour + 59*time.Minute) // 2026-11-22 23:29 IST
 	if d := e.details(id); d["agreement_status"] != "requested" {
 		t.Errorf("before expire_on: %v", d["agreement_status"])
 	}
-	e.clock.Advance(31 * time.Minute)
+	e.Clock.Add(31 * time.Minute)
 	d := e.details(id)
 	if d["agreement_status"] != "expired" || party0(d)["status"] != "expired" || d["updated_at"] != "2026-11-22 23:59:59" {
 		t.Errorf("after expire_on: %v", d)
@@ -430,27 +431,27 @@ func TestExpiryByClock(t *testing.T) {
 
 func TestWebhookRetries(t *testing.T) {
 	e := newEnv(t)
-	e.hooks.failFor = 2
+	e.hooks.FailFor(2)
 	id, tok := e.upload()
-	e.submit(e.link(id, "asha.verma@example.com", tok, ""), "sign")
-	waitFor(t, "three attempts", func() bool { return len(e.hooks.all()) == 3 })
-	hooks := e.hooks.all()
+	e.Submit(e.link(id, "asha.verma@example.com", tok, ""), "sign")
+	simtest.WaitFor(t, "three attempts", func() bool { return len(e.hooks.All()) == 3 })
+	hooks := e.hooks.All()
 	for _, h := range hooks[1:] {
-		if !bytes.Equal(h.raw, hooks[0].raw) || h.header.Get(ChecksumHeader) != hooks[0].header.Get(ChecksumHeader) {
+		if !bytes.Equal(h.Raw, hooks[0].Raw) || h.Header.Get(ChecksumHeader) != hooks[0].Header.Get(ChecksumHeader) {
 			t.Error("a retry differs from the first attempt")
 		}
 	}
 	time.Sleep(50 * time.Millisecond)
-	if n := len(e.hooks.all()); n != 3 {
+	if n := len(e.hooks.All()); n != 3 {
 		t.Errorf("%d attempts after a success", n)
 	}
 }
 
 func TestCloseStopsRetries(t *testing.T) {
 	e := newEnv(t, func(c *Config) { c.WebhookRetries = []time.Duration{time.Hour} })
-	e.hooks.failFor = 10
+	e.hooks.FailFor(10)
 	id, tok := e.upload()
-	e.submit(e.link(id, "asha.verma@example.com", tok, ""), "sign")
+	e.Submit(e.link(id, "asha.verma@example.com", tok, ""), "sign")
 	done := make(chan struct{})
 	go func() { e.sim.Close(); close(done) }()
 	select {
@@ -458,7 +459,7 @@ func TestCloseStopsRetries(t *testing.T) {
 	case <-time.After(2 * time.Second):
 		t.Fatal("Close did not stop the retries")
 	}
-	if n := len(e.hooks.all()); n != 1 {
+	if n := len(e.hooks.All()); n != 1 {
 		t.Errorf("%d attempts", n)
 	}
 }
@@ -477,7 +478,7 @@ func TestWebhookTimeout(t *testing.T) {
 	})
 	id, tok := e.upload()
 	start := time.Now()
-	if resp, _ := e.submit(e.link(id, "asha.verma@example.com", tok, ""), "sign"); resp.StatusCode != http.StatusOK {
+	if resp, _ := e.Submit(e.link(id, "asha.verma@example.com", tok, ""), "sign"); resp.StatusCode != http.StatusOK {
 		t.Errorf("sign: %d", resp.StatusCode)
 	}
 	if took := time.Since(start); took > 2*time.Second {
@@ -488,8 +489,8 @@ func TestWebhookTimeout(t *testing.T) {
 func TestNoWebhookSecretSendsNoChecksum(t *testing.T) {
 	e := newEnv(t, func(c *Config) { c.WebhookSecret = "" })
 	id, tok := e.upload()
-	e.submit(e.link(id, "asha.verma@example.com", tok, ""), "sign")
-	if hooks := e.hooks.all(); len(hooks) != 1 || hooks[0].header.Get(ChecksumHeader) != "" {
+	e.Submit(e.link(id, "asha.verma@example.com", tok, ""), "sign")
+	if hooks := e.hooks.All(); len(hooks) != 1 || hooks[0].Header.Get(ChecksumHeader) != "" {
 		t.Errorf("webhooks %v", hooks)
 	}
 }
@@ -526,7 +527,7 @@ func TestFaults(t *testing.T) {
 	// A delay ends when the client gives up.
 	e.sim.DelayNext(OpDetails, time.Minute)
 	c := &http.Client{Timeout: 100 * time.Millisecond}
-	req, _ := http.NewRequest(http.MethodGet, e.srv.URL+"/sandbox/digio/v2/client/document/"+id, nil)
+	req, _ := http.NewRequest(http.MethodGet, e.Srv.URL+"/sandbox/digio/v2/client/document/"+id, nil)
 	req.SetBasicAuth(testClientID, testClientSecret)
 	start := time.Now()
 	if _, err := c.Do(req); err == nil {
@@ -556,24 +557,24 @@ func TestMultipleSigners(t *testing.T) {
 			map[string]any{"identifier": "9876543210", "name": "Second"},
 		}
 	})
-	e.submit(e.link(id, "first@example.com", tok, ""), "sign")
+	e.Submit(e.link(id, "first@example.com", tok, ""), "sign")
 	d := e.details(id)
 	parties := d["signing_parties"].([]any)
 	if d["agreement_status"] != "requested" || parties[0].(map[string]any)["status"] != "signed" || parties[1].(map[string]any)["status"] != "requested" ||
 		parties[0].(map[string]any)["signature_mode"] != "slate" {
 		t.Errorf("after the first signature: %v", d)
 	}
-	hooks := e.hooks.all()
-	if len(hooks) != 1 || hooks[0].body["payload"].(map[string]any)["document"].(map[string]any)["others"].(map[string]any)["has_all_signed"] != false {
+	hooks := e.hooks.All()
+	if len(hooks) != 1 || hooks[0].Body["payload"].(map[string]any)["document"].(map[string]any)["others"].(map[string]any)["has_all_signed"] != false {
 		t.Errorf("first webhook %v", hooks)
 	}
-	e.submit(e.link(id, "9876543210", tok, ""), "sign")
+	e.Submit(e.link(id, "9876543210", tok, ""), "sign")
 	if d := e.details(id); d["agreement_status"] != "completed" {
 		t.Errorf("after both signed: %v", d["agreement_status"])
 	}
 	_, _, raw := e.call(http.MethodGet, "/v2/client/document/download?document_id="+id, testClientID, testClientSecret, nil)
-	if _, err := pdf.Validate(raw); err != nil || len(e.hooks.all()) != 2 {
-		t.Errorf("final PDF %v, %d webhooks", err, len(e.hooks.all()))
+	if _, err := pdf.Validate(raw); err != nil || len(e.hooks.All()) != 2 {
+		t.Errorf("final PDF %v, %d webhooks", err, len(e.hooks.All()))
 	}
 }
 
@@ -658,7 +659,7 @@ func TestFormCarriesTheLinksParameters(t *testing.T) {
 	// redirect.
 	bare := e.link(id, "asha+loans@example.com", "", "")
 	form := url.Values{"action": {"sign"}, "token_id": {tok}, "redirect_url": {"https://client.example/done?a=1+2"}}
-	resp, err := e.client.PostForm(bare, form)
+	resp, err := e.Browser.PostForm(bare, form)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -672,7 +673,7 @@ func TestFormCarriesTheLinksParameters(t *testing.T) {
 	}
 	// A redirect_url that is not an absolute http(s) URL is not followed.
 	id, tok = e.upload()
-	resp, page := e.submit(e.link(id, "asha.verma@example.com", tok, "javascript:alert(1)"), "sign")
+	resp, page := e.Submit(e.link(id, "asha.verma@example.com", tok, "javascript:alert(1)"), "sign")
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("Location") != "" || !strings.Contains(page, "Document Signed Successfully!") {
 		t.Errorf("unsafe redirect: %d %q", resp.StatusCode, resp.Header.Get("Location"))
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/signet-dev/signet/internal/pdf"
+	"github.com/signet-dev/signet/internal/provider/simtest"
 )
 
 // istDateRe is Leegality's date: DD-MM-YYYY HH:MM:SS, no zone.
@@ -25,7 +26,7 @@ func TestCreateAndDetailsShape(t *testing.T) {
 	}
 	inv := d["invitees"].([]any)[0].(map[string]any)
 	signURL, _ := inv["signUrl"].(string)
-	if !strings.HasPrefix(signURL, e.srv.URL+"/sandbox/leegality/sign/") || inv["active"] != true || inv["name"] != "Asha Verma" {
+	if !strings.HasPrefix(signURL, e.Srv.URL+"/sandbox/leegality/sign/") || inv["active"] != true || inv["name"] != "Asha Verma" {
 		t.Errorf("invitee %v", inv)
 	}
 	// Dates are IST without a zone: 10:00 UTC + 10 days is 15:30 IST.
@@ -60,7 +61,7 @@ func TestSignFlow(t *testing.T) {
 	e := newEnv(t)
 	id, link := e.create()
 
-	status, page := e.open(link)
+	status, page := e.Open(link)
 	if status != http.StatusOK {
 		t.Fatalf("page: %d", status)
 	}
@@ -76,8 +77,8 @@ func TestSignFlow(t *testing.T) {
 		t.Errorf("action after opening = %v", a)
 	}
 
-	e.clock.Advance(5 * time.Minute)
-	resp := e.submit(link, "sign")
+	e.Clock.Add(5 * time.Minute)
+	resp := e.Press(link, "sign")
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "https://client.example/done" {
 		t.Fatalf("sign: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
@@ -89,7 +90,7 @@ func TestSignFlow(t *testing.T) {
 	}
 
 	// The webhook: Success, documentStatus in title case, the right mac.
-	hooks := e.hooks.all()
+	hooks := e.hooks.Bodies()
 	if len(hooks) != 1 {
 		t.Fatalf("webhooks %v", hooks)
 	}
@@ -105,10 +106,10 @@ func TestSignFlow(t *testing.T) {
 	// The signed file: a link that works without a token, then expires.
 	f := e.ok("GET", "/v3.3/document/fetchDocument?documentId="+id+"&documentDownloadType=DOCUMENT", nil)
 	u, _ := f["url"].(string)
-	if !strings.HasPrefix(u, e.srv.URL+"/sandbox/leegality/cdn/") || !istDateRe.MatchString(f["expiryDate"].(string)) {
+	if !strings.HasPrefix(u, e.Srv.URL+"/sandbox/leegality/cdn/") || !istDateRe.MatchString(f["expiryDate"].(string)) {
 		t.Fatalf("fetchDocument %v", f)
 	}
-	code, signed := e.get(u)
+	code, _, signed := e.Get(u)
 	if code != http.StatusOK || !bytes.HasPrefix(signed, []byte("%PDF-")) {
 		t.Fatalf("download: %d", code)
 	}
@@ -118,14 +119,14 @@ func TestSignFlow(t *testing.T) {
 	if bytes.Equal(signed, pdf.Sample(1, "Loan agreement")) {
 		t.Error("the signed PDF is the original")
 	}
-	e.clock.Advance(5 * time.Minute)
-	if code, _ := e.get(u); code != http.StatusForbidden {
+	e.Clock.Add(5 * time.Minute)
+	if code, _, _ := e.Get(u); code != http.StatusForbidden {
 		t.Errorf("expired link: %d, want 403", code)
 	}
 
 	// The audit trail, and the details with file=true.
 	a := e.ok("GET", "/v3.3/document/fetchDocument?documentId="+id+"&documentDownloadType=AUDIT_TRAIL", nil)
-	if code, trail := e.get(a["url"].(string)); code != http.StatusOK || !bytes.HasPrefix(trail, []byte("%PDF-")) || bytes.Equal(trail, signed) {
+	if code, _, trail := e.Get(a["url"].(string)); code != http.StatusOK || !bytes.HasPrefix(trail, []byte("%PDF-")) || bytes.Equal(trail, signed) {
 		t.Errorf("audit trail: %d", code)
 	}
 	withFile := e.ok("GET", "/v3.3/document/details?documentId="+id+"&file=true&auditTrail=true", nil)
@@ -137,13 +138,13 @@ func TestSignFlow(t *testing.T) {
 	}
 
 	// Signing twice is refused; the page says it is done.
-	if resp := e.submit(link, "sign"); resp.StatusCode != http.StatusConflict {
+	if resp := e.Press(link, "sign"); resp.StatusCode != http.StatusConflict {
 		t.Errorf("second sign: %d", resp.StatusCode)
 	}
-	if status, page := e.open(link); status != http.StatusOK || strings.Contains(page, "<form") {
+	if status, page := e.Open(link); status != http.StatusOK || strings.Contains(page, "<form") {
 		t.Errorf("page after signing: %d", status)
 	}
-	if len(e.hooks.all()) != 1 {
+	if len(e.hooks.Bodies()) != 1 {
 		t.Error("a refused submit sent a webhook")
 	}
 }
@@ -159,13 +160,13 @@ func TestStatusV32(t *testing.T) {
 	if len(reqs) != 1 || reqs[0].(map[string]any)["signed"] != false || len(d["files"].([]any)) != 0 || d["auditTrail"] != nil {
 		t.Errorf("v3.2 before signing: %v", d)
 	}
-	e.submit(link, "sign")
+	e.Press(link, "sign")
 	d = e.ok("GET", "/v3.2/sign/request?documentId="+id, nil)
 	files := d["files"].([]any)
 	if reqs := d["requests"].([]any); reqs[0].(map[string]any)["signed"] != true || len(files) != 1 {
 		t.Fatalf("v3.2 after signing: %v", d)
 	}
-	if code, b := e.get(files[0].(string)); code != http.StatusOK || !bytes.HasPrefix(b, []byte("%PDF-")) {
+	if code, _, b := e.Get(files[0].(string)); code != http.StatusOK || !bytes.HasPrefix(b, []byte("%PDF-")) {
 		t.Errorf("v3.2 file link: %d", code)
 	}
 }
@@ -173,8 +174,8 @@ func TestStatusV32(t *testing.T) {
 func TestDecline(t *testing.T) {
 	e := newEnv(t)
 	id, link := e.create()
-	e.open(link)
-	resp := e.submit(link, "decline")
+	e.Open(link)
+	resp := e.Press(link, "decline")
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "https://client.example/done" {
 		t.Fatalf("decline: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
@@ -184,14 +185,14 @@ func TestDecline(t *testing.T) {
 	if det["status"] != "SENT" || iv["rejected"] != true || iv["action"] != "Rejected" || iv["active"] != false || iv["comment"] != rejectComment {
 		t.Errorf("details after rejection: %v", det)
 	}
-	hooks := e.hooks.all()
+	hooks := e.hooks.Bodies()
 	if len(hooks) != 1 || hooks[0]["webhookType"] != "Error" || hooks[0]["documentStatus"] != "Sent" || hooks[0]["mac"] != mac(testSalt, id) {
 		t.Errorf("webhooks %v", hooks)
 	}
 	if code, _ := e.refused("GET", "/v3.3/document/fetchDocument?documentId="+id+"&documentDownloadType=DOCUMENT", nil); code != "no.document.found" {
 		t.Errorf("fetch of a rejected document: %s", code)
 	}
-	if resp := e.submit(link, "sign"); resp.StatusCode != http.StatusConflict {
+	if resp := e.Press(link, "sign"); resp.StatusCode != http.StatusConflict {
 		t.Errorf("sign after rejection: %d", resp.StatusCode)
 	}
 }
@@ -202,7 +203,7 @@ func TestNoRedirectShowsClosingPage(t *testing.T) {
 	delete(body["invitees"].([]any)[0].(map[string]any), "redirectUrl")
 	d := e.ok("POST", "/v3.0/sign/request", body)
 	link := d["invitees"].([]any)[0].(map[string]any)["signUrl"].(string)
-	resp, err := e.client.PostForm(link, map[string][]string{"action": {"sign"}})
+	resp, err := e.Browser.PostForm(link, map[string][]string{"action": {"sign"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -325,7 +326,7 @@ func TestUnknownDocuments(t *testing.T) {
 	if status != http.StatusNotFound || m["status"] != float64(0) {
 		t.Errorf("unknown route: %d %v", status, m)
 	}
-	if status, _ := e.open(e.srv.URL + "/sandbox/leegality/sign/not-a-link"); status != http.StatusNotFound {
+	if status, _ := e.Open(e.Srv.URL + "/sandbox/leegality/sign/not-a-link"); status != http.StatusNotFound {
 		t.Errorf("unknown link: %d", status)
 	}
 }
@@ -340,15 +341,15 @@ func TestDelete(t *testing.T) {
 	if code, _ := e.refused("GET", "/v3.3/document/details?documentId="+id, nil); code != "document.not.found" {
 		t.Errorf("details after delete: %s", code)
 	}
-	if status, _ := e.open(link); status != http.StatusGone {
+	if status, _ := e.Open(link); status != http.StatusGone {
 		t.Errorf("page after delete: %d", status)
 	}
-	if resp := e.submit(link, "sign"); resp.StatusCode != http.StatusGone {
+	if resp := e.Press(link, "sign"); resp.StatusCode != http.StatusGone {
 		t.Errorf("sign after delete: %d", resp.StatusCode)
 	}
 
 	id, link = e.create()
-	e.submit(link, "sign")
+	e.Press(link, "sign")
 	if code, msg := e.refused("DELETE", "/v3.0/sign/request?documentId="+id, nil); code != "document.completed" || !strings.Contains(msg, "completed") {
 		t.Errorf("delete of a completed document: %s %s", code, msg)
 	}
@@ -365,7 +366,7 @@ func TestExpiry(t *testing.T) {
 	if det["status"] != "SENT" || iv["expired"] != true || iv["active"] != false || iv["expiryDate"] != "21-11-2026 15:30:00" {
 		t.Errorf("details after Expire: %v", det)
 	}
-	if resp := e.submit(link, "sign"); resp.StatusCode != http.StatusConflict {
+	if resp := e.Press(link, "sign"); resp.StatusCode != http.StatusConflict {
 		t.Errorf("sign after expiry: %d", resp.StatusCode)
 	}
 	if err := e.sim.Expire(id); err != ErrFinished {
@@ -377,16 +378,16 @@ func TestExpiry(t *testing.T) {
 
 	// The clock running past the expiryDate does the same.
 	id, _ = e.create()
-	e.clock.Advance(10*24*time.Hour - time.Second)
+	e.Clock.Add(10*24*time.Hour - time.Second)
 	if iv := invitation0(e.details(id)); iv["expired"] != false {
 		t.Errorf("a second early: %v", iv)
 	}
-	e.clock.Advance(time.Second)
+	e.Clock.Add(time.Second)
 	if iv := invitation0(e.details(id)); iv["expired"] != true {
 		t.Errorf("at expiry: %v", iv)
 	}
 	// An ended document is forgotten after 30 days.
-	e.clock.Advance(31 * 24 * time.Hour)
+	e.Clock.Add(31 * 24 * time.Hour)
 	if code, _ := e.refused("GET", "/v3.3/document/details?documentId="+id, nil); code != "document.not.found" {
 		t.Errorf("a month after expiry: %s", code)
 	}
@@ -420,49 +421,49 @@ func TestSignOrder(t *testing.T) {
 	if first["active"] != true || second["active"] != false {
 		t.Fatalf("activity %v %v", first["active"], second["active"])
 	}
-	if resp := e.submit(second["signUrl"].(string), "sign"); resp.StatusCode != http.StatusConflict {
+	if resp := e.Press(second["signUrl"].(string), "sign"); resp.StatusCode != http.StatusConflict {
 		t.Errorf("second signer out of turn: %d", resp.StatusCode)
 	}
-	e.submit(first["signUrl"].(string), "sign")
+	e.Press(first["signUrl"].(string), "sign")
 	id := d["documentId"].(string)
 	det := e.details(id)
 	if det["status"] != "SENT" || det["invitations"].([]any)[1].(map[string]any)["active"] != true {
 		t.Errorf("after the first signature: %v", det)
 	}
-	if hooks := e.hooks.all(); len(hooks) != 1 || hooks[0]["documentStatus"] != "Sent" {
+	if hooks := e.hooks.Bodies(); len(hooks) != 1 || hooks[0]["documentStatus"] != "Sent" {
 		t.Errorf("webhooks %v", hooks)
 	}
-	e.submit(second["signUrl"].(string), "sign")
+	e.Press(second["signUrl"].(string), "sign")
 	if det := e.details(id); det["status"] != "COMPLETED" {
 		t.Errorf("after both: %v", det)
 	}
-	if hooks := e.hooks.all(); len(hooks) != 2 || hooks[1]["documentStatus"] != "Completed" {
+	if hooks := e.hooks.Bodies(); len(hooks) != 2 || hooks[1]["documentStatus"] != "Completed" {
 		t.Errorf("webhooks %v", hooks)
 	}
 }
 
 func TestWebhookRetries(t *testing.T) {
 	e := newEnv(t)
-	e.hooks.failFor = 2
+	e.hooks.FailFor(2)
 	_, link := e.create()
-	e.submit(link, "sign")
-	waitFor(t, "the third attempt", func() bool { return len(e.hooks.all()) == 3 })
+	e.Press(link, "sign")
+	simtest.WaitFor(t, "the third attempt", func() bool { return len(e.hooks.Bodies()) == 3 })
 	time.Sleep(50 * time.Millisecond)
-	if n := len(e.hooks.all()); n != 3 {
+	if n := len(e.hooks.Bodies()); n != 3 {
 		t.Errorf("%d attempts, want 3 (stop after the first 2xx)", n)
 	}
 
 	// Never answered 2xx: 1 attempt + 3 re-sends, then nothing.
 	e = newEnv(t)
-	e.hooks.failFor = 100
+	e.hooks.FailFor(100)
 	_, link = e.create()
-	e.submit(link, "decline")
-	waitFor(t, "four attempts", func() bool { return len(e.hooks.all()) == 4 })
+	e.Press(link, "decline")
+	simtest.WaitFor(t, "four attempts", func() bool { return len(e.hooks.Bodies()) == 4 })
 	time.Sleep(50 * time.Millisecond)
-	if n := len(e.hooks.all()); n != 4 {
+	if n := len(e.hooks.Bodies()); n != 4 {
 		t.Errorf("%d attempts, want 4", n)
 	}
-	raw := e.hooks.raw
+	raw := e.hooks.Raws()
 	for i := 1; i < len(raw); i++ {
 		if !bytes.Equal(raw[i], raw[0]) {
 			t.Error("a re-send differs from the first attempt")
@@ -472,9 +473,9 @@ func TestWebhookRetries(t *testing.T) {
 
 func TestCloseStopsRetries(t *testing.T) {
 	e := newEnv(t, func(c *Config) { c.WebhookRetries = []time.Duration{time.Hour} })
-	e.hooks.failFor = 100
+	e.hooks.FailFor(100)
 	_, link := e.create()
-	e.submit(link, "sign")
+	e.Press(link, "sign")
 	done := make(chan struct{})
 	go func() { e.sim.Close(); close(done) }()
 	select {
@@ -482,7 +483,7 @@ func TestCloseStopsRetries(t *testing.T) {
 	case <-time.After(2 * time.Second):
 		t.Fatal("Close did not stop the pending re-send")
 	}
-	if n := len(e.hooks.all()); n != 1 {
+	if n := len(e.hooks.Bodies()); n != 1 {
 		t.Errorf("%d attempts", n)
 	}
 }
@@ -532,12 +533,12 @@ func TestMountedWithoutStripPrefix(t *testing.T) {
 	}
 	defer s.Close()
 	mux.Handle("/sandbox/leegality/", s)
-	e := &env{t: t, sim: s, srv: srv, client: srv.Client(), hooks: &receiver{}}
+	e := &env{Env: &simtest.Env{T: t, Srv: srv, Mux: mux, Browser: srv.Client(), Base: "/sandbox/leegality"}, sim: s, hooks: &simtest.Receiver{}}
 	id, link := e.create()
 	if !strings.HasPrefix(link, srv.URL+"/sandbox/leegality/sign/") {
 		t.Errorf("signUrl %s", link)
 	}
-	if status, _ := e.open(link); status != http.StatusOK {
+	if status, _ := e.Open(link); status != http.StatusOK {
 		t.Errorf("page: %d", status)
 	}
 	e.details(id)

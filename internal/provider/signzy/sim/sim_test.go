@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/signet-dev/signet/internal/pdf"
+	"github.com/signet-dev/signet/internal/provider/simtest"
 )
 
 // The fields of the seed's SignzyRefreshSigning.response_type; a pullData
@@ -66,10 +67,10 @@ func TestPullDataHasTheSeedShape(t *testing.T) {
 		t.Errorf("new contract: isCompleted %v, contractStatus %v, signer %v", m["isCompleted"], m["contractStatus"], signer0(m)["status"])
 	}
 
-	if status, _ := e.open(link); status != http.StatusOK {
+	if status, _ := e.Open(link); status != http.StatusOK {
 		t.Fatalf("page: %d", status)
 	}
-	if resp := e.submit(link, "sign"); resp.StatusCode != http.StatusSeeOther {
+	if resp := e.Press(link, "sign"); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("sign: %d", resp.StatusCode)
 	}
 	m = e.pull(id, false)
@@ -106,11 +107,11 @@ func TestInitiateAnswer(t *testing.T) {
 	}
 	s := signer0(m)
 	hasFields(t, "initiate signer", s, []string{"signerId", "signerName", "signatureType", "esignUrl"})
-	if u := s["esignUrl"].(string); !strings.HasPrefix(u, e.srv.URL+"/sandbox/signzy/api/v3/contract/esign/") {
+	if u := s["esignUrl"].(string); !strings.HasPrefix(u, e.Srv.URL+"/sandbox/signzy/api/v3/contract/esign/") {
 		t.Errorf("esignUrl %q is not under the mount", u)
 	}
 	// The pdf link serves the original document.
-	code, body := e.get(m["pdf"].(string))
+	code, _, body := e.Get(m["pdf"].(string))
 	if code != http.StatusOK || !bytes.Equal(body, pdf.Sample(1, "Loan agreement")) {
 		t.Errorf("pdf link: %d, %d bytes", code, len(body))
 	}
@@ -208,14 +209,14 @@ func TestPullDataErrors(t *testing.T) {
 func TestExpiryAnswers404(t *testing.T) {
 	e := newEnv(t)
 	id, link := e.initiate() // contractTtl one hour
-	e.clock.Advance(59 * time.Minute)
+	e.Clock.Add(59 * time.Minute)
 	e.pull(id, false)
-	e.clock.Advance(time.Minute)
+	e.Clock.Add(time.Minute)
 	status, m := e.post("/api/v3/contract/pullData", testToken, map[string]any{"contractId": id})
 	if status != 404 || m["message"] != "Contract not found" {
 		t.Errorf("after contractTtl: %d %v, want 404", status, m)
 	}
-	if status, _ := e.open(link); status != http.StatusNotFound {
+	if status, _ := e.Open(link); status != http.StatusNotFound {
 		t.Errorf("page after expiry: %d, want 404", status)
 	}
 }
@@ -223,8 +224,8 @@ func TestExpiryAnswers404(t *testing.T) {
 func TestCompletedContractOutlivesTTL(t *testing.T) {
 	e := newEnv(t)
 	id, link := e.initiate()
-	e.submit(link, "sign")
-	e.clock.Advance(2 * time.Hour)
+	e.Press(link, "sign")
+	e.Clock.Add(2 * time.Hour)
 	if m := e.pull(id, false); m["isCompleted"] != true {
 		t.Errorf("completed contract after its ttl: %v", m["isCompleted"])
 	}
@@ -234,7 +235,7 @@ func TestSignFlow(t *testing.T) {
 	e := newEnv(t)
 	id, link := e.initiate()
 
-	status, html := e.open(link)
+	status, html := e.Open(link)
 	if status != http.StatusOK {
 		t.Fatalf("page: %d", status)
 	}
@@ -256,22 +257,22 @@ func TestSignFlow(t *testing.T) {
 	if s["signerIP"] != "127.0.0.1" {
 		t.Errorf("signerIP = %v", s["signerIP"])
 	}
-	e.open(link) // a second look starts no second attempt
+	e.Open(link) // a second look starts no second attempt
 	if n := len(signer0(e.pull(id, false))["esignAttempts"].([]any)); n != 1 {
 		t.Errorf("attempts after reopening = %d, want 1", n)
 	}
 
-	e.clock.Advance(time.Minute)
-	resp := e.submit(link, "sign")
+	e.Clock.Add(time.Minute)
+	resp := e.Press(link, "sign")
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "https://client.example/done" {
 		t.Fatalf("sign: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	got := e.cb.all()
+	got := e.cb.All()
 	if len(got) != 1 {
 		t.Fatalf("callbacks = %d, want 1 (sent before the redirect)", len(got))
 	}
-	if got[0].auth != "cb-secret" || got[0].body["contractId"] != id || got[0].body["isCompleted"] != true {
-		t.Errorf("callback: auth %q, contractId %v, isCompleted %v", got[0].auth, got[0].body["contractId"], got[0].body["isCompleted"])
+	if got[0].Header.Get("Authorization") != "cb-secret" || got[0].Body["contractId"] != id || got[0].Body["isCompleted"] != true {
+		t.Errorf("callback: auth %q, contractId %v, isCompleted %v", got[0].Header.Get("Authorization"), got[0].Body["contractId"], got[0].Body["isCompleted"])
 	}
 
 	m = e.pull(id, false)
@@ -283,7 +284,7 @@ func TestSignFlow(t *testing.T) {
 		t.Errorf("completion time %v, callbackStatus %v", m["contractCompletionTime"], m["callbackStatus"])
 	}
 	link2 := m["finalSignedContract"].(string)
-	code, signed := e.get(link2)
+	code, _, signed := e.Get(link2)
 	if code != http.StatusOK || !bytes.HasPrefix(signed, []byte("%PDF-")) {
 		t.Fatalf("signed link: %d", code)
 	}
@@ -297,27 +298,27 @@ func TestSignFlow(t *testing.T) {
 	if dec, err := base64.StdEncoding.DecodeString(b64); err != nil || !bytes.Equal(dec, signed) {
 		t.Errorf("base64 output differs from the link's PDF (err %v)", err)
 	}
-	code, audit := e.get(m["auditCertificateUrl"].(string))
+	code, _, audit := e.Get(m["auditCertificateUrl"].(string))
 	if code != http.StatusOK || !bytes.HasPrefix(audit, []byte("%PDF-")) || sha256Hex(audit) != m["auditCertificateHash"] {
 		t.Errorf("audit certificate: %d", code)
 	}
 
 	// A finished contract: the page says so, a post changes nothing.
-	if status, html := e.open(link); status != http.StatusOK || !strings.Contains(html, "already finished") {
+	if status, html := e.Open(link); status != http.StatusOK || !strings.Contains(html, "already finished") {
 		t.Errorf("page after signing: %d", status)
 	}
-	if resp := e.submit(link, "decline"); resp.StatusCode != http.StatusConflict {
+	if resp := e.Press(link, "decline"); resp.StatusCode != http.StatusConflict {
 		t.Errorf("decline after signing: %d, want 409", resp.StatusCode)
 	}
-	if m := e.pull(id, false); m["contractStatus"] != "COMPLETED" || len(e.cb.all()) != 1 {
-		t.Errorf("a post to a finished contract changed it: %v, %d callbacks", m["contractStatus"], len(e.cb.all()))
+	if m := e.pull(id, false); m["contractStatus"] != "COMPLETED" || len(e.cb.All()) != 1 {
+		t.Errorf("a post to a finished contract changed it: %v, %d callbacks", m["contractStatus"], len(e.cb.All()))
 	}
 }
 
 func TestDecline(t *testing.T) {
 	e := newEnv(t)
 	id, link := e.initiate()
-	resp := e.submit(link, "decline")
+	resp := e.Press(link, "decline")
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "https://client.example/failed" {
 		t.Fatalf("decline: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
@@ -327,8 +328,8 @@ func TestDecline(t *testing.T) {
 		m["contractStatus"] != "CANCELLED" || m["contractCancelTimestamp"] == "" || m["isCompleted"] != false {
 		t.Errorf("after decline: %v", m)
 	}
-	got := e.cb.all()
-	if len(got) != 1 || got[0].body["contractId"] != id || got[0].auth != "cb-secret" {
+	got := e.cb.All()
+	if len(got) != 1 || got[0].Body["contractId"] != id || got[0].Header.Get("Authorization") != "cb-secret" {
 		t.Errorf("callbacks after decline: %v", got)
 	}
 }
@@ -337,14 +338,14 @@ func TestBadAction(t *testing.T) {
 	e := newEnv(t)
 	id, link := e.initiate()
 	for _, action := range []string{"", "approve"} {
-		if resp := e.submit(link, action); resp.StatusCode != http.StatusBadRequest {
+		if resp := e.Press(link, action); resp.StatusCode != http.StatusBadRequest {
 			t.Errorf("action %q: %d, want 400", action, resp.StatusCode)
 		}
 	}
 	if m := e.pull(id, false); m["contractStatus"] != "ACTIVE" {
 		t.Errorf("a bad action changed the contract: %v", m["contractStatus"])
 	}
-	if resp := e.submit(e.srv.URL+"/sandbox/signzy/api/v3/contract/esign/nobody", "sign"); resp.StatusCode != http.StatusNotFound {
+	if resp := e.Press(e.Srv.URL+"/sandbox/signzy/api/v3/contract/esign/nobody", "sign"); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("unknown signer: %d", resp.StatusCode)
 	}
 }
@@ -354,7 +355,7 @@ func TestPageEscapes(t *testing.T) {
 	b := e.initiateBody()
 	b["contractName"] = `<script>alert("x")</script>`
 	_, m := e.post("/api/v3/contract/initiate", testToken, b)
-	_, html := e.open(signer0(m)["esignUrl"].(string))
+	_, html := e.Open(signer0(m)["esignUrl"].(string))
 	if strings.Contains(html, "<script>") || !strings.Contains(html, "&lt;script&gt;") {
 		t.Error("contract name is not escaped")
 	}
@@ -362,20 +363,20 @@ func TestPageEscapes(t *testing.T) {
 
 func TestCallbackRetries(t *testing.T) {
 	e := newEnv(t)
-	e.cb.failFor = 2
+	e.cb.FailFor(2)
 	id, link := e.initiate()
-	if resp := e.submit(link, "sign"); resp.StatusCode != http.StatusSeeOther {
+	if resp := e.Press(link, "sign"); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("sign: %d (a failed callback must not stop the redirect)", resp.StatusCode)
 	}
-	waitFor(t, "callback retried to success", func() bool { return len(e.cb.all()) == 3 })
-	waitFor(t, "callbackStatus SUCCESS", func() bool { return e.pull(id, false)["callbackStatus"] == "SUCCESS" })
+	simtest.WaitFor(t, "callback retried to success", func() bool { return len(e.cb.All()) == 3 })
+	simtest.WaitFor(t, "callbackStatus SUCCESS", func() bool { return e.pull(id, false)["callbackStatus"] == "SUCCESS" })
 }
 
 func TestCloseStopsRetries(t *testing.T) {
 	e := newEnv(t, func(c *Config) { c.CallbackRetries = []time.Duration{time.Hour} })
-	e.cb.failFor = 100
+	e.cb.FailFor(100)
 	id, link := e.initiate()
-	e.submit(link, "sign")
+	e.Press(link, "sign")
 	if m := e.pull(id, false); m["callbackStatus"] != "FAILED" {
 		t.Errorf("callbackStatus = %v, want FAILED", m["callbackStatus"])
 	}
@@ -411,7 +412,7 @@ func TestFaults(t *testing.T) {
 
 	e.sim.DelayNext(OpPullData, 300*time.Millisecond)
 	client := &http.Client{Timeout: 50 * time.Millisecond}
-	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/sandbox/signzy/api/v3/contract/pullData",
+	req, _ := http.NewRequest(http.MethodPost, e.Srv.URL+"/sandbox/signzy/api/v3/contract/pullData",
 		strings.NewReader(`{"contractId":"`+id+`"}`))
 	req.Header.Set("Authorization", testToken)
 	if _, err := client.Do(req); err == nil {
@@ -434,10 +435,10 @@ func TestFailAadhaarAndCancel(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := e.pull(id, false)
-	if signer0(m)["status"] != "FAILED" || m["contractStatus"] != "FAILED" || len(e.cb.all()) != 1 {
-		t.Errorf("after a final failure: %v, %d callbacks", m, len(e.cb.all()))
+	if signer0(m)["status"] != "FAILED" || m["contractStatus"] != "FAILED" || len(e.cb.All()) != 1 {
+		t.Errorf("after a final failure: %v, %d callbacks", m, len(e.cb.All()))
 	}
-	if resp := e.submit(link, "sign"); resp.StatusCode != http.StatusConflict {
+	if resp := e.Press(link, "sign"); resp.StatusCode != http.StatusConflict {
 		t.Errorf("sign after a final failure: %d", resp.StatusCode)
 	}
 
@@ -492,14 +493,14 @@ func TestMultipleSigners(t *testing.T) {
 	for _, s := range m["signerdetail"].([]any) {
 		links = append(links, s.(map[string]any)["esignUrl"].(string))
 	}
-	e.submit(links[0], "sign")
+	e.Press(links[0], "sign")
 	m = e.pull(id, false)
-	if m["isCompleted"] != false || m["signedSignerCount"] != float64(1) || len(e.cb.all()) != 0 {
-		t.Errorf("after one of two: %v %v, %d callbacks", m["isCompleted"], m["signedSignerCount"], len(e.cb.all()))
+	if m["isCompleted"] != false || m["signedSignerCount"] != float64(1) || len(e.cb.All()) != 0 {
+		t.Errorf("after one of two: %v %v, %d callbacks", m["isCompleted"], m["signedSignerCount"], len(e.cb.All()))
 	}
-	e.submit(links[1], "sign")
+	e.Press(links[1], "sign")
 	m = e.pull(id, false)
-	if m["isCompleted"] != true || m["signedSignerCount"] != float64(2) || len(e.cb.all()) != 1 {
+	if m["isCompleted"] != true || m["signedSignerCount"] != float64(2) || len(e.cb.All()) != 1 {
 		t.Errorf("after both: %v %v", m["isCompleted"], m["signedSignerCount"])
 	}
 	statuses := []string{}

@@ -1,0 +1,177 @@
+package simtest
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"testing"
+	"time"
+)
+
+// NoRedirects returns a browser that does not follow redirects, so tests
+// see the 303 a signing page answers.
+func NoRedirects() *http.Client {
+	return &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+// Env is one test HTTP server (closed with t.Cleanup) whose mux the test
+// mounts a simulator and callback routes on, with a clock at Epoch and a
+// browser.
+type Env struct {
+	T       *testing.T
+	Srv     *httptest.Server
+	Mux     *http.ServeMux
+	Clock   *Clock
+	Browser *http.Client // does not follow redirects
+	// Base is the path the simulator is mounted under (see Mount).
+	Base string
+}
+
+// NewEnv starts the server.
+func NewEnv(t *testing.T) *Env {
+	t.Helper()
+	e := &Env{T: t, Mux: http.NewServeMux(), Clock: NewClock(Epoch), Browser: NoRedirects()}
+	e.Srv = httptest.NewServer(e.Mux)
+	t.Cleanup(e.Srv.Close)
+	return e
+}
+
+// Mount serves h under prefix (such as "/sandbox/signzy") behind
+// StripPrefix, as Signet mounts a simulator, and makes prefix the Base of
+// Call.
+func (e *Env) Mount(prefix string, h http.Handler) {
+	e.Base = prefix
+	e.Mux.Handle(prefix+"/", http.StripPrefix(prefix, h))
+}
+
+// Sim is a provider simulator.
+type Sim interface {
+	http.Handler
+	Close() error
+}
+
+// Serve mounts s, just built (err, if not nil, fails the test), under
+// prefix and closes it with t.Cleanup.
+func Serve[S Sim](e *Env, prefix string, s S, err error) S {
+	e.T.Helper()
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	e.T.Cleanup(func() { s.Close() })
+	e.Mount(prefix, s)
+	return s
+}
+
+// Call sends method to Base+path, body JSON-encoded (none if nil, with
+// Content-Type application/json otherwise) and headers set by set (if not
+// nil), and returns the answer.
+func (e *Env) Call(method, path string, body any, set func(*http.Request)) (int, http.Header, []byte) {
+	e.T.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			e.T.Fatal(err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, e.Srv.URL+e.Base+path, rd)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if set != nil {
+		set(req)
+	}
+	resp, err := e.Browser.Do(req)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, raw
+}
+
+// CallJSON is Call decoding the JSON object answered; an answer that is
+// not JSON fails the test.
+func (e *Env) CallJSON(method, path string, body any, set func(*http.Request)) (int, map[string]any) {
+	e.T.Helper()
+	status, _, raw := e.Call(method, path, body, set)
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		e.T.Fatalf("%s %s: answer is not JSON: %v: %s", method, path, err, raw)
+	}
+	return status, m
+}
+
+// Get GETs u with the browser.
+func (e *Env) Get(u string) (int, http.Header, []byte) {
+	e.T.Helper()
+	resp, err := e.Browser.Get(u)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, b
+}
+
+// Open is the signer opening a signing page.
+func (e *Env) Open(link string) (int, string) {
+	e.T.Helper()
+	status, _, b := e.Get(link)
+	return status, string(b)
+}
+
+// Page is Open for a page that must answer 200.
+func (e *Env) Page(link string) string {
+	e.T.Helper()
+	status, page := e.Open(link)
+	if status != http.StatusOK {
+		e.T.Fatalf("GET %s: %d", link, status)
+	}
+	return page
+}
+
+// Submit posts a signing page's form with one of its buttons (a form
+// without an action posts back to the link, query included) and returns
+// the answer, not followed, and its body.
+func (e *Env) Submit(link, action string) (*http.Response, string) {
+	e.T.Helper()
+	resp, err := e.Browser.PostForm(link, url.Values{"action": {action}})
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+// Press is Submit for when the answer's body does not matter.
+func (e *Env) Press(link, action string) *http.Response {
+	e.T.Helper()
+	resp, _ := e.Submit(link, action)
+	return resp
+}
+
+// WaitFor polls cond until it holds or two seconds pass.
+func WaitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// UnreachableURL returns the URL of a test server that has closed: calls
+// to it fail to connect.
+func UnreachableURL() string {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	srv.Close()
+	return srv.URL
+}
