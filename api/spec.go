@@ -1,22 +1,19 @@
-// Package api holds Signet's OpenAPI 3.1 document, the source of truth for
-// its HTTP contract, and gives it out as YAML, as JSON (for GET /openapi.json)
-// and as a loaded, validated kin-openapi document (for request and response
-// validation in tests).
+// Package api is Signet's public HTTP contract: the OpenAPI 3.1 document
+// (the source of truth, given out as YAML and as JSON for GET
+// /openapi.json) and the wire types of its JSON bodies, shared by the
+// server, the webhook sender and the Go client.
 package api
 
 import (
 	"bytes"
-	"context"
 	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
-	"net/url"
 	"strconv"
 	"sync"
 
-	"github.com/getkin/kin-openapi/openapi3"
 	yaml "github.com/oasdiff/yaml3"
 )
 
@@ -37,45 +34,6 @@ func JSON() ([]byte, error) {
 		return nil, err
 	}
 	return bytes.Clone(b), nil
-}
-
-// Load parses the document with kin-openapi, resolves its references and
-// validates it (OpenAPI 3.1, so schemas are JSON Schema 2020-12).
-//
-// The document also gets validators for the "uuid" and "uri" string formats,
-// which kin-openapi does not check on its own. They take effect only where
-// the document's options are passed on: with openapi3filter, set
-// Options.SchemaValidationOptions to doc.GetSchemaValidationOptions(); with
-// Schema.VisitJSON, pass them along with openapi3.EnableJSONSchema2020().
-//
-// Every call returns a new document, which the caller may change.
-func Load() (*openapi3.T, error) {
-	loader := openapi3.NewLoader()
-	doc, err := loader.LoadFromData(spec)
-	if err != nil {
-		return nil, fmt.Errorf("api: load openapi.yaml: %w", err)
-	}
-	doc.SetStringFormatValidator("uuid", openapi3.NewRegexpFormatValidator(openapi3.FormatOfStringForUUIDOfRFC9562))
-	doc.SetStringFormatValidator("uri", openapi3.NewCallbackValidator(validateURI))
-	if err := doc.Validate(context.Background()); err != nil {
-		return nil, fmt.Errorf("api: openapi.yaml is invalid: %w", err)
-	}
-	return doc, nil
-}
-
-// validateURI accepts an absolute URI (RFC 3986: a scheme, then the rest).
-func validateURI(s string) error {
-	u, err := url.Parse(s)
-	if err != nil {
-		return fmt.Errorf("not a URI: %w", err)
-	}
-	if u.Scheme == "" {
-		return errors.New("not an absolute URI: no scheme")
-	}
-	if u.Opaque == "" && u.Host == "" && u.Path == "" {
-		return errors.New("not a URI: nothing after the scheme")
-	}
-	return nil
 }
 
 // yamlToJSON converts a YAML document to indented JSON, keeping the order of

@@ -1,4 +1,4 @@
-package api
+package api_test
 
 import (
 	"bytes"
@@ -18,6 +18,9 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 	yaml "github.com/oasdiff/yaml3"
+
+	"github.com/signet-dev/signet/api"
+	"github.com/signet-dev/signet/api/apitest"
 )
 
 // contractRoutes is CONTRACT.md §2, one row per method and path, with a
@@ -56,7 +59,7 @@ const sampleID = "f7d2295f-0dd4-4ebe-8ec5-de2d0f41be7e"
 
 func load(t *testing.T) *openapi3.T {
 	t.Helper()
-	doc, err := Load()
+	doc, err := apitest.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,21 +79,21 @@ func TestLoadValidates(t *testing.T) {
 }
 
 func TestJSONRoundTrip(t *testing.T) {
-	j, err := JSON()
+	j, err := api.JSON()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !json.Valid(j) {
 		t.Fatal("JSON() is not valid JSON")
 	}
-	again, _ := JSON()
+	again, _ := api.JSON()
 	if !bytes.Equal(j, again) {
 		t.Fatal("JSON() differs between calls")
 	}
 
 	// The same data as the YAML.
 	var fromYAML, fromJSON any
-	if err := yaml.Unmarshal(YAML(), &fromYAML); err != nil {
+	if err := yaml.Unmarshal(api.YAML(), &fromYAML); err != nil {
 		t.Fatal(err)
 	}
 	normal, err := json.Marshal(fromYAML)
@@ -104,7 +107,7 @@ func TestJSONRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !reflect.DeepEqual(fromYAML, fromJSON) {
-		t.Fatal("JSON() does not hold the same data as YAML()")
+		t.Fatal("JSON() does not hold the same data as api.YAML()")
 	}
 
 	// The same document for kin-openapi.
@@ -152,9 +155,9 @@ func TestSchemaExamples(t *testing.T) {
 }
 
 func TestYAMLIsACopy(t *testing.T) {
-	y := YAML()
+	y := api.YAML()
 	y[0] = 'X'
-	if YAML()[0] == 'X' {
+	if api.YAML()[0] == 'X' {
 		t.Fatal("YAML() hands out the embedded bytes")
 	}
 }

@@ -295,3 +295,57 @@ func TestRateLimit(t *testing.T) {
 	other := h.apiKey("globex")
 	h.expect(h.do("GET", "/signing", other, nil), 200)
 }
+
+// TestProblemsAreWrittenForClients: a problem's detail is a message for
+// the client, the same on every database, with no Go error prefixes or a
+// driver's words in it.
+func TestProblemsAreWrittenForClients(t *testing.T) {
+	h := startServer(t)
+	done := h.create("problem-texts")
+	id := str(done["signingSessionId"])
+	h.expect(h.do("DELETE", "/signing/"+id, h.key, nil), 200)
+	for _, c := range []struct {
+		method, path, key string
+		status            int
+		want              string
+	}{
+		{"GET", "/signing/6c1b3c9e-0000-4000-8000-000000000000", h.key, 404, "there is no signing session 6c1b3c9e-0000-4000-8000-000000000000"},
+		{"GET", "/signing/6c1b3c9e-0000-4000-8000-000000000000/events", h.key, 404, "there is no signing session"},
+		{"GET", "/signing/" + id + "/document", h.key, 409, "the signed document exists only when it is COMPLETED"},
+		{"GET", "/webhooks/ep_0000", h.key, 404, `there is no webhook endpoint "ep_0000"`},
+		{"GET", "/signing", "sk_wrong", 401, "unknown API key"},
+		{"GET", "/nope", "", 404, "there is no GET /nope in this API"},
+	} {
+		got := h.do(c.method, c.path, c.key, nil)
+		p := got.json(t)
+		detail := str(p["detail"])
+		if got.status != c.status || !strings.Contains(detail, c.want) {
+			t.Errorf("%s %s = %d %q; want %d with %q", c.method, c.path, got.status, detail, c.status, c.want)
+		}
+		for _, leak := range []string{"sqlite", "postgres", "pgx", "SQLSTATE", "conflict:", "not found:", "unauthorized:", "%!"} {
+			if strings.Contains(strings.ToLower(detail), strings.ToLower(leak)) {
+				t.Errorf("%s %s: detail %q shows %q", c.method, c.path, detail, leak)
+			}
+		}
+	}
+}
+
+// TestMethodNotAllowed: a wrong method on a known path answers 405 with
+// Allow (GET routes serve HEAD too), as a problem.
+func TestMethodNotAllowed(t *testing.T) {
+	h := startServer(t)
+	for _, c := range []struct{ method, path, allow string }{
+		{"PUT", "/signing", "GET, HEAD, POST"},
+		{"PATCH", "/signing/6c1b3c9e-0000-4000-8000-000000000000", "GET, HEAD, DELETE"},
+		{"GET", "/signing/6c1b3c9e-0000-4000-8000-000000000000/refresh", "POST"},
+		{"DELETE", "/webhooks", "GET, HEAD, POST"},
+		{"GET", "/callbacks/signzy", "POST"},
+		{"POST", "/healthz", "GET, HEAD"},
+	} {
+		got := h.do(c.method, c.path, h.key, nil)
+		if got.status != 405 || got.header.Get("Allow") != c.allow || got.header.Get("Content-Type") != "application/problem+json" {
+			t.Errorf("%s %s = %d Allow %q (%s); want 405 Allow %q", c.method, c.path, got.status, got.header.Get("Allow"),
+				got.header.Get("Content-Type"), c.allow)
+		}
+	}
+}

@@ -21,8 +21,8 @@ import (
 	"github.com/signet-dev/signet/api"
 	"github.com/signet-dev/signet/internal/auth"
 	"github.com/signet-dev/signet/internal/pdf"
+	"github.com/signet-dev/signet/internal/present"
 	"github.com/signet-dev/signet/internal/provider"
-	"github.com/signet-dev/signet/internal/provider/bankid"
 	"github.com/signet-dev/signet/internal/provider/bankid/page"
 	"github.com/signet-dev/signet/internal/server"
 	"github.com/signet-dev/signet/internal/signing"
@@ -39,7 +39,7 @@ type Main struct {
 	Now func() time.Time
 
 	listener   net.Listener
-	store      signing.Store
+	store      database
 	http       *http.Server
 	worker     *worker.Worker
 	dispatcher *webhook.Dispatcher
@@ -99,25 +99,24 @@ func (m *Main) Open(ctx context.Context) error {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	var endpoints *webhook.Endpoints
-	webhooks, _ := store.(signing.WebhookStore)
-	onEvent := func() {}
-	if webhooks != nil {
-		guard := webhook.Guard{AllowPrivate: cfg.AllowPrivateWebhooks.value}
-		m.dispatcher, err = webhook.NewDispatcher(webhook.Config{Store: webhooks, Sender: webhook.NewSender(guard, m.Now),
-			Logger: m.Log, Now: m.Now, Retries: cfg.WebhookRetries, Registry: reg})
-		if err != nil {
-			return err
-		}
-		endpoints = &webhook.Endpoints{Store: webhooks, Guard: guard, Now: m.Now, Wake: m.dispatcher.Wake}
-		onEvent = m.dispatcher.Wake
+	guard := webhook.Guard{AllowPrivate: cfg.AllowPrivateWebhooks.value}
+	m.dispatcher, err = webhook.NewDispatcher(webhook.Config{Store: store, Sender: webhook.NewSender(guard, m.Now),
+		Logger: m.Log, Now: m.Now, Retries: cfg.WebhookRetries, Registry: reg})
+	if err != nil {
+		return err
 	}
+	endpoints := &webhook.Endpoints{Store: store, Guard: guard, Now: m.Now, Wake: m.dispatcher.Wake}
+	presenter := present.Presenter{PublicURL: cfg.PublicURL}
 
 	providers, err := m.providers(ctx)
 	if err != nil {
 		return err
 	}
 	registry, err := provider.NewRegistry(providers.adapters...)
+	if err != nil {
+		return err
+	}
+	providerMetrics, err := provider.NewMetrics(reg)
 	if err != nil {
 		return err
 	}
@@ -134,8 +133,9 @@ func (m *Main) Open(ctx context.Context) error {
 		PublicURL:       cfg.PublicURL,
 		DefaultProvider: cfg.DefaultProvider,
 		PollInterval:    cfg.PollInterval,
-		PollIntervals:   map[string]time.Duration{bankid.Name: bankid.PollInterval},
-		OnEvent:         onEvent,
+		EncodeEvent:     presenter.WebhookEvent,
+		Observer:        providerMetrics,
+		OnEvent:         m.dispatcher.Wake,
 	})
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
@@ -151,6 +151,8 @@ func (m *Main) Open(ctx context.Context) error {
 	srvCfg := server.Config{
 		Service:   svc,
 		Store:     store,
+		Webhooks:  endpoints,
+		Presenter: presenter,
 		Issuer:    issuer,
 		Logger:    m.Log,
 		Registry:  reg,
@@ -158,9 +160,6 @@ func (m *Main) Open(ctx context.Context) error {
 		RateLimit: cfg.RateLimit,
 		Sandbox:   providers.sandboxes,
 		Now:       m.Now,
-	}
-	if endpoints != nil {
-		srvCfg.WebhookStore, srvCfg.Webhooks = webhooks, endpoints
 	}
 	bankidPage, err := page.New(page.Config{
 		Lookup: store.SessionByID,
@@ -204,9 +203,7 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 	}
 	m.worker.Start(context.WithoutCancel(ctx))
-	if m.dispatcher != nil {
-		m.dispatcher.Start(context.WithoutCancel(ctx))
-	}
+	m.dispatcher.Start(context.WithoutCancel(ctx))
 	m.Log.Info("signet serving", "addr", m.Addr(), "publicUrl", m.Config.PublicURL,
 		"database", redactDSN(m.Config.Database), "sandbox", m.Config.Sandbox.value)
 	errc := make(chan error, 1)
@@ -232,9 +229,7 @@ func (m *Main) Run(ctx context.Context) error {
 // (webhook attempts in flight are completed and recorded).
 func (m *Main) stopWorkers() {
 	m.worker.Stop()
-	if m.dispatcher != nil {
-		m.dispatcher.Stop()
-	}
+	m.dispatcher.Stop()
 }
 
 // Close releases everything Open acquired.

@@ -6,13 +6,21 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/signet-dev/signet/internal/idempotency"
 	"github.com/signet-dev/signet/internal/postgres"
 	"github.com/signet-dev/signet/internal/signing"
 	"github.com/signet-dev/signet/internal/sqlite"
 )
 
+// database is a whole store: everything Signet keeps and the API's
+// idempotency records (sqlite.Store or postgres.Store).
+type database interface {
+	signing.Store
+	idempotency.Store
+}
+
 // openStore opens the database named by dsn and applies pending migrations.
-func openStore(ctx context.Context, dsn string) (signing.Store, error) {
+func openStore(ctx context.Context, dsn string) (database, error) {
 	switch {
 	case strings.HasPrefix(dsn, "sqlite:"):
 		path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "//")

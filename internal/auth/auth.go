@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/signet-dev/signet/api"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -50,7 +51,7 @@ func randomToken() string {
 }
 
 // CreateAPIKey creates the tenant if it is new and a key for it.
-func CreateAPIKey(ctx context.Context, store signing.Store, tenantName string) (string, signing.Tenant, error) {
+func CreateAPIKey(ctx context.Context, store signing.TenantStore, tenantName string) (string, signing.Tenant, error) {
 	if strings.TrimSpace(tenantName) == "" {
 		return "", signing.Tenant{}, errors.New("tenant name must not be empty")
 	}
@@ -67,7 +68,7 @@ func CreateAPIKey(ctx context.Context, store signing.Store, tenantName string) (
 
 // Issuer issues and verifies bearer tokens.
 type Issuer struct {
-	store      signing.Store
+	store      signing.TenantStore
 	key        []byte
 	now        func() time.Time
 	accessTTL  time.Duration
@@ -75,16 +76,11 @@ type Issuer struct {
 }
 
 // TokenPair is the answer of POST /auth/token and /auth/refresh.
-type TokenPair struct {
-	AccessToken  string `json:"accessToken"`
-	RefreshToken string `json:"refreshToken"`
-	TokenType    string `json:"tokenType"`
-	ExpiresIn    int    `json:"expiresIn"`
-}
+type TokenPair = api.TokenPair
 
 // NewIssuer loads (or creates) the shared token-signing key from the store,
 // so that every replica on one database accepts every replica's tokens.
-func NewIssuer(ctx context.Context, store signing.Store, now func() time.Time) (*Issuer, error) {
+func NewIssuer(ctx context.Context, store signing.TenantStore, now func() time.Time) (*Issuer, error) {
 	key, err := store.Secret(ctx, SecretName, func() []byte {
 		b := make([]byte, 32)
 		if _, err := rand.Read(b); err != nil {
@@ -127,11 +123,11 @@ func (i *Issuer) Issue(ctx context.Context, tenantID string) (TokenPair, error) 
 // stops working. ErrUnauthorized if it is unknown, used or expired.
 func (i *Issuer) Refresh(ctx context.Context, refreshToken string) (TokenPair, error) {
 	if !strings.HasPrefix(refreshToken, refreshTokenPrefix) {
-		return TokenPair{}, fmt.Errorf("%w: not a refresh token", signing.ErrUnauthorized)
+		return TokenPair{}, signing.Errorf(signing.ErrUnauthorized, "not a refresh token")
 	}
 	tenantID, err := i.store.ConsumeRefreshToken(ctx, Hash(refreshToken), i.now())
 	if errors.Is(err, signing.ErrNotFound) {
-		return TokenPair{}, fmt.Errorf("%w: refresh token is unknown, used or expired", signing.ErrUnauthorized)
+		return TokenPair{}, signing.Errorf(signing.ErrUnauthorized, "the refresh token is unknown, used or expired")
 	}
 	if err != nil {
 		return TokenPair{}, err
@@ -144,15 +140,15 @@ func (i *Issuer) Verify(token string) (string, error) {
 	rest, ok := strings.CutPrefix(token, accessTokenPrefix)
 	body, sig, ok2 := strings.Cut(rest, ".")
 	if !ok || !ok2 || !hmac.Equal([]byte(sig), []byte(i.sign(body))) {
-		return "", fmt.Errorf("%w: invalid bearer token", signing.ErrUnauthorized)
+		return "", signing.Errorf(signing.ErrUnauthorized, "invalid bearer token")
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(body)
 	var c claims
 	if err != nil || json.Unmarshal(raw, &c) != nil || c.Tenant == "" {
-		return "", fmt.Errorf("%w: invalid bearer token", signing.ErrUnauthorized)
+		return "", signing.Errorf(signing.ErrUnauthorized, "invalid bearer token")
 	}
 	if i.now().Unix() >= c.Expires {
-		return "", fmt.Errorf("%w: bearer token expired", signing.ErrUnauthorized)
+		return "", signing.Errorf(signing.ErrUnauthorized, "the bearer token has expired; get a new one with POST /auth/refresh")
 	}
 	return c.Tenant, nil
 }

@@ -9,22 +9,23 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/signet-dev/signet/internal/dbcodec"
+	"github.com/signet-dev/signet/internal/idempotency"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
 const idemCols = `tenant_id, key, fingerprint, done, status_code, header, body, created_at`
 
-func scanIdem(sc scanner) (signing.IdempotencyRecord, error) {
+func scanIdem(sc scanner) (idempotency.Record, error) {
 	var (
-		r      signing.IdempotencyRecord
+		r      idempotency.Record
 		header []byte
 	)
 	if err := sc.Scan(&r.TenantID, &r.Key, &r.Fingerprint, &r.Done, &r.StatusCode, &header, &r.Body, &r.CreatedAt); err != nil {
-		return signing.IdempotencyRecord{}, err
+		return idempotency.Record{}, err
 	}
 	h, err := dbcodec.DecodeMap(header)
 	if err != nil {
-		return signing.IdempotencyRecord{}, fmt.Errorf("idempotency %s: header: %w", r.Key, err)
+		return idempotency.Record{}, fmt.Errorf("idempotency %s: header: %w", r.Key, err)
 	}
 	r.Header = h
 	return r, nil
@@ -36,12 +37,12 @@ func scanIdem(sc scanner) (signing.IdempotencyRecord, error) {
 // existing record, so that the read that follows, in the same
 // transaction, returns it as it stands (no release can delete it in
 // between). A zero rec.CreatedAt means now.
-func (s *Store) BeginIdempotent(ctx context.Context, rec signing.IdempotencyRecord, expiredBefore time.Time) (signing.IdempotencyRecord, bool, error) {
+func (s *Store) BeginIdempotent(ctx context.Context, rec idempotency.Record, expiredBefore time.Time) (idempotency.Record, bool, error) {
 	if rec.CreatedAt.IsZero() {
 		rec.CreatedAt = s.now()
 	}
 	var (
-		got     signing.IdempotencyRecord
+		got     idempotency.Record
 		claimed bool
 	)
 	err := s.tx(ctx, func(tx pgx.Tx) error {
@@ -64,14 +65,14 @@ func (s *Store) BeginIdempotent(ctx context.Context, rec signing.IdempotencyReco
 		return err
 	})
 	if err != nil {
-		return signing.IdempotencyRecord{}, false, dbErr("begin idempotent "+rec.Key, err)
+		return idempotency.Record{}, false, dbErr("begin idempotent "+rec.Key, err)
 	}
 	return got, claimed, nil
 }
 
 // FinishIdempotent stores the response on the record that rec claimed (same
 // tenant, key and fingerprint); ErrNotFound if that claim is gone.
-func (s *Store) FinishIdempotent(ctx context.Context, rec signing.IdempotencyRecord) error {
+func (s *Store) FinishIdempotent(ctx context.Context, rec idempotency.Record) error {
 	header, err := dbcodec.EncodeMap(rec.Header)
 	if err != nil {
 		return fmt.Errorf("postgres: finish idempotent %s: %w: header: %w", rec.Key, signing.ErrInvalid, err)
@@ -96,11 +97,11 @@ func (s *Store) ReleaseIdempotent(ctx context.Context, tenantID, key string) err
 }
 
 // IdempotentRecord reads a record; ErrNotFound if none.
-func (s *Store) IdempotentRecord(ctx context.Context, tenantID, key string) (signing.IdempotencyRecord, error) {
+func (s *Store) IdempotentRecord(ctx context.Context, tenantID, key string) (idempotency.Record, error) {
 	r, err := scanIdem(s.pool.QueryRow(ctx, `SELECT `+idemCols+` FROM idempotency
 		WHERE tenant_id = $1 AND key = $2`, tenantID, key))
 	if err != nil {
-		return signing.IdempotencyRecord{}, dbErr("idempotent record "+key, err)
+		return idempotency.Record{}, dbErr("idempotent record "+key, err)
 	}
 	return r, nil
 }

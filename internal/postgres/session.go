@@ -18,7 +18,7 @@ import (
 // sessionCols is the column list every session query selects, in the order
 // scanSession reads.
 const sessionCols = `id, tenant_id, order_id, status, signer_details, provider, language,
-	redirect_url, return_url, document_url, failure_reason, metadata, document_name,
+	redirect_url, return_url, failure_reason, metadata, document_name,
 	provider_ref, provider_state, created_at, updated_at, completed_at, expires_at,
 	next_poll_at, version`
 
@@ -30,7 +30,7 @@ func scanSession(sc scanner) (*signing.Session, error) {
 		signer, meta, provider []byte
 	)
 	err := sc.Scan(&s.ID, &s.TenantID, &s.OrderID, &s.Status, &signer, &s.Provider, &s.Language,
-		&s.RedirectURL, &s.ReturnURL, &s.DocumentURL, &s.FailureReason, &meta, &s.DocumentName,
+		&s.RedirectURL, &s.ReturnURL, &s.FailureReason, &meta, &s.DocumentName,
 		&s.ProviderRef, &provider, &s.CreatedAt, &s.UpdatedAt, &s.CompletedAt, &s.ExpiresAt,
 		&s.NextPollAt, &s.Version)
 	if err != nil {
@@ -59,9 +59,9 @@ func (s *Store) CreateSession(ctx context.Context, sess *signing.Session, origin
 	const version = 1
 	b := &pgx.Batch{}
 	b.Queue(`INSERT INTO sessions (`+sessionCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
 		sess.ID, sess.TenantID, sess.OrderID, string(sess.Status), []byte(sess.SignerDetails), sess.Provider, sess.Language,
-		sess.RedirectURL, sess.ReturnURL, sess.DocumentURL, sess.FailureReason, metadata, sess.DocumentName,
+		sess.RedirectURL, sess.ReturnURL, sess.FailureReason, metadata, sess.DocumentName,
 		sess.ProviderRef, dbcodec.NullJSON(sess.ProviderState), sess.CreatedAt, sess.UpdatedAt,
 		sess.CompletedAt, sess.ExpiresAt, sess.NextPollAt, version)
 	queueDocument(b, sess, signing.DocumentOriginal, original)
@@ -291,13 +291,13 @@ func applyChanges(ctx context.Context, tx pgx.Tx, changes []signing.Change) ([]e
 			n, c := changes[i].Session, changes[i]
 			b.Queue(`UPDATE sessions SET
 				order_id = $1, status = $2, signer_details = $3, provider = $4, language = $5,
-				redirect_url = $6, return_url = $7, document_url = $8, failure_reason = $9, metadata = $10,
-				document_name = $11, provider_ref = $12, provider_state = $13, updated_at = $14, completed_at = $15,
-				expires_at = $16, next_poll_at = $17, version = version + 1
-				WHERE id = $18 AND tenant_id = $19 AND version = $20
+				redirect_url = $6, return_url = $7, failure_reason = $8, metadata = $9,
+				document_name = $10, provider_ref = $11, provider_state = $12, updated_at = $13, completed_at = $14,
+				expires_at = $15, next_poll_at = $16, version = version + 1
+				WHERE id = $17 AND tenant_id = $18 AND version = $19
 				RETURNING version`,
 				n.OrderID, string(n.Status), []byte(n.SignerDetails), n.Provider, n.Language,
-				n.RedirectURL, n.ReturnURL, n.DocumentURL, n.FailureReason, metadata[i],
+				n.RedirectURL, n.ReturnURL, n.FailureReason, metadata[i],
 				n.DocumentName, n.ProviderRef, dbcodec.NullJSON(n.ProviderState), n.UpdatedAt, n.CompletedAt,
 				n.ExpiresAt, n.NextPollAt,
 				n.ID, n.TenantID, c.ExpectVersion)

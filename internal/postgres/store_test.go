@@ -31,20 +31,20 @@ func open(t testing.TB, dsn string) *postgres.Store {
 }
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) signing.Store {
+	storetest.Run(t, func(t *testing.T) storetest.Store {
 		return open(t, pgtest.DSN(t))
 	})
 }
 
 func TestWebhookConformance(t *testing.T) {
-	storetest.RunWebhooks(t, func(t *testing.T) storetest.WebhookStore {
+	storetest.RunWebhooks(t, func(t *testing.T) storetest.Store {
 		return open(t, pgtest.DSN(t))
 	}, breakOutbox)
 }
 
 // breakOutbox makes a trigger fail the insert of a delivery of eventType,
 // inside the transaction, after everything the write did before it.
-func breakOutbox(t *testing.T, st storetest.WebhookStore, eventType string) {
+func breakOutbox(t *testing.T, st storetest.Store, eventType string) {
 	t.Helper()
 	err := st.(*postgres.Store).Exec(t.Context(), `
 		CREATE FUNCTION break_outbox() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -61,7 +61,7 @@ func breakOutbox(t *testing.T, st storetest.WebhookStore, eventType string) {
 func TestMigrateIsIdempotent(t *testing.T) {
 	dsn := pgtest.DSN(t)
 	st := open(t, dsn)
-	storetest.MigrateIsIdempotent(t, st, func() signing.Store { return open(t, dsn) })
+	storetest.MigrateIsIdempotent(t, st, func() storetest.Store { return open(t, dsn) })
 	var n int
 	if err := st.QueryRow(t.Context(), `SELECT count(*) FROM schema_migrations`, &n); err != nil || n != 3 {
 		t.Errorf("schema_migrations has %d rows, %v; want 3", n, err)

@@ -14,7 +14,7 @@ import (
 // replicas would have) of one schema drain the queues at once.
 func TestClaimAcrossProcesses(t *testing.T) {
 	dsn := pgtest.DSN(t)
-	storetest.ClaimAcrossStores(t, [2]storetest.WebhookStore{open(t, dsn), open(t, dsn)}, 150)
+	storetest.ClaimAcrossStores(t, [2]storetest.Store{open(t, dsn), open(t, dsn)}, 150)
 }
 
 func TestDeliveryIDsAreUUIDv7(t *testing.T) {

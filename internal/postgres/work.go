@@ -39,7 +39,7 @@ const (
 // sessionColsOfS is sessionCols qualified by the alias s, for statements
 // that join.
 const sessionColsOfS = `s.id, s.tenant_id, s.order_id, s.status, s.signer_details, s.provider, s.language,
-	s.redirect_url, s.return_url, s.document_url, s.failure_reason, s.metadata, s.document_name,
+	s.redirect_url, s.return_url, s.failure_reason, s.metadata, s.document_name,
 	s.provider_ref, s.provider_state, s.created_at, s.updated_at, s.completed_at, s.expires_at,
 	s.next_poll_at, s.version`
 

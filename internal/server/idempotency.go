@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/signet-dev/signet/internal/idempotency"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -26,8 +27,8 @@ const (
 	maxKeyLen      = 256
 )
 
-type idempotency struct {
-	store signing.Store
+type idempotent struct {
+	store idempotency.Store
 	now   func() time.Time
 	log   *slog.Logger
 }
@@ -37,7 +38,7 @@ type idempotency struct {
 // path and body gets that response again with Idempotent-Replayed: true; a
 // different request with the key gets 409. Concurrent repeats wait for the
 // first one's answer, so exactly one executes.
-func (i *idempotency) wrap(h handlerFunc) handlerFunc {
+func (i *idempotent) wrap(h handlerFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		vals, present := r.Header["X-Idempotency-Key"]
 		if !present {
@@ -58,7 +59,7 @@ func (i *idempotency) wrap(h handlerFunc) handlerFunc {
 		deadline := time.Now().Add(waitTimeout)
 		for {
 			now := i.now().UTC()
-			rec, claimed, err := i.store.BeginIdempotent(r.Context(), signing.IdempotencyRecord{
+			rec, claimed, err := i.store.BeginIdempotent(r.Context(), idempotency.Record{
 				TenantID: tenant, Key: key, Fingerprint: fp, CreatedAt: now,
 			}, now.Add(-idempotencyTTL))
 			if err != nil {
@@ -68,7 +69,7 @@ func (i *idempotency) wrap(h handlerFunc) handlerFunc {
 				return i.execute(w, r, h, rec)
 			}
 			if rec.Fingerprint != fp {
-				return fmt.Errorf("%w: X-Idempotency-Key was already used with a different request", signing.ErrConflict)
+				return signing.Errorf(signing.ErrConflict, "X-Idempotency-Key was already used with a different request")
 			}
 			if rec.Done {
 				replay(w, rec)
@@ -82,7 +83,7 @@ func (i *idempotency) wrap(h handlerFunc) handlerFunc {
 				continue
 			}
 			if time.Now().After(deadline) {
-				return fmt.Errorf("%w: a request with this X-Idempotency-Key is still in progress", signing.ErrConflict)
+				return signing.Errorf(signing.ErrConflict, "a request with this X-Idempotency-Key is still in progress; try again")
 			}
 			if err := sleep(r.Context(), waitStep); err != nil {
 				return err
@@ -94,7 +95,7 @@ func (i *idempotency) wrap(h handlerFunc) handlerFunc {
 // execute runs the request that claimed the key and stores its response.
 // Server faults (5xx) are not stored: the claim is released so the client
 // can retry with the same key.
-func (i *idempotency) execute(w http.ResponseWriter, r *http.Request, h handlerFunc, rec signing.IdempotencyRecord) error {
+func (i *idempotent) execute(w http.ResponseWriter, r *http.Request, h handlerFunc, rec idempotency.Record) error {
 	rw := &recorder{header: http.Header{}, status: http.StatusOK}
 	if err := h(rw, r); err != nil {
 		p := problemFor(r, err, i.log)
@@ -127,7 +128,7 @@ func (i *idempotency) execute(w http.ResponseWriter, r *http.Request, h handlerF
 	return nil
 }
 
-func replay(w http.ResponseWriter, rec signing.IdempotencyRecord) {
+func replay(w http.ResponseWriter, rec idempotency.Record) {
 	for k, v := range rec.Header {
 		w.Header().Set(k, v)
 	}

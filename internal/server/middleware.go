@@ -2,8 +2,9 @@ package server
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
-	"fmt"
 	"math"
 	"net/http"
 	"strconv"
@@ -27,7 +28,10 @@ func (s *Server) authenticated(h handlerFunc) http.Handler {
 		}
 		if wait, ok := s.limiter.allow(t.ID); !ok {
 			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-			return fmt.Errorf("%w: over %g requests per second", errRateLimited, s.cfg.RateLimit)
+			return signing.Errorf(errRateLimited, "over this tenant's limit of %g requests per second; retry after %s s", s.cfg.RateLimit, w.Header().Get("Retry-After"))
+		}
+		if info := infoFrom(r); info != nil {
+			info.tenant = t.Name
 		}
 		return h(w, r.WithContext(context.WithValue(r.Context(), tenantKey, t)))
 	})
@@ -38,7 +42,7 @@ func (s *Server) authenticated(h handlerFunc) http.Handler {
 func apiKeyOnly(h handlerFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		if r.Header.Get("X-API-Key") == "" {
-			return fmt.Errorf("%w: POST /auth/token needs the X-API-Key header", signing.ErrUnauthorized)
+			return signing.Errorf(signing.ErrUnauthorized, "POST /auth/token needs the X-API-Key header; a bearer token cannot mint tokens")
 		}
 		return h(w, r)
 	}
@@ -51,7 +55,7 @@ func (s *Server) tenantOf(r *http.Request) (signing.Tenant, error) {
 			return s.cfg.Store.TenantByAPIKey(r.Context(), hash)
 		})
 		if errors.Is(err, signing.ErrNotFound) {
-			return t, fmt.Errorf("%w: unknown API key", signing.ErrUnauthorized)
+			return t, signing.Errorf(signing.ErrUnauthorized, "unknown API key")
 		}
 		return t, err
 	}
@@ -64,11 +68,11 @@ func (s *Server) tenantOf(r *http.Request) (signing.Tenant, error) {
 			return s.cfg.Store.TenantByID(r.Context(), id)
 		})
 		if errors.Is(err, signing.ErrNotFound) {
-			return t, fmt.Errorf("%w: the token's tenant no longer exists", signing.ErrUnauthorized)
+			return t, signing.Errorf(signing.ErrUnauthorized, "the token's tenant no longer exists")
 		}
 		return t, err
 	}
-	return signing.Tenant{}, fmt.Errorf("%w: send an X-API-Key header or an Authorization: Bearer token", signing.ErrUnauthorized)
+	return signing.Tenant{}, signing.Errorf(signing.ErrUnauthorized, "send an X-API-Key header or an Authorization: Bearer token")
 }
 
 // rateLimiter is a token bucket per tenant: rate tokens a second, a burst
@@ -137,18 +141,68 @@ func newHTTPMetrics(reg prometheus.Registerer) (*httpMetrics, error) {
 	return m, nil
 }
 
-func (m *httpMetrics) wrap(next http.Handler) http.Handler {
+// requestInfo is what the access log learns while a request is served:
+// handlers fill it in through the request's context.
+type requestInfo struct {
+	id     string
+	tenant string
+	err    error
+}
+
+const infoKey ctxKey = iota + 100
+
+func infoFrom(r *http.Request) *requestInfo {
+	info, _ := r.Context().Value(infoKey).(*requestInfo)
+	return info
+}
+
+// noteError records the error a request ended with, for the access log.
+func noteError(r *http.Request, err error) {
+	if info := infoFrom(r); info != nil {
+		info.err = err
+	}
+}
+
+// observe gives every request an id (the client's X-Request-Id when it is
+// a sane one, else a fresh one; echoed in the response), counts and times
+// it by route pattern, and writes one access-log line. The line names the
+// route pattern, never the raw path, which may carry a signer's token.
+func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		info := &requestInfo{id: requestID(r.Header.Get("X-Request-Id"))}
+		w.Header().Set("X-Request-Id", info.id)
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		r = r.WithContext(context.WithValue(r.Context(), infoKey, info))
 		next.ServeHTTP(sw, r)
 		route := r.Pattern
 		if route == "" || route == "/" {
 			route = "unmatched"
 		}
-		m.requests.WithLabelValues(route, strconv.Itoa(sw.status)).Inc()
-		m.duration.WithLabelValues(route).Observe(time.Since(start).Seconds())
+		d := time.Since(start)
+		s.metrics.requests.WithLabelValues(route, strconv.Itoa(sw.status)).Inc()
+		s.metrics.duration.WithLabelValues(route).Observe(d.Seconds())
+		attrs := []any{"method", r.Method, "route", route, "status", sw.status,
+			"duration", d.Round(time.Microsecond), "requestId", info.id}
+		if info.tenant != "" {
+			attrs = append(attrs, "tenant", info.tenant)
+		}
+		if info.err != nil && sw.status < 500 { // 5xx were logged in full already
+			attrs = append(attrs, "err", info.err.Error())
+		}
+		s.log.Info("request", attrs...)
 	})
+}
+
+// requestID returns the client's id if it is short and plain (it is
+// echoed and logged), else a new random one.
+func requestID(given string) string {
+	if len(given) >= 8 && len(given) <= 64 && strings.Trim(given, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") == "" {
+		return given
+	}
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }
 
 type statusWriter struct {

@@ -2,11 +2,11 @@ package server
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net/http"
 	"time"
 
+	"github.com/signet-dev/signet/api"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -54,12 +54,12 @@ func (s *Server) refreshToken(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) ping(w http.ResponseWriter, r *http.Request) error {
 	t := tenantFrom(r.Context())
-	writeJSON(w, http.StatusOK, map[string]string{"tenant": t.Name, "tenantId": t.ID})
+	writeJSON(w, http.StatusOK, api.Ping{Tenant: t.Name, TenantID: t.ID})
 	return nil
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	writeJSON(w, http.StatusOK, api.Health{Status: "ok"})
 	return nil
 }
 
@@ -68,15 +68,15 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 	defer cancel()
 	if err := s.cfg.Store.Ping(ctx); err != nil {
 		s.log.Warn("readiness check failed", "err", err)
-		return fmt.Errorf("%w: database not reachable", signing.ErrUnavailable)
+		return signing.Wrap(signing.ErrUnavailable, err, "the database cannot be reached")
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	writeJSON(w, http.StatusOK, api.Health{Status: "ok"})
 	return nil
 }
 
 func (s *Server) openapi(w http.ResponseWriter, r *http.Request) error {
 	if len(s.cfg.Spec) == 0 {
-		return fmt.Errorf("%w: no OpenAPI document configured", signing.ErrNotFound)
+		return signing.Errorf(signing.ErrNotFound, "this server has no OpenAPI document")
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = w.Write(s.cfg.Spec)

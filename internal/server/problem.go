@@ -3,114 +3,108 @@ package server
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 
+	"github.com/signet-dev/signet/api"
+	"github.com/signet-dev/signet/internal/present"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
-// Problem is an RFC 9457 problem details object.
-type Problem struct {
-	Type     string               `json:"type"`
-	Title    string               `json:"title"`
-	Status   int                  `json:"status"`
-	Detail   string               `json:"detail"`
-	Instance string               `json:"instance,omitempty"`
-	Errors   []signing.FieldError `json:"errors,omitempty"`
-
+// problem is an RFC 9457 problem and the headers that go with it.
+type problem struct {
+	api.Problem
 	retryAfter string // Retry-After header, for 429 and 503
 }
 
-func (p *Problem) Error() string { return p.Title + ": " + p.Detail }
+func (p *problem) Error() string { return p.Title + ": " + p.Detail }
 
 // Errors the HTTP layer itself raises, beside the domain's.
 var (
-	errTooLarge    = errors.New("request body too large")
-	errRateLimited = errors.New("rate limit exceeded")
-	errBadGateway  = errors.New("provider refused")
+	errTooLarge         = errors.New("request body too large")
+	errRateLimited      = errors.New("rate limit exceeded")
+	errBadGateway       = errors.New("provider refused")
+	errMethodNotAllowed = errors.New("method not allowed")
 )
 
 // statusTable is the one place that maps errors onto HTTP statuses; it is
-// read top to bottom and the first match wins.
+// read top to bottom and the first match wins. detail is what the client
+// reads when the error carries no message written for it.
 var statusTable = []struct {
 	err    error
 	status int
 	slug   string
 	title  string
+	detail string
 }{
-	{signing.ErrInvalid, http.StatusBadRequest, "validation", "Invalid request"},
-	{signing.ErrUnauthorized, http.StatusUnauthorized, "unauthorized", "Unauthorized"},
-	{signing.ErrNotFound, http.StatusNotFound, "not-found", "Not found"},
-	{signing.ErrConflict, http.StatusConflict, "conflict", "Conflict"},
-	{errTooLarge, http.StatusRequestEntityTooLarge, "too-large", "Request body too large"},
-	{errRateLimited, http.StatusTooManyRequests, "rate-limited", "Too many requests"},
-	{signing.ErrUnavailable, http.StatusServiceUnavailable, "provider-unavailable", "Provider unavailable"},
-	{errBadGateway, http.StatusBadGateway, "provider-error", "Provider error"},
+	{signing.ErrInvalid, http.StatusBadRequest, "validation", "Invalid request", "the request is invalid"},
+	{signing.ErrUnauthorized, http.StatusUnauthorized, "unauthorized", "Unauthorized", "missing or invalid credentials"},
+	{signing.ErrNotFound, http.StatusNotFound, "not-found", "Not found", "there is no such resource in this tenant"},
+	{errMethodNotAllowed, http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed", "this method is not allowed on this path"},
+	{signing.ErrConflict, http.StatusConflict, "conflict", "Conflict", "the request conflicts with the resource's current state"},
+	{errTooLarge, http.StatusRequestEntityTooLarge, "too-large", "Request body too large", "the request body exceeds the limit"},
+	{errRateLimited, http.StatusTooManyRequests, "rate-limited", "Too many requests", "over this tenant's rate limit; retry after the time in Retry-After"},
+	{signing.ErrUnavailable, http.StatusServiceUnavailable, "unavailable", "Service unavailable", "a service Signet depends on cannot answer now; retry later"},
+	{errBadGateway, http.StatusBadGateway, "provider-error", "Provider error", "the signing provider refused the request"},
 }
 
 func problemType(slug string) string { return "urn:signet:problem:" + slug }
 
-// problemFor turns any error into the problem the client sees. Server
-// faults are logged in full and shown only as "internal error".
-func problemFor(r *http.Request, err error, log *slog.Logger) *Problem {
-	var p *Problem
+// problemFor turns any error into the problem the client sees: the status
+// from statusTable and only a message written for the client (never the
+// error chain, which may hold Go prefixes or a database driver's words).
+// Server faults are logged in full and shown as "internal error"; the
+// access log records the chain of the others.
+func problemFor(r *http.Request, err error, log *slog.Logger) *problem {
+	var p *problem
 	if errors.As(err, &p) {
 		return p
 	}
+	detail := signing.Message(err)
 	var pe *signing.ProviderError
 	if errors.As(err, &pe) && !pe.Retryable {
 		// The provider refused (even with "not found"): that is the
 		// provider's answer, not a missing resource of this API.
-		err = fmt.Errorf("%w: %v", errBadGateway, pe)
+		err = errors.Join(errBadGateway, err)
+		detail = "the provider refused the request: " + pe.Message
 	}
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
 		err = errTooLarge
 	}
 	for _, row := range statusTable {
-		if errors.Is(err, row.err) {
-			p := &Problem{Type: problemType(row.slug), Title: row.title, Status: row.status, Detail: detailOf(err), Instance: r.URL.Path}
-			var ve *signing.ValidationError
-			if errors.As(err, &ve) {
-				p.Errors = ve.Errors
-				p.Detail = summary(ve)
-			}
-			if row.status == http.StatusServiceUnavailable {
-				p.retryAfter = "5"
-			}
-			return p
+		if !errors.Is(err, row.err) {
+			continue
 		}
+		if detail == "" {
+			detail = row.detail
+		}
+		p := &problem{Problem: api.Problem{Type: problemType(row.slug), Title: row.title, Status: row.status, Detail: detail, Instance: r.URL.Path}}
+		var ve *signing.ValidationError
+		if errors.As(err, &ve) {
+			p.Errors = present.FieldErrors(ve.Errors)
+		}
+		if row.status == http.StatusServiceUnavailable {
+			p.retryAfter = "5"
+		}
+		noteError(r, err)
+		return p
 	}
 	log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
-	return &Problem{Type: problemType("internal"), Title: "Internal server error", Status: http.StatusInternalServerError,
-		Detail: "internal error", Instance: r.URL.Path}
+	noteError(r, err)
+	return &problem{Problem: api.Problem{Type: problemType("internal"), Title: "Internal server error", Status: http.StatusInternalServerError,
+		Detail: "internal error", Instance: r.URL.Path}}
 }
 
-func detailOf(err error) string {
-	if errors.Is(err, errTooLarge) {
-		return "the request body exceeds the limit"
-	}
-	return err.Error()
-}
-
-func summary(ve *signing.ValidationError) string {
-	parts := make([]string, len(ve.Errors))
-	for i, e := range ve.Errors {
-		parts[i] = e.Field + " " + e.Message
-	}
-	return strings.Join(parts, "; ")
-}
-
-func writeProblem(w http.ResponseWriter, p *Problem) {
+func writeProblem(w http.ResponseWriter, p *problem) {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
 	if p.retryAfter != "" {
 		w.Header().Set("Retry-After", p.retryAfter)
 	}
 	w.WriteHeader(p.Status)
-	_ = json.NewEncoder(w).Encode(p)
+	_ = json.NewEncoder(w).Encode(p.Problem)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -121,6 +115,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	_, _ = w.Write(append(b, '\n'))
 }

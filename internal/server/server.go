@@ -8,28 +8,42 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/signet-dev/signet/internal/auth"
+	"github.com/signet-dev/signet/internal/idempotency"
+	"github.com/signet-dev/signet/internal/present"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
 // DefaultMaxBody is the request body limit of CONTRACT.md (15 MiB).
 const DefaultMaxBody = 15 << 20
 
-// Config wires a Server.
+// Store is what the server reads itself: credentials, readiness, the
+// idempotency records and webhook endpoints.
+type Store interface {
+	TenantByAPIKey(ctx context.Context, keyHash string) (signing.Tenant, error)
+	TenantByID(ctx context.Context, id string) (signing.Tenant, error)
+	Ping(ctx context.Context) error
+	idempotency.Store
+	signing.WebhookStore
+}
+
+// Config wires a Server. Service, Store, Webhooks and Issuer are required.
 type Config struct {
 	Service *signing.Service
-	Store   signing.Store
-	// WebhookStore and Webhooks serve the /webhooks routes; without them
-	// those routes answer 404.
-	WebhookStore signing.WebhookStore
-	Webhooks     Webhooks
-	Issuer       *auth.Issuer
-	Logger       *slog.Logger
+	Store   Store
+	// Webhooks registers endpoints and redelivers events.
+	Webhooks Webhooks
+	Issuer   *auth.Issuer
+	// Presenter builds the JSON answers; its PublicURL must be the one the
+	// service was given.
+	Presenter present.Presenter
+	Logger    *slog.Logger
 	// Registry receives the HTTP metrics and is served at /metrics.
 	Registry *prometheus.Registry
 	// Spec is the OpenAPI document as JSON, served at /openapi.json.
@@ -52,7 +66,7 @@ type Server struct {
 	cfg     Config
 	log     *slog.Logger
 	limiter *rateLimiter
-	idem    *idempotency
+	idem    *idempotent
 	metrics *httpMetrics
 	tenants *tenantCache
 	handler http.Handler
@@ -60,8 +74,8 @@ type Server struct {
 
 // New validates cfg and builds the routes.
 func New(cfg Config) (*Server, error) {
-	if cfg.Service == nil || cfg.Store == nil || cfg.Issuer == nil {
-		return nil, fmt.Errorf("server: Service, Store and Issuer are required")
+	if cfg.Service == nil || cfg.Store == nil || cfg.Issuer == nil || cfg.Webhooks == nil {
+		return nil, fmt.Errorf("server: Service, Store, Webhooks and Issuer are required")
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -77,7 +91,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, tenants: newTenantCache(30*time.Second, 10_000, cfg.Now)}
 	s.limiter = newRateLimiter(cfg.RateLimit, cfg.Now)
-	s.idem = &idempotency{store: cfg.Store, now: cfg.Now, log: cfg.Logger}
+	s.idem = &idempotent{store: cfg.Store, now: cfg.Now, log: cfg.Logger}
 	m, err := newHTTPMetrics(cfg.Registry)
 	if err != nil {
 		return nil, err
@@ -107,14 +121,12 @@ func (s *Server) routes() http.Handler {
 	api("GET /signing/{id}/document", s.getDocument)
 	api("GET /signing/{id}/events", s.listEvents)
 
-	if s.cfg.Webhooks != nil && s.cfg.WebhookStore != nil {
-		idem("POST /webhooks", s.createWebhook)
-		api("GET /webhooks", s.listWebhooks)
-		api("GET /webhooks/{id}", s.getWebhook)
-		idem("DELETE /webhooks/{id}", s.deleteWebhook)
-		api("GET /webhooks/{id}/deliveries", s.listDeliveries)
-		idem("POST /webhooks/{id}/deliveries/{deliveryId}/retry", s.retryDelivery)
-	}
+	idem("POST /webhooks", s.createWebhook)
+	api("GET /webhooks", s.listWebhooks)
+	api("GET /webhooks/{id}", s.getWebhook)
+	idem("DELETE /webhooks/{id}", s.deleteWebhook)
+	api("GET /webhooks/{id}/deliveries", s.listDeliveries)
+	idem("POST /webhooks/{id}/deliveries/{deliveryId}/retry", s.retryDelivery)
 
 	mux.Handle("POST /auth/token", s.authenticated(apiKeyOnly(s.issueToken)))
 	mux.Handle("POST /auth/refresh", s.public(s.refreshToken))
@@ -135,11 +147,32 @@ func (s *Server) routes() http.Handler {
 	for pattern, h := range s.cfg.Pages {
 		mux.Handle(pattern, h)
 	}
-	// Everything else is a 404 problem, never the mux's plain text.
+	// Everything else is a problem, never the mux's plain text: 405 with
+	// Allow for a known path with another method, else 404.
 	mux.Handle("/", s.public(func(w http.ResponseWriter, r *http.Request) error {
-		return fmt.Errorf("%w: no route %s %s", signing.ErrNotFound, r.Method, r.URL.Path)
+		if allow := allowed(mux, r); len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			return signing.Errorf(errMethodNotAllowed, "%s is not allowed on %s; use %s", r.Method, r.URL.Path, strings.Join(allow, " or "))
+		}
+		return signing.Errorf(signing.ErrNotFound, "there is no %s %s in this API", r.Method, r.URL.Path)
 	}))
-	return s.recoverer(s.metrics.wrap(s.limitBody(mux)))
+	return s.observe(s.recoverer(s.limitBody(mux)))
+}
+
+// methods are those a route may have, in the order Allow lists them.
+var methods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+
+// allowed lists the methods that have a route (other than the catch-all)
+// for r's path.
+func allowed(mux *http.ServeMux, r *http.Request) []string {
+	var allow []string
+	for _, m := range methods {
+		probe := &http.Request{Method: m, URL: r.URL, Host: r.Host, Header: http.Header{}}
+		if _, pattern := mux.Handler(probe); pattern != "" && pattern != "/" {
+			allow = append(allow, m)
+		}
+	}
+	return allow
 }
 
 // handlerFunc is a handler that returns its error for the one renderer.

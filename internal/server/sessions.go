@@ -12,6 +12,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/signet-dev/signet/api"
+	"github.com/signet-dev/signet/internal/present"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -29,7 +31,7 @@ func (s *Server) createSession(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("Location", "/signing/"+sess.ID)
-	writeJSON(w, http.StatusCreated, sess)
+	writeJSON(w, http.StatusCreated, s.cfg.Presenter.Session(sess))
 	return nil
 }
 
@@ -38,7 +40,7 @@ func (s *Server) createSession(w http.ResponseWriter, r *http.Request) error {
 func sessionID(r *http.Request) (string, error) {
 	id := r.PathValue("id")
 	if _, err := uuid.Parse(id); err != nil || len(id) != 36 {
-		return "", fmt.Errorf("%w: no signing session %q", signing.ErrNotFound, id)
+		return "", signing.Errorf(signing.ErrNotFound, "there is no signing session %q", clip(id))
 	}
 	return id, nil
 }
@@ -65,13 +67,8 @@ func (s *Server) withSession(w http.ResponseWriter, r *http.Request, op func(ctx
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, sess)
+	writeJSON(w, http.StatusOK, s.cfg.Presenter.Session(sess))
 	return nil
-}
-
-type listResponse struct {
-	Data       []*signing.Session `json:"data"`
-	NextCursor string             `json:"nextCursor,omitempty"`
 }
 
 func (s *Server) listSessions(w http.ResponseWriter, r *http.Request) error {
@@ -83,10 +80,7 @@ func (s *Server) listSessions(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	resp := listResponse{Data: list}
-	if resp.Data == nil {
-		resp.Data = []*signing.Session{}
-	}
+	resp := api.SessionList{Data: s.cfg.Presenter.Sessions(list)}
 	if more && len(list) > 0 {
 		last := list[len(list)-1]
 		resp.NextCursor = encodeCursor(signing.Cursor{CreatedAt: last.CreatedAt, ID: last.ID})
@@ -195,14 +189,19 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if entries == nil {
-		entries = []signing.AuditEntry{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"data": entries})
+	writeJSON(w, http.StatusOK, api.EventList{Data: present.Events(entries)})
 	return nil
 }
 
 func (s *Server) listProviders(w http.ResponseWriter, r *http.Request) error {
-	writeJSON(w, http.StatusOK, map[string]any{"providers": s.cfg.Service.Providers()})
+	writeJSON(w, http.StatusOK, api.ProviderList{Providers: present.Providers(s.cfg.Service.Providers())})
 	return nil
+}
+
+// clip keeps an echoed path value short, whatever the client sent.
+func clip(s string) string {
+	if r := []rune(s); len(r) > 64 {
+		return string(r[:64]) + "…"
+	}
+	return s
 }

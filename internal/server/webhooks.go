@@ -2,10 +2,12 @@ package server
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"net/http"
 	"strings"
 
+	"github.com/signet-dev/signet/api"
+	"github.com/signet-dev/signet/internal/present"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -14,11 +16,6 @@ import (
 type Webhooks interface {
 	Create(ctx context.Context, tenantID, url string, events []string) (signing.Endpoint, error)
 	Retry(ctx context.Context, tenantID, endpointID, attemptID string) (signing.Delivery, error)
-}
-
-type endpointWithSecret struct {
-	signing.Endpoint
-	Secret string `json:"secret"`
 }
 
 func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request) error {
@@ -37,26 +34,25 @@ func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("Location", "/webhooks/"+ep.ID)
-	writeJSON(w, http.StatusCreated, endpointWithSecret{Endpoint: ep, Secret: ep.Secret})
+	out := present.Endpoint(ep)
+	out.Secret = ep.Secret
+	writeJSON(w, http.StatusCreated, out)
 	return nil
 }
 
 func (s *Server) listWebhooks(w http.ResponseWriter, r *http.Request) error {
-	eps, err := s.cfg.WebhookStore.Endpoints(r.Context(), tenantFrom(r.Context()).ID)
+	eps, err := s.cfg.Store.Endpoints(r.Context(), tenantFrom(r.Context()).ID)
 	if err != nil {
 		return err
 	}
-	if eps == nil {
-		eps = []signing.Endpoint{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"data": eps})
+	writeJSON(w, http.StatusOK, api.WebhookEndpointList{Data: present.Endpoints(eps)})
 	return nil
 }
 
 func endpointID(r *http.Request) (string, error) {
 	id := r.PathValue("id")
 	if !strings.HasPrefix(id, "ep_") || len(id) > 64 {
-		return "", fmt.Errorf("%w: no webhook endpoint %q", signing.ErrNotFound, id)
+		return "", signing.Errorf(signing.ErrNotFound, "there is no webhook endpoint %q", clip(id))
 	}
 	return id, nil
 }
@@ -66,11 +62,11 @@ func (s *Server) getWebhook(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ep, err := s.cfg.WebhookStore.Endpoint(r.Context(), tenantFrom(r.Context()).ID, id)
+	ep, err := s.cfg.Store.Endpoint(r.Context(), tenantFrom(r.Context()).ID, id)
 	if err != nil {
-		return err
+		return endpointErr(err, id)
 	}
-	writeJSON(w, http.StatusOK, ep)
+	writeJSON(w, http.StatusOK, present.Endpoint(ep))
 	return nil
 }
 
@@ -79,8 +75,8 @@ func (s *Server) deleteWebhook(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.cfg.WebhookStore.DeleteEndpoint(r.Context(), tenantFrom(r.Context()).ID, id); err != nil {
-		return err
+	if err := s.cfg.Store.DeleteEndpoint(r.Context(), tenantFrom(r.Context()).ID, id); err != nil {
+		return endpointErr(err, id)
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
@@ -91,14 +87,11 @@ func (s *Server) listDeliveries(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	attempts, err := s.cfg.WebhookStore.Attempts(r.Context(), tenantFrom(r.Context()).ID, id, 100)
+	attempts, err := s.cfg.Store.Attempts(r.Context(), tenantFrom(r.Context()).ID, id, 100)
 	if err != nil {
-		return err
+		return endpointErr(err, id)
 	}
-	if attempts == nil {
-		attempts = []signing.Attempt{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"data": attempts})
+	writeJSON(w, http.StatusOK, api.DeliveryList{Data: present.Attempts(attempts)})
 	return nil
 }
 
@@ -112,4 +105,12 @@ func (s *Server) retryDelivery(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.WriteHeader(http.StatusAccepted)
 	return nil
+}
+
+// endpointErr words a store's "not found" for the client.
+func endpointErr(err error, id string) error {
+	if errors.Is(err, signing.ErrNotFound) {
+		return signing.Wrap(signing.ErrNotFound, err, "there is no webhook endpoint %q", id)
+	}
+	return err
 }

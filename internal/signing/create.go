@@ -1,7 +1,9 @@
 package signing
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"net/url"
 	"slices"
@@ -132,4 +134,103 @@ func checkHTTPURL(s string) string {
 		return "must be an absolute http or https URL"
 	}
 	return ""
+}
+
+// Create validates r, stores a PENDING session with its document and starts
+// it at the provider. A provider that cannot be reached now leaves the
+// session PENDING without a redirectUrl; the poller initiates it again. A
+// provider that refuses the request fails the session with its message.
+func (s *Service) Create(ctx context.Context, tenantID string, r CreateRequest) (*Session, error) {
+	if r.Provider == "" {
+		r.Provider = s.cfg.DefaultProvider
+	}
+	p, ok := s.cfg.Providers.Provider(r.Provider)
+	if !ok {
+		return nil, Invalid("provider", "unknown provider %q; see GET /signing/providers", r.Provider)
+	}
+	now := s.now()
+	if err := r.validate(now, p.Info(), s.cfg.Checks); err != nil {
+		return nil, err
+	}
+	expires := now.Add(DefaultExpiry)
+	if r.ExpiresAt != nil {
+		expires = r.ExpiresAt.UTC().Truncate(time.Microsecond)
+	}
+	lease := now.Add(s.cfg.InitiateLease)
+	sess := &Session{
+		ID:            s.cfg.NewID(),
+		TenantID:      tenantID,
+		OrderID:       r.OrderID,
+		Status:        StatusPending,
+		SignerDetails: r.SignerDetails,
+		CreatedAt:     now,
+		UpdatedAt:     now,
+		Provider:      r.Provider,
+		Language:      r.Language,
+		ReturnURL:     r.ReturnURL,
+		ExpiresAt:     expires,
+		Metadata:      r.Metadata,
+		DocumentName:  r.Filename,
+		NextPollAt:    &lease,
+	}
+	doc := Document{SessionID: sess.ID, Kind: DocumentOriginal, Filename: r.Filename, Content: r.Content, SHA256: SHA256Hex(r.Content), CreatedAt: now}
+	created := AuditEntry{Type: EventCreated, ToStatus: StatusPending, CreatedAt: now,
+		Detail: fmt.Sprintf("created for provider %s; document %s (%d bytes, sha256 %s)", sess.Provider, doc.Filename, len(doc.Content), doc.SHA256)}
+	entries := []AuditEntry{created}
+	if err := s.attachWebhooks(entries, sess); err != nil {
+		return nil, err
+	}
+	if err := s.cfg.Store.CreateSession(ctx, sess, doc, entries); err != nil {
+		return nil, err
+	}
+	s.committed(sess, entries)
+	return s.initiate(ctx, p, sess, doc)
+}
+
+// initiate starts sess at its provider and records the outcome.
+func (s *Service) initiate(ctx context.Context, p Provider, sess *Session, doc Document) (*Session, error) {
+	start := time.Now()
+	res, err := p.Initiate(ctx, InitiateRequest{
+		SessionID:     sess.ID,
+		OrderID:       sess.OrderID,
+		SignerDetails: sess.SignerDetails,
+		Language:      sess.Language,
+		Document:      doc,
+		ReturnURL:     s.returnURL(sess),
+		CallbackURL:   s.CallbackURL(sess.Provider),
+		ExpiresAt:     sess.ExpiresAt,
+	})
+	s.observe(sess.Provider, "initiate", start, err)
+	return s.update(ctx, sess, func(next *Session, now time.Time) ([]AuditEntry, *Document, error) {
+		if next.ProviderRef != "" {
+			return nil, nil, ErrNoChange // started meanwhile
+		}
+		if next.Status == StatusCancelled && err == nil {
+			// Cancelled while the provider was accepting it: keep the
+			// reference so that the poller withdraws it there.
+			next.ProviderRef, next.ProviderState = res.Ref, res.State
+			next.NextPollAt = &now
+			return []AuditEntry{{Type: EventProviderAccepted, Detail: "provider reference " + res.Ref + " (cancelled meanwhile; to be withdrawn)", CreatedAt: now}}, nil, nil
+		}
+		if next.Status.Terminal() {
+			return nil, nil, ErrNoChange
+		}
+		if err == nil {
+			next.ProviderRef, next.RedirectURL, next.ProviderState = res.Ref, res.RedirectURL, res.State
+			due := now.Add(s.pollInterval(next.Provider))
+			next.NextPollAt = &due
+			return []AuditEntry{{Type: EventProviderAccepted, Detail: "provider reference " + res.Ref, CreatedAt: now}}, nil, nil
+		}
+		if IsRetryable(err) {
+			due := now.Add(s.retryDelay(next))
+			next.NextPollAt = &due
+			s.log.Warn("provider unavailable; initiate will be retried", "session", next.ID, "provider", next.Provider, "err", err)
+			return []AuditEntry{{Type: EventProviderError, Detail: "initiate failed, will retry: " + err.Error(), CreatedAt: now}}, nil, nil
+		}
+		e, terr := s.changeStatus(next, TriggerFail, providerMessage(err), now)
+		if terr != nil {
+			return nil, nil, terr
+		}
+		return []AuditEntry{{Type: EventProviderError, Detail: "initiate refused: " + err.Error(), CreatedAt: now}, e}, nil, nil
+	})
 }

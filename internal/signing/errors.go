@@ -31,8 +31,8 @@ var (
 
 // FieldError names one invalid field of a request, by its JSON path.
 type FieldError struct {
-	Field   string `json:"field"`
-	Message string `json:"message"`
+	Field   string
+	Message string
 }
 
 // ValidationError lists every invalid field of a request.
@@ -63,6 +63,58 @@ func (v *ValidationError) Error() string {
 
 // Unwrap makes errors.Is(err, ErrInvalid) true.
 func (v *ValidationError) Unwrap() error { return ErrInvalid }
+
+// Error is an error with a message written for the client. A problem
+// shows only Message; Error(), the whole chain, goes to the log.
+type Error struct {
+	Kind    error  // a sentinel above: decides the HTTP status
+	Message string // for the client: no Go prefixes, no driver's words
+	Err     error  // the cause, for the log; may be nil
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return e.Message + ": " + e.Err.Error()
+	}
+	return e.Message
+}
+
+// Unwrap makes errors.Is see both the kind and the cause.
+func (e *Error) Unwrap() []error {
+	if e.Err != nil {
+		return []error{e.Kind, e.Err}
+	}
+	return []error{e.Kind}
+}
+
+// Errorf returns an error of kind with a message for the client.
+func Errorf(kind error, format string, args ...any) error {
+	return &Error{Kind: kind, Message: fmt.Sprintf(format, args...)}
+}
+
+// Wrap returns err as an error of kind with a message for the client; err
+// stays in the chain for the log.
+func Wrap(kind, err error, format string, args ...any) error {
+	return &Error{Kind: kind, Message: fmt.Sprintf(format, args...), Err: err}
+}
+
+// Message is the part of err written for the client: the outermost
+// *Error's message or a validation summary; "" when err carries none.
+func Message(err error) string {
+	var e *Error
+	var v *ValidationError
+	switch {
+	case errors.As(err, &v):
+		parts := make([]string, len(v.Errors))
+		for i, f := range v.Errors {
+			parts[i] = f.Field + " " + f.Message
+		}
+		return strings.Join(parts, "; ")
+	case errors.As(err, &e):
+		return e.Message
+	}
+	return ""
+}
 
 // Invalid returns a ValidationError for one field.
 func Invalid(field, format string, args ...any) error {
@@ -95,11 +147,18 @@ func (e *ProviderError) Error() string {
 	return s
 }
 
-func (e *ProviderError) Unwrap() error {
+// Unwrap keeps the cause visible to errors.Is and errors.As (a timeout is
+// still context.DeadlineExceeded) and makes a retryable error also
+// ErrUnavailable.
+func (e *ProviderError) Unwrap() []error {
+	var errs []error
 	if e.Retryable {
-		return ErrUnavailable
+		errs = append(errs, ErrUnavailable)
 	}
-	return e.Err
+	if e.Err != nil {
+		errs = append(errs, e.Err)
+	}
+	return errs
 }
 
 // IsRetryable reports whether err is worth trying again later.

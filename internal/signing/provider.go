@@ -10,11 +10,14 @@ import (
 // ProviderInfo describes a provider for GET /signing/providers and for
 // validating new sessions.
 type ProviderInfo struct {
-	Name                 string          `json:"name"`
-	DisplayName          string          `json:"displayName"`
-	Languages            []string        `json:"languages"`
-	RequiredSignerFields []string        `json:"requiredSignerFields"`
-	SignerDetailsSchema  json.RawMessage `json:"signerDetailsSchema"`
+	Name                 string
+	DisplayName          string
+	Languages            []string
+	RequiredSignerFields []string
+	SignerDetailsSchema  json.RawMessage
+	// PollInterval is how often Signet refreshes an open session from this
+	// provider; zero means the server's --poll-interval.
+	PollInterval time.Duration
 }
 
 // InitiateRequest is what an adapter needs to start a signing.

@@ -14,8 +14,10 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/signet-dev/signet/internal/present"
 	"github.com/signet-dev/signet/internal/signing"
 	"github.com/signet-dev/signet/internal/sqlite"
+	"github.com/signet-dev/signet/internal/worker"
 )
 
 // fakeProvider is a provider whose answers a test sets.
@@ -89,11 +91,14 @@ func (r registry) Provider(name string) (signing.Provider, bool) { return r.p, n
 func (r registry) All() []signing.Provider                       { return []signing.Provider{r.p} }
 
 type env struct {
-	svc    *signing.Service
-	store  signing.Store
-	fake   *fakeProvider
-	tenant string
-	now    atomic.Int64 // unix micro
+	svc *signing.Service
+	// pollConcurrency is the poller's, when set before the first pollDue.
+	pollConcurrency int
+	poller          *worker.Worker
+	store           signing.Store
+	fake            *fakeProvider
+	tenant          string
+	now             atomic.Int64 // unix micro
 }
 
 func newEnv(t *testing.T, opts ...func(*signing.Config)) *env {
@@ -112,8 +117,9 @@ func newEnv(t *testing.T, opts ...func(*signing.Config)) *env {
 	e.tenant = tenant.ID
 	cfg := signing.Config{
 		Store: store, Providers: registry{e.fake}, DefaultProvider: "fake", PublicURL: "http://signet.test",
-		Now:   func() time.Time { return time.UnixMicro(e.now.Load()).UTC() },
-		NewID: func() string { return uuid.NewString() },
+		Now:         func() time.Time { return time.UnixMicro(e.now.Load()).UTC() },
+		NewID:       func() string { return uuid.NewString() },
+		EncodeEvent: present.Presenter{PublicURL: "http://signet.test"}.WebhookEvent,
 	}
 	for _, o := range opts {
 		o(&cfg)
@@ -126,6 +132,19 @@ func newEnv(t *testing.T, opts ...func(*signing.Config)) *env {
 }
 
 func (e *env) advance(d time.Duration) { e.now.Add(d.Microseconds()) }
+
+// pollDue runs one claim of the poll queue, as the worker does.
+func (e *env) pollDue(ctx context.Context, limit int) (int, error) {
+	if e.poller == nil {
+		w, err := worker.New(worker.Config{Service: e.svc, Store: e.store, PollConcurrency: e.pollConcurrency,
+			Now: func() time.Time { return time.UnixMicro(e.now.Load()).UTC() }})
+		if err != nil {
+			return 0, err
+		}
+		e.poller = w
+	}
+	return e.poller.PollDue(ctx, limit)
+}
 
 func (e *env) create(t *testing.T) *signing.Session {
 	t.Helper()
@@ -219,11 +238,11 @@ func TestInitiateRetryableThenPolled(t *testing.T) {
 	}
 	e.fake.set(func(f *fakeProvider) { f.initErr = nil })
 	// Not due before the retry delay.
-	if n, _ := e.svc.PollDue(context.Background(), 10); n != 0 {
+	if n, _ := e.pollDue(context.Background(), 10); n != 0 {
 		t.Errorf("polled %d sessions before they were due", n)
 	}
 	e.advance(time.Minute)
-	if n, err := e.svc.PollDue(context.Background(), 10); n != 1 || err != nil {
+	if n, err := e.pollDue(context.Background(), 10); n != 1 || err != nil {
 		t.Fatalf("PollDue = %d, %v", n, err)
 	}
 	got, _ := e.svc.Get(context.Background(), e.tenant, s.ID)
@@ -262,7 +281,7 @@ func TestCompletionWaitsForTheDocument(t *testing.T) {
 	}
 	e.fake.set(func(f *fakeProvider) { f.docErr = nil })
 	got, err := e.svc.Refresh(context.Background(), e.tenant, s.ID)
-	if err != nil || got.Status != signing.StatusCompleted || got.DocumentURL == "" || got.CompletedAt == nil {
+	if err != nil || got.Status != signing.StatusCompleted || got.CompletedAt == nil {
 		t.Fatalf("second refresh: %+v, %v", got, err)
 	}
 	doc, err := e.svc.Document(context.Background(), e.tenant, s.ID)
@@ -372,23 +391,23 @@ func TestCancelPropagationIsDurable(t *testing.T) {
 	if got.NextPollAt == nil {
 		t.Fatal("a cancel the provider did not get has no retry scheduled")
 	}
-	if n, _ := e.svc.PollDue(ctx, 10); n != 0 {
+	if n, _ := e.pollDue(ctx, 10); n != 0 {
 		t.Errorf("the retry was due at once (%d claimed)", n)
 	}
 	e.advance(time.Minute)
-	if n, err := e.svc.PollDue(ctx, 10); n != 1 || err != nil {
+	if n, err := e.pollDue(ctx, 10); n != 1 || err != nil {
 		t.Fatalf("PollDue = %d, %v; want the cancel retried", n, err)
 	}
 	e.fake.set(func(f *fakeProvider) { f.cancelErr = nil })
 	e.advance(time.Minute)
-	if n, err := e.svc.PollDue(ctx, 10); n != 1 || err != nil {
+	if n, err := e.pollDue(ctx, 10); n != 1 || err != nil {
 		t.Fatalf("PollDue = %d, %v; want the cancel retried again", n, err)
 	}
 	if c := e.fake.cancels.Load(); c != 3 {
 		t.Errorf("provider cancel called %d times, want 3 (request, two retries)", c)
 	}
 	e.advance(time.Hour)
-	if n, _ := e.svc.PollDue(ctx, 10); n != 0 {
+	if n, _ := e.pollDue(ctx, 10); n != 0 {
 		t.Errorf("withdrawn session polled again (%d claimed)", n)
 	}
 	after, _ := e.svc.Get(ctx, e.tenant, s.ID)
@@ -427,11 +446,11 @@ func TestCancelPropagationGivesUp(t *testing.T) {
 		t.Errorf("a refused cancel is retried (next poll %v)", got.NextPollAt)
 	}
 	e.advance(signing.DefaultExpiry + time.Minute)
-	if n, _ := e.svc.PollDue(ctx, 10); n != 1 {
+	if n, _ := e.pollDue(ctx, 10); n != 1 {
 		t.Errorf("PollDue claimed %d, want the late one once", n)
 	}
 	e.advance(time.Hour)
-	if n, _ := e.svc.PollDue(ctx, 10); n != 0 {
+	if n, _ := e.pollDue(ctx, 10); n != 0 {
 		t.Errorf("cancel retried after the session's deadline (%d claimed)", n)
 	}
 }
@@ -458,7 +477,7 @@ func TestCancelDuringInitiate(t *testing.T) {
 	id.Store(s.ID)
 	e.fake.set(func(f *fakeProvider) { f.initErr = nil })
 	e.advance(time.Minute)
-	if _, err := e.svc.PollDue(ctx, 10); err != nil {
+	if _, err := e.pollDue(ctx, 10); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := e.svc.Get(ctx, e.tenant, s.ID)
@@ -469,7 +488,7 @@ func TestCancelDuringInitiate(t *testing.T) {
 		t.Fatalf("provider cancel called before the reference was known")
 	}
 	e.fake.initHook = nil
-	if _, err := e.svc.PollDue(ctx, 10); err != nil {
+	if _, err := e.pollDue(ctx, 10); err != nil {
 		t.Fatal(err)
 	}
 	if c := e.fake.cancels.Load(); c != 1 {
@@ -480,7 +499,8 @@ func TestCancelDuringInitiate(t *testing.T) {
 // TestPollReleasesOnShutdown: claimed sessions not yet started when the
 // worker's context ends are due again at once, not after the lease.
 func TestPollReleasesOnShutdown(t *testing.T) {
-	e := newEnv(t, func(c *signing.Config) { c.PollConcurrency = 1 })
+	e := newEnv(t)
+	e.pollConcurrency = 1
 	e.fake.set(func(f *fakeProvider) {
 		f.initErr = &signing.ProviderError{Provider: "fake", Retryable: true, Message: "down"}
 	})
@@ -491,7 +511,7 @@ func TestPollReleasesOnShutdown(t *testing.T) {
 	e.advance(time.Minute)
 	ctx, cancel := context.WithCancel(context.Background())
 	e.fake.initHook = cancel // shutdown begins during the first provider call
-	if n, err := e.svc.PollDue(ctx, 10); n != 3 || err != nil {
+	if n, err := e.pollDue(ctx, 10); n != 3 || err != nil {
 		t.Fatalf("PollDue = %d, %v; want 3 claimed", n, err)
 	}
 	if c := e.fake.initCalls.Load(); c != 3+1 {
@@ -499,7 +519,7 @@ func TestPollReleasesOnShutdown(t *testing.T) {
 	}
 	e.fake.initHook = nil
 	// The one in flight finished; the other two are due again at once.
-	if n, err := e.svc.PollDue(context.Background(), 10); n != 2 || err != nil {
+	if n, err := e.pollDue(context.Background(), 10); n != 2 || err != nil {
 		t.Errorf("after release PollDue = %d, %v; want 2 at once", n, err)
 	}
 	list, _, err := e.svc.List(context.Background(), e.tenant, signing.ListFilter{Limit: 10})

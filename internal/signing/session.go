@@ -45,45 +45,43 @@ func (s Status) Valid() bool {
 	return false
 }
 
-// Session is one signer signing one document for one order at one provider.
-//
-// The JSON encoding is the public shape of CONTRACT.md §1; fields that are
-// only Signet's business (tenant, provider reference, version) are hidden.
+// Session is one signer signing one document for one order at one
+// provider. The API shows it as api.Session (CONTRACT.md §1); the fields
+// below the public ones are only Signet's business.
 type Session struct {
-	ID            string            `json:"signingSessionId"`
-	OrderID       string            `json:"orderId"`
-	Status        Status            `json:"status"`
-	SignerDetails json.RawMessage   `json:"signerDetails"`
-	CreatedAt     time.Time         `json:"createdAt"`
-	UpdatedAt     time.Time         `json:"updatedAt"`
-	Provider      string            `json:"provider"`
-	Language      string            `json:"language"`
-	RedirectURL   string            `json:"redirectUrl,omitempty"`
-	ReturnURL     string            `json:"returnUrl,omitempty"`
-	DocumentURL   string            `json:"documentUrl,omitempty"`
-	CompletedAt   *time.Time        `json:"completedAt,omitempty"`
-	ExpiresAt     time.Time         `json:"expiresAt"`
-	FailureReason string            `json:"failureReason,omitempty"`
-	Metadata      map[string]string `json:"metadata,omitempty"`
+	ID            string
+	OrderID       string
+	Status        Status
+	SignerDetails json.RawMessage
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	Provider      string
+	Language      string
+	RedirectURL   string
+	ReturnURL     string
+	CompletedAt   *time.Time
+	ExpiresAt     time.Time
+	FailureReason string
+	Metadata      map[string]string
 
 	// TenantID owns the session; every read and write is scoped by it.
-	TenantID string `json:"-"`
+	TenantID string
 	// DocumentName is the file name the client gave the contract.
-	DocumentName string `json:"-"`
+	DocumentName string
 	// ProviderRef is the provider's own id for the request (Signzy's
 	// contractId, Leegality's documentId, BankID's orderRef); empty until the
 	// provider accepted the request.
-	ProviderRef string `json:"-"`
+	ProviderRef string
 	// ProviderState is adapter-private data kept with the session (for
 	// example BankID's QR secrets); opaque to everything but the adapter.
-	ProviderState json.RawMessage `json:"-"`
+	ProviderState json.RawMessage
 	// NextPollAt is when the session is next due to be refreshed from its
 	// provider (or, with no ProviderRef yet, initiated again); nil when no
 	// more polling is needed.
-	NextPollAt *time.Time `json:"-"`
+	NextPollAt *time.Time
 	// Version increases with every write; updates are conditional on it so
 	// that two concurrent writers can never both win.
-	Version int64 `json:"-"`
+	Version int64
 }
 
 // Clone returns a deep copy, so that a change can be computed on the copy
@@ -166,24 +164,24 @@ func StatusEventType(s Status) string {
 // AuditEntry is one line of a session's audit trail. Entries whose Type is
 // a signing.* event are status changes and form the webhook outbox.
 type AuditEntry struct {
-	ID         int64           `json:"id"`
-	SessionID  string          `json:"-"`
-	TenantID   string          `json:"-"`
-	Type       string          `json:"type"`
-	FromStatus Status          `json:"fromStatus,omitempty"`
-	ToStatus   Status          `json:"status,omitempty"`
-	Detail     string          `json:"detail,omitempty"`
-	Data       json.RawMessage `json:"data,omitempty"`
-	CreatedAt  time.Time       `json:"createdAt"`
+	ID         int64
+	SessionID  string
+	TenantID   string
+	Type       string
+	FromStatus Status
+	ToStatus   Status
+	Detail     string
+	Data       json.RawMessage
+	CreatedAt  time.Time
 	// Webhook is the body to deliver for a status-change event; the store
 	// queues one delivery of it per subscribed endpoint of the tenant, in
 	// the same transaction as the change (the transactional outbox).
-	Webhook json.RawMessage `json:"-"`
+	Webhook json.RawMessage
 }
 
 // Tenant owns sessions, API keys and webhook endpoints.
 type Tenant struct {
-	ID        string    `json:"id"`
-	Name      string    `json:"name"`
-	CreatedAt time.Time `json:"createdAt"`
+	ID        string
+	Name      string
+	CreatedAt time.Time
 }

@@ -47,23 +47,24 @@ type Backlog struct {
 	OldestExpiryDue time.Time
 }
 
-// IdempotencyRecord is the remembered outcome of a request made with an
-// X-Idempotency-Key.
-type IdempotencyRecord struct {
-	TenantID    string
-	Key         string
-	Fingerprint string // hash of method, path and body
-	Done        bool   // false while the first request is still executing
-	StatusCode  int
-	Header      map[string]string
-	Body        []byte
-	CreatedAt   time.Time
+// Store is everything Signet keeps, as the role-sized interfaces its
+// consumers use: the service (SessionStore), credentials (TenantStore),
+// the background work (WorkStore) and webhooks (WebhookStore). Both
+// sqlite.Store and postgres.Store implement it; storetest covers it.
+type Store interface {
+	SessionStore
+	TenantStore
+	WorkStore
+	WebhookStore
+	// Ping checks that the database answers, for /readyz.
+	Ping(ctx context.Context) error
+	// Close releases the store's connections.
+	Close() error
 }
 
-// Store keeps Signet's state. Every method that takes a tenant id only sees
-// that tenant's rows. Implementations: sqlite.Store, postgres.Store; both
-// pass storetest.Run.
-type Store interface {
+// TenantStore keeps tenants, API keys, refresh tokens and server secrets.
+// Every method that takes a tenant id only sees that tenant's rows.
+type TenantStore interface {
 	// CreateTenant creates a tenant, or returns the existing one of that name.
 	CreateTenant(ctx context.Context, name string) (Tenant, error)
 	// CountTenants counts tenants (zero means a new, empty database).
@@ -84,7 +85,12 @@ type Store interface {
 	// Secret returns the named server secret, storing gen() first if there
 	// is none yet, so that every replica on one database shares it.
 	Secret(ctx context.Context, name string, gen func() []byte) ([]byte, error)
+}
 
+// SessionStore keeps sessions, their documents and audit trails: what the
+// Service needs. Every method that takes a tenant id only sees that
+// tenant's rows.
+type SessionStore interface {
 	// CreateSession stores a new session with its original document and
 	// audit entries in one transaction. ErrConflict if the id exists.
 	CreateSession(ctx context.Context, s *Session, original Document, entries []AuditEntry) error
@@ -112,10 +118,14 @@ type Store interface {
 	Document(ctx context.Context, tenantID, sessionID string, kind DocumentKind) (Document, error)
 	// AuditTrail lists a session's audit entries oldest first.
 	AuditTrail(ctx context.Context, tenantID, sessionID string) ([]AuditEntry, error)
-
 	// DueForExpiry returns up to limit open sessions whose ExpiresAt is at or
 	// before now, oldest deadline first (an indexed query).
 	DueForExpiry(ctx context.Context, now time.Time, limit int) ([]*Session, error)
+}
+
+// WorkStore is the background work's side of the store: the leased poll
+// queue, the backlog it is measured by, and the cleanup of expired rows.
+type WorkStore interface {
 	// ClaimDuePolls leases up to limit sessions whose NextPollAt is at or
 	// before now and that are open or CANCELLED (a cancel still to be
 	// withdrawn at the provider): it moves their NextPollAt to now+lease
@@ -123,30 +133,16 @@ type Store interface {
 	// runs out and a crashed worker's claims come back by themselves.
 	// Other terminal sessions are never claimed, whatever their NextPollAt.
 	ClaimDuePolls(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*Session, error)
+	// UpdateSessions is SessionStore's; the poller releases claims with it.
+	UpdateSessions(ctx context.Context, changes []Change) ([]error, error)
 	// DueBacklog measures the work that is due at now (what ClaimDuePolls
 	// and DueForExpiry would find), for the poller-lag metrics.
 	DueBacklog(ctx context.Context, now time.Time) (Backlog, error)
-
-	// BeginIdempotent claims key for a request. If the key is new (or its
-	// record is older than expiredBefore) it stores an unfinished record and
-	// returns (rec, true). Otherwise it returns the existing record and false.
-	BeginIdempotent(ctx context.Context, rec IdempotencyRecord, expiredBefore time.Time) (IdempotencyRecord, bool, error)
-	// FinishIdempotent stores the response of the request that claimed the key.
-	FinishIdempotent(ctx context.Context, rec IdempotencyRecord) error
-	// ReleaseIdempotent forgets an unfinished claim (the request failed
-	// with a server fault), so that the client may try again.
-	ReleaseIdempotent(ctx context.Context, tenantID, key string) error
-	// IdempotentRecord reads a record; ErrNotFound if none.
-	IdempotentRecord(ctx context.Context, tenantID, key string) (IdempotencyRecord, error)
-	// DeleteIdempotentBefore deletes records created before t; it returns how many.
+	// DeleteIdempotentBefore deletes idempotency records created before t;
+	// it returns how many.
 	DeleteIdempotentBefore(ctx context.Context, t time.Time) (int, error)
 	// DeleteRefreshTokensBefore deletes refresh tokens that expired before t.
 	DeleteRefreshTokensBefore(ctx context.Context, t time.Time) (int, error)
-
-	// Ping checks that the database answers, for /readyz.
-	Ping(ctx context.Context) error
-	// Close releases the store's connections.
-	Close() error
 }
 
 // WebhookStore keeps webhook endpoints and the delivery queue (the

@@ -81,7 +81,7 @@ func Transition(from Status, t Trigger) (Status, error) {
 		return from, ErrNoChange
 	}
 	if from.Terminal() {
-		return from, fmt.Errorf("%w: session is %s, cannot %v", ErrTerminal, from, t)
+		return from, Errorf(ErrTerminal, "the session is %s, which is final; it cannot become %s", from, to)
 	}
 	return to, nil
 }

@@ -10,12 +10,12 @@ var WebhookEventTypes = []string{EventCreated, EventInProgress, EventCompleted, 
 
 // Endpoint is a client's webhook receiver.
 type Endpoint struct {
-	ID        string    `json:"id"`
-	TenantID  string    `json:"-"`
-	URL       string    `json:"url"`
-	Events    []string  `json:"events"` // empty: every event type
-	Secret    string    `json:"-"`      // whsec_…; shown only when created
-	CreatedAt time.Time `json:"createdAt"`
+	ID        string
+	TenantID  string
+	URL       string
+	Events    []string // empty: every event type
+	Secret    string   // whsec_…; shown only when created
+	CreatedAt time.Time
 }
 
 // Wants reports whether the endpoint subscribes to an event type.
@@ -65,17 +65,17 @@ type Delivery struct {
 
 // Attempt is one try at delivering, as GET /webhooks/{id}/deliveries shows it.
 type Attempt struct {
-	ID             string    `json:"id"`
-	DeliveryID     string    `json:"webhookId"` // the webhook-id header
-	EndpointID     string    `json:"-"`
-	TenantID       string    `json:"-"`
-	EventType      string    `json:"eventType"`
-	Attempt        int       `json:"attempt"`
-	AttemptedAt    time.Time `json:"attemptedAt"`
-	Succeeded      bool      `json:"succeeded"`
-	ResponseStatus int       `json:"responseStatus,omitempty"`
-	Error          string    `json:"error,omitempty"`
-	DurationMs     int64     `json:"durationMs"`
+	ID             string
+	DeliveryID     string // the webhook-id header
+	EndpointID     string
+	TenantID       string
+	EventType      string
+	Attempt        int
+	AttemptedAt    time.Time
+	Succeeded      bool
+	ResponseStatus int
+	Error          string
+	DurationMs     int64
 }
 
 // AttemptResult is the outcome of one attempt and what follows from it.

@@ -7,24 +7,25 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/signet-dev/signet/internal/idempotency"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
 const idemCols = `tenant_id, key, fingerprint, done, status_code, header, body, created_at`
 
-func scanIdem(sc scanner) (signing.IdempotencyRecord, error) {
+func scanIdem(sc scanner) (idempotency.Record, error) {
 	var (
-		r       signing.IdempotencyRecord
+		r       idempotency.Record
 		done    int
 		header  sql.NullString
 		created int64
 	)
 	if err := sc.Scan(&r.TenantID, &r.Key, &r.Fingerprint, &done, &r.StatusCode, &header, &r.Body, &created); err != nil {
-		return signing.IdempotencyRecord{}, err
+		return idempotency.Record{}, err
 	}
 	h, err := decodeMap(header)
 	if err != nil {
-		return signing.IdempotencyRecord{}, fmt.Errorf("idempotency %s: header: %w", r.Key, err)
+		return idempotency.Record{}, fmt.Errorf("idempotency %s: header: %w", r.Key, err)
 	}
 	r.Done, r.Header, r.CreatedAt = done != 0, h, fromMicros(created)
 	return r, nil
@@ -34,12 +35,12 @@ func scanIdem(sc scanner) (signing.IdempotencyRecord, error) {
 // unfinished record, or replaces one created before expiredBefore; in every
 // other case it changes nothing and returns no row, and the existing record
 // is read in the same transaction. A zero rec.CreatedAt means now.
-func (s *Store) BeginIdempotent(ctx context.Context, rec signing.IdempotencyRecord, expiredBefore time.Time) (signing.IdempotencyRecord, bool, error) {
+func (s *Store) BeginIdempotent(ctx context.Context, rec idempotency.Record, expiredBefore time.Time) (idempotency.Record, bool, error) {
 	if rec.CreatedAt.IsZero() {
 		rec.CreatedAt = s.now()
 	}
 	var (
-		got     signing.IdempotencyRecord
+		got     idempotency.Record
 		claimed bool
 	)
 	err := s.tx(ctx, func(tx wtx) error {
@@ -62,14 +63,14 @@ func (s *Store) BeginIdempotent(ctx context.Context, rec signing.IdempotencyReco
 		return err
 	})
 	if err != nil {
-		return signing.IdempotencyRecord{}, false, dbErr("begin idempotent "+rec.Key, err)
+		return idempotency.Record{}, false, dbErr("begin idempotent "+rec.Key, err)
 	}
 	return got, claimed, nil
 }
 
 // FinishIdempotent stores the response on the record that rec claimed (same
 // tenant, key and fingerprint); ErrNotFound if that claim is gone.
-func (s *Store) FinishIdempotent(ctx context.Context, rec signing.IdempotencyRecord) error {
+func (s *Store) FinishIdempotent(ctx context.Context, rec idempotency.Record) error {
 	header, err := encodeMap(rec.Header)
 	if err != nil {
 		return fmt.Errorf("sqlite: finish idempotent %s: %w: header: %w", rec.Key, signing.ErrInvalid, err)
@@ -96,11 +97,11 @@ func (s *Store) ReleaseIdempotent(ctx context.Context, tenantID, key string) err
 }
 
 // IdempotentRecord reads a record; ErrNotFound if none.
-func (s *Store) IdempotentRecord(ctx context.Context, tenantID, key string) (signing.IdempotencyRecord, error) {
+func (s *Store) IdempotentRecord(ctx context.Context, tenantID, key string) (idempotency.Record, error) {
 	r, err := scanIdem(s.readRow(ctx, `SELECT `+idemCols+` FROM idempotency
 		WHERE tenant_id = ? AND key = ?`, tenantID, key))
 	if err != nil {
-		return signing.IdempotencyRecord{}, dbErr("idempotent record "+key, err)
+		return idempotency.Record{}, dbErr("idempotent record "+key, err)
 	}
 	return r, nil
 }

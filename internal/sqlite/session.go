@@ -14,7 +14,7 @@ import (
 // sessionCols is the column list every session query selects, in the order
 // scanSession reads.
 const sessionCols = `id, tenant_id, order_id, status, signer_details, provider, language,
-	redirect_url, return_url, document_url, failure_reason, metadata, document_name,
+	redirect_url, return_url, failure_reason, metadata, document_name,
 	provider_ref, provider_state, created_at, updated_at, completed_at, expires_at,
 	next_poll_at, version`
 
@@ -30,7 +30,7 @@ func scanSession(sc scanner) (*signing.Session, error) {
 		completed, nextPoll sql.NullInt64
 	)
 	err := sc.Scan(&s.ID, &s.TenantID, &s.OrderID, &s.Status, &signer, &s.Provider, &s.Language,
-		&s.RedirectURL, &s.ReturnURL, &s.DocumentURL, &s.FailureReason, &metadata, &s.DocumentName,
+		&s.RedirectURL, &s.ReturnURL, &s.FailureReason, &metadata, &s.DocumentName,
 		&s.ProviderRef, &state, &created, &updated, &completed, &expires,
 		&nextPoll, &s.Version)
 	if err != nil {
@@ -64,9 +64,9 @@ func (s *Store) CreateSession(ctx context.Context, sess *signing.Session, origin
 	const version = 1
 	err = s.tx(ctx, func(tx wtx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (`+sessionCols+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			sess.ID, sess.TenantID, sess.OrderID, sess.Status, string(sess.SignerDetails), sess.Provider, sess.Language,
-			sess.RedirectURL, sess.ReturnURL, sess.DocumentURL, sess.FailureReason, metadata, sess.DocumentName,
+			sess.RedirectURL, sess.ReturnURL, sess.FailureReason, metadata, sess.DocumentName,
 			sess.ProviderRef, nullText(sess.ProviderState), micros(sess.CreatedAt), micros(sess.UpdatedAt),
 			nullMicros(sess.CompletedAt), micros(sess.ExpiresAt), nullMicros(sess.NextPollAt), version)
 		if err != nil {
@@ -285,7 +285,7 @@ func applyChange(ctx context.Context, tx wtx, c signing.Change) (int64, error) {
 // updatableCols are the columns an update may write, in the order of
 // updatableValues; id, tenant_id and created_at never change.
 var updatableCols = []string{"order_id", "status", "signer_details", "provider", "language",
-	"redirect_url", "return_url", "document_url", "failure_reason", "metadata", "document_name",
+	"redirect_url", "return_url", "failure_reason", "metadata", "document_name",
 	"provider_ref", "provider_state", "updated_at", "completed_at", "expires_at", "next_poll_at"}
 
 func updatableValues(s *signing.Session) ([]any, error) {
@@ -294,7 +294,7 @@ func updatableValues(s *signing.Session) ([]any, error) {
 		return nil, fmt.Errorf("%w: metadata: %w", signing.ErrInvalid, err)
 	}
 	return []any{s.OrderID, string(s.Status), string(s.SignerDetails), s.Provider, s.Language,
-		s.RedirectURL, s.ReturnURL, s.DocumentURL, s.FailureReason, metadata, s.DocumentName,
+		s.RedirectURL, s.ReturnURL, s.FailureReason, metadata, s.DocumentName,
 		s.ProviderRef, nullText(s.ProviderState), micros(s.UpdatedAt), nullMicros(s.CompletedAt),
 		micros(s.ExpiresAt), nullMicros(s.NextPollAt)}, nil
 }

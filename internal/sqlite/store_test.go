@@ -31,15 +31,15 @@ func open(t testing.TB, path string) *sqlite.Store {
 }
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) signing.Store {
+	storetest.Run(t, func(t *testing.T) storetest.Store {
 		return open(t, filepath.Join(t.TempDir(), "signet.db"))
 	})
 }
 
 func TestWebhookConformance(t *testing.T) {
-	storetest.RunWebhooks(t, func(t *testing.T) storetest.WebhookStore {
+	storetest.RunWebhooks(t, func(t *testing.T) storetest.Store {
 		return open(t, filepath.Join(t.TempDir(), "signet.db"))
-	}, func(t *testing.T, st storetest.WebhookStore, eventType string) {
+	}, func(t *testing.T, st storetest.Store, eventType string) {
 		// A trigger fails the insert, inside the transaction, after
 		// everything the write did before it.
 		err := st.(*sqlite.Store).Exec(t.Context(), `CREATE TRIGGER break_outbox
@@ -54,7 +54,7 @@ func TestWebhookConformance(t *testing.T) {
 func TestMigrateIsIdempotent(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "signet.db")
 	// Opening an existing file migrates too, and must change nothing.
-	storetest.MigrateIsIdempotent(t, open(t, path), func() signing.Store { return open(t, path) })
+	storetest.MigrateIsIdempotent(t, open(t, path), func() storetest.Store { return open(t, path) })
 	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("database file mode = %v, %v; want 0600", fi.Mode().Perm(), err)
 	}

@@ -11,7 +11,7 @@ import (
 // processes would be) drain the queues; none may get a row twice.
 func TestClaimAcrossProcesses(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "signet.db")
-	storetest.ClaimAcrossStores(t, [2]storetest.WebhookStore{open(t, path), open(t, path)}, 100)
+	storetest.ClaimAcrossStores(t, [2]storetest.Store{open(t, path), open(t, path)}, 100)
 }
 
 func TestDeliveryIDsAreUUIDv7(t *testing.T) {

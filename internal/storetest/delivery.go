@@ -20,7 +20,7 @@ func byLabel(h *hooks, list []signing.Delivery) map[string]signing.Delivery {
 }
 
 var claimTests = []webhookTest{
-	{"OldestDueFirst", func(t *testing.T, st WebhookStore) {
+	{"OldestDueFirst", func(t *testing.T, st Store) {
 		h := newHooks(t, st)
 		a, b := newTenant(t, st, "a"), newTenant(t, st, "b")
 		ep := h.endpoint(a, "ep", base)
@@ -43,7 +43,7 @@ var claimTests = []webhookTest{
 		h.claimWant(base)
 		h.claimWant(base.Add(time.Microsecond), "ep/s5/created")
 	}},
-	{"SessionEventsInOrder", func(t *testing.T, st WebhookStore) {
+	{"SessionEventsInOrder", func(t *testing.T, st Store) {
 		h := newHooks(t, st)
 		a := newTenant(t, st, "a")
 		h.endpoint(a, "x", base)
@@ -84,7 +84,7 @@ var claimTests = []webhookTest{
 			t.Errorf("retried delivery = %s with %d attempts, want %s with 1", d[0].ID, d[0].Attempts, first["x/s/created"].ID)
 		}
 	}},
-	{"Lease", func(t *testing.T, st WebhookStore) {
+	{"Lease", func(t *testing.T, st Store) {
 		h := newHooks(t, st)
 		a := newTenant(t, st, "a")
 		h.endpoint(a, "ep", base)
@@ -99,7 +99,7 @@ var claimTests = []webhookTest{
 		}
 		h.claimWant(base.Add(2*hookLease - time.Microsecond))
 	}},
-	{"ConcurrentClaimersShare", func(t *testing.T, st WebhookStore) {
+	{"ConcurrentClaimersShare", func(t *testing.T, st Store) {
 		h := newHooks(t, st)
 		a := newTenant(t, st, "a")
 		h.endpoint(a, "x", base)
@@ -136,7 +136,7 @@ var claimTests = []webhookTest{
 			t.Errorf("%d deliveries claimed, want %d", len(got), 2*sessions)
 		}
 	}},
-	{"Invalid", func(t *testing.T, st WebhookStore) {
+	{"Invalid", func(t *testing.T, st Store) {
 		ctx := t.Context()
 		h := newHooks(t, st)
 		a := newTenant(t, st, "a")
@@ -181,7 +181,7 @@ func wantAttempt(r signing.AttemptResult, number int) signing.Attempt {
 }
 
 var attemptTests = []webhookTest{
-	{"RecordTransitions", func(t *testing.T, st WebhookStore) {
+	{"RecordTransitions", func(t *testing.T, st Store) {
 		ctx := t.Context()
 		h := newHooks(t, st)
 		a := newTenant(t, st, "a")
@@ -236,7 +236,7 @@ var attemptTests = []webhookTest{
 			t.Errorf("RecordAttempts(nothing): %v", err)
 		}
 	}},
-	{"ListNewestFirst", func(t *testing.T, st WebhookStore) {
+	{"ListNewestFirst", func(t *testing.T, st Store) {
 		ctx := t.Context()
 		h := newHooks(t, st)
 		a := newTenant(t, st, "a")
@@ -270,7 +270,7 @@ var attemptTests = []webhookTest{
 			t.Errorf("Attempts(endpoint without any) = %v, %v; want none", got, err)
 		}
 	}},
-	{"RetryDelivery", func(t *testing.T, st WebhookStore) {
+	{"RetryDelivery", func(t *testing.T, st Store) {
 		ctx := t.Context()
 		h := newHooks(t, st)
 		a := newTenant(t, st, "a")
@@ -324,7 +324,7 @@ var attemptTests = []webhookTest{
 		_, err = st.RetryDelivery(ctx, a.ID, "ep", "att-unknown", when)
 		wantErr(t, "RetryDelivery(unknown attempt)", err, signing.ErrNotFound)
 	}},
-	{"DeleteEndpointCascades", func(t *testing.T, st WebhookStore) {
+	{"DeleteEndpointCascades", func(t *testing.T, st Store) {
 		ctx := t.Context()
 		h := newHooks(t, st)
 		a := newTenant(t, st, "a")
@@ -363,7 +363,7 @@ var attemptTests = []webhookTest{
 }
 
 var maintenanceTests = []webhookTest{
-	{"Backlog", func(t *testing.T, st WebhookStore) {
+	{"Backlog", func(t *testing.T, st Store) {
 		h := newHooks(t, st)
 		h.backlog(base, 0, time.Time{})
 		a := newTenant(t, st, "a")
@@ -379,7 +379,7 @@ var maintenanceTests = []webhookTest{
 		h.backlog(base.Add(-5*time.Minute), 2, time.Time{})
 		h.backlog(base.Add(time.Hour), 2, base.Add(-time.Minute))
 	}},
-	{"RefreshTokenCleanup", func(t *testing.T, st WebhookStore) {
+	{"RefreshTokenCleanup", func(t *testing.T, st Store) {
 		ctx := t.Context()
 		a := newTenant(t, st, "a")
 		for h, exp := range map[string]time.Time{

@@ -8,14 +8,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signet-dev/signet/internal/idempotency"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
-func idem(tenant signing.Tenant, key, fingerprint string, created time.Time) signing.IdempotencyRecord {
-	return signing.IdempotencyRecord{TenantID: tenant.ID, Key: key, Fingerprint: fingerprint, CreatedAt: created}
+func idem(tenant signing.Tenant, key, fingerprint string, created time.Time) idempotency.Record {
+	return idempotency.Record{TenantID: tenant.ID, Key: key, Fingerprint: fingerprint, CreatedAt: created}
 }
 
-func checkRecord(t *testing.T, what string, got, want signing.IdempotencyRecord) {
+func checkRecord(t *testing.T, what string, got, want idempotency.Record) {
 	t.Helper()
 	wantHeader := want.Header
 	if len(wantHeader) == 0 {
@@ -33,7 +34,7 @@ func checkRecord(t *testing.T, what string, got, want signing.IdempotencyRecord)
 var expired = base.Add(-24 * time.Hour)
 
 var idempotencyTests = []test{
-	{"Lifecycle", func(t *testing.T, st signing.Store) {
+	{"Lifecycle", func(t *testing.T, st Store) {
 		ctx := t.Context()
 		a := newTenant(t, st, "a")
 		rec := idem(a, "key-1", "fp-1", base)
@@ -80,7 +81,7 @@ var idempotencyTests = []test{
 		}
 		checkRecord(t, "released finished", read, done)
 	}},
-	{"Release", func(t *testing.T, st signing.Store) {
+	{"Release", func(t *testing.T, st Store) {
 		ctx := t.Context()
 		a := newTenant(t, st, "a")
 		if _, ok, err := st.BeginIdempotent(ctx, idem(a, "k", "fp-1", base), expired); err != nil || !ok {
@@ -95,7 +96,7 @@ var idempotencyTests = []test{
 			t.Errorf("ReleaseIdempotent(twice): %v", err)
 		}
 		wantErr(t, "FinishIdempotent(released)",
-			st.FinishIdempotent(ctx, signing.IdempotencyRecord{TenantID: a.ID, Key: "k", Fingerprint: "fp-1", Done: true, StatusCode: 200}),
+			st.FinishIdempotent(ctx, idempotency.Record{TenantID: a.ID, Key: "k", Fingerprint: "fp-1", Done: true, StatusCode: 200}),
 			signing.ErrNotFound)
 		rec := idem(a, "k", "fp-2", base.Add(time.Second))
 		got, ok, err := st.BeginIdempotent(ctx, rec, expired)
@@ -104,7 +105,7 @@ var idempotencyTests = []test{
 		}
 		checkRecord(t, "reclaimed", got, rec)
 	}},
-	{"TenantScope", func(t *testing.T, st signing.Store) {
+	{"TenantScope", func(t *testing.T, st Store) {
 		ctx := t.Context()
 		a, b := newTenant(t, st, "a"), newTenant(t, st, "b")
 		for _, tn := range []signing.Tenant{a, b} {
@@ -122,7 +123,7 @@ var idempotencyTests = []test{
 		_, err = st.IdempotentRecord(ctx, b.ID, "same")
 		wantErr(t, "IdempotentRecord(b, released)", err, signing.ErrNotFound)
 	}},
-	{"Expiry", func(t *testing.T, st signing.Store) {
+	{"Expiry", func(t *testing.T, st Store) {
 		ctx := t.Context()
 		a := newTenant(t, st, "a")
 		for _, tt := range []struct {
@@ -159,11 +160,11 @@ var idempotencyTests = []test{
 			}
 		}
 	}},
-	{"DeleteBefore", func(t *testing.T, st signing.Store) {
+	{"DeleteBefore", func(t *testing.T, st Store) {
 		ctx := t.Context()
 		a, b := newTenant(t, st, "a"), newTenant(t, st, "b")
 		cut := base.Add(-24 * time.Hour)
-		recs := []signing.IdempotencyRecord{
+		recs := []idempotency.Record{
 			idem(a, "old-1", "fp", cut.Add(-time.Hour)),
 			idem(b, "old-2", "fp", cut.Add(-time.Microsecond)),
 			idem(a, "at-cut", "fp", cut),
@@ -188,7 +189,7 @@ var idempotencyTests = []test{
 			t.Errorf("DeleteIdempotentBefore again = %d, %v; want 0", n, err)
 		}
 	}},
-	{"ConcurrentBeginOneWins", func(t *testing.T, st signing.Store) {
+	{"ConcurrentBeginOneWins", func(t *testing.T, st Store) {
 		a := newTenant(t, st, "a")
 		var wins atomic.Int32
 		var winner atomic.Value
@@ -215,11 +216,11 @@ var idempotencyTests = []test{
 			t.Errorf("stored record = %+v, %v; want the winner's fingerprint %v", got, err, winner.Load())
 		}
 	}},
-	{"Unknown", func(t *testing.T, st signing.Store) {
+	{"Unknown", func(t *testing.T, st Store) {
 		a := newTenant(t, st, "a")
 		_, err := st.IdempotentRecord(t.Context(), a.ID, "nope")
 		wantErr(t, "IdempotentRecord(unknown)", err, signing.ErrNotFound)
-		err = st.FinishIdempotent(t.Context(), signing.IdempotencyRecord{TenantID: a.ID, Key: "nope", Fingerprint: "fp", Done: true})
+		err = st.FinishIdempotent(t.Context(), idempotency.Record{TenantID: a.ID, Key: "nope", Fingerprint: "fp", Done: true})
 		wantErr(t, "FinishIdempotent(unknown)", err, signing.ErrNotFound)
 	}},
 }

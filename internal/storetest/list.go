@@ -13,7 +13,7 @@ import (
 // listFixture stores 13 sessions of tenant "a" (several sharing a creation
 // time, so that the id breaks ties) and 3 of tenant "b", and returns a's
 // sessions in the expected newest-first order.
-func listFixture(t *testing.T, st signing.Store) (signing.Tenant, []*signing.Session) {
+func listFixture(t *testing.T, st Store) (signing.Tenant, []*signing.Session) {
 	t.Helper()
 	a, b := newTenant(t, st, "a"), newTenant(t, st, "b")
 	statuses := []signing.Status{signing.StatusPending, signing.StatusInProgress, signing.StatusCompleted}
@@ -65,7 +65,7 @@ var filters = []struct {
 }
 
 var listTests = []test{
-	{"FiltersAndOrder", func(t *testing.T, st signing.Store) {
+	{"FiltersAndOrder", func(t *testing.T, st Store) {
 		a, all := listFixture(t, st)
 		for _, tt := range filters {
 			t.Run(tt.name, func(t *testing.T) {
@@ -85,7 +85,7 @@ var listTests = []test{
 			})
 		}
 	}},
-	{"Limit", func(t *testing.T, st signing.Store) {
+	{"Limit", func(t *testing.T, st Store) {
 		a, all := listFixture(t, st)
 		for _, tt := range []struct {
 			limit int
@@ -101,7 +101,7 @@ var listTests = []test{
 			}
 		}
 	}},
-	{"Pagination", func(t *testing.T, st signing.Store) {
+	{"Pagination", func(t *testing.T, st Store) {
 		a, all := listFixture(t, st)
 		for _, tt := range filters {
 			for _, limit := range []int{1, 2, 3, 4, 13, 20} {
@@ -135,7 +135,7 @@ var listTests = []test{
 			}
 		}
 	}},
-	{"CursorBetweenRows", func(t *testing.T, st signing.Store) {
+	{"CursorBetweenRows", func(t *testing.T, st Store) {
 		// A cursor need not name a stored row: everything strictly older
 		// than the position follows, in order.
 		a, all := listFixture(t, st)
@@ -154,7 +154,7 @@ var listTests = []test{
 			t.Errorf("after %v = %v, want %v", pos, ids(got), ids(want))
 		}
 	}},
-	{"Empty", func(t *testing.T, st signing.Store) {
+	{"Empty", func(t *testing.T, st Store) {
 		a := newTenant(t, st, "a")
 		got, more, err := st.ListSessions(t.Context(), a.ID, signing.ListFilter{Limit: 20})
 		if err != nil || len(got) != 0 || more {

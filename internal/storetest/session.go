@@ -22,7 +22,6 @@ func full(tenant signing.Tenant) *signing.Session {
 	s.Language = "sv"
 	s.RedirectURL = "https://sign.example/r/1?x=y&z=%20"
 	s.ReturnURL = "https://client.example/back"
-	s.DocumentURL = "https://signet.example/signing/1/document"
 	s.CompletedAt = ptr(base.Add(90 * time.Minute))
 	s.ExpiresAt = base.Add(30 * 24 * time.Hour)
 	s.FailureReason = "not empty, to see it round-trip"
@@ -35,7 +34,7 @@ func full(tenant signing.Tenant) *signing.Session {
 }
 
 var sessionTests = []test{
-	{"RoundTripEveryField", func(t *testing.T, st signing.Store) {
+	{"RoundTripEveryField", func(t *testing.T, st Store) {
 		ctx := t.Context()
 		s := full(newTenant(t, st, "acme"))
 		want := s.Clone()
@@ -54,7 +53,7 @@ var sessionTests = []test{
 		}
 		checkSession(t, byRef, want)
 	}},
-	{"RoundTripAbsentOptionals", func(t *testing.T, st signing.Store) {
+	{"RoundTripAbsentOptionals", func(t *testing.T, st Store) {
 		tenant := newTenant(t, st, "acme")
 		for name, mod := range map[string]func(*signing.Session){
 			"nil metadata":   func(s *signing.Session) { s.Metadata = nil },
@@ -75,7 +74,7 @@ var sessionTests = []test{
 			}
 		}
 	}},
-	{"TimesToTheMicrosecond", func(t *testing.T, st signing.Store) {
+	{"TimesToTheMicrosecond", func(t *testing.T, st Store) {
 		tenant := newTenant(t, st, "acme")
 		for _, c := range []time.Time{
 			time.Date(2025, 1, 1, 0, 0, 0, 1000, time.UTC),
@@ -91,7 +90,7 @@ var sessionTests = []test{
 			checkSession(t, mustSession(t, st, s.TenantID, s.ID), want)
 		}
 	}},
-	{"DuplicateID", func(t *testing.T, st signing.Store) {
+	{"DuplicateID", func(t *testing.T, st Store) {
 		a, b := newTenant(t, st, "a"), newTenant(t, st, "b")
 		s := create(t, st, newSession(a, base))
 		for _, dup := range []*signing.Session{newSession(a, base), newSession(b, base)} {
@@ -107,7 +106,7 @@ var sessionTests = []test{
 			t.Errorf("a conflicting create changed the audit trail: %d entries, %v", len(trail), err)
 		}
 	}},
-	{"Lookups", func(t *testing.T, st signing.Store) {
+	{"Lookups", func(t *testing.T, st Store) {
 		ctx := t.Context()
 		tenant := newTenant(t, st, "acme")
 		withRef := newSession(tenant, base)
@@ -136,7 +135,7 @@ var sessionTests = []test{
 		_, err = st.Session(ctx, tenant.ID, unknown)
 		wantErr(t, "Session(unknown)", err, signing.ErrNotFound)
 	}},
-	{"DocumentsAndTrail", func(t *testing.T, st signing.Store) {
+	{"DocumentsAndTrail", func(t *testing.T, st Store) {
 		ctx := t.Context()
 		s := newSession(newTenant(t, st, "acme"), base)
 		orig := originalOf(s)
@@ -166,7 +165,7 @@ var sessionTests = []test{
 }
 
 var isolationTests = []test{
-	{"OtherTenantSeesNothing", func(t *testing.T, st signing.Store) {
+	{"OtherTenantSeesNothing", func(t *testing.T, st Store) {
 		ctx := t.Context()
 		a, b := newTenant(t, st, "a"), newTenant(t, st, "b")
 		s := create(t, st, newSession(a, base))
@@ -208,7 +207,7 @@ var isolationTests = []test{
 			t.Errorf("cross-tenant update wrote audit entries: %d, want 1", len(trail))
 		}
 	}},
-	{"UnknownSession", func(t *testing.T, st signing.Store) {
+	{"UnknownSession", func(t *testing.T, st Store) {
 		ctx := t.Context()
 		a := newTenant(t, st, "a")
 		s := newSession(a, base) // never stored

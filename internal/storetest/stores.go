@@ -39,7 +39,7 @@ type RowQuerier interface {
 // QueueDeliveries stores one endpoint per name and n sessions of one new
 // tenant, each with a signing.created webhook, due at now, and due for a
 // poll at now.
-func QueueDeliveries(tb testing.TB, st WebhookStore, now time.Time, n int, endpoints ...string) signing.Tenant {
+func QueueDeliveries(tb testing.TB, st Store, now time.Time, n int, endpoints ...string) signing.Tenant {
 	tb.Helper()
 	ctx := tb.Context()
 	tn, err := st.CreateTenant(ctx, "acme")
@@ -67,7 +67,7 @@ func QueueDeliveries(tb testing.TB, st WebhookStore, now time.Time, n int, endpo
 // ClaimAcrossStores has claimers on two stores of one database (as two
 // processes or replicas would have) drain the delivery queue and the poll
 // queue at once; none may get a row twice, and together they get all.
-func ClaimAcrossStores(t *testing.T, stores [2]WebhookStore, sessions int) {
+func ClaimAcrossStores(t *testing.T, stores [2]Store, sessions int) {
 	now := time.Now()
 	QueueDeliveries(t, stores[0], now, sessions, "ep-1", "ep-2")
 	var (
@@ -126,7 +126,7 @@ func ClaimAcrossStores(t *testing.T, stores [2]WebhookStore, sessions int) {
 
 // DeliveryIDsAreUUIDv7 checks the message and attempt ids: msg_ and att_
 // followed by a lowercase RFC 9562 version 7 UUID of about now.
-func DeliveryIDsAreUUIDv7(t *testing.T, st WebhookStore) {
+func DeliveryIDsAreUUIDv7(t *testing.T, st Store) {
 	ctx := t.Context()
 	now := time.Now()
 	tn := QueueDeliveries(t, st, now, 3, "ep-1", "ep-2", "ep-3")
@@ -169,7 +169,7 @@ func DeliveryIDsAreUUIDv7(t *testing.T, st WebhookStore) {
 // DeleteEndpointDeletesRows shows that deleting an endpoint removes its
 // deliveries' and attempts' rows, not only hides them. db looks at the
 // database behind st.
-func DeleteEndpointDeletesRows(t *testing.T, st WebhookStore, db RowQuerier) {
+func DeleteEndpointDeletesRows(t *testing.T, st Store, db RowQuerier) {
 	ctx := t.Context()
 	now := time.Now()
 	tn := QueueDeliveries(t, st, now, 5, "ep-1", "ep-2")
@@ -200,7 +200,7 @@ func DeleteEndpointDeletesRows(t *testing.T, st WebhookStore, db RowQuerier) {
 
 // DeliveryQueue measures the store's side of webhook delivery: claiming
 // batches of 200 and recording their outcomes, per delivery.
-func DeliveryQueue(b *testing.B, st WebhookStore) {
+func DeliveryQueue(b *testing.B, st Store) {
 	ctx := b.Context()
 	now := time.Now()
 	QueueDeliveries(b, st, now, (b.N+1)/2, "ep-1", "ep-2")
@@ -229,14 +229,14 @@ func DeliveryQueue(b *testing.B, st WebhookStore) {
 
 // Migrator is a store that can apply its migrations again.
 type Migrator interface {
-	signing.Store
+	Store
 	Migrate(ctx context.Context) error
 }
 
 // MigrateIsIdempotent migrates st, which holds a tenant, three more times,
 // then reopens its database (which migrates once more): the tenant must
 // still be there.
-func MigrateIsIdempotent(t *testing.T, st Migrator, reopen func() signing.Store) {
+func MigrateIsIdempotent(t *testing.T, st Migrator, reopen func() Store) {
 	tn, err := st.CreateTenant(t.Context(), "acme")
 	if err != nil {
 		t.Fatal(err)
@@ -274,7 +274,7 @@ func OpenConcurrently(t *testing.T, n int, open func() (io.Closer, error)) {
 // ErrorsWrapSentinels checks that constraint violations come back as the
 // domain's sentinels: a session of an unknown tenant is ErrNotFound, one
 // with a bad status, or changed by any of invalid, ErrInvalid.
-func ErrorsWrapSentinels(t *testing.T, st signing.Store, invalid map[string]func(*signing.Session)) {
+func ErrorsWrapSentinels(t *testing.T, st Store, invalid map[string]func(*signing.Session)) {
 	ctx := t.Context()
 	// A session of a tenant that does not exist breaks a foreign key.
 	err := st.CreateSession(ctx, NewSession(signing.Tenant{ID: "nobody"}, time.Now()), signing.Document{Content: []byte("%PDF")}, nil)

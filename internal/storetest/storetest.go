@@ -33,18 +33,26 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/signet-dev/signet/internal/idempotency"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
+// Store is a whole store as the suites test it: everything Signet keeps
+// (signing.Store) and the API's idempotency records.
+type Store interface {
+	signing.Store
+	idempotency.Store
+}
+
 type test struct {
 	name string
-	run  func(t *testing.T, st signing.Store)
+	run  func(t *testing.T, st Store)
 }
 
 // Run runs the suite. newStore must return a fresh, empty, migrated store
 // for each call and close it when t ends (t.Cleanup). Subtests run in
 // parallel, each with its own store.
-func Run(t *testing.T, newStore func(t *testing.T) signing.Store) {
+func Run(t *testing.T, newStore func(t *testing.T) Store) {
 	groups := []struct {
 		name  string
 		tests []test
@@ -97,7 +105,7 @@ func race(n int, fn func(i int)) {
 	wg.Wait()
 }
 
-func newTenant(t *testing.T, st signing.Store, name string) signing.Tenant {
+func newTenant(t *testing.T, st Store, name string) signing.Tenant {
 	t.Helper()
 	tn, err := st.CreateTenant(t.Context(), name)
 	if err != nil {
@@ -145,7 +153,7 @@ func createdEntry(s *signing.Session) signing.AuditEntry {
 }
 
 // create stores s with its original document and a created entry.
-func create(t *testing.T, st signing.Store, s *signing.Session) *signing.Session {
+func create(t *testing.T, st Store, s *signing.Session) *signing.Session {
 	t.Helper()
 	if err := st.CreateSession(t.Context(), s, originalOf(s), []signing.AuditEntry{createdEntry(s)}); err != nil {
 		t.Fatalf("CreateSession(%s): %v", s.ID, err)
@@ -153,7 +161,7 @@ func create(t *testing.T, st signing.Store, s *signing.Session) *signing.Session
 	return s
 }
 
-func mustSession(t *testing.T, st signing.Store, tenantID, id string) *signing.Session {
+func mustSession(t *testing.T, st Store, tenantID, id string) *signing.Session {
 	t.Helper()
 	s, err := st.Session(t.Context(), tenantID, id)
 	if err != nil {
@@ -239,7 +247,6 @@ func checkSession(t *testing.T, got, want *signing.Session) {
 	str("Language", got.Language, want.Language)
 	str("RedirectURL", got.RedirectURL, want.RedirectURL)
 	str("ReturnURL", got.ReturnURL, want.ReturnURL)
-	str("DocumentURL", got.DocumentURL, want.DocumentURL)
 	str("FailureReason", got.FailureReason, want.FailureReason)
 	str("DocumentName", got.DocumentName, want.DocumentName)
 	str("ProviderRef", got.ProviderRef, want.ProviderRef)

@@ -24,7 +24,7 @@ type Seed func(tb testing.TB, tenantID string, total, due int, now time.Time)
 // entry and outbox row). It reports the sweep's wall time as
 // "sweep-ms" and checks that exactly the due sessions were expired.
 // Run it with -benchtime=1x: after one sweep nothing is due.
-func ExpirySweep(b *testing.B, st signing.Store, seed Seed, total, due, batch int) {
+func ExpirySweep(b *testing.B, st Store, seed Seed, total, due, batch int) {
 	ctx := context.Background()
 	tenant, err := st.CreateTenant(ctx, "sweep")
 	if err != nil {

@@ -11,7 +11,7 @@ import (
 )
 
 var tenantTests = []test{
-	{"CreateAndRead", func(t *testing.T, st signing.Store) {
+	{"CreateAndRead", func(t *testing.T, st Store) {
 		ctx := t.Context()
 		if n, err := st.CountTenants(ctx); err != nil || n != 0 {
 			t.Fatalf("CountTenants on a new store = %d, %v; want 0", n, err)
@@ -37,7 +37,7 @@ var tenantTests = []test{
 		_, err = st.TenantByID(ctx, "00000000-0000-4000-8000-000000000000")
 		wantErr(t, "TenantByID(unknown)", err, signing.ErrNotFound)
 	}},
-	{"CreateConcurrently", func(t *testing.T, st signing.Store) {
+	{"CreateConcurrently", func(t *testing.T, st Store) {
 		var got [racers]signing.Tenant
 		var errs [racers]error
 		race(racers, func(i int) { got[i], errs[i] = st.CreateTenant(t.Context(), "default") })
@@ -53,7 +53,7 @@ var tenantTests = []test{
 			t.Errorf("CountTenants = %d, %v; want 1", n, err)
 		}
 	}},
-	{"Ping", func(t *testing.T, st signing.Store) {
+	{"Ping", func(t *testing.T, st Store) {
 		if err := st.Ping(t.Context()); err != nil {
 			t.Errorf("Ping: %v", err)
 		}
@@ -61,7 +61,7 @@ var tenantTests = []test{
 }
 
 var authTests = []test{
-	{"APIKeys", func(t *testing.T, st signing.Store) {
+	{"APIKeys", func(t *testing.T, st Store) {
 		ctx := t.Context()
 		a, b := newTenant(t, st, "a"), newTenant(t, st, "b")
 		for _, k := range []struct{ tenant, hash string }{{a.ID, "hash-a1"}, {a.ID, "hash-a2"}, {b.ID, "hash-b"}} {
@@ -82,7 +82,7 @@ var authTests = []test{
 			t.Errorf("a duplicate key moved hash-a1 to tenant %s", got.ID)
 		}
 	}},
-	{"RefreshTokens", func(t *testing.T, st signing.Store) {
+	{"RefreshTokens", func(t *testing.T, st Store) {
 		ctx := t.Context()
 		a := newTenant(t, st, "a")
 		exp := base.Add(time.Hour)
@@ -113,7 +113,7 @@ var authTests = []test{
 			}
 		}
 	}},
-	{"RefreshTokenSingleUse", func(t *testing.T, st signing.Store) {
+	{"RefreshTokenSingleUse", func(t *testing.T, st Store) {
 		a := newTenant(t, st, "a")
 		if err := st.CreateRefreshToken(t.Context(), a.ID, "rt", base.Add(time.Hour)); err != nil {
 			t.Fatal(err)
@@ -134,7 +134,7 @@ var authTests = []test{
 			t.Errorf("%d of %d consumers got the token, want exactly 1", n, racers)
 		}
 	}},
-	{"Secret", func(t *testing.T, st signing.Store) {
+	{"Secret", func(t *testing.T, st Store) {
 		ctx := t.Context()
 		gen := func(v string) func() []byte { return func() []byte { return []byte(v) } }
 		first, err := st.Secret(ctx, "jwt", gen("one"))
@@ -150,7 +150,7 @@ var authTests = []test{
 			t.Errorf("Secret(csrf) = %q, %v; want its own %q", other, err, "three")
 		}
 	}},
-	{"SecretConcurrently", func(t *testing.T, st signing.Store) {
+	{"SecretConcurrently", func(t *testing.T, st Store) {
 		var got [racers][]byte
 		race(racers, func(i int) {
 			v, err := st.Secret(t.Context(), "shared", func() []byte { return fmt.Appendf(nil, "secret-%d", i) })

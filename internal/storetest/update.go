@@ -17,7 +17,6 @@ func complete(s *signing.Session, at time.Time, detail string) signing.Change {
 	c.Status = signing.StatusCompleted
 	c.UpdatedAt = at
 	c.CompletedAt = ptr(at)
-	c.DocumentURL = "https://signet.example/signing/" + s.ID + "/document"
 	c.NextPollAt = nil
 	return signing.Change{
 		Session:       c,
@@ -38,7 +37,7 @@ func complete(s *signing.Session, at time.Time, detail string) signing.Change {
 }
 
 var updateTests = []test{
-	{"WithBeforeSameResult", func(t *testing.T, st signing.Store) {
+	{"WithBeforeSameResult", func(t *testing.T, st Store) {
 		ctx := t.Context()
 		s := create(t, st, full(newTenant(t, st, "acme")))
 		// Only some fields differ from Before; the result is the whole new state.
@@ -60,7 +59,7 @@ var updateTests = []test{
 		}
 		checkSession(t, mustSession(t, st, s.TenantID, s.ID), next)
 	}},
-	{"BatchSkipsStaleAndMissing", func(t *testing.T, st signing.Store) {
+	{"BatchSkipsStaleAndMissing", func(t *testing.T, st Store) {
 		ctx := t.Context()
 		a, b := newTenant(t, st, "a"), newTenant(t, st, "b")
 		fresh := create(t, st, newSession(a, base))
@@ -115,7 +114,7 @@ var updateTests = []test{
 			t.Errorf("UpdateSessions(nil) = %v, %v; want no results", results, err)
 		}
 	}},
-	{"AppliesEverything", func(t *testing.T, st signing.Store) {
+	{"AppliesEverything", func(t *testing.T, st Store) {
 		ctx := t.Context()
 		s := full(newTenant(t, st, "acme"))
 		s.Status = signing.StatusInProgress
@@ -157,7 +156,7 @@ var updateTests = []test{
 		}
 		checkDocument(t, orig, originalOf(s))
 	}},
-	{"VersionsIncrease", func(t *testing.T, st signing.Store) {
+	{"VersionsIncrease", func(t *testing.T, st Store) {
 		s := create(t, st, newSession(newTenant(t, st, "acme"), base))
 		cur := s.Clone()
 		seen := map[int64]bool{s.Version: true}
@@ -176,7 +175,7 @@ var updateTests = []test{
 			cur = next
 		}
 	}},
-	{"StaleWritesNothing", func(t *testing.T, st signing.Store) {
+	{"StaleWritesNothing", func(t *testing.T, st Store) {
 		ctx := t.Context()
 		s := create(t, st, newSession(newTenant(t, st, "acme"), base))
 		stale := complete(s, base.Add(time.Hour), "stale")
@@ -210,7 +209,7 @@ var updateTests = []test{
 			t.Errorf("trail has %d entries, want 3 (created + the winner's 2)", len(trail))
 		}
 	}},
-	{"ConcurrentWritersOneWins", func(t *testing.T, st signing.Store) {
+	{"ConcurrentWritersOneWins", func(t *testing.T, st Store) {
 		ctx := t.Context()
 		s := create(t, st, newSession(newTenant(t, st, "acme"), base))
 		changes := make([]signing.Change, racers)
@@ -243,12 +242,12 @@ var updateTests = []test{
 		}
 		checkDocument(t, signed, *w.Signed)
 	}},
-	{"ClearsOptionals", func(t *testing.T, st signing.Store) {
+	{"ClearsOptionals", func(t *testing.T, st Store) {
 		s := full(newTenant(t, st, "acme"))
 		create(t, st, s)
 		c := s.Clone()
 		c.CompletedAt, c.NextPollAt, c.Metadata, c.ProviderState = nil, nil, map[string]string{}, nil
-		c.RedirectURL, c.DocumentURL, c.FailureReason, c.ProviderRef = "", "", "", ""
+		c.RedirectURL, c.FailureReason, c.ProviderRef = "", "", ""
 		if err := st.UpdateSession(t.Context(), signing.Change{Session: c, ExpectVersion: s.Version}); err != nil {
 			t.Fatal(err)
 		}

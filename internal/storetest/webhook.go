@@ -15,15 +15,9 @@ import (
 	"github.com/signet-dev/signet/internal/signing"
 )
 
-// WebhookStore is a store with webhooks, as RunWebhooks tests it.
-type WebhookStore interface {
-	signing.Store
-	signing.WebhookStore
-}
-
 type webhookTest struct {
 	name string
-	run  func(t *testing.T, st WebhookStore)
+	run  func(t *testing.T, st Store)
 }
 
 // RunWebhooks runs the webhook suite: endpoints, the transactional outbox
@@ -59,7 +53,7 @@ type webhookTest struct {
 // delivery of the given event type into st fail inside the database (a
 // trigger that raises, in SQLite as in PostgreSQL), so that the suite can
 // fail a session write midway, after its other rows were written.
-func RunWebhooks(t *testing.T, newStore func(t *testing.T) WebhookStore, breakOutbox func(t *testing.T, st WebhookStore, eventType string)) {
+func RunWebhooks(t *testing.T, newStore func(t *testing.T) Store, breakOutbox func(t *testing.T, st Store, eventType string)) {
 	if breakOutbox == nil {
 		t.Fatal("RunWebhooks: breakOutbox is required")
 	}
@@ -97,11 +91,11 @@ const hookLease = time.Minute
 // so that deliveries can be described as "endpoint/session/type".
 type hooks struct {
 	t     *testing.T
-	st    WebhookStore
+	st    Store
 	names map[string]string // session id → name
 }
 
-func newHooks(t *testing.T, st WebhookStore) *hooks {
+func newHooks(t *testing.T, st Store) *hooks {
 	return &hooks{t: t, st: st, names: map[string]string{}}
 }
 
@@ -306,7 +300,7 @@ func endpointIDs(list []signing.Endpoint) []string {
 }
 
 var endpointTests = []webhookTest{
-	{"CRUD", func(t *testing.T, st WebhookStore) {
+	{"CRUD", func(t *testing.T, st Store) {
 		ctx := t.Context()
 		h := newHooks(t, st)
 		a, b := newTenant(t, st, "a"), newTenant(t, st, "b")
@@ -363,7 +357,7 @@ var endpointTests = []webhookTest{
 			checkEndpoint(t, got, eb)
 		}
 	}},
-	{"MaxPerTenantIsAtomic", func(t *testing.T, st WebhookStore) {
+	{"MaxPerTenantIsAtomic", func(t *testing.T, st Store) {
 		ctx := t.Context()
 		a, b := newTenant(t, st, "a"), newTenant(t, st, "b")
 		const max = 5
@@ -395,7 +389,7 @@ var endpointTests = []webhookTest{
 		}
 		wantErr(t, "CreateEndpoint(max 0)", st.CreateEndpoint(ctx, newEndpoint(b, "ep-b2", base), 0), signing.ErrConflict)
 	}},
-	{"TenantIsolation", func(t *testing.T, st WebhookStore) {
+	{"TenantIsolation", func(t *testing.T, st Store) {
 		ctx := t.Context()
 		h := newHooks(t, st)
 		a, b := newTenant(t, st, "a"), newTenant(t, st, "b")
@@ -431,9 +425,9 @@ var endpointTests = []webhookTest{
 	}},
 }
 
-func outboxTests(breakOutbox func(t *testing.T, st WebhookStore, eventType string)) []webhookTest {
+func outboxTests(breakOutbox func(t *testing.T, st Store, eventType string)) []webhookTest {
 	return []webhookTest{
-		{"FanOutToSubscribers", func(t *testing.T, st WebhookStore) {
+		{"FanOutToSubscribers", func(t *testing.T, st Store) {
 			ctx := t.Context()
 			h := newHooks(t, st)
 			a, b := newTenant(t, st, "a"), newTenant(t, st, "b")
@@ -499,7 +493,7 @@ func outboxTests(breakOutbox func(t *testing.T, st WebhookStore, eventType strin
 				}
 			}
 		}},
-		{"DueAtTheEvent", func(t *testing.T, st WebhookStore) {
+		{"DueAtTheEvent", func(t *testing.T, st Store) {
 			h := newHooks(t, st)
 			a := newTenant(t, st, "a")
 			h.endpoint(a, "ep", base)
@@ -508,7 +502,7 @@ func outboxTests(breakOutbox func(t *testing.T, st WebhookStore, eventType strin
 			h.backlog(base, 1, time.Time{})
 			h.claimWant(base.Add(time.Minute), "ep/s/created")
 		}},
-		{"OnlyEntriesWithWebhook", func(t *testing.T, st WebhookStore) {
+		{"OnlyEntriesWithWebhook", func(t *testing.T, st Store) {
 			ctx := t.Context()
 			h := newHooks(t, st)
 			a := newTenant(t, st, "a")
@@ -532,7 +526,7 @@ func outboxTests(breakOutbox func(t *testing.T, st WebhookStore, eventType strin
 			}
 			h.claimWant(base.Add(time.Hour), "ep/s/custom")
 		}},
-		{"StaleOrForeignUpdateQueuesNothing", func(t *testing.T, st WebhookStore) {
+		{"StaleOrForeignUpdateQueuesNothing", func(t *testing.T, st Store) {
 			ctx := t.Context()
 			h := newHooks(t, st)
 			a, b := newTenant(t, st, "a"), newTenant(t, st, "b")
@@ -553,7 +547,7 @@ func outboxTests(breakOutbox func(t *testing.T, st WebhookStore, eventType strin
 				st.CreateSession(ctx, dup, originalOf(dup), []signing.AuditEntry{e}), signing.ErrConflict)
 			h.drainSet(base.Add(time.Hour), "ep/s/created")
 		}},
-		{"ConcurrentWritersOneEvent", func(t *testing.T, st WebhookStore) {
+		{"ConcurrentWritersOneEvent", func(t *testing.T, st Store) {
 			ctx := t.Context()
 			h := newHooks(t, st)
 			a := newTenant(t, st, "a")
@@ -582,7 +576,7 @@ func outboxTests(breakOutbox func(t *testing.T, st WebhookStore, eventType strin
 				}
 			}
 		}},
-		{"FailedWriteQueuesNothing", func(t *testing.T, st WebhookStore) {
+		{"FailedWriteQueuesNothing", func(t *testing.T, st Store) {
 			ctx := t.Context()
 			h := newHooks(t, st)
 			a := newTenant(t, st, "a")
@@ -637,7 +631,7 @@ func outboxTests(breakOutbox func(t *testing.T, st WebhookStore, eventType strin
 			}
 			h.drainSet(base.Add(time.Hour), "ep/s/in_progress")
 		}},
-		{"BatchIsAllOrNothing", func(t *testing.T, st WebhookStore) {
+		{"BatchIsAllOrNothing", func(t *testing.T, st Store) {
 			ctx := t.Context()
 			h := newHooks(t, st)
 			a := newTenant(t, st, "a")

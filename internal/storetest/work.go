@@ -19,7 +19,7 @@ type due struct {
 
 // storeDue stores one session per row (ExpiresAt or, with poll, NextPollAt
 // set to at) and returns them by name.
-func storeDue(t *testing.T, st signing.Store, rows []due, poll bool) map[string]*signing.Session {
+func storeDue(t *testing.T, st Store, rows []due, poll bool) map[string]*signing.Session {
 	t.Helper()
 	tenants := []signing.Tenant{newTenant(t, st, "a"), newTenant(t, st, "b")}
 	out := map[string]*signing.Session{}
@@ -54,7 +54,7 @@ func names(byName map[string]*signing.Session, list []*signing.Session) []string
 func at(d time.Duration) *time.Time { return ptr(base.Add(d)) }
 
 var expiryTests = []test{
-	{"DueForExpiry", func(t *testing.T, st signing.Store) {
+	{"DueForExpiry", func(t *testing.T, st Store) {
 		byName := storeDue(t, st, []due{
 			{"pending-3h", 0, signing.StatusPending, at(-3 * time.Hour)},
 			{"progress-2h", 0, signing.StatusInProgress, at(-2 * time.Hour)},
@@ -93,7 +93,7 @@ var expiryTests = []test{
 }
 
 var backlogTests = []test{
-	{"DueBacklog", func(t *testing.T, st signing.Store) {
+	{"DueBacklog", func(t *testing.T, st Store) {
 		check := func(now time.Time, want signing.Backlog) {
 			t.Helper()
 			got, err := st.DueBacklog(t.Context(), now)
@@ -135,7 +135,7 @@ var backlogTests = []test{
 }
 
 var pollTests = []test{
-	{"ClaimLeases", func(t *testing.T, st signing.Store) {
+	{"ClaimLeases", func(t *testing.T, st Store) {
 		ctx := t.Context()
 		const lease = time.Minute
 		byName := storeDue(t, st, []due{
@@ -186,7 +186,7 @@ var pollTests = []test{
 			t.Fatalf("UpdateSession after a claim: %v", err)
 		}
 	}},
-	{"ClaimLimitEarliestFirst", func(t *testing.T, st signing.Store) {
+	{"ClaimLimitEarliestFirst", func(t *testing.T, st Store) {
 		byName := storeDue(t, st, []due{
 			{"e", 0, signing.StatusPending, at(-1 * time.Second)},
 			{"a", 1, signing.StatusPending, at(-5 * time.Second)},
@@ -206,7 +206,7 @@ var pollTests = []test{
 			}
 		}
 	}},
-	{"ConcurrentClaimersShare", func(t *testing.T, st signing.Store) {
+	{"ConcurrentClaimersShare", func(t *testing.T, st Store) {
 		tenant := newTenant(t, st, "a")
 		const total = 60
 		want := map[string]bool{}

@@ -225,10 +225,13 @@ func (d *Dispatcher) attempt(ctx context.Context, del signing.Delivery) signing.
 	if a.Attempt <= len(d.cfg.Retries) {
 		next := a.AttemptedAt.Add(d.cfg.Retries[a.Attempt-1])
 		res.NextAttemptAt = &next
+		d.log.Info("webhook delivery failed; will retry", "delivery", del.ID, "endpoint", del.EndpointID, "event", del.EventType,
+			"attempt", a.Attempt, "status", a.ResponseStatus, "err", a.Error, "nextAttempt", next)
 		return res
 	}
 	d.metrics.exhausted.Inc()
-	d.log.Warn("webhook delivery failed for good", "delivery", del.ID, "endpoint", del.EndpointID, "attempts", a.Attempt, "err", a.Error)
+	d.log.Warn("webhook delivery failed for good", "delivery", del.ID, "endpoint", del.EndpointID, "event", del.EventType,
+		"attempts", a.Attempt, "status", a.ResponseStatus, "err", a.Error)
 	return res
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -64,6 +65,9 @@ func (e *Endpoints) Create(ctx context.Context, tenantID, rawURL string, events 
 	ep := signing.Endpoint{ID: "ep_" + uuid.Must(uuid.NewV7()).String(), TenantID: tenantID, URL: rawURL, Events: events,
 		Secret: NewSecret(), CreatedAt: e.Now().UTC().Truncate(time.Microsecond)}
 	if err := e.Store.CreateEndpoint(ctx, ep, MaxEndpointsPerTenant); err != nil {
+		if errors.Is(err, signing.ErrConflict) {
+			err = signing.Wrap(signing.ErrConflict, err, "this tenant already has the most webhook endpoints allowed (%d); delete one first", MaxEndpointsPerTenant)
+		}
 		return signing.Endpoint{}, err
 	}
 	return ep, nil
@@ -72,6 +76,9 @@ func (e *Endpoints) Create(ctx context.Context, tenantID, rawURL string, events 
 // Retry redelivers the event of an attempt by hand.
 func (e *Endpoints) Retry(ctx context.Context, tenantID, endpointID, attemptID string) (signing.Delivery, error) {
 	d, err := e.Store.RetryDelivery(ctx, tenantID, endpointID, attemptID, e.Now().UTC())
+	if errors.Is(err, signing.ErrNotFound) {
+		return d, signing.Wrap(signing.ErrNotFound, err, "endpoint %s has no delivery attempt %q", endpointID, attemptID)
+	}
 	if err == nil && e.Wake != nil {
 		e.Wake()
 	}

@@ -16,16 +16,29 @@ import (
 	"github.com/signet-dev/signet/internal/signing"
 )
 
+// Service is what the worker asks of the signing service: the batch
+// expiry step and the single-session poll step.
+type Service interface {
+	ExpireDue(ctx context.Context, limit int) (int, error)
+	Poll(ctx context.Context, sess *signing.Session)
+}
+
 // Config tunes the worker; zero values take the defaults.
 type Config struct {
-	Service *signing.Service
-	Store   signing.Store
+	Service Service
+	Store   signing.WorkStore
 	Logger  *slog.Logger
 	Now     func() time.Time
 	// Tick is how often due work is looked for (default 1 s).
 	Tick time.Duration
 	// Batch is how many due polls one claim takes (default 100).
 	Batch int
+	// PollLease is how long a claimed poll is kept from other workers; it
+	// must outlast a provider call (default 2 min).
+	PollLease time.Duration
+	// PollConcurrency is how many claimed sessions are polled at once
+	// (default 8).
+	PollConcurrency int
 	// ExpiryBatch is how many sessions one expiry transaction takes (default 500).
 	ExpiryBatch int
 	// CleanupEvery is how often expired idempotency keys and refresh
@@ -53,6 +66,12 @@ func New(cfg Config) (*Worker, error) {
 	}
 	if cfg.Batch <= 0 {
 		cfg.Batch = 100
+	}
+	if cfg.PollLease <= 0 {
+		cfg.PollLease = 2 * time.Minute
+	}
+	if cfg.PollConcurrency <= 0 {
+		cfg.PollConcurrency = 8
 	}
 	if cfg.ExpiryBatch <= 0 {
 		cfg.ExpiryBatch = 500
@@ -123,7 +142,7 @@ func (w *Worker) RunOnce(ctx context.Context) {
 		}
 	}
 	for ctx.Err() == nil {
-		n, err := w.cfg.Service.PollDue(ctx, w.cfg.Batch)
+		n, err := w.PollDue(ctx, w.cfg.Batch)
 		if err != nil {
 			w.log.Error("provider polling failed", "err", err)
 			break
@@ -131,6 +150,60 @@ func (w *Worker) RunOnce(ctx context.Context) {
 		if n < w.cfg.Batch {
 			break
 		}
+	}
+}
+
+// PollDue polls (or initiates, or withdraws at the provider) up to limit
+// sessions that are due, leasing them so that concurrent workers and
+// replicas never poll one session at once. Up to PollConcurrency sessions
+// are handled at a time. Once ctx ends no further session is started: the
+// claimed ones not yet started are released at once for another worker,
+// and those in flight are finished (their provider calls are bounded by
+// the adapters' own timeouts). It returns how many it claimed.
+func (w *Worker) PollDue(ctx context.Context, limit int) (int, error) {
+	// The claim itself is not cancelled by shutdown (a claim committed but
+	// never seen would stay leased); what it claimed is worked or released.
+	work := context.WithoutCancel(ctx)
+	claimCtx, cancel := context.WithTimeout(work, 30*time.Second)
+	due, err := w.cfg.Store.ClaimDuePolls(claimCtx, w.cfg.Now().UTC(), w.cfg.PollLease, limit)
+	cancel()
+	if err != nil {
+		return 0, err
+	}
+	sem := make(chan struct{}, w.cfg.PollConcurrency)
+	var wg sync.WaitGroup
+	for i, sess := range due {
+		select {
+		case <-ctx.Done():
+		case sem <- struct{}{}:
+		}
+		if ctx.Err() != nil {
+			w.release(work, due[i:])
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			w.cfg.Service.Poll(work, sess)
+		}()
+	}
+	wg.Wait()
+	return len(due), nil
+}
+
+// release gives claimed sessions back to the queue, due now, unless they
+// changed since the claim (then their lease is someone else's business).
+func (w *Worker) release(ctx context.Context, claimed []*signing.Session) {
+	now := w.cfg.Now().UTC().Truncate(time.Microsecond)
+	changes := make([]signing.Change, len(claimed))
+	for i, sess := range claimed {
+		next := sess.Clone()
+		next.NextPollAt = &now
+		changes[i] = signing.Change{Session: next, ExpectVersion: sess.Version}
+	}
+	if _, err := w.cfg.Store.UpdateSessions(ctx, changes); err != nil {
+		w.log.Warn("releasing claimed polls failed; they return when their lease ends", "count", len(claimed), "err", err)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/signet-dev/signet/internal/idempotency"
 	"github.com/signet-dev/signet/internal/signing"
 	"github.com/signet-dev/signet/internal/sqlite"
 )
@@ -104,7 +105,7 @@ func TestCleanupForgetsExpiredKeysAndTokens(t *testing.T) {
 		key     string
 		created time.Time
 	}{{"old", now.Add(-25 * time.Hour)}, {"fresh", now.Add(-time.Hour)}} {
-		if _, _, err := st.BeginIdempotent(ctx, signing.IdempotencyRecord{TenantID: tn.ID, Key: k.key, Fingerprint: "f", CreatedAt: k.created}, time.Time{}); err != nil {
+		if _, _, err := st.BeginIdempotent(ctx, idempotency.Record{TenantID: tn.ID, Key: k.key, Fingerprint: "f", CreatedAt: k.created}, time.Time{}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -1,0 +1,77 @@
+package signing
+
+import (
+	"context"
+	"time"
+)
+
+// Cancel cancels an open session and withdraws it at the provider.
+// Cancelling a CANCELLED session returns it unchanged; cancelling another
+// terminal one is ErrTerminal.
+//
+// Withdrawing at the provider is durable work: the cancel commits with the
+// session's NextPollAt set, so that if this request cannot reach the
+// provider (or the process dies) the poller withdraws it later, under the
+// same lease as any poll.
+func (s *Service) Cancel(ctx context.Context, tenantID, id string) (*Session, error) {
+	sess, err := s.Get(ctx, tenantID, id)
+	if err != nil {
+		return nil, err
+	}
+	if sess.Status == StatusCancelled {
+		return sess, nil
+	}
+	next, err := s.update(ctx, sess, func(next *Session, now time.Time) ([]AuditEntry, *Document, error) {
+		e, err := s.changeStatus(next, TriggerCancel, "cancelled by the client", now)
+		if err == nil && next.ProviderRef != "" {
+			lease := now.Add(s.cfg.InitiateLease) // held by this request
+			next.NextPollAt = &lease
+		}
+		return []AuditEntry{e}, nil, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if next.Status == StatusCancelled && next.NextPollAt != nil {
+		next = s.withdraw(ctx, next)
+	}
+	return next, nil
+}
+
+// withdraw cancels a CANCELLED session at its provider, so that the signer
+// can no longer sign it there, and records the outcome. A provider that
+// cannot be reached is tried again on the retry schedule until the
+// session's own deadline, after which the provider has expired it anyway.
+func (s *Service) withdraw(ctx context.Context, sess *Session) *Session {
+	p, err := s.provider(sess.Provider)
+	if err == nil {
+		start := time.Now()
+		err = p.Cancel(ctx, s.ref(sess))
+		s.observe(sess.Provider, "cancel", start, err)
+	}
+	if err != nil {
+		s.log.Warn("cancel at provider failed", "session", sess.ID, "provider", sess.Provider, "err", err)
+	}
+	next, uerr := s.update(ctx, sess, func(next *Session, now time.Time) ([]AuditEntry, *Document, error) {
+		if next.Status != StatusCancelled || next.NextPollAt == nil {
+			return nil, nil, ErrNoChange // withdrawn meanwhile
+		}
+		switch {
+		case err == nil:
+			next.NextPollAt = nil
+			return []AuditEntry{{Type: EventProviderCancel, Detail: "withdrawn at the provider", CreatedAt: now}}, nil, nil
+		case IsRetryable(err) && now.Before(next.ExpiresAt):
+			due := now.Add(s.retryDelay(next))
+			next.NextPollAt = &due
+			return []AuditEntry{{Type: EventProviderCancel, Detail: "withdrawing at the provider failed, will retry: " + err.Error(), CreatedAt: now}}, nil, nil
+		default:
+			next.NextPollAt = nil
+			return []AuditEntry{{Type: EventProviderCancel, Detail: "withdrawing at the provider failed: " + err.Error(), CreatedAt: now}}, nil, nil
+		}
+	})
+	if uerr != nil {
+		s.log.Warn("recording provider cancel failed", "session", sess.ID, "err", uerr)
+		return sess
+	}
+	return next
+}

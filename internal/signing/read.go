@@ -1,0 +1,124 @@
+package signing
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Get reads a session, expiring it first if its deadline has passed.
+func (s *Service) Get(ctx context.Context, tenantID, id string) (*Session, error) {
+	sess, err := s.cfg.Store.Session(ctx, tenantID, id)
+	if errors.Is(err, ErrNotFound) {
+		return nil, Wrap(ErrNotFound, err, "there is no signing session %s", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.expireIfDue(ctx, sess)
+}
+
+// List lists a tenant's sessions newest first; an open session past its
+// deadline is expired on the way, so none is shown open after expiresAt.
+func (s *Service) List(ctx context.Context, tenantID string, f ListFilter) ([]*Session, bool, error) {
+	list, more, err := s.cfg.Store.ListSessions(ctx, tenantID, f)
+	if err != nil {
+		return nil, false, err
+	}
+	for i, sess := range list {
+		if list[i], err = s.expireIfDue(ctx, sess); err != nil {
+			return nil, false, err
+		}
+	}
+	return list, more, nil
+}
+
+// expireIfDue writes the EXPIRED status of an open session past its
+// deadline; if even that fails, it still never shows the session open.
+func (s *Service) expireIfDue(ctx context.Context, sess *Session) (*Session, error) {
+	if sess.Status.Terminal() || s.now().Before(sess.ExpiresAt) {
+		return sess, nil
+	}
+	return s.Expire(ctx, sess)
+}
+
+// Document returns the signed PDF of a COMPLETED session; ErrConflict otherwise.
+func (s *Service) Document(ctx context.Context, tenantID, id string) (Document, error) {
+	sess, err := s.Get(ctx, tenantID, id)
+	if err != nil {
+		return Document{}, err
+	}
+	if sess.Status != StatusCompleted {
+		return Document{}, Errorf(ErrConflict, "the session is %s; the signed document exists only when it is COMPLETED", sess.Status)
+	}
+	return s.cfg.Store.Document(ctx, tenantID, id, DocumentSigned)
+}
+
+// Events returns a session's audit trail, oldest first.
+func (s *Service) Events(ctx context.Context, tenantID, id string) ([]AuditEntry, error) {
+	if _, err := s.Get(ctx, tenantID, id); err != nil {
+		return nil, err
+	}
+	return s.cfg.Store.AuditTrail(ctx, tenantID, id)
+}
+
+// Expire moves an open session past its deadline to EXPIRED.
+func (s *Service) Expire(ctx context.Context, sess *Session) (*Session, error) {
+	return s.update(ctx, sess, func(next *Session, now time.Time) ([]AuditEntry, *Document, error) {
+		if now.Before(next.ExpiresAt) {
+			return nil, nil, ErrNoChange
+		}
+		e, err := s.changeStatus(next, TriggerExpire, "expired at "+next.ExpiresAt.Format(time.RFC3339), now)
+		return []AuditEntry{e}, nil, err
+	})
+}
+
+// ExpireDue moves up to limit open sessions past their deadline to
+// EXPIRED, in one transaction, and returns how many it expired. A session
+// that changed meanwhile is expired on its own, on fresh state.
+func (s *Service) ExpireDue(ctx context.Context, limit int) (int, error) {
+	now := s.now()
+	due, err := s.cfg.Store.DueForExpiry(ctx, now, limit)
+	if err != nil || len(due) == 0 {
+		return 0, err
+	}
+	changes := make([]Change, 0, len(due))
+	for _, sess := range due {
+		next := sess.Clone()
+		e, err := s.changeStatus(next, TriggerExpire, "expired at "+next.ExpiresAt.Format(time.RFC3339), now)
+		if err != nil {
+			return 0, err
+		}
+		c, err := s.change(sess, next, []AuditEntry{e}, nil, now)
+		if err != nil {
+			return 0, err
+		}
+		changes = append(changes, c)
+	}
+	results, err := s.cfg.Store.UpdateSessions(ctx, changes)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for i, r := range results {
+		if r == nil {
+			n++
+			s.logStatus(changes[i].Session, changes[i].Entries[0])
+			continue
+		}
+		if !errors.Is(r, ErrStale) {
+			continue // deleted meanwhile
+		}
+		next, err := s.Expire(ctx, due[i])
+		if err != nil {
+			return n, err
+		}
+		if next.Status == StatusExpired {
+			n++
+		}
+	}
+	if n > 0 {
+		s.notifyAll()
+	}
+	return n, nil
+}
