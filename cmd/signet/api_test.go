@@ -10,6 +10,7 @@ import (
 )
 
 func TestAuthentication(t *testing.T) {
+	t.Parallel()
 	h := startServer(t)
 	for _, key := range []string{"", "sk_wrong"} {
 		r := h.expect(h.do("GET", "/signing", key, nil), 401)
@@ -28,6 +29,7 @@ func TestAuthentication(t *testing.T) {
 }
 
 func TestBearerTokens(t *testing.T) {
+	t.Parallel()
 	h := startServer(t)
 	pair := h.expect(h.do("POST", "/auth/token", h.key, nil), 200).json(t)
 	if pair["tokenType"] != "Bearer" || pair["expiresIn"].(float64) <= 0 {
@@ -55,6 +57,7 @@ func TestBearerTokens(t *testing.T) {
 }
 
 func TestTenantIsolation(t *testing.T) {
+	t.Parallel()
 	h := startServer(t)
 	other := h.apiKey("globex")
 	s := h.create("shared-order")
@@ -78,6 +81,7 @@ func TestTenantIsolation(t *testing.T) {
 }
 
 func TestNotFound(t *testing.T) {
+	t.Parallel()
 	h := startServer(t)
 	for _, r := range []struct{ method, path, key string }{
 		{"GET", "/signing/6c1b3c9e-0000-4000-8000-000000000000", h.key},
@@ -94,6 +98,7 @@ func TestNotFound(t *testing.T) {
 }
 
 func TestCancel(t *testing.T) {
+	t.Parallel()
 	h := startServer(t)
 	s := h.create("cancel-me")
 	id := str(s["signingSessionId"])
@@ -114,6 +119,7 @@ func TestCancel(t *testing.T) {
 }
 
 func TestExpiry(t *testing.T) {
+	t.Parallel()
 	h := startServer(t)
 	body := createBody("expiring")
 	body["expiresAt"] = h.clock.Now().Add(time.Hour).UTC().Format(time.RFC3339Nano)
@@ -145,6 +151,7 @@ func TestExpiry(t *testing.T) {
 }
 
 func TestListPagination(t *testing.T) {
+	t.Parallel()
 	h := startServer(t)
 	want := map[string]bool{}
 	for i := 0; i < 25; i++ {
@@ -196,6 +203,7 @@ func TestListPagination(t *testing.T) {
 }
 
 func TestIdempotency(t *testing.T) {
+	t.Parallel()
 	h := startServer(t)
 	body := createBody("idem-1")
 	first := h.expect(h.do("POST", "/signing", h.key, body, "X-Idempotency-Key", "key-1"), 201)
@@ -233,6 +241,7 @@ func TestIdempotency(t *testing.T) {
 }
 
 func TestIdempotencyConcurrent(t *testing.T) {
+	t.Parallel()
 	h := startServer(t)
 	body := createBody("idem-concurrent")
 	const n = 20
@@ -267,6 +276,7 @@ func TestIdempotencyConcurrent(t *testing.T) {
 }
 
 func TestBodyTooLarge(t *testing.T) {
+	t.Parallel()
 	h := startServer(t)
 	big := `{"orderId":"big","signerDetails":{"name":"A"},"document":{"filename":"a.pdf","content":"` +
 		base64.StdEncoding.EncodeToString(make([]byte, 12<<20)) + `"}}`
@@ -281,6 +291,7 @@ func TestBodyTooLarge(t *testing.T) {
 }
 
 func TestRateLimit(t *testing.T) {
+	t.Parallel()
 	h := startServer(t, "--rate-limit", "2")
 	var limited response
 	for i := 0; i < 10; i++ {
@@ -300,6 +311,7 @@ func TestRateLimit(t *testing.T) {
 // the client, the same on every database, with no Go error prefixes or a
 // driver's words in it.
 func TestProblemsAreWrittenForClients(t *testing.T) {
+	t.Parallel()
 	h := startServer(t)
 	done := h.create("problem-texts")
 	id := str(done["signingSessionId"])
@@ -333,6 +345,7 @@ func TestProblemsAreWrittenForClients(t *testing.T) {
 // TestMethodNotAllowed: a wrong method on a known path answers 405 with
 // Allow (GET routes serve HEAD too), as a problem.
 func TestMethodNotAllowed(t *testing.T) {
+	t.Parallel()
 	h := startServer(t)
 	for _, c := range []struct{ method, path, allow string }{
 		{"PUT", "/signing", "GET, HEAD, POST"},

@@ -9,6 +9,7 @@ import (
 // header Signet configured at Signzy; a forged one is refused with 401 and
 // changes nothing, and a genuine one is acted on after re-pulling.
 func TestSignzyCallbackVerified(t *testing.T) {
+	t.Parallel()
 	h := startServer(t)
 	s := h.create("callback-order")
 	id := str(s["signingSessionId"])

@@ -21,6 +21,7 @@ import (
 func noEnv(string) string { return "" }
 
 func TestAPIKeyCreatePrintsTheKeyAlone(t *testing.T) {
+	t.Parallel()
 	db := "sqlite:" + filepath.Join(t.TempDir(), "s.db")
 	var out, errOut bytes.Buffer
 	if code := run(context.Background(), []string{"apikey", "create", "--tenant", "acme", "--database", db}, noEnv, &out, &errOut); code != 0 {
@@ -48,6 +49,7 @@ func TestAPIKeyCreatePrintsTheKeyAlone(t *testing.T) {
 }
 
 func TestUsageErrors(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{
 		{},
 		{"bogus"},
@@ -66,6 +68,7 @@ func TestUsageErrors(t *testing.T) {
 }
 
 func TestConfigDefaults(t *testing.T) {
+	t.Parallel()
 	cfg, err := parseFlags("serve", nil, noEnv, io.Discard, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -96,6 +99,7 @@ func TestConfigDefaults(t *testing.T) {
 // first start logs an API key, SIGTERM shuts down cleanly, and a restart
 // on the same database keeps every acknowledged session.
 func TestServeBinary(t *testing.T) {
+	t.Parallel()
 	bin := signetBinary(t)
 	db := testDatabase(t)
 

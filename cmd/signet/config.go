@@ -24,6 +24,11 @@ type Config struct {
 	PollInterval         time.Duration
 	AllowPrivateWebhooks optBool
 	RateLimit            float64
+	// WebhookTimeout bounds one delivery attempt; WebhookLease is how long
+	// a claimed delivery is kept from other replicas (it must outlast an
+	// attempt) and PollLease the same for a claimed poll: a crashed
+	// replica's work is taken over when its leases end.
+	WebhookTimeout, WebhookLease, PollLease time.Duration
 	LogFormat            string
 	LogLevel             string
 
@@ -95,6 +100,9 @@ func parseFlags(cmd string, args []string, getenv func(string) string, stderr io
 	poll := fs.String("poll-interval", env("SIGNET_POLL_INTERVAL", "30s"), "how often open sessions are refreshed from providers (SIGNET_POLL_INTERVAL)")
 	fs.Var(&c.AllowPrivateWebhooks, "allow-private-webhooks", "allow webhook URLs on loopback/private addresses (SIGNET_ALLOW_PRIVATE_WEBHOOKS; default: on with --sandbox)")
 	rate := fs.String("rate-limit", env("SIGNET_RATE_LIMIT", "0"), "requests per second per tenant, 0 = off (SIGNET_RATE_LIMIT)")
+	fs.DurationVar(&c.WebhookTimeout, "webhook-timeout", envDuration(getenv, "SIGNET_WEBHOOK_TIMEOUT", 10*time.Second), "how long one webhook attempt may take (SIGNET_WEBHOOK_TIMEOUT)")
+	fs.DurationVar(&c.WebhookLease, "webhook-lease", envDuration(getenv, "SIGNET_WEBHOOK_LEASE", 30*time.Second), "how long a claimed webhook delivery is kept from other replicas; more than --webhook-timeout (SIGNET_WEBHOOK_LEASE)")
+	fs.DurationVar(&c.PollLease, "poll-lease", envDuration(getenv, "SIGNET_POLL_LEASE", 2*time.Minute), "how long a claimed provider poll is kept from other replicas; more than a provider call takes (SIGNET_POLL_LEASE)")
 	fs.StringVar(&c.LogFormat, "log-format", env("SIGNET_LOG_FORMAT", "text"), "text or json (SIGNET_LOG_FORMAT)")
 	fs.StringVar(&c.LogLevel, "log-level", env("SIGNET_LOG_LEVEL", "info"), "debug, info, warn or error (SIGNET_LOG_LEVEL)")
 	fs.StringVar(&c.Signzy.URL, "signzy-url", env("SIGNET_SIGNZY_URL", "https://api-preproduction.signzy.app"), "Signzy API base URL (SIGNET_SIGNZY_URL)")
@@ -140,6 +148,12 @@ func parseFlags(cmd string, args []string, getenv func(string) string, stderr io
 	if c.PollInterval, err = time.ParseDuration(*poll); err != nil || c.PollInterval < time.Second {
 		return nil, fmt.Errorf("--poll-interval: want a duration of at least 1s, got %q", *poll)
 	}
+	if c.WebhookTimeout < 100*time.Millisecond || c.WebhookLease < c.WebhookTimeout+time.Second {
+		return nil, fmt.Errorf("--webhook-lease (%v) must be at least 1s longer than --webhook-timeout (%v), which must be at least 100ms", c.WebhookLease, c.WebhookTimeout)
+	}
+	if c.PollLease < 2*time.Second {
+		return nil, fmt.Errorf("--poll-lease: want at least 2s, got %v", c.PollLease)
+	}
 	if c.RateLimit, err = strconv.ParseFloat(*rate, 64); err != nil || c.RateLimit < 0 {
 		return nil, fmt.Errorf("--rate-limit: want a number ≥ 0, got %q", *rate)
 	}
@@ -164,6 +178,16 @@ func parseFlags(cmd string, args []string, getenv func(string) string, stderr io
 
 func (c *Config) providersConfigured() bool {
 	return c.Signzy.configured() || c.Leegality.configured() || c.Digio.configured() || c.BankID.configured()
+}
+
+// envDuration is the duration in the environment variable name, or def
+// when it is unset or not a duration (flag parsing reports neither: the
+// flag's default is what the help shows).
+func envDuration(getenv func(string) string, name string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(getenv(name)); err == nil {
+		return d
+	}
+	return def
 }
 
 // parseDelays reads a comma-separated list of durations such as "5s,5m,2h".

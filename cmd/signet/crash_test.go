@@ -88,10 +88,11 @@ func (c client) must(method, path string, body any, want int) map[string]any {
 // reaches the receiver once it is back, and nothing arrives that the
 // database does not hold.
 func TestCrashSafety(t *testing.T) {
-	t.Parallel() // waits out the killed process's delivery leases (30 s)
+	t.Parallel()
 	bin := signetBinary(t)
 	db := testDatabase(t)
-	args := []string{"--database", db, "--webhook-retries", "500ms,500ms,500ms,500ms,500ms,500ms,500ms,500ms,500ms,500ms,500ms,500ms,500ms,500ms,500ms,500ms,500ms,500ms,500ms,500ms"}
+	// Short leases: the killed process's claims come back in seconds.
+	args := []string{"--database", db, "--webhook-timeout", "2s", "--webhook-lease", "3s", "--poll-lease", "3s", "--webhook-retries", "500ms,500ms,500ms,500ms,500ms,500ms,500ms,500ms,500ms,500ms,500ms,500ms,500ms,500ms,500ms,500ms,500ms,500ms,500ms,500ms"}
 	srv, base, key := serveBinary(t, bin, args...)
 	c := client{t: t, base: base, key: key}
 	rcv := newFlakyReceiver(t)

@@ -10,6 +10,7 @@ import (
 // TestSignzySigningEndToEnd takes one contract from create to signed PDF
 // through the Signzy sandbox, as the README's walk-through does.
 func TestSignzySigningEndToEnd(t *testing.T) {
+	t.Parallel()
 	h := startServer(t)
 	s := h.create("order-1")
 	id := str(s["signingSessionId"])
@@ -62,6 +63,7 @@ func TestSignzySigningEndToEnd(t *testing.T) {
 }
 
 func TestSignzyDeclineFails(t *testing.T) {
+	t.Parallel()
 	h := startServer(t)
 	s := h.create("order-2")
 	h.signAtProvider(str(s["redirectUrl"]), "decline")

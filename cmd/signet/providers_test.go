@@ -49,6 +49,7 @@ var sandboxProviders = []string{"signzy", "leegality", "digio", "bankid"}
 // sign → COMPLETED with a PDF (then cancel → 409); decline → FAILED with
 // a reason; cancel before the signer acts → CANCELLED, and it stays so.
 func TestEveryProviderThroughItsSandbox(t *testing.T) {
+	t.Parallel()
 	h := startServer(t)
 	listed := map[string]bool{}
 	for _, p := range h.expect(h.do("GET", "/signing/providers", h.key, nil), 200).json(t)["providers"].([]any) {
@@ -89,6 +90,7 @@ func TestEveryProviderThroughItsSandbox(t *testing.T) {
 }
 
 func TestBankIDRequiresAValidPersonnummer(t *testing.T) {
+	t.Parallel()
 	h := startServer(t)
 	for _, identity := range []any{"199001011238", "19900101123", "199013011239", "abc", 199001011239.0} {
 		body := map[string]any{

@@ -100,8 +100,8 @@ func (m *Main) Open(ctx context.Context) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	guard := webhook.Guard{AllowPrivate: cfg.AllowPrivateWebhooks.value}
-	m.dispatcher, err = webhook.NewDispatcher(webhook.Config{Store: store, Sender: webhook.NewSender(guard, m.Now),
-		Logger: m.Log, Now: m.Now, Retries: cfg.WebhookRetries, Registry: reg})
+	m.dispatcher, err = webhook.NewDispatcher(webhook.Config{Store: store, Sender: webhook.NewSender(guard, m.Now, cfg.WebhookTimeout),
+		Logger: m.Log, Now: m.Now, Retries: cfg.WebhookRetries, Lease: cfg.WebhookLease, Registry: reg})
 	if err != nil {
 		return err
 	}
@@ -187,7 +187,7 @@ func (m *Main) Open(ctx context.Context) error {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
 	}
-	m.worker, err = worker.New(worker.Config{Service: svc, Store: store, Logger: m.Log, Now: m.Now, Registry: reg})
+	m.worker, err = worker.New(worker.Config{Service: svc, Store: store, Logger: m.Log, Now: m.Now, Registry: reg, PollLease: cfg.PollLease})
 	return err
 }
 

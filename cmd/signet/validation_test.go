@@ -13,6 +13,7 @@ import (
 // TestValidationNamesTheField sends one invalid input per rule of
 // CONTRACT.md and expects a 400 problem naming the field.
 func TestValidationNamesTheField(t *testing.T) {
+	t.Parallel()
 	h := startServer(t)
 	now := h.clock.Now()
 	tests := []struct {
@@ -109,6 +110,7 @@ func containsStr(list []string, s string) bool {
 // TestMutatedBodiesNeverFail5xx sends hundreds of randomly mutated create
 // bodies: every answer is a 201 or a 4xx problem, never a 5xx.
 func TestMutatedBodiesNeverFail5xx(t *testing.T) {
+	t.Parallel()
 	h := startServer(t)
 	valid, _ := json.Marshal(createBody("mutant"))
 	rng := rand.New(rand.NewSource(1))

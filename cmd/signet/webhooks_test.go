@@ -77,6 +77,7 @@ func (h *harness) registerWebhook(key, url string, events ...string) map[string]
 }
 
 func TestWebhooksDeliveredSignedAndFiltered(t *testing.T) {
+	t.Parallel()
 	h := startServer(t)
 	all, completedOnly, otherTenant := newReceiver(t, 0), newReceiver(t, 0), newReceiver(t, 0)
 	epAll := h.registerWebhook(h.key, all.srv.URL)
@@ -123,6 +124,7 @@ func TestWebhooksDeliveredSignedAndFiltered(t *testing.T) {
 }
 
 func TestWebhookRetriesKeepTheID(t *testing.T) {
+	t.Parallel()
 	h := startServer(t, "--webhook-retries", "0s,0s,0s")
 	flaky := newReceiver(t, 2)
 	ep := h.registerWebhook(h.key, flaky.srv.URL, "signing.created")
@@ -159,6 +161,7 @@ func TestWebhookRetriesKeepTheID(t *testing.T) {
 }
 
 func TestWebhookEndpointsAPI(t *testing.T) {
+	t.Parallel()
 	h := startServer(t)
 	r := newReceiver(t, 0)
 	ep := h.registerWebhook(h.key, r.srv.URL, "signing.completed", "signing.failed")
@@ -188,6 +191,7 @@ func TestWebhookEndpointsAPI(t *testing.T) {
 }
 
 func TestWebhookSSRFGuard(t *testing.T) {
+	t.Parallel()
 	h := startServer(t, "--allow-private-webhooks=false")
 	for _, url := range []string{"http://127.0.0.1:9/hook", "http://169.254.169.254/latest", "http://10.0.0.1/x", "http://localhost/x"} {
 		p := h.expect(h.do("POST", "/webhooks", h.key, map[string]any{"url": url}), 400).json(t)

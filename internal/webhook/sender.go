@@ -26,8 +26,11 @@ type Sender struct {
 
 // NewSender returns a Sender whose connections pass guard, that never
 // follows redirects (a 3xx is a failed attempt) and gives up after
-// AttemptTimeout.
-func NewSender(guard Guard, now func() time.Time) *Sender {
+// timeout (AttemptTimeout if zero).
+func NewSender(guard Guard, now func() time.Time, timeout time.Duration) *Sender {
+	if timeout <= 0 {
+		timeout = AttemptTimeout
+	}
 	dialer := &net.Dialer{Timeout: 5 * time.Second, Control: guard.Control}
 	transport := &http.Transport{
 		DialContext:           dialer.DialContext,
@@ -36,12 +39,12 @@ func NewSender(guard Guard, now func() time.Time) *Sender {
 		MaxIdleConnsPerHost:   64,
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   5 * time.Second,
-		ResponseHeaderTimeout: AttemptTimeout,
+		ResponseHeaderTimeout: timeout,
 	}
 	return &Sender{
 		client: &http.Client{
 			Transport:     transport,
-			Timeout:       AttemptTimeout,
+			Timeout:       timeout,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
 		now: now,

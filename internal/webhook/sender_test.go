@@ -28,7 +28,7 @@ func TestSendSignsPerStandardWebhooks(t *testing.T) {
 		w.WriteHeader(http.StatusNoContent)
 	}))
 	defer srv.Close()
-	s := NewSender(Guard{AllowPrivate: true}, time.Now)
+	s := NewSender(Guard{AllowPrivate: true}, time.Now, 0)
 	d := delivery(srv.URL)
 	a := s.Send(context.Background(), d)
 	if !a.Succeeded || a.ResponseStatus != 204 || a.Attempt != 3 || a.Error != "" || a.DeliveryID != "msg_1" {
@@ -48,7 +48,7 @@ func TestSendFailures(t *testing.T) {
 	defer redirect.Close()
 	failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(500) }))
 	defer failing.Close()
-	s := NewSender(Guard{AllowPrivate: true}, time.Now)
+	s := NewSender(Guard{AllowPrivate: true}, time.Now, 0)
 	for name, url := range map[string]string{"redirect": redirect.URL, "500": failing.URL, "refused": "http://127.0.0.1:1/"} {
 		a := s.Send(context.Background(), delivery(url))
 		if a.Succeeded || a.Error == "" {
@@ -56,7 +56,7 @@ func TestSendFailures(t *testing.T) {
 		}
 	}
 	// The guard applies at connect time.
-	strict := NewSender(Guard{}, time.Now)
+	strict := NewSender(Guard{}, time.Now, 0)
 	if a := strict.Send(context.Background(), delivery(failing.URL)); a.Succeeded || !strings.Contains(a.Error, "non-public") {
 		t.Errorf("loopback delivery with the guard on: %+v", a)
 	}
