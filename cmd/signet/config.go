@@ -29,8 +29,8 @@ type Config struct {
 	// attempt) and PollLease the same for a claimed poll: a crashed
 	// replica's work is taken over when its leases end.
 	WebhookTimeout, WebhookLease, PollLease time.Duration
-	LogFormat            string
-	LogLevel             string
+	LogFormat                               string
+	LogLevel                                string
 
 	Signzy    SignzyConfig
 	Leegality LeegalityConfig
