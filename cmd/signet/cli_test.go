@@ -69,7 +69,7 @@ func TestUsageErrors(t *testing.T) {
 
 func TestConfigDefaults(t *testing.T) {
 	t.Parallel()
-	cfg, err := parseFlags("serve", nil, noEnv, io.Discard, nil)
+	cfg, err := parseServe(nil, noEnv, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,16 +80,16 @@ func TestConfigDefaults(t *testing.T) {
 	}
 	// Credentials switch the sandbox off unless it is asked for.
 	env := map[string]string{"SIGNET_SIGNZY_TOKEN": "tok", "SIGNET_SIGNZY_CALLBACK_SECRET": "sec"}
-	cfg, err = parseFlags("serve", nil, func(k string) string { return env[k] }, io.Discard, nil)
+	cfg, err = parseServe(nil, func(k string) string { return env[k] }, io.Discard)
 	if err != nil || cfg.Sandbox.value || cfg.AllowPrivateWebhooks.value {
 		t.Errorf("with credentials: sandbox %v, private webhooks %v, err %v", cfg.Sandbox.value, cfg.AllowPrivateWebhooks.value, err)
 	}
-	cfg, _ = parseFlags("serve", []string{"--sandbox"}, func(k string) string { return env[k] }, io.Discard, nil)
+	cfg, _ = parseServe([]string{"--sandbox"}, func(k string) string { return env[k] }, io.Discard)
 	if !cfg.Sandbox.value {
 		t.Error("--sandbox did not win over credentials")
 	}
 	env["SIGNET_SANDBOX"] = "true"
-	cfg, _ = parseFlags("serve", nil, func(k string) string { return env[k] }, io.Discard, nil)
+	cfg, _ = parseServe(nil, func(k string) string { return env[k] }, io.Discard)
 	if !cfg.Sandbox.value {
 		t.Error("SIGNET_SANDBOX=true ignored")
 	}
@@ -237,6 +237,79 @@ func waitFor(t *testing.T, lines <-chan string, done func(string) bool) {
 			}
 		case <-timeout:
 			t.Fatal("server not ready after 30 s")
+		}
+	}
+}
+
+// TestSubcommandHelp: each command's -h lists its own flags only.
+func TestSubcommandHelp(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		args      []string
+		want, not []string
+	}{
+		{[]string{"apikey", "create", "-h"}, []string{"-tenant", "-database"}, []string{"-addr", "-signzy-token", "-poll-interval"}},
+		{[]string{"migrate", "-h"}, []string{"-database"}, []string{"-tenant", "-addr", "-sandbox"}},
+		{[]string{"serve", "-h"}, []string{"-addr", "-database", "-sandbox", "-signzy-token", "-webhook-lease"}, []string{"-tenant"}},
+	} {
+		var errOut bytes.Buffer
+		if code := run(context.Background(), c.args, noEnv, io.Discard, &errOut); code != 0 {
+			t.Errorf("%v: exit %d", c.args, code)
+		}
+		help := errOut.String()
+		for _, w := range c.want {
+			if !strings.Contains(help, w+" ") && !strings.Contains(help, w+"\n") {
+				t.Errorf("%v: help lacks %s:\n%s", c.args, w, help)
+			}
+		}
+		for _, n := range c.not {
+			if strings.Contains(help, n+" ") || strings.Contains(help, n+"\n") {
+				t.Errorf("%v: help shows %s, a flag of another command", c.args, n)
+			}
+		}
+	}
+}
+
+func TestVersion(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	if code := run(context.Background(), []string{"version"}, noEnv, &out, io.Discard); code != 0 || !strings.HasPrefix(out.String(), "signet ") {
+		t.Errorf("version: exit %d, %q", code, out.String())
+	}
+}
+
+// TestBadConfigurationMakesNoTenant: a fresh database whose serve
+// configuration fails its checks gets no tenant and no key, and the error
+// says what to do.
+func TestBadConfigurationMakesNoTenant(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--default-provider", "nope"}, `there is no provider "nope"`},
+		{[]string{"--sandbox=false", "--default-provider", "signzy"}, "add its credentials (--signzy-token and --signzy-callback-secret) or drop --sandbox=false"},
+	} {
+		path := filepath.Join(t.TempDir(), "s.db")
+		var out, errOut bytes.Buffer
+		args := append([]string{"serve", "--addr", "127.0.0.1:0", "--database", "sqlite:" + path}, c.args...)
+		if code := run(context.Background(), args, noEnv, &out, &errOut); code != 2 {
+			t.Errorf("%v: exit %d, want 2", c.args, code)
+		}
+		if !strings.Contains(errOut.String(), c.want) {
+			t.Errorf("%v: error %q lacks %q", c.args, errOut.String(), c.want)
+		}
+		if strings.Contains(out.String()+errOut.String(), "sk_") {
+			t.Errorf("%v: an API key was shown: %s", c.args, errOut.String())
+		}
+		store, err := openStore(context.Background(), "sqlite:"+path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := store.CountTenants(context.Background())
+		store.Close()
+		if err != nil || n != 0 {
+			t.Errorf("%v: %d tenants (%v) after a failed start, want 0", c.args, n, err)
 		}
 	}
 }

@@ -79,20 +79,47 @@ type SignzyConfig struct {
 
 func (c SignzyConfig) configured() bool { return c.Token != "" }
 
-// parseFlags reads args for command cmd ("serve" or "apikey create").
-// extra registers the command's own flags.
-func parseFlags(cmd string, args []string, getenv func(string) string, stderr io.Writer, extra func(*flag.FlagSet)) (*Config, error) {
-	fs := flag.NewFlagSet("signet "+cmd, flag.ContinueOnError)
+// flagSet is the flag set of one subcommand ("signet apikey create"):
+// each lists only its own flags in -h.
+func flagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("signet "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	env := func(name, def string) string {
-		if v := getenv(name); v != "" {
-			return v
-		}
-		return def
+	return fs
+}
+
+// envOr is the environment variable name, or def when it is unset.
+func envOr(getenv func(string) string, name, def string) string {
+	if v := getenv(name); v != "" {
+		return v
 	}
+	return def
+}
+
+// databaseFlag registers --database, the flag every command that opens
+// the database has.
+func databaseFlag(fs *flag.FlagSet, getenv func(string) string) *string {
+	return fs.String("database", envOr(getenv, "SIGNET_DATABASE", "sqlite:signet.db"), "sqlite:PATH or postgres://… (SIGNET_DATABASE)")
+}
+
+// parseArgs parses args with fs and refuses leftovers.
+func parseArgs(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	return nil
+}
+
+// parseServe reads the flags of `signet serve`. Each flag falls back to its
+// SIGNET_* variable, then to its default.
+func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*Config, error) {
+	fs := flagSet("serve", stderr)
+	env := func(name, def string) string { return envOr(getenv, name, def) }
 	c := &Config{}
 	fs.StringVar(&c.Addr, "addr", env("SIGNET_ADDR", "127.0.0.1:8080"), "listen address (SIGNET_ADDR)")
-	fs.StringVar(&c.Database, "database", env("SIGNET_DATABASE", "sqlite:signet.db"), "sqlite:PATH or postgres://… (SIGNET_DATABASE)")
+	database := databaseFlag(fs, getenv)
 	fs.StringVar(&c.PublicURL, "public-url", env("SIGNET_PUBLIC_URL", ""), "base URL clients and providers reach Signet at (SIGNET_PUBLIC_URL; default http:// + addr)")
 	fs.Var(&c.Sandbox, "sandbox", "serve provider simulators and use them (SIGNET_SANDBOX; default: on when no provider credentials are configured)")
 	fs.StringVar(&c.DefaultProvider, "default-provider", env("SIGNET_DEFAULT_PROVIDER", "signzy"), "provider of sessions that name none (SIGNET_DEFAULT_PROVIDER)")
@@ -105,32 +132,11 @@ func parseFlags(cmd string, args []string, getenv func(string) string, stderr io
 	fs.DurationVar(&c.PollLease, "poll-lease", envDuration(getenv, "SIGNET_POLL_LEASE", 2*time.Minute), "how long a claimed provider poll is kept from other replicas; more than a provider call takes (SIGNET_POLL_LEASE)")
 	fs.StringVar(&c.LogFormat, "log-format", env("SIGNET_LOG_FORMAT", "text"), "text or json (SIGNET_LOG_FORMAT)")
 	fs.StringVar(&c.LogLevel, "log-level", env("SIGNET_LOG_LEVEL", "info"), "debug, info, warn or error (SIGNET_LOG_LEVEL)")
-	fs.StringVar(&c.Signzy.URL, "signzy-url", env("SIGNET_SIGNZY_URL", "https://api-preproduction.signzy.app"), "Signzy API base URL (SIGNET_SIGNZY_URL)")
-	fs.StringVar(&c.Signzy.Token, "signzy-token", env("SIGNET_SIGNZY_TOKEN", ""), "Signzy access token (SIGNET_SIGNZY_TOKEN)")
-	fs.StringVar(&c.Signzy.CallbackSecret, "signzy-callback-secret", env("SIGNET_SIGNZY_CALLBACK_SECRET", ""), "secret Signzy sends back as the callbacks' Authorization header (SIGNET_SIGNZY_CALLBACK_SECRET)")
-	fs.StringVar(&c.Leegality.URL, "leegality-url", env("SIGNET_LEEGALITY_URL", "https://sandbox.leegality.com/api"), "Leegality API base URL (SIGNET_LEEGALITY_URL)")
-	fs.StringVar(&c.Leegality.Token, "leegality-token", env("SIGNET_LEEGALITY_TOKEN", ""), "Leegality X-Auth-Token (SIGNET_LEEGALITY_TOKEN)")
-	fs.StringVar(&c.Leegality.ProfileID, "leegality-profile-id", env("SIGNET_LEEGALITY_PROFILE_ID", ""), "Leegality workflow profile id (SIGNET_LEEGALITY_PROFILE_ID)")
-	fs.StringVar(&c.Leegality.PrivateSalt, "leegality-private-salt", env("SIGNET_LEEGALITY_PRIVATE_SALT", ""), "Leegality private salt, the webhook MAC key (SIGNET_LEEGALITY_PRIVATE_SALT)")
-	fs.StringVar(&c.Digio.URL, "digio-url", env("SIGNET_DIGIO_URL", "https://ext.digio.in:444"), "Digio API base URL (SIGNET_DIGIO_URL; production https://api.digio.in)")
-	fs.StringVar(&c.Digio.ClientID, "digio-client-id", env("SIGNET_DIGIO_CLIENT_ID", ""), "Digio client id (SIGNET_DIGIO_CLIENT_ID)")
-	fs.StringVar(&c.Digio.ClientSecret, "digio-client-secret", env("SIGNET_DIGIO_CLIENT_SECRET", ""), "Digio client secret (SIGNET_DIGIO_CLIENT_SECRET)")
-	fs.StringVar(&c.Digio.WebhookSecret, "digio-webhook-secret", env("SIGNET_DIGIO_WEBHOOK_SECRET", ""), "Digio webhook secret, the X-Digio-Checksum key (SIGNET_DIGIO_WEBHOOK_SECRET)")
-	fs.StringVar(&c.BankID.URL, "bankid-url", env("SIGNET_BANKID_URL", "https://appapi2.test.bankid.com/rp/v6.0"), "BankID RP API URL (SIGNET_BANKID_URL; production https://appapi2.bankid.com/rp/v6.0)")
-	fs.StringVar(&c.BankID.P12File, "bankid-p12", env("SIGNET_BANKID_P12", ""), "relying party certificate as issued, PKCS#12 (SIGNET_BANKID_P12)")
-	fs.StringVar(&c.BankID.P12Password, "bankid-p12-password", env("SIGNET_BANKID_P12_PASSWORD", ""), "its password (SIGNET_BANKID_P12_PASSWORD)")
-	fs.StringVar(&c.BankID.CertFile, "bankid-cert", env("SIGNET_BANKID_CERT", ""), "relying party client certificate, PEM (SIGNET_BANKID_CERT)")
-	fs.StringVar(&c.BankID.KeyFile, "bankid-key", env("SIGNET_BANKID_KEY", ""), "its private key, PEM (SIGNET_BANKID_KEY)")
-	fs.StringVar(&c.BankID.CAFile, "bankid-ca", env("SIGNET_BANKID_CA", ""), "the CA BankID's server certificate chains to, PEM (SIGNET_BANKID_CA)")
-	if extra != nil {
-		extra(fs)
-	}
-	if err := fs.Parse(args); err != nil {
+	providerFlags(fs, c, env)
+	if err := parseArgs(fs, args); err != nil {
 		return nil, err
 	}
-	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	}
+	c.Database = *database
 	for _, b := range []struct {
 		v   *optBool
 		env string
@@ -174,6 +180,27 @@ func parseFlags(cmd string, args []string, getenv func(string) string, stderr io
 		return nil, fmt.Errorf("--addr: want host:port, got %q", c.Addr)
 	}
 	return c, nil
+}
+
+// providerFlags registers each provider's flags.
+func providerFlags(fs *flag.FlagSet, c *Config, env func(name, def string) string) {
+	fs.StringVar(&c.Signzy.URL, "signzy-url", env("SIGNET_SIGNZY_URL", "https://api-preproduction.signzy.app"), "Signzy API base URL (SIGNET_SIGNZY_URL)")
+	fs.StringVar(&c.Signzy.Token, "signzy-token", env("SIGNET_SIGNZY_TOKEN", ""), "Signzy access token (SIGNET_SIGNZY_TOKEN)")
+	fs.StringVar(&c.Signzy.CallbackSecret, "signzy-callback-secret", env("SIGNET_SIGNZY_CALLBACK_SECRET", ""), "secret Signzy sends back as the callbacks' Authorization header (SIGNET_SIGNZY_CALLBACK_SECRET)")
+	fs.StringVar(&c.Leegality.URL, "leegality-url", env("SIGNET_LEEGALITY_URL", "https://sandbox.leegality.com/api"), "Leegality API base URL (SIGNET_LEEGALITY_URL)")
+	fs.StringVar(&c.Leegality.Token, "leegality-token", env("SIGNET_LEEGALITY_TOKEN", ""), "Leegality X-Auth-Token (SIGNET_LEEGALITY_TOKEN)")
+	fs.StringVar(&c.Leegality.ProfileID, "leegality-profile-id", env("SIGNET_LEEGALITY_PROFILE_ID", ""), "Leegality workflow profile id (SIGNET_LEEGALITY_PROFILE_ID)")
+	fs.StringVar(&c.Leegality.PrivateSalt, "leegality-private-salt", env("SIGNET_LEEGALITY_PRIVATE_SALT", ""), "Leegality private salt, the webhook MAC key (SIGNET_LEEGALITY_PRIVATE_SALT)")
+	fs.StringVar(&c.Digio.URL, "digio-url", env("SIGNET_DIGIO_URL", "https://ext.digio.in:444"), "Digio API base URL (SIGNET_DIGIO_URL; production https://api.digio.in)")
+	fs.StringVar(&c.Digio.ClientID, "digio-client-id", env("SIGNET_DIGIO_CLIENT_ID", ""), "Digio client id (SIGNET_DIGIO_CLIENT_ID)")
+	fs.StringVar(&c.Digio.ClientSecret, "digio-client-secret", env("SIGNET_DIGIO_CLIENT_SECRET", ""), "Digio client secret (SIGNET_DIGIO_CLIENT_SECRET)")
+	fs.StringVar(&c.Digio.WebhookSecret, "digio-webhook-secret", env("SIGNET_DIGIO_WEBHOOK_SECRET", ""), "Digio webhook secret, the X-Digio-Checksum key (SIGNET_DIGIO_WEBHOOK_SECRET)")
+	fs.StringVar(&c.BankID.URL, "bankid-url", env("SIGNET_BANKID_URL", "https://appapi2.test.bankid.com/rp/v6.0"), "BankID RP API URL (SIGNET_BANKID_URL; production https://appapi2.bankid.com/rp/v6.0)")
+	fs.StringVar(&c.BankID.P12File, "bankid-p12", env("SIGNET_BANKID_P12", ""), "relying party certificate as issued, PKCS#12 (SIGNET_BANKID_P12)")
+	fs.StringVar(&c.BankID.P12Password, "bankid-p12-password", env("SIGNET_BANKID_P12_PASSWORD", ""), "its password (SIGNET_BANKID_P12_PASSWORD)")
+	fs.StringVar(&c.BankID.CertFile, "bankid-cert", env("SIGNET_BANKID_CERT", ""), "relying party client certificate, PEM (SIGNET_BANKID_CERT)")
+	fs.StringVar(&c.BankID.KeyFile, "bankid-key", env("SIGNET_BANKID_KEY", ""), "its private key, PEM (SIGNET_BANKID_KEY)")
+	fs.StringVar(&c.BankID.CAFile, "bankid-ca", env("SIGNET_BANKID_CA", ""), "the CA BankID's server certificate chains to, PEM (SIGNET_BANKID_CA)")
 }
 
 func (c *Config) providersConfigured() bool {

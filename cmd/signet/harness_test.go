@@ -50,9 +50,16 @@ type harness struct {
 
 func startServer(t *testing.T, extraArgs ...string) *harness {
 	t.Helper()
+	return startLogged(t, io.Discard, extraArgs...)
+}
+
+// startLogged is startServer with the server's log written to logs (at
+// level error unless extraArgs say otherwise).
+func startLogged(t *testing.T, logs io.Writer, extraArgs ...string) *harness {
+	t.Helper()
 	args := append([]string{"--addr", "127.0.0.1:0", "--database", testDatabase(t),
 		"--sandbox", "--poll-interval", "1s", "--log-level", "error"}, extraArgs...)
-	m, err := NewMain(args, func(string) string { return "" }, io.Discard)
+	m, err := NewMain(args, func(string) string { return "" }, logs)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@
 //	signet serve                        run the API, the workers and (with --sandbox) the provider simulators
 //	signet apikey create --tenant NAME  create a tenant if new and an API key for it; print the key
 //	signet migrate                      apply database migrations and exit
+//	signet version                      print the version
 package main
 
 import (
@@ -14,6 +15,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/signet-dev/signet/internal/auth"
@@ -30,7 +32,8 @@ const usage = `usage:
   signet apikey create --tenant NAME    create an API key (printed alone on stdout)
   signet migrate [--database URL]       apply database migrations and exit
   signet bench [flags]                  measure throughput and latency against baselines (Markdown report)
-Run "signet serve -h" for the flags.
+  signet version                        print the version
+Run "signet COMMAND -h" for a command's flags.
 `
 
 // run is main without the process: testable, and every error becomes an
@@ -60,6 +63,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = migrate(ctx, args[1:], getenv, stderr)
 	case "bench":
 		err = benchCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "version":
+		_, err = fmt.Fprintln(stdout, "signet", version())
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -84,22 +89,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 var errUsage = errors.New("usage")
 
 func apikeyCreate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	var tenant string
-	cfg, err := parseFlags("apikey create", args, getenv, stderr, func(fs *flag.FlagSet) {
-		fs.StringVar(&tenant, "tenant", "", "tenant name (created if new)")
-	})
-	if err != nil {
+	fs := flagSet("apikey create", stderr)
+	tenant := fs.String("tenant", "", "tenant name (created if new)")
+	database := databaseFlag(fs, getenv)
+	if err := parseArgs(fs, args); err != nil {
 		return usageErr(err)
 	}
-	if tenant == "" {
+	if *tenant == "" {
 		return fmt.Errorf("%w: --tenant is required", errUsage)
 	}
-	store, err := openStore(ctx, cfg.Database)
+	store, err := openStore(ctx, *database)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	key, _, err := auth.CreateAPIKey(ctx, store, tenant)
+	key, _, err := auth.CreateAPIKey(ctx, store, *tenant)
 	if err != nil {
 		return err
 	}
@@ -108,15 +112,16 @@ func apikeyCreate(ctx context.Context, args []string, getenv func(string) string
 }
 
 func migrate(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
-	cfg, err := parseFlags("migrate", args, getenv, stderr, nil)
-	if err != nil {
+	fs := flagSet("migrate", stderr)
+	database := databaseFlag(fs, getenv)
+	if err := parseArgs(fs, args); err != nil {
 		return usageErr(err)
 	}
-	store, err := openStore(ctx, cfg.Database)
+	store, err := openStore(ctx, *database)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(stderr, "signet: migrations applied to", redactDSN(cfg.Database))
+	fmt.Fprintln(stderr, "signet: migrations applied to", redactDSN(*database))
 	return store.Close()
 }
 
@@ -125,4 +130,25 @@ func usageErr(err error) error {
 		return err
 	}
 	return fmt.Errorf("%w: %v", errUsage, err)
+}
+
+// Version is set at build time (-ldflags "-X main.Version=v1.2.3"); without
+// it the module version and VCS revision from the build info are shown.
+var Version = ""
+
+func version() string {
+	if Version != "" {
+		return Version
+	}
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(unknown)"
+	}
+	v := info.Main.Version
+	for _, s := range info.Settings {
+		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+			v += " (" + s.Value[:12] + ")"
+		}
+	}
+	return v + " " + info.GoVersion
 }

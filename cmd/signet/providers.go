@@ -3,8 +3,11 @@ package main
 import (
 	"context"
 	"crypto/tls"
+	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -177,4 +180,23 @@ func (m *Main) loopbackURL() string {
 	addr = strings.Replace(addr, "0.0.0.0:", "127.0.0.1:", 1)
 	addr = strings.Replace(addr, "[::]:", "127.0.0.1:", 1)
 	return "http://" + addr
+}
+
+// unconfigured says why provider name is not offered, and what to do.
+func (m *Main) unconfigured(name string) string {
+	creds := map[string]string{
+		"signzy":    "--signzy-token and --signzy-callback-secret",
+		"leegality": "--leegality-token, --leegality-profile-id and --leegality-private-salt",
+		"digio":     "--digio-client-id, --digio-client-secret and --digio-webhook-secret",
+		"bankid":    "--bankid-p12 (or --bankid-cert and --bankid-key) and --bankid-ca",
+	}
+	flags, known := creds[name]
+	switch {
+	case !known:
+		names := slices.Sorted(maps.Keys(creds))
+		return fmt.Sprintf("there is no provider %q; the providers are %s", name, strings.Join(names, ", "))
+	case !m.Config.Sandbox.value:
+		return fmt.Sprintf("%s is not configured: add its credentials (%s) or drop --sandbox=false", name, flags)
+	}
+	return name + " is not configured"
 }

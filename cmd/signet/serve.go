@@ -48,7 +48,7 @@ type Main struct {
 
 // NewMain parses the serve flags.
 func NewMain(args []string, getenv func(string) string, stderr io.Writer) (*Main, error) {
-	cfg, err := parseFlags("serve", args, getenv, stderr, nil)
+	cfg, err := parseServe(args, getenv, stderr)
 	if err != nil {
 		return nil, usageErr(err)
 	}
@@ -93,9 +93,6 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	m.store = store
-	if err := m.firstRun(ctx); err != nil {
-		return err
-	}
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -115,6 +112,9 @@ func (m *Main) Open(ctx context.Context) error {
 	registry, err := provider.NewRegistry(providers.adapters...)
 	if err != nil {
 		return err
+	}
+	if _, ok := registry.Provider(cfg.DefaultProvider); !ok {
+		return fmt.Errorf("%w: --default-provider %s: %s", errUsage, cfg.DefaultProvider, m.unconfigured(cfg.DefaultProvider))
 	}
 	providerMetrics, err := provider.NewMetrics(reg)
 	if err != nil {
@@ -188,7 +188,11 @@ func (m *Main) Open(ctx context.Context) error {
 		ErrorLog:          slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
 	}
 	m.worker, err = worker.New(worker.Config{Service: svc, Store: store, Logger: m.Log, Now: m.Now, Registry: reg, PollLease: cfg.PollLease})
-	return err
+	if err != nil {
+		return err
+	}
+	// Only a configuration that works gets a tenant and a key.
+	return m.firstRun(ctx)
 }
 
 // Addr is the address the server listens on.

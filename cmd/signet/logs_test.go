@@ -1,0 +1,143 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// syncBuffer is a log sink the server writes from many goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// TestAccessLog: one structured line per request, naming the route
+// pattern (never the raw path), the status, the tenant and the request
+// id, which the response echoes.
+func TestAccessLog(t *testing.T) {
+	t.Parallel()
+	var logs syncBuffer
+	h := startLogged(t, &logs, "--log-level", "info", "--log-format", "json")
+	s := h.create("access-log")
+	id := str(s["signingSessionId"])
+	got := h.do("GET", "/signing/"+id, h.key, nil, "X-Request-Id", "req-abcdef-123")
+	if got.header.Get("X-Request-Id") != "req-abcdef-123" {
+		t.Errorf("X-Request-Id echoed as %q", got.header.Get("X-Request-Id"))
+	}
+	if fresh := h.do("GET", "/healthz", "", nil).header.Get("X-Request-Id"); len(fresh) < 16 {
+		t.Errorf("no request id made for a request without one: %q", fresh)
+	}
+	h.do("GET", "/signing/"+id+"/nope", h.key, nil)
+
+	var lines []map[string]any
+	for _, l := range strings.Split(logs.String(), "\n") {
+		var m map[string]any
+		if json.Unmarshal([]byte(l), &m) == nil && m["msg"] == "request" {
+			lines = append(lines, m)
+		}
+	}
+	find := func(requestID string) map[string]any {
+		for _, l := range lines {
+			if l["requestId"] == requestID {
+				return l
+			}
+		}
+		return nil
+	}
+	l := find("req-abcdef-123")
+	if l == nil {
+		t.Fatalf("no access-log line for the request; lines: %v", lines)
+	}
+	if l["method"] != "GET" || l["route"] != "GET /signing/{id}" || l["status"] != 200.0 || l["tenant"] != "acme" || l["duration"] == nil {
+		t.Errorf("access-log line %v", l)
+	}
+	for _, l := range lines {
+		if strings.Contains(str(l["route"]), id) {
+			t.Errorf("a line names the raw path: %v", l)
+		}
+		if l["status"] == 404.0 && (l["route"] != "unmatched" || l["err"] == nil) {
+			t.Errorf("404 line %v: want route unmatched and the error", l)
+		}
+	}
+}
+
+// TestLogsHoldNoSecrets runs whole signings with every credential in play
+// at debug level and checks that no secret, key, token or document byte
+// reaches the log. The one API key logged on purpose is the first-run key
+// of an empty database, once.
+func TestLogsHoldNoSecrets(t *testing.T) {
+	t.Parallel()
+	var logs syncBuffer
+	h := startLogged(t, &logs, "--log-level", "debug", "--log-format", "json")
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusServiceUnavailable) // a failed delivery is logged too
+	}))
+	defer receiver.Close()
+	hook := h.expect(h.do("POST", "/webhooks", h.key, map[string]any{"url": receiver.URL}), 201).json(t)
+	secrets := map[string]string{"API key": h.key, "webhook secret": str(hook["secret"]),
+		"webhook key": strings.TrimPrefix(str(hook["secret"]), "whsec_")}
+
+	pair := h.expect(h.do("POST", "/auth/token", h.key, nil), 200).json(t)
+	secrets["access token"], secrets["refresh token"] = str(pair["accessToken"]), str(pair["refreshToken"])
+	h.expect(h.do("GET", "/auth/ping", "", nil, "Authorization", "Bearer "+str(pair["accessToken"])), 200)
+	again := h.expect(h.do("POST", "/auth/refresh", "", map[string]any{"refreshToken": pair["refreshToken"]}), 200).json(t)
+	secrets["second refresh token"] = str(again["refreshToken"])
+
+	for _, name := range []string{"signzy-token", "signzy-callback", "leegality-token", "leegality-salt", "digio-client-secret", "digio-webhook-secret"} {
+		v, err := h.main.store.Secret(context.Background(), "sandbox-"+name, nil)
+		if err != nil {
+			t.Fatalf("sandbox secret %s: %v", name, err)
+		}
+		secrets["sandbox "+name] = string(v)
+	}
+	for _, provider := range sandboxProviders {
+		s := h.createAt(provider, "logs-"+provider)
+		id := str(s["signingSessionId"])
+		h.signAtProvider(str(s["redirectUrl"]), "sign")
+		h.waitStatus(id, "COMPLETED")
+		doc := h.expect(h.do("GET", "/signing/"+id+"/document", h.key, nil), 200).body
+		secrets[provider+" signed document"] = base64.StdEncoding.EncodeToString(doc[len(doc)/2 : len(doc)/2+48])
+	}
+	secrets["original document (base64)"] = base64.StdEncoding.EncodeToString(contractPDF[200:248])
+	secrets["original document"] = string(contractPDF[200:248])
+
+	log := logs.String()
+	if !strings.Contains(log, `"msg":"request"`) || !strings.Contains(log, "session completed") {
+		t.Fatalf("the log is not what the test expects:\n%.2000s", log)
+	}
+	for what, secret := range secrets {
+		if len(secret) < 8 {
+			t.Fatalf("%s is too short to look for: %q", what, secret)
+		}
+		if strings.Contains(log, secret) {
+			t.Errorf("the log holds the %s", what)
+		}
+	}
+	if n := strings.Count(log, "sk_"); n != 1 || !strings.Contains(log, `created tenant \"default\" with an API key`) {
+		t.Errorf("the log shows %d API keys; want only the first-run key, once", n)
+	}
+	if strings.Contains(log, "%PDF-") {
+		t.Error("the log holds PDF bytes")
+	}
+}
