@@ -3,215 +3,599 @@ package server
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"mime"
+	"net"
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
+
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/signet-dev/signet/internal/signing"
 )
 
-// createBody is the JSON of POST /signing. Pointer and raw fields let the
-// decoder tell "absent" from "wrong type" and name the field either way.
-type createBody struct {
-	OrderID       *string          `json:"orderId"`
-	SignerDetails json.RawMessage  `json:"signerDetails"`
-	Document      *documentBody    `json:"document"`
-	Provider      *string          `json:"provider"`
-	Language      *string          `json:"language"`
-	ReturnURL     *string          `json:"returnUrl"`
-	ExpiresAt     *string          `json:"expiresAt"`
-	Metadata      *json.RawMessage `json:"metadata"`
-}
+// Request bodies are read strictly, as the standard describes JSON: member
+// names match exactly (no "ORDERID"), a name may appear once per object,
+// text is valid UTF-8, and one value fills the body. jsontext (the JSON v2
+// tokenizer) enforces the syntax and the unique names; the readers below
+// name every offending field once, as "document.content".
 
-type documentBody struct {
-	Filename *string `json:"filename"`
-	Content  *string `json:"content"`
-}
+// Limits of what a signer's details may hold (CONTRACT.md §1 leaves them to
+// the provider's schema; these keep one tenant's rows, lists and webhooks
+// small whatever the schema allows).
+const (
+	MaxSignerDetailsBytes = 8 << 10 // compact JSON
+	MaxSignerDetailKeys   = 30
+	MaxSignerDetailKeyLen = 64
+	MaxSignerDetailString = 500 // runes of any string value
+	MaxSignerDetailDepth  = 3   // signerDetails itself is depth 1
+	MaxSignerDetailItems  = 20  // elements of any array
+)
 
-// decodeJSON reads one JSON object from r's body into v, rejecting unknown
-// fields and trailing data, and names the offending field in its error.
-func decodeJSON(r *http.Request, v any) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") && !strings.HasSuffix(strings.Split(ct, ";")[0], "+json") {
-		return signing.Invalid("Content-Type", "must be application/json, got %q", ct)
-	}
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		return err // *http.MaxBytesError becomes 413
-	}
-	return unmarshalStrict(body, v)
-}
+// errBadBody is a request body that could not be read: cut short of its
+// Content-Length, or too slow. It is the client's fault, a 400.
+var errBadBody = errors.New("request body could not be read")
 
-// unmarshalStrict is decodeJSON's parser, separate so it can be fuzzed.
-func unmarshalStrict(body []byte, v any) error {
-	if len(bytes.TrimSpace(body)) == 0 {
-		return signing.Invalid("body", "is empty; expected a JSON object")
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return jsonError(err)
-	}
-	if dec.More() {
-		return signing.Invalid("body", "has data after the JSON object")
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return signing.Invalid("body", "has data after the JSON object")
-	}
-	return nil
-}
-
-// jsonError turns a decoding error into a ValidationError naming the field.
-func jsonError(err error) error {
-	var typeErr *json.UnmarshalTypeError
-	var syntaxErr *json.SyntaxError
-	switch {
-	case errors.As(err, &typeErr):
-		field := typeErr.Field
-		if field == "" {
-			return signing.Invalid("body", "must be a JSON object")
-		}
-		return signing.Invalid(field, "must be %s, got %s", jsonKind(typeErr.Type.Kind().String()), typeErr.Value)
-	case errors.As(err, &syntaxErr):
-		return signing.Invalid("body", "is not valid JSON: %v (at byte %d)", syntaxErr, syntaxErr.Offset)
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return signing.Invalid("body", "is truncated JSON")
-	}
+// readError classifies an error from reading a request body.
+func readError(err error) error {
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
-		return err
+		return err // 413
 	}
-	if field, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		if name := strings.Trim(field, `"`); name != "" {
-			return signing.Invalid(name, "is not a known field")
-		}
-		return signing.Invalid("body", "has a field with an empty name")
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return signing.Wrap(errBadBody, err, "the request body arrived too slowly; the connection was given up")
 	}
-	return signing.Invalid("body", "is not valid JSON: %v", err)
+	return signing.Wrap(errBadBody, err, "the request body ended before its Content-Length, or could not be read")
 }
 
-func jsonKind(goKind string) string {
-	switch goKind {
-	case "string":
-		return "a string"
-	case "map", "struct":
-		return "an object"
-	case "slice":
-		return "an array"
-	case "bool":
-		return "a boolean"
-	case "ptr":
-		return "a value of another type"
-	}
-	return "a number"
-}
-
-// toCreateRequest checks the shapes and encodings the JSON decoder cannot
-// (required fields, base64, timestamps) and builds the domain request.
-func (b *createBody) toCreateRequest() (signing.CreateRequest, error) {
-	v := &signing.ValidationError{}
-	var req signing.CreateRequest
-	if b.OrderID == nil {
-		v.Add("orderId", "is required")
-	} else {
-		req.OrderID = *b.OrderID
-	}
-	switch raw := bytes.TrimSpace(b.SignerDetails); {
-	case len(raw) == 0 || bytes.Equal(raw, []byte("null")):
-		v.Add("signerDetails", "is required")
-	case raw[0] != '{':
-		v.Add("signerDetails", "must be a JSON object")
-	default:
-		req.SignerDetails = compactJSON(raw)
-	}
-	if b.Document == nil {
-		v.Add("document", "is required: {\"filename\": \"contract.pdf\", \"content\": \"<base64 PDF>\"}")
-	} else {
-		if b.Document.Filename == nil {
-			v.Add("document.filename", "is required")
-		} else {
-			req.Filename = *b.Document.Filename
-		}
-		if b.Document.Content == nil || *b.Document.Content == "" {
-			v.Add("document.content", "is required: the base64-encoded PDF")
-		} else if pdf, err := decodeBase64(*b.Document.Content); err != nil {
-			v.Add("document.content", "is not valid base64: %v", err)
-		} else {
-			req.Content = pdf
-		}
-	}
-	req.Provider = deref(b.Provider)
-	if b.Provider != nil && *b.Provider == "" {
-		v.Add("provider", "must not be empty; omit it for the default provider")
-	}
-	req.Language = deref(b.Language)
-	if b.Language != nil && *b.Language == "" {
-		v.Add("language", "must not be empty; omit it for the default %q", signing.DefaultLanguage)
-	}
-	req.ReturnURL = deref(b.ReturnURL)
-	if b.ReturnURL != nil && *b.ReturnURL == "" {
-		v.Add("returnUrl", "must be an absolute http or https URL")
-	}
-	if b.ExpiresAt != nil {
-		t, err := time.Parse(time.RFC3339Nano, *b.ExpiresAt)
-		if err != nil {
-			v.Add("expiresAt", "must be an RFC 3339 timestamp such as 2026-01-02T15:04:05Z")
-		} else {
-			req.ExpiresAt = &t
-		}
-	}
-	if b.Metadata != nil && !bytes.Equal(bytes.TrimSpace(*b.Metadata), []byte("null")) {
-		var md map[string]json.RawMessage
-		if err := json.Unmarshal(*b.Metadata, &md); err != nil {
-			v.Add("metadata", "must be an object of string values")
-		} else {
-			req.Metadata = make(map[string]string, len(md))
-			for k, raw := range md {
-				var s string
-				if err := json.Unmarshal(raw, &s); err != nil {
-					v.Add("metadata."+k, "must be a string")
-					continue
-				}
-				req.Metadata[k] = s
-			}
-		}
-	}
-	return req, v.Err()
-}
-
-// decodeBase64 accepts standard base64, padded or not, and tolerates the
-// line breaks some encoders insert.
-func decodeBase64(s string) ([]byte, error) {
-	s = strings.Map(func(r rune) rune {
-		if r == '\n' || r == '\r' || r == ' ' || r == '\t' {
-			return -1
-		}
-		return r
-	}, s)
-	if b, err := base64.StdEncoding.DecodeString(s); err == nil {
-		return b, nil
-	}
-	b, err := base64.RawStdEncoding.DecodeString(s)
+// readBody reads a whole request body (bounded by limitBody).
+func readBody(r *http.Request) ([]byte, error) {
+	b, err := io.ReadAll(r.Body)
 	if err != nil {
-		return nil, fmt.Errorf("%v", err)
+		return nil, readError(err)
 	}
 	return b, nil
 }
 
-func compactJSON(raw []byte) json.RawMessage {
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, raw); err != nil {
-		return append(json.RawMessage(nil), raw...)
+// checkJSONContentType accepts a missing Content-Type and application/json
+// (any case, with parameters such as charset=utf-8); everything else is
+// refused.
+func checkJSONContentType(r *http.Request) error {
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		return nil
 	}
-	return buf.Bytes()
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil || mt != "application/json" {
+		return signing.Invalid("Content-Type", "must be application/json, got %q", clip(ct))
+	}
+	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+		return signing.Invalid("Content-Type", "charset must be utf-8, got %q", clip(cs))
+	}
+	return nil
 }
 
-func deref(s *string) string {
-	if s == nil {
-		return ""
+// decoder reads one JSON object from a body, member by member, and
+// collects the field errors it finds.
+type decoder struct {
+	dec *jsontext.Decoder
+	v   *signing.ValidationError
+}
+
+func newDecoder(r io.Reader) *decoder {
+	return &decoder{dec: jsontext.NewDecoder(r), v: &signing.ValidationError{}}
+}
+
+// errStop ends a read after a syntax or I/O error, which leaves nothing
+// more to read.
+var errStop = errors.New("stop")
+
+// fail turns a tokenizer error into the request's error: a body that could
+// not be read, or "not valid JSON" naming where.
+func (d *decoder) fail(err error) error {
+	if err == io.EOF {
+		err = io.ErrUnexpectedEOF
 	}
-	return *s
+	var serr *jsontext.SyntacticError
+	if !errors.As(err, &serr) {
+		if errors.Is(err, io.ErrUnexpectedEOF) && d.dec.InputOffset() > 0 {
+			d.v.Add("body", "is truncated JSON")
+			return errStop
+		}
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			d.v.Add("body", "is empty; expected a JSON object")
+			return errStop
+		}
+		return readError(err)
+	}
+	var inner error = serr.Err
+	field := pointerField(serr.JSONPointer)
+	switch {
+	case errors.Is(inner, jsontext.ErrDuplicateName):
+		d.v.Add(field, "appears more than once")
+	case errors.Is(inner, io.ErrUnexpectedEOF):
+		d.v.Add("body", "is truncated JSON")
+	default:
+		msg := strings.TrimPrefix(inner.Error(), "jsontext: ")
+		d.v.Add("body", "is not valid JSON: %s (at byte %d)", clip(msg), serr.ByteOffset)
+	}
+	return errStop
+}
+
+// pointerField turns a JSON pointer (/document/content) into a field name
+// (document.content); array indexes become [N].
+func pointerField(p jsontext.Pointer) string {
+	var b strings.Builder
+	for tok := range p.Tokens() {
+		if tok != "" && strings.Trim(tok, "0123456789") == "" && b.Len() > 0 {
+			b.WriteString("[" + tok + "]")
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(clip(tok))
+	}
+	if b.Len() == 0 {
+		return "body"
+	}
+	return b.String()
+}
+
+// object reads an object's members, calling member for each name (already
+// read); member must read the value. A value of another kind is reported
+// as field "must be an object" and skipped.
+func (d *decoder) object(field string, member func(name string) error) error {
+	if k := d.dec.PeekKind(); k != '{' {
+		if k == 0 {
+			_, err := d.dec.ReadToken()
+			return d.fail(err)
+		}
+		return d.wrongKind(field, "an object")
+	}
+	if _, err := d.dec.ReadToken(); err != nil {
+		return d.fail(err)
+	}
+	for d.dec.PeekKind() != '}' {
+		tok, err := d.dec.ReadToken()
+		if err != nil {
+			return d.fail(err)
+		}
+		if err := member(tok.String()); err != nil {
+			return err
+		}
+	}
+	if _, err := d.dec.ReadToken(); err != nil {
+		return d.fail(err)
+	}
+	return nil
+}
+
+// wrongKind reports field as not being of kind want and skips its value.
+func (d *decoder) wrongKind(field, want string) error {
+	got := kindName(d.dec.PeekKind())
+	d.v.Add(field, "must be %s, got %s", want, got)
+	if err := d.dec.SkipValue(); err != nil {
+		return d.fail(err)
+	}
+	return nil
+}
+
+func kindName(k jsontext.Kind) string {
+	switch k {
+	case 'n':
+		return "null"
+	case 't', 'f':
+		return "a boolean"
+	case '"':
+		return "a string"
+	case '0':
+		return "a number"
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	}
+	return "nothing"
+}
+
+// unknown reports a member this object does not have and skips it.
+func (d *decoder) unknown(field string) error {
+	switch {
+	case field == "":
+		d.v.Add("body", "has a member with an empty name")
+	case strings.HasSuffix(field, "."):
+		d.v.Add(strings.TrimSuffix(field, "."), "has a member with an empty name")
+	default:
+		d.v.Add(field, "is not a known field")
+	}
+	if err := d.dec.SkipValue(); err != nil {
+		return d.fail(err)
+	}
+	return nil
+}
+
+// str reads a string member into *dst, and sets *seen.
+func (d *decoder) str(field string, dst *string, seen *bool) error {
+	*seen = true
+	if d.dec.PeekKind() != '"' {
+		return d.wrongKind(field, "a string")
+	}
+	tok, err := d.dec.ReadToken()
+	if err != nil {
+		return d.fail(err)
+	}
+	*dst = tok.String()
+	return nil
+}
+
+// strings reads an array of strings (at most 50).
+func (d *decoder) strings(field string, dst *[]string) error {
+	if d.dec.PeekKind() != '[' {
+		return d.wrongKind(field, "an array of strings")
+	}
+	if _, err := d.dec.ReadToken(); err != nil {
+		return d.fail(err)
+	}
+	for i := 0; d.dec.PeekKind() != ']'; i++ {
+		item := fmt.Sprintf("%s[%d]", field, i)
+		if i == 50 {
+			d.v.Add(field, "must have at most 50 items")
+		}
+		var s string
+		var seen bool
+		if err := d.str(item, &s, &seen); err != nil {
+			return err
+		}
+		if i < 50 {
+			*dst = append(*dst, s)
+		}
+	}
+	if _, err := d.dec.ReadToken(); err != nil {
+		return d.fail(err)
+	}
+	return nil
+}
+
+// end requires the body to hold nothing after the object.
+func (d *decoder) end() error {
+	if _, err := d.dec.ReadToken(); err != io.EOF {
+		var serr *jsontext.SyntacticError
+		if err == nil || errors.As(err, &serr) {
+			d.v.Add("body", "has data after the JSON object")
+			return errStop
+		}
+		return readError(err)
+	}
+	return nil
+}
+
+// result is the errors found, or err when reading failed for another reason.
+func (d *decoder) result(err error) error {
+	if err != nil && err != errStop {
+		return err
+	}
+	return d.v.Err()
+}
+
+// decodeJSON reads the body of r strictly into the members fn reads.
+func decodeJSON(r *http.Request, fn func(d *decoder, name string) error) error {
+	if err := checkJSONContentType(r); err != nil {
+		return err
+	}
+	d := newDecoder(r.Body)
+	err := d.object("body", func(name string) error { return fn(d, name) })
+	if err == nil {
+		err = d.end()
+	}
+	return d.result(err)
+}
+
+// createBody is what POST /signing decodes; seen records presence, so
+// that an absent field and a wrong one get different messages.
+type createBody struct {
+	req  signing.CreateRequest
+	seen struct {
+		orderID, signerDetails, document, filename, content, provider, language, returnURL, expiresAt, metadata bool
+	}
+	expiresAt string
+}
+
+// decodeCreate reads a POST /signing body.
+func decodeCreate(r *http.Request) (signing.CreateRequest, error) {
+	var b createBody
+	err := decodeJSON(r, func(d *decoder, name string) error { return b.member(d, name) })
+	if err != nil && !errors.Is(err, signing.ErrInvalid) {
+		return b.req, err
+	}
+	v, _ := err.(*signing.ValidationError)
+	if v == nil {
+		v = &signing.ValidationError{}
+	}
+	b.finish(v)
+	return b.req, v.Err()
+}
+
+func (b *createBody) member(d *decoder, name string) error {
+	switch name {
+	case "orderId":
+		return d.str(name, &b.req.OrderID, &b.seen.orderID)
+	case "signerDetails":
+		b.seen.signerDetails = true
+		raw, err := d.signerDetails(name)
+		b.req.SignerDetails = raw
+		return err
+	case "document":
+		b.seen.document = true
+		return d.object(name, func(m string) error {
+			switch m {
+			case "filename":
+				return d.str("document.filename", &b.req.Filename, &b.seen.filename)
+			case "content":
+				b.seen.content = true
+				content, err := d.base64("document.content")
+				b.req.Content = content
+				return err
+			}
+			return d.unknown("document." + m)
+		})
+	case "provider":
+		return d.str(name, &b.req.Provider, &b.seen.provider)
+	case "language":
+		return d.str(name, &b.req.Language, &b.seen.language)
+	case "returnUrl":
+		return d.str(name, &b.req.ReturnURL, &b.seen.returnURL)
+	case "expiresAt":
+		return d.str(name, &b.expiresAt, &b.seen.expiresAt)
+	case "metadata":
+		b.seen.metadata = true
+		b.req.Metadata = map[string]string{}
+		return d.object(name, func(k string) error {
+			field := "metadata." + clip(k)
+			var s string
+			var seen bool
+			if err := d.str(field, &s, &seen); err != nil {
+				return err
+			}
+			b.req.Metadata[k] = s
+			return nil
+		})
+	}
+	return d.unknown(clip(name))
+}
+
+// finish checks what only the whole body shows: required members, and
+// values that must not be empty strings.
+func (b *createBody) finish(v *signing.ValidationError) {
+	has := func(field string) bool {
+		for _, e := range v.Errors {
+			if e.Field == field || strings.HasPrefix(e.Field, field+".") {
+				return true
+			}
+		}
+		return false
+	}
+	if !b.seen.orderID {
+		v.Add("orderId", "is required")
+	}
+	if !b.seen.signerDetails {
+		v.Add("signerDetails", "is required")
+	}
+	switch {
+	case !b.seen.document:
+		v.Add("document", `is required: {"filename": "contract.pdf", "content": "<base64 PDF>"}`)
+	case has("document"):
+	default:
+		if !b.seen.filename {
+			v.Add("document.filename", "is required")
+		}
+		if !b.seen.content || (len(b.req.Content) == 0 && !has("document.content")) {
+			v.Add("document.content", "is required: the base64-encoded PDF")
+		}
+	}
+	for _, f := range []struct {
+		seen  bool
+		field string
+		value string
+		msg   string
+	}{
+		{b.seen.provider, "provider", b.req.Provider, "must not be empty; omit it for the default provider"},
+		{b.seen.language, "language", b.req.Language, fmt.Sprintf("must not be empty; omit it for the default %q", signing.DefaultLanguage)},
+		{b.seen.returnURL, "returnUrl", b.req.ReturnURL, "must be an absolute http or https URL"},
+	} {
+		if f.seen && f.value == "" && !has(f.field) {
+			v.Add(f.field, "%s", f.msg)
+		}
+	}
+	if b.seen.expiresAt && !has("expiresAt") {
+		t, err := time.Parse(time.RFC3339Nano, b.expiresAt)
+		if err != nil {
+			v.Add("expiresAt", "must be an RFC 3339 timestamp such as 2026-01-02T15:04:05Z")
+		} else {
+			b.req.ExpiresAt = &t
+		}
+	}
+}
+
+// base64 reads a string member holding standard base64 (padded or not;
+// line breaks tolerated, as some encoders insert them) and decodes it.
+func (d *decoder) base64(field string) ([]byte, error) {
+	if d.dec.PeekKind() != '"' {
+		return nil, d.wrongKind(field, "a string")
+	}
+	val, err := d.dec.ReadValue()
+	if err != nil {
+		return nil, d.fail(err)
+	}
+	raw := val[1 : len(val)-1] // base64 needs no escapes; unquote only if some are there
+	if bytes.IndexByte(raw, '\\') >= 0 {
+		s, err := jsontext.AppendUnquote(nil, val)
+		if err != nil {
+			d.v.Add(field, "is not a valid JSON string")
+			return nil, nil
+		}
+		raw = s
+	}
+	if len(raw) == 0 {
+		return nil, nil
+	}
+	out, err := decodeBase64(raw)
+	if err != nil {
+		d.v.Add(field, "is not valid base64: %v", err)
+		return nil, nil
+	}
+	return out, nil
+}
+
+// decodeBase64 accepts standard base64, padded or not, and skips the line
+// breaks and spaces some encoders insert.
+func decodeBase64(src []byte) ([]byte, error) {
+	if bytes.ContainsAny(src, "\r\n\t ") {
+		src = bytes.Map(func(r rune) rune {
+			if r == '\n' || r == '\r' || r == ' ' || r == '\t' {
+				return -1
+			}
+			return r
+		}, src)
+	}
+	enc := base64.StdEncoding
+	if len(src)%4 != 0 {
+		enc = base64.RawStdEncoding
+	}
+	out := make([]byte, enc.DecodedLen(len(src)))
+	n, err := enc.Decode(out, src)
+	if err != nil {
+		var ce base64.CorruptInputError
+		if errors.As(err, &ce) {
+			return nil, fmt.Errorf("illegal base64 data at input byte %d", int64(ce))
+		}
+		return nil, err
+	}
+	return out[:n], nil
+}
+
+// signerDetails reads a signer's details: an object within the bounds
+// above, returned as compact JSON. Values are checked here for size and
+// shape only; the provider's schema judges them after.
+func (d *decoder) signerDetails(field string) ([]byte, error) {
+	if k := d.dec.PeekKind(); k != '{' {
+		if k == 'n' {
+			d.v.Add(field, "is required; got null")
+			return nil, d.skip()
+		}
+		return nil, d.wrongKind(field, "an object")
+	}
+	val, err := d.dec.ReadValue()
+	if err != nil {
+		return nil, d.fail(err)
+	}
+	if err := val.Compact(); err != nil {
+		return nil, d.fail(err)
+	}
+	if len(val) > MaxSignerDetailsBytes {
+		d.v.Add(field, "must be at most %d bytes of JSON, is %d", MaxSignerDetailsBytes, len(val))
+		return nil, nil
+	}
+	before := len(d.v.Errors)
+	checkDetails(d.v, field, val)
+	if len(d.v.Errors) > before {
+		return nil, nil
+	}
+	return bytes.Clone(val), nil
+}
+
+func (d *decoder) skip() error {
+	if err := d.dec.SkipValue(); err != nil {
+		return d.fail(err)
+	}
+	return nil
+}
+
+// checkDetails applies the key, length, depth and array bounds to a
+// compact, valid JSON object, adding one error per offending field.
+func checkDetails(v *signing.ValidationError, field string, val jsontext.Value) {
+	dec := jsontext.NewDecoder(bytes.NewReader(val))
+	type frame struct {
+		path        string
+		keys, items int
+		array       bool
+	}
+	var stack []frame
+	name, expectName := "", false
+	// afterValue is what follows a value: a name inside an object.
+	afterValue := func() { expectName = len(stack) > 0 && !stack[len(stack)-1].array }
+	for {
+		k := dec.PeekKind()
+		if k == 0 {
+			return // the value was valid JSON: this is its end
+		}
+		if k == '}' || k == ']' {
+			if _, err := dec.ReadToken(); err != nil {
+				return
+			}
+			stack = stack[:len(stack)-1]
+			afterValue()
+			continue
+		}
+		if expectName {
+			tok, err := dec.ReadToken()
+			if err != nil {
+				return
+			}
+			name = tok.String()
+			top := &stack[len(stack)-1]
+			top.keys++
+			switch {
+			case top.keys == MaxSignerDetailKeys+1:
+				v.Add(top.path, "must have at most %d keys", MaxSignerDetailKeys)
+			case name == "":
+				v.Add(top.path, "keys must not be empty")
+			case utf8.RuneCountInString(name) > MaxSignerDetailKeyLen:
+				v.Add(top.path+"."+clip(name), "key must be at most %d characters", MaxSignerDetailKeyLen)
+			}
+			expectName = false
+			continue
+		}
+		path := field
+		if len(stack) > 0 {
+			top := &stack[len(stack)-1]
+			if top.array {
+				path = fmt.Sprintf("%s[%d]", top.path, top.items)
+				top.items++
+				if top.items == MaxSignerDetailItems+1 {
+					v.Add(top.path, "must have at most %d items", MaxSignerDetailItems)
+				}
+			} else {
+				path = top.path + "." + clip(name)
+			}
+		}
+		if (k == '{' || k == '[') && len(stack) >= MaxSignerDetailDepth {
+			v.Add(path, "is nested too deeply (at most %d levels)", MaxSignerDetailDepth)
+			if dec.SkipValue() != nil {
+				return
+			}
+			afterValue()
+			continue
+		}
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return
+		}
+		switch k {
+		case '{', '[':
+			stack = append(stack, frame{path: path, array: k == '['})
+			expectName = k == '{'
+			continue
+		case '"':
+			if utf8.RuneCountInString(tok.String()) > MaxSignerDetailString {
+				v.Add(path, "must be at most %d characters", MaxSignerDetailString)
+			}
+		}
+		afterValue()
+	}
 }

@@ -48,7 +48,7 @@ func (i *idempotent) wrap(h handlerFunc) handlerFunc {
 		if len(vals) != 1 || len(key) < 1 || len(key) > maxKeyLen {
 			return signing.Invalid("X-Idempotency-Key", "must be one value of 1 to %d characters", maxKeyLen)
 		}
-		body, err := io.ReadAll(r.Body)
+		body, err := readBody(r)
 		if err != nil {
 			return err
 		}

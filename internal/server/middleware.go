@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"io"
 	"math"
 	"net/http"
 	"strconv"
@@ -216,3 +217,89 @@ func (w *statusWriter) WriteHeader(code int) {
 }
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// Body and response deadlines. A fixed read timeout would cut off a large
+// upload on a slow link (15 MiB at 1 Mbit/s takes two minutes), and none
+// at all would let a client hold a connection by trickling bytes. So the
+// deadlines move with progress: a body must keep arriving (at most
+// BodyIdle between reads) at an average of at least MinBodyRate once
+// BodyGrace has passed, and a response must keep being taken (WriteIdle).
+const (
+	DefaultBodyIdle    = 30 * time.Second
+	DefaultBodyGrace   = 20 * time.Second
+	DefaultMinBodyRate = 4 << 10 // bytes per second
+	DefaultWriteIdle   = 60 * time.Second
+)
+
+// errTooSlow is a request body arriving below minBodyRate.
+type errTooSlow struct{}
+
+func (errTooSlow) Error() string   { return "request body arriving too slowly" }
+func (errTooSlow) Timeout() bool   { return true }
+func (errTooSlow) Temporary() bool { return false }
+
+// deadlines applies the moving read and write deadlines to every request.
+func (s *Server) deadlines(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rc := http.NewResponseController(w)
+		now := time.Now()
+		_ = rc.SetReadDeadline(now.Add(s.cfg.BodyIdle))
+		_ = rc.SetWriteDeadline(now.Add(s.cfg.WriteIdle))
+		p := &progress{rc: rc, cfg: &s.cfg, start: now, last: now}
+		if r.Body != nil && r.Body != http.NoBody {
+			r.Body = &progressBody{ReadCloser: r.Body, p: p}
+		}
+		next.ServeHTTP(&progressWriter{ResponseWriter: w, p: p}, r)
+	})
+}
+
+// progress moves a connection's deadlines as its request body and
+// response make progress.
+type progress struct {
+	rc    *http.ResponseController
+	cfg   *Config
+	start time.Time
+	last  time.Time // when the deadlines were last moved
+	read  int64
+}
+
+func (p *progress) extend(read bool) {
+	now := time.Now()
+	if now.Sub(p.last) < p.cfg.BodyIdle/16 { // move deadlines only now and then
+		return
+	}
+	p.last = now
+	if read {
+		_ = p.rc.SetReadDeadline(now.Add(p.cfg.BodyIdle))
+	}
+	_ = p.rc.SetWriteDeadline(now.Add(p.cfg.WriteIdle))
+}
+
+type progressBody struct {
+	io.ReadCloser
+	p *progress
+}
+
+func (b *progressBody) Read(buf []byte) (int, error) {
+	n, err := b.ReadCloser.Read(buf)
+	if n > 0 {
+		b.p.read += int64(n)
+		if elapsed := time.Since(b.p.start); elapsed > b.p.cfg.BodyGrace && float64(b.p.read)/elapsed.Seconds() < float64(b.p.cfg.MinBodyRate) {
+			return n, errTooSlow{}
+		}
+		b.p.extend(true)
+	}
+	return n, err
+}
+
+type progressWriter struct {
+	http.ResponseWriter
+	p *progress
+}
+
+func (w *progressWriter) Write(b []byte) (int, error) {
+	w.p.extend(false)
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *progressWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -16,7 +16,7 @@ const maxCallbackBody = 5 << 20
 func (s *Server) callback(w http.ResponseWriter, r *http.Request) error {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxCallbackBody))
 	if err != nil {
-		return err
+		return readError(err)
 	}
 	if err := s.cfg.Service.HandleCallback(r.Context(), r.PathValue("provider"), r.Header, body); err != nil {
 		return err
@@ -35,16 +35,21 @@ func (s *Server) issueToken(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) refreshToken(w http.ResponseWriter, r *http.Request) error {
-	var body struct {
-		RefreshToken *string `json:"refreshToken"`
-	}
-	if err := decodeJSON(r, &body); err != nil {
+	var token string
+	var seen bool
+	err := decodeJSON(r, func(d *decoder, name string) error {
+		if name == "refreshToken" {
+			return d.str(name, &token, &seen)
+		}
+		return d.unknown(clip(name))
+	})
+	if err != nil {
 		return err
 	}
-	if body.RefreshToken == nil || *body.RefreshToken == "" {
+	if token == "" {
 		return signing.Invalid("refreshToken", "is required")
 	}
-	pair, err := s.cfg.Issuer.Refresh(r.Context(), *body.RefreshToken)
+	pair, err := s.cfg.Issuer.Refresh(r.Context(), token)
 	if err != nil {
 		return err
 	}

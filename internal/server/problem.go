@@ -38,6 +38,7 @@ var statusTable = []struct {
 	detail string
 }{
 	{signing.ErrInvalid, http.StatusBadRequest, "validation", "Invalid request", "the request is invalid"},
+	{errBadBody, http.StatusBadRequest, "bad-body", "Unreadable request body", "the request body could not be read"},
 	{signing.ErrUnauthorized, http.StatusUnauthorized, "unauthorized", "Unauthorized", "missing or invalid credentials"},
 	{signing.ErrNotFound, http.StatusNotFound, "not-found", "Not found", "there is no such resource in this tenant"},
 	{errMethodNotAllowed, http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed", "this method is not allowed on this path"},
@@ -102,6 +103,9 @@ func writeProblem(w http.ResponseWriter, p *problem) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	if p.retryAfter != "" {
 		w.Header().Set("Retry-After", p.retryAfter)
+	}
+	if p.Status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="signet", ApiKey realm="signet" header="X-API-Key"`)
 	}
 	w.WriteHeader(p.Status)
 	_ = json.NewEncoder(w).Encode(p.Problem)

@@ -52,6 +52,11 @@ type Config struct {
 	MaxBody int64
 	// RateLimit is requests per second per tenant; 0 is off.
 	RateLimit float64
+	// BodyIdle, BodyGrace, MinBodyRate and WriteIdle move each request's
+	// deadlines with its progress (see DefaultBodyIdle); zero values take
+	// the defaults.
+	BodyIdle, BodyGrace, WriteIdle time.Duration
+	MinBodyRate                    int
 	// Sandbox maps a provider name to its simulator, mounted under
 	// /sandbox/{name}/ with that prefix stripped.
 	Sandbox map[string]http.Handler
@@ -82,6 +87,18 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.BodyIdle <= 0 {
+		cfg.BodyIdle = DefaultBodyIdle
+	}
+	if cfg.BodyGrace <= 0 {
+		cfg.BodyGrace = DefaultBodyGrace
+	}
+	if cfg.MinBodyRate <= 0 {
+		cfg.MinBodyRate = DefaultMinBodyRate
+	}
+	if cfg.WriteIdle <= 0 {
+		cfg.WriteIdle = DefaultWriteIdle
 	}
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = DefaultMaxBody
@@ -156,7 +173,7 @@ func (s *Server) routes() http.Handler {
 		}
 		return signing.Errorf(signing.ErrNotFound, "there is no %s %s in this API", r.Method, r.URL.Path)
 	}))
-	return s.observe(s.recoverer(s.limitBody(mux)))
+	return s.observe(s.recoverer(s.deadlines(s.limitBody(mux))))
 }
 
 // methods are those a route may have, in the order Allow lists them.

@@ -5,8 +5,12 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -18,11 +22,7 @@ import (
 )
 
 func (s *Server) createSession(w http.ResponseWriter, r *http.Request) error {
-	var body createBody
-	if err := decodeJSON(r, &body); err != nil {
-		return err
-	}
-	req, err := body.toCreateRequest()
+	req, err := decodeCreate(r)
 	if err != nil {
 		return err
 	}
@@ -89,17 +89,40 @@ func (s *Server) listSessions(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Server) listFilter(r *http.Request) (signing.ListFilter, error) {
-	q := r.URL.Query()
+// maxQueryParams bounds a query string; no route takes more than a few.
+const maxQueryParams = 20
+
+// query parses r's query string strictly: a malformed one (a ';', a bad
+// %-escape, too many parameters, one given twice) is a 400, never a
+// silently dropped filter.
+func query(r *http.Request, known ...string) (url.Values, error) {
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, signing.Invalid("query", "is malformed: use name=value pairs joined by &, with %%-escapes such as %%20")
+	}
 	v := &signing.ValidationError{}
-	f := signing.ListFilter{Limit: 20, OrderID: q.Get("orderId"), Provider: q.Get("provider"), Status: signing.Status(q.Get("status"))}
-	for name := range q {
-		switch name {
-		case "orderId", "status", "provider", "limit", "cursor":
-		default:
-			v.Add(name, "is not a known query parameter")
+	if len(q) > maxQueryParams {
+		v.Add("query", "has more than %d parameters", maxQueryParams)
+		return nil, v
+	}
+	for _, name := range slices.Sorted(maps.Keys(q)) {
+		switch {
+		case !slices.Contains(known, name):
+			v.Add(clip(name), "is not a known query parameter; known: %s", strings.Join(known, ", "))
+		case len(q[name]) > 1:
+			v.Add(name, "is given %d times; give it once", len(q[name]))
 		}
 	}
+	return q, v.Err()
+}
+
+func (s *Server) listFilter(r *http.Request) (signing.ListFilter, error) {
+	q, err := query(r, "orderId", "status", "provider", "limit", "cursor")
+	if err != nil {
+		return signing.ListFilter{}, err
+	}
+	v := &signing.ValidationError{}
+	f := signing.ListFilter{Limit: 20, OrderID: q.Get("orderId"), Provider: q.Get("provider"), Status: signing.Status(q.Get("status"))}
 	if utf8.RuneCountInString(f.OrderID) > signing.MaxOrderIDLen {
 		v.Add("orderId", "must be at most %d characters", signing.MaxOrderIDLen)
 	}
@@ -112,7 +135,7 @@ func (s *Server) listFilter(r *http.Request) (signing.ListFilter, error) {
 			known = known || p.Name == f.Provider
 		}
 		if !known {
-			v.Add("provider", "unknown provider %q", f.Provider)
+			v.Add("provider", "unknown provider %s", signing.Quote(f.Provider))
 		}
 	}
 	if l := q.Get("limit"); l != "" {
@@ -168,8 +191,9 @@ func (s *Server) getDocument(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Content-Length", strconv.Itoa(len(doc.Content)))
-	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", doc.Filename))
+	w.Header().Set("Content-Disposition", attachment(doc.Filename))
 	w.Header().Set("ETag", `"`+doc.SHA256+`"`)
 	w.Header().Set("Cache-Control", "private, no-store")
 	if r.Header.Get("If-None-Match") == `"`+doc.SHA256+`"` {
@@ -204,4 +228,35 @@ func clip(s string) string {
 		return string(r[:64]) + "…"
 	}
 	return s
+}
+
+// attachment is a Content-Disposition for a download named name: an ASCII
+// filename for every client, and filename* (RFC 6266, RFC 5987) with the
+// exact UTF-8 name when it has other characters.
+func attachment(name string) string {
+	ascii := strings.Map(func(r rune) rune {
+		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' {
+			return '_'
+		}
+		return r
+	}, name)
+	h := `attachment; filename="` + ascii + `"`
+	if ascii != name {
+		h += "; filename*=UTF-8''" + rfc5987(name)
+	}
+	return h
+}
+
+// rfc5987 percent-encodes every byte of s that is not an attr-char.
+func rfc5987(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$&+-.^_`|~", c) >= 0 {
+			b.WriteByte(c)
+			continue
+		}
+		fmt.Fprintf(&b, "%%%02X", c)
+	}
+	return b.String()
 }

@@ -19,17 +19,29 @@ type Webhooks interface {
 }
 
 func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request) error {
-	var body struct {
-		URL    *string  `json:"url"`
-		Events []string `json:"events"`
-	}
-	if err := decodeJSON(r, &body); err != nil {
+	var url string
+	var events []string
+	var seenURL, seenEvents bool
+	err := decodeJSON(r, func(d *decoder, name string) error {
+		switch name {
+		case "url":
+			return d.str(name, &url, &seenURL)
+		case "events":
+			seenEvents = true
+			return d.strings(name, &events)
+		}
+		return d.unknown(clip(name))
+	})
+	if err != nil {
 		return err
 	}
-	if body.URL == nil {
+	if !seenURL {
 		return signing.Invalid("url", "is required")
 	}
-	ep, err := s.cfg.Webhooks.Create(r.Context(), tenantFrom(r.Context()).ID, *body.URL, body.Events)
+	if seenEvents && len(events) == 0 {
+		return signing.Invalid("events", "must list at least one event type; omit it for all of them")
+	}
+	ep, err := s.cfg.Webhooks.Create(r.Context(), tenantFrom(r.Context()).ID, url, events)
 	if err != nil {
 		return err
 	}

@@ -68,7 +68,7 @@ func (r *CreateRequest) validate(now time.Time, info ProviderInfo, checks Checks
 		r.Language = DefaultLanguage
 	}
 	if !slices.Contains(info.Languages, r.Language) {
-		v.Add("language", "provider %s does not support %q; supported: %s", info.Name, r.Language, strings.Join(info.Languages, ", "))
+		v.Add("language", "provider %s does not support %s; supported: %s", info.Name, Quote(r.Language), strings.Join(info.Languages, ", "))
 	}
 
 	if len(r.SignerDetails) == 0 || string(r.SignerDetails) == "null" {
@@ -146,7 +146,7 @@ func (s *Service) Create(ctx context.Context, tenantID string, r CreateRequest) 
 	}
 	p, ok := s.cfg.Providers.Provider(r.Provider)
 	if !ok {
-		return nil, Invalid("provider", "unknown provider %q; see GET /signing/providers", r.Provider)
+		return nil, Invalid("provider", "unknown provider %s; see GET /signing/providers", Quote(r.Provider))
 	}
 	now := s.now()
 	if err := r.validate(now, p.Info(), s.cfg.Checks); err != nil {

@@ -3,6 +3,7 @@ package signing
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -40,8 +41,14 @@ type ValidationError struct {
 	Errors []FieldError
 }
 
-// Add records one invalid field.
+// Add records one invalid field. A field is listed once: its first
+// problem is the one reported.
 func (v *ValidationError) Add(field, format string, args ...any) {
+	for _, e := range v.Errors {
+		if e.Field == field {
+			return
+		}
+	}
 	v.Errors = append(v.Errors, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
 }
 
@@ -168,4 +175,13 @@ func IsRetryable(err error) bool {
 		return pe.Retryable
 	}
 	return errors.Is(err, ErrUnavailable)
+}
+
+// Quote quotes s for a message, cut to 64 characters: messages may echo
+// what a client sent, but never unbounded.
+func Quote(s string) string {
+	if r := []rune(s); len(r) > 64 {
+		s = string(r[:64]) + "…"
+	}
+	return strconv.Quote(s)
 }

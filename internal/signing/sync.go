@@ -155,7 +155,7 @@ func (s *Service) apply(ctx context.Context, p Provider, sess *Session, upd Upda
 func (s *Service) HandleCallback(ctx context.Context, provider string, header http.Header, body []byte) error {
 	p, ok := s.cfg.Providers.Provider(provider)
 	if !ok {
-		return Errorf(ErrNotFound, "there is no provider %q on this server", provider)
+		return Errorf(ErrNotFound, "there is no provider %s on this server", Quote(provider))
 	}
 	start := time.Now()
 	cb, err := p.ParseCallback(header, body)

@@ -50,7 +50,7 @@ func (e *Endpoints) Create(ctx context.Context, tenantID, rawURL string, events 
 		field := fmt.Sprintf("events[%d]", i)
 		switch {
 		case !slices.Contains(signing.WebhookEventTypes, t):
-			v.Add(field, "unknown event type %q", t)
+			v.Add(field, "unknown event type %s", signing.Quote(t))
 		case seen[t]:
 			v.Add(field, "%q is listed twice", t)
 		}
