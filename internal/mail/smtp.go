@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"net/textproto"
 	"net/url"
 	"strconv"
@@ -306,8 +307,8 @@ func parseURL(raw string) (server, error) {
 		return bad("must not have a fragment")
 	}
 	s.host = u.Hostname()
-	if s.host == "" || strings.ContainsAny(s.host, " \t%") {
-		return bad("must name a host, as in smtp://host:port")
+	if !validHost(s.host, strings.HasPrefix(u.Host, "[")) {
+		return bad("must name a host (a DNS name, an IPv4 address or a bracketed IPv6 address without a zone)")
 	}
 	if p := u.Port(); p != "" || strings.HasSuffix(u.Host, ":") {
 		n, err := strconv.Atoi(p)
@@ -342,6 +343,24 @@ func parseURL(raw string) (server, error) {
 		s.requireTLS = v[0] == "required"
 	}
 	return s, nil
+}
+
+// validHost accepts a DNS name or IPv4 address, or (bracketed) an IPv6
+// address without a zone.
+func validHost(host string, bracketed bool) bool {
+	if bracketed {
+		ip, err := netip.ParseAddr(host)
+		return err == nil && ip.Is6() && ip.Zone() == ""
+	}
+	if host == "" || len(host) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(strings.TrimSuffix(host, "."), ".") {
+		if label == "" || len(label) > 63 || strings.Trim(label, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != "" {
+			return false
+		}
+	}
+	return true
 }
 
 // String is the server as a URL, with the password redacted.

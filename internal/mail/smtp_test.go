@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -428,6 +429,10 @@ func TestParseURLErrors(t *testing.T) {
 		{"smtp://mail.example.com?%zz", "malformed"},
 		{"smtp://u:a%0Ab@mail.example.com", "line breaks"},
 		{"smtp://[fe80::1%25eth0]:25", "host"},
+		{"smtp://::1", "host"},
+		{"smtp://[127.0.0.1]", "not a valid URL"},
+		{"smtp://mail..example.com", "host"},
+		{"smtp://bücher.example", "host"},
 		{"smtp://mail.example.com/" + strings.Repeat("a", MaxURLLength), "longer"},
 	} {
 		_, err := parseURL(tt.url)
@@ -439,4 +444,38 @@ func TestParseURLErrors(t *testing.T) {
 			t.Errorf("parseURL(%q) error shows the password: %v", tt.url, err)
 		}
 	}
+}
+
+func FuzzParseURL(f *testing.F) {
+	for _, s := range []string{
+		"smtp://mail.example.com", "smtps://u:p@mail.example.com:465", "smtp://u:p%40x@[::1]:2525?starttls=required",
+		"smtp://mail.example.com:0", "smtp://u:p/x@h", "smtp://h?starttls=opportunistic&x=1", "smtp://h:", "SMTPS://h",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		s, err := parseURL(raw)
+		if err != nil {
+			// Errors never quote the URL: a distinctive password
+			// never shows.
+			if u, perr := url.Parse(raw); perr == nil && u.User != nil {
+				if p, _ := u.User.Password(); len(p) >= 6 && strings.ContainsAny(p, "~!$*{}|^") && strings.Contains(err.Error(), p) {
+					t.Fatalf("%q: error shows the password: %v", raw, err)
+				}
+			}
+			return
+		}
+		if s.host == "" || s.port < 1 || s.port > 65535 || (s.username == "") != (s.password == "") || (s.implicitTLS && s.requireTLS) {
+			t.Fatalf("%q parsed to %+v", raw, s)
+		}
+		// String parses back to the same server, password redacted.
+		str := s.String()
+		back, err := parseURL(str)
+		if s.password != "" {
+			s.password = "xxxxx"
+		}
+		if err != nil || back != s {
+			t.Fatalf("%q: String() = %q parses to %+v, %v; want %+v", raw, str, back, err, s)
+		}
+	})
 }
