@@ -111,7 +111,11 @@ func NewSMTP(rawURL, from string, opts ...Option) (*SMTP, error) {
 }
 
 // String describes the server as a URL with the password redacted.
-func (s *SMTP) String() string { return s.srv.String() }
+func (s SMTP) String() string { return s.srv.String() }
+
+// Format prints String for every verb, %#v included, so that no
+// formatting of the mailer shows the password.
+func (s SMTP) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, s.String()) }
 
 // Send delivers m to the server. The returned error is an *Error.
 func (s *SMTP) Send(ctx context.Context, m Message) error {
@@ -362,6 +366,9 @@ func validHost(host string, bracketed bool) bool {
 	}
 	return true
 }
+
+// Format prints String for every verb, as SMTP.Format does.
+func (s server) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, s.String()) }
 
 // String is the server as a URL, with the password redacted.
 func (s server) String() string {

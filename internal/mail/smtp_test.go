@@ -3,6 +3,7 @@ package mail
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/url"
 	"regexp"
@@ -159,8 +160,12 @@ func TestSendHTMLAlternative(t *testing.T) {
 func TestSendAuth(t *testing.T) {
 	srv := mailtest.Start(t, mailtest.Options{Username: "signet", Password: "p@ss:w/rd%"})
 	s := newSMTP(t, srv.URL())
-	if strings.Contains(s.String(), "rd") || !strings.Contains(s.String(), "signet:xxxxx@") {
-		t.Errorf("String() = %q, want the password redacted", s.String())
+	for _, f := range []string{"%v", "%+v", "%#v", "%s", "%q"} {
+		for _, v := range []any{s, *s, s.srv} {
+			if got := fmt.Sprintf(f, v); strings.Contains(got, "rd%") || !strings.Contains(got, "signet:xxxxx@127.0.0.1") {
+				t.Errorf("Sprintf(%s, %T) = %q, want the password redacted", f, v, got)
+			}
+		}
 	}
 	if err := s.Send(context.Background(), codeMessage("anna@example.com")); err != nil {
 		t.Fatalf("Send: %v", err)
