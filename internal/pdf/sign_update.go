@@ -109,32 +109,37 @@ func readRaw(b []byte) (ctx *model.Context, err error) {
 	return ctx, nil
 }
 
-// certifiedNoChanges reports whether the catalog's /Perms /DocMDP signature
-// has transform parameters /P 1: no changes at all.
+// certifiedNoChanges reports whether a certification signature forbids
+// any change: a DocMDP transform with /P 1. The catalog's /Perms names the
+// certification signature, but some signers (digitorus/pdfsign) leave it
+// out, so every signature's /Reference counts.
 func certifiedNoChanges(ctx *model.Context, catalog types.Dict) bool {
-	perms, err := ctx.DereferenceDict(catalog["Perms"])
-	if err != nil || perms == nil {
-		return false
+	var sigs []types.Dict
+	if perms, err := ctx.DereferenceDict(catalog["Perms"]); err == nil && perms != nil {
+		if sig, err := ctx.DereferenceDict(perms["DocMDP"]); err == nil && sig != nil {
+			sigs = append(sigs, sig)
+		}
 	}
-	sig, err := ctx.DereferenceDict(perms["DocMDP"])
-	if err != nil || sig == nil {
-		return false
+	for _, f := range signatureFields(ctx) {
+		sigs = append(sigs, f.sig)
 	}
-	refs, err := ctx.DereferenceArray(sig["Reference"])
-	if err != nil {
-		return false
-	}
-	for _, r := range refs {
-		ref, err := ctx.DereferenceDict(r)
-		if err != nil || ref == nil {
+	for _, sig := range sigs {
+		refs, err := ctx.DereferenceArray(sig["Reference"])
+		if err != nil {
 			continue
 		}
-		params, err := ctx.DereferenceDict(ref["TransformParams"])
-		if err != nil || params == nil {
-			continue
-		}
-		if p := params.IntEntry("P"); p != nil && *p == 1 {
-			return true
+		for _, r := range refs {
+			ref, err := ctx.DereferenceDict(r)
+			if err != nil || ref == nil || ref.NameEntry("TransformMethod") == nil || *ref.NameEntry("TransformMethod") != "DocMDP" {
+				continue
+			}
+			params, err := ctx.DereferenceDict(ref["TransformParams"])
+			if err != nil || params == nil {
+				continue
+			}
+			if p := params.IntEntry("P"); p != nil && *p == 1 {
+				return true
+			}
 		}
 	}
 	return false
