@@ -50,11 +50,20 @@ func signInputs(t *testing.T) map[string][]byte {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The local provider's document: marks on the last page, an audit page.
+	marked, err := AddMark(Sample(2, "Marked"), Mark{Name: "Asha Rao", Time: fixedNow(), Image: drawnPNG(t, 400, 120)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if marked, err = AppendPage(marked, []string{"Audit trail", "Asha Rao signed"}); err != nil {
+		t.Fatal(err)
+	}
 	return map[string][]byte{
 		"contract.pdf":        contract,
 		"Sample":              Sample(3, "Loan agreement"),
 		"xref stream":         xrefStream,
 		"pdfcpu output":       stamped,
+		"marked, audit page":  marked,
 		"form":                formPDF(),
 		"signed by pdfsign":   pdfsignSigned(t, Sample(1, "Signed elsewhere"), sign.ApprovalSignature),
 		"no trailing newline": bytes.TrimRight(Sample(1, "Tight"), "\n"),
