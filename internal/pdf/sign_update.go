@@ -221,12 +221,9 @@ func (d *updateDoc) appendSignature(b []byte, sig sigDict) (out []byte, contents
 		gens[nr] = o.gen
 	}
 	if d.xrefStream {
-		err = u.writeXrefStream(&buf, offsets, gens)
+		u.writeXrefStream(&buf, offsets, gens)
 	} else {
-		err = u.writeXrefTable(&buf, offsets, gens)
-	}
-	if err != nil {
-		return nil, contents, err
+		u.writeXrefTable(&buf, offsets, gens)
 	}
 
 	out = buf.Bytes()
@@ -393,7 +390,7 @@ func (u *increment) trailer(size int) types.Dict {
 
 // writeXrefTable writes a classic cross-reference section, the trailer and
 // the end of file.
-func (u *increment) writeXrefTable(buf *bytes.Buffer, offsets, gens map[int]int) error {
+func (u *increment) writeXrefTable(buf *bytes.Buffer, offsets, gens map[int]int) {
 	start := buf.Len()
 	buf.WriteString("xref\n")
 	nrs := slices.Sorted(maps.Keys(offsets))
@@ -404,13 +401,12 @@ func (u *increment) writeXrefTable(buf *bytes.Buffer, offsets, gens map[int]int)
 		}
 	}
 	fmt.Fprintf(buf, "trailer\n%s\nstartxref\n%d\n%%%%EOF\n", u.trailer(max(u.doc.size, nrs[len(nrs)-1]+1)).PDFString(), start)
-	return nil
 }
 
 // writeXrefStream writes a cross-reference stream (the form the document
 // already uses) and the end of file. The stream is not compressed: it has a
 // few entries.
-func (u *increment) writeXrefStream(buf *bytes.Buffer, offsets, gens map[int]int) error {
+func (u *increment) writeXrefStream(buf *bytes.Buffer, offsets, gens map[int]int) {
 	self := u.newRef().ObjectNumber.Value()
 	start := buf.Len()
 	offsets[self] = start
@@ -439,7 +435,6 @@ func (u *increment) writeXrefStream(buf *bytes.Buffer, offsets, gens map[int]int
 	fmt.Fprintf(buf, "%d 0 obj\n%s\nstream\n", self, d.PDFString())
 	buf.Write(data)
 	fmt.Fprintf(buf, "\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n", start)
-	return nil
 }
 
 // runs splits sorted object numbers into runs of consecutive numbers: the
