@@ -267,6 +267,32 @@ func TestSignErrors(t *testing.T) {
 	}
 }
 
+// TestSignConcurrent shares one PAdES between goroutines, as the server
+// does; run with -race.
+func TestSignConcurrent(t *testing.T) {
+	tsa := pkitest.NewTSA(t)
+	cred := pkitest.Credential(t, "Seal")
+	p := &PAdES{Key: cred.Key, Chain: cred.Chain, TSA: &pki.TSA{URL: tsa.URL}}
+	errs := make(chan error, 4)
+	for i := range 4 {
+		go func() {
+			out, err := p.Sign(context.Background(), Sample(i+1, "Concurrent"), SignInfo{})
+			if err == nil {
+				var sigs []Signature
+				if sigs, err = Verify(out); err == nil && (len(sigs) != 1 || !sigs[0].Valid || !sigs[0].Timestamped) {
+					err = fmt.Errorf("document %d: signatures %+v", i+1, sigs)
+				}
+			}
+			errs <- err
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
 func BenchmarkSign(b *testing.B) {
 	in := SampleOfSize(100 << 10)
 	cred := pkitest.Credential(b, "Seal")
