@@ -1,16 +1,20 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // syncBuffer is a log sink the server writes from many goroutines.
@@ -139,5 +143,49 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	}
 	if strings.Contains(log, "%PDF-") {
 		t.Error("the log holds PDF bytes")
+	}
+}
+
+// TestCutBodiesAreTheClientsFault: on every route that reads a body, a
+// body cut short of its Content-Length answers 400 (or the connection is
+// closed), never 5xx, and logs no error.
+func TestCutBodiesAreTheClientsFault(t *testing.T) {
+	t.Parallel()
+	var logs syncBuffer
+	h := startLogged(t, &logs, "--log-level", "info", "--log-format", "json")
+	id := str(h.create("cut-bodies")["signingSessionId"])
+	addr := strings.TrimPrefix(h.base, "http://")
+	for _, path := range []string{"/signing", "/callbacks/signzy", "/callbacks/leegality", "/callbacks/digio", "/auth/refresh",
+		"/webhooks", "/signing/" + id + "/refresh", "/auth/token"} {
+		for _, idem := range []bool{false, true} {
+			conn, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			head := "POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5000\r\nX-API-Key: " + h.key + "\r\n"
+			if idem {
+				head += "X-Idempotency-Key: cut-" + path + "\r\n"
+			}
+			fmt.Fprint(conn, head+"\r\n"+`{"orderId":"x","signerDetails":{"na`)
+			conn.(*net.TCPConn).CloseWrite()
+			conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+			line, _ := bufio.NewReader(conn).ReadString('\n')
+			conn.Close()
+			// Routes that take no body (refresh, token) never read it, so
+			// without an idempotency key (which fingerprints the body) they
+			// may succeed.
+			noBody := (strings.HasSuffix(path, "/refresh") && path != "/auth/refresh") || path == "/auth/token"
+			if noBody && (!idem || path == "/auth/token") && strings.HasPrefix(line, "HTTP/1.1 200") {
+				continue
+			}
+			if line != "" && !strings.HasPrefix(line, "HTTP/1.1 400") && !strings.HasPrefix(line, "HTTP/1.1 401") {
+				t.Errorf("POST %s (idempotency key %v) with a cut body: %q, want 400 or a closed connection", path, idem, strings.TrimSpace(line))
+			}
+		}
+	}
+	for _, l := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(l, `"level":"ERROR"`) {
+			t.Errorf("error logged for a client's cut body: %s", l)
+		}
 	}
 }

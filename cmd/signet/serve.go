@@ -185,8 +185,8 @@ func (m *Main) Open(ctx context.Context) error {
 		// No fixed read or write timeout: the server moves each
 		// connection's deadlines as its body and response make progress,
 		// so slow uploads finish and stalled ones are cut off.
-		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
+		IdleTimeout: 120 * time.Second,
+		ErrorLog:    slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
 	}
 	m.worker, err = worker.New(worker.Config{Service: svc, Store: store, Logger: m.Log, Now: m.Now, Registry: reg, PollLease: cfg.PollLease})
 	if err != nil {
