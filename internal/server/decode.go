@@ -204,15 +204,18 @@ func kindName(k jsontext.Kind) string {
 	return "nothing"
 }
 
-// unknown reports a member this object does not have and skips it.
-func (d *decoder) unknown(field string) error {
+// unknown reports member name of object parent ("" for the body) as one
+// the object does not have, and skips its value.
+func (d *decoder) unknown(parent, name string) error {
 	switch {
-	case field == "":
+	case name == "" && parent == "":
 		d.v.Add("body", "has a member with an empty name")
-	case strings.HasSuffix(field, "."):
-		d.v.Add(strings.TrimSuffix(field, "."), "has a member with an empty name")
+	case name == "":
+		d.v.Add(parent, "has a member with an empty name")
+	case parent == "":
+		d.v.Add(clip(name), "is not a known field")
 	default:
-		d.v.Add(field, "is not a known field")
+		d.v.Add(parent+"."+clip(name), "is not a known field")
 	}
 	if err := d.dec.SkipValue(); err != nil {
 		return d.fail(err)
@@ -342,7 +345,7 @@ func (b *createBody) member(d *decoder, name string) error {
 				b.req.Content = content
 				return err
 			}
-			return d.unknown("document." + m)
+			return d.unknown("document", m)
 		})
 	case "provider":
 		return d.str(name, &b.req.Provider, &b.seen.provider)
@@ -366,7 +369,7 @@ func (b *createBody) member(d *decoder, name string) error {
 			return nil
 		})
 	}
-	return d.unknown(clip(name))
+	return d.unknown("", name)
 }
 
 // finish checks what only the whole body shows: required members, and

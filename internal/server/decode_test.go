@@ -236,3 +236,28 @@ func FuzzCreateBody(f *testing.F) {
 		}
 	})
 }
+
+// FuzzQuery: any query string is either accepted or refused with a
+// ValidationError naming a field; never a panic, never an unbounded echo.
+func FuzzQuery(f *testing.F) {
+	for _, q := range []string{"orderId=a&status=PENDING", "orderId=a;b", "%zz", "a=1&a=2", "limit=5&cursor=eyJ0IjoxfQ", strings.Repeat("x=1&", 40), "orderId=" + strings.Repeat("é", 300)} {
+		f.Add(q)
+	}
+	f.Fuzz(func(t *testing.T, q string) {
+		r := httptest.NewRequest("GET", "/signing", nil)
+		r.URL.RawQuery = q
+		_, err := query(r, "orderId", "status", "provider", "limit", "cursor")
+		if err == nil {
+			return
+		}
+		var ve *signing.ValidationError
+		if !errors.As(err, &ve) || len(ve.Errors) == 0 {
+			t.Fatalf("err = %v, want a ValidationError", err)
+		}
+		for _, fe := range ve.Errors {
+			if fe.Field == "" || len(fe.Field)+len(fe.Message) > 1000 {
+				t.Fatalf("bad field error %+v", fe)
+			}
+		}
+	})
+}

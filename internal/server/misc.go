@@ -41,7 +41,7 @@ func (s *Server) refreshToken(w http.ResponseWriter, r *http.Request) error {
 		if name == "refreshToken" {
 			return d.str(name, &token, &seen)
 		}
-		return d.unknown(clip(name))
+		return d.unknown("", name)
 	})
 	if err != nil {
 		return err

@@ -107,6 +107,8 @@ func query(r *http.Request, known ...string) (url.Values, error) {
 	}
 	for _, name := range slices.Sorted(maps.Keys(q)) {
 		switch {
+		case name == "":
+			v.Add("query", "has a parameter with an empty name")
 		case !slices.Contains(known, name):
 			v.Add(clip(name), "is not a known query parameter; known: %s", strings.Join(known, ", "))
 		case len(q[name]) > 1:

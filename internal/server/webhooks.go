@@ -30,7 +30,7 @@ func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request) error {
 			seenEvents = true
 			return d.strings(name, &events)
 		}
-		return d.unknown(clip(name))
+		return d.unknown("", name)
 	})
 	if err != nil {
 		return err
