@@ -55,17 +55,20 @@ var started = time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
 // Signet's store.
 type fixture struct {
 	srv   *httptest.Server
+	mux   *http.ServeMux // the site at /; tests may add routes
 	clock *simtest.Clock
 	mu    sync.Mutex
 	sess  map[string]*signing.Session
-	err   error // Lookup fails with it when set
+	err   error  // Lookup fails with it when set
+	app   string // the simulated app's base URL
 }
 
 // newFixture serves the site with the BankID page; cfg may change its
 // configuration (Lookup is the fixture's).
 func newFixture(t *testing.T, sandbox bool, cfg ...func(*web.BankIDConfig)) *fixture {
 	t.Helper()
-	f := &fixture{clock: simtest.NewClock(started), sess: map[string]*signing.Session{}}
+	f := &fixture{clock: simtest.NewClock(started), sess: map[string]*signing.Session{}, mux: http.NewServeMux(),
+		app: "http://127.0.0.1:8080/sandbox/bankid/app/"}
 	st, _ := json.Marshal(bankid.State{
 		AutoStartToken: autoStart, QRStartToken: qrStartToken, QRStartSecret: qrStartSecret,
 		StartedAt: started.Unix(), PageToken: pageToken, DocumentSHA256: strings.Repeat("ab", 32),
@@ -75,12 +78,17 @@ func newFixture(t *testing.T, sandbox bool, cfg ...func(*web.BankIDConfig)) *fix
 		ProviderRef: orderRef, ProviderState: st}
 	bc := web.BankIDConfig{Lookup: f.lookup}
 	if sandbox {
-		bc.SimAppURL = func(ref string) string { return "http://127.0.0.1:8080/sandbox/bankid/app/" + ref }
+		bc.SimAppURL = func(ref string) string {
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			return f.app + ref
+		}
 	}
 	for _, c := range cfg {
 		c(&bc)
 	}
-	f.srv = httptest.NewServer(newSite(t, web.Config{Now: f.clock.Now, BankID: &bc}).Handler())
+	f.mux.Handle("/", newSite(t, web.Config{Now: f.clock.Now, BankID: &bc}).Handler())
+	f.srv = httptest.NewServer(f.mux)
 	t.Cleanup(f.srv.Close)
 	return f
 }

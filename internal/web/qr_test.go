@@ -14,19 +14,28 @@ import (
 	"github.com/signet-dev/signet/internal/web"
 )
 
-// decodeImage reads the QR code in img with gozxing, a decoder written
-// apart from the encoder the page uses.
-func decodeImage(t *testing.T, img image.Image) string {
-	t.Helper()
+// readQR reads the QR code in img with gozxing, a decoder written apart
+// from the encoder the page uses.
+func readQR(img image.Image) (string, error) {
 	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
 	if err != nil {
-		t.Fatalf("QR bitmap: %v", err)
+		return "", err
 	}
 	res, err := qrcode.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true})
 	if err != nil {
+		return "", err
+	}
+	return res.GetText(), nil
+}
+
+// decodeImage is readQR, failing the test when img holds no QR code.
+func decodeImage(t *testing.T, img image.Image) string {
+	t.Helper()
+	text, err := readQR(img)
+	if err != nil {
 		t.Fatalf("decoding the QR code: %v", err)
 	}
-	return res.GetText()
+	return text
 }
 
 var (

@@ -29,8 +29,8 @@ func parseTemplates(fsys fs.FS, cat *catalog, a *assets) (*templates, error) {
 	}
 	// Parsing needs the funcs' names; each language binds its own below.
 	stub := template.FuncMap{
-		"t":     func(string, ...any) (string, error) { return "", nil },
-		"lang":  func() string { return "" },
+		"t":              func(string, ...any) (string, error) { return "", nil },
+		"lang":           func() string { return "" },
 		"asset":          a.path,
 		"formTokenField": func() string { return FormTokenField },
 	}
