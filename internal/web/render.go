@@ -2,13 +2,18 @@ package web
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 )
+
+// errNoTemplate is returned for a page without a template.
+var errNoTemplate = errors.New("web: no such page template")
 
 // templates are the pages, each the layout with the page's blocks, once
 // per language (the language's strings are bound into the funcs).
@@ -90,7 +95,7 @@ func (s *Site) render(w http.ResponseWriter, r *http.Request, status int, lang, 
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Length", fmt.Sprint(buf.Len()))
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(status)
 	_, _ = buf.WriteTo(w)
 }

@@ -20,7 +20,6 @@ package web
 import (
 	"crypto/rand"
 	"embed"
-	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -144,6 +143,3 @@ func (s *Site) Handler() http.Handler {
 	mux.Handle("/", s.secure(http.HandlerFunc(s.notFound)))
 	return mux
 }
-
-// errNoTemplate is returned for a page without a template.
-var errNoTemplate = errors.New("web: no such page template")

@@ -204,6 +204,13 @@ func (b *Browser) Type(sel, text string) {
 	b.do("type into "+sel, chromedp.SendKeys(chromedp.CSS(sel), text, chromedp.NodeVisible))
 }
 
+// Press sends keys to the page's focused element, as typed on a
+// keyboard ("\t" is Tab; see chromedp's kb package for other keys).
+func (b *Browser) Press(keys string) {
+	b.t.Helper()
+	b.do(fmt.Sprintf("press %q", keys), chromedp.KeyEvent(keys))
+}
+
 // Text is the visible text of sel, once it is visible.
 func (b *Browser) Text(sel string) string {
 	b.t.Helper()
