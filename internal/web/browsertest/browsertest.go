@@ -150,9 +150,7 @@ func New(t testing.TB) *Browser {
 // do runs steps under the step deadline and ends the test if one fails.
 func (b *Browser) do(what string, steps ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, b.Timeout)
-	defer cancel()
-	if err := chromedp.Do(ctx, steps...); err != nil {
+	if _, err := try(b, chromedp.Steps(steps...)); err != nil {
 		b.fail(what, err)
 	}
 }
@@ -160,9 +158,7 @@ func (b *Browser) do(what string, steps ...chromedp.Action[chromedp.Void]) {
 // run runs one step with a value under the step deadline.
 func run[T any](b *Browser, what string, step chromedp.Action[T]) T {
 	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, b.Timeout)
-	defer cancel()
-	v, err := chromedp.Run(ctx, step)
+	v, err := try(b, step)
 	if err != nil {
 		b.fail(what, err)
 	}
@@ -229,7 +225,7 @@ func (b *Browser) WaitText(sel, want string) string {
 	q := fmt.Sprintf(`(function(){var e=document.querySelector(%q);return e?e.innerText:""})()`, sel)
 	var got string
 	b.WaitFor(fmt.Sprintf("%s to say %q", sel, want), func() bool {
-		got = Eval[string](b, q)
+		got, _ = try(b, chromedp.Evaluate[string](q)) // a page on its way out answers again later
 		return strings.Contains(got, want)
 	})
 	return strings.TrimSpace(got)
@@ -238,7 +234,17 @@ func (b *Browser) WaitText(sel, want string) string {
 // WaitURL waits until the tab's URL starts with prefix.
 func (b *Browser) WaitURL(prefix string) {
 	b.t.Helper()
-	b.WaitFor("the URL to start with "+prefix, func() bool { return strings.HasPrefix(b.URL(), prefix) })
+	b.WaitFor("the URL to start with "+prefix, func() bool {
+		u, _ := try(b, chromedp.Location())
+		return strings.HasPrefix(u, prefix)
+	})
+}
+
+// try runs step under the step deadline and returns its error.
+func try[T any](b *Browser, step chromedp.Action[T]) (T, error) {
+	ctx, cancel := context.WithTimeout(b.ctx, b.Timeout)
+	defer cancel()
+	return chromedp.Run(ctx, step)
 }
 
 // WaitFor polls cond until it holds, or fails the test after Timeout.
