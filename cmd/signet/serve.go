@@ -23,9 +23,9 @@ import (
 	"github.com/signet-dev/signet/internal/pdf"
 	"github.com/signet-dev/signet/internal/present"
 	"github.com/signet-dev/signet/internal/provider"
-	"github.com/signet-dev/signet/internal/provider/bankid/page"
 	"github.com/signet-dev/signet/internal/server"
 	"github.com/signet-dev/signet/internal/signing"
+	"github.com/signet-dev/signet/internal/web"
 	"github.com/signet-dev/signet/internal/webhook"
 	"github.com/signet-dev/signet/internal/worker"
 )
@@ -161,20 +161,21 @@ func (m *Main) Open(ctx context.Context) error {
 		Sandbox:   providers.sandboxes,
 		Now:       m.Now,
 	}
-	bankidPage, err := page.New(page.Config{
+	formKey, err := store.Secret(ctx, "web-forms", randomSecret)
+	if err != nil {
+		return err
+	}
+	pages, err := web.New(web.Config{FormKey: formKey, Now: m.Now, Logger: m.Log, BankID: &web.BankIDConfig{
 		Lookup: store.SessionByID,
 		Refresh: func(ctx context.Context, s *signing.Session) (*signing.Session, error) {
 			return svc.Refresh(ctx, s.TenantID, s.ID)
 		},
-		Now:       m.Now,
-		Sandbox:   providers.bankidApp != nil,
 		SimAppURL: providers.bankidApp,
-		Logger:    m.Log,
-	})
+	}})
 	if err != nil {
 		return err
 	}
-	srvCfg.Pages = map[string]http.Handler{"GET /bankid/": bankidPage}
+	srvCfg.Pages = pages.Routes()
 	srv, err := server.New(srvCfg)
 	if err != nil {
 		return err

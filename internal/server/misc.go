@@ -87,12 +87,3 @@ func (s *Server) openapi(w http.ResponseWriter, r *http.Request) error {
 	_, _ = w.Write(s.cfg.Spec)
 	return nil
 }
-
-// signingFinished is where a provider sends a signer whose session has no
-// returnUrl: a plain page, since Signet cannot know the client's app.
-func signingFinished(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_, _ = io.WriteString(w, `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Signing finished</title></head>
-<body style="font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto"><h1>Thank you</h1>
-<p>The signing step is finished. You may close this window and return to the application.</p></body></html>`)
-}

@@ -151,7 +151,6 @@ func (s *Server) routes() http.Handler {
 
 	mux.Handle("POST /callbacks/{provider}", s.public(s.callback))
 
-	mux.HandleFunc("GET /signing-finished", signingFinished)
 	mux.Handle("GET /healthz", s.public(s.healthz))
 	mux.Handle("GET /readyz", s.public(s.readyz))
 	mux.Handle("GET /openapi.json", s.public(s.openapi))

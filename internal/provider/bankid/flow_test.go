@@ -23,11 +23,11 @@ import (
 
 	"github.com/signet-dev/signet/internal/pdf"
 	"github.com/signet-dev/signet/internal/provider/bankid"
-	"github.com/signet-dev/signet/internal/provider/bankid/page"
 	"github.com/signet-dev/signet/internal/provider/bankid/sim"
 	"github.com/signet-dev/signet/internal/provider/providertest"
 	"github.com/signet-dev/signet/internal/provider/simtest"
 	"github.com/signet-dev/signet/internal/signing"
+	"github.com/signet-dev/signet/internal/web"
 )
 
 // These tests run the adapter against the simulator over real mutual TLS,
@@ -71,11 +71,11 @@ func newHarness(t *testing.T, mutate ...func(*bankid.Config)) *harness {
 		t.Fatal(err)
 	}
 	mux.Handle("/sandbox/bankid/", h.sim)
-	pg, err := page.New(page.Config{Lookup: h.lookup, Now: h.clock.Now, Sandbox: true, SimAppURL: h.sim.AppURL})
+	pages, err := web.New(web.Config{Now: h.clock.Now, BankID: &web.BankIDConfig{Lookup: h.lookup, SimAppURL: h.sim.AppURL}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	mux.Handle("/bankid/", pg)
+	mux.Handle("/", pages.Handler())
 
 	h.api = httptest.NewUnstartedServer(h.sim)
 	h.api.TLS = pki.ServerTLS

@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/signet-dev/signet/internal/provider/bankid"
-	"github.com/signet-dev/signet/internal/provider/bankid/page"
 	"github.com/signet-dev/signet/internal/provider/providertest"
 	"github.com/signet-dev/signet/internal/signing"
+	"github.com/signet-dev/signet/internal/web"
 )
 
 // SandboxTimeout is the adapter's per-call timeout in Sandbox.
@@ -43,19 +43,19 @@ func Sandbox(t *testing.T, callbackURL string) *providertest.Sandbox {
 
 	sessions := &sessionTable{byID: map[string]*signing.Session{}}
 	mux := http.NewServeMux()
-	web := httptest.NewServer(mux)
-	t.Cleanup(web.Close)
+	front := httptest.NewServer(mux)
+	t.Cleanup(front.Close)
 
-	s, err := New(Config{BaseURL: web.URL + "/sandbox/bankid", RPCommonName: pki.ClientCommonName})
+	s, err := New(Config{BaseURL: front.URL + "/sandbox/bankid", RPCommonName: pki.ClientCommonName})
 	if err != nil {
 		t.Fatal(err)
 	}
 	mux.Handle("/sandbox/bankid/", s)
-	pg, err := page.New(page.Config{Lookup: sessions.lookup, Sandbox: true, SimAppURL: s.AppURL})
+	pages, err := web.New(web.Config{BankID: &web.BankIDConfig{Lookup: sessions.lookup, SimAppURL: s.AppURL}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	mux.Handle("/bankid/", pg)
+	mux.Handle("/", pages.Handler())
 
 	api := httptest.NewUnstartedServer(s)
 	api.TLS = pki.ServerTLS
@@ -66,7 +66,7 @@ func Sandbox(t *testing.T, callbackURL string) *providertest.Sandbox {
 	a, err := bankid.New(bankid.Config{
 		BaseURL:   api.URL + APIPath,
 		TLS:       pki.ClientTLS,
-		PublicURL: web.URL,
+		PublicURL: front.URL,
 		Timeout:   SandboxTimeout,
 	})
 	if err != nil {

@@ -1,4 +1,4 @@
-package page_test
+package web_test
 
 import (
 	"context"
@@ -15,9 +15,9 @@ import (
 	"time"
 
 	"github.com/signet-dev/signet/internal/provider/bankid"
-	"github.com/signet-dev/signet/internal/provider/bankid/page"
 	"github.com/signet-dev/signet/internal/provider/simtest"
 	"github.com/signet-dev/signet/internal/signing"
+	"github.com/signet-dev/signet/internal/web"
 )
 
 // BankID's documented example: qrStartSecret
@@ -25,7 +25,6 @@ import (
 // dc69358e…; the others were computed with
 // `printf 10 | openssl dgst -sha256 -hmac d28db9a7-4cde-429e-a983-359be676944c`.
 func TestQRData(t *testing.T) {
-	const token, secret = "67df3917-fa0d-44e5-b327-edcc928297f8", "d28db9a7-4cde-429e-a983-359be676944c"
 	tests := []struct {
 		t    int64
 		want string
@@ -35,51 +34,75 @@ func TestQRData(t *testing.T) {
 		{10, "bankid.67df3917-fa0d-44e5-b327-edcc928297f8.10.2822ca616ce1e64a1c171df69154ebc5adef4011244c867d6ad88a02db178962"},
 	}
 	for _, tt := range tests {
-		if got := page.QRData(token, secret, tt.t); got != tt.want {
+		if got := web.QRData(qrStartToken, qrStartSecret, tt.t); got != tt.want {
 			t.Errorf("QRData(t=%d) = %s, want %s", tt.t, got, tt.want)
 		}
 	}
 }
 
 const (
-	sessionID = "0d8f9a52-8b1e-4a43-9f0e-6f0a1f2b3c4d"
-	orderRef  = "131daac9-16c6-4618-beb0-365768f37288"
-	pageToken = "kX9v2mQ7rL0pW4sT8yZ1aB3cD5eF6gH7iJ8kL9mN0oP"
+	sessionID     = "0d8f9a52-8b1e-4a43-9f0e-6f0a1f2b3c4d"
+	orderRef      = "131daac9-16c6-4618-beb0-365768f37288"
+	pageToken     = "kX9v2mQ7rL0pW4sT8yZ1aB3cD5eF6gH7iJ8kL9mN0oP"
+	qrStartToken  = "67df3917-fa0d-44e5-b327-edcc928297f8"
+	qrStartSecret = "d28db9a7-4cde-429e-a983-359be676944c"
+	autoStart     = "46f6aa68-1a8d-4a32-a6f3-1b5e4a1c2d3e"
 )
 
 var started = time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
 
+// fixture is the BankID page over a table of sessions standing in for
+// Signet's store.
 type fixture struct {
 	srv   *httptest.Server
+	mux   *http.ServeMux // the site at /; tests may add routes
 	clock *simtest.Clock
 	mu    sync.Mutex
 	sess  map[string]*signing.Session
-	err   error // Lookup fails with it when set
+	err   error  // Lookup fails with it when set
+	app   string // the simulated app's base URL
 }
 
-func newFixture(t *testing.T, sandbox bool) *fixture {
+// newFixture serves the site with the BankID page; cfg may change its
+// configuration (Lookup is the fixture's).
+func newFixture(t *testing.T, sandbox bool, cfg ...func(*web.BankIDConfig)) *fixture {
 	t.Helper()
-	f := &fixture{clock: simtest.NewClock(started), sess: map[string]*signing.Session{}}
+	f := &fixture{clock: simtest.NewClock(started), sess: map[string]*signing.Session{}, mux: http.NewServeMux(),
+		app: "http://127.0.0.1:8080/sandbox/bankid/app/"}
 	st, _ := json.Marshal(bankid.State{
-		AutoStartToken: "46f6aa68-1a8d-4a32-a6f3-1b5e4a1c2d3e", QRStartToken: "67df3917-fa0d-44e5-b327-edcc928297f8",
-		QRStartSecret: "d28db9a7-4cde-429e-a983-359be676944c", StartedAt: started.Unix(), PageToken: pageToken,
-		DocumentSHA256: strings.Repeat("ab", 32),
+		AutoStartToken: autoStart, QRStartToken: qrStartToken, QRStartSecret: qrStartSecret,
+		StartedAt: started.Unix(), PageToken: pageToken, DocumentSHA256: strings.Repeat("ab", 32),
 	})
 	f.sess[sessionID] = &signing.Session{ID: sessionID, Status: signing.StatusPending, Provider: bankid.Name, Language: "en",
 		DocumentName: "loan.pdf", ReturnURL: "https://client.example/return?x=1&y=2", ExpiresAt: started.Add(24 * time.Hour),
 		ProviderRef: orderRef, ProviderState: st}
-	h, err := page.New(page.Config{
-		Lookup: f.lookup, Now: f.clock.Now, Sandbox: sandbox, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		SimAppURL: func(ref string) string { return "http://127.0.0.1:8080/sandbox/bankid/app/" + ref },
-	})
+	bc := web.BankIDConfig{Lookup: f.lookup}
+	if sandbox {
+		bc.SimAppURL = func(ref string) string {
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			return f.app + ref
+		}
+	}
+	for _, c := range cfg {
+		c(&bc)
+	}
+	f.mux.Handle("/", newSite(t, web.Config{Now: f.clock.Now, BankID: &bc}).Handler())
+	f.srv = httptest.NewServer(f.mux)
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+func newSite(t *testing.T, cfg web.Config) *web.Site {
+	t.Helper()
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	s, err := web.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	mux := http.NewServeMux()
-	mux.Handle("/bankid/", h)
-	f.srv = httptest.NewServer(mux)
-	t.Cleanup(f.srv.Close)
-	return f
+	return s
 }
 
 func (f *fixture) lookup(_ context.Context, id string) (*signing.Session, error) {
@@ -103,7 +126,20 @@ func (f *fixture) update(fn func(*signing.Session)) {
 
 func (f *fixture) get(t *testing.T, path string) (int, http.Header, string) {
 	t.Helper()
-	resp, err := http.Get(f.srv.URL + path)
+	return get(t, f.srv.URL+path, nil)
+}
+
+// get fetches u with the headers in hdr ("Name", "value" pairs).
+func get(t *testing.T, u string, hdr map[string]string) (int, http.Header, string) {
+	t.Helper()
+	req, err := http.NewRequest("GET", u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +154,6 @@ func pagePath(suffix string) string {
 
 func TestWrongTokenIsNotFound(t *testing.T) {
 	f := newFixture(t, true)
-	f.update(func(s *signing.Session) {})
 	other := *f.sess[sessionID]
 	other.ID, other.Provider = "other", "signzy"
 	f.sess["other"] = &other
@@ -148,28 +183,33 @@ func TestWrongTokenIsNotFound(t *testing.T) {
 	}
 }
 
-func TestPage(t *testing.T) {
+func TestBankIDPage(t *testing.T) {
 	f := newFixture(t, false)
 	code, hdr, body := f.get(t, pagePath(""))
-	if code != http.StatusOK || !strings.HasPrefix(hdr.Get("Content-Type"), "text/html") {
+	if code != http.StatusOK || hdr.Get("Content-Type") != "text/html; charset=utf-8" {
 		t.Fatalf("%d %s", code, hdr.Get("Content-Type"))
 	}
-	for _, h := range []string{"Referrer-Policy", "Content-Security-Policy", "Cache-Control", "X-Frame-Options"} {
-		if hdr.Get(h) == "" {
-			t.Errorf("no %s header", h)
-		}
+	wantSecurityHeaders(t, hdr)
+	script := regexp.MustCompile(`<script src="(/assets/bankid\.[0-9a-f]{10}\.js)" defer></script>`).FindStringSubmatch(body)
+	if script == nil {
+		t.Fatalf("the page does not load its script from /assets/:\n%s", body)
 	}
-	nonce := regexp.MustCompile(`<script nonce="([^"]+)">`).FindStringSubmatch(body)
-	if nonce == nil || !strings.Contains(hdr.Get("Content-Security-Policy"), "'nonce-"+nonce[1]+"'") {
-		t.Error("the inline script's nonce is not in the CSP")
+	if strings.Contains(body, "<script>") || strings.Contains(body, "style=") {
+		t.Error("inline script or style on the page")
+	}
+	if code, hdr, js := f.get(t, script[1]); code != 200 || !strings.Contains(js, "data-src") ||
+		hdr.Get("Cache-Control") != "public, max-age=31536000, immutable" {
+		t.Errorf("GET %s: %d %q", script[1], code, hdr.Get("Cache-Control"))
 	}
 	for _, want := range []string{
-		"<title>Sign with BankID</title>",
+		`<html lang="en" dir="ltr">`,
+		"<title>Sign with BankID · Signet</title>",
 		"<strong>loan.pdf</strong>",
 		strings.Repeat("ab", 32),
+		`role="img" aria-label="QR code for the BankID app"`,
 		`<svg xmlns="http://www.w3.org/2000/svg"`, // the QR code, drawn server-side
-		`href="bankid:///?autostarttoken=46f6aa68-1a8d-4a32-a6f3-1b5e4a1c2d3e&amp;redirect=null"`,
-		`href="https://app.bankid.com/?autostarttoken=46f6aa68-1a8d-4a32-a6f3-1b5e4a1c2d3e&amp;redirect=null"`,
+		`href="bankid:///?autostarttoken=` + autoStart + `&amp;redirect=null"`,
+		`href="https://app.bankid.com/?autostarttoken=` + autoStart + `&amp;redirect=null"`,
 		`data-src="/bankid/` + sessionID + `/qr?t=` + pageToken + `"`,
 		"Waiting for the BankID app",
 		`<noscript><meta http-equiv="refresh" content="3"></noscript>`,
@@ -184,65 +224,87 @@ func TestPage(t *testing.T) {
 
 	f.update(func(s *signing.Session) { s.Status = signing.StatusInProgress; s.Language = "sv" })
 	_, _, body = f.get(t, pagePath(""))
-	if !strings.Contains(body, "<title>Signera med BankID</title>") || !strings.Contains(body, "Fortsätt i BankID-appen.") {
-		t.Error("no Swedish page for an IN_PROGRESS session in sv")
+	for _, want := range []string{`<html lang="sv"`, "<title>Signera med BankID · Signet</title>", "Fortsätt i BankID-appen."} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the Swedish page of an IN_PROGRESS session lacks %s", want)
+		}
+	}
+	f.update(func(s *signing.Session) { s.Language = "hi" })
+	if _, _, body = f.get(t, pagePath("")); !strings.Contains(body, `<html lang="hi"`) || !strings.Contains(body, "BankID से हस्ताक्षर करें") {
+		t.Error("no Hindi page for a session in hi")
+	}
+	f.update(func(s *signing.Session) { s.Language = "fi" })
+	if _, _, body = f.get(t, pagePath("")); !strings.Contains(body, `<html lang="en"`) {
+		t.Error("a language without a translation does not fall back to English")
 	}
 }
 
 func TestSandboxForm(t *testing.T) {
 	f := newFixture(t, true)
 	_, _, body := f.get(t, pagePath(""))
-	form := regexp.MustCompile(`(?s)<form[^>]*>.*?</form>`).FindString(body)
+	forms := regexp.MustCompile(`(?s)<form[^>]*>.*?</form>`).FindAllString(body, -1)
+	if len(forms) != 1 {
+		t.Fatalf("%d forms on the page, want the sandbox app's alone", len(forms))
+	}
 	for _, want := range []string{
 		`<form method="post" action="http://127.0.0.1:8080/sandbox/bankid/app/` + orderRef + `">`,
 		`<button type="submit" name="action" value="sign">`,
-		`<button type="submit" name="action" value="decline">`,
+		`<button type="submit" name="action" value="decline"`,
 	} {
-		if !strings.Contains(form, want) {
-			t.Errorf("the sandbox form lacks %s:\n%s", want, form)
+		if !strings.Contains(forms[0], want) {
+			t.Errorf("the sandbox form lacks %s:\n%s", want, forms[0])
 		}
 	}
 }
 
+// qrAnswer is the JSON of GET …/qr.
+type qrAnswer struct {
+	QRData   string `json:"qrData"`
+	T        int64  `json:"t"`
+	SVG      string `json:"svg"`
+	Status   string `json:"status"`
+	Terminal bool   `json:"terminal"`
+}
+
+func (f *fixture) qr(t *testing.T) qrAnswer {
+	t.Helper()
+	code, hdr, body := f.get(t, pagePath("/qr"))
+	if code != http.StatusOK || hdr.Get("Content-Type") != "application/json" || hdr.Get("Cache-Control") != "no-store" {
+		t.Fatalf("GET qr: %d %v", code, hdr)
+	}
+	var q qrAnswer
+	if err := json.Unmarshal([]byte(body), &q); err != nil {
+		t.Fatal(err)
+	}
+	return q
+}
+
 func TestQRFollowsTime(t *testing.T) {
 	f := newFixture(t, false)
-	read := func() (string, int64, string) {
-		t.Helper()
-		code, hdr, body := f.get(t, pagePath("/qr"))
-		if code != http.StatusOK || hdr.Get("Content-Type") != "application/json" || hdr.Get("Cache-Control") != "no-store" {
-			t.Fatalf("%d %v", code, hdr)
-		}
-		var q struct {
-			QRData string `json:"qrData"`
-			T      int64  `json:"t"`
-			SVG    string `json:"svg"`
-			Status string `json:"status"`
-		}
-		if err := json.Unmarshal([]byte(body), &q); err != nil {
-			t.Fatal(err)
-		}
-		if !strings.HasPrefix(q.SVG, "<svg") || q.Status != "PENDING" {
-			t.Errorf("qr %+v", q)
-		}
-		return q.QRData, q.T, q.SVG
+	q0 := f.qr(t)
+	if q0.T != 0 || q0.QRData != web.QRData(qrStartToken, qrStartSecret, 0) || !strings.HasPrefix(q0.SVG, "<svg") || q0.Status != "PENDING" {
+		t.Errorf("at start: %+v", q0)
 	}
-	d0, t0, svg0 := read()
-	if t0 != 0 || d0 != page.QRData("67df3917-fa0d-44e5-b327-edcc928297f8", "d28db9a7-4cde-429e-a983-359be676944c", 0) {
-		t.Errorf("at start: %s (t=%d)", d0, t0)
+	if got := decodeSVG(t, q0.SVG); got != q0.QRData {
+		t.Errorf("the SVG reads %q, want %q", got, q0.QRData)
 	}
 	f.clock.Add(1500 * time.Millisecond)
-	d1, t1, svg1 := read()
-	if t1 != 1 || d1 == d0 || svg1 == svg0 {
-		t.Errorf("after 1.5 s: t=%d, same data %v, same svg %v", t1, d1 == d0, svg1 == svg0)
+	q1 := f.qr(t)
+	if q1.T != 1 || q1.QRData == q0.QRData || q1.SVG == q0.SVG {
+		t.Errorf("after 1.5 s: t=%d, same data %v, same svg %v", q1.T, q1.QRData == q0.QRData, q1.SVG == q0.SVG)
+	}
+	if got := decodeSVG(t, q1.SVG); got != web.QRData(qrStartToken, qrStartSecret, 1) {
+		t.Errorf("the SVG after 1.5 s reads %q", got)
 	}
 	f.clock.Add(30 * time.Second)
-	if _, t2, _ := read(); t2 != 31 {
-		t.Errorf("after 31.5 s: t=%d", t2)
+	if q := f.qr(t); q.T != 31 {
+		t.Errorf("after 31.5 s: t=%d", q.T)
 	}
 	// The page draws the current code too.
 	_, _, body := f.get(t, pagePath(""))
-	if !strings.Contains(body, "<svg") {
-		t.Error("no QR code on the page")
+	svg := regexp.MustCompile(`<svg.*?</svg>`).FindString(body)
+	if got := decodeSVG(t, svg); got != web.QRData(qrStartToken, qrStartSecret, 31) {
+		t.Errorf("the page's QR code reads %q", got)
 	}
 }
 
@@ -282,15 +344,31 @@ func TestStatusAndOutcome(t *testing.T) {
 	if strings.Contains(body, "<svg") || strings.Contains(body, "<form") || strings.Contains(body, "<script") {
 		t.Error("a finished session still shows the QR code, the form or the script")
 	}
-	code, _, qrBody := f.get(t, pagePath("/qr"))
-	if code != http.StatusOK || strings.Contains(qrBody, "bankid.") || !strings.Contains(qrBody, `"terminal":true`) {
-		t.Errorf("qr of a finished session: %s", qrBody)
+	if q := f.qr(t); q.QRData != "" || q.SVG != "" || !q.Terminal {
+		t.Errorf("qr of a finished session: %+v", q)
 	}
 
 	f.update(func(s *signing.Session) { s.Status, s.ReturnURL = signing.StatusCompleted, "javascript:alert(1)" })
 	_, _, body = f.get(t, pagePath(""))
 	if !strings.Contains(body, "<h1>Signed</h1>") || strings.Contains(body, "javascript") {
 		t.Error("a COMPLETED page must show the outcome and never follow a non-http returnUrl")
+	}
+	for _, tt := range []struct {
+		status signing.Status
+		lang   string
+		want   string
+	}{
+		{signing.StatusExpired, "en", "<h1>Expired</h1>"},
+		{signing.StatusCancelled, "en", "<h1>Cancelled</h1>"},
+		{signing.StatusCompleted, "sv", "<h1>Undertecknat</h1>"},
+		{signing.StatusFailed, "sv", "<h1>Inte undertecknat</h1>"},
+		{signing.StatusExpired, "hi", "<h1>समय समाप्त</h1>"},
+		{signing.StatusCancelled, "hi", "<h1>रद्द किया गया</h1>"},
+	} {
+		f.update(func(s *signing.Session) { s.Status, s.Language = tt.status, tt.lang })
+		if _, _, body := f.get(t, pagePath("")); !strings.Contains(body, tt.want) {
+			t.Errorf("%s in %s: the page lacks %s", tt.status, tt.lang, tt.want)
+		}
 	}
 }
 
@@ -303,30 +381,18 @@ func TestOpenSessionPastExpiresAtShowsExpired(t *testing.T) {
 	}
 }
 
-func TestNewValidatesConfig(t *testing.T) {
-	if _, err := page.New(page.Config{}); err == nil {
-		t.Error("no Lookup accepted")
-	}
-	lookup := func(context.Context, string) (*signing.Session, error) { return nil, signing.ErrNotFound }
-	if _, err := page.New(page.Config{Lookup: lookup, Sandbox: true}); err == nil {
-		t.Error("sandbox without SimAppURL accepted")
-	}
-	h, err := page.New(page.Config{Lookup: lookup, Prefix: "/"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Mounted at the root (behind http.StripPrefix, say), the routes work without the prefix.
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest("GET", "/"+sessionID+"?t=x", nil))
-	if rec.Code != http.StatusNotFound {
-		t.Errorf("%d", rec.Code)
+func TestBankIDConfigNeedsLookup(t *testing.T) {
+	if _, err := web.New(web.Config{BankID: &web.BankIDConfig{}}); err == nil {
+		t.Error("a BankID page without Lookup accepted")
 	}
 }
 
 func TestRefreshBeforeDrawingThePage(t *testing.T) {
-	var calls int
-	var mu sync.Mutex
-	fail := false
+	var (
+		mu    sync.Mutex
+		calls int
+		fail  bool
+	)
 	refresh := func(_ context.Context, s *signing.Session) (*signing.Session, error) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -337,17 +403,7 @@ func TestRefreshBeforeDrawingThePage(t *testing.T) {
 		s.Status = signing.StatusCompleted
 		return s, nil
 	}
-	f := &fixture{clock: simtest.NewClock(started), sess: map[string]*signing.Session{}}
-	base := newFixture(t, true)
-	f.sess = base.sess
-	h, err := page.New(page.Config{Lookup: f.lookup, Refresh: refresh, Now: f.clock.Now,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.srv = httptest.NewServer(h)
-	t.Cleanup(f.srv.Close)
-
+	f := newFixture(t, true, func(c *web.BankIDConfig) { c.Refresh = refresh })
 	count := func() int { mu.Lock(); defer mu.Unlock(); return calls }
 	f.get(t, pagePath("/qr"))
 	f.get(t, pagePath("/status"))
