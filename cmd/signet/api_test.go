@@ -158,7 +158,7 @@ func TestListPagination(t *testing.T) {
 		want[str(h.create(fmt.Sprintf("page-%02d", i%3))["signingSessionId"])] = true
 	}
 	seen := map[string]bool{}
-	var lastCreated string
+	var lastCreated time.Time
 	cursor := ""
 	pages := 0
 	for {
@@ -175,10 +175,14 @@ func TestListPagination(t *testing.T) {
 				t.Fatalf("session %s listed twice", id)
 			}
 			seen[id] = true
-			if lastCreated != "" && str(s["createdAt"]) > lastCreated {
-				t.Errorf("not newest first: %s after %s", s["createdAt"], lastCreated)
+			created, err := time.Parse(time.RFC3339Nano, str(s["createdAt"]))
+			if err != nil {
+				t.Fatalf("createdAt %v: %v", s["createdAt"], err)
 			}
-			lastCreated = str(s["createdAt"])
+			if created.After(lastCreated) && !lastCreated.IsZero() {
+				t.Errorf("not newest first: %s after %s", created, lastCreated)
+			}
+			lastCreated = created
 		}
 		next, ok := page["nextCursor"]
 		if !ok {
