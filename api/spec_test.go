@@ -487,7 +487,7 @@ func TestOtherResponses(t *testing.T) {
 		{"events", "GET", "/signing/" + sampleID + "/events", 200, "application/json",
 			`{"data":[{"id":1,"type":"signing.created","status":"PENDING","createdAt":"2024-01-15T10:00:00Z"},{"id":2,"type":"provider.accepted","data":{"ref":"x"},"createdAt":"2024-01-15T10:00:01Z"}]}`, true},
 		{"providers", "GET", "/signing/providers", 200, "application/json",
-			`{"providers":[{"name":"bankid","displayName":"BankID","languages":["en","sv"],"requiredSignerFields":["identity"],"signerDetailsSchema":{"type":"object"}}]}`, true},
+			`{"providers":[{"name":"bankid","displayName":"BankID","languages":["en","sv"],"requiredSignerFields":["identity"],"signerDetailsSchema":{"type":"object"},"signingOrders":["sequential"],"maxSigners":1}]}`, true},
 		{"webhook created", "POST", "/webhooks", 201, "application/json",
 			`{"id":"we_1","url":"https://x.example/hook","events":["signing.completed"],"createdAt":"2024-01-15T10:00:00Z","secret":"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}`, true},
 		{"webhook created without secret", "POST", "/webhooks", 201, "application/json",
@@ -569,6 +569,11 @@ func TestCreateSigningRequestSchema(t *testing.T) {
 		{"key too long", valid, strings.Repeat("k", 257), false},
 		{"no document", edit(t, valid, map[string]any{"document": nil}), "", false},
 		{"no signerDetails", edit(t, valid, map[string]any{"signerDetails": nil}), "", false},
+		{"signers instead", edit(t, valid, map[string]any{"signerDetails": nil, "signingOrder": "parallel",
+			"signers": []any{map[string]any{"signerDetails": map[string]any{"name": "A"}}, map[string]any{"signerDetails": map[string]any{"name": "B"}}}}), "", true},
+		{"signers and signerDetails", edit(t, valid, map[string]any{"signers": []any{map[string]any{"signerDetails": map[string]any{"name": "A"}}}}), "", false},
+		{"eleven signers", edit(t, valid, map[string]any{"signerDetails": nil, "signers": elevenSigners()}), "", false},
+		{"bad signing order", edit(t, valid, map[string]any{"signingOrder": "random"}), "", false},
 		{"document without content", edit(t, valid, map[string]any{"document": map[string]any{"filename": "c.pdf"}}), "", false},
 		{"orderId too long", edit(t, valid, map[string]any{"orderId": strings.Repeat("o", 256)}), "", false},
 		{"expiresAt not a date-time", edit(t, valid, map[string]any{"expiresAt": "tomorrow"}), "", false},
@@ -600,4 +605,12 @@ func TestCreateSigningRequestSchema(t *testing.T) {
 			t.Errorf("%s: accepted", c.name)
 		}
 	}
+}
+
+func elevenSigners() []any {
+	out := make([]any, 11)
+	for i := range out {
+		out[i] = map[string]any{"signerDetails": map[string]any{"name": "S" + strconv.Itoa(i)}}
+	}
+	return out
 }

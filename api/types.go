@@ -42,6 +42,34 @@ const (
 	EventCancelled    = "signing.cancelled"
 )
 
+// SignerStatus is where one signer of a session stands.
+type SignerStatus string
+
+// The signer statuses (CONTRACT.md §8).
+const (
+	SignerWaiting    SignerStatus = "WAITING"
+	SignerPending    SignerStatus = "PENDING"
+	SignerInProgress SignerStatus = "IN_PROGRESS"
+	SignerSigned     SignerStatus = "SIGNED"
+	SignerFailed     SignerStatus = "FAILED"
+)
+
+// The signing orders (CONTRACT.md §8).
+const (
+	Sequential = "sequential"
+	Parallel   = "parallel"
+)
+
+// Signer is one signer of a session (schema Signer).
+type Signer struct {
+	SignerID      string          `json:"signerId"`
+	SignerDetails json.RawMessage `json:"signerDetails"`
+	Status        SignerStatus    `json:"status"`
+	RedirectURL   string          `json:"redirectUrl,omitempty"`
+	SignedAt      *time.Time      `json:"signedAt,omitempty"`
+	FailureReason string          `json:"failureReason,omitempty"`
+}
+
 // Session is a signing session (schema SigningSession).
 type Session struct {
 	SigningSessionID string            `json:"signingSessionId"`
@@ -53,6 +81,8 @@ type Session struct {
 	Provider         string            `json:"provider"`
 	Language         string            `json:"language"`
 	RedirectURL      string            `json:"redirectUrl,omitempty"`
+	Signers          []Signer          `json:"signers,omitempty"`
+	SigningOrder     string            `json:"signingOrder,omitempty"`
 	ReturnURL        string            `json:"returnUrl,omitempty"`
 	DocumentURL      string            `json:"documentUrl,omitempty"`
 	CompletedAt      *time.Time        `json:"completedAt,omitempty"`
@@ -74,10 +104,18 @@ type Document struct {
 	Content []byte `json:"content"`
 }
 
-// CreateSessionRequest is the body of POST /signing.
+// CreateSigner is one signer in a CreateSessionRequest.
+type CreateSigner struct {
+	SignerDetails json.RawMessage `json:"signerDetails"`
+}
+
+// CreateSessionRequest is the body of POST /signing: one signer in
+// SignerDetails, or several in Signers.
 type CreateSessionRequest struct {
 	OrderID       string            `json:"orderId"`
 	SignerDetails json.RawMessage   `json:"signerDetails,omitempty"`
+	Signers       []CreateSigner    `json:"signers,omitempty"`
+	SigningOrder  string            `json:"signingOrder,omitempty"`
 	Document      Document          `json:"document"`
 	Provider      string            `json:"provider,omitempty"`
 	Language      string            `json:"language,omitempty"`
@@ -90,6 +128,7 @@ type CreateSessionRequest struct {
 type Event struct {
 	ID         int64           `json:"id"`
 	Type       string          `json:"type"`
+	SignerID   string          `json:"signerId,omitempty"`
 	FromStatus Status          `json:"fromStatus,omitempty"`
 	Status     Status          `json:"status,omitempty"`
 	Detail     string          `json:"detail,omitempty"`
@@ -109,6 +148,8 @@ type Provider struct {
 	Languages            []string        `json:"languages"`
 	RequiredSignerFields []string        `json:"requiredSignerFields"`
 	SignerDetailsSchema  json.RawMessage `json:"signerDetailsSchema"`
+	SigningOrders        []string        `json:"signingOrders"`
+	MaxSigners           int             `json:"maxSigners"`
 }
 
 // ProviderList is the answer of GET /signing/providers.

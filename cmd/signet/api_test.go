@@ -102,6 +102,7 @@ func TestCancel(t *testing.T) {
 	h := startServer(t)
 	s := h.create("cancel-me")
 	id := str(s["signingSessionId"])
+	page := h.providerPage(str(s["redirectUrl"])) // the signer keeps Signzy's own page open
 	c := h.expect(h.do("DELETE", "/signing/"+id, h.key, nil), 200).json(t)
 	if c["status"] != "CANCELLED" {
 		t.Fatalf("cancelled session %v", c)
@@ -110,12 +111,18 @@ func TestCancel(t *testing.T) {
 	if again["updatedAt"] != c["updatedAt"] {
 		t.Error("a second cancel changed the session")
 	}
-	// The signer arriving late cannot revive it.
-	h.signAtProvider(str(s["redirectUrl"]), "sign")
+	// The signer link now says it ended, and no longer forwards.
+	if r := h.do("GET", strings.TrimPrefix(str(s["redirectUrl"]), h.base), "", nil); r.status != 410 {
+		t.Errorf("signer link of a cancelled session: %d, want 410", r.status)
+	}
+	// Signzy has no withdrawal: the signer can still sign at its own page.
+	// That changes nothing, but Signzy's callback is recorded.
+	h.signAtProvider(page, "sign")
 	h.expect(h.do("POST", "/signing/"+id+"/refresh", h.key, nil), 200)
 	if got := h.get(id)["status"]; got != "CANCELLED" {
 		t.Errorf("after a late signature the session is %v", got)
 	}
+	h.waitEvent(id, "provider.late_signature")
 }
 
 func TestExpiry(t *testing.T) {

@@ -23,8 +23,14 @@ func TestSignzySigningEndToEnd(t *testing.T) {
 		}
 	}
 	redirect := str(s["redirectUrl"])
-	if !strings.HasPrefix(redirect, h.base+"/sandbox/signzy/") {
-		t.Fatalf("redirectUrl = %q, want the Signzy sandbox", redirect)
+	if !strings.HasPrefix(redirect, h.base+"/s/") {
+		t.Fatalf("redirectUrl = %q, want Signet's signer link", redirect)
+	}
+	if page := h.providerPage(redirect); !strings.HasPrefix(page, h.base+"/sandbox/signzy/") {
+		t.Fatalf("the signer link forwards to %q, want the Signzy sandbox", page)
+	}
+	if got := h.get(id)["status"]; got != "IN_PROGRESS" {
+		t.Errorf("after the signer opened the link the session is %v, want IN_PROGRESS", got)
 	}
 
 	resp := h.signAtProvider(redirect, "sign")

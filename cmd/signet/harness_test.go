@@ -206,6 +206,21 @@ func (h *harness) waitStatus(id, want string) map[string]any {
 	}
 }
 
+// providerPage opens a signer link as a browser would and returns where
+// it forwards to (the provider's page); the link must answer 303.
+func (h *harness) providerPage(link string) string {
+	h.t.Helper()
+	resp, err := h.client.Get(link)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") == "" {
+		h.t.Fatalf("signer link %s answered %d, want a 303 to the provider", link, resp.StatusCode)
+	}
+	return resp.Header.Get("Location")
+}
+
 // signAtProvider follows the session's redirectUrl as a signer's browser
 // would, and submits the page's form with the given action.
 func (h *harness) signAtProvider(redirectURL, action string) *http.Response {
@@ -218,4 +233,23 @@ func str(v any) string { return fmt.Sprint(v) }
 func mustMarshal(v any) []byte {
 	b, _ := json.Marshal(v)
 	return b
+}
+
+// waitEvent polls the session's audit trail until it holds an entry of
+// type want, and returns that entry.
+func (h *harness) waitEvent(id, want string) map[string]any {
+	h.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		events := h.expect(h.do("GET", "/signing/"+id+"/events", h.key, nil), 200).json(h.t)["data"].([]any)
+		for _, e := range events {
+			if e := e.(map[string]any); e["type"] == want {
+				return e
+			}
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("session %s has no %s event: %v", id, want, events)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }

@@ -216,15 +216,15 @@ func TestReplicas(t *testing.T) {
 			mu.Lock()
 			n := len(seen)
 			mu.Unlock()
-			if n >= 2+1+6*2+30 { // created events, the idempotent one, 6 × created+completed
+			if n >= 2+1+6*4+30 { // created events, the idempotent one, 6 × created+in_progress+signer_signed+completed
 				break
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
 		mu.Lock()
 		defer mu.Unlock()
-		if len(seen) < 2+1+6*2+30 {
-			t.Errorf("receiver got %d distinct deliveries, want %d", len(seen), 2+1+6*2+30)
+		if len(seen) < 2+1+6*4+30 {
+			t.Errorf("receiver got %d distinct deliveries, want %d", len(seen), 2+1+6*4+30)
 		}
 		for id, n := range seen {
 			if n != 1 {

@@ -103,7 +103,15 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	endpoints := &webhook.Endpoints{Store: store, Guard: guard, Now: m.Now, Wake: m.dispatcher.Wake}
-	presenter := present.Presenter{PublicURL: cfg.PublicURL}
+	linkKey, err := store.Secret(ctx, signing.LinkSecretName, randomKey)
+	if err != nil {
+		return err
+	}
+	links, err := signing.NewLinks(linkKey, cfg.PublicURL)
+	if err != nil {
+		return err
+	}
+	presenter := present.Presenter{PublicURL: cfg.PublicURL, Links: links}
 
 	providers, err := m.providers(ctx)
 	if err != nil {
@@ -130,6 +138,7 @@ func (m *Main) Open(ctx context.Context) error {
 		Logger:          m.Log,
 		Now:             m.Now,
 		NewID:           func() string { return uuid.Must(uuid.NewV7()).String() },
+		Links:           links,
 		PublicURL:       cfg.PublicURL,
 		DefaultProvider: cfg.DefaultProvider,
 		PollInterval:    cfg.PollInterval,
@@ -171,7 +180,7 @@ func (m *Main) Open(ctx context.Context) error {
 			return svc.Refresh(ctx, s.TenantID, s.ID)
 		},
 		SimAppURL: providers.bankidApp,
-	}})
+	}, SignerLinks: &web.SignerLinkConfig{Find: svc.SignerByLink, Open: svc.OpenSigner}})
 	if err != nil {
 		return err
 	}
@@ -192,6 +201,12 @@ func (m *Main) Open(ctx context.Context) error {
 	m.worker, err = worker.New(worker.Config{Service: svc, Store: store, Logger: m.Log, Now: m.Now, Registry: reg, PollLease: cfg.PollLease})
 	if err != nil {
 		return err
+	}
+	// Signers of sessions made before signer links existed get theirs.
+	if n, err := svc.BackfillSignerLinks(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		m.Log.Info("signer links made for sessions of an earlier release", "signers", n)
 	}
 	// Only a configuration that works gets a tenant and a key.
 	return m.firstRun(ctx)
@@ -278,6 +293,15 @@ func limitedPDFCheck(n int) func([]byte) error {
 		_, err := pdf.Validate(b)
 		return err
 	}
+}
+
+// randomKey makes a 32-byte server key.
+func randomKey() []byte {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return b
 }
 
 // randomSecret makes a throwaway credential for a sandbox.

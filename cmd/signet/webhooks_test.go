@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -89,7 +90,7 @@ func TestWebhooksDeliveredSignedAndFiltered(t *testing.T) {
 	h.signAtProvider(str(s["redirectUrl"]), "sign")
 	h.waitStatus(str(s["signingSessionId"]), "COMPLETED")
 
-	got := all.waitFor(t, 2)
+	got := all.waitFor(t, 4)
 	wh, err := standardwebhooks.NewWebhook(str(epAll["secret"]))
 	if err != nil {
 		t.Fatal(err)
@@ -108,8 +109,8 @@ func TestWebhooksDeliveredSignedAndFiltered(t *testing.T) {
 			t.Errorf("event body %s", r.body)
 		}
 	}
-	if len(ids) != len(got) || types[0] != "signing.created" || types[len(types)-1] != "signing.completed" {
-		t.Errorf("events %v with %d distinct ids", types, len(ids))
+	if len(ids) != len(got) || strings.Join(types, ",") != "signing.created,signing.in_progress,signing.signer_signed,signing.completed" {
+		t.Errorf("events %v with %d distinct ids; want created, in_progress, signer_signed, completed", types, len(ids))
 	}
 	if got := completedOnly.waitFor(t, 1); len(got) != 1 || got[0].typ != "signing.completed" {
 		t.Errorf("filtered endpoint got %v", got)

@@ -6,6 +6,8 @@
 package dbcodec
 
 import (
+	"github.com/signet-dev/signet/internal/signing"
+
 	"encoding/json"
 	"time"
 )
@@ -66,4 +68,63 @@ func OrDefault(t, def time.Time) time.Time {
 		return def
 	}
 	return t
+}
+
+// signerJSON is how both stores keep a session's signers: one JSON array
+// in the session's row, so that the signers change with the session in
+// one conditional write (they are part of its aggregate). Times are unix
+// microseconds, as the stores keep every time.
+type signerJSON struct {
+	ID            string          `json:"id"`
+	Details       json.RawMessage `json:"details"`
+	Status        string          `json:"status"`
+	SignedAt      *int64          `json:"signedAt,omitempty"`
+	FailureReason string          `json:"failureReason,omitempty"`
+	OpenedAt      *int64          `json:"openedAt,omitempty"`
+	ProviderRef   string          `json:"providerRef,omitempty"`
+	ProviderURL   string          `json:"providerUrl,omitempty"`
+	LinkHash      string          `json:"linkHash,omitempty"`
+	Evidence      json.RawMessage `json:"evidence,omitempty"`
+}
+
+// EncodeSigners is signers as the stores keep them.
+func EncodeSigners(signers []signing.Signer) ([]byte, error) {
+	out := make([]signerJSON, len(signers))
+	for i, s := range signers {
+		out[i] = signerJSON{ID: s.ID, Details: s.Details, Status: string(s.Status), SignedAt: micros(s.SignedAt),
+			FailureReason: s.FailureReason, OpenedAt: micros(s.OpenedAt), ProviderRef: s.ProviderRef,
+			ProviderURL: s.ProviderURL, LinkHash: s.LinkHash, Evidence: NullJSON(s.Evidence)}
+	}
+	return json.Marshal(out)
+}
+
+// DecodeSigners reads what EncodeSigners wrote.
+func DecodeSigners(b []byte) ([]signing.Signer, error) {
+	var in []signerJSON
+	if err := json.Unmarshal(b, &in); err != nil {
+		return nil, err
+	}
+	out := make([]signing.Signer, len(in))
+	for i, s := range in {
+		out[i] = signing.Signer{ID: s.ID, Details: s.Details, Status: signing.SignerStatus(s.Status), SignedAt: fromMicros(s.SignedAt),
+			FailureReason: s.FailureReason, OpenedAt: fromMicros(s.OpenedAt), ProviderRef: s.ProviderRef,
+			ProviderURL: s.ProviderURL, LinkHash: s.LinkHash, Evidence: FromNullJSON(s.Evidence)}
+	}
+	return out, nil
+}
+
+func micros(t *time.Time) *int64 {
+	if t == nil {
+		return nil
+	}
+	m := t.UnixMicro()
+	return &m
+}
+
+func fromMicros(m *int64) *time.Time {
+	if m == nil {
+		return nil
+	}
+	t := time.UnixMicro(*m).UTC()
+	return &t
 }

@@ -18,7 +18,7 @@ import (
 // sessionCols is the column list every session query selects, in the order
 // scanSession reads.
 const sessionCols = `id, tenant_id, order_id, status, signer_details, provider, language,
-	redirect_url, return_url, failure_reason, metadata, document_name,
+	signers, signing_order, provider_completed_at, return_url, failure_reason, metadata, document_name,
 	provider_ref, provider_state, created_at, updated_at, completed_at, expires_at,
 	next_poll_at, version`
 
@@ -26,11 +26,11 @@ type scanner interface{ Scan(dest ...any) error }
 
 func scanSession(sc scanner) (*signing.Session, error) {
 	var (
-		s                      signing.Session
-		signer, meta, provider []byte
+		s                               signing.Session
+		signer, signers, meta, provider []byte
 	)
 	err := sc.Scan(&s.ID, &s.TenantID, &s.OrderID, &s.Status, &signer, &s.Provider, &s.Language,
-		&s.RedirectURL, &s.ReturnURL, &s.FailureReason, &meta, &s.DocumentName,
+		&signers, &s.SigningOrder, &s.ProviderCompletedAt, &s.ReturnURL, &s.FailureReason, &meta, &s.DocumentName,
 		&s.ProviderRef, &provider, &s.CreatedAt, &s.UpdatedAt, &s.CompletedAt, &s.ExpiresAt,
 		&s.NextPollAt, &s.Version)
 	if err != nil {
@@ -38,6 +38,9 @@ func scanSession(sc scanner) (*signing.Session, error) {
 	}
 	if s.Metadata, err = dbcodec.DecodeMap(meta); err != nil {
 		return nil, fmt.Errorf("session %s: metadata: %w", s.ID, err)
+	}
+	if s.Signers, err = dbcodec.DecodeSigners(signers); err != nil {
+		return nil, fmt.Errorf("session %s: signers: %w", s.ID, err)
 	}
 	s.SignerDetails = signer
 	s.ProviderState = dbcodec.FromNullJSON(provider)
@@ -56,15 +59,24 @@ func (s *Store) CreateSession(ctx context.Context, sess *signing.Session, origin
 	if err != nil {
 		return fmt.Errorf("postgres: create session: %w: metadata: %w", signing.ErrInvalid, err)
 	}
+	signers, err := dbcodec.EncodeSigners(sess.Signers)
+	if err != nil {
+		return fmt.Errorf("postgres: create session: %w: signers: %w", signing.ErrInvalid, err)
+	}
 	const version = 1
 	b := &pgx.Batch{}
 	b.Queue(`INSERT INTO sessions (`+sessionCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)`,
 		sess.ID, sess.TenantID, sess.OrderID, string(sess.Status), []byte(sess.SignerDetails), sess.Provider, sess.Language,
-		sess.RedirectURL, sess.ReturnURL, sess.FailureReason, metadata, sess.DocumentName,
+		signers, string(sess.SigningOrder), sess.ProviderCompletedAt, sess.ReturnURL, sess.FailureReason, metadata, sess.DocumentName,
 		sess.ProviderRef, dbcodec.NullJSON(sess.ProviderState), sess.CreatedAt, sess.UpdatedAt,
 		sess.CompletedAt, sess.ExpiresAt, sess.NextPollAt, version)
 	queueDocument(b, sess, signing.DocumentOriginal, original)
+	for _, sg := range sess.Signers {
+		if sg.LinkHash != "" {
+			b.Queue(`INSERT INTO signer_links (token_hash, session_id, signer_id) VALUES ($1, $2, $3)`, sg.LinkHash, sess.ID, sg.ID)
+		}
+	}
 	if err := queueEntries(b, sess, entries); err != nil {
 		return dbErr("create session "+sess.ID, err)
 	}
@@ -268,12 +280,16 @@ func sendBatch(ctx context.Context, tx pgx.Tx, b *pgx.Batch, read func(pgx.Batch
 // the outbox's deliveries.
 func applyChanges(ctx context.Context, tx pgx.Tx, changes []signing.Change) ([]error, []int64, error) {
 	metadata := make([][]byte, len(changes))
+	signers := make([][]byte, len(changes))
 	for i, c := range changes {
 		m, err := dbcodec.EncodeMap(c.Session.Metadata)
 		if err != nil {
 			return nil, nil, fmt.Errorf("session %s: %w: metadata: %w", c.Session.ID, signing.ErrInvalid, err)
 		}
 		metadata[i] = m
+		if signers[i], err = dbcodec.EncodeSigners(c.Session.Signers); err != nil {
+			return nil, nil, fmt.Errorf("session %s: %w: signers: %w", c.Session.ID, signing.ErrInvalid, err)
+		}
 	}
 	order := make([]int, len(changes))
 	for i := range order {
@@ -291,13 +307,13 @@ func applyChanges(ctx context.Context, tx pgx.Tx, changes []signing.Change) ([]e
 			n, c := changes[i].Session, changes[i]
 			b.Queue(`UPDATE sessions SET
 				order_id = $1, status = $2, signer_details = $3, provider = $4, language = $5,
-				redirect_url = $6, return_url = $7, failure_reason = $8, metadata = $9,
-				document_name = $10, provider_ref = $11, provider_state = $12, updated_at = $13, completed_at = $14,
-				expires_at = $15, next_poll_at = $16, version = version + 1
-				WHERE id = $17 AND tenant_id = $18 AND version = $19
+				signers = $6, signing_order = $7, provider_completed_at = $8, return_url = $9, failure_reason = $10, metadata = $11,
+				document_name = $12, provider_ref = $13, provider_state = $14, updated_at = $15, completed_at = $16,
+				expires_at = $17, next_poll_at = $18, version = version + 1
+				WHERE id = $19 AND tenant_id = $20 AND version = $21
 				RETURNING version`,
 				n.OrderID, string(n.Status), []byte(n.SignerDetails), n.Provider, n.Language,
-				n.RedirectURL, n.ReturnURL, n.FailureReason, metadata[i],
+				signers[i], string(n.SigningOrder), n.ProviderCompletedAt, n.ReturnURL, n.FailureReason, metadata[i],
 				n.DocumentName, n.ProviderRef, dbcodec.NullJSON(n.ProviderState), n.UpdatedAt, n.CompletedAt,
 				n.ExpiresAt, n.NextPollAt,
 				n.ID, n.TenantID, c.ExpectVersion)
@@ -469,4 +485,55 @@ func (s *Store) AuditTrail(ctx context.Context, tenantID, sessionID string) ([]s
 		return nil, dbErr("audit trail "+sessionID, err)
 	}
 	return list, nil
+}
+
+// SessionBySignerLink finds the session and signer of a signer link's
+// token hash, in any tenant; ErrNotFound if none.
+func (s *Store) SessionBySignerLink(ctx context.Context, tokenHash string) (*signing.Session, string, error) {
+	var signerID string
+	row := s.pool.QueryRow(ctx, `SELECT `+sessionColsOfS+`, l.signer_id FROM signer_links l JOIN sessions s ON s.id = l.session_id
+		WHERE l.token_hash = $1`, tokenHash)
+	sess, err := scanSession(scanWith{row, []any{&signerID}})
+	if err != nil {
+		return nil, "", dbErr("session by signer link", err)
+	}
+	return sess, signerID, nil
+}
+
+// scanWith scans a row of sessionCols followed by more columns.
+type scanWith struct {
+	sc    scanner
+	extra []any
+}
+
+func (w scanWith) Scan(dest ...any) error { return w.sc.Scan(append(dest, w.extra...)...) }
+
+// SignersWithoutLinks lists up to limit signers whose link is not indexed.
+func (s *Store) SignersWithoutLinks(ctx context.Context, limit int) ([]signing.SignerLink, error) {
+	rows, err := s.pool.Query(ctx, `SELECT s.id, j ->> 'id' FROM sessions s, json_array_elements(s.signers) j
+		WHERE NOT EXISTS (SELECT 1 FROM signer_links l WHERE l.signer_id = j ->> 'id') LIMIT $1`, limit)
+	if err != nil {
+		return nil, dbErr("signers without links", err)
+	}
+	defer rows.Close()
+	var out []signing.SignerLink
+	for rows.Next() {
+		var l signing.SignerLink
+		if err := rows.Scan(&l.SessionID, &l.SignerID); err != nil {
+			return nil, dbErr("signers without links", err)
+		}
+		out = append(out, l)
+	}
+	return out, dbErr("signers without links", rows.Err())
+}
+
+// AddSignerLinks indexes signer links, leaving those indexed already.
+func (s *Store) AddSignerLinks(ctx context.Context, links []signing.SignerLink) error {
+	b := &pgx.Batch{}
+	for _, l := range links {
+		b.Queue(`INSERT INTO signer_links (token_hash, session_id, signer_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+			l.TokenHash, l.SessionID, l.SignerID)
+	}
+	err := s.tx(ctx, func(tx pgx.Tx) error { return tx.SendBatch(ctx, b).Close() })
+	return dbErr("add signer links", err)
 }

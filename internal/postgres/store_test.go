@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/signet-dev/signet/internal/postgres"
 	"github.com/signet-dev/signet/internal/postgres/pgtest"
 	"github.com/signet-dev/signet/internal/signing"
@@ -63,8 +65,8 @@ func TestMigrateIsIdempotent(t *testing.T) {
 	st := open(t, dsn)
 	storetest.MigrateIsIdempotent(t, st, func() storetest.Store { return open(t, dsn) })
 	var n int
-	if err := st.QueryRow(t.Context(), `SELECT count(*) FROM schema_migrations`, &n); err != nil || n != 3 {
-		t.Errorf("schema_migrations has %d rows, %v; want 3", n, err)
+	if err := st.QueryRow(t.Context(), `SELECT count(*) FROM schema_migrations`, &n); err != nil || n != postgres.MigrationCount() {
+		t.Errorf("schema_migrations has %d rows, %v; want %d", n, err, postgres.MigrationCount())
 	}
 }
 
@@ -82,8 +84,8 @@ func TestOpenConcurrentlyMigratesOnce(t *testing.T) {
 	if err := st.QueryRow(t.Context(), `SELECT count(*), count(DISTINCT applied_at) FROM schema_migrations`, &n, &distinct); err != nil {
 		t.Fatal(err)
 	}
-	if n != 3 || distinct != 1 {
-		t.Errorf("schema_migrations: %d rows from %d transactions, want 3 from 1", n, distinct)
+	if n != postgres.MigrationCount() || distinct != 1 {
+		t.Errorf("schema_migrations: %d rows from %d transactions, want %d from 1", n, distinct, postgres.MigrationCount())
 	}
 }
 
@@ -281,4 +283,31 @@ func containsAll(s string, subs ...string) bool {
 		}
 	}
 	return true
+}
+
+// TestMigratesPreviousRelease: a database made by the release before
+// signers (migrations 0001–0003) opens with every session a one-signer
+// session.
+func TestMigratesPreviousRelease(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	const tenant = "tenant-old"
+	err := postgres.PreviousRelease(t.Context(), dsn, 3, func(conn *pgx.Conn) error {
+		ctx := t.Context()
+		if _, err := conn.Exec(ctx, `INSERT INTO tenants (id, name, created_at) VALUES ($1, 'old', now())`, tenant); err != nil {
+			return err
+		}
+		for _, s := range storetest.PreviousReleaseSessions {
+			if _, err := conn.Exec(ctx, `INSERT INTO sessions (id, tenant_id, order_id, status, signer_details, provider, language,
+				redirect_url, failure_reason, created_at, updated_at, completed_at, expires_at, version)
+				VALUES ($1, $2, 'o', $3, $4, 'signzy', 'en', $5, $6, now(), now(), $7, now() + interval '1 day', 1)`,
+				s.ID, tenant, s.Status, s.SignerDetails, s.RedirectURL, s.FailureReason, s.CompletedAt); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	storetest.CheckMigratedFromPreviousRelease(t, open(t, dsn), tenant)
 }

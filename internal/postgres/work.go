@@ -12,7 +12,7 @@ import (
 // for word, so that the planner sees that the query implies them.
 const (
 	queryDueForExpiry = `SELECT ` + sessionCols + ` FROM sessions
-		WHERE status IN ('PENDING', 'IN_PROGRESS') AND expires_at <= $1
+		WHERE status IN ('PENDING', 'IN_PROGRESS') AND expires_at <= $1 AND provider_completed_at IS NULL
 		ORDER BY expires_at, id LIMIT $2`
 
 	// queryClaimPolls picks the longest overdue sessions, skipping rows
@@ -33,13 +33,13 @@ const (
 		FROM (SELECT count(*) AS n, min(next_poll_at) AS oldest FROM sessions
 			WHERE next_poll_at IS NOT NULL AND status IN ('PENDING', 'IN_PROGRESS', 'CANCELLED') AND next_poll_at <= $1) p,
 		(SELECT count(*) AS n, min(expires_at) AS oldest FROM sessions
-			WHERE status IN ('PENDING', 'IN_PROGRESS') AND expires_at <= $1) e`
+			WHERE status IN ('PENDING', 'IN_PROGRESS') AND expires_at <= $1 AND provider_completed_at IS NULL) e`
 )
 
 // sessionColsOfS is sessionCols qualified by the alias s, for statements
 // that join.
 const sessionColsOfS = `s.id, s.tenant_id, s.order_id, s.status, s.signer_details, s.provider, s.language,
-	s.redirect_url, s.return_url, s.failure_reason, s.metadata, s.document_name,
+	s.signers, s.signing_order, s.provider_completed_at, s.return_url, s.failure_reason, s.metadata, s.document_name,
 	s.provider_ref, s.provider_state, s.created_at, s.updated_at, s.completed_at, s.expires_at,
 	s.next_poll_at, s.version`
 

@@ -11,9 +11,11 @@ import (
 	"github.com/signet-dev/signet/internal/signing"
 )
 
-// Presenter builds wire values; links in them start with PublicURL.
+// Presenter builds wire values; links in them start with PublicURL, and
+// signer links come from Links.
 type Presenter struct {
 	PublicURL string
+	Links     *signing.Links
 }
 
 // DocumentURL is where the signed PDF of session id is downloaded.
@@ -32,10 +34,31 @@ func (p Presenter) Session(s *signing.Session) api.Session {
 		UpdatedAt:        s.UpdatedAt.UTC(),
 		Provider:         s.Provider,
 		Language:         s.Language,
-		RedirectURL:      s.RedirectURL,
 		ReturnURL:        s.ReturnURL,
 		ExpiresAt:        s.ExpiresAt.UTC(),
 		Metadata:         s.Metadata,
+		SigningOrder:     string(s.SigningOrder),
+		Signers:          make([]api.Signer, len(s.Signers)),
+	}
+	// Signer links are given out once the provider took the request.
+	accepted := s.ProviderRef != ""
+	for i, sg := range s.Signers {
+		out.Signers[i] = api.Signer{SignerID: sg.ID, SignerDetails: sg.Details, Status: api.SignerStatus(sg.Status)}
+		if accepted {
+			out.Signers[i].RedirectURL = p.Links.URL(sg.ID)
+		}
+		switch sg.Status {
+		case signing.SignerSigned:
+			if sg.SignedAt != nil {
+				t := sg.SignedAt.UTC()
+				out.Signers[i].SignedAt = &t
+			}
+		case signing.SignerFailed:
+			out.Signers[i].FailureReason = sg.FailureReason
+		}
+	}
+	if len(out.Signers) > 0 {
+		out.RedirectURL = out.Signers[0].RedirectURL
 	}
 	switch s.Status {
 	case signing.StatusCompleted:
@@ -67,7 +90,7 @@ func (p Presenter) WebhookEvent(eventType string, at time.Time, s *signing.Sessi
 
 // Event presents one audit trail entry.
 func Event(e signing.AuditEntry) api.Event {
-	return api.Event{ID: e.ID, Type: e.Type, FromStatus: api.Status(e.FromStatus), Status: api.Status(e.ToStatus),
+	return api.Event{ID: e.ID, Type: e.Type, SignerID: e.SignerID, FromStatus: api.Status(e.FromStatus), Status: api.Status(e.ToStatus),
 		Detail: e.Detail, Data: e.Data, CreatedAt: e.CreatedAt.UTC()}
 }
 
@@ -82,8 +105,16 @@ func Events(entries []signing.AuditEntry) []api.Event {
 
 // Provider presents a provider's description.
 func Provider(info signing.ProviderInfo) api.Provider {
+	orders := []string{}
+	for _, o := range info.SigningOrders {
+		orders = append(orders, string(o))
+	}
+	if len(orders) == 0 {
+		orders = []string{string(signing.Sequential)} // one signer: the trivial order
+	}
 	return api.Provider{Name: info.Name, DisplayName: info.DisplayName, Languages: nonNil(info.Languages),
-		RequiredSignerFields: nonNil(info.RequiredSignerFields), SignerDetailsSchema: info.SignerDetailsSchema}
+		RequiredSignerFields: nonNil(info.RequiredSignerFields), SignerDetailsSchema: info.SignerDetailsSchema,
+		SigningOrders: orders, MaxSigners: max(info.MaxSigners, 1)}
 }
 
 // Providers presents the providers' descriptions.

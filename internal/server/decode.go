@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -304,9 +305,10 @@ func decodeJSON(r *http.Request, fn func(d *decoder, name string) error) error {
 type createBody struct {
 	req  signing.CreateRequest
 	seen struct {
-		orderID, signerDetails, document, filename, content, provider, language, returnURL, expiresAt, metadata bool
+		orderID, signerDetails, signers, signingOrder, document, filename, content, provider, language, returnURL, expiresAt, metadata bool
 	}
-	expiresAt string
+	signingOrder string
+	expiresAt    string
 }
 
 // decodeCreate reads a POST /signing body.
@@ -333,6 +335,11 @@ func (b *createBody) member(d *decoder, name string) error {
 		raw, err := d.signerDetails(name)
 		b.req.SignerDetails = raw
 		return err
+	case "signers":
+		b.seen.signers = true
+		return b.signers(d)
+	case "signingOrder":
+		return d.str(name, &b.signingOrder, &b.seen.signingOrder)
 	case "document":
 		b.seen.document = true
 		return d.object(name, func(m string) error {
@@ -372,6 +379,48 @@ func (b *createBody) member(d *decoder, name string) error {
 	return d.unknown("", name)
 }
 
+// signers reads the signers array: 1 to MaxSigners objects, each holding
+// signerDetails only.
+func (b *createBody) signers(d *decoder) error {
+	if d.dec.PeekKind() != '[' {
+		return d.wrongKind("signers", "an array of signers")
+	}
+	if _, err := d.dec.ReadToken(); err != nil {
+		return d.fail(err)
+	}
+	b.req.Signers = []json.RawMessage{}
+	for i := 0; d.dec.PeekKind() != ']'; i++ {
+		field := fmt.Sprintf("signers[%d]", i)
+		if i == signing.MaxSigners {
+			d.v.Add("signers", "must list at most %d signers", signing.MaxSigners)
+		}
+		var details json.RawMessage
+		seen := false
+		err := d.object(field, func(m string) error {
+			if m != "signerDetails" {
+				return d.unknown(field, m)
+			}
+			seen = true
+			raw, err := d.signerDetails(field + ".signerDetails")
+			details = raw
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if !seen {
+			d.v.Add(field+".signerDetails", "is required")
+		}
+		if i < signing.MaxSigners {
+			b.req.Signers = append(b.req.Signers, details)
+		}
+	}
+	if _, err := d.dec.ReadToken(); err != nil {
+		return d.fail(err)
+	}
+	return nil
+}
+
 // finish checks what only the whole body shows: required members, and
 // values that must not be empty strings.
 func (b *createBody) finish(v *signing.ValidationError) {
@@ -386,8 +435,9 @@ func (b *createBody) finish(v *signing.ValidationError) {
 	if !b.seen.orderID {
 		v.Add("orderId", "is required")
 	}
-	if !b.seen.signerDetails {
-		v.Add("signerDetails", "is required")
+	b.req.SigningOrder = signing.SigningOrder(b.signingOrder)
+	if b.seen.signingOrder && b.signingOrder == "" && !has("signingOrder") {
+		v.Add("signingOrder", "must be sequential or parallel")
 	}
 	switch {
 	case !b.seen.document:

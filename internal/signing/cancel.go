@@ -21,6 +21,9 @@ func (s *Service) Cancel(ctx context.Context, tenantID, id string) (*Session, er
 	if sess.Status == StatusCancelled {
 		return sess, nil
 	}
+	if sess.ProviderCompletedAt != nil && !sess.Status.Terminal() {
+		return nil, Errorf(ErrConflict, "every signer has signed at the provider; the session completes as soon as Signet has the signed document, and cannot be cancelled")
+	}
 	next, err := s.update(ctx, sess, func(next *Session, now time.Time) ([]AuditEntry, *Document, error) {
 		e, err := s.changeStatus(next, TriggerCancel, "cancelled by the client", now)
 		if err == nil && next.ProviderRef != "" {

@@ -28,8 +28,13 @@ const (
 // CreateRequest is a decoded POST /signing body. The HTTP layer decodes
 // JSON and base64; the rules about values live here.
 type CreateRequest struct {
-	OrderID       string
+	OrderID string
+	// SignerDetails is the one signer of a single-signer request; Signers
+	// lists several (each one's signerDetails) in signing order. A request
+	// has one or the other.
 	SignerDetails json.RawMessage
+	Signers       []json.RawMessage
+	SigningOrder  SigningOrder
 	Filename      string
 	Content       []byte // the decoded PDF
 	Provider      string
@@ -71,11 +76,7 @@ func (r *CreateRequest) validate(now time.Time, info ProviderInfo, checks Checks
 		v.Add("language", "provider %s does not support %s; supported: %s", info.Name, Quote(r.Language), strings.Join(info.Languages, ", "))
 	}
 
-	if len(r.SignerDetails) == 0 || string(r.SignerDetails) == "null" {
-		v.Add("signerDetails", "is required")
-	} else if checks.SignerDetails != nil {
-		v.Errors = append(v.Errors, checks.SignerDetails(info.Name, r.SignerDetails)...)
-	}
+	r.validateSigners(v, info, checks)
 
 	switch {
 	case strings.TrimSpace(r.Filename) == "":
@@ -124,6 +125,66 @@ func (r *CreateRequest) validate(now time.Time, info ProviderInfo, checks Checks
 	return v.Err()
 }
 
+// validateSigners checks the signers and their order against the
+// provider, naming each field as the request has it: signerDetails.<key>
+// for one signer, signers[N].signerDetails.<key> for several.
+func (r *CreateRequest) validateSigners(v *ValidationError, info ProviderInfo, checks Checks) {
+	has := len(r.SignerDetails) > 0 && string(r.SignerDetails) != "null"
+	switch {
+	case has && r.Signers != nil:
+		v.Add("signers", "give either signerDetails (one signer) or signers, not both")
+		return
+	case !has && r.Signers == nil:
+		v.Add("signerDetails", "is required (or signers, for several signers)")
+		v.Add("signers", "give signerDetails (one signer) or signers (1 to %d signers in signing order)", MaxSigners)
+		return
+	}
+	max := max(info.MaxSigners, 1)
+	switch n := len(r.Signers); {
+	case r.Signers == nil:
+	case n == 0:
+		v.Add("signers", "must list at least one signer")
+	case n > MaxSigners:
+		v.Add("signers", "must list at most %d signers, lists %d", MaxSigners, n)
+	case n > max:
+		v.Add("signers", "provider %s takes at most %d signer(s) in a session, got %d", info.Name, max, n)
+	}
+	if r.SigningOrder == "" {
+		r.SigningOrder = Sequential
+	}
+	switch {
+	case r.SigningOrder != Sequential && r.SigningOrder != Parallel:
+		v.Add("signingOrder", "must be sequential or parallel")
+	case len(r.Signers) > 1 && !slices.Contains(info.SigningOrders, r.SigningOrder):
+		v.Add("signingOrder", "provider %s does not take signers in %s order", info.Name, r.SigningOrder)
+	}
+	if checks.SignerDetails == nil {
+		return
+	}
+	if has {
+		v.Errors = append(v.Errors, checks.SignerDetails(info.Name, r.SignerDetails)...)
+		return
+	}
+	for i, d := range r.Signers {
+		prefix := fmt.Sprintf("signers[%d].signerDetails", i)
+		if len(d) == 0 || string(d) == "null" {
+			v.Add(prefix, "is required")
+			continue
+		}
+		for _, fe := range checks.SignerDetails(info.Name, d) {
+			v.Add(prefix+strings.TrimPrefix(fe.Field, "signerDetails"), "%s", fe.Message)
+		}
+	}
+}
+
+// signerDetails lists every signer's details in order.
+func (r *CreateRequest) signerDetails() []json.RawMessage {
+	if r.Signers != nil {
+		return r.Signers
+	}
+	return []json.RawMessage{r.SignerDetails}
+}
+
 // checkHTTPURL returns why s is not an absolute http(s) URL, or "".
 func checkHTTPURL(s string) string {
 	if len(s) > MaxURLLen {
@@ -157,12 +218,21 @@ func (s *Service) Create(ctx context.Context, tenantID string, r CreateRequest) 
 		expires = r.ExpiresAt.UTC().Truncate(time.Microsecond)
 	}
 	lease := now.Add(s.cfg.InitiateLease)
+	details := r.signerDetails()
+	statuses := InitialSignerStatuses(len(details), r.SigningOrder)
+	signers := make([]Signer, len(details))
+	for i, d := range details {
+		signers[i] = Signer{ID: "sgn_" + s.cfg.NewID(), Details: d, Status: statuses[i]}
+		signers[i].LinkHash = HashToken(s.cfg.Links.Token(signers[i].ID))
+	}
 	sess := &Session{
 		ID:            s.cfg.NewID(),
 		TenantID:      tenantID,
 		OrderID:       r.OrderID,
 		Status:        StatusPending,
-		SignerDetails: r.SignerDetails,
+		SignerDetails: details[0],
+		Signers:       signers,
+		SigningOrder:  r.SigningOrder,
 		CreatedAt:     now,
 		UpdatedAt:     now,
 		Provider:      r.Provider,
@@ -216,7 +286,8 @@ func (s *Service) initiate(ctx context.Context, p Provider, sess *Session, doc D
 			return nil, nil, ErrNoChange
 		}
 		if err == nil {
-			next.ProviderRef, next.RedirectURL, next.ProviderState = res.Ref, res.RedirectURL, res.State
+			next.ProviderRef, next.ProviderState = res.Ref, res.State
+			next.Signers[0].ProviderURL = res.RedirectURL
 			due := now.Add(s.pollInterval(next.Provider))
 			next.NextPollAt = &due
 			return []AuditEntry{{Type: EventProviderAccepted, Detail: "provider reference " + res.Ref, CreatedAt: now}}, nil, nil

@@ -18,6 +18,10 @@ type ProviderInfo struct {
 	// PollInterval is how often Signet refreshes an open session from this
 	// provider; zero means the server's --poll-interval.
 	PollInterval time.Duration
+	// SigningOrders are the orders in which this provider can take several
+	// signers; MaxSigners is how many (0 or 1: one signer only).
+	SigningOrders []SigningOrder
+	MaxSigners    int
 }
 
 // InitiateRequest is what an adapter needs to start a signing.
@@ -65,6 +69,23 @@ type Update struct {
 	Evidence json.RawMessage
 	// State, when not nil, replaces the adapter-private state.
 	State json.RawMessage
+	// Signers, from providers that report signers one by one, says where
+	// each stands; without it, Status speaks for the session's one signer
+	// (or, on COMPLETED, for all of them).
+	Signers []SignerUpdate
+}
+
+// SignerUpdate is a provider's view of one signer.
+type SignerUpdate struct {
+	// Index is the signer's position in the session's signing order.
+	Index int
+	// Status is IN_PROGRESS, SIGNED or FAILED; WAITING and PENDING are no
+	// news.
+	Status SignerStatus
+	// Reason explains FAILED, in the provider's or signer's words.
+	Reason string
+	// Evidence is provider data on how the signer signed.
+	Evidence json.RawMessage
 }
 
 // Callback is a verified provider callback: which request it is about and,

@@ -36,7 +36,7 @@ func (s *Service) List(ctx context.Context, tenantID string, f ListFilter) ([]*S
 // expireIfDue writes the EXPIRED status of an open session past its
 // deadline; if even that fails, it still never shows the session open.
 func (s *Service) expireIfDue(ctx context.Context, sess *Session) (*Session, error) {
-	if sess.Status.Terminal() || s.now().Before(sess.ExpiresAt) {
+	if sess.Status.Terminal() || s.now().Before(sess.ExpiresAt) || sess.ProviderCompletedAt != nil {
 		return sess, nil
 	}
 	return s.Expire(ctx, sess)
@@ -62,10 +62,12 @@ func (s *Service) Events(ctx context.Context, tenantID, id string) ([]AuditEntry
 	return s.cfg.Store.AuditTrail(ctx, tenantID, id)
 }
 
-// Expire moves an open session past its deadline to EXPIRED.
+// Expire moves an open session past its deadline to EXPIRED, unless its
+// provider has already reported every signature (those are never lost to
+// expiry: the session waits for its document instead).
 func (s *Service) Expire(ctx context.Context, sess *Session) (*Session, error) {
 	return s.update(ctx, sess, func(next *Session, now time.Time) ([]AuditEntry, *Document, error) {
-		if now.Before(next.ExpiresAt) {
+		if now.Before(next.ExpiresAt) || next.ProviderCompletedAt != nil {
 			return nil, nil, ErrNoChange
 		}
 		e, err := s.changeStatus(next, TriggerExpire, "expired at "+next.ExpiresAt.Format(time.RFC3339), now)
@@ -84,6 +86,9 @@ func (s *Service) ExpireDue(ctx context.Context, limit int) (int, error) {
 	}
 	changes := make([]Change, 0, len(due))
 	for _, sess := range due {
+		if sess.ProviderCompletedAt != nil {
+			continue // a store that does not filter them out
+		}
 		next := sess.Clone()
 		e, err := s.changeStatus(next, TriggerExpire, "expired at "+next.ExpiresAt.Format(time.RFC3339), now)
 		if err != nil {
@@ -109,7 +114,7 @@ func (s *Service) ExpireDue(ctx context.Context, limit int) (int, error) {
 		if !errors.Is(r, ErrStale) {
 			continue // deleted meanwhile
 		}
-		next, err := s.Expire(ctx, due[i])
+		next, err := s.Expire(ctx, changes[i].Before)
 		if err != nil {
 			return n, err
 		}

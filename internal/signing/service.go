@@ -17,6 +17,8 @@ type Config struct {
 	Logger    *slog.Logger
 	Now       func() time.Time
 	NewID     func() string
+	// Links makes signer links; required.
+	Links *Links
 	// EncodeEvent makes the webhook body of a status-change event: the
 	// session as clients see it right after the change. It is stored with
 	// the change (the transactional outbox), so it must not fail on a
@@ -36,6 +38,10 @@ type Config struct {
 	// OnEvent, if set, is called after a status-change event is committed,
 	// so that webhook delivery can start at once.
 	OnEvent func()
+	// DocumentDeadline is how long Signet keeps trying to fetch the signed
+	// document of a session whose provider has every signature, before the
+	// session fails (default 24 h).
+	DocumentDeadline time.Duration
 	// InitiateLease is how long a session being started at its provider is
 	// kept from the poller, so that a crash mid-initiate is retried without
 	// two workers initiating at once.
@@ -70,8 +76,8 @@ func NewService(cfg Config) (*Service, error) {
 	if cfg.Store == nil || cfg.Providers == nil {
 		return nil, errors.New("signing: Store and Providers are required")
 	}
-	if cfg.NewID == nil || cfg.EncodeEvent == nil {
-		return nil, errors.New("signing: NewID and EncodeEvent are required")
+	if cfg.NewID == nil || cfg.EncodeEvent == nil || cfg.Links == nil {
+		return nil, errors.New("signing: NewID, EncodeEvent and Links are required")
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -84,6 +90,9 @@ func NewService(cfg Config) (*Service, error) {
 	}
 	if cfg.Observer == nil {
 		cfg.Observer = nopObserver{}
+	}
+	if cfg.DocumentDeadline <= 0 {
+		cfg.DocumentDeadline = 24 * time.Hour
 	}
 	if cfg.InitiateLease <= 0 {
 		cfg.InitiateLease = time.Minute

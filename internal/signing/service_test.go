@@ -1,12 +1,15 @@
 package signing_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -115,11 +118,17 @@ func newEnv(t *testing.T, opts ...func(*signing.Config)) *env {
 		t.Fatal(err)
 	}
 	e.tenant = tenant.ID
+	links, err := signing.NewLinks(bytes.Repeat([]byte("k"), 32), "http://signet.test")
+	if err != nil {
+		t.Fatal(err)
+	}
 	cfg := signing.Config{
 		Store: store, Providers: registry{e.fake}, DefaultProvider: "fake", PublicURL: "http://signet.test",
 		Now:         func() time.Time { return time.UnixMicro(e.now.Load()).UTC() },
 		NewID:       func() string { return uuid.NewString() },
-		EncodeEvent: present.Presenter{PublicURL: "http://signet.test"}.WebhookEvent,
+		Links:       links,
+		Logger:      slog.New(slog.DiscardHandler),
+		EncodeEvent: present.Presenter{PublicURL: "http://signet.test", Links: links}.WebhookEvent,
 	}
 	for _, o := range opts {
 		o(&cfg)
@@ -233,7 +242,7 @@ func TestInitiateRetryableThenPolled(t *testing.T) {
 		f.initErr = &signing.ProviderError{Provider: "fake", Op: "initiate", Retryable: true, StatusCode: 503, Message: "down"}
 	})
 	s := e.create(t)
-	if s.Status != signing.StatusPending || s.RedirectURL != "" || s.ProviderRef != "" {
+	if s.Status != signing.StatusPending || s.Signers[0].ProviderURL != "" || s.ProviderRef != "" {
 		t.Fatalf("after a retryable failure: %+v", s)
 	}
 	e.fake.set(func(f *fakeProvider) { f.initErr = nil })
@@ -246,7 +255,7 @@ func TestInitiateRetryableThenPolled(t *testing.T) {
 		t.Fatalf("PollDue = %d, %v", n, err)
 	}
 	got, _ := e.svc.Get(context.Background(), e.tenant, s.ID)
-	if got.RedirectURL == "" || got.Status != signing.StatusPending {
+	if got.Signers[0].ProviderURL == "" || got.Status != signing.StatusPending {
 		t.Errorf("after the retry: %+v", got)
 	}
 	if c := e.fake.initCalls.Load(); c != 2 {
@@ -275,18 +284,61 @@ func TestCompletionWaitsForTheDocument(t *testing.T) {
 	if _, err := e.svc.Refresh(context.Background(), e.tenant, s.ID); !signing.IsRetryable(err) {
 		t.Fatalf("refresh with the document unavailable: %v", err)
 	}
+	// The signature is recorded at once, the session completes only with
+	// its document, and it does not expire while it waits for it.
 	got, _ := e.svc.Get(context.Background(), e.tenant, s.ID)
-	if got.Status != signing.StatusPending {
-		t.Fatalf("completed without a document: %s", got.Status)
+	if got.Status != signing.StatusInProgress || got.ProviderCompletedAt == nil || got.Signers[0].Status != signing.SignerSigned {
+		t.Fatalf("after the provider completed without a document: %s, provider completed %v, signer %s",
+			got.Status, got.ProviderCompletedAt, got.Signers[0].Status)
 	}
-	e.fake.set(func(f *fakeProvider) { f.docErr = nil })
+	e.advance(25 * time.Hour) // past expiresAt
+	if n, err := e.svc.ExpireDue(context.Background(), 10); n != 0 || err != nil {
+		t.Errorf("ExpireDue = %d, %v; a session with every signature must not expire", n, err)
+	}
+	if got, _ := e.svc.Get(context.Background(), e.tenant, s.ID); got.Status != signing.StatusInProgress {
+		t.Errorf("read past expiresAt: %s, want IN_PROGRESS", got.Status)
+	}
+	e.fake.set(func(f *fakeProvider) {
+		f.docErr = nil
+		f.refErr = &signing.ProviderError{Provider: "fake", Op: "refresh", Message: "Not found"} // asked no more
+	})
 	got, err := e.svc.Refresh(context.Background(), e.tenant, s.ID)
 	if err != nil || got.Status != signing.StatusCompleted || got.CompletedAt == nil {
 		t.Fatalf("second refresh: %+v, %v", got, err)
 	}
+	events, _ := e.svc.Events(context.Background(), e.tenant, s.ID)
+	var types []string
+	for _, ev := range events {
+		types = append(types, ev.Type)
+	}
+	want := "signing.created,provider.accepted,signing.in_progress,signing.signer_signed,provider.completed,provider.error,signing.completed"
+	if strings.Join(types, ",") != want {
+		t.Errorf("events %v, want %s", types, want)
+	}
 	doc, err := e.svc.Document(context.Background(), e.tenant, s.ID)
 	if err != nil || string(doc.Content) != "%PDF-1.7 signed" {
 		t.Errorf("document %q, %v", doc.Content, err)
+	}
+}
+
+// TestDocumentNeverRetrievedFails: past DocumentDeadline a session whose
+// document cannot be had fails saying so.
+func TestDocumentNeverRetrievedFails(t *testing.T) {
+	e := newEnv(t, func(c *signing.Config) { c.DocumentDeadline = time.Hour })
+	s := e.create(t)
+	e.fake.set(func(f *fakeProvider) {
+		f.refresh = signing.Update{Status: signing.StatusCompleted, ProviderStatus: "done"}
+		f.docErr = &signing.ProviderError{Provider: "fake", Op: "document", Retryable: true, Message: "storage offline"}
+	})
+	e.svc.Refresh(context.Background(), e.tenant, s.ID)
+	e.advance(61 * time.Minute)
+	if n, err := e.pollDue(context.Background(), 10); n != 1 || err != nil {
+		t.Fatalf("pollDue = %d, %v", n, err)
+	}
+	got, _ := e.svc.Get(context.Background(), e.tenant, s.ID)
+	if got.Status != signing.StatusFailed || !strings.Contains(got.FailureReason, "signed document could not be retrieved") ||
+		!strings.Contains(got.FailureReason, "storage offline") {
+		t.Errorf("after the deadline: %s %q", got.Status, got.FailureReason)
 	}
 }
 
@@ -527,7 +579,7 @@ func TestPollReleasesOnShutdown(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, s := range list {
-		if s.RedirectURL == "" {
+		if s.Signers[0].ProviderURL == "" {
 			t.Errorf("session %s was never initiated", s.ID)
 		}
 	}

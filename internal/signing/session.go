@@ -49,15 +49,20 @@ func (s Status) Valid() bool {
 // provider. The API shows it as api.Session (CONTRACT.md §1); the fields
 // below the public ones are only Signet's business.
 type Session struct {
-	ID            string
-	OrderID       string
-	Status        Status
+	ID      string
+	OrderID string
+	Status  Status
+	// SignerDetails are the first signer's details (the API's top-level
+	// signerDetails).
 	SignerDetails json.RawMessage
+	// Signers are the session's signers in signing order; every session
+	// has at least one.
+	Signers       []Signer
+	SigningOrder  SigningOrder
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 	Provider      string
 	Language      string
-	RedirectURL   string
 	ReturnURL     string
 	CompletedAt   *time.Time
 	ExpiresAt     time.Time
@@ -75,6 +80,11 @@ type Session struct {
 	// ProviderState is adapter-private data kept with the session (for
 	// example BankID's QR secrets); opaque to everything but the adapter.
 	ProviderState json.RawMessage
+	// ProviderCompletedAt is when the provider first reported every
+	// signature, while Signet may still be fetching the signed document:
+	// from then on the session never expires (its signatures are real),
+	// and it ends COMPLETED or, if the document cannot be had, FAILED.
+	ProviderCompletedAt *time.Time
 	// NextPollAt is when the session is next due to be refreshed from its
 	// provider (or, with no ProviderRef yet, initiated again); nil when no
 	// more polling is needed.
@@ -90,13 +100,14 @@ func (s *Session) Clone() *Session {
 	c := *s
 	c.SignerDetails = append(json.RawMessage(nil), s.SignerDetails...)
 	c.ProviderState = append(json.RawMessage(nil), s.ProviderState...)
-	if s.CompletedAt != nil {
-		t := *s.CompletedAt
-		c.CompletedAt = &t
-	}
-	if s.NextPollAt != nil {
-		t := *s.NextPollAt
-		c.NextPollAt = &t
+	c.CompletedAt = cloneTime(s.CompletedAt)
+	c.NextPollAt = cloneTime(s.NextPollAt)
+	c.ProviderCompletedAt = cloneTime(s.ProviderCompletedAt)
+	if s.Signers != nil {
+		c.Signers = make([]Signer, len(s.Signers))
+		for i, sg := range s.Signers {
+			c.Signers[i] = sg.Clone()
+		}
 	}
 	if s.Metadata != nil {
 		c.Metadata = make(map[string]string, len(s.Metadata))
@@ -136,10 +147,22 @@ const (
 	EventExpired    = "signing.expired"
 	EventCancelled  = "signing.cancelled"
 
-	EventProviderAccepted = "provider.accepted"
-	EventProviderError    = "provider.error"
-	EventProviderCallback = "provider.callback"
-	EventProviderCancel   = "provider.cancel"
+	// EventSignerSigned is a signature of one signer; it is delivered as
+	// a webhook too (CONTRACT.md §8).
+	EventSignerSigned = "signing.signer_signed"
+
+	EventProviderAccepted  = "provider.accepted"
+	EventProviderError     = "provider.error"
+	EventProviderCallback  = "provider.callback"
+	EventProviderCancel    = "provider.cancel"
+	EventProviderCompleted = "provider.completed"
+	// EventLateSignature is a signature the provider reported after Signet
+	// had made the session terminal: it changes nothing but is recorded.
+	EventLateSignature = "provider.late_signature"
+
+	EventSignerOpened = "signer.opened"
+	EventSignerTurn   = "signer.turn"
+	EventSignerFailed = "signer.failed"
 )
 
 // StatusEventType is the event type emitted when a session enters status s.
@@ -164,10 +187,12 @@ func StatusEventType(s Status) string {
 // AuditEntry is one line of a session's audit trail. Entries whose Type is
 // a signing.* event are status changes and form the webhook outbox.
 type AuditEntry struct {
-	ID         int64
-	SessionID  string
-	TenantID   string
-	Type       string
+	ID        int64
+	SessionID string
+	TenantID  string
+	Type      string
+	// SignerID names the signer an entry is about, if any.
+	SignerID   string
 	FromStatus Status
 	ToStatus   Status
 	Detail     string

@@ -119,8 +119,21 @@ type SessionStore interface {
 	// AuditTrail lists a session's audit entries oldest first.
 	AuditTrail(ctx context.Context, tenantID, sessionID string) ([]AuditEntry, error)
 	// DueForExpiry returns up to limit open sessions whose ExpiresAt is at or
-	// before now, oldest deadline first (an indexed query).
+	// before now and whose provider has not reported completion
+	// (ProviderCompletedAt nil), oldest deadline first (an indexed query).
 	DueForExpiry(ctx context.Context, now time.Time, limit int) ([]*Session, error)
+	// SessionBySignerLink finds, regardless of tenant, the session and the
+	// id of the signer whose link token hashes to tokenHash (the Signer's
+	// LinkHash, indexed by CreateSession and AddSignerLinks); ErrNotFound
+	// if none.
+	SessionBySignerLink(ctx context.Context, tokenHash string) (*Session, string, error)
+	// SignersWithoutLinks lists up to limit signers that have no indexed
+	// link (sessions made before signer links existed), with TokenHash
+	// empty.
+	SignersWithoutLinks(ctx context.Context, limit int) ([]SignerLink, error)
+	// AddSignerLinks indexes signer links; a link indexed already is left
+	// as it is.
+	AddSignerLinks(ctx context.Context, links []SignerLink) error
 }
 
 // WorkStore is the background work's side of the store: the leased poll

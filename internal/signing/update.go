@@ -139,6 +139,13 @@ func (s *Service) notifyAll() {
 // visiblyChanged reports whether a change touches what clients see, so
 // that updatedAt moves only then (not for poll bookkeeping or audit lines).
 func visiblyChanged(old, next *Session) bool {
-	return old.Status != next.Status || old.RedirectURL != next.RedirectURL ||
-		old.FailureReason != next.FailureReason
+	if old.Status != next.Status || old.FailureReason != next.FailureReason || (old.ProviderRef == "") != (next.ProviderRef == "") {
+		return true
+	}
+	for i := range next.Signers {
+		if i >= len(old.Signers) || old.Signers[i].Status != next.Signers[i].Status {
+			return true
+		}
+	}
+	return false
 }

@@ -6,7 +6,7 @@ import (
 )
 
 // WebhookEventTypes are the event types an endpoint can subscribe to.
-var WebhookEventTypes = []string{EventCreated, EventInProgress, EventCompleted, EventFailed, EventExpired, EventCancelled}
+var WebhookEventTypes = []string{EventCreated, EventInProgress, EventSignerSigned, EventCompleted, EventFailed, EventExpired, EventCancelled}
 
 // Endpoint is a client's webhook receiver.
 type Endpoint struct {

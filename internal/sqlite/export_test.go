@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"strings"
+	"time"
 
 	"github.com/signet-dev/signet/internal/signing"
+	"github.com/signet-dev/signet/internal/sqlmigrate"
 )
 
 // Queries whose plans store_test.go checks.
@@ -93,4 +95,34 @@ func (s *Store) Exec(ctx context.Context, query string, args ...any) error {
 // QueryRow runs a query on the readers and scans its one row into dest.
 func (s *Store) QueryRow(ctx context.Context, query string, dest ...any) error {
 	return s.read.QueryRowContext(ctx, query).Scan(dest...)
+}
+
+// PreviousRelease makes, at path, the database of a release whose schema
+// stopped at migration upTo, and runs fill on it: what a database made by
+// that release looks like to the migrations after it.
+func PreviousRelease(ctx context.Context, path string, upTo int, fill func(db *sql.DB) error) error {
+	db, err := sql.Open("sqlite", dsn(path, time.Second, true))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	ms, err := sqlmigrate.Load(migrationFiles, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	if _, err := db.ExecContext(ctx, `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT`); err != nil {
+		return err
+	}
+	for _, m := range ms {
+		if m.Version > upTo {
+			break
+		}
+		if _, err := db.ExecContext(ctx, m.SQL); err != nil {
+			return err
+		}
+		if _, err := db.ExecContext(ctx, `INSERT INTO schema_migrations VALUES (?, ?, 0)`, m.Version, m.Name); err != nil {
+			return err
+		}
+	}
+	return fill(db)
 }

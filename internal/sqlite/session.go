@@ -14,7 +14,7 @@ import (
 // sessionCols is the column list every session query selects, in the order
 // scanSession reads.
 const sessionCols = `id, tenant_id, order_id, status, signer_details, provider, language,
-	redirect_url, return_url, failure_reason, metadata, document_name,
+	signers, signing_order, provider_completed_at, return_url, failure_reason, metadata, document_name,
 	provider_ref, provider_state, created_at, updated_at, completed_at, expires_at,
 	next_poll_at, version`
 
@@ -22,15 +22,15 @@ type scanner interface{ Scan(dest ...any) error }
 
 func scanSession(sc scanner) (*signing.Session, error) {
 	var (
-		s                   signing.Session
-		signer              string
-		metadata, state     sql.NullString
-		created, updated    int64
-		expires             int64
-		completed, nextPoll sql.NullInt64
+		s                                      signing.Session
+		signer, signers                        string
+		metadata, state                        sql.NullString
+		created, updated                       int64
+		expires                                int64
+		completed, nextPoll, providerCompleted sql.NullInt64
 	)
 	err := sc.Scan(&s.ID, &s.TenantID, &s.OrderID, &s.Status, &signer, &s.Provider, &s.Language,
-		&s.RedirectURL, &s.ReturnURL, &s.FailureReason, &metadata, &s.DocumentName,
+		&signers, &s.SigningOrder, &providerCompleted, &s.ReturnURL, &s.FailureReason, &metadata, &s.DocumentName,
 		&s.ProviderRef, &state, &created, &updated, &completed, &expires,
 		&nextPoll, &s.Version)
 	if err != nil {
@@ -39,6 +39,10 @@ func scanSession(sc scanner) (*signing.Session, error) {
 	if s.Metadata, err = decodeMap(metadata); err != nil {
 		return nil, fmt.Errorf("session %s: metadata: %w", s.ID, err)
 	}
+	if s.Signers, err = dbcodec.DecodeSigners([]byte(signers)); err != nil {
+		return nil, fmt.Errorf("session %s: signers: %w", s.ID, err)
+	}
+	s.ProviderCompletedAt = fromNullMicros(providerCompleted)
 	s.SignerDetails = []byte(signer)
 	s.ProviderState = fromNullText(state)
 	s.CreatedAt = fromMicros(created)
@@ -61,18 +65,25 @@ func (s *Store) CreateSession(ctx context.Context, sess *signing.Session, origin
 	if err != nil {
 		return fmt.Errorf("sqlite: create session: %w: metadata: %w", signing.ErrInvalid, err)
 	}
+	signers, err := dbcodec.EncodeSigners(sess.Signers)
+	if err != nil {
+		return fmt.Errorf("sqlite: create session: %w: signers: %w", signing.ErrInvalid, err)
+	}
 	const version = 1
 	err = s.tx(ctx, func(tx wtx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (`+sessionCols+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			sess.ID, sess.TenantID, sess.OrderID, sess.Status, string(sess.SignerDetails), sess.Provider, sess.Language,
-			sess.RedirectURL, sess.ReturnURL, sess.FailureReason, metadata, sess.DocumentName,
+			string(signers), string(sess.SigningOrder), nullMicros(sess.ProviderCompletedAt), sess.ReturnURL, sess.FailureReason, metadata, sess.DocumentName,
 			sess.ProviderRef, nullText(sess.ProviderState), micros(sess.CreatedAt), micros(sess.UpdatedAt),
 			nullMicros(sess.CompletedAt), micros(sess.ExpiresAt), nullMicros(sess.NextPollAt), version)
 		if err != nil {
 			return err
 		}
 		if err := putDocument(ctx, tx, sess, signing.DocumentOriginal, original); err != nil {
+			return err
+		}
+		if err := addLinks(ctx, tx, sess); err != nil {
 			return err
 		}
 		return addEntries(ctx, tx, sess, entries)
@@ -285,7 +296,7 @@ func applyChange(ctx context.Context, tx wtx, c signing.Change) (int64, error) {
 // updatableCols are the columns an update may write, in the order of
 // updatableValues; id, tenant_id and created_at never change.
 var updatableCols = []string{"order_id", "status", "signer_details", "provider", "language",
-	"redirect_url", "return_url", "failure_reason", "metadata", "document_name",
+	"signers", "signing_order", "provider_completed_at", "return_url", "failure_reason", "metadata", "document_name",
 	"provider_ref", "provider_state", "updated_at", "completed_at", "expires_at", "next_poll_at"}
 
 func updatableValues(s *signing.Session) ([]any, error) {
@@ -293,8 +304,12 @@ func updatableValues(s *signing.Session) ([]any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: metadata: %w", signing.ErrInvalid, err)
 	}
+	signers, err := dbcodec.EncodeSigners(s.Signers)
+	if err != nil {
+		return nil, fmt.Errorf("%w: signers: %w", signing.ErrInvalid, err)
+	}
 	return []any{s.OrderID, string(s.Status), string(s.SignerDetails), s.Provider, s.Language,
-		s.RedirectURL, s.ReturnURL, s.FailureReason, metadata, s.DocumentName,
+		string(signers), string(s.SigningOrder), nullMicros(s.ProviderCompletedAt), s.ReturnURL, s.FailureReason, metadata, s.DocumentName,
 		s.ProviderRef, nullText(s.ProviderState), micros(s.UpdatedAt), nullMicros(s.CompletedAt),
 		micros(s.ExpiresAt), nullMicros(s.NextPollAt)}, nil
 }
@@ -414,3 +429,71 @@ func (s *Store) AuditTrail(ctx context.Context, tenantID, sessionID string) ([]s
 	}
 	return list, nil
 }
+
+// addLinks indexes the signer links of a new session.
+func addLinks(ctx context.Context, tx wtx, sess *signing.Session) error {
+	for _, sg := range sess.Signers {
+		if sg.LinkHash == "" {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO signer_links (token_hash, session_id, signer_id) VALUES (?, ?, ?)`,
+			sg.LinkHash, sess.ID, sg.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SessionBySignerLink finds the session and signer of a signer link's
+// token hash, in any tenant; ErrNotFound if none.
+func (s *Store) SessionBySignerLink(ctx context.Context, tokenHash string) (*signing.Session, string, error) {
+	var signerID string
+	row := s.readRow(ctx, `SELECT `+sessionCols+`, l.signer_id FROM signer_links l JOIN sessions ON sessions.id = l.session_id
+		WHERE l.token_hash = ?`, tokenHash)
+	sess, err := scanSession(scanWith{row, []any{&signerID}})
+	if err != nil {
+		return nil, "", dbErr("session by signer link", err)
+	}
+	return sess, signerID, nil
+}
+
+// SignersWithoutLinks lists up to limit signers whose link is not indexed.
+func (s *Store) SignersWithoutLinks(ctx context.Context, limit int) ([]signing.SignerLink, error) {
+	rows, err := s.readRows(ctx, `SELECT s.id, j.value ->> 'id' FROM sessions s, json_each(s.signers) j
+		WHERE NOT EXISTS (SELECT 1 FROM signer_links l WHERE l.signer_id = j.value ->> 'id') LIMIT ?`, limit)
+	if err != nil {
+		return nil, dbErr("signers without links", err)
+	}
+	defer rows.Close()
+	var out []signing.SignerLink
+	for rows.Next() {
+		var l signing.SignerLink
+		if err := rows.Scan(&l.SessionID, &l.SignerID); err != nil {
+			return nil, dbErr("signers without links", err)
+		}
+		out = append(out, l)
+	}
+	return out, dbErr("signers without links", rows.Err())
+}
+
+// AddSignerLinks indexes signer links, leaving those indexed already.
+func (s *Store) AddSignerLinks(ctx context.Context, links []signing.SignerLink) error {
+	err := s.tx(ctx, func(tx wtx) error {
+		for _, l := range links {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO signer_links (token_hash, session_id, signer_id) VALUES (?, ?, ?)
+				ON CONFLICT DO NOTHING`, l.TokenHash, l.SessionID, l.SignerID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return dbErr("add signer links", err)
+}
+
+// scanWith scans a row of sessionCols followed by more columns.
+type scanWith struct {
+	sc    scanner
+	extra []any
+}
+
+func (w scanWith) Scan(dest ...any) error { return w.sc.Scan(append(dest, w.extra...)...) }

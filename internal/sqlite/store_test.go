@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"io"
 	"os"
@@ -240,4 +241,34 @@ func TestQueryPlans(t *testing.T) {
 
 func TestErrorsWrapSentinels(t *testing.T) {
 	storetest.ErrorsWrapSentinels(t, open(t, filepath.Join(t.TempDir(), "signet.db")), nil)
+}
+
+// TestMigratesPreviousRelease: a database made by the release before
+// signers (migrations 0001–0003) opens with every session a one-signer
+// session.
+func TestMigratesPreviousRelease(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "old.db")
+	const tenant = "tenant-old"
+	err := sqlite.PreviousRelease(t.Context(), path, 3, func(db *sql.DB) error {
+		if _, err := db.Exec(`INSERT INTO tenants (id, name, created_at) VALUES (?, 'old', 0)`, tenant); err != nil {
+			return err
+		}
+		for _, s := range storetest.PreviousReleaseSessions {
+			var completed any
+			if s.CompletedAt != nil {
+				completed = s.CompletedAt.UnixMicro()
+			}
+			if _, err := db.Exec(`INSERT INTO sessions (id, tenant_id, order_id, status, signer_details, provider, language,
+				redirect_url, failure_reason, created_at, updated_at, completed_at, expires_at, version)
+				VALUES (?, ?, 'o', ?, ?, 'signzy', 'en', ?, ?, 1, 1, ?, 2, 1)`,
+				s.ID, tenant, s.Status, s.SignerDetails, s.RedirectURL, s.FailureReason, completed); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	storetest.CheckMigratedFromPreviousRelease(t, open(t, path), tenant)
 }

@@ -13,7 +13,7 @@ import (
 // word: SQLite uses a partial index only when the query implies it.
 const (
 	queryDueForExpiry = `SELECT ` + sessionCols + ` FROM sessions
-		WHERE status IN ('PENDING', 'IN_PROGRESS') AND expires_at <= ?
+		WHERE status IN ('PENDING', 'IN_PROGRESS') AND expires_at <= ? AND provider_completed_at IS NULL
 		ORDER BY expires_at, id LIMIT ?`
 	queryDuePolls = `SELECT id FROM sessions
 		WHERE next_poll_at IS NOT NULL AND status IN ('PENDING', 'IN_PROGRESS', 'CANCELLED') AND next_poll_at <= ?
@@ -21,7 +21,7 @@ const (
 	queryPollBacklog = `SELECT count(*), min(next_poll_at) FROM sessions
 		WHERE next_poll_at IS NOT NULL AND status IN ('PENDING', 'IN_PROGRESS', 'CANCELLED') AND next_poll_at <= ?`
 	queryExpiryBacklog = `SELECT count(*), min(expires_at) FROM sessions
-		WHERE status IN ('PENDING', 'IN_PROGRESS') AND expires_at <= ?`
+		WHERE status IN ('PENDING', 'IN_PROGRESS') AND expires_at <= ? AND provider_completed_at IS NULL`
 )
 
 // DueBacklog counts the sessions due for a poll and for expiry at now.

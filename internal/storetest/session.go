@@ -20,7 +20,17 @@ func full(tenant signing.Tenant) *signing.Session {
 	s.UpdatedAt = base.Add(90 * time.Minute)
 	s.Provider = "bankid"
 	s.Language = "sv"
-	s.RedirectURL = "https://sign.example/r/1?x=y&z=%20"
+	s.Signers = []signing.Signer{{
+		ID: "sgn_first", Details: s.SignerDetails, Status: signing.SignerSigned,
+		SignedAt: ptr(base.Add(80 * time.Minute)), OpenedAt: ptr(base.Add(time.Minute)),
+		ProviderRef: "signer-1", ProviderURL: "https://sign.example/r/1?x=y&z=%20", LinkHash: "hash-of-" + s.ID,
+		Evidence: json.RawMessage(`{"ip":"192.0.2.1","userAgent":"Mozilla/5.0 (ü)"}`),
+	}, {
+		ID: "sgn_second", Details: json.RawMessage(`{"name":"Bo","email":"bo@example.com"}`), Status: signing.SignerFailed,
+		FailureReason: "declined: not today",
+	}}
+	s.SigningOrder = signing.Parallel
+	s.ProviderCompletedAt = ptr(base.Add(85 * time.Minute))
 	s.ReturnURL = "https://client.example/back"
 	s.CompletedAt = ptr(base.Add(90 * time.Minute))
 	s.ExpiresAt = base.Add(30 * 24 * time.Hour)

@@ -26,6 +26,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
 	"sync"
 	"testing"
@@ -67,6 +68,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"Poll", pollTests},
 		{"Backlog", backlogTests},
 		{"Idempotency", idempotencyTests},
+		{"Signers", signerTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
@@ -122,11 +124,14 @@ func newSession(tenant signing.Tenant, c time.Time) *signing.Session {
 		OrderID:       "order-1",
 		Status:        signing.StatusPending,
 		SignerDetails: json.RawMessage(`{"name":"Ada Lovelace"}`),
-		CreatedAt:     c,
-		UpdatedAt:     c,
-		Provider:      "signzy",
-		Language:      "en",
-		ExpiresAt:     c.Add(24 * time.Hour),
+		Signers: []signing.Signer{{ID: "sgn_" + uuid.NewString(), Details: json.RawMessage(`{"name":"Ada Lovelace"}`),
+			Status: signing.SignerPending}},
+		SigningOrder: signing.Sequential,
+		CreatedAt:    c,
+		UpdatedAt:    c,
+		Provider:     "signzy",
+		Language:     "en",
+		ExpiresAt:    c.Add(24 * time.Hour),
 	}
 }
 
@@ -245,7 +250,7 @@ func checkSession(t *testing.T, got, want *signing.Session) {
 	str("Status", string(got.Status), string(want.Status))
 	str("Provider", got.Provider, want.Provider)
 	str("Language", got.Language, want.Language)
-	str("RedirectURL", got.RedirectURL, want.RedirectURL)
+	str("SigningOrder", string(got.SigningOrder), string(want.SigningOrder))
 	str("ReturnURL", got.ReturnURL, want.ReturnURL)
 	str("FailureReason", got.FailureReason, want.FailureReason)
 	str("DocumentName", got.DocumentName, want.DocumentName)
@@ -268,6 +273,8 @@ func checkSession(t *testing.T, got, want *signing.Session) {
 	checkTime(t, "ExpiresAt", got.ExpiresAt, want.ExpiresAt)
 	checkOptTime(t, "CompletedAt", got.CompletedAt, want.CompletedAt)
 	checkOptTime(t, "NextPollAt", got.NextPollAt, want.NextPollAt)
+	checkOptTime(t, "ProviderCompletedAt", got.ProviderCompletedAt, want.ProviderCompletedAt)
+	checkSigners(t, want.ID, got.Signers, want.Signers)
 	if got.Version != want.Version {
 		t.Errorf("session %s: Version = %d, want %d", want.ID, got.Version, want.Version)
 	}
@@ -316,4 +323,25 @@ func ids(list []*signing.Session) []string {
 		out[i] = s.ID
 	}
 	return out
+}
+
+// checkSigners compares every field of every signer.
+func checkSigners(t *testing.T, session string, got, want []signing.Signer) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Errorf("session %s: %d signers, want %d", session, len(got), len(want))
+		return
+	}
+	for i, w := range want {
+		g := got[i]
+		if g.ID != w.ID || g.Status != w.Status || g.FailureReason != w.FailureReason || g.ProviderRef != w.ProviderRef ||
+			g.ProviderURL != w.ProviderURL || g.LinkHash != w.LinkHash {
+			t.Errorf("session %s: signer %d = %+v, want %+v", session, i, g, w)
+		}
+		if !jsonEqual(g.Details, w.Details) || !jsonEqual(g.Evidence, w.Evidence) {
+			t.Errorf("session %s: signer %d details/evidence = %s / %s, want %s / %s", session, i, g.Details, g.Evidence, w.Details, w.Evidence)
+		}
+		checkOptTime(t, fmt.Sprintf("Signers[%d].SignedAt", i), g.SignedAt, w.SignedAt)
+		checkOptTime(t, fmt.Sprintf("Signers[%d].OpenedAt", i), g.OpenedAt, w.OpenedAt)
+	}
 }

@@ -43,7 +43,8 @@ var updateTests = []test{
 		// Only some fields differ from Before; the result is the whole new state.
 		c := complete(s, base.Add(time.Hour), "before")
 		c.Before = s.Clone()
-		c.Session.RedirectURL = ""
+		c.Session.Signers[0].ProviderURL = ""
+		c.Session.Signers[1].Status = signing.SignerSigned
 		c.Session.ProviderState = nil
 		if err := st.UpdateSession(ctx, c); err != nil {
 			t.Fatalf("UpdateSession with Before: %v", err)
@@ -247,7 +248,8 @@ var updateTests = []test{
 		create(t, st, s)
 		c := s.Clone()
 		c.CompletedAt, c.NextPollAt, c.Metadata, c.ProviderState = nil, nil, map[string]string{}, nil
-		c.RedirectURL, c.FailureReason, c.ProviderRef = "", "", ""
+		c.FailureReason, c.ProviderRef, c.ProviderCompletedAt = "", "", nil
+		c.Signers[0].SignedAt, c.Signers[0].OpenedAt, c.Signers[0].Evidence, c.Signers[0].ProviderURL = nil, nil, nil, ""
 		if err := st.UpdateSession(t.Context(), signing.Change{Session: c, ExpectVersion: s.Version}); err != nil {
 			t.Fatal(err)
 		}

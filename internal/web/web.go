@@ -50,6 +50,8 @@ type Config struct {
 	Logger *slog.Logger
 	// BankID, when set, serves the BankID page under /bankid/.
 	BankID *BankIDConfig
+	// SignerLinks, when set, serves the signer links under /s/.
+	SignerLinks *SignerLinkConfig
 }
 
 // Site is Signet's pages. It is safe for concurrent use.
@@ -120,6 +122,9 @@ func (s *Site) Routes() map[string]http.Handler {
 	routes := map[string]http.HandlerFunc{
 		"GET " + assetPrefix + "{name}": s.assets.serve,
 		"GET /signing-finished":         s.finished,
+	}
+	if s.cfg.SignerLinks != nil {
+		routes["GET /s/{token}"] = s.signerLink
 	}
 	if b := s.bankid; b != nil {
 		routes["GET /bankid/{sessionId}"] = b.page

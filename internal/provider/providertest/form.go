@@ -22,16 +22,20 @@ var (
 // SubmitForm plays a signer's browser on a sandbox signing page (CONTRACT.md
 // §5): it opens pageURL, checks the page has a POST form with the `action`
 // buttons sign and decline, and submits it with the given action and the
-// form's hidden inputs. Redirects are not followed: the answer to the
-// submit (often a 303 to the returnUrl) is returned with its body closed.
+// form's hidden inputs. Opening the page follows redirects, as a browser
+// does (Signet's signer link forwards with a 303); the submit does not:
+// its answer (often a 303 to the returnUrl) is returned with its body
+// closed.
 func SubmitForm(t testing.TB, pageURL, action string) *http.Response {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
-	browser := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := browser.Get(pageURL)
+	opener := &http.Client{Jar: jar}
+	resp, err := opener.Get(pageURL)
 	if err != nil {
 		t.Fatalf("opening the signing page: %v", err)
 	}
+	pageURL = resp.Request.URL.String() // where the redirects led
+	browser := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	page, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Header.Get("Content-Type"), "text/html") {
