@@ -22,7 +22,7 @@ const (
 	// taken, and dropped since its next_poll_at moved on.
 	queryClaimPolls = `WITH picked AS (
 			SELECT id FROM sessions
-			WHERE next_poll_at IS NOT NULL AND status IN ('PENDING', 'IN_PROGRESS', 'CANCELLED') AND next_poll_at <= $1
+			WHERE next_poll_at IS NOT NULL AND status IN ('PENDING', 'IN_PROGRESS', 'CANCELLED', 'EXPIRED') AND next_poll_at <= $1
 			ORDER BY next_poll_at, id LIMIT $3
 			FOR UPDATE SKIP LOCKED)
 		UPDATE sessions s SET next_poll_at = $2, version = s.version + 1
@@ -31,7 +31,7 @@ const (
 
 	queryDueBacklog = `SELECT p.n, p.oldest, e.n, e.oldest
 		FROM (SELECT count(*) AS n, min(next_poll_at) AS oldest FROM sessions
-			WHERE next_poll_at IS NOT NULL AND status IN ('PENDING', 'IN_PROGRESS', 'CANCELLED') AND next_poll_at <= $1) p,
+			WHERE next_poll_at IS NOT NULL AND status IN ('PENDING', 'IN_PROGRESS', 'CANCELLED', 'EXPIRED') AND next_poll_at <= $1) p,
 		(SELECT count(*) AS n, min(expires_at) AS oldest FROM sessions
 			WHERE status IN ('PENDING', 'IN_PROGRESS') AND expires_at <= $1 AND provider_completed_at IS NULL) e`
 )
@@ -57,7 +57,7 @@ func (s *Store) DueForExpiry(ctx context.Context, now time.Time, limit int) ([]*
 }
 
 // ClaimDuePolls leases up to limit sessions due for a poll (open, or
-// CANCELLED with a cancel still to withdraw at the provider), the longest
+// CANCELLED or EXPIRED with a request still to withdraw at the provider), the longest
 // overdue first (the result itself is unordered). One statement picks them
 // with FOR UPDATE SKIP LOCKED and moves them, so that claimers in any
 // process never take the same row and never wait for each other. The claim

@@ -26,11 +26,17 @@ func (s *Service) Cancel(ctx context.Context, tenantID, id string) (*Session, er
 	}
 	next, err := s.update(ctx, sess, func(next *Session, now time.Time) ([]AuditEntry, *Document, error) {
 		e, err := s.changeStatus(next, TriggerCancel, "cancelled by the client", now)
-		if err == nil && next.ProviderRef != "" {
+		if err != nil {
+			return nil, nil, err
+		}
+		entries := []AuditEntry{e}
+		if w, ok := s.toWithdraw(next, now); ok {
 			lease := now.Add(s.cfg.InitiateLease) // held by this request
 			next.NextPollAt = &lease
+		} else if len(w.Detail) > 0 {
+			entries = append(entries, w)
 		}
-		return []AuditEntry{e}, nil, err
+		return entries, nil, nil
 	})
 	if err != nil {
 		return nil, err
@@ -41,10 +47,41 @@ func (s *Service) Cancel(ctx context.Context, tenantID, id string) (*Session, er
 	return next, nil
 }
 
-// withdraw cancels a CANCELLED session at its provider, so that the signer
-// can no longer sign it there, and records the outcome. A provider that
-// cannot be reached is tried again on the retry schedule until the
-// session's own deadline, after which the provider has expired it anyway.
+// toWithdraw says whether a session Signet just ended must be withdrawn
+// at its provider (it was accepted there, and the provider has a way). If
+// not for want of a way, it returns the audit entry that says so.
+func (s *Service) toWithdraw(next *Session, now time.Time) (AuditEntry, bool) {
+	if next.ProviderRef == "" {
+		return AuditEntry{}, false
+	}
+	if !s.withdraws[next.Provider] {
+		return AuditEntry{Type: EventProviderCancel, CreatedAt: now,
+			Detail: next.Provider + " has no way to withdraw a request: the signer link no longer forwards there, and a signature made there anyway is recorded as late"}, false
+	}
+	return AuditEntry{}, true
+}
+
+// withdrawable reports whether a session in status st may have a request
+// still to withdraw at its provider.
+func withdrawable(st Status) bool { return st == StatusCancelled || st == StatusExpired }
+
+// withdrawDeadline is when Signet stops trying to withdraw a request: the
+// session's own deadline, and at least a day after it ended.
+func withdrawDeadline(sess *Session) time.Time {
+	return later(sess.ExpiresAt, sess.UpdatedAt.Add(24*time.Hour))
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// withdraw withdraws a CANCELLED or EXPIRED session's request at its
+// provider, so that the signer can no longer sign it there, and records
+// the outcome. A provider that cannot be reached is tried again on the
+// retry schedule until withdrawDeadline.
 func (s *Service) withdraw(ctx context.Context, sess *Session) *Session {
 	p, err := s.provider(sess.Provider)
 	if err == nil {
@@ -56,14 +93,14 @@ func (s *Service) withdraw(ctx context.Context, sess *Session) *Session {
 		s.log.Warn("cancel at provider failed", "session", sess.ID, "provider", sess.Provider, "err", err)
 	}
 	next, uerr := s.update(ctx, sess, func(next *Session, now time.Time) ([]AuditEntry, *Document, error) {
-		if next.Status != StatusCancelled || next.NextPollAt == nil {
+		if !withdrawable(next.Status) || next.NextPollAt == nil {
 			return nil, nil, ErrNoChange // withdrawn meanwhile
 		}
 		switch {
 		case err == nil:
 			next.NextPollAt = nil
 			return []AuditEntry{{Type: EventProviderCancel, Detail: "withdrawn at the provider", CreatedAt: now}}, nil, nil
-		case IsRetryable(err) && now.Before(next.ExpiresAt):
+		case IsRetryable(err) && now.Before(withdrawDeadline(next)):
 			due := now.Add(s.retryDelay(next))
 			next.NextPollAt = &due
 			return []AuditEntry{{Type: EventProviderCancel, Detail: "withdrawing at the provider failed, will retry: " + err.Error(), CreatedAt: now}}, nil, nil

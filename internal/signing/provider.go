@@ -18,6 +18,10 @@ type ProviderInfo struct {
 	// PollInterval is how often Signet refreshes an open session from this
 	// provider; zero means the server's --poll-interval.
 	PollInterval time.Duration
+	// CancelReachesProvider says whether Cancel withdraws the request at
+	// the provider; without, a cancelled or expired session stays signable
+	// there, and only Signet's signer link stops new signers.
+	CancelReachesProvider bool
 	// SigningOrders are the orders in which this provider can take several
 	// signers; MaxSigners is how many (0 or 1: one signer only).
 	SigningOrders []SigningOrder

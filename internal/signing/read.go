@@ -70,9 +70,25 @@ func (s *Service) Expire(ctx context.Context, sess *Session) (*Session, error) {
 		if now.Before(next.ExpiresAt) || next.ProviderCompletedAt != nil {
 			return nil, nil, ErrNoChange
 		}
-		e, err := s.changeStatus(next, TriggerExpire, "expired at "+next.ExpiresAt.Format(time.RFC3339), now)
-		return []AuditEntry{e}, nil, err
+		return s.expire(next, now)
 	})
+}
+
+// expire moves next to EXPIRED and, where the provider has a way, leaves
+// it due for withdrawing its request there (the poller does it, under
+// the same lease as any poll).
+func (s *Service) expire(next *Session, now time.Time) ([]AuditEntry, *Document, error) {
+	e, err := s.changeStatus(next, TriggerExpire, "expired at "+next.ExpiresAt.Format(time.RFC3339), now)
+	if err != nil {
+		return nil, nil, err
+	}
+	entries := []AuditEntry{e}
+	if w, ok := s.toWithdraw(next, now); ok {
+		next.NextPollAt = &now
+	} else if len(w.Detail) > 0 {
+		entries = append(entries, w)
+	}
+	return entries, nil, nil
 }
 
 // ExpireDue moves up to limit open sessions past their deadline to
@@ -90,11 +106,11 @@ func (s *Service) ExpireDue(ctx context.Context, limit int) (int, error) {
 			continue // a store that does not filter them out
 		}
 		next := sess.Clone()
-		e, err := s.changeStatus(next, TriggerExpire, "expired at "+next.ExpiresAt.Format(time.RFC3339), now)
+		entries, _, err := s.expire(next, now)
 		if err != nil {
 			return 0, err
 		}
-		c, err := s.change(sess, next, []AuditEntry{e}, nil, now)
+		c, err := s.change(sess, next, entries, nil, now)
 		if err != nil {
 			return 0, err
 		}

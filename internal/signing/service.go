@@ -69,6 +69,8 @@ type Service struct {
 	cfg   Config
 	log   *slog.Logger
 	polls map[string]time.Duration // per provider, from its description
+	// withdraws lists the providers that can withdraw a request.
+	withdraws map[string]bool
 }
 
 // NewService validates cfg and returns a Service.
@@ -100,14 +102,15 @@ func NewService(cfg Config) (*Service, error) {
 	if _, ok := cfg.Providers.Provider(cfg.DefaultProvider); !ok {
 		return nil, fmt.Errorf("signing: default provider %q is not configured", cfg.DefaultProvider)
 	}
-	polls := map[string]time.Duration{}
+	polls, withdraws := map[string]time.Duration{}, map[string]bool{}
 	for _, p := range cfg.Providers.All() {
 		info := p.Info()
 		if info.PollInterval > 0 {
 			polls[info.Name] = info.PollInterval
 		}
+		withdraws[info.Name] = info.CancelReachesProvider
 	}
-	return &Service{cfg: cfg, log: cfg.Logger, polls: polls}, nil
+	return &Service{cfg: cfg, log: cfg.Logger, polls: polls, withdraws: withdraws}, nil
 }
 
 func (s *Service) now() time.Time { return s.cfg.Now().UTC().Truncate(time.Microsecond) }

@@ -36,11 +36,13 @@ type fakeProvider struct {
 	cancels   atomic.Int32
 	// initHook, if set, runs inside Initiate (before it answers).
 	initHook func()
+	// noWithdraw makes the provider one without a cancel API.
+	noWithdraw bool
 }
 
 func (f *fakeProvider) Info() signing.ProviderInfo {
 	return signing.ProviderInfo{Name: "fake", DisplayName: "Fake", Languages: []string{"en"}, RequiredSignerFields: []string{"name"},
-		SignerDetailsSchema: json.RawMessage(`{"type":"object"}`)}
+		SignerDetailsSchema: json.RawMessage(`{"type":"object"}`), CancelReachesProvider: !f.noWithdraw}
 }
 
 func (f *fakeProvider) Initiate(ctx context.Context, req signing.InitiateRequest) (signing.Initiated, error) {
@@ -95,6 +97,7 @@ func (r registry) All() []signing.Provider                       { return []sign
 
 type env struct {
 	svc *signing.Service
+	cfg signing.Config
 	// pollConcurrency is the poller's, when set before the first pollDue.
 	pollConcurrency int
 	poller          *worker.Worker
@@ -133,11 +136,19 @@ func newEnv(t *testing.T, opts ...func(*signing.Config)) *env {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	e.svc, err = signing.NewService(cfg)
+	e.cfg = cfg
+	e.svc = e.newService(t)
+	return e
+}
+
+// newService builds the service of e's configuration, as it is now.
+func (e *env) newService(t *testing.T) *signing.Service {
+	t.Helper()
+	svc, err := signing.NewService(e.cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return e
+	return svc
 }
 
 func (e *env) advance(d time.Duration) { e.now.Add(d.Microseconds()) }
@@ -609,4 +620,59 @@ func TestExpireDueBatchWithConcurrentChange(t *testing.T) {
 			t.Errorf("%s has %d expired events, want 1", id, c)
 		}
 	}
+}
+
+// TestExpiryWithdrawsAtTheProvider: an expired session's request is
+// withdrawn at a provider that has a way, by the poller; a provider
+// without one gets an entry saying so, and no call.
+func TestExpiryWithdrawsAtTheProvider(t *testing.T) {
+	e := newEnv(t)
+	s := e.create(t)
+	e.advance(25 * time.Hour)
+	if n, err := e.svc.ExpireDue(context.Background(), 10); n != 1 || err != nil {
+		t.Fatalf("ExpireDue = %d, %v", n, err)
+	}
+	got, _ := e.store.SessionByID(context.Background(), s.ID)
+	if got.Status != signing.StatusExpired || got.NextPollAt == nil {
+		t.Fatalf("expired session: %s, next poll %v; want it due for withdrawal", got.Status, got.NextPollAt)
+	}
+	if n, err := e.pollDue(context.Background(), 10); n != 1 || err != nil {
+		t.Fatalf("pollDue = %d, %v", n, err)
+	}
+	if c := e.fake.cancels.Load(); c != 1 {
+		t.Errorf("provider cancel called %d times, want 1", c)
+	}
+	got, _ = e.store.SessionByID(context.Background(), s.ID)
+	if got.Status != signing.StatusExpired || got.NextPollAt != nil {
+		t.Errorf("after withdrawing: %s, next poll %v", got.Status, got.NextPollAt)
+	}
+	if last := lastEvent(t, e, s.ID); last.Type != signing.EventProviderCancel || last.Detail != "withdrawn at the provider" {
+		t.Errorf("last event %+v", last)
+	}
+}
+
+func TestNoWithdrawalWithoutAWay(t *testing.T) {
+	e := newEnv(t)
+	e.fake.noWithdraw = true
+	e.svc = e.newService(t)
+	s := e.create(t)
+	got, err := e.svc.Cancel(context.Background(), e.tenant, s.ID)
+	if err != nil || got.Status != signing.StatusCancelled || got.NextPollAt != nil {
+		t.Fatalf("cancel: %+v, %v", got, err)
+	}
+	if c := e.fake.cancels.Load(); c != 0 {
+		t.Errorf("provider cancel called %d times, want 0", c)
+	}
+	if last := lastEvent(t, e, s.ID); last.Type != signing.EventProviderCancel || !strings.Contains(last.Detail, "no way to withdraw") {
+		t.Errorf("last event %+v", last)
+	}
+}
+
+func lastEvent(t *testing.T, e *env, id string) signing.AuditEntry {
+	t.Helper()
+	events, err := e.svc.Events(context.Background(), e.tenant, id)
+	if err != nil || len(events) == 0 {
+		t.Fatalf("events: %v", err)
+	}
+	return events[len(events)-1]
 }

@@ -140,8 +140,8 @@ type SessionStore interface {
 // queue, the backlog it is measured by, and the cleanup of expired rows.
 type WorkStore interface {
 	// ClaimDuePolls leases up to limit sessions whose NextPollAt is at or
-	// before now and that are open or CANCELLED (a cancel still to be
-	// withdrawn at the provider): it moves their NextPollAt to now+lease
+	// before now and that are open, CANCELLED or EXPIRED (a request still
+	// to be withdrawn at the provider): it moves their NextPollAt to now+lease
 	// and returns them, so that no other worker takes them until the lease
 	// runs out and a crashed worker's claims come back by themselves.
 	// Other terminal sessions are never claimed, whatever their NextPollAt.

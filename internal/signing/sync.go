@@ -22,7 +22,7 @@ func (s *Service) Refresh(ctx context.Context, tenantID, id string) (*Session, e
 // deadline, and otherwise brings it up to date with its provider. Errors
 // are logged: the session's next poll is already scheduled.
 func (s *Service) Poll(ctx context.Context, sess *Session) {
-	if sess.Status == StatusCancelled {
+	if withdrawable(sess.Status) {
 		s.withdraw(ctx, sess)
 		return
 	}
@@ -41,7 +41,7 @@ func (s *Service) Poll(ctx context.Context, sess *Session) {
 // sync brings one open session up to date with its provider: it initiates
 // a session the provider has not accepted yet, and refreshes the others.
 func (s *Service) sync(ctx context.Context, sess *Session) (*Session, error) {
-	if sess.Status == StatusCancelled && sess.NextPollAt != nil {
+	if withdrawable(sess.Status) && sess.NextPollAt != nil {
 		return s.withdraw(ctx, sess), nil
 	}
 	if sess.Status.Terminal() {

@@ -16,10 +16,10 @@ const (
 		WHERE status IN ('PENDING', 'IN_PROGRESS') AND expires_at <= ? AND provider_completed_at IS NULL
 		ORDER BY expires_at, id LIMIT ?`
 	queryDuePolls = `SELECT id FROM sessions
-		WHERE next_poll_at IS NOT NULL AND status IN ('PENDING', 'IN_PROGRESS', 'CANCELLED') AND next_poll_at <= ?
+		WHERE next_poll_at IS NOT NULL AND status IN ('PENDING', 'IN_PROGRESS', 'CANCELLED', 'EXPIRED') AND next_poll_at <= ?
 		ORDER BY next_poll_at, id LIMIT ?`
 	queryPollBacklog = `SELECT count(*), min(next_poll_at) FROM sessions
-		WHERE next_poll_at IS NOT NULL AND status IN ('PENDING', 'IN_PROGRESS', 'CANCELLED') AND next_poll_at <= ?`
+		WHERE next_poll_at IS NOT NULL AND status IN ('PENDING', 'IN_PROGRESS', 'CANCELLED', 'EXPIRED') AND next_poll_at <= ?`
 	queryExpiryBacklog = `SELECT count(*), min(expires_at) FROM sessions
 		WHERE status IN ('PENDING', 'IN_PROGRESS') AND expires_at <= ? AND provider_completed_at IS NULL`
 )

@@ -148,12 +148,14 @@ var pollTests = []test{
 			{"completed", 0, signing.StatusCompleted, at(-5 * time.Minute)},
 			{"failed", 1, signing.StatusFailed, at(-5 * time.Minute)},
 			{"expired", 0, signing.StatusExpired, at(-5 * time.Minute)},
+			{"expired-done", 1, signing.StatusExpired, nil},
 			{"cancelled", 0, signing.StatusCancelled, at(-90 * time.Second)},
 			{"cancelled-done", 1, signing.StatusCancelled, nil},
 		}, true)
-		// A CANCELLED session with a NextPollAt still has its cancel to
-		// propagate to the provider; other terminal ones are never claimed.
-		dueNow := []string{"pending-2m", "cancelled", "progress-1m", "other-tenant-30s", "pending-now"}
+		// A CANCELLED or EXPIRED session with a NextPollAt still has its
+		// request to withdraw at the provider; other terminal ones are
+		// never claimed.
+		dueNow := []string{"expired", "pending-2m", "cancelled", "progress-1m", "other-tenant-30s", "pending-now"}
 
 		claim := func(now time.Time, want []string) []*signing.Session {
 			t.Helper()
