@@ -121,16 +121,27 @@ func encodeRune(r rune) (byte, runeKind) {
 	return '?', decomposed
 }
 
-// width is the advance of each WinAnsi code in thousandths of the font size.
+// widths holds the advance of each WinAnsi code in thousandths of the
+// font size.
 type widths [256]uint16
 
-// measure returns the width of s in points at size.
-func (w *widths) measure(s string, size float64) float64 {
+// units returns the width of s in thousandths of the font size.
+func (w *widths) units(s string) int {
 	n := 0
 	for i := 0; i < len(s); i++ {
 		n += int(w[s[i]])
 	}
-	return float64(n) * size / 1000
+	return n
+}
+
+// measure returns the width of s in points at size.
+func (w *widths) measure(s string, size float64) float64 {
+	return float64(w.units(s)) * size / 1000
+}
+
+// limit converts a width in points at size to units.
+func limit(max, size float64) int {
+	return int(max * 1000 / size)
 }
 
 // breakAfter are the characters after which a long word (a URL, an id, a
@@ -140,25 +151,27 @@ const breakAfter = "/-_.,;:?&=@+)]}|\\"
 // wrap breaks s into lines no wider than max points at size: at spaces,
 // and inside words too long for a line, preferably after punctuation.
 // Explicit line breaks are kept, blank lines are not. Empty text gives no
-// lines.
+// lines. It takes time linear in the length of s.
 func (w *widths) wrap(s string, size, max float64) []string {
+	lim, space := limit(max, size), int(w[' '])
 	var lines []string
 	for para := range strings.SplitSeq(s, "\n") {
-		line := ""
+		line, lineW := "", 0
 		for word := range strings.FieldsSeq(para) {
-			if line != "" && w.measure(line+" "+word, size) <= max {
-				line += " " + word
+			ww := w.units(word)
+			if line != "" && lineW+space+ww <= lim {
+				line, lineW = line+" "+word, lineW+space+ww
 				continue
 			}
 			if line != "" {
 				lines = append(lines, line)
 			}
-			for w.measure(word, size) > max {
-				cut := w.cut(word, size, max)
+			for ww > lim {
+				cut, cutW := w.cut(word, lim)
 				lines = append(lines, word[:cut])
-				word = word[cut:]
+				word, ww = word[cut:], ww-cutW
 			}
-			line = word
+			line, lineW = word, ww
 		}
 		if line != "" {
 			lines = append(lines, line)
@@ -167,29 +180,35 @@ func (w *widths) wrap(s string, size, max float64) []string {
 	return lines
 }
 
-// cut returns how many bytes of word go on a line max points wide: at
-// least one, up to the last break character in the second half if any.
-func (w *widths) cut(word string, size, max float64) int {
-	fit := 1
-	for fit < len(word) && w.measure(word[:fit+1], size) <= max {
+// cut returns how many bytes of word go on a line lim units wide, and
+// their width: at least one byte, up to the last break character in the
+// second half of what fits, if any.
+func (w *widths) cut(word string, lim int) (int, int) {
+	fit, fitW := 1, int(w[word[0]])
+	for fit < len(word) && fitW+int(w[word[fit]]) <= lim {
+		fitW += int(w[word[fit]])
 		fit++
 	}
-	for i := fit; i > fit/2; i-- {
+	for i, iw := fit, fitW; i > fit/2; i-- {
 		if strings.IndexByte(breakAfter, word[i-1]) >= 0 {
-			return i
+			return i, iw
 		}
+		iw -= int(w[word[i-1]])
 	}
-	return fit
+	return fit, fitW
 }
 
 // fit returns s cut to max points, ending in an ellipsis when cut.
 func (w *widths) fit(s string, size, max float64) string {
-	if w.measure(s, size) <= max {
+	lim := limit(max, size)
+	if w.units(s) <= lim {
 		return s
 	}
 	const ellipsis = "\x85" // … in WinAnsi
-	for len(s) > 0 && w.measure(s+ellipsis, size) > max {
-		s = s[:len(s)-1]
+	n, used := 0, int(w[ellipsis[0]])
+	for n < len(s) && used+int(w[s[n]]) <= lim {
+		used += int(w[s[n]])
+		n++
 	}
-	return strings.TrimRight(s, " ") + ellipsis
+	return strings.TrimRight(s[:n], " ") + ellipsis
 }

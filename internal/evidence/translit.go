@@ -186,21 +186,21 @@ func transliterate(s string, base rune) string {
 			t.afterVowel = false
 		case symbol:
 			t.endWord()
-			t.b.WriteString(l.latin)
+			t.b = append(t.b, l.latin...)
 			t.start = true
 		default:
 			t.endWord()
-			t.b.WriteByte('?')
+			t.b = append(t.b, '?')
 		}
 		t.afterVirama = l.class == virama
 	}
 	t.endWord()
-	return t.b.String()
+	return string(t.b)
 }
 
 // transliterator is the state of transliterate within a word.
 type transliterator struct {
-	b           strings.Builder
+	b           []byte
 	schwa       bool
 	start       bool // the next letter starts a word (unless nothing was written yet)
 	written     bool // a letter of the current word was written
@@ -223,27 +223,23 @@ func (t *transliterator) write(s string) {
 		s = strings.ToUpper(s[:1]) + s[1:]
 		t.written, t.start = true, false
 	}
-	t.b.WriteString(s)
+	t.b = append(t.b, s...)
 }
 
 // replaceLast replaces the last consonant written with s.
 func (t *transliterator) replaceLast(s string) {
-	out := t.b.String()
-	cut := len(out) - t.last
-	head, old := out[:cut], out[cut:]
-	if old != "" && old[0] >= 'A' && old[0] <= 'Z' {
+	cut := len(t.b) - t.last
+	if c := t.b[cut]; c >= 'A' && c <= 'Z' {
 		s = strings.ToUpper(s[:1]) + s[1:]
 	}
-	t.b.Reset()
-	t.b.WriteString(head)
-	t.b.WriteString(s)
+	t.b = append(t.b[:cut], s...)
 	t.last = len(s)
 }
 
 // inherent writes the pending consonant's inherent vowel.
 func (t *transliterator) inherent() {
 	if t.pending {
-		t.b.WriteByte('a')
+		t.b = append(t.b, 'a')
 		t.pending, t.vowels, t.afterVowel = false, t.vowels+1, true
 	}
 }

@@ -18,6 +18,8 @@ import (
 type writer struct {
 	buf     bytes.Buffer
 	offsets []int // by object number; 0: not written yet
+	z       bytes.Buffer
+	zw      *zlib.Writer // reused: a compressor allocates much
 }
 
 // alloc reserves an object number.
@@ -34,13 +36,17 @@ func (w *writer) obj(nr int, body string) {
 // stream writes a stream object, compressed when that makes it smaller.
 // dict holds the entries besides /Length and /Filter.
 func (w *writer) stream(nr int, dict string, data []byte) {
-	var z bytes.Buffer
-	zw, _ := zlib.NewWriterLevel(&z, zlib.BestCompression) // the level is valid
-	zw.Write(data)
-	zw.Close()
+	w.z.Reset()
+	if w.zw == nil {
+		w.zw = zlib.NewWriter(&w.z)
+	} else {
+		w.zw.Reset(&w.z)
+	}
+	w.zw.Write(data) // writes to a bytes.Buffer do not fail
+	w.zw.Close()
 	filter := ""
-	if z.Len() < len(data) {
-		data, filter = z.Bytes(), " /Filter /FlateDecode"
+	if w.z.Len() < len(data) {
+		data, filter = w.z.Bytes(), " /Filter /FlateDecode"
 	}
 	w.offsets[nr] = w.buf.Len()
 	fmt.Fprintf(&w.buf, "%d 0 obj\n<< %s /Length %d%s >>\nstream\n", nr, dict, len(data), filter)
