@@ -399,11 +399,36 @@ func TestAppendAuditErrors(t *testing.T) {
 	}
 }
 
+// seal signs b as Signet seals its documents and requires pdf.Verify and
+// pdfsig to find one valid signature over the whole file.
+func seal(t *testing.T, b []byte) []byte {
+	t.Helper()
+	cred := pkitest.Credential(t, "Signet Seal")
+	signer := &pdf.PAdES{Key: cred.Key, Chain: cred.Chain, Now: func() time.Time { return t0.Add(time.Hour) }}
+	signed, err := signer.Sign(context.Background(), b, pdf.SignInfo{Reason: "Sealed by Signet"})
+	if err != nil {
+		t.Fatalf("Sign: %v", err)
+	}
+	sigs, err := pdf.Verify(signed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sigs) != 1 || !sigs[0].Valid || !sigs[0].CoversWholeDocument {
+		t.Fatalf("Verify: %+v, want one valid signature over the whole document", sigs)
+	}
+	checkQpdf(t, signed)
+	out := tool(t, signed, "pdfsig", "-no-ocsp", "FILE")
+	for _, want := range []string{"Signature is Valid.", "Total document signed", "ETSI.CAdES.detached"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("pdfsig: no %q:\n%s", want, out)
+		}
+	}
+	return signed
+}
+
 // TestAppendAuditThenSign follows the local provider: marks on the last
 // page, the audit pages, then Signet's seal over the whole file.
 func TestAppendAuditThenSign(t *testing.T) {
-	cred := pkitest.Credential(t, "Signet Seal")
-	signer := &pdf.PAdES{Key: cred.Key, Chain: cred.Chain, Now: func() time.Time { return t0.Add(time.Hour) }}
 	c := sample(30)
 	for name, in := range appendInputs(t) {
 		t.Run(name, func(t *testing.T) {
@@ -415,25 +440,18 @@ func TestAppendAuditThenSign(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			signed, err := signer.Sign(context.Background(), audited, pdf.SignInfo{Reason: "Sealed by Signet"})
-			if err != nil {
-				t.Fatalf("Sign: %v", err)
-			}
-			sigs, err := pdf.Verify(signed)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(sigs) != 1 || !sigs[0].Valid || !sigs[0].CoversWholeDocument {
-				t.Fatalf("Verify: %+v, want one valid signature over the whole document", sigs)
-			}
-			checkQpdf(t, signed)
-			out := tool(t, signed, "pdfsig", "-no-ocsp", "FILE")
-			for _, want := range []string{"Signature is Valid.", "Total document signed", "ETSI.CAdES.detached"} {
-				if !strings.Contains(out, want) {
-					t.Errorf("pdfsig: no %q:\n%s", want, out)
-				}
-			}
+			signed := seal(t, audited)
+			requireText(t, pdftotext(t, signed, 0, 0), testSessionID, testOriginal, "Signed by Jörgen Lindqvist")
 		})
+	}
+}
+
+// TestRenderThenSign follows the audit-certificate endpoint: the
+// certificate, sealed.
+func TestRenderThenSign(t *testing.T) {
+	signed := seal(t, mustRender(t, sample(50)))
+	if got := len(attachmentNames(t, signed)); got != 4 {
+		t.Errorf("the sealed certificate has %d attachments, want 4", got)
 	}
 }
 

@@ -9,7 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf16"
+
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 )
 
 // writer lays out a PDF file object by object, with a classic
@@ -171,14 +172,7 @@ func (d *document) writeFiles(w *writer) int {
 // textString encodes s as a PDF text string: UTF-16BE with a byte order
 // mark, as hex, so that any character survives.
 func textString(s string) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	var b strings.Builder
-	b.WriteString("<FEFF")
-	for _, u := range utf16.Encode([]rune(s)) {
-		fmt.Fprintf(&b, "%04X", u)
-	}
-	b.WriteByte('>')
-	return b.String()
+	return fmt.Sprintf("<%X>", types.EncodeUTF16String(strings.ToValidUTF8(s, "\uFFFD")))
 }
 
 // asciiName is the file name for readers that ignore /UF: printable ASCII.

@@ -113,6 +113,17 @@ func (c *copier) pages() error {
 				d[k] = v
 			}
 		}
+		// Whatever the page does not set it would inherit from the
+		// document's page tree: a rotation, a crop box.
+		if _, ok := d["Rotate"]; !ok {
+			d["Rotate"] = types.Integer(0)
+		}
+		if _, ok := d["Resources"]; !ok {
+			d["Resources"] = types.Dict{}
+		}
+		if _, ok := d["CropBox"]; !ok && d["MediaBox"] != nil {
+			d["CropBox"] = d["MediaBox"]
+		}
 		// The parent, and parts that belong to the tail's document-level
 		// structures, which are not copied.
 		for _, k := range []string{"Parent", "StructParents", "B", "PieceInfo"} {

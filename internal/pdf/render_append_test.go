@@ -15,6 +15,7 @@ import (
 	"github.com/digitorus/pdfsign/sign"
 	"github.com/pdfcpu/pdfcpu/pkg/api"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
 	"github.com/signet-dev/signet/internal/pki/pkitest"
 )
@@ -26,27 +27,9 @@ func TestAppendPages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	contract, err := os.ReadFile(filepath.Join(fixtureDir, "contract.pdf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	xrefStream, err := os.ReadFile(filepath.Join("testdata", "xref-stream.pdf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	stamped, err := Stamp(Sample(1, "Stamped"), "Signed by Asha Rao")
-	if err != nil {
-		t.Fatal(err)
-	}
 	cred := pkitest.Credential(t, "Signet Seal")
 	signer := &PAdES{Key: cred.Key, Chain: cred.Chain, Now: fixedNow}
-	for name, in := range map[string][]byte{
-		"Sample":        Sample(3, "Loan agreement"),
-		"contract.pdf":  contract,
-		"xref stream":   xrefStream,
-		"pdfcpu output": stamped,
-		"form":          formPDF(),
-	} {
+	for name, in := range signInputs(t) {
 		t.Run(name, func(t *testing.T) {
 			before, err := Validate(in)
 			if err != nil {
@@ -81,11 +64,55 @@ func TestAppendPages(t *testing.T) {
 			if got := attachments(t, out); string(got["evidence.xml"]) != "<evidence/>" {
 				t.Errorf("attachments %v, want evidence.xml", keys(got))
 			}
-			// The result signs like any document.
+			// The result signs like any document, and signatures made
+			// before stay valid.
+			sigs, err := Verify(in)
+			if err != nil {
+				t.Fatal(err)
+			}
 			signed := mustSign(t, signer, out)
-			mustVerify(t, signed, 1)
-			checkPdfsig(t, signed, 1)
+			mustVerify(t, signed, len(sigs)+1)
+			checkPdfsig(t, signed, len(sigs)+1)
 		})
+	}
+}
+
+func TestAppendPagesOwnAttributes(t *testing.T) {
+	// The document's page tree would pass its rotation and crop box on.
+	doc := func(tree string) []byte {
+		return handPDF("<< /Type /Catalog /Pages 2 0 R >>",
+			"<< /Type /Pages /Kids [3 0 R] /Count 1 "+tree+" >>",
+			"<< /Type /Page /Parent 2 0 R /Contents 4 0 R >>",
+			"<< /Length 0 >>\nstream\n\nendstream")
+	}
+	in := doc("/MediaBox [0 0 595 842] /Rotate 90 /CropBox [0 0 100 100] /Resources << >>")
+	tail := doc("/MediaBox [0 0 600 800]")
+	out, err := AppendPages(in, tail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustValidate(t, out, 2)
+	ctx := readCtx(t, out)
+	d, _, _, err := ctx.PageDict(2, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := d.IntEntry("Rotate"); r == nil || *r != 0 {
+		t.Errorf("appended page /Rotate = %v, want 0", d["Rotate"])
+	}
+	for _, k := range []string{"MediaBox", "CropBox"} {
+		var got []float64
+		for _, v := range d.ArrayEntry(k) {
+			switch n := v.(type) {
+			case types.Integer:
+				got = append(got, float64(n))
+			case types.Float:
+				got = append(got, float64(n))
+			}
+		}
+		if want := []float64{0, 0, 600, 800}; !slices.Equal(got, want) {
+			t.Errorf("appended page /%s = %v, want the tail's %v", k, d[k], want)
+		}
 	}
 }
 
