@@ -55,8 +55,8 @@ func (d *document) title() string {
 func (d *document) compose() {
 	d.head()
 	d.summary()
-	d.signers()
 	d.documents()
+	d.signers()
 	d.evidence()
 	d.events()
 	d.notes()
