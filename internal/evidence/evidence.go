@@ -13,7 +13,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"path"
 	"strconv"
@@ -192,7 +191,7 @@ func attachments(c *Certificate) ([]attachment, error) {
 			continue
 		}
 		if total += len(it.Attached); total > MaxAttached {
-			return nil, errors.New("evidence: attached evidence exceeds 64 MiB")
+			return nil, fmt.Errorf("evidence: attached evidence exceeds %d MiB", MaxAttached>>20)
 		}
 		sum := sha256.Sum256(it.Attached)
 		it.SHA256 = hex.EncodeToString(sum[:])

@@ -32,7 +32,7 @@ func indicBase(r rune) rune {
 type indicClass int
 
 const (
-	other indicClass = iota
+	other indicClass = iota // no Latin form: shown as ?
 	consonant
 	vowel     // an independent vowel
 	vowelSign // a dependent vowel: replaces the inherent a
