@@ -56,6 +56,7 @@ type Store interface {
 	TenantStore
 	WorkStore
 	WebhookStore
+	CodeStore
 	// Ping checks that the database answers, for /readyz.
 	Ping(ctx context.Context) error
 	// Close releases the store's connections.

@@ -69,6 +69,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"Backlog", backlogTests},
 		{"Idempotency", idempotencyTests},
 		{"Signers", signerTests},
+		{"Codes", codeTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
