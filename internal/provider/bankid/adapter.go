@@ -32,6 +32,7 @@ import (
 
 	"software.sslmate.com/src/go-pkcs12"
 
+	"github.com/signet-dev/signet/internal/provider/httpx"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -100,7 +101,7 @@ type Adapter struct {
 	cfg    Config
 	base   string // BaseURL without a trailing slash
 	public string // PublicURL without a trailing slash
-	client *http.Client
+	http   *httpx.Client
 	info   signing.ProviderInfo
 }
 
@@ -136,15 +137,15 @@ func New(cfg Config) (*Adapter, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	client := cfg.HTTPClient
-	if client == nil {
-		client = newClient(cfg.TLS)
+	hc := cfg.HTTPClient
+	if hc == nil {
+		hc = tlsClient(cfg.TLS)
 	}
 	a := &Adapter{
 		cfg:    cfg,
 		base:   strings.TrimRight(cfg.BaseURL, "/"),
 		public: strings.TrimRight(cfg.PublicURL, "/"),
-		client: client,
+		http:   newClient(cfg, hc),
 	}
 	a.info = signing.ProviderInfo{
 		Name:                 Name,
@@ -169,9 +170,9 @@ func (a *Adapter) Info() signing.ProviderInfo {
 	return info
 }
 
-// newClient is an HTTP client presenting cfg's client certificate. It is
+// tlsClient is an HTTP client presenting cfg's client certificate. It is
 // http.DefaultTransport's setup with the TLS configuration swapped in.
-func newClient(cfg *tls.Config) *http.Client {
+func tlsClient(cfg *tls.Config) *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tc := cfg.Clone()
 	if tc.MinVersion < tls.VersionTLS12 {

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/signet-dev/signet/internal/provider/httpx"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -169,9 +170,9 @@ func documentHash(d signing.Document) string {
 
 func documentName(req signing.InitiateRequest) string {
 	if n := strings.TrimSpace(req.Document.Filename); n != "" {
-		return clip(n, 200)
+		return httpx.Clip(n, 200)
 	}
-	return "Contract " + clip(req.OrderID, 200)
+	return "Contract " + httpx.Clip(req.OrderID, 200)
 }
 
 // visibleText is what the signer reads in the BankID app before signing,

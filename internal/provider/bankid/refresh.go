@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/signet-dev/signet/internal/pdf"
+	"github.com/signet-dev/signet/internal/provider/httpx"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -217,18 +218,18 @@ func auditLines(filename, hash, orderRef, when string, cd *completionData, visib
 	lines := []string{
 		"Signed with Swedish BankID",
 		"",
-		"Document: " + clip(filename, 90),
+		"Document: " + httpx.Clip(filename, 90),
 		"Document SHA-256: " + hash,
 		"",
-		"Signer: " + clip(name, 90),
-		"Personal identity number: " + formatPersonnummer(clip(cd.User.PersonalNumber, 20)),
+		"Signer: " + httpx.Clip(name, 90),
+		"Personal identity number: " + formatPersonnummer(httpx.Clip(cd.User.PersonalNumber, 20)),
 		"Signed: " + when + " (when Signet collected the completed order)",
-		"BankID order reference: " + clip(orderRef, 80),
+		"BankID order reference: " + httpx.Clip(orderRef, 80),
 	}
-	if d := clip(cd.BankIDIssueDate, 20); d != "" {
+	if d := httpx.Clip(cd.BankIDIssueDate, 20); d != "" {
 		lines = append(lines, "BankID issued: "+d)
 	}
-	if ip := clip(cd.Device.IPAddress, 45); ip != "" {
+	if ip := httpx.Clip(cd.Device.IPAddress, 45); ip != "" {
 		lines = append(lines, "Signer's device IP address: "+ip)
 	}
 	if visible != "" {
@@ -237,7 +238,7 @@ func auditLines(filename, hash, orderRef, when string, cd *completionData, visib
 			if len(lines) >= 40 {
 				break
 			}
-			lines = append(lines, "    "+clip(l, 90))
+			lines = append(lines, "    "+httpx.Clip(l, 90))
 		}
 	}
 	lines = append(lines, "", "Attached: "+SignatureAttachment+" (BankID's XML signature over that text)")

@@ -161,7 +161,7 @@ func TestRecordedErrors(t *testing.T) {
 		{"error_maintenance.json", 503, true, false, "Simulated failure: Service Unavailable"},
 	}
 	for _, tt := range tests {
-		err := statusError(opRefresh, tt.status, readTestdata(t, tt.file))
+		err := newClient(Config{}, nil).StatusError(opRefresh, tt.status, nil, readTestdata(t, tt.file))
 		var pe *signing.ProviderError
 		if !errors.As(err, &pe) || pe.Retryable != tt.retryable || pe.Message != tt.message || pe.StatusCode != tt.status {
 			t.Errorf("%s: %+v", tt.file, pe)
@@ -189,7 +189,7 @@ func TestStatusErrorWithoutBankIDBody(t *testing.T) {
 		{415, `{"errorCode":"unsupportedMediaType"}`, false, "BankID does not accept the request's content type"},
 	}
 	for _, tt := range tests {
-		err := statusError(opInitiate, tt.status, []byte(tt.body))
+		err := newClient(Config{}, nil).StatusError(opInitiate, tt.status, nil, []byte(tt.body))
 		var pe *signing.ProviderError
 		if !errors.As(err, &pe) || pe.Retryable != tt.retryable || pe.Message != tt.message {
 			t.Errorf("%d %s: %+v", tt.status, tt.body, pe)

@@ -23,6 +23,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/signet-dev/signet/internal/provider/httpx"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -94,22 +95,16 @@ type Config struct {
 // a panic) never reveals them.
 func (c Config) String() string {
 	return fmt.Sprintf("digio.Config{BaseURL:%q GatewayURL:%q ClientID:%q ClientSecret:%s WebhookSecret:%s Timeout:%v SignType:%q}",
-		c.BaseURL, c.GatewayURL, c.ClientID, redacted(c.ClientSecret), redacted(c.WebhookSecret), c.Timeout, c.SignType)
-}
-
-func redacted(s string) string {
-	if s == "" {
-		return `""`
-	}
-	return "[redacted]"
+		c.BaseURL, c.GatewayURL, c.ClientID, httpx.Redacted(c.ClientSecret), httpx.Redacted(c.WebhookSecret), c.Timeout, c.SignType)
 }
 
 // Adapter implements signing.Provider for Digio.
 type Adapter struct {
 	cfg     Config
-	base    string // BaseURL without a trailing slash
-	gateway string // GatewayURL without a trailing slash
-	client  *http.Client
+	base    string      // BaseURL without a trailing slash
+	gateway string      // GatewayURL without a trailing slash
+	auth    http.Header // HTTP Basic with the client id and secret
+	http    *httpx.Client
 	info    signing.ProviderInfo
 }
 
@@ -117,7 +112,7 @@ var _ signing.Provider = (*Adapter)(nil)
 
 // New validates cfg, fills in its defaults and returns an Adapter.
 func New(cfg Config) (*Adapter, error) {
-	u, err := parseBase(cfg.BaseURL)
+	base, err := httpx.ParseBase(cfg.BaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("digio: BaseURL %w", err)
 	}
@@ -145,7 +140,7 @@ func New(cfg Config) (*Adapter, error) {
 	}
 	cfg.SignType = st
 	if cfg.GatewayURL == "" {
-		cfg.GatewayURL = defaultGateway(u, cfg.BaseURL)
+		cfg.GatewayURL = defaultGateway(base)
 	}
 	g, err := url.Parse(cfg.GatewayURL)
 	if err != nil || (g.Scheme != "http" && g.Scheme != "https") || g.Host == "" || g.RawQuery != "" {
@@ -154,15 +149,14 @@ func New(cfg Config) (*Adapter, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	client := cfg.HTTPClient
-	if client == nil {
-		client = http.DefaultClient
-	}
+	basic := &http.Request{Header: http.Header{}}
+	basic.SetBasicAuth(cfg.ClientID, cfg.ClientSecret)
 	a := &Adapter{
 		cfg:     cfg,
-		base:    strings.TrimRight(cfg.BaseURL, "/"),
+		base:    base,
 		gateway: strings.TrimRight(cfg.GatewayURL, "/"),
-		client:  client,
+		auth:    basic.Header,
+		http:    newClient(cfg),
 	}
 	a.info = signing.ProviderInfo{
 		Name:                 Name,
@@ -174,26 +168,16 @@ func New(cfg Config) (*Adapter, error) {
 	return a, nil
 }
 
-func parseBase(s string) (*url.URL, error) {
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, errors.New("must be an absolute http(s) URL")
-	}
-	if u.RawQuery != "" || u.Fragment != "" {
-		return nil, errors.New("must not have a query or fragment")
-	}
-	return u, nil
-}
-
 // defaultGateway is the signer's gateway that goes with an API host.
-func defaultGateway(u *url.URL, base string) string {
+func defaultGateway(base string) string {
+	u, _ := url.Parse(base) // ParseBase checked it
 	switch strings.ToLower(u.Hostname()) {
 	case "api.digio.in", "app.digio.in":
 		return ProductionGateway
 	case "ext.digio.in":
 		return SandboxGateway
 	}
-	return strings.TrimRight(base, "/") + "/gateway/login"
+	return base + "/gateway/login"
 }
 
 // languages are those of Digio's signing gateway that Signet can vouch

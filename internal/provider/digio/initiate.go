@@ -16,6 +16,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/signet-dev/signet/internal/provider/httpx"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -147,7 +148,7 @@ func (a *Adapter) uploadRequest(req signing.InitiateRequest) (*uploadRequest, st
 			Identifier: identifier,
 			Name:       name,
 			SignType:   signType,
-			Reason:     clip(reason, 200),
+			Reason:     httpx.Clip(reason, 200),
 		}},
 		ExpireInDays:        days,
 		DisplayOnPage:       "all",

@@ -38,7 +38,9 @@ func (a *Adapter) FetchDocument(ctx context.Context, ref signing.ProviderRef) ([
 			Message: fmt.Sprintf("the document is not signed (%s)", u.ProviderStatus)}
 	}
 	q := url.Values{"document_id": {strings.TrimSpace(ref.Ref)}}
-	pdf, err := a.call(ctx, opDocument, http.MethodGet, "/v2/client/document/download?"+q.Encode(), nil, maxPDF, "application/pdf")
+	r := a.request(opDocument, http.MethodGet, "/v2/client/document/download?"+q.Encode(), nil)
+	r.Accept, r.Limit = "application/pdf", maxPDF
+	_, pdf, err := a.http.Do(ctx, r)
 	if err != nil {
 		return nil, err
 	}
@@ -58,7 +60,7 @@ func (a *Adapter) Cancel(ctx context.Context, ref signing.ProviderRef) error {
 	if err != nil {
 		return err
 	}
-	_, err = a.call(ctx, opCancel, http.MethodPost, "/v2/client/document/"+url.PathEscape(id)+"/cancel", struct{}{}, maxJSON, "application/json")
+	_, _, err = a.http.Do(ctx, a.request(opCancel, http.MethodPost, "/v2/client/document/"+url.PathEscape(id)+"/cancel", struct{}{}))
 	return err
 }
 

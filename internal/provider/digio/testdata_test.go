@@ -98,7 +98,7 @@ func TestRecordedErrors(t *testing.T) {
 		{"error_404.json", 404, "Document not found", false, true},
 	}
 	for _, tt := range tests {
-		err := statusError(opRefresh, tt.status, readTestdata(t, tt.file))
+		err := newTestAdapter(t).http.StatusError(opRefresh, tt.status, nil, readTestdata(t, tt.file))
 		var pe *signing.ProviderError
 		if !errors.As(err, &pe) {
 			t.Fatalf("%s: %T", tt.file, err)
@@ -132,7 +132,7 @@ func TestStatusErrorWithoutDigioBody(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var pe *signing.ProviderError
-		if !errors.As(statusError(opInitiate, tt.status, []byte(tt.body)), &pe) {
+		if !errors.As(newTestAdapter(t).http.StatusError(opInitiate, tt.status, nil, []byte(tt.body)), &pe) {
 			t.Fatal("not a ProviderError")
 		}
 		if pe.Message != tt.message || pe.Retryable != tt.retryable {

@@ -13,6 +13,7 @@ package flexjson
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"slices"
 	"strings"
@@ -137,4 +138,25 @@ func objects[T any](b []byte) []T {
 		}
 	}
 	return out
+}
+
+// Base64 reads a file a provider sent as text: standard or URL-safe
+// base64, padded or not, broken into lines, with or without a data: URL
+// prefix.
+func Base64(s string) ([]byte, error) {
+	if i := strings.Index(s, ";base64,"); i >= 0 && strings.HasPrefix(s, "data:") {
+		s = s[i+len(";base64,"):]
+	}
+	s = strings.Map(func(r rune) rune {
+		switch r {
+		case '\n', '\r', ' ', '\t':
+			return -1
+		case '-':
+			return '+'
+		case '_':
+			return '/'
+		}
+		return r
+	}, s)
+	return base64.RawStdEncoding.DecodeString(strings.TrimRight(s, "="))
 }

@@ -100,3 +100,20 @@ func TestItems(t *testing.T) {
 		}
 	}
 }
+
+func TestBase64(t *testing.T) {
+	want := "%PDF-1.7 ?>~" // encodes to "JVBERi0xLjcgPz5+", which has a + to make URL-safe
+	for _, in := range []string{
+		"JVBERi0xLjcgPz5+", "JVBERi0xLjcgPz5-", "JVBERi0x\nLjcg\r\nPz5+", "data:application/pdf;base64,JVBERi0xLjcgPz5+",
+	} {
+		if got, err := Base64(in); err != nil || string(got) != want {
+			t.Errorf("Base64(%q) = %q, %v", in, got, err)
+		}
+	}
+	if got, err := Base64("JVBERi0xLjc="); err != nil || string(got) != "%PDF-1.7" {
+		t.Errorf("padded: %q, %v", got, err)
+	}
+	if _, err := Base64("not base64!"); err == nil {
+		t.Error("junk decoded")
+	}
+}

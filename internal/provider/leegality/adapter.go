@@ -24,10 +24,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
+	"github.com/signet-dev/signet/internal/provider/httpx"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -67,34 +67,24 @@ type Config struct {
 // a panic) never reveals them.
 func (c Config) String() string {
 	return fmt.Sprintf("leegality.Config{BaseURL:%q AuthToken:%s ProfileID:%q PrivateSalt:%s Timeout:%v}",
-		c.BaseURL, redacted(c.AuthToken), c.ProfileID, redacted(c.PrivateSalt), c.Timeout)
-}
-
-func redacted(s string) string {
-	if s == "" {
-		return `""`
-	}
-	return "[redacted]"
+		c.BaseURL, httpx.Redacted(c.AuthToken), c.ProfileID, httpx.Redacted(c.PrivateSalt), c.Timeout)
 }
 
 // Adapter implements signing.Provider for Leegality.
 type Adapter struct {
-	cfg    Config
-	base   string // BaseURL without a trailing slash
-	client *http.Client
-	info   signing.ProviderInfo
+	cfg  Config
+	base string // BaseURL without a trailing slash
+	http *httpx.Client
+	info signing.ProviderInfo
 }
 
 var _ signing.Provider = (*Adapter)(nil)
 
 // New validates cfg, fills in its defaults and returns an Adapter.
 func New(cfg Config) (*Adapter, error) {
-	u, err := url.Parse(cfg.BaseURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, errors.New("leegality: BaseURL must be an absolute http(s) URL")
-	}
-	if u.RawQuery != "" || u.Fragment != "" {
-		return nil, errors.New("leegality: BaseURL must not have a query or fragment")
+	base, err := httpx.ParseBase(cfg.BaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("leegality: BaseURL %w", err)
 	}
 	if cfg.AuthToken == "" {
 		return nil, errors.New("leegality: AuthToken is required")
@@ -118,11 +108,7 @@ func New(cfg Config) (*Adapter, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	client := cfg.HTTPClient
-	if client == nil {
-		client = http.DefaultClient
-	}
-	a := &Adapter{cfg: cfg, base: strings.TrimRight(cfg.BaseURL, "/"), client: client}
+	a := &Adapter{cfg: cfg, base: base, http: newClient(cfg)}
 	a.info = signing.ProviderInfo{
 		Name:                 Name,
 		DisplayName:          "Leegality (Aadhaar eSign)",

@@ -251,7 +251,7 @@ func TestNewValidates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.cfg.Timeout != DefaultTimeout || a.cfg.Now == nil || a.client != http.DefaultClient {
+	if a.cfg.Timeout != DefaultTimeout || a.cfg.Now == nil || a.http.HTTP != nil {
 		t.Errorf("defaults: %v", a.cfg)
 	}
 }

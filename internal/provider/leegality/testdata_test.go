@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/signet-dev/signet/internal/provider/httpx"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -87,7 +88,7 @@ func TestRecordedCreate(t *testing.T) {
 		if err := json.Unmarshal(e.Data, &c); err != nil || !e.succeeded() {
 			t.Fatalf("%s: %v", file, err)
 		}
-		if len(c.DocumentID) != 26 || len(c.Invitees) != 1 || !isHTTPURL(string(c.Invitees[0].SignURL)) {
+		if len(c.DocumentID) != 26 || len(c.Invitees) != 1 || !httpx.IsHTTPURL(string(c.Invitees[0].SignURL)) {
 			t.Errorf("%s read as %+v", file, c)
 		}
 		if _, ok := parseIST(string(c.Invitees[0].ExpiryDate)); !ok {
@@ -99,11 +100,11 @@ func TestRecordedCreate(t *testing.T) {
 func TestRecordedFetchDocument(t *testing.T) {
 	e := decodeEnvelope(t, "fetch_document.json")
 	link, content := downloadLink(e.Data)
-	if !isHTTPURL(link) || content != nil {
+	if !httpx.IsHTTPURL(link) || content != nil {
 		t.Errorf("link %q, content %d bytes", link, len(content))
 	}
 	e = decodeEnvelope(t, "status_v32_completed.json")
-	if link, _ := downloadLink(e.Data); !isHTTPURL(link) {
+	if link, _ := downloadLink(e.Data); !httpx.IsHTTPURL(link) {
 		t.Errorf("v3.2 files[]: link %q", link)
 	}
 }
@@ -139,7 +140,7 @@ func TestRecordedRefusals(t *testing.T) {
 	if e := decodeEnvelope(t, "delete_ok.json"); !e.succeeded() {
 		t.Error("delete_ok.json reads as a failure")
 	}
-	err := statusError(opRefresh, http.StatusUnauthorized, readTestdata(t, "error_401.json"))
+	err := newTestAdapter(t).http.StatusError(opRefresh, http.StatusUnauthorized, nil, readTestdata(t, "error_401.json"))
 	var pe *signing.ProviderError
 	if !errors.As(err, &pe) || pe.Retryable || pe.Message != "Invalid auth token." || pe.StatusCode != 401 {
 		t.Errorf("401: %+v", pe)
@@ -165,7 +166,7 @@ func TestStatusErrorWithoutEnvelope(t *testing.T) {
 		{499, "", "HTTP 499", false, false},
 	}
 	for _, tt := range tests {
-		err := statusError(opInitiate, tt.status, []byte(tt.body))
+		err := newTestAdapter(t).http.StatusError(opInitiate, tt.status, nil, []byte(tt.body))
 		var pe *signing.ProviderError
 		if !errors.As(err, &pe) {
 			t.Fatal("not a ProviderError")

@@ -9,10 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
+	"github.com/signet-dev/signet/internal/provider/httpx"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -72,34 +72,24 @@ type Config struct {
 // a panic) never reveals them.
 func (c Config) String() string {
 	return fmt.Sprintf("signzy.Config{BaseURL:%q Token:%s CallbackSecret:%s Timeout:%v ESignProvider:%q SignatureType:%q}",
-		c.BaseURL, redacted(c.Token), redacted(c.CallbackSecret), c.Timeout, c.ESignProvider, c.SignatureType)
-}
-
-func redacted(s string) string {
-	if s == "" {
-		return `""`
-	}
-	return "[redacted]"
+		c.BaseURL, httpx.Redacted(c.Token), httpx.Redacted(c.CallbackSecret), c.Timeout, c.ESignProvider, c.SignatureType)
 }
 
 // Adapter implements signing.Provider for Signzy.
 type Adapter struct {
-	cfg    Config
-	base   string // BaseURL without a trailing slash
-	client *http.Client
-	info   signing.ProviderInfo
+	cfg  Config
+	base string // BaseURL without a trailing slash
+	http *httpx.Client
+	info signing.ProviderInfo
 }
 
 var _ signing.Provider = (*Adapter)(nil)
 
 // New validates cfg, fills in its defaults and returns an Adapter.
 func New(cfg Config) (*Adapter, error) {
-	u, err := url.Parse(cfg.BaseURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, errors.New("signzy: BaseURL must be an absolute http(s) URL")
-	}
-	if u.RawQuery != "" || u.Fragment != "" {
-		return nil, errors.New("signzy: BaseURL must not have a query or fragment")
+	base, err := httpx.ParseBase(cfg.BaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("signzy: BaseURL %w", err)
 	}
 	if cfg.Token == "" {
 		return nil, errors.New("signzy: Token is required")
@@ -133,11 +123,7 @@ func New(cfg Config) (*Adapter, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	client := cfg.HTTPClient
-	if client == nil {
-		client = http.DefaultClient
-	}
-	a := &Adapter{cfg: cfg, base: strings.TrimRight(cfg.BaseURL, "/"), client: client}
+	a := &Adapter{cfg: cfg, base: base, http: newClient(cfg)}
 	a.info = signing.ProviderInfo{
 		Name:                 Name,
 		DisplayName:          "Signzy Contract360 (Aadhaar eSign)",

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/signet-dev/signet/internal/provider/httpx"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -68,7 +69,7 @@ func TestRecordedInitiateResponse(t *testing.T) {
 	if err := json.Unmarshal(readTestdata(t, "initiate_response.json"), &r); err != nil {
 		t.Fatal(err)
 	}
-	if len(r.ContractID) != 36 || len(r.SignerDetail) != 1 || !isHTTPURL(string(r.SignerDetail[0].ESignURL)) || r.SignerDetail[0].SignerID == "" {
+	if len(r.ContractID) != 36 || len(r.SignerDetail) != 1 || !httpx.IsHTTPURL(string(r.SignerDetail[0].ESignURL)) || r.SignerDetail[0].SignerID == "" {
 		t.Errorf("initiate response read as %+v", r)
 	}
 }
@@ -86,7 +87,7 @@ func TestRecordedErrors(t *testing.T) {
 		{"error_404.json", 404, "Contract not found", false, true},
 	}
 	for _, tt := range tests {
-		err := statusError(opRefresh, tt.status, readTestdata(t, tt.file))
+		err := newTestAdapter(t).http.StatusError(opRefresh, tt.status, nil, readTestdata(t, tt.file))
 		var pe *signing.ProviderError
 		if !errors.As(err, &pe) {
 			t.Fatalf("%s: %T", tt.file, err)
@@ -117,7 +118,7 @@ func TestStatusErrorWithoutSignzyBody(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var pe *signing.ProviderError
-		if !errors.As(statusError(opInitiate, tt.status, []byte(tt.body)), &pe) {
+		if !errors.As(newTestAdapter(t).http.StatusError(opInitiate, tt.status, nil, []byte(tt.body)), &pe) {
 			t.Fatal("not a ProviderError")
 		}
 		if pe.Message != tt.message || pe.Retryable != tt.retryable {
