@@ -275,7 +275,7 @@ func TestNoAnswerIsRetryable(t *testing.T) {
 	tlsSrv.StartTLS()
 	t.Cleanup(tlsSrv.Close)
 	c = client(tlsSrv)
-	c.HTTP = &http.Client{}
+	c.HTTP, c.Timeout = &http.Client{}, time.Minute // no timeout on a loaded machine
 	c.TransportMessage = func(err error) string {
 		var v *tls.CertificateVerificationError
 		if errors.As(err, &v) {
@@ -293,5 +293,24 @@ func TestError(t *testing.T) {
 	pe := (&Client{Provider: "acme", Display: "Acme"}).Error("initiate", "no id in the answer")
 	if pe.Provider != "acme" || pe.Op != "initiate" || pe.Retryable || pe.Message != "no id in the answer" || pe.StatusCode != 0 {
 		t.Errorf("Error = %+v", pe)
+	}
+}
+
+func TestURLs(t *testing.T) {
+	for s, want := range map[string]bool{
+		"https://x.example/cb": true, "http://x": true, "ftp://x": false, "https://": false, "x.example": false, "": false,
+	} {
+		if IsHTTPURL(s) != want {
+			t.Errorf("IsHTTPURL(%q) != %v", s, want)
+		}
+	}
+	for in, want := range map[string]string{
+		"https://api.example/": "https://api.example", "http://127.0.0.1:8080/sandbox/x": "http://127.0.0.1:8080/sandbox/x",
+		"https://api.example/?q=1": "", "https://api.example/#f": "", "api.example": "", "": "",
+	} {
+		got, err := ParseBase(in)
+		if got != want || (err == nil) != (want != "") {
+			t.Errorf("ParseBase(%q) = %q, %v; want %q", in, got, err, want)
+		}
 	}
 }
