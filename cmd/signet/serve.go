@@ -22,7 +22,6 @@ import (
 	"github.com/signet-dev/signet/internal/auth"
 	"github.com/signet-dev/signet/internal/pdf"
 	"github.com/signet-dev/signet/internal/provider"
-	"github.com/signet-dev/signet/internal/provider/bankid"
 	"github.com/signet-dev/signet/internal/provider/bankid/page"
 	"github.com/signet-dev/signet/internal/server"
 	"github.com/signet-dev/signet/internal/signing"
@@ -134,7 +133,6 @@ func (m *Main) Open(ctx context.Context) error {
 		PublicURL:       cfg.PublicURL,
 		DefaultProvider: cfg.DefaultProvider,
 		PollInterval:    cfg.PollInterval,
-		PollIntervals:   map[string]time.Duration{bankid.Name: bankid.PollInterval},
 		OnEvent:         onEvent,
 	})
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"time"
 )
 
@@ -15,6 +16,36 @@ type ProviderInfo struct {
 	Languages            []string        `json:"languages"`
 	RequiredSignerFields []string        `json:"requiredSignerFields"`
 	SignerDetailsSchema  json.RawMessage `json:"signerDetailsSchema"`
+
+	// What the provider can do, for Signet to plan around.
+
+	// PollInterval is how often Signet refreshes an open session from the
+	// provider; 0 leaves it to the server's default (--poll-interval).
+	PollInterval time.Duration
+	// CallsBack says whether the provider reports changes by calling
+	// Signet back; without, polling is all there is.
+	CallsBack bool
+	// CancelReachesProvider says whether Cancel withdraws the request at
+	// the provider; without, a cancelled session stays signable there
+	// until it expires (Signet ignores what comes after).
+	CancelReachesProvider bool
+	// SigningOrders are the orders in which several signers of one
+	// request can sign at the provider: "sequential" (one after the
+	// other, in the order given), "parallel" (each whenever they like).
+	// Empty when the provider takes one signer only.
+	SigningOrders []string
+	// MaxSigners is the most signers one request at the provider may
+	// have; 0 when the provider documents no limit.
+	MaxSigners int
+}
+
+// Clone returns a deep copy of i, which callers may change freely.
+func (i ProviderInfo) Clone() ProviderInfo {
+	i.Languages = slices.Clone(i.Languages)
+	i.RequiredSignerFields = slices.Clone(i.RequiredSignerFields)
+	i.SignerDetailsSchema = slices.Clone(i.SignerDetailsSchema)
+	i.SigningOrders = slices.Clone(i.SigningOrders)
+	return i
 }
 
 // InitiateRequest is what an adapter needs to start a signing.

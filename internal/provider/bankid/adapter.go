@@ -56,8 +56,8 @@ const (
 	// starts. BankID accepts the loopback address but loses it as a risk
 	// signal.
 	DefaultEndUserIP = "127.0.0.1"
-	// PollInterval is how often BankID wants open orders collected.
-	PollInterval = 2 * time.Second
+	// pollInterval is how often BankID wants open orders collected.
+	pollInterval = 2 * time.Second
 )
 
 // Config configures an Adapter. BaseURL, PublicURL and either TLS or
@@ -153,6 +153,14 @@ func New(cfg Config) (*Adapter, error) {
 		Languages:            languages,
 		RequiredSignerFields: []string{"identity"},
 		SignerDetailsSchema:  signerDetailsSchema(),
+		// BankID asks relying parties to collect open orders every 2 s and
+		// never calls back.
+		PollInterval:          pollInterval,
+		CallsBack:             false,
+		CancelReachesProvider: true,
+		// An order is one person's (requirement.personalNumber): several
+		// signers would be several orders, which BankID knows nothing of.
+		MaxSigners: 1,
 	}
 	return a, nil
 }
@@ -162,13 +170,7 @@ func New(cfg Config) (*Adapter, error) {
 var languages = []string{"sv", "en"}
 
 // Info describes BankID for GET /signing/providers.
-func (a *Adapter) Info() signing.ProviderInfo {
-	info := a.info
-	info.Languages = append([]string(nil), info.Languages...)
-	info.RequiredSignerFields = append([]string(nil), info.RequiredSignerFields...)
-	info.SignerDetailsSchema = append([]byte(nil), info.SignerDetailsSchema...)
-	return info
-}
+func (a *Adapter) Info() signing.ProviderInfo { return a.info.Clone() }
 
 // tlsClient is an HTTP client presenting cfg's client certificate. It is
 // http.DefaultTransport's setup with the TLS configuration swapped in.

@@ -164,6 +164,13 @@ func New(cfg Config) (*Adapter, error) {
 		Languages:            languages,
 		RequiredSignerFields: []string{"name", "identifier"},
 		SignerDetailsSchema:  signerDetailsSchema(cfg.SignType),
+		// Webhooks, from the account's configuration.
+		CallsBack:             true,
+		CancelReachesProvider: true,
+		// signers[] sign whenever they like, or in the order given with
+		// the upload's "sequential": true (Digio's API reference; not in
+		// PROVIDERS.md). Digio documents no limit on a document's signers.
+		SigningOrders: []string{"sequential", "parallel"},
 	}
 	return a, nil
 }
@@ -186,13 +193,7 @@ func defaultGateway(base string) string {
 var languages = []string{"en"}
 
 // Info describes Digio for GET /signing/providers.
-func (a *Adapter) Info() signing.ProviderInfo {
-	info := a.info
-	info.Languages = append([]string(nil), info.Languages...)
-	info.RequiredSignerFields = append([]string(nil), info.RequiredSignerFields...)
-	info.SignerDetailsSchema = append([]byte(nil), info.SignerDetailsSchema...)
-	return info
-}
+func (a *Adapter) Info() signing.ProviderInfo { return a.info.Clone() }
 
 func normalizeSignType(s string) (string, bool) {
 	s = strings.ToLower(strings.TrimSpace(s))

@@ -115,6 +115,13 @@ func New(cfg Config) (*Adapter, error) {
 		Languages:            languages,
 		RequiredSignerFields: []string{"name"},
 		SignerDetailsSchema:  signerDetailsSchema(),
+		// Webhooks, from the workflow's configuration.
+		CallsBack:             true,
+		CancelReachesProvider: true,
+		// requestSignOrder: true makes invitees[] sign in turn, false all at
+		// once. Leegality documents no limit on a document's invitees
+		// ("add any number of invitees", its help centre).
+		SigningOrders: []string{"sequential", "parallel"},
 	}
 	return a, nil
 }
@@ -125,10 +132,4 @@ func New(cfg Config) (*Adapter, error) {
 var languages = []string{"en", "hi"}
 
 // Info describes Leegality for GET /signing/providers.
-func (a *Adapter) Info() signing.ProviderInfo {
-	info := a.info
-	info.Languages = append([]string(nil), info.Languages...)
-	info.RequiredSignerFields = append([]string(nil), info.RequiredSignerFields...)
-	info.SignerDetailsSchema = append([]byte(nil), info.SignerDetailsSchema...)
-	return info
-}
+func (a *Adapter) Info() signing.ProviderInfo { return a.info.Clone() }

@@ -130,6 +130,13 @@ func New(cfg Config) (*Adapter, error) {
 		Languages:            languages,
 		RequiredSignerFields: []string{"name"},
 		SignerDetailsSchema:  signerDetailsSchema(cfg.SignatureType),
+		CallsBack:            true,
+		// Signzy's contract API has no cancel (see Cancel).
+		CancelReachesProvider: false,
+		// Every signer of signerdetail[] gets an esignUrl of their own and
+		// may sign whenever they like; Signzy documents no signing order
+		// and no limit on the signers of a contract.
+		SigningOrders: []string{"parallel"},
 	}
 	return a, nil
 }
@@ -140,13 +147,7 @@ func New(cfg Config) (*Adapter, error) {
 var languages = []string{"en", "hi"}
 
 // Info describes Signzy for GET /signing/providers.
-func (a *Adapter) Info() signing.ProviderInfo {
-	info := a.info
-	info.Languages = append([]string(nil), info.Languages...)
-	info.RequiredSignerFields = append([]string(nil), info.RequiredSignerFields...)
-	info.SignerDetailsSchema = append([]byte(nil), info.SignerDetailsSchema...)
-	return info
-}
+func (a *Adapter) Info() signing.ProviderInfo { return a.info.Clone() }
 
 func normalizeSignatureType(s string) (string, bool) {
 	s = strings.ToUpper(strings.TrimSpace(s))
