@@ -3,12 +3,12 @@ package bankid_test
 import (
 	"testing"
 
-	"github.com/signet-dev/signet/internal/provider/bankid/sim"
+	"github.com/signet-dev/signet/internal/provider/bankid/bankidtest"
 	"github.com/signet-dev/signet/internal/provider/providertest"
 )
 
 // TestConformance runs the provider conformance suite against the adapter
 // and the simulator over mutual TLS.
 func TestConformance(t *testing.T) {
-	providertest.Run(t, sim.Sandbox)
+	providertest.Run(t, bankidtest.Sandbox)
 }

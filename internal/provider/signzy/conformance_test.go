@@ -4,9 +4,11 @@ import (
 	"testing"
 
 	"github.com/signet-dev/signet/internal/provider/providertest"
-	"github.com/signet-dev/signet/internal/provider/signzy/sim"
+	"github.com/signet-dev/signet/internal/provider/signzy/signzytest"
 )
 
+// TestConformance runs the provider conformance suite against the adapter
+// and its simulator over real HTTP.
 func TestConformance(t *testing.T) {
-	providertest.Run(t, sim.Sandbox)
+	providertest.Run(t, signzytest.Sandbox)
 }
