@@ -10,22 +10,14 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/signet-dev/signet/internal/provider/simtest"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
 const testWebhookSecret = "webhook-secret-1"
 
 func newTestAdapter(t testing.TB, mutate ...func(*Config)) *Adapter {
-	t.Helper()
-	cfg := Config{BaseURL: SandboxURL, ClientID: "AI1TESTCLIENT", ClientSecret: "client-secret", WebhookSecret: testWebhookSecret}
-	for _, m := range mutate {
-		m(&cfg)
-	}
-	a, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a
+	return simtest.Build(t, Config{BaseURL: SandboxURL, ClientID: "AI1TESTCLIENT", ClientSecret: "client-secret", WebhookSecret: testWebhookSecret}, mutate, New)
 }
 
 // signed returns the headers Digio sends with body: its checksum under

@@ -4,16 +4,12 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/signet-dev/signet/internal/provider/simtest"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
 func decodeDocument(t *testing.T, js string) *document {
-	t.Helper()
-	var d document
-	if err := json.Unmarshal([]byte(js), &d); err != nil {
-		t.Fatalf("decode %s: %v", js, err)
-	}
-	return &d
+	return simtest.Decode[document](t, []byte(js))
 }
 
 // TestMapDocument covers every branch of the mapping table, for details
@@ -106,16 +102,7 @@ func TestMapDocument(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			u := mapDocument(decodeDocument(t, tt.body), tt.event)
-			if u.Status != tt.status || u.Reason != tt.reason || u.ProviderStatus != tt.providerStatus {
-				t.Errorf("got (%s, %q, %q), want (%s, %q, %q)", u.Status, u.Reason, u.ProviderStatus, tt.status, tt.reason, tt.providerStatus)
-			}
-			if u.Signed != nil || u.State != nil {
-				t.Error("mapDocument set Signed or State")
-			}
-			if (u.Status == signing.StatusCompleted || u.Status == signing.StatusFailed) && !json.Valid(u.Evidence) {
-				t.Errorf("terminal update without valid evidence: %s", u.Evidence)
-			}
+			simtest.WantMapped(t, mapDocument(decodeDocument(t, tt.body), tt.event), tt.status, tt.reason, tt.providerStatus)
 		})
 	}
 }

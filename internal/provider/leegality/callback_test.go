@@ -13,6 +13,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/signet-dev/signet/internal/provider/simtest"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -20,16 +21,7 @@ import (
 const testSalt = "test-private-salt"
 
 func newTestAdapter(t testing.TB, mutate ...func(*Config)) *Adapter {
-	t.Helper()
-	cfg := Config{BaseURL: "https://sandbox.leegality.com/api", AuthToken: "tok", ProfileID: "wf-1", PrivateSalt: testSalt}
-	for _, m := range mutate {
-		m(&cfg)
-	}
-	a, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a
+	return simtest.Build(t, Config{BaseURL: "https://sandbox.leegality.com/api", AuthToken: "tok", ProfileID: "wf-1", PrivateSalt: testSalt}, mutate, New)
 }
 
 func macOf(salt, id string) string {

@@ -7,22 +7,14 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/signet-dev/signet/internal/provider/simtest"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
 const testSecret = "callback-secret-1"
 
 func newTestAdapter(t testing.TB, mutate ...func(*Config)) *Adapter {
-	t.Helper()
-	cfg := Config{BaseURL: "https://api-preproduction.signzy.app", Token: "tok", CallbackSecret: testSecret}
-	for _, m := range mutate {
-		m(&cfg)
-	}
-	a, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a
+	return simtest.Build(t, Config{BaseURL: "https://api-preproduction.signzy.app", Token: "tok", CallbackSecret: testSecret}, mutate, New)
 }
 
 func authHeader(v string) http.Header {

@@ -4,16 +4,12 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/signet-dev/signet/internal/provider/simtest"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
 func decodeContract(t *testing.T, js string) *contract {
-	t.Helper()
-	var c contract
-	if err := json.Unmarshal([]byte(js), &c); err != nil {
-		t.Fatalf("decode %s: %v", js, err)
-	}
-	return &c
+	return simtest.Decode[contract](t, []byte(js))
 }
 
 // TestMapContract covers every branch of the mapping table, with the
@@ -101,16 +97,7 @@ func TestMapContract(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			u := mapContract(decodeContract(t, tt.body))
-			if u.Status != tt.status || u.Reason != tt.reason || u.ProviderStatus != tt.providerStatus {
-				t.Errorf("got (%s, %q, %q), want (%s, %q, %q)", u.Status, u.Reason, u.ProviderStatus, tt.status, tt.reason, tt.providerStatus)
-			}
-			if u.Signed != nil || u.State != nil {
-				t.Error("mapContract set Signed or State")
-			}
-			if (u.Status == signing.StatusCompleted || u.Status == signing.StatusFailed) && !json.Valid(u.Evidence) {
-				t.Errorf("terminal update without valid evidence: %s", u.Evidence)
-			}
+			simtest.WantMapped(t, mapContract(decodeContract(t, tt.body)), tt.status, tt.reason, tt.providerStatus)
 		})
 	}
 }
