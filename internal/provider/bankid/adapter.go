@@ -47,7 +47,7 @@ const (
 
 // Defaults for the optional Config fields.
 const (
-	DefaultTimeout = 10 * time.Second
+	DefaultTimeout = httpx.DefaultTimeout
 	// DefaultEndUserIP is sent as endUserIp when the signer's address is
 	// unknown. BankID requires the end user's IP as seen by the relying
 	// party; Signet's sessions are created by the client's server, not by
@@ -99,7 +99,6 @@ func (c Config) String() string {
 // Adapter implements signing.Provider for BankID.
 type Adapter struct {
 	cfg    Config
-	base   string // BaseURL without a trailing slash
 	public string // PublicURL without a trailing slash
 	http   *httpx.Client
 	info   signing.ProviderInfo
@@ -122,12 +121,6 @@ func New(cfg Config) (*Adapter, error) {
 			return nil, errors.New("bankid: TLS with the relying party's client certificate is required")
 		}
 	}
-	if cfg.Timeout < 0 {
-		return nil, errors.New("bankid: Timeout must not be negative")
-	}
-	if cfg.Timeout == 0 {
-		cfg.Timeout = DefaultTimeout
-	}
 	if cfg.EndUserIP == "" {
 		cfg.EndUserIP = DefaultEndUserIP
 	}
@@ -141,12 +134,14 @@ func New(cfg Config) (*Adapter, error) {
 	if hc == nil {
 		hc = tlsClient(cfg.TLS)
 	}
-	a := &Adapter{
-		cfg:    cfg,
-		base:   strings.TrimRight(cfg.BaseURL, "/"),
-		public: strings.TrimRight(cfg.PublicURL, "/"),
-		http:   newClient(cfg, hc),
+	c, err := httpx.New(Name, "BankID", cfg.BaseURL, hc, cfg.Timeout)
+	if err != nil {
+		return nil, err
 	}
+	// BankID's HTTP policy is httpx's, with BankID's error codes (refine)
+	// and words for a TLS handshake that fails.
+	c.Message, c.Refine, c.TransportMessage = errorMessage, refine, tlsMessage
+	a := &Adapter{cfg: cfg, public: strings.TrimRight(cfg.PublicURL, "/"), http: c}
 	a.info = signing.ProviderInfo{
 		Name:                 Name,
 		DisplayName:          "Swedish BankID",

@@ -66,20 +66,13 @@ func readError(body []byte) (code, details string) {
 	return strings.TrimSpace(e.ErrorCode), e.Details
 }
 
-// newClient is BankID's HTTP policy: httpx's, with BankID's error codes
-// (refine) and words for a TLS handshake that fails.
-func newClient(cfg Config, hc *http.Client) *httpx.Client {
-	return &httpx.Client{Provider: Name, Display: "BankID", HTTP: hc, Timeout: cfg.Timeout,
-		Message: errorMessage, Refine: refine, TransportMessage: tlsMessage}
-}
-
 // post sends body as JSON to BankID's path and decodes a 2xx answer into
 // out (if not nil). Every failure is a *signing.ProviderError for op.
 // retryBadBody says whether a 2xx answer that cannot be read is worth
 // asking again (true for collect; false for sign, where an order was
 // created).
 func (a *Adapter) post(ctx context.Context, op, path string, body, out any, retryBadBody bool) error {
-	_, err := a.http.DoJSON(ctx, httpx.Request{Op: op, Method: http.MethodPost, URL: a.base + path, JSON: body,
+	_, err := a.http.DoJSON(ctx, httpx.Request{Op: op, Method: http.MethodPost, Path: path, JSON: body,
 		Limit: maxResponse, RetryBadBody: retryBadBody}, out)
 	return err
 }

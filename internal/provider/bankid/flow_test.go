@@ -23,12 +23,19 @@ import (
 
 	"github.com/signet-dev/signet/internal/pdf"
 	"github.com/signet-dev/signet/internal/provider/bankid"
+	"github.com/signet-dev/signet/internal/provider/bankid/bankidtest"
 	"github.com/signet-dev/signet/internal/provider/bankid/page"
 	"github.com/signet-dev/signet/internal/provider/bankid/sim"
 	"github.com/signet-dev/signet/internal/provider/providertest"
 	"github.com/signet-dev/signet/internal/provider/simtest"
 	"github.com/signet-dev/signet/internal/signing"
 )
+
+// TestConformance runs the provider conformance suite against the adapter
+// and the simulator over mutual TLS.
+func TestConformance(t *testing.T) {
+	providertest.Run(t, bankidtest.Sandbox)
+}
 
 // These tests run the adapter against the simulator over real mutual TLS,
 // the way Signet runs in sandbox mode: the RP API on its own TLS server

@@ -3,6 +3,7 @@ package bankid
 import (
 	"encoding/json"
 	"errors"
+	"net/http"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -137,7 +138,11 @@ func TestRecordedSignResponse(t *testing.T) {
 }
 
 func TestErrorAnswers(t *testing.T) {
-	simtest.WantErrors(t, newClient(Config{}, nil), opRefresh, []simtest.ErrorCase{
+	a, err := New(Config{BaseURL: TestURL, PublicURL: "https://signet.example", HTTPClient: http.DefaultClient})
+	if err != nil {
+		t.Fatal(err)
+	}
+	simtest.WantErrors(t, a.http, opRefresh, []simtest.ErrorCase{
 		// Recorded.
 		{Status: 400, File: "error_alreadyinprogress.json", Message: "Order already in progress for pno"},
 		{Status: 400, File: "error_invalidparameters_no_such_order.json", Message: "No such order", NotFound: true},

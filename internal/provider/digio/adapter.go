@@ -52,7 +52,7 @@ const (
 
 // Defaults for the optional Config fields.
 const (
-	DefaultTimeout  = 10 * time.Second
+	DefaultTimeout  = httpx.DefaultTimeout
 	DefaultSignType = SignTypeAadhaar
 )
 
@@ -112,10 +112,11 @@ var _ signing.Provider = (*Adapter)(nil)
 
 // New validates cfg, fills in its defaults and returns an Adapter.
 func New(cfg Config) (*Adapter, error) {
-	base, err := httpx.ParseBase(cfg.BaseURL)
+	hc, err := httpx.New(Name, "Digio", cfg.BaseURL, cfg.HTTPClient, cfg.Timeout)
 	if err != nil {
-		return nil, fmt.Errorf("digio: BaseURL %w", err)
+		return nil, err
 	}
+	hc.Message = errorMessage
 	if cfg.ClientID == "" || cfg.ClientSecret == "" {
 		return nil, errors.New("digio: ClientID and ClientSecret are required")
 	}
@@ -124,12 +125,6 @@ func New(cfg Config) (*Adapter, error) {
 	}
 	if cfg.WebhookSecret == "" {
 		return nil, errors.New("digio: WebhookSecret is required (webhooks could not be verified without it)")
-	}
-	if cfg.Timeout < 0 {
-		return nil, errors.New("digio: Timeout must not be negative")
-	}
-	if cfg.Timeout == 0 {
-		cfg.Timeout = DefaultTimeout
 	}
 	if cfg.SignType == "" {
 		cfg.SignType = DefaultSignType
@@ -140,7 +135,7 @@ func New(cfg Config) (*Adapter, error) {
 	}
 	cfg.SignType = st
 	if cfg.GatewayURL == "" {
-		cfg.GatewayURL = defaultGateway(base)
+		cfg.GatewayURL = defaultGateway(hc.Base)
 	}
 	g, err := url.Parse(cfg.GatewayURL)
 	if err != nil || (g.Scheme != "http" && g.Scheme != "https") || g.Host == "" || g.RawQuery != "" {
@@ -153,10 +148,9 @@ func New(cfg Config) (*Adapter, error) {
 	basic.SetBasicAuth(cfg.ClientID, cfg.ClientSecret)
 	a := &Adapter{
 		cfg:     cfg,
-		base:    base,
 		gateway: strings.TrimRight(cfg.GatewayURL, "/"),
 		auth:    basic.Header,
-		http:    newClient(cfg),
+		http:    hc,
 	}
 	a.info = signing.ProviderInfo{
 		Name:                 Name,

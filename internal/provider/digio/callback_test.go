@@ -10,15 +10,10 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/signet-dev/signet/internal/provider/simtest"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
 const testWebhookSecret = "webhook-secret-1"
-
-func newTestAdapter(t testing.TB, mutate ...func(*Config)) *Adapter {
-	return simtest.Build(t, Config{BaseURL: SandboxURL, ClientID: "AI1TESTCLIENT", ClientSecret: "client-secret", WebhookSecret: testWebhookSecret}, mutate, New)
-}
 
 // signed returns the headers Digio sends with body: its checksum under
 // secret.

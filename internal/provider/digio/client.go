@@ -23,15 +23,9 @@ const (
 	maxJSON = 4 << 20
 )
 
-// newClient is Digio's HTTP policy: httpx's, with Digio's error body. A
-// 404 (no such document) wraps signing.ErrNotFound.
-func newClient(cfg Config) *httpx.Client {
-	return &httpx.Client{Provider: Name, Display: "Digio", HTTP: cfg.HTTPClient, Timeout: cfg.Timeout, Message: errorMessage}
-}
-
 // request is a call to Digio's path with the client's credentials.
 func (a *Adapter) request(op, method, path string, body any) httpx.Request {
-	return httpx.Request{Op: op, Method: method, URL: a.base + path, Header: a.auth, JSON: body, Limit: maxJSON}
+	return httpx.Request{Op: op, Method: method, Path: path, Header: a.auth, JSON: body, Limit: maxJSON}
 }
 
 // callJSON sends one request to Digio and decodes a 2xx answer into out.
@@ -47,7 +41,8 @@ func (a *Adapter) callJSON(ctx context.Context, op, method, path string, body, o
 }
 
 // errorMessage is Digio's message from an error body
-// ({"code","message","details"}).
+// ({"code","message","details"}): Digio's HTTP policy is httpx's, with
+// that body. A 404 (no such document) wraps signing.ErrNotFound.
 func errorMessage(body []byte) string {
 	var e struct {
 		Code    text `json:"code"`

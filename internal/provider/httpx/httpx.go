@@ -24,8 +24,10 @@ import (
 	"github.com/signet-dev/signet/internal/signing"
 )
 
-// Limits of what is read from a provider.
+// Limits of what is read from a provider, and of how long it may take.
 const (
+	// DefaultTimeout bounds a call when an adapter is configured with none.
+	DefaultTimeout = 10 * time.Second
 	// DefaultLimit bounds a 2xx answer when Request.Limit is zero.
 	DefaultLimit = 4 << 20
 	// MaxErrorBody bounds what is read of a non-2xx answer.
@@ -50,6 +52,8 @@ type Client struct {
 	// Display is the provider's name as people read it ("Signzy"), used in
 	// messages.
 	Display string
+	// Base is the provider's API root, which a Request's Path follows.
+	Base string
 	// HTTP makes the calls (http.DefaultClient if nil).
 	HTTP *http.Client
 	// Timeout bounds each call, answer included (none if zero).
@@ -78,8 +82,10 @@ type Request struct {
 	Op string
 	// Method is the HTTP method (GET if empty).
 	Method string
-	// URL is the absolute URL called.
-	URL string
+	// URL is the absolute URL called; if empty, Path under the Client's
+	// Base is.
+	URL  string
+	Path string
 	// Header is sent as is: the provider's credentials, usually. Nil for
 	// none (a pre-authorised download link).
 	Header http.Header
@@ -93,6 +99,21 @@ type Request struct {
 	// worth asking again: true for reads, false for calls that create
 	// something, where asking again could create it twice.
 	RetryBadBody bool
+}
+
+// New is the Client of an adapter configured with baseURL (an absolute
+// http(s) URL without query or fragment: ParseBase), the HTTP client hc
+// and the timeout (DefaultTimeout if zero). Its errors name the provider
+// and the setting.
+func New(provider, display, baseURL string, hc *http.Client, timeout time.Duration) (*Client, error) {
+	base, err := ParseBase(baseURL)
+	if err != nil {
+		return nil, fmt.Errorf("%s: BaseURL %w", provider, err)
+	}
+	if timeout < 0 {
+		return nil, fmt.Errorf("%s: Timeout must not be negative", provider)
+	}
+	return &Client{Provider: provider, Display: display, Base: base, HTTP: hc, Timeout: cmp.Or(timeout, DefaultTimeout)}, nil
 }
 
 // Do makes the call and returns the status and body of a 2xx answer.
@@ -123,7 +144,11 @@ func (c *Client) Do(ctx context.Context, r Request) (int, []byte, error) {
 	if method == "" {
 		method = http.MethodGet
 	}
-	req, err := http.NewRequestWithContext(ctx, method, r.URL, body)
+	target := r.URL
+	if target == "" {
+		target = c.Base + r.Path
+	}
+	req, err := http.NewRequestWithContext(ctx, method, target, body)
 	if err != nil {
 		return 0, nil, c.fail(r.Op, 0, "cannot build the request", err)
 	}

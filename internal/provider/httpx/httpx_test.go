@@ -314,3 +314,29 @@ func TestURLs(t *testing.T) {
 		}
 	}
 }
+
+func TestNew(t *testing.T) {
+	c, err := New("acme", "Acme", "https://api.acme.example/v1/", nil, 0)
+	if err != nil || c.Base != "https://api.acme.example/v1" || c.Timeout != DefaultTimeout || c.Provider != "acme" || c.Display != "Acme" {
+		t.Fatalf("New = %+v, %v", c, err)
+	}
+	for _, bad := range []struct {
+		base    string
+		timeout time.Duration
+		want    string
+	}{
+		{"ftp://x", 0, "acme: BaseURL must be an absolute http(s) URL"},
+		{"https://x/?a=1", 0, "acme: BaseURL must not have a query or fragment"},
+		{"https://x", -time.Second, "acme: Timeout must not be negative"},
+	} {
+		if _, err := New("acme", "Acme", bad.base, nil, bad.timeout); err == nil || err.Error() != bad.want {
+			t.Errorf("New(%q, %v) = %v, want %q", bad.base, bad.timeout, err, bad.want)
+		}
+	}
+
+	srv, got, _ := serve(t, answer{status: 200, body: `{}`})
+	c, _ = New("acme", "Acme", srv.URL+"/api/", srv.Client(), time.Second)
+	if _, err := c.DoJSON(context.Background(), Request{Op: "refresh", Path: "/v3/things"}, nil); err != nil || got.URL.Path != "/api/v3/things" {
+		t.Errorf("a Path under the Base: %v, sent to %s", err, got.URL.Path)
+	}
+}

@@ -35,7 +35,7 @@ import (
 const Name = "leegality"
 
 // DefaultTimeout bounds each call to Leegality when Config.Timeout is zero.
-const DefaultTimeout = 10 * time.Second
+const DefaultTimeout = httpx.DefaultTimeout
 
 // Config configures an Adapter. BaseURL, AuthToken, ProfileID and
 // PrivateSalt are required.
@@ -73,7 +73,6 @@ func (c Config) String() string {
 // Adapter implements signing.Provider for Leegality.
 type Adapter struct {
 	cfg  Config
-	base string // BaseURL without a trailing slash
 	http *httpx.Client
 	info signing.ProviderInfo
 }
@@ -82,10 +81,11 @@ var _ signing.Provider = (*Adapter)(nil)
 
 // New validates cfg, fills in its defaults and returns an Adapter.
 func New(cfg Config) (*Adapter, error) {
-	base, err := httpx.ParseBase(cfg.BaseURL)
+	hc, err := httpx.New(Name, "Leegality", cfg.BaseURL, cfg.HTTPClient, cfg.Timeout)
 	if err != nil {
-		return nil, fmt.Errorf("leegality: BaseURL %w", err)
+		return nil, err
 	}
+	hc.Message = httpMessage
 	if cfg.AuthToken == "" {
 		return nil, errors.New("leegality: AuthToken is required")
 	}
@@ -98,17 +98,11 @@ func New(cfg Config) (*Adapter, error) {
 	if cfg.PrivateSalt == "" {
 		return nil, errors.New("leegality: PrivateSalt is required (webhooks could not be verified without it)")
 	}
-	if cfg.Timeout < 0 {
-		return nil, errors.New("leegality: Timeout must not be negative")
-	}
-	if cfg.Timeout == 0 {
-		cfg.Timeout = DefaultTimeout
-	}
 	cfg.ProfileID = strings.TrimSpace(cfg.ProfileID)
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	a := &Adapter{cfg: cfg, base: base, http: newClient(cfg)}
+	a := &Adapter{cfg: cfg, http: hc}
 	a.info = signing.ProviderInfo{
 		Name:                 Name,
 		DisplayName:          "Leegality (Aadhaar eSign)",

@@ -13,16 +13,11 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/signet-dev/signet/internal/provider/simtest"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
 // testSalt is the private salt the recorded webhooks were made with.
 const testSalt = "test-private-salt"
-
-func newTestAdapter(t testing.TB, mutate ...func(*Config)) *Adapter {
-	return simtest.Build(t, Config{BaseURL: "https://sandbox.leegality.com/api", AuthToken: "tok", ProfileID: "wf-1", PrivateSalt: testSalt}, mutate, New)
-}
 
 func macOf(salt, id string) string {
 	m := hmac.New(sha1.New, []byte(salt))

@@ -23,12 +23,6 @@ const (
 // 15 MiB; a downloaded signed PDF is a little larger.
 const maxResponse = 64 << 20
 
-// newClient is Leegality's HTTP policy: httpx's, with Leegality's
-// envelope as the error body. A 404 wraps signing.ErrNotFound.
-func newClient(cfg Config) *httpx.Client {
-	return &httpx.Client{Provider: Name, Display: "Leegality", HTTP: cfg.HTTPClient, Timeout: cfg.Timeout, Message: httpMessage}
-}
-
 // call is one request to Leegality's API.
 type call struct {
 	op     string
@@ -50,12 +44,12 @@ type call struct {
 // its message, unless the message says the trouble is temporary (see
 // temporary).
 func (a *Adapter) do(ctx context.Context, c call, out any) error {
-	target := a.base + c.path
+	path := c.path
 	if len(c.query) > 0 {
-		target += "?" + c.query.Encode()
+		path += "?" + c.query.Encode()
 	}
 	var env envelope
-	status, err := a.http.DoJSON(ctx, httpx.Request{Op: c.op, Method: c.method, URL: target,
+	status, err := a.http.DoJSON(ctx, httpx.Request{Op: c.op, Method: c.method, Path: path,
 		Header: http.Header{"X-Auth-Token": {a.cfg.AuthToken}}, JSON: c.body, Limit: maxResponse, RetryBadBody: c.retryBadBody}, &env)
 	if err != nil {
 		return err
@@ -74,7 +68,8 @@ func (a *Adapter) do(ctx context.Context, c call, out any) error {
 }
 
 // httpMessage is Leegality's message from an error body that is its
-// envelope.
+// envelope: Leegality's HTTP policy is httpx's, with that body. A 404
+// wraps signing.ErrNotFound.
 func httpMessage(body []byte) string {
 	var env envelope
 	if json.Unmarshal(body, &env) == nil {

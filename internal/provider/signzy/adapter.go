@@ -31,7 +31,7 @@ var signatureTypes = []string{SignatureOTP, SignatureFingerprint, SignatureFaceA
 
 // Defaults for the optional Config fields.
 const (
-	DefaultTimeout       = 10 * time.Second
+	DefaultTimeout       = httpx.DefaultTimeout
 	DefaultESignProvider = "EMUDHRA"
 	DefaultSignatureType = SignatureOTP
 	DefaultExecuterName  = "Signet"
@@ -78,7 +78,6 @@ func (c Config) String() string {
 // Adapter implements signing.Provider for Signzy.
 type Adapter struct {
 	cfg  Config
-	base string // BaseURL without a trailing slash
 	http *httpx.Client
 	info signing.ProviderInfo
 }
@@ -87,10 +86,11 @@ var _ signing.Provider = (*Adapter)(nil)
 
 // New validates cfg, fills in its defaults and returns an Adapter.
 func New(cfg Config) (*Adapter, error) {
-	base, err := httpx.ParseBase(cfg.BaseURL)
+	hc, err := httpx.New(Name, "Signzy", cfg.BaseURL, cfg.HTTPClient, cfg.Timeout)
 	if err != nil {
-		return nil, fmt.Errorf("signzy: BaseURL %w", err)
+		return nil, err
 	}
+	hc.Message = errorMessage
 	if cfg.Token == "" {
 		return nil, errors.New("signzy: Token is required")
 	}
@@ -99,12 +99,6 @@ func New(cfg Config) (*Adapter, error) {
 	}
 	if strings.ContainsAny(cfg.Token+cfg.CallbackSecret, "\r\n") {
 		return nil, errors.New("signzy: Token and CallbackSecret must be single-line header values")
-	}
-	if cfg.Timeout < 0 {
-		return nil, errors.New("signzy: Timeout must not be negative")
-	}
-	if cfg.Timeout == 0 {
-		cfg.Timeout = DefaultTimeout
 	}
 	if cfg.ESignProvider == "" {
 		cfg.ESignProvider = DefaultESignProvider
@@ -123,7 +117,7 @@ func New(cfg Config) (*Adapter, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	a := &Adapter{cfg: cfg, base: base, http: newClient(cfg)}
+	a := &Adapter{cfg: cfg, http: hc}
 	a.info = signing.ProviderInfo{
 		Name:                 Name,
 		DisplayName:          "Signzy Contract360 (Aadhaar eSign)",

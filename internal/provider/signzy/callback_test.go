@@ -7,15 +7,10 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/signet-dev/signet/internal/provider/simtest"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
 const testSecret = "callback-secret-1"
-
-func newTestAdapter(t testing.TB, mutate ...func(*Config)) *Adapter {
-	return simtest.Build(t, Config{BaseURL: "https://api-preproduction.signzy.app", Token: "tok", CallbackSecret: testSecret}, mutate, New)
-}
 
 func authHeader(v string) http.Header {
 	h := http.Header{}

@@ -20,12 +20,9 @@ const (
 // 15 MiB, so about 20 MiB of base64).
 const maxResponse = 64 << 20
 
-// newClient is Signzy's HTTP policy: httpx's, with Signzy's error body.
-// A 404 (Signzy's "Contract not found", also what an expired contract
-// answers) wraps signing.ErrNotFound.
-func newClient(cfg Config) *httpx.Client {
-	return &httpx.Client{Provider: Name, Display: "Signzy", HTTP: cfg.HTTPClient, Timeout: cfg.Timeout, Message: errorMessage}
-}
+// Signzy's HTTP policy is httpx's, with Signzy's error body
+// (errorMessage). A 404 (Signzy's "Contract not found", also what an
+// expired contract answers) wraps signing.ErrNotFound.
 
 // post sends body as JSON to Signzy's path with the token and decodes a
 // 2xx answer into out. Every failure is a *signing.ProviderError for op.
@@ -33,7 +30,7 @@ func newClient(cfg Config) *httpx.Client {
 // asking again (true for reads; false for initiate, where asking again
 // could mint a second, billable contract).
 func (a *Adapter) post(ctx context.Context, op, path string, body, out any, retryBadBody bool) error {
-	_, err := a.http.DoJSON(ctx, httpx.Request{Op: op, Method: http.MethodPost, URL: a.base + path,
+	_, err := a.http.DoJSON(ctx, httpx.Request{Op: op, Method: http.MethodPost, Path: path,
 		Header: http.Header{"Authorization": {a.cfg.Token}}, JSON: body, Limit: maxResponse, RetryBadBody: retryBadBody}, out)
 	return err
 }

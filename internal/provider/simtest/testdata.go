@@ -3,8 +3,10 @@ package simtest
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/signet-dev/signet/internal/provider/httpx"
@@ -92,5 +94,36 @@ func WantMapped(t *testing.T, u signing.Update, status signing.Status, reason, p
 	}
 	if (u.Status == signing.StatusCompleted || u.Status == signing.StatusFailed) && !json.Valid(u.Evidence) {
 		t.Errorf("terminal update without valid evidence: %s", u.Evidence)
+	}
+}
+
+// WantChecked checks that build refuses the good configuration ok changed
+// by each of bad, and returns what it makes of ok.
+func WantChecked[C, T any](t *testing.T, ok C, build func(C) (T, error), bad ...func(*C)) T {
+	t.Helper()
+	for i, m := range bad {
+		c := ok
+		m(&c)
+		if _, err := build(c); err == nil {
+			t.Errorf("case %d: %+v accepted", i, c)
+		}
+	}
+	return Build(t, ok, nil, build)
+}
+
+// WantRedacted checks that a configuration's String shows none of its
+// secrets, and all of shown.
+func WantRedacted(t *testing.T, cfg fmt.Stringer, secrets, shown []string) {
+	t.Helper()
+	s := cfg.String()
+	for _, x := range secrets {
+		if strings.Contains(s, x) {
+			t.Errorf("%s reveals %q", s, x)
+		}
+	}
+	for _, x := range shown {
+		if !strings.Contains(s, x) {
+			t.Errorf("%s does not show %q", s, x)
+		}
 	}
 }

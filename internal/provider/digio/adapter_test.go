@@ -4,9 +4,39 @@ import (
 	"encoding/json"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/signet-dev/signet/internal/provider/providertest"
+	"github.com/signet-dev/signet/internal/provider/simtest"
 )
+
+func newTestAdapter(t testing.TB, mutate ...func(*Config)) *Adapter {
+	return simtest.Build(t, Config{BaseURL: SandboxURL, ClientID: "AI1TESTCLIENT", ClientSecret: "client-secret", WebhookSecret: testWebhookSecret}, mutate, New)
+}
+
+func TestNew(t *testing.T) {
+	ok := Config{BaseURL: SandboxURL, ClientID: "id", ClientSecret: "secret", WebhookSecret: "wh"}
+	a := simtest.WantChecked(t, ok, New,
+		func(c *Config) { c.BaseURL = "" },                               // no base
+		func(c *Config) { c.BaseURL = "/sandbox/digio" },                 // a relative one
+		func(c *Config) { c.BaseURL = "https://api.digio.in/?x=1" },      // with a query
+		func(c *Config) { c.BaseURL = "ftp://api.digio.in" },             // not HTTP
+		func(c *Config) { c.ClientID = "" },                              // no client id
+		func(c *Config) { c.ClientSecret = "" },                          // no client secret
+		func(c *Config) { c.ClientID = "a:b" },                           // a colon in the id
+		func(c *Config) { c.ClientSecret = "a\nb" },                      // a newline in the secret
+		func(c *Config) { c.WebhookSecret = "" },                         // no webhook secret
+		func(c *Config) { c.Timeout = -time.Second },                     // a negative timeout
+		func(c *Config) { c.SignType = "pen" },                           // a sign type Digio does not have
+		func(c *Config) { c.GatewayURL = "gateway/login" },               // a relative gateway
+		func(c *Config) { c.GatewayURL = "https://app.digio.in/gw?x=1" }, // a gateway with a query
+	)
+	if a.http.Timeout != DefaultTimeout || a.cfg.SignType != SignTypeAadhaar || a.gateway != SandboxGateway {
+		t.Errorf("defaults: %+v", a.cfg)
+	}
+	simtest.WantRedacted(t, ok, []string{`"secret"`, `"wh"`}, []string{"[redacted]"})
+	simtest.WantRedacted(t, Config{ClientSecret: "topsecret", WebhookSecret: "alsosecret"}, []string{"topsecret", "alsosecret"}, nil)
+}
 
 func TestInfo(t *testing.T) {
 	a := newTestAdapter(t)

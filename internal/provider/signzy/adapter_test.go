@@ -4,9 +4,34 @@ import (
 	"encoding/json"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/signet-dev/signet/internal/provider/providertest"
+	"github.com/signet-dev/signet/internal/provider/simtest"
 )
+
+func newTestAdapter(t testing.TB, mutate ...func(*Config)) *Adapter {
+	return simtest.Build(t, Config{BaseURL: "https://api-preproduction.signzy.app", Token: "tok", CallbackSecret: testSecret}, mutate, New)
+}
+
+func TestNew(t *testing.T) {
+	a := simtest.WantChecked(t, Config{BaseURL: "https://api.signzy.app", Token: "t", CallbackSecret: "s"}, New,
+		func(c *Config) { c.BaseURL = "" },
+		func(c *Config) { c.BaseURL = "api.signzy.app" },
+		func(c *Config) { c.BaseURL = "ftp://api.signzy.app" },
+		func(c *Config) { c.BaseURL = "https://api.signzy.app?x=1" },
+		func(c *Config) { c.Token = "" },
+		func(c *Config) { c.CallbackSecret = "" },
+		func(c *Config) { c.Token = "a\r\nX-Evil: 1" },
+		func(c *Config) { c.Timeout = -time.Second },
+		func(c *Config) { c.SignatureType = "PEN" },
+	)
+	if a.http.Timeout != DefaultTimeout || a.cfg.ESignProvider != "EMUDHRA" || a.cfg.SignatureType != "AADHAARESIGN-OTP" {
+		t.Errorf("defaults: %v", a.cfg)
+	}
+	simtest.WantRedacted(t, Config{BaseURL: "https://api.signzy.app", Token: "very-secret-token", CallbackSecret: "cb-secret-value"},
+		[]string{"very-secret-token", "cb-secret-value"}, []string{"api.signzy.app"})
+}
 
 func TestInfo(t *testing.T) {
 	a := newTestAdapter(t)

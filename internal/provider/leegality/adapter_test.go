@@ -3,9 +3,34 @@ package leegality
 import (
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/signet-dev/signet/internal/provider/providertest"
+	"github.com/signet-dev/signet/internal/provider/simtest"
 )
+
+func newTestAdapter(t testing.TB, mutate ...func(*Config)) *Adapter {
+	return simtest.Build(t, Config{BaseURL: "https://sandbox.leegality.com/api", AuthToken: "tok", ProfileID: "wf-1", PrivateSalt: testSalt}, mutate, New)
+}
+
+func TestNew(t *testing.T) {
+	a := simtest.WantChecked(t, Config{BaseURL: "https://app1.leegality.com/api", AuthToken: "t", ProfileID: "p", PrivateSalt: "s"}, New,
+		func(c *Config) { c.BaseURL = "" },
+		func(c *Config) { c.BaseURL = "app1.leegality.com/api" },
+		func(c *Config) { c.BaseURL = "ftp://app1.leegality.com/api" },
+		func(c *Config) { c.BaseURL = "https://app1.leegality.com/api?x=1" },
+		func(c *Config) { c.AuthToken = "" },
+		func(c *Config) { c.AuthToken = "a\r\nX-Evil: 1" },
+		func(c *Config) { c.ProfileID = " " },
+		func(c *Config) { c.PrivateSalt = "" },
+		func(c *Config) { c.Timeout = -time.Second },
+	)
+	if a.http.Timeout != DefaultTimeout || a.cfg.Now == nil || a.http.HTTP != nil { // nil: http.DefaultClient
+		t.Errorf("defaults: %v", a.cfg)
+	}
+	simtest.WantRedacted(t, Config{BaseURL: "https://app1.leegality.com/api", AuthToken: "very-secret-token", ProfileID: "wf-9", PrivateSalt: "salt-value"},
+		[]string{"very-secret-token", "salt-value"}, []string{"app1.leegality.com", "wf-9"})
+}
 
 func TestInfo(t *testing.T) {
 	a := newTestAdapter(t)
