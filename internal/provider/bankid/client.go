@@ -13,14 +13,6 @@ import (
 	"github.com/signet-dev/signet/internal/signing"
 )
 
-// Operation names, as in signing.ProviderError.Op.
-const (
-	opInitiate = "initiate"
-	opRefresh  = "refresh"
-	opCancel   = "cancel"
-	opDocument = "document"
-)
-
 // maxResponse bounds what BankID sends back. A collect answer carries
 // the signature XML and the OCSP response (tens of kilobytes).
 const maxResponse = 4 << 20

@@ -412,6 +412,11 @@ func TestProviderErrors(t *testing.T) {
 	h.sim.FailNextWith(sim.OpCollect, 500, "requestTimeout", "")
 	_, err = h.adapter.Refresh(context.Background(), ref)
 	providerError(t, err, "refresh", true)
+	h.sim.ThrottleNext(sim.OpCollect, 30*time.Second)
+	_, err = h.adapter.Refresh(context.Background(), ref)
+	if pe := providerError(t, err, "refresh", true); pe.StatusCode != 429 || pe.RetryAfter != 30*time.Second {
+		t.Errorf("throttled: %+v", pe)
+	}
 
 	h.sim.DelayNext(sim.OpCollect, 3*time.Second)
 	start := time.Now()

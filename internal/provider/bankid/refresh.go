@@ -33,7 +33,7 @@ const (
 // An order BankID no longer knows (too old, or never existed) is a
 // permanent *signing.ProviderError wrapping signing.ErrNotFound.
 func (a *Adapter) Refresh(ctx context.Context, ref signing.ProviderRef) (signing.Update, error) {
-	c, err := a.collect(ctx, opRefresh, ref)
+	c, err := a.collect(ctx, httpx.OpRefresh, ref)
 	if err != nil {
 		return signing.Update{}, err
 	}
@@ -46,7 +46,7 @@ func (a *Adapter) Refresh(ctx context.Context, ref signing.ProviderRef) (signing
 	if ref.LoadOriginal == nil {
 		return u, nil // Signet then calls FetchDocument, which says why it cannot help
 	}
-	signed, err := a.signedDocument(ctx, opRefresh, ref, c)
+	signed, err := a.signedDocument(ctx, httpx.OpRefresh, ref, c)
 	if err != nil {
 		return signing.Update{}, err
 	}
@@ -60,10 +60,10 @@ func (a *Adapter) Refresh(ctx context.Context, ref signing.ProviderRef) (signing
 // keeps the completed order (3 minutes) and ref.LoadOriginal is set.
 func (a *Adapter) FetchDocument(ctx context.Context, ref signing.ProviderRef) ([]byte, error) {
 	if ref.LoadOriginal == nil {
-		return nil, &signing.ProviderError{Provider: Name, Op: opDocument,
+		return nil, &signing.ProviderError{Provider: Name, Op: httpx.OpDocument,
 			Message: "BankID has no document API: the signed document is built from the original with the COMPLETED update, and the original is not at hand"}
 	}
-	c, err := a.collect(ctx, opDocument, ref)
+	c, err := a.collect(ctx, httpx.OpDocument, ref)
 	if err != nil {
 		var pe *signing.ProviderError
 		if errors.Is(err, signing.ErrNotFound) && errors.As(err, &pe) {
@@ -73,12 +73,12 @@ func (a *Adapter) FetchDocument(ctx context.Context, ref signing.ProviderRef) ([
 	}
 	switch o := mapCollect(c); o.status {
 	case signing.StatusCompleted:
-		return a.signedDocument(ctx, opDocument, ref, c)
+		return a.signedDocument(ctx, httpx.OpDocument, ref, c)
 	case signing.StatusPending, signing.StatusInProgress:
-		return nil, &signing.ProviderError{Provider: Name, Op: opDocument, Retryable: true,
+		return nil, &signing.ProviderError{Provider: Name, Op: httpx.OpDocument, Retryable: true,
 			Message: "the BankID order is not complete yet"}
 	default:
-		return nil, &signing.ProviderError{Provider: Name, Op: opDocument,
+		return nil, &signing.ProviderError{Provider: Name, Op: httpx.OpDocument,
 			Message: "the BankID order did not complete (" + providerStatus(c) + ")"}
 	}
 }
@@ -91,7 +91,7 @@ func (a *Adapter) Cancel(ctx context.Context, ref signing.ProviderRef) error {
 	if id == "" {
 		return fmt.Errorf("bankid cancel: %w: no orderRef", signing.ErrInvalid)
 	}
-	err := a.post(ctx, opCancel, "/cancel", orderRequest{OrderRef: id}, nil, true)
+	err := a.post(ctx, httpx.OpCancel, "/cancel", orderRequest{OrderRef: id}, nil, true)
 	if code := errorCode(err); code == codeInvalidParameters || code == codeNotFound {
 		return nil // already cancelled, finished or gone
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/signet-dev/signet/internal/provider/httpx"
 	"github.com/signet-dev/signet/internal/provider/simtest"
 	"github.com/signet-dev/signet/internal/signing"
 )
@@ -142,7 +143,7 @@ func TestErrorAnswers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	simtest.WantErrors(t, a.http, opRefresh, []simtest.ErrorCase{
+	simtest.WantErrors(t, a.http, httpx.OpRefresh, []simtest.ErrorCase{
 		// Recorded.
 		{Status: 400, File: "error_alreadyinprogress.json", Message: "Order already in progress for pno"},
 		{Status: 400, File: "error_invalidparameters_no_such_order.json", Message: "No such order", NotFound: true},

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/signet-dev/signet/internal/provider/flexjson"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -131,7 +132,7 @@ func TestParseCallbackMalformed(t *testing.T) {
 		`{"payload":{"document":{}}}`, `{"payload":{"document":{"id":""}}}`, `{"payload":{"document":{"id":"   "}}}`,
 		`{"payload":{"document":{"id":null}}}`, `{"payload":{"document":{"id":["DID1"]}}}`, `{"payload":{"document":{"id":{"x":1}}}}`,
 		`{"payload":{"document":{"id":"DID 1"}}}`, `{"payload":{"document":{"id":"DID\u00001"}}}`, `{"payload":{"document":{"id":"../DID1"}}}`,
-		`{"payload":{"document":{"id":"` + strings.Repeat("D", maxRef+1) + `"}}}`,
+		`{"payload":{"document":{"id":"` + strings.Repeat("D", flexjson.MaxID+1) + `"}}}`,
 		"{\"payload\":{\"document\":{\"id\":\"\xff\xfe\"}}}",
 		`{"payload":{"document":{"id":"DID1"}}} trailing`,
 		`{"payload":{"KYC_REQUEST":{"id":"KID1"}},"event":"kyc.request.approved"}`,

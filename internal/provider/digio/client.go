@@ -7,14 +7,6 @@ import (
 	"github.com/signet-dev/signet/internal/provider/httpx"
 )
 
-// Operation names, as in signing.ProviderError.Op.
-const (
-	opInitiate = "initiate"
-	opRefresh  = "refresh"
-	opCancel   = "cancel"
-	opDocument = "document"
-)
-
 // Size limits for what Digio sends back. The signed PDF may be as large
 // as the contract Signet accepted (15 MiB) plus signatures; JSON answers
 // are small.

@@ -308,7 +308,9 @@ func TestRefusalIsPermanentWithDigiosMessage(t *testing.T) {
 func TestServerErrorsAreRetryable(t *testing.T) {
 	h := newHarness(t)
 	h.WantRetryable("initiate", signing.ProviderRef{}, sim.OpUpload, 500, 502, 503, 429)
+	h.WantThrottled("initiate", signing.ProviderRef{}, sim.OpUpload)
 	in, ref := h.Initiate()
+	h.WantThrottled("refresh", ref, sim.OpDetails)
 	h.WantRetryable("refresh", ref, sim.OpDetails, 500)
 
 	h.Press(in.RedirectURL, "sign")

@@ -140,30 +140,15 @@ func TestSignerOf(t *testing.T) {
 }
 
 func TestFlexTypes(t *testing.T) {
+	simtest.WantLenient[text, flag](t)
 	var v struct {
-		T []text           `json:"t"`
-		F []flag           `json:"f"`
 		L list[party]      `json:"l"`
 		O object[document] `json:"o"`
 	}
-	in := `{"t":["a",1,true,null,{"x":1},[1],"\u00e9"],
-		"f":[true,false,"true","False","yes","1",1,0,"no",null,"maybe",{}],
-		"l":[{"status":"signed"},"junk",7,null,{"status":{"x":1}}],
+	in := `{"l":[{"status":"signed"},"junk",7,null,{"status":{"x":1}}],
 		"o":"not an object"}`
 	if err := json.Unmarshal([]byte(in), &v); err != nil {
 		t.Fatal(err)
-	}
-	wantT := []text{"a", "1", "true", "", "", "", "é"}
-	for i, w := range wantT {
-		if v.T[i] != w {
-			t.Errorf("text[%d] = %q, want %q", i, v.T[i], w)
-		}
-	}
-	wantF := []flag{true, false, true, false, true, true, true, false, false, false, false, false}
-	for i, w := range wantF {
-		if v.F[i] != w {
-			t.Errorf("flag[%d] = %v, want %v", i, v.F[i], w)
-		}
 	}
 	if len(v.L) != 2 || v.L[0].Status != "signed" || v.L[1].Status != "" {
 		t.Errorf("list = %+v", v.L)

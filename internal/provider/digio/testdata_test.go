@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/signet-dev/signet/internal/provider/httpx"
 	"github.com/signet-dev/signet/internal/provider/simtest"
 	"github.com/signet-dev/signet/internal/signing"
 )
@@ -71,7 +72,7 @@ func TestRecordedUploadResponse(t *testing.T) {
 }
 
 func TestErrorAnswers(t *testing.T) {
-	simtest.WantErrors(t, newTestAdapter(t).http, opRefresh, []simtest.ErrorCase{
+	simtest.WantErrors(t, newTestAdapter(t).http, httpx.OpRefresh, []simtest.ErrorCase{
 		// Recorded.
 		{Status: 400, File: "error_400.json", Message: "signers[0].identifier must be a valid email address or 10 digit mobile number"},
 		{Status: 401, File: "error_401.json", Message: "Invalid client credentials"},

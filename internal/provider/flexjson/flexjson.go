@@ -17,6 +17,8 @@ import (
 	"encoding/json"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Text reads b, one JSON value, as text: a string as its value, a number
@@ -159,4 +161,18 @@ func Base64(s string) ([]byte, error) {
 		return r
 	}, s)
 	return base64.RawStdEncoding.DecodeString(strings.TrimRight(s, "="))
+}
+
+// MaxID bounds an id a provider sends (in a callback, say). Providers'
+// ids are 26 to 36 characters; the bound is loose so that a format change
+// does not drop callbacks, but keeps junk out of lookups and logs.
+const MaxID = 128
+
+// ID reports whether s can be a provider's id: not empty, at most MaxID
+// bytes, and without control or space characters or invalid UTF-8 (nor
+// the replacement character a JSON decoder puts in its place).
+func ID(s string) bool {
+	return s != "" && len(s) <= MaxID && !strings.ContainsFunc(s, func(r rune) bool {
+		return unicode.IsControl(r) || unicode.IsSpace(r) || r == utf8.RuneError
+	})
 }

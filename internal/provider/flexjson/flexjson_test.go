@@ -3,6 +3,7 @@ package flexjson
 import (
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -115,5 +116,17 @@ func TestBase64(t *testing.T) {
 	}
 	if _, err := Base64("not base64!"); err == nil {
 		t.Error("junk decoded")
+	}
+}
+
+func TestID(t *testing.T) {
+	for s, want := range map[string]bool{
+		"3c54deeb-b91d-4893-8ec9-46573e85f45b": true, "DID2211141550101234ABCDEFGHJK": true,
+		"": false, " x": false, "a b": false, "a\x00b": false, "a\u2028b": false, "\xff": false, "a\ufffdb": false,
+		strings.Repeat("x", MaxID): true, strings.Repeat("x", MaxID+1): false,
+	} {
+		if ID(s) != want {
+			t.Errorf("ID(%q) != %v", s, want)
+		}
 	}
 }

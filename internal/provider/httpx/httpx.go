@@ -40,6 +40,14 @@ const (
 	MaxRetryAfter = 24 * time.Hour
 )
 
+// The operations of an adapter, as in signing.ProviderError.Op.
+const (
+	OpInitiate = "initiate" // starting a signing
+	OpRefresh  = "refresh"  // reading its state
+	OpCancel   = "cancel"   // withdrawing it
+	OpDocument = "document" // fetching the signed document
+)
+
 // ErrTooLarge is returned by ReadLimited for a body over its limit.
 var ErrTooLarge = errors.New("response body over the size limit")
 

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/signet-dev/signet/internal/provider/flexjson"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -99,7 +100,7 @@ func TestParseCallbackMalformed(t *testing.T) {
 		`{"documentId":"","mac":"` + good + `"}`, `{"documentId":null,"mac":"` + good + `"}`,
 		`{"documentId":42,"mac":"` + good + `"}`, `{"documentId":["a"]}`, `{"documentId":"a b"}`,
 		`{"documentId":"a\u0000b"}`, `{"documentId":" ` + docID + `"}`,
-		`{"documentId":"` + strings.Repeat("x", maxDocumentID+1) + `"}`,
+		`{"documentId":"` + strings.Repeat("x", flexjson.MaxID+1) + `"}`,
 		"{\"documentId\":\"\xff\xfe\"}",
 	} {
 		_, err := a.ParseCallback(http.Header{}, []byte(body))
@@ -125,7 +126,7 @@ func FuzzParseCallback(f *testing.F) {
 			}
 			return
 		}
-		if cb.Ref == "" || len(cb.Ref) > maxDocumentID || !utf8.ValidString(cb.Ref) || cb.Update != nil {
+		if cb.Ref == "" || len(cb.Ref) > flexjson.MaxID || !utf8.ValidString(cb.Ref) || cb.Update != nil {
 			t.Fatalf("accepted %+v", cb)
 		}
 		if !a.validMAC(cb.Ref, macOf(testSalt, cb.Ref)) {

@@ -11,14 +11,6 @@ import (
 	"github.com/signet-dev/signet/internal/signing"
 )
 
-// Operation names, as in signing.ProviderError.Op.
-const (
-	opInitiate = "initiate"
-	opRefresh  = "refresh"
-	opCancel   = "cancel"
-	opDocument = "document"
-)
-
 // maxResponse bounds what Leegality sends back. Signet accepts PDFs up to
 // 15 MiB; a downloaded signed PDF is a little larger.
 const maxResponse = 64 << 20

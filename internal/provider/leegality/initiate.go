@@ -46,7 +46,7 @@ func (a *Adapter) Initiate(ctx context.Context, req signing.InitiateRequest) (si
 		return signing.Initiated{}, err
 	}
 	var c created
-	err = a.do(ctx, call{op: opInitiate, method: http.MethodPost, path: "/v3.0/sign/request", body: body}, &c)
+	err = a.do(ctx, call{op: httpx.OpInitiate, method: http.MethodPost, path: "/v3.0/sign/request", body: body}, &c)
 	if err != nil {
 		return signing.Initiated{}, err
 	}
@@ -57,7 +57,7 @@ func (a *Adapter) Initiate(ctx context.Context, req signing.InitiateRequest) (si
 	}
 	signURL := inv.SignURL.trimmed()
 	if docID == "" || !httpx.IsHTTPURL(signURL) {
-		return signing.Initiated{}, &signing.ProviderError{Provider: Name, Op: opInitiate, StatusCode: http.StatusOK,
+		return signing.Initiated{}, &signing.ProviderError{Provider: Name, Op: httpx.OpInitiate, StatusCode: http.StatusOK,
 			Message: "Leegality accepted the request but returned no documentId or signUrl"}
 	}
 	var st state

@@ -21,13 +21,13 @@ import (
 // wrapping signing.ErrNotFound; what it means for the session is the
 // caller's call.
 func (a *Adapter) Refresh(ctx context.Context, ref signing.ProviderRef) (signing.Update, error) {
-	id, err := documentID(opRefresh, ref)
+	id, err := documentID(httpx.OpRefresh, ref)
 	if err != nil {
 		return signing.Update{}, err
 	}
 	var d document
 	q := url.Values{"documentId": {id}}
-	if err := a.do(ctx, call{op: opRefresh, method: http.MethodGet, path: "/v3.3/document/details", query: q, retryBadBody: true}, &d); err != nil {
+	if err := a.do(ctx, call{op: httpx.OpRefresh, method: http.MethodGet, path: "/v3.3/document/details", query: q, retryBadBody: true}, &d); err != nil {
 		return signing.Update{}, err
 	}
 	return mapDocument(&d, a.cfg.Now()), nil
@@ -44,13 +44,13 @@ func (a *Adapter) Refresh(ctx context.Context, ref signing.ProviderRef) (signing
 // not ready yet: retryable. So is a link that expired before it was used
 // (403, 404 or 410 from the CDN): the next call gets a fresh one.
 func (a *Adapter) FetchDocument(ctx context.Context, ref signing.ProviderRef) ([]byte, error) {
-	id, err := documentID(opDocument, ref)
+	id, err := documentID(httpx.OpDocument, ref)
 	if err != nil {
 		return nil, err
 	}
 	var data json.RawMessage
 	q := url.Values{"documentId": {id}, "documentDownloadType": {"DOCUMENT"}}
-	err = a.do(ctx, call{op: opDocument, method: http.MethodGet, path: "/v3.3/document/fetchDocument", query: q, retryBadBody: true}, &data)
+	err = a.do(ctx, call{op: httpx.OpDocument, method: http.MethodGet, path: "/v3.3/document/fetchDocument", query: q, retryBadBody: true}, &data)
 	var pe *signing.ProviderError
 	if errors.As(err, &pe) && errors.Is(err, signing.ErrNotFound) && pe.StatusCode == http.StatusOK {
 		pe.Retryable = true // not completed yet, as far as Leegality's file store knows
@@ -65,11 +65,11 @@ func (a *Adapter) FetchDocument(ctx context.Context, ref signing.ProviderRef) ([
 			return nil, err
 		}
 	case content == nil:
-		return nil, &signing.ProviderError{Provider: Name, Op: opDocument, Retryable: true, StatusCode: http.StatusOK,
+		return nil, &signing.ProviderError{Provider: Name, Op: httpx.OpDocument, Retryable: true, StatusCode: http.StatusOK,
 			Message: "Leegality returned no download link for the signed document"}
 	}
 	if !bytes.HasPrefix(content, []byte("%PDF-")) {
-		return nil, &signing.ProviderError{Provider: Name, Op: opDocument, Message: "the signed document is not a PDF"}
+		return nil, &signing.ProviderError{Provider: Name, Op: httpx.OpDocument, Message: "the signed document is not a PDF"}
 	}
 	return content, nil
 }
@@ -122,12 +122,12 @@ func fromValue(s string) (string, []byte) {
 // A document that is already completed cannot be deleted: Leegality's
 // status-0 answer is a permanent error carrying its message.
 func (a *Adapter) Cancel(ctx context.Context, ref signing.ProviderRef) error {
-	id, err := documentID(opCancel, ref)
+	id, err := documentID(httpx.OpCancel, ref)
 	if err != nil {
 		return err
 	}
 	q := url.Values{"documentId": {id}}
-	err = a.do(ctx, call{op: opCancel, method: http.MethodDelete, path: "/v3.0/sign/request", query: q, retryBadBody: true}, nil)
+	err = a.do(ctx, call{op: httpx.OpCancel, method: http.MethodDelete, path: "/v3.0/sign/request", query: q, retryBadBody: true}, nil)
 	// Only Leegality's own answer (status 0 under HTTP 200) counts as "no
 	// such document": an HTTP 404 may as well be a wrong BaseURL.
 	var pe *signing.ProviderError
@@ -150,7 +150,7 @@ func documentID(op string, ref signing.ProviderRef) (string, error) {
 // that expired before it was used (403, 404 or 410) is retryable, the
 // next FetchDocument getting a fresh one.
 func (a *Adapter) download(ctx context.Context, link string) ([]byte, error) {
-	_, b, err := a.http.Do(ctx, httpx.Request{Op: opDocument, URL: link, Accept: "application/pdf", Limit: maxResponse})
+	_, b, err := a.http.Do(ctx, httpx.Request{Op: httpx.OpDocument, URL: link, Accept: "application/pdf", Limit: maxResponse})
 	var pe *signing.ProviderError
 	if errors.As(err, &pe) && pe.StatusCode >= 300 {
 		pe.Message, pe.Err = "downloading the signed document failed: "+http.StatusText(pe.StatusCode), nil

@@ -173,32 +173,17 @@ func TestEvidence(t *testing.T) {
 }
 
 func TestFlexTypes(t *testing.T) {
+	simtest.WantLenient[text, flag](t)
 	var v struct {
-		T []text   `json:"t"`
-		F []flag   `json:"f"`
 		M messages `json:"m"`
 		N messages `json:"n"`
 		S messages `json:"s"`
 	}
-	in := `{"t":["a",1,true,null,{"x":1},[1],"\u00e9"],
-		"f":[true,false,"true","False","yes","1",1,0,"no",null,"maybe",{}],
-		"m":[{"code":"c1","message":"m1"},"bare text",{"code":"c2"},{},42,"  "],
+	in := `{"m":[{"code":"c1","message":"m1"},"bare text",{"code":"c2"},{},42,"  "],
 		"n":{"code":"one","message":"alone"},
 		"s":"just a string"}`
 	if err := json.Unmarshal([]byte(in), &v); err != nil {
 		t.Fatal(err)
-	}
-	wantT := []text{"a", "1", "true", "", "", "", "é"}
-	for i, w := range wantT {
-		if v.T[i] != w {
-			t.Errorf("text[%d] = %q, want %q", i, v.T[i], w)
-		}
-	}
-	wantF := []flag{true, false, true, false, true, true, true, false, false, false, false, false}
-	for i, w := range wantF {
-		if v.F[i] != w {
-			t.Errorf("flag[%d] = %v, want %v", i, v.F[i], w)
-		}
 	}
 	wantM := messages{{Code: "c1", Message: "m1"}, {Message: "bare text"}, {Code: "c2"}}
 	if len(v.M) != len(wantM) {

@@ -107,7 +107,7 @@ func TestRecordedRefusals(t *testing.T) {
 		if e.succeeded() {
 			t.Fatalf("%s reads as a success", tt.file)
 		}
-		err := refusal(opRefresh, http.StatusOK, e.Messages)
+		err := refusal(httpx.OpRefresh, http.StatusOK, e.Messages)
 		var pe *signing.ProviderError
 		if !errors.As(err, &pe) || pe.Retryable || pe.Message != tt.message || pe.StatusCode != http.StatusOK || pe.Provider != Name {
 			t.Errorf("%s: %+v", tt.file, pe)
@@ -122,7 +122,7 @@ func TestRecordedRefusals(t *testing.T) {
 }
 
 func TestErrorAnswers(t *testing.T) {
-	simtest.WantErrors(t, newTestAdapter(t).http, opRefresh, []simtest.ErrorCase{
+	simtest.WantErrors(t, newTestAdapter(t).http, httpx.OpRefresh, []simtest.ErrorCase{
 		{Status: 401, File: "error_401.json", Message: "Invalid auth token."}, // recorded
 		{Status: 502, Body: "<html>Bad gateway</html>", Message: "Bad Gateway", Retryable: true},
 		{Status: 500, Body: `{"status":0,"messages":[{"code":"server.error","message":"Internal error at Leegality"}]}`, Message: "Internal error at Leegality", Retryable: true},
@@ -154,7 +154,7 @@ func TestTemporaryRefusals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var pe *signing.ProviderError
-		if !errors.As(refusal(opInitiate, 200, tt.ms), &pe) || pe.Retryable != tt.retryable || pe.Message == "" {
+		if !errors.As(refusal(httpx.OpInitiate, 200, tt.ms), &pe) || pe.Retryable != tt.retryable || pe.Message == "" {
 			t.Errorf("%+v: %+v, want retryable %v", tt.ms, pe, tt.retryable)
 		}
 	}

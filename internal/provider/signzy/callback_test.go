@@ -7,6 +7,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/signet-dev/signet/internal/provider/flexjson"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -74,7 +75,7 @@ func TestParseCallbackMalformed(t *testing.T) {
 		``, `null`, `[]`, `"contractId"`, `{`, `{"contractId":}`, `{}`,
 		`{"contractId":""}`, `{"contractId":"   "}`, `{"contractId":null}`, `{"contractId":42}`,
 		`{"contractId":["a"]}`, `{"contractId":"a b"}`, `{"contractId":"a\u0000b"}`,
-		`{"contractId":"` + strings.Repeat("x", maxContractID+1) + `"}`,
+		`{"contractId":"` + strings.Repeat("x", flexjson.MaxID+1) + `"}`,
 		"{\"contractId\":\"\xff\xfe\"}",
 	} {
 		_, err := a.ParseCallback(authHeader(testSecret), []byte(body))
@@ -102,7 +103,7 @@ func FuzzParseCallback(f *testing.F) {
 		if auth != testSecret {
 			t.Fatalf("accepted Authorization %q", auth)
 		}
-		if cb.Ref == "" || len(cb.Ref) > maxContractID || !utf8.ValidString(cb.Ref) || cb.Update != nil {
+		if cb.Ref == "" || len(cb.Ref) > flexjson.MaxID || !utf8.ValidString(cb.Ref) || cb.Update != nil {
 			t.Fatalf("accepted %+v", cb)
 		}
 	})

@@ -8,13 +8,6 @@ import (
 	"github.com/signet-dev/signet/internal/provider/httpx"
 )
 
-// Operation names, as in signing.ProviderError.Op.
-const (
-	opInitiate = "initiate"
-	opRefresh  = "refresh"
-	opDocument = "document"
-)
-
 // maxResponse bounds what Signzy sends back. A pullData answer with
 // base64EncodedOutput carries the whole signed PDF (Signet accepts up to
 // 15 MiB, so about 20 MiB of base64).

@@ -47,7 +47,7 @@ func (a *Adapter) Initiate(ctx context.Context, req signing.InitiateRequest) (si
 		return signing.Initiated{}, err
 	}
 	var resp initiateResponse
-	if err := a.post(ctx, opInitiate, "/api/v3/contract/initiate", body, &resp, false); err != nil {
+	if err := a.post(ctx, httpx.OpInitiate, "/api/v3/contract/initiate", body, &resp, false); err != nil {
 		return signing.Initiated{}, err
 	}
 	contractID := strings.TrimSpace(string(resp.ContractID))
@@ -59,7 +59,7 @@ func (a *Adapter) Initiate(ctx context.Context, req signing.InitiateRequest) (si
 	if contractID == "" || !httpx.IsHTTPURL(redirect) {
 		// Not retryable: Signzy did create something, and asking again
 		// would create another contract.
-		return signing.Initiated{}, a.http.Error(opInitiate, "Signzy accepted the contract but returned no contractId or esignUrl")
+		return signing.Initiated{}, a.http.Error(httpx.OpInitiate, "Signzy accepted the contract but returned no contractId or esignUrl")
 	}
 	st, _ := json.Marshal(state{SignerID: strings.TrimSpace(string(signer.SignerID))})
 	return signing.Initiated{Ref: contractID, RedirectURL: redirect, State: st}, nil

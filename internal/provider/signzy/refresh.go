@@ -18,7 +18,7 @@ import (
 // "Contract not found": a permanent *signing.ProviderError wrapping
 // signing.ErrNotFound; what it means for the session is the caller's call.
 func (a *Adapter) Refresh(ctx context.Context, ref signing.ProviderRef) (signing.Update, error) {
-	c, err := a.pull(ctx, opRefresh, ref, false)
+	c, err := a.pull(ctx, httpx.OpRefresh, ref, false)
 	if err != nil {
 		return signing.Update{}, err
 	}
@@ -30,14 +30,14 @@ func (a *Adapter) Refresh(ctx context.Context, ref signing.ProviderRef) (signing
 // URL there instead of the content; that URL is fetched (without the API
 // token: it is a pre-authorised file link, possibly on another host).
 func (a *Adapter) FetchDocument(ctx context.Context, ref signing.ProviderRef) ([]byte, error) {
-	c, err := a.pull(ctx, opDocument, ref, true)
+	c, err := a.pull(ctx, httpx.OpDocument, ref, true)
 	if err != nil {
 		return nil, err
 	}
 	doc := strings.TrimSpace(string(c.FinalSignedContract))
 	if !c.IsCompleted || doc == "" {
 		// Signzy fills the field shortly after completion; try again later.
-		pe := a.http.Error(opDocument, "the signed contract is not available yet")
+		pe := a.http.Error(httpx.OpDocument, "the signed contract is not available yet")
 		pe.Retryable = true
 		return nil, pe
 	}
@@ -48,16 +48,16 @@ func (a *Adapter) FetchDocument(ctx context.Context, ref signing.ProviderRef) ([
 			return nil, err
 		}
 	} else if pdf, err = flexjson.Base64(doc); err != nil {
-		pe := a.http.Error(opDocument, "finalSignedContract is neither a URL nor base64")
+		pe := a.http.Error(httpx.OpDocument, "finalSignedContract is neither a URL nor base64")
 		pe.Err = err
 		return nil, pe
 	}
 	if !bytes.HasPrefix(pdf, []byte("%PDF-")) {
-		return nil, a.http.Error(opDocument, "the signed contract is not a PDF")
+		return nil, a.http.Error(httpx.OpDocument, "the signed contract is not a PDF")
 	}
 	if !hashMatches(string(c.FinalSignedContractHash), pdf, doc) {
 		// A damaged transfer is the likely cause: fetch it again later.
-		pe := a.http.Error(opDocument, "the signed contract does not match finalSignedContractHash")
+		pe := a.http.Error(httpx.OpDocument, "the signed contract does not match finalSignedContractHash")
 		pe.Retryable = true
 		return nil, pe
 	}
@@ -90,7 +90,7 @@ func (a *Adapter) pull(ctx context.Context, op string, ref signing.ProviderRef, 
 
 // download GETs a signed-contract link, without the token.
 func (a *Adapter) download(ctx context.Context, link string) ([]byte, error) {
-	_, b, err := a.http.Do(ctx, httpx.Request{Op: opDocument, URL: link, Accept: "application/pdf", Limit: maxResponse})
+	_, b, err := a.http.Do(ctx, httpx.Request{Op: httpx.OpDocument, URL: link, Accept: "application/pdf", Limit: maxResponse})
 	return b, err
 }
 

@@ -122,28 +122,13 @@ func TestEvidence(t *testing.T) {
 }
 
 func TestFlexTypes(t *testing.T) {
+	simtest.WantLenient[text, flag](t)
 	var v struct {
-		T []text  `json:"t"`
-		F []flag  `json:"f"`
 		C []count `json:"c"`
 	}
-	in := `{"t":["a",1,true,null,{"x":1},[1],"\u00e9"],
-		"f":[true,false,"true","False","yes","1",1,0,"no",null,"maybe",{}],
-		"c":[1,"2"," 3 ",-1,1.5,"x",null,"",1e12,0]}`
+	in := `{"c":[1,"2"," 3 ",-1,1.5,"x",null,"",1e12,0]}`
 	if err := json.Unmarshal([]byte(in), &v); err != nil {
 		t.Fatal(err)
-	}
-	wantT := []text{"a", "1", "true", "", "", "", "é"}
-	for i, w := range wantT {
-		if v.T[i] != w {
-			t.Errorf("text[%d] = %q, want %q", i, v.T[i], w)
-		}
-	}
-	wantF := []flag{true, false, true, false, true, true, true, false, false, false, false, false}
-	for i, w := range wantF {
-		if v.F[i] != w {
-			t.Errorf("flag[%d] = %v, want %v", i, v.F[i], w)
-		}
 	}
 	wantC := []count{{1, true}, {2, true}, {3, true}, {}, {}, {}, {}, {}, {}, {0, true}}
 	for i, w := range wantC {

@@ -58,7 +58,7 @@ func TestRecordedInitiateResponse(t *testing.T) {
 }
 
 func TestErrorAnswers(t *testing.T) {
-	simtest.WantErrors(t, newTestAdapter(t).http, opRefresh, []simtest.ErrorCase{
+	simtest.WantErrors(t, newTestAdapter(t).http, httpx.OpRefresh, []simtest.ErrorCase{
 		// Recorded.
 		{Status: 400, File: "error_400.json", Message: "callbackUrl is not allowed to be empty"},
 		{Status: 401, File: "error_401.json", Message: "Unauthorized"},

@@ -53,6 +53,17 @@ type Sim interface {
 	Close() error
 }
 
+// ServeSim builds a simulator from a test's usual cfg, changed by mutate,
+// mounts it under prefix and closes it with t.Cleanup.
+func ServeSim[C any, S Sim](e *Env, prefix string, cfg C, mutate []func(*C), build func(C) (S, error)) S {
+	e.T.Helper()
+	for _, m := range mutate {
+		m(&cfg)
+	}
+	s, err := build(cfg)
+	return Serve(e, prefix, s, err)
+}
+
 // Serve mounts s, just built (err, if not nil, fails the test), under
 // prefix and closes it with t.Cleanup.
 func Serve[S Sim](e *Env, prefix string, s S, err error) S {

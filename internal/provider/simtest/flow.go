@@ -145,6 +145,7 @@ func (f *Flow) Call(op string, ref signing.ProviderRef) error {
 type Faults interface {
 	FailNext(op string, status int)
 	DelayNext(op string, d time.Duration)
+	ThrottleNext(op string, d time.Duration)
 }
 
 // WantRetryable checks that op's call on ref, answered with each of the
@@ -157,6 +158,17 @@ func (f *Flow) WantRetryable(op string, ref signing.ProviderRef, simOp string, s
 		if pe := f.ProviderError(f.Call(op, ref), op, true); pe.StatusCode != status {
 			f.T.Errorf("%s answered %d: %+v", op, status, pe)
 		}
+	}
+}
+
+// WantThrottled checks that op's call on ref, answered 429 with a
+// Retry-After of 30 s (the simulator throttling its simOp), fails with a
+// retryable ProviderError asking for that wait.
+func (f *Flow) WantThrottled(op string, ref signing.ProviderRef, simOp string) {
+	f.T.Helper()
+	f.Faults.ThrottleNext(simOp, 30*time.Second)
+	if pe := f.ProviderError(f.Call(op, ref), op, true); pe.StatusCode != 429 || pe.RetryAfter != 30*time.Second {
+		f.T.Errorf("%s throttled: %+v, want HTTP 429 and a RetryAfter of 30s", op, pe)
 	}
 }
 

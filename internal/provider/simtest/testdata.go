@@ -127,3 +127,31 @@ func WantRedacted(t *testing.T, cfg fmt.Stringer, secrets, shown []string) {
 		}
 	}
 }
+
+// WantLenient checks a provider's lenient text and flag types (see
+// flexjson) on the same awkward values: a text reads strings, numbers and
+// booleans as their text and anything else as ""; a flag reads true,
+// "true", "yes", "1" and 1 (in any case) as true and anything else as
+// false.
+func WantLenient[T ~string, F ~bool](t *testing.T) {
+	t.Helper()
+	var v struct {
+		T []T `json:"t"`
+		F []F `json:"f"`
+	}
+	in := `{"t":["a",1,true,null,{"x":1},[1],"\u00e9"],
+		"f":[true,false,"true","False","yes","1",1,0,"no",null,"maybe",{}]}`
+	if err := json.Unmarshal([]byte(in), &v); err != nil {
+		t.Fatal(err)
+	}
+	for i, w := range []T{"a", "1", "true", "", "", "", "é"} {
+		if v.T[i] != w {
+			t.Errorf("text[%d] = %q, want %q", i, v.T[i], w)
+		}
+	}
+	for i, w := range []F{true, false, true, false, true, true, true, false, false, false, false, false} {
+		if v.F[i] != w {
+			t.Errorf("flag[%d] = %v, want %v", i, v.F[i], w)
+		}
+	}
+}

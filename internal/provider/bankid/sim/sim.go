@@ -232,6 +232,8 @@ func codeForStatus(status int) string {
 		return codeUnsupportedMedia
 	case http.StatusServiceUnavailable:
 		return codeMaintenance
+	case http.StatusTooManyRequests:
+		return "" // BankID has no code for it: a gateway in front of it answers
 	}
 	if status >= 500 {
 		return codeInternalError
@@ -250,6 +252,10 @@ type errorBody struct {
 func writeError(w http.ResponseWriter, status int, code, details string) {
 	if code == "" {
 		code = codeForStatus(status)
+	}
+	if code == "" {
+		http.Error(w, details, status)
+		return
 	}
 	writeJSON(w, status, errorBody{ErrorCode: code, Details: details})
 }

@@ -26,22 +26,13 @@ var (
 	hookIDRE  = regexp.MustCompile(`^WHN[0-9]{16}[A-Z0-9]{13}$`)
 )
 
-func hasFields(t *testing.T, what string, m map[string]any, fields ...string) {
-	t.Helper()
-	for _, f := range fields {
-		if _, ok := m[f]; !ok {
-			t.Errorf("%s: field %q missing", what, f)
-		}
-	}
-}
-
 func TestUploadAnswer(t *testing.T) {
 	e := newEnv(t)
 	status, m := e.api(http.MethodPost, "/v2/client/document/uploadpdf", uploadBody())
 	if status != http.StatusOK {
 		t.Fatalf("status %d: %v", status, m)
 	}
-	hasFields(t, "upload", m, "id", "is_agreement", "agreement_type", "agreement_status", "file_name", "created_at", "self_signed",
+	simtest.WantFields(t, "upload", m, "id", "is_agreement", "agreement_type", "agreement_status", "file_name", "created_at", "self_signed",
 		"self_sign_type", "no_of_pages", "signing_parties", "sign_request_details", "channel", "other_doc_details", "access_token",
 		"attached_estamp_details")
 	id := m["id"].(string)
@@ -52,7 +43,7 @@ func TestUploadAnswer(t *testing.T) {
 		t.Errorf("upload answer %v", m)
 	}
 	p := party0(m)
-	hasFields(t, "signing party", p, "name", "status", "type", "signature_type", "identifier", "reason", "expire_on")
+	simtest.WantFields(t, "signing party", p, "name", "status", "type", "signature_type", "identifier", "reason", "expire_on")
 	if p["status"] != "requested" || p["type"] != "self" || p["signature_type"] != "aadhaar" || p["expire_on"] != "2026-12-01 23:59:59" {
 		t.Errorf("signing party %v", p)
 	}
@@ -303,7 +294,7 @@ func TestSignFlow(t *testing.T) {
 	if got := wh.Header.Get("X-Digio-Checksum"); got != hex.EncodeToString(m.Sum(nil)) || wh.Header.Get("Content-Type") != "application/json" {
 		t.Errorf("checksum %q over %s", got, wh.Raw)
 	}
-	hasFields(t, "webhook", wh.Body, "entities", "payload", "created_at", "id", "event")
+	simtest.WantFields(t, "webhook", wh.Body, "entities", "payload", "created_at", "id", "event")
 	if wh.Body["event"] != "doc.signed" || !hookIDRE.MatchString(wh.Body["id"].(string)) || wh.Body["created_at"] != 1795255260000.0 {
 		t.Errorf("webhook %v", wh.Body)
 	}
@@ -452,16 +443,7 @@ func TestCloseStopsRetries(t *testing.T) {
 	e.hooks.FailFor(10)
 	id, tok := e.upload()
 	e.Submit(e.link(id, "asha.verma@example.com", tok, ""), "sign")
-	done := make(chan struct{})
-	go func() { e.sim.Close(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(2 * time.Second):
-		t.Fatal("Close did not stop the retries")
-	}
-	if n := len(e.hooks.All()); n != 1 {
-		t.Errorf("%d attempts", n)
-	}
+	simtest.WantClosed(t, e.sim.Close, e.hooks)
 }
 
 func TestWebhookTimeout(t *testing.T) {

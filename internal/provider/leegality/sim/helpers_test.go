@@ -39,11 +39,7 @@ func newEnv(t *testing.T, mutate ...func(*Config)) *env {
 		Now:            e.Clock.Now,
 		WebhookRetries: []time.Duration{10 * time.Millisecond, 10 * time.Millisecond, 10 * time.Millisecond},
 	}
-	for _, m := range mutate {
-		m(&cfg)
-	}
-	s, err := New(cfg)
-	e.sim = simtest.Serve(e.Env, "/sandbox/leegality", s, err)
+	e.sim = simtest.ServeSim(e.Env, "/sandbox/leegality", cfg, mutate, New)
 	e.Mux.Handle("/callbacks/leegality", e.hooks)
 	return e
 }

@@ -476,16 +476,7 @@ func TestCloseStopsRetries(t *testing.T) {
 	e.hooks.FailFor(100)
 	_, link := e.create()
 	e.Press(link, "sign")
-	done := make(chan struct{})
-	go func() { e.sim.Close(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(2 * time.Second):
-		t.Fatal("Close did not stop the pending re-send")
-	}
-	if n := len(e.hooks.Bodies()); n != 1 {
-		t.Errorf("%d attempts", n)
-	}
+	simtest.WantClosed(t, e.sim.Close, e.hooks)
 }
 
 func TestFaults(t *testing.T) {

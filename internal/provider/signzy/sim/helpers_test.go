@@ -30,11 +30,7 @@ func newEnv(t *testing.T, mutate ...func(*Config)) *env {
 		Now:             e.Clock.Now,
 		CallbackRetries: []time.Duration{10 * time.Millisecond, 10 * time.Millisecond},
 	}
-	for _, m := range mutate {
-		m(&cfg)
-	}
-	s, err := New(cfg)
-	e.sim = simtest.Serve(e.Env, "/sandbox/signzy", s, err)
+	e.sim = simtest.ServeSim(e.Env, "/sandbox/signzy", cfg, mutate, New)
 	e.Mux.Handle("/callbacks/signzy", e.cb)
 	return e
 }

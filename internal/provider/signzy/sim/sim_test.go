@@ -40,23 +40,14 @@ var (
 	}
 )
 
-func hasFields(t *testing.T, what string, m map[string]any, fields []string) {
-	t.Helper()
-	for _, f := range fields {
-		if _, ok := m[f]; !ok {
-			t.Errorf("%s: field %q missing", what, f)
-		}
-	}
-}
-
 func TestPullDataHasTheSeedShape(t *testing.T) {
 	e := newEnv(t)
 	id, link := e.initiate()
 
 	m := e.pull(id, false)
-	hasFields(t, "pending contract", m, seedContractFields)
-	hasFields(t, "pending contract", m, liveContractFields)
-	hasFields(t, "pending signer", signer0(m), seedSignerFields)
+	simtest.WantFields(t, "pending contract", m, seedContractFields...)
+	simtest.WantFields(t, "pending contract", m, liveContractFields...)
+	simtest.WantFields(t, "pending signer", signer0(m), seedSignerFields...)
 	if _, ok := m["estamp"]; ok {
 		t.Error("estamp present although none was requested")
 	}
@@ -80,8 +71,8 @@ func TestPullDataHasTheSeedShape(t *testing.T) {
 		t.Fatalf("esignAttempts = %v, want one", attempts)
 	}
 	a := attempts[0].(map[string]any)
-	hasFields(t, "attempt", a, seedAttemptFields)
-	hasFields(t, "signerDscData", a["signerDscData"].(map[string]any), seedDSCFields)
+	simtest.WantFields(t, "attempt", a, seedAttemptFields...)
+	simtest.WantFields(t, "signerDscData", a["signerDscData"].(map[string]any), seedDSCFields...)
 	if a["aadhaarStatus"] != "1" || a["errorMessage"] != "NA" {
 		t.Errorf("successful attempt = %v", a)
 	}
@@ -93,8 +84,8 @@ func TestInitiateAnswer(t *testing.T) {
 	if status != http.StatusOK {
 		t.Fatalf("status %d: %v", status, m)
 	}
-	hasFields(t, "initiate", m, []string{"customerId", "contractId", "pdf", "initialContractHash", "contractName",
-		"eSignProvider", "contractTtl", "signerdetail", "callbackUrl", "fileTtl", "contractStatus", "contractExpiresOn"})
+	simtest.WantFields(t, "initiate", m, "customerId", "contractId", "pdf", "initialContractHash", "contractName",
+		"eSignProvider", "contractTtl", "signerdetail", "callbackUrl", "fileTtl", "contractStatus", "contractExpiresOn")
 	if id := m["contractId"].(string); len(id) != 36 {
 		t.Errorf("contractId %q is not 36 chars", id)
 	}
@@ -106,7 +97,7 @@ func TestInitiateAnswer(t *testing.T) {
 		t.Errorf("contractExpiresOn = %v", m["contractExpiresOn"])
 	}
 	s := signer0(m)
-	hasFields(t, "initiate signer", s, []string{"signerId", "signerName", "signatureType", "esignUrl"})
+	simtest.WantFields(t, "initiate signer", s, "signerId", "signerName", "signatureType", "esignUrl")
 	if u := s["esignUrl"].(string); !strings.HasPrefix(u, e.Srv.URL+"/sandbox/signzy/api/v3/contract/esign/") {
 		t.Errorf("esignUrl %q is not under the mount", u)
 	}
@@ -380,13 +371,7 @@ func TestCloseStopsRetries(t *testing.T) {
 	if m := e.pull(id, false); m["callbackStatus"] != "FAILED" {
 		t.Errorf("callbackStatus = %v, want FAILED", m["callbackStatus"])
 	}
-	done := make(chan struct{})
-	go func() { e.sim.Close(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(2 * time.Second):
-		t.Fatal("Close did not stop the pending retry")
-	}
+	simtest.WantClosed(t, e.sim.Close, nil)
 }
 
 func TestFaults(t *testing.T) {
