@@ -151,19 +151,12 @@ func TestSignFlow(t *testing.T) {
 		t.Errorf("ProviderStatus %q, Evidence %s", u.ProviderStatus, u.Evidence)
 	}
 
-	doc, err := h.adapter.FetchDocument(context.Background(), ref)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.HasPrefix(doc, []byte("%PDF-")) || bytes.Equal(doc, h.request().Document.Content) {
-		t.Error("FetchDocument did not return the signed PDF")
-	}
-	if info, err := pdf.Validate(doc); err != nil || info.Pages != 2 {
-		t.Errorf("signed PDF: %+v, %v", info, err)
+	if pages := h.SignedPDF(ref); pages != 2 {
+		t.Errorf("the signed PDF has %d pages, want 2", pages)
 	}
 
 	// A completed document cannot be cancelled: Digio refuses, for good.
-	err = h.adapter.Cancel(context.Background(), ref)
+	err := h.adapter.Cancel(context.Background(), ref)
 	if pe := h.ProviderError(err, "cancel", false); pe.StatusCode != 400 || !strings.Contains(pe.Message, "completed") {
 		t.Errorf("cancel of a completed document: %+v", pe)
 	}

@@ -1,7 +1,6 @@
 package leegality_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -101,10 +100,7 @@ func TestSignFlow(t *testing.T) {
 	}
 	wantUpdate(t, h.Refresh(ref), signing.StatusInProgress, "", "SENT/VIEWED")
 
-	resp := h.Press(in.RedirectURL, "sign")
-	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "https://client.example/return" {
-		t.Fatalf("sign: %d to %q, want 303 to the returnUrl", resp.StatusCode, resp.Header.Get("Location"))
-	}
+	h.PressTo(in.RedirectURL, "sign", "https://client.example/return")
 	hooks, rejected := h.Received()
 	if len(hooks) != 1 || hooks[0].Ref != in.Ref || hooks[0].Update != nil || len(rejected) != 0 {
 		t.Fatalf("webhooks %+v, rejected %v", hooks, rejected)
@@ -118,19 +114,10 @@ func TestSignFlow(t *testing.T) {
 		t.Errorf("evidence %s", u.Evidence)
 	}
 
-	doc, err := h.adapter.FetchDocument(context.Background(), ref)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.HasPrefix(doc, []byte("%PDF-")) || bytes.Equal(doc, h.request().Document.Content) {
-		t.Error("FetchDocument did not return the signed PDF")
-	}
-	if _, err := pdf.Validate(doc); err != nil {
-		t.Errorf("signed PDF: %v", err)
-	}
+	h.SignedPDF(ref)
 
 	// A completed document cannot be deleted: Leegality's status 0.
-	err = h.adapter.Cancel(context.Background(), ref)
+	err := h.adapter.Cancel(context.Background(), ref)
 	if pe := h.ProviderError(err, "cancel", false); pe.Message != "Document is already completed and cannot be deleted." || pe.StatusCode != 200 {
 		t.Errorf("cancel after completion: %+v", pe)
 	}
@@ -141,10 +128,7 @@ func TestDecline(t *testing.T) {
 	h := newHarness(t)
 	in, ref := h.Initiate()
 	h.Open(in.RedirectURL)
-	resp := h.Press(in.RedirectURL, "decline")
-	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "https://client.example/return" {
-		t.Fatalf("decline: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
-	}
+	h.PressTo(in.RedirectURL, "decline", "https://client.example/return")
 	if hooks, _ := h.Received(); len(hooks) != 1 || hooks[0].Ref != in.Ref {
 		t.Errorf("webhooks %+v", hooks)
 	}

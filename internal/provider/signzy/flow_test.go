@@ -1,11 +1,9 @@
 package signzy_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -87,10 +85,7 @@ func TestSignFlow(t *testing.T) {
 		t.Errorf("ProviderStatus = %q", u.ProviderStatus)
 	}
 
-	resp := h.Press(in.RedirectURL, "sign")
-	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "https://client.example/return" {
-		t.Fatalf("sign: %d to %q, want 303 to the returnUrl", resp.StatusCode, resp.Header.Get("Location"))
-	}
+	h.PressTo(in.RedirectURL, "sign", "https://client.example/return")
 	cbs, rejected := h.Received()
 	if len(cbs) != 1 || cbs[0].Ref != in.Ref || cbs[0].Update != nil || len(rejected) != 0 {
 		t.Fatalf("callbacks %+v, rejected %v", cbs, rejected)
@@ -102,16 +97,7 @@ func TestSignFlow(t *testing.T) {
 		t.Errorf("ProviderStatus %q, Evidence %s", u.ProviderStatus, u.Evidence)
 	}
 
-	doc, err := h.adapter.FetchDocument(context.Background(), ref)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.HasPrefix(doc, []byte("%PDF-")) || bytes.Equal(doc, h.request().Document.Content) {
-		t.Error("FetchDocument did not return the signed PDF")
-	}
-	if _, err := pdf.Validate(doc); err != nil {
-		t.Errorf("signed PDF: %v", err)
-	}
+	h.SignedPDF(ref)
 
 	// Cancel is a no-op at Signzy; the completed contract stays completed.
 	if err := h.adapter.Cancel(context.Background(), ref); err != nil {
@@ -124,10 +110,7 @@ func TestDecline(t *testing.T) {
 	h := newHarness(t)
 	in, ref := h.Initiate()
 	h.Page(in.RedirectURL)
-	resp := h.Press(in.RedirectURL, "decline")
-	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "https://client.example/return" {
-		t.Fatalf("decline: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
-	}
+	h.PressTo(in.RedirectURL, "decline", "https://client.example/return")
 	if cbs, _ := h.Received(); len(cbs) != 1 || cbs[0].Ref != in.Ref {
 		t.Errorf("callbacks %+v", cbs)
 	}

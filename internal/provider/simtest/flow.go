@@ -1,6 +1,7 @@
 package simtest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signet-dev/signet/internal/pdf"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -191,4 +193,31 @@ func (f *Flow) WantTimeout(op string, ref signing.ProviderRef, simOp string, mes
 func (f *Flow) WantUnreachable(ref signing.ProviderRef) {
 	f.T.Helper()
 	f.ProviderError(f.Call("refresh", ref), "refresh", true)
+}
+
+// SignedPDF fetches ref's signed document, which must be a valid PDF
+// other than the original Request().Document, and returns its page count.
+func (f *Flow) SignedPDF(ref signing.ProviderRef) int {
+	f.T.Helper()
+	doc, err := f.Provider.FetchDocument(context.Background(), ref)
+	if err != nil {
+		f.T.Fatal(err)
+	}
+	if !bytes.HasPrefix(doc, []byte("%PDF-")) || bytes.Equal(doc, f.Request().Document.Content) {
+		f.T.Error("FetchDocument did not return the signed PDF")
+	}
+	info, err := pdf.Validate(doc)
+	if err != nil {
+		f.T.Fatalf("signed PDF: %v", err)
+	}
+	return info.Pages
+}
+
+// PressTo submits a signing page's form with action and checks it
+// answers 303 to location (the client's returnUrl, say).
+func (f *Flow) PressTo(link, action, location string) {
+	f.T.Helper()
+	if resp := f.Press(link, action); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != location {
+		f.T.Fatalf("%s: %d to %q, want 303 to %s", action, resp.StatusCode, resp.Header.Get("Location"), location)
+	}
 }
