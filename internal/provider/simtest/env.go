@@ -186,3 +186,22 @@ func UnreachableURL() string {
 	srv.Close()
 	return srv.URL
 }
+
+// SimEnv is an Env with a simulator mounted under /sandbox/{name}/, as
+// Signet mounts it, next to a callback receiver at /callbacks/{name}.
+type SimEnv[S Sim] struct {
+	*Env
+	Sim   S
+	Hooks *Receiver
+}
+
+// NewSimEnv starts a SimEnv whose simulator build makes from the test's
+// usual configuration, cfg (given the simulator's base URL and the
+// receiver's URL), changed by mutate.
+func NewSimEnv[C any, S Sim](t *testing.T, name string, cfg func(e *Env, base, callbackURL string) C, mutate []func(*C), build func(C) (S, error)) *SimEnv[S] {
+	t.Helper()
+	e := &SimEnv[S]{Env: NewEnv(t), Hooks: &Receiver{}}
+	e.Mux.Handle("/callbacks/"+name, e.Hooks)
+	e.Sim = ServeSim(e.Env, "/sandbox/"+name, cfg(e.Env, e.Srv.URL+"/sandbox/"+name, e.Srv.URL+"/callbacks/"+name), mutate, build)
+	return e
+}
