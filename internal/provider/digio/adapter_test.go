@@ -1,7 +1,6 @@
 package digio
 
 import (
-	"encoding/json"
 	"slices"
 	"testing"
 	"time"
@@ -53,18 +52,9 @@ func TestInfo(t *testing.T) {
 	}
 	providertest.CheckInfoIsACopy(t, a)
 	// The schema offers the signType the adapter takes, the configured one by default.
-	var schema struct {
-		Properties map[string]struct {
-			Enum    []string `json:"enum"`
-			Default string   `json:"default"`
-		} `json:"properties"`
-	}
 	other := newTestAdapter(t, func(c *Config) { c.SignType = "dsc" })
-	if err := json.Unmarshal(other.Info().SignerDetailsSchema, &schema); err != nil {
-		t.Fatal(err)
-	}
-	if p := schema.Properties["signType"]; !slices.Equal(p.Enum, signTypes) || p.Default != "dsc" {
-		t.Errorf("signType: %+v", p)
+	if enum, def := providertest.SchemaChoices(t, other.Info(), "signType"); !slices.Equal(enum, signTypes) || def != "dsc" {
+		t.Errorf("signType: %v, default %q", enum, def)
 	}
 	every := providertest.CheckSignerSchema(t, info, providertest.SchemaCase{
 		Base:       map[string]any{"name": "Asha Verma", "identifier": "9876543210"},

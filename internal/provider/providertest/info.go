@@ -140,3 +140,20 @@ func CheckInfoIsACopy(t *testing.T, p signing.Provider) {
 		t.Error("Info shares its slices")
 	}
 }
+
+// SchemaChoices returns the values a signer-details schema allows for
+// property (its enum) and the one it defaults to.
+func SchemaChoices(t *testing.T, info signing.ProviderInfo, property string) (enum []string, def string) {
+	t.Helper()
+	var schema struct {
+		Properties map[string]struct {
+			Enum    []string `json:"enum"`
+			Default string   `json:"default"`
+		} `json:"properties"`
+	}
+	if err := json.Unmarshal(info.SignerDetailsSchema, &schema); err != nil {
+		t.Fatal(err)
+	}
+	p := schema.Properties[property]
+	return p.Enum, p.Default
+}

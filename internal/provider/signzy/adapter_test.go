@@ -1,7 +1,6 @@
 package signzy
 
 import (
-	"encoding/json"
 	"slices"
 	"testing"
 	"time"
@@ -47,18 +46,9 @@ func TestInfo(t *testing.T) {
 	}
 	providertest.CheckInfoIsACopy(t, a)
 	// The schema offers the signatureType the adapter takes, the configured one by default.
-	var schema struct {
-		Properties map[string]struct {
-			Enum    []string `json:"enum"`
-			Default string   `json:"default"`
-		} `json:"properties"`
-	}
 	other := newTestAdapter(t, func(c *Config) { c.SignatureType = "AADHAARESIGN-FACEAUTH" })
-	if err := json.Unmarshal(other.Info().SignerDetailsSchema, &schema); err != nil {
-		t.Fatal(err)
-	}
-	if p := schema.Properties["signatureType"]; !slices.Equal(p.Enum, signatureTypes) || p.Default != "AADHAARESIGN-FACEAUTH" {
-		t.Errorf("signatureType: %+v", p)
+	if enum, def := providertest.SchemaChoices(t, other.Info(), "signatureType"); !slices.Equal(enum, signatureTypes) || def != "AADHAARESIGN-FACEAUTH" {
+		t.Errorf("signatureType: %v, default %q", enum, def)
 	}
 	providertest.CheckSignerSchema(t, info, providertest.SchemaCase{
 		Base:       map[string]any{"name": "Asha Verma"},
