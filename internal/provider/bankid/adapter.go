@@ -56,9 +56,10 @@ const (
 	// starts. BankID accepts the loopback address but loses it as a risk
 	// signal.
 	DefaultEndUserIP = "127.0.0.1"
-	// pollInterval is how often BankID wants open orders collected.
-	pollInterval = 2 * time.Second
 )
+
+// pollInterval is how often BankID wants open orders collected.
+const pollInterval = 2 * time.Second
 
 // Config configures an Adapter. BaseURL, PublicURL and either TLS or
 // HTTPClient are required.

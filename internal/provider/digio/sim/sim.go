@@ -27,10 +27,11 @@
 // and are re-sent in the background on a non-2xx answer until Close.
 // State is in memory; documents expire at their expire_on.
 //
-// Test hooks: FailNext, FailNextWith and DelayNext inject faults into the
-// API; Expire, UnknownStatusNext and FailSigning make Digio report an
-// expiry, an unknown status or a failed eSign. Sandbox builds the adapter
-// and simulator pair for the conformance suite.
+// Test hooks: FailNext, FailNextWith, ThrottleNext and DelayNext inject
+// faults into the API; Expire, UnknownStatusNext and FailSigning make
+// Digio report an expiry, an unknown status or a failed eSign.
+// digiotest.Sandbox builds the adapter and simulator pair for the
+// conformance suite.
 package sim
 
 import (

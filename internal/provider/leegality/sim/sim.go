@@ -86,7 +86,7 @@ type Config struct {
 
 // Server is the simulator, an http.Handler. It is safe for concurrent use.
 type Server struct {
-	*simkit.Faults // FailNext, ThrottleNext, DelayNext and RefuseNext on the Op* operations
+	*simkit.Faults // FailNext, ThrottleNext and DelayNext on the Op* operations (and RefuseNext)
 
 	cfg      Config
 	mount    *simkit.Mount

@@ -15,8 +15,8 @@ import (
 
 // Sandbox builds a Signzy adapter wired over real HTTP to a fresh
 // simulator, mounted under /sandbox/signzy/ as Signet mounts it. Signzy
-// calls back to the callbackUrl of each contract, so callbackURL is
-// Signet's side only.
+// calls back the callbackUrl each contract names: the suite's
+// callbackURL, which it initiates with.
 func Sandbox(t *testing.T, callbackURL string) *providertest.Sandbox {
 	t.Helper()
 	const token, secret = "sandbox-token", "sandbox-callback-secret"

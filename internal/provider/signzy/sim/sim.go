@@ -54,7 +54,7 @@ type Config struct {
 
 // Server is the simulator, an http.Handler. It is safe for concurrent use.
 type Server struct {
-	*simkit.Faults // FailNext, ThrottleNext, DelayNext; ops below
+	*simkit.Faults // FailNext, ThrottleNext and DelayNext on the Op* operations
 
 	cfg        Config
 	mount      *simkit.Mount
