@@ -38,47 +38,6 @@ type Config struct {
 	BankID    BankIDConfig
 }
 
-// BankIDConfig holds the relying party's BankID certificate (PEM files).
-type BankIDConfig struct {
-	URL         string
-	P12File     string
-	P12Password string
-	CertFile    string
-	KeyFile     string
-	CAFile      string
-}
-
-func (c BankIDConfig) configured() bool { return c.P12File != "" || c.CertFile != "" }
-
-// DigioConfig holds Digio's live credentials.
-type DigioConfig struct {
-	URL           string
-	ClientID      string
-	ClientSecret  string
-	WebhookSecret string
-}
-
-func (c DigioConfig) configured() bool { return c.ClientID != "" }
-
-// LeegalityConfig holds Leegality's live credentials.
-type LeegalityConfig struct {
-	URL         string
-	Token       string
-	ProfileID   string
-	PrivateSalt string
-}
-
-func (c LeegalityConfig) configured() bool { return c.Token != "" }
-
-// SignzyConfig holds Signzy's live credentials.
-type SignzyConfig struct {
-	URL            string
-	Token          string
-	CallbackSecret string
-}
-
-func (c SignzyConfig) configured() bool { return c.Token != "" }
-
 // flagSet is the flag set of one subcommand ("signet apikey create"):
 // each lists only its own flags in -h.
 func flagSet(name string, stderr io.Writer) *flag.FlagSet {
@@ -132,7 +91,7 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*C
 	fs.DurationVar(&c.PollLease, "poll-lease", envDuration(getenv, "SIGNET_POLL_LEASE", 2*time.Minute), "how long a claimed provider poll is kept from other replicas; more than a provider call takes (SIGNET_POLL_LEASE)")
 	fs.StringVar(&c.LogFormat, "log-format", env("SIGNET_LOG_FORMAT", "text"), "text or json (SIGNET_LOG_FORMAT)")
 	fs.StringVar(&c.LogLevel, "log-level", env("SIGNET_LOG_LEVEL", "info"), "debug, info, warn or error (SIGNET_LOG_LEVEL)")
-	providerFlags(fs, c, env)
+	registerProviderFlags(fs, c, env)
 	if err := parseArgs(fs, args); err != nil {
 		return nil, err
 	}
@@ -180,31 +139,6 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*C
 		return nil, fmt.Errorf("--addr: want host:port, got %q", c.Addr)
 	}
 	return c, nil
-}
-
-// providerFlags registers each provider's flags.
-func providerFlags(fs *flag.FlagSet, c *Config, env func(name, def string) string) {
-	fs.StringVar(&c.Signzy.URL, "signzy-url", env("SIGNET_SIGNZY_URL", "https://api-preproduction.signzy.app"), "Signzy API base URL (SIGNET_SIGNZY_URL)")
-	fs.StringVar(&c.Signzy.Token, "signzy-token", env("SIGNET_SIGNZY_TOKEN", ""), "Signzy access token (SIGNET_SIGNZY_TOKEN)")
-	fs.StringVar(&c.Signzy.CallbackSecret, "signzy-callback-secret", env("SIGNET_SIGNZY_CALLBACK_SECRET", ""), "secret Signzy sends back as the callbacks' Authorization header (SIGNET_SIGNZY_CALLBACK_SECRET)")
-	fs.StringVar(&c.Leegality.URL, "leegality-url", env("SIGNET_LEEGALITY_URL", "https://sandbox.leegality.com/api"), "Leegality API base URL (SIGNET_LEEGALITY_URL)")
-	fs.StringVar(&c.Leegality.Token, "leegality-token", env("SIGNET_LEEGALITY_TOKEN", ""), "Leegality X-Auth-Token (SIGNET_LEEGALITY_TOKEN)")
-	fs.StringVar(&c.Leegality.ProfileID, "leegality-profile-id", env("SIGNET_LEEGALITY_PROFILE_ID", ""), "Leegality workflow profile id (SIGNET_LEEGALITY_PROFILE_ID)")
-	fs.StringVar(&c.Leegality.PrivateSalt, "leegality-private-salt", env("SIGNET_LEEGALITY_PRIVATE_SALT", ""), "Leegality private salt, the webhook MAC key (SIGNET_LEEGALITY_PRIVATE_SALT)")
-	fs.StringVar(&c.Digio.URL, "digio-url", env("SIGNET_DIGIO_URL", "https://ext.digio.in:444"), "Digio API base URL (SIGNET_DIGIO_URL; production https://api.digio.in)")
-	fs.StringVar(&c.Digio.ClientID, "digio-client-id", env("SIGNET_DIGIO_CLIENT_ID", ""), "Digio client id (SIGNET_DIGIO_CLIENT_ID)")
-	fs.StringVar(&c.Digio.ClientSecret, "digio-client-secret", env("SIGNET_DIGIO_CLIENT_SECRET", ""), "Digio client secret (SIGNET_DIGIO_CLIENT_SECRET)")
-	fs.StringVar(&c.Digio.WebhookSecret, "digio-webhook-secret", env("SIGNET_DIGIO_WEBHOOK_SECRET", ""), "Digio webhook secret, the X-Digio-Checksum key (SIGNET_DIGIO_WEBHOOK_SECRET)")
-	fs.StringVar(&c.BankID.URL, "bankid-url", env("SIGNET_BANKID_URL", "https://appapi2.test.bankid.com/rp/v6.0"), "BankID RP API URL (SIGNET_BANKID_URL; production https://appapi2.bankid.com/rp/v6.0)")
-	fs.StringVar(&c.BankID.P12File, "bankid-p12", env("SIGNET_BANKID_P12", ""), "relying party certificate as issued, PKCS#12 (SIGNET_BANKID_P12)")
-	fs.StringVar(&c.BankID.P12Password, "bankid-p12-password", env("SIGNET_BANKID_P12_PASSWORD", ""), "its password (SIGNET_BANKID_P12_PASSWORD)")
-	fs.StringVar(&c.BankID.CertFile, "bankid-cert", env("SIGNET_BANKID_CERT", ""), "relying party client certificate, PEM (SIGNET_BANKID_CERT)")
-	fs.StringVar(&c.BankID.KeyFile, "bankid-key", env("SIGNET_BANKID_KEY", ""), "its private key, PEM (SIGNET_BANKID_KEY)")
-	fs.StringVar(&c.BankID.CAFile, "bankid-ca", env("SIGNET_BANKID_CA", ""), "the CA BankID's server certificate chains to, PEM (SIGNET_BANKID_CA)")
-}
-
-func (c *Config) providersConfigured() bool {
-	return c.Signzy.configured() || c.Leegality.configured() || c.Digio.configured() || c.BankID.configured()
 }
 
 // envDuration is the duration in the environment variable name, or def

@@ -3,11 +3,10 @@ package main
 import (
 	"context"
 	"crypto/tls"
+	"flag"
 	"fmt"
 	"io"
-	"maps"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -22,6 +21,224 @@ import (
 	"github.com/signet-dev/signet/internal/signing"
 )
 
+// SignzyConfig holds Signzy's live credentials.
+type SignzyConfig struct {
+	URL            string
+	Token          string
+	CallbackSecret string
+}
+
+// LeegalityConfig holds Leegality's live credentials.
+type LeegalityConfig struct {
+	URL         string
+	Token       string
+	ProfileID   string
+	PrivateSalt string
+}
+
+// DigioConfig holds Digio's live credentials.
+type DigioConfig struct {
+	URL           string
+	ClientID      string
+	ClientSecret  string
+	WebhookSecret string
+}
+
+// BankIDConfig holds the relying party's BankID certificate.
+type BankIDConfig struct {
+	URL         string
+	P12File     string
+	P12Password string
+	CertFile    string
+	KeyFile     string
+	CAFile      string
+}
+
+// providerKit is how main wires one provider: its flags, whether they
+// configure it, its adapter for the real API, and its sandbox.
+type providerKit struct {
+	// name is the provider's name in the API.
+	name string
+	// credentials names the flags that configure the provider, for the
+	// message that says what to do when it is not configured.
+	credentials string
+	// flags are the provider's settings, each read from its flag, else
+	// its SIGNET_* variable (the flag's name upper-cased), else its
+	// default.
+	flags func(c *Config) []setting
+	// configured reports whether c carries the provider's credentials.
+	configured func(c *Config) bool
+	// live is the adapter for the provider's real API.
+	live func(c *Config, hc *http.Client) (signing.Provider, error)
+	// sandbox starts the provider's simulator, mounts it on sb and
+	// returns the adapter talking to it.
+	sandbox func(sb *sandbox) (signing.Provider, error)
+}
+
+// setting is a provider's flag.
+type setting struct {
+	value      *string
+	name, def  string
+	help       string
+	envVarHelp string // said after the variable's name in the help, if anything
+}
+
+// providerKits are the providers Signet offers, in the order
+// GET /signing/providers lists them.
+func providerKits() []providerKit {
+	return []providerKit{{
+		name: signzy.Name, credentials: "--signzy-token and --signzy-callback-secret",
+		flags: func(c *Config) []setting {
+			return []setting{
+				{&c.Signzy.URL, "signzy-url", "https://api-preproduction.signzy.app", "Signzy API base URL", ""},
+				{&c.Signzy.Token, "signzy-token", "", "Signzy access token", ""},
+				{&c.Signzy.CallbackSecret, "signzy-callback-secret", "", "secret Signzy sends back as the callbacks' Authorization header", ""},
+			}
+		},
+		configured: func(c *Config) bool { return c.Signzy.Token != "" },
+		live: func(c *Config, hc *http.Client) (signing.Provider, error) {
+			return signzy.New(signzy.Config{BaseURL: c.Signzy.URL, Token: c.Signzy.Token, CallbackSecret: c.Signzy.CallbackSecret, HTTPClient: hc})
+		},
+		sandbox: func(sb *sandbox) (signing.Provider, error) {
+			s, err := sb.secrets("signzy-token", "signzy-callback")
+			if err != nil {
+				return nil, err
+			}
+			sim, err := signzysim.New(signzysim.Config{BaseURL: sb.publicURL(signzy.Name), Token: s[0], HTTPClient: sb.client})
+			if err != nil {
+				return nil, err
+			}
+			sb.mount(signzy.Name, sim)
+			return signzy.New(signzy.Config{BaseURL: sb.loopbackURL(signzy.Name), Token: s[0], CallbackSecret: s[1], HTTPClient: sb.client})
+		},
+	}, {
+		name: leegality.Name, credentials: "--leegality-token, --leegality-profile-id and --leegality-private-salt",
+		flags: func(c *Config) []setting {
+			return []setting{
+				{&c.Leegality.URL, "leegality-url", "https://sandbox.leegality.com/api", "Leegality API base URL", ""},
+				{&c.Leegality.Token, "leegality-token", "", "Leegality X-Auth-Token", ""},
+				{&c.Leegality.ProfileID, "leegality-profile-id", "", "Leegality workflow profile id", ""},
+				{&c.Leegality.PrivateSalt, "leegality-private-salt", "", "Leegality private salt, the webhook MAC key", ""},
+			}
+		},
+		configured: func(c *Config) bool { return c.Leegality.Token != "" },
+		live: func(c *Config, hc *http.Client) (signing.Provider, error) {
+			return leegality.New(leegality.Config{BaseURL: c.Leegality.URL, AuthToken: c.Leegality.Token, ProfileID: c.Leegality.ProfileID,
+				PrivateSalt: c.Leegality.PrivateSalt, HTTPClient: hc})
+		},
+		sandbox: func(sb *sandbox) (signing.Provider, error) {
+			s, err := sb.secrets("leegality-token", "leegality-salt")
+			if err != nil {
+				return nil, err
+			}
+			const profile = "sandbox-profile" // the one workflow of the simulated account
+			sim, err := leegalitysim.New(leegalitysim.Config{BaseURL: sb.publicURL(leegality.Name), Token: s[0], PrivateSalt: s[1],
+				ProfileID: profile, WebhookURL: sb.callbackURL(leegality.Name), HTTPClient: sb.client})
+			if err != nil {
+				return nil, err
+			}
+			sb.mount(leegality.Name, sim)
+			return leegality.New(leegality.Config{BaseURL: sb.loopbackURL(leegality.Name), AuthToken: s[0], ProfileID: profile,
+				PrivateSalt: s[1], HTTPClient: sb.client})
+		},
+	}, {
+		name: digio.Name, credentials: "--digio-client-id, --digio-client-secret and --digio-webhook-secret",
+		flags: func(c *Config) []setting {
+			return []setting{
+				{&c.Digio.URL, "digio-url", "https://ext.digio.in:444", "Digio API base URL", "; production https://api.digio.in"},
+				{&c.Digio.ClientID, "digio-client-id", "", "Digio client id", ""},
+				{&c.Digio.ClientSecret, "digio-client-secret", "", "Digio client secret", ""},
+				{&c.Digio.WebhookSecret, "digio-webhook-secret", "", "Digio webhook secret, the X-Digio-Checksum key", ""},
+			}
+		},
+		configured: func(c *Config) bool { return c.Digio.ClientID != "" },
+		live: func(c *Config, hc *http.Client) (signing.Provider, error) {
+			return digio.New(digio.Config{BaseURL: c.Digio.URL, ClientID: c.Digio.ClientID, ClientSecret: c.Digio.ClientSecret,
+				WebhookSecret: c.Digio.WebhookSecret, HTTPClient: hc})
+		},
+		sandbox: func(sb *sandbox) (signing.Provider, error) {
+			s, err := sb.secrets("digio-client-secret", "digio-webhook-secret")
+			if err != nil {
+				return nil, err
+			}
+			const clientID = "sandbox-client"
+			sim, err := digiosim.New(digiosim.Config{BaseURL: sb.publicURL(digio.Name), ClientID: clientID, ClientSecret: s[0],
+				WebhookSecret: s[1], WebhookURL: sb.callbackURL(digio.Name), HTTPClient: sb.client})
+			if err != nil {
+				return nil, err
+			}
+			sb.mount(digio.Name, sim)
+			return digio.New(digio.Config{BaseURL: sb.loopbackURL(digio.Name), ClientID: clientID, ClientSecret: s[0],
+				WebhookSecret: s[1], GatewayURL: sim.GatewayURL(), HTTPClient: sb.client})
+		},
+	}, {
+		name: bankid.Name, credentials: "--bankid-p12 (or --bankid-cert and --bankid-key) and --bankid-ca",
+		flags: func(c *Config) []setting {
+			return []setting{
+				{&c.BankID.URL, "bankid-url", "https://appapi2.test.bankid.com/rp/v6.0", "BankID RP API URL", "; production https://appapi2.bankid.com/rp/v6.0"},
+				{&c.BankID.P12File, "bankid-p12", "", "relying party certificate as issued, PKCS#12", ""},
+				{&c.BankID.P12Password, "bankid-p12-password", "", "its password", ""},
+				{&c.BankID.CertFile, "bankid-cert", "", "relying party client certificate, PEM", ""},
+				{&c.BankID.KeyFile, "bankid-key", "", "its private key, PEM", ""},
+				{&c.BankID.CAFile, "bankid-ca", "", "the CA BankID's server certificate chains to, PEM", ""},
+			}
+		},
+		configured: func(c *Config) bool { return c.BankID.P12File != "" || c.BankID.CertFile != "" },
+		live: func(c *Config, _ *http.Client) (signing.Provider, error) {
+			// BankID is spoken over mutual TLS with its own client.
+			var tlsCfg *tls.Config
+			var err error
+			if c.BankID.P12File != "" {
+				tlsCfg, err = bankid.LoadClientPKCS12(c.BankID.P12File, c.BankID.P12Password, c.BankID.CAFile)
+			} else {
+				tlsCfg, err = bankid.LoadClientPEM(c.BankID.CertFile, c.BankID.KeyFile, c.BankID.CAFile)
+			}
+			if err != nil {
+				return nil, err
+			}
+			return bankid.New(bankid.Config{BaseURL: c.BankID.URL, TLS: tlsCfg, PublicURL: c.PublicURL})
+		},
+		sandbox: func(sb *sandbox) (signing.Provider, error) {
+			// A throwaway PKI per process: the simulator's API speaks real
+			// mutual TLS on its own loopback port, the app pages are mounted.
+			pki, err := bankidsim.NewTestPKI(nil)
+			if err != nil {
+				return nil, err
+			}
+			sim, err := bankidsim.New(bankidsim.Config{BaseURL: sb.publicURL(bankid.Name), RPCommonName: pki.ClientCommonName, Logger: sb.m.Log})
+			if err != nil {
+				return nil, err
+			}
+			sb.mount(bankid.Name, sim)
+			apiURL, err := sim.ListenTLS("127.0.0.1:0", pki.ServerTLS)
+			if err != nil {
+				return nil, err
+			}
+			sb.wired.bankidApp = sim.AppURL
+			return bankid.New(bankid.Config{BaseURL: apiURL, TLS: pki.ClientTLS, PublicURL: sb.m.Config.PublicURL})
+		},
+	}}
+}
+
+// registerProviderFlags adds every provider's flags to fs.
+func registerProviderFlags(fs *flag.FlagSet, c *Config, env func(name, def string) string) {
+	for _, k := range providerKits() {
+		for _, s := range k.flags(c) {
+			v := "SIGNET_" + strings.ToUpper(strings.ReplaceAll(s.name, "-", "_"))
+			fs.StringVar(s.value, s.name, env(v, s.def), s.help+" ("+v+s.envVarHelp+")")
+		}
+	}
+}
+
+func (c *Config) providersConfigured() bool {
+	for _, k := range providerKits() {
+		if k.configured(c) {
+			return true
+		}
+	}
+	return false
+}
+
 type wiredProviders struct {
 	adapters  []signing.Provider
 	sandboxes map[string]http.Handler
@@ -29,174 +246,92 @@ type wiredProviders struct {
 	bankidApp func(orderRef string) string
 }
 
-// sandboxProfile is the Leegality workflow the simulated account has.
-const sandboxProfile = "sandbox-profile"
+// sandbox is what a provider's simulator gets from main.
+type sandbox struct {
+	ctx    context.Context
+	m      *Main
+	wired  *wiredProviders
+	client *http.Client
+}
+
+// secrets returns the named sandbox secrets, created once per database:
+// replicas on one database share them.
+func (sb *sandbox) secrets(names ...string) ([]string, error) {
+	out := make([]string, len(names))
+	for i, n := range names {
+		b, err := sb.m.store.Secret(sb.ctx, "sandbox-"+n, randomSecret)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = string(b)
+	}
+	return out, nil
+}
+
+// publicURL is where signers and providers reach a simulator: its links
+// are built on it.
+func (sb *sandbox) publicURL(name string) string { return sb.m.Config.PublicURL + "/sandbox/" + name }
+
+// loopbackURL is where the adapter reaches its simulator: this process's
+// own listener, whatever the public URL.
+func (sb *sandbox) loopbackURL(name string) string {
+	addr := sb.m.listener.Addr().String()
+	addr = strings.Replace(addr, "0.0.0.0:", "127.0.0.1:", 1)
+	addr = strings.Replace(addr, "[::]:", "127.0.0.1:", 1)
+	return "http://" + addr + "/sandbox/" + name
+}
+
+// callbackURL is Signet's callback route for a provider.
+func (sb *sandbox) callbackURL(name string) string {
+	return sb.m.Config.PublicURL + "/callbacks/" + name
+}
+
+// mount serves a simulator under /sandbox/{name}/ and closes it with Main.
+func (sb *sandbox) mount(name string, h interface {
+	http.Handler
+	io.Closer
+}) {
+	sb.wired.sandboxes[name] = h
+	sb.m.closers = append(sb.m.closers, h)
+}
 
 // providers builds every configured adapter. In sandbox mode each talks
 // over real HTTP (loopback) to its simulator, mounted in this process under
-// /sandbox/{name}/; signer-facing links use the public URL. Sandbox
-// credentials live in the store, so replicas on one database share them.
+// /sandbox/{name}/; signer-facing links use the public URL.
 func (m *Main) providers(ctx context.Context) (*wiredProviders, error) {
-	cfg := m.Config
 	w := &wiredProviders{sandboxes: map[string]http.Handler{}}
 	client := &http.Client{Timeout: 30 * time.Second}
-	sandbox := cfg.Sandbox.value
-
-	// secrets returns the named sandbox secrets, created once per database.
-	secrets := func(names ...string) ([]string, error) {
-		out := make([]string, len(names))
-		for i, n := range names {
-			b, err := m.store.Secret(ctx, "sandbox-"+n, randomSecret)
-			if err != nil {
-				return nil, err
-			}
-			out[i] = string(b)
-		}
-		return out, nil
-	}
-	mount := func(name string, h interface {
-		http.Handler
-		io.Closer
-	}) {
-		w.sandboxes[name] = h
-		m.closers = append(m.closers, h)
-	}
-
-	signzyCfg := signzy.Config{BaseURL: cfg.Signzy.URL, Token: cfg.Signzy.Token, CallbackSecret: cfg.Signzy.CallbackSecret, HTTPClient: client}
-	if sandbox {
-		s, err := secrets("signzy-token", "signzy-callback")
-		if err != nil {
-			return nil, err
-		}
-		sim, err := signzysim.New(signzysim.Config{BaseURL: cfg.PublicURL + "/sandbox/signzy", Token: s[0], HTTPClient: client})
-		if err != nil {
-			return nil, err
-		}
-		mount(signzy.Name, sim)
-		signzyCfg = signzy.Config{BaseURL: m.loopbackURL() + "/sandbox/signzy", Token: s[0], CallbackSecret: s[1], HTTPClient: client}
-	}
-	if sandbox || cfg.Signzy.configured() {
-		a, err := signzy.New(signzyCfg)
-		if err != nil {
-			return nil, err
-		}
-		w.adapters = append(w.adapters, a)
-	}
-
-	leegalityCfg := leegality.Config{BaseURL: cfg.Leegality.URL, AuthToken: cfg.Leegality.Token, ProfileID: cfg.Leegality.ProfileID,
-		PrivateSalt: cfg.Leegality.PrivateSalt, HTTPClient: client}
-	if sandbox {
-		s, err := secrets("leegality-token", "leegality-salt")
-		if err != nil {
-			return nil, err
-		}
-		sim, err := leegalitysim.New(leegalitysim.Config{BaseURL: cfg.PublicURL + "/sandbox/leegality", Token: s[0], PrivateSalt: s[1],
-			ProfileID: sandboxProfile, WebhookURL: cfg.PublicURL + "/callbacks/leegality", HTTPClient: client})
-		if err != nil {
-			return nil, err
-		}
-		mount(leegality.Name, sim)
-		leegalityCfg = leegality.Config{BaseURL: m.loopbackURL() + "/sandbox/leegality", AuthToken: s[0], ProfileID: sandboxProfile,
-			PrivateSalt: s[1], HTTPClient: client}
-	}
-	if sandbox || cfg.Leegality.configured() {
-		a, err := leegality.New(leegalityCfg)
-		if err != nil {
-			return nil, err
-		}
-		w.adapters = append(w.adapters, a)
-	}
-
-	digioCfg := digio.Config{BaseURL: cfg.Digio.URL, ClientID: cfg.Digio.ClientID, ClientSecret: cfg.Digio.ClientSecret,
-		WebhookSecret: cfg.Digio.WebhookSecret, HTTPClient: client}
-	if sandbox {
-		s, err := secrets("digio-client-secret", "digio-webhook-secret")
-		if err != nil {
-			return nil, err
-		}
-		const clientID = "sandbox-client"
-		sim, err := digiosim.New(digiosim.Config{BaseURL: cfg.PublicURL + "/sandbox/digio", ClientID: clientID, ClientSecret: s[0],
-			WebhookSecret: s[1], WebhookURL: cfg.PublicURL + "/callbacks/digio", HTTPClient: client})
-		if err != nil {
-			return nil, err
-		}
-		mount(digio.Name, sim)
-		digioCfg = digio.Config{BaseURL: m.loopbackURL() + "/sandbox/digio", ClientID: clientID, ClientSecret: s[0],
-			WebhookSecret: s[1], GatewayURL: sim.GatewayURL(), HTTPClient: client}
-	}
-	if sandbox || cfg.Digio.configured() {
-		a, err := digio.New(digioCfg)
-		if err != nil {
-			return nil, err
-		}
-		w.adapters = append(w.adapters, a)
-	}
-
-	bankidCfg := bankid.Config{BaseURL: cfg.BankID.URL, PublicURL: cfg.PublicURL}
-	if sandbox {
-		// A throwaway PKI per process: the simulator's API speaks real
-		// mutual TLS on its own loopback port, the app pages are mounted.
-		pki, err := bankidsim.NewTestPKI(nil)
-		if err != nil {
-			return nil, err
-		}
-		sim, err := bankidsim.New(bankidsim.Config{BaseURL: cfg.PublicURL + "/sandbox/bankid", RPCommonName: pki.ClientCommonName, Logger: m.Log})
-		if err != nil {
-			return nil, err
-		}
-		mount(bankid.Name, sim)
-		apiURL, err := sim.ListenTLS("127.0.0.1:0", pki.ServerTLS)
-		if err != nil {
-			return nil, err
-		}
-		w.bankidApp = sim.AppURL
-		bankidCfg = bankid.Config{BaseURL: apiURL, TLS: pki.ClientTLS, PublicURL: cfg.PublicURL}
-	} else if cfg.BankID.configured() {
-		var tlsCfg *tls.Config
+	sb := &sandbox{ctx: ctx, m: m, wired: w, client: client}
+	for _, k := range providerKits() {
+		var p signing.Provider
 		var err error
-		if cfg.BankID.P12File != "" {
-			tlsCfg, err = bankid.LoadClientPKCS12(cfg.BankID.P12File, cfg.BankID.P12Password, cfg.BankID.CAFile)
-		} else {
-			tlsCfg, err = bankid.LoadClientPEM(cfg.BankID.CertFile, cfg.BankID.KeyFile, cfg.BankID.CAFile)
+		switch {
+		case m.Config.Sandbox.value:
+			p, err = k.sandbox(sb)
+		case k.configured(m.Config):
+			p, err = k.live(m.Config, client)
+		default:
+			continue
 		}
 		if err != nil {
 			return nil, err
 		}
-		bankidCfg.TLS = tlsCfg
-	}
-	if sandbox || cfg.BankID.configured() {
-		a, err := bankid.New(bankidCfg)
-		if err != nil {
-			return nil, err
-		}
-		w.adapters = append(w.adapters, a)
+		w.adapters = append(w.adapters, p)
 	}
 	return w, nil
 }
 
-// loopbackURL reaches this process's own listener, whatever the public URL.
-func (m *Main) loopbackURL() string {
-	addr := m.listener.Addr().String()
-	addr = strings.Replace(addr, "0.0.0.0:", "127.0.0.1:", 1)
-	addr = strings.Replace(addr, "[::]:", "127.0.0.1:", 1)
-	return "http://" + addr
-}
-
 // unconfigured says why provider name is not offered, and what to do.
 func (m *Main) unconfigured(name string) string {
-	creds := map[string]string{
-		"signzy":    "--signzy-token and --signzy-callback-secret",
-		"leegality": "--leegality-token, --leegality-profile-id and --leegality-private-salt",
-		"digio":     "--digio-client-id, --digio-client-secret and --digio-webhook-secret",
-		"bankid":    "--bankid-p12 (or --bankid-cert and --bankid-key) and --bankid-ca",
+	var names []string
+	for _, k := range providerKits() {
+		if k.name == name {
+			if !m.Config.Sandbox.value {
+				return fmt.Sprintf("%s is not configured: add its credentials (%s) or drop --sandbox=false", name, k.credentials)
+			}
+			return name + " is not configured"
+		}
+		names = append(names, k.name)
 	}
-	flags, known := creds[name]
-	switch {
-	case !known:
-		names := slices.Sorted(maps.Keys(creds))
-		return fmt.Sprintf("there is no provider %q; the providers are %s", name, strings.Join(names, ", "))
-	case !m.Config.Sandbox.value:
-		return fmt.Sprintf("%s is not configured: add its credentials (%s) or drop --sandbox=false", name, flags)
-	}
-	return name + " is not configured"
+	return fmt.Sprintf("there is no provider %q; the providers are %s", name, strings.Join(names, ", "))
 }

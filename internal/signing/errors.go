@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // The domain's error vocabulary. Stores, providers and services wrap these
@@ -140,6 +141,9 @@ type ProviderError struct {
 	Retryable  bool
 	StatusCode int    // the provider's HTTP status, 0 if none came
 	Message    string // the provider's own words, fit for failureReason
+	// RetryAfter is the wait the provider asked for before the next call
+	// (its Retry-After on a 429 or 503), 0 if it asked for none.
+	RetryAfter time.Duration
 	Err        error
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"time"
 )
 
@@ -15,17 +16,34 @@ type ProviderInfo struct {
 	Languages            []string
 	RequiredSignerFields []string
 	SignerDetailsSchema  json.RawMessage
-	// PollInterval is how often Signet refreshes an open session from this
-	// provider; zero means the server's --poll-interval.
+
+	// What the provider can do, for Signet to plan around.
+
+	// PollInterval is how often Signet refreshes an open session from the
+	// provider; 0 leaves it to the server's default (--poll-interval).
 	PollInterval time.Duration
+	// CallsBack says whether the provider reports changes by calling
+	// Signet back; without, polling is all there is.
+	CallsBack bool
 	// CancelReachesProvider says whether Cancel withdraws the request at
 	// the provider; without, a cancelled or expired session stays signable
 	// there, and only Signet's signer link stops new signers.
 	CancelReachesProvider bool
-	// SigningOrders are the orders in which this provider can take several
-	// signers; MaxSigners is how many (0 or 1: one signer only).
+	// SigningOrders are the orders in which Signet can take several
+	// signers of one session at this provider. Empty when it takes one.
 	SigningOrders []SigningOrder
-	MaxSigners    int
+	// MaxSigners is the most signers one session at this provider may
+	// have; 0 or 1 means one.
+	MaxSigners int
+}
+
+// Clone returns a deep copy of i, which callers may change freely.
+func (i ProviderInfo) Clone() ProviderInfo {
+	i.Languages = slices.Clone(i.Languages)
+	i.RequiredSignerFields = slices.Clone(i.RequiredSignerFields)
+	i.SignerDetailsSchema = slices.Clone(i.SignerDetailsSchema)
+	i.SigningOrders = slices.Clone(i.SigningOrders)
+	return i
 }
 
 // InitiateRequest is what an adapter needs to start a signing.

@@ -127,9 +127,14 @@ func (s *Service) returnURL(sess *Session) string {
 	return s.cfg.PublicURL + "/signing-finished"
 }
 
+// pollInterval is PollIntervals' for the provider, else the provider's
+// own (Info().PollInterval), else PollInterval.
 func (s *Service) pollInterval(provider string) time.Duration {
 	if d, ok := s.polls[provider]; ok {
 		return d
+	}
+	if p, ok := s.cfg.Providers.Provider(provider); ok && p.Info().PollInterval > 0 {
+		return p.Info().PollInterval
 	}
 	return s.cfg.PollInterval
 }

@@ -38,11 +38,13 @@ type fakeProvider struct {
 	initHook func()
 	// noWithdraw makes the provider one without a cancel API.
 	noWithdraw bool
+	// pollEvery is the Info's PollInterval.
+	pollEvery time.Duration
 }
 
 func (f *fakeProvider) Info() signing.ProviderInfo {
 	return signing.ProviderInfo{Name: "fake", DisplayName: "Fake", Languages: []string{"en"}, RequiredSignerFields: []string{"name"},
-		SignerDetailsSchema: json.RawMessage(`{"type":"object"}`), CancelReachesProvider: !f.noWithdraw}
+		SignerDetailsSchema: json.RawMessage(`{"type":"object"}`), CancelReachesProvider: !f.noWithdraw, PollInterval: f.pollEvery}
 }
 
 func (f *fakeProvider) Initiate(ctx context.Context, req signing.InitiateRequest) (signing.Initiated, error) {
@@ -435,6 +437,21 @@ func TestCreateValidation(t *testing.T) {
 	}
 	if _, err := e.svc.Create(context.Background(), e.tenant, signing.CreateRequest{Provider: "nope"}); err == nil || fmt.Sprint(err) == "" {
 		t.Error("unknown provider accepted")
+	}
+}
+
+// TestProviderPollInterval: a provider that wants to be polled more often
+// than the server's default (BankID: every 2 s) is.
+func TestProviderPollInterval(t *testing.T) {
+	for _, tt := range []struct {
+		provider, want time.Duration
+	}{{0, time.Minute}, {2 * time.Second, 2 * time.Second}} {
+		e := newEnv(t, func(c *signing.Config) { c.PollInterval = time.Minute })
+		e.fake.pollEvery = tt.provider
+		s := e.create(t)
+		if want := s.CreatedAt.Add(tt.want); s.NextPollAt == nil || !s.NextPollAt.Equal(want) {
+			t.Errorf("provider's interval %v: next poll %v, want %v", tt.provider, s.NextPollAt, want)
+		}
 	}
 }
 

@@ -32,6 +32,7 @@ import (
 
 	"software.sslmate.com/src/go-pkcs12"
 
+	"github.com/signet-dev/signet/internal/provider/httpx"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -46,7 +47,7 @@ const (
 
 // Defaults for the optional Config fields.
 const (
-	DefaultTimeout = 10 * time.Second
+	DefaultTimeout = httpx.DefaultTimeout
 	// DefaultEndUserIP is sent as endUserIp when the signer's address is
 	// unknown. BankID requires the end user's IP as seen by the relying
 	// party; Signet's sessions are created by the client's server, not by
@@ -55,9 +56,10 @@ const (
 	// starts. BankID accepts the loopback address but loses it as a risk
 	// signal.
 	DefaultEndUserIP = "127.0.0.1"
-	// PollInterval is how often BankID wants open orders collected.
-	PollInterval = 2 * time.Second
 )
+
+// pollInterval is how often BankID wants open orders collected.
+const pollInterval = 2 * time.Second
 
 // Config configures an Adapter. BaseURL, PublicURL and either TLS or
 // HTTPClient are required.
@@ -98,9 +100,8 @@ func (c Config) String() string {
 // Adapter implements signing.Provider for BankID.
 type Adapter struct {
 	cfg    Config
-	base   string // BaseURL without a trailing slash
 	public string // PublicURL without a trailing slash
-	client *http.Client
+	http   *httpx.Client
 	info   signing.ProviderInfo
 }
 
@@ -121,12 +122,6 @@ func New(cfg Config) (*Adapter, error) {
 			return nil, errors.New("bankid: TLS with the relying party's client certificate is required")
 		}
 	}
-	if cfg.Timeout < 0 {
-		return nil, errors.New("bankid: Timeout must not be negative")
-	}
-	if cfg.Timeout == 0 {
-		cfg.Timeout = DefaultTimeout
-	}
 	if cfg.EndUserIP == "" {
 		cfg.EndUserIP = DefaultEndUserIP
 	}
@@ -136,22 +131,32 @@ func New(cfg Config) (*Adapter, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	client := cfg.HTTPClient
-	if client == nil {
-		client = newClient(cfg.TLS)
+	hc := cfg.HTTPClient
+	if hc == nil {
+		hc = tlsClient(cfg.TLS)
 	}
-	a := &Adapter{
-		cfg:    cfg,
-		base:   strings.TrimRight(cfg.BaseURL, "/"),
-		public: strings.TrimRight(cfg.PublicURL, "/"),
-		client: client,
+	c, err := httpx.New(Name, "BankID", cfg.BaseURL, hc, cfg.Timeout)
+	if err != nil {
+		return nil, err
 	}
+	// BankID's HTTP policy is httpx's, with BankID's error codes (refine)
+	// and words for a TLS handshake that fails.
+	c.Message, c.Refine, c.TransportMessage = errorMessage, refine, tlsMessage
+	a := &Adapter{cfg: cfg, public: strings.TrimRight(cfg.PublicURL, "/"), http: c}
 	a.info = signing.ProviderInfo{
 		Name:                 Name,
 		DisplayName:          "Swedish BankID",
 		Languages:            languages,
 		RequiredSignerFields: []string{"identity"},
 		SignerDetailsSchema:  signerDetailsSchema(),
+		// BankID asks relying parties to collect open orders every 2 s and
+		// never calls back.
+		PollInterval:          pollInterval,
+		CallsBack:             false,
+		CancelReachesProvider: true,
+		// An order is one person's (requirement.personalNumber): several
+		// signers would be several orders, which BankID knows nothing of.
+		MaxSigners: 1,
 	}
 	return a, nil
 }
@@ -161,17 +166,11 @@ func New(cfg Config) (*Adapter, error) {
 var languages = []string{"sv", "en"}
 
 // Info describes BankID for GET /signing/providers.
-func (a *Adapter) Info() signing.ProviderInfo {
-	info := a.info
-	info.Languages = append([]string(nil), info.Languages...)
-	info.RequiredSignerFields = append([]string(nil), info.RequiredSignerFields...)
-	info.SignerDetailsSchema = append([]byte(nil), info.SignerDetailsSchema...)
-	return info
-}
+func (a *Adapter) Info() signing.ProviderInfo { return a.info.Clone() }
 
-// newClient is an HTTP client presenting cfg's client certificate. It is
+// tlsClient is an HTTP client presenting cfg's client certificate. It is
 // http.DefaultTransport's setup with the TLS configuration swapped in.
-func newClient(cfg *tls.Config) *http.Client {
+func tlsClient(cfg *tls.Config) *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tc := cfg.Clone()
 	if tc.MinVersion < tls.VersionTLS12 {

@@ -23,12 +23,19 @@ import (
 
 	"github.com/signet-dev/signet/internal/pdf"
 	"github.com/signet-dev/signet/internal/provider/bankid"
+	"github.com/signet-dev/signet/internal/provider/bankid/bankidtest"
 	"github.com/signet-dev/signet/internal/provider/bankid/sim"
 	"github.com/signet-dev/signet/internal/provider/providertest"
 	"github.com/signet-dev/signet/internal/provider/simtest"
 	"github.com/signet-dev/signet/internal/signing"
 	"github.com/signet-dev/signet/internal/web"
 )
+
+// TestConformance runs the provider conformance suite against the adapter
+// and the simulator over mutual TLS.
+func TestConformance(t *testing.T) {
+	providertest.Run(t, bankidtest.Sandbox)
+}
 
 // These tests run the adapter against the simulator over real mutual TLS,
 // the way Signet runs in sandbox mode: the RP API on its own TLS server
@@ -405,6 +412,11 @@ func TestProviderErrors(t *testing.T) {
 	h.sim.FailNextWith(sim.OpCollect, 500, "requestTimeout", "")
 	_, err = h.adapter.Refresh(context.Background(), ref)
 	providerError(t, err, "refresh", true)
+	h.sim.ThrottleNext(sim.OpCollect, 30*time.Second)
+	_, err = h.adapter.Refresh(context.Background(), ref)
+	if pe := providerError(t, err, "refresh", true); pe.StatusCode != 429 || pe.RetryAfter != 30*time.Second {
+		t.Errorf("throttled: %+v", pe)
+	}
 
 	h.sim.DelayNext(sim.OpCollect, 3*time.Second)
 	start := time.Now()

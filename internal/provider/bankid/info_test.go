@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/signet-dev/signet/internal/provider"
 	"github.com/signet-dev/signet/internal/provider/bankid"
 	"github.com/signet-dev/signet/internal/provider/bankid/sim"
+	"github.com/signet-dev/signet/internal/provider/providertest"
 )
 
 func TestInfo(t *testing.T) {
@@ -24,10 +26,10 @@ func TestInfo(t *testing.T) {
 		!slices.Equal(info.RequiredSignerFields, []string{"identity"}) {
 		t.Errorf("info = %+v", info)
 	}
-	info.Languages[0] = "xx" // callers may not change the adapter's copy
-	if a.Info().Languages[0] == "xx" {
-		t.Error("Info shares its slices")
+	if info.PollInterval != 2*time.Second || info.CallsBack || !info.CancelReachesProvider || len(info.SigningOrders) != 0 || info.MaxSigners != 1 {
+		t.Errorf("capabilities %+v", info)
 	}
+	providertest.CheckInfoIsACopy(t, a)
 
 	var schema struct {
 		Required   []string `json:"required"`

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/signet-dev/signet/internal/provider/httpx"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -73,20 +74,20 @@ func (a *Adapter) Initiate(ctx context.Context, req signing.InitiateRequest) (si
 	}
 	token, err := newPageToken()
 	if err != nil {
-		return signing.Initiated{}, &signing.ProviderError{Provider: Name, Op: opInitiate, Retryable: true,
+		return signing.Initiated{}, &signing.ProviderError{Provider: Name, Op: httpx.OpInitiate, Retryable: true,
 			Message: "cannot make a page token", Err: err}
 	}
 	redirect := a.pageURL(req.SessionID, token)
 	body.ReturnURL = redirect
 
 	var resp signResponse
-	if err := a.post(ctx, opInitiate, "/sign", body, &resp, false); err != nil {
+	if err := a.post(ctx, httpx.OpInitiate, "/sign", body, &resp, false); err != nil {
 		return signing.Initiated{}, err
 	}
 	if strings.TrimSpace(resp.OrderRef) == "" || resp.QRStartToken == "" || resp.QRStartSecret == "" || resp.AutoStartToken == "" {
 		// Not retryable: BankID may have created an order, and asking
 		// again would be refused with alreadyInProgress.
-		return signing.Initiated{}, &signing.ProviderError{Provider: Name, Op: opInitiate,
+		return signing.Initiated{}, &signing.ProviderError{Provider: Name, Op: httpx.OpInitiate,
 			Message: "BankID accepted the order but returned no orderRef, QR or autostart token"}
 	}
 	st, err := json.Marshal(State{
@@ -100,7 +101,7 @@ func (a *Adapter) Initiate(ctx context.Context, req signing.InitiateRequest) (si
 		PersonalNumber:  body.Requirement.PersonalNumber,
 	})
 	if err != nil {
-		return signing.Initiated{}, &signing.ProviderError{Provider: Name, Op: opInitiate, Message: "cannot encode the state", Err: err}
+		return signing.Initiated{}, &signing.ProviderError{Provider: Name, Op: httpx.OpInitiate, Message: "cannot encode the state", Err: err}
 	}
 	return signing.Initiated{Ref: strings.TrimSpace(resp.OrderRef), RedirectURL: redirect, State: st}, nil
 }
@@ -169,9 +170,9 @@ func documentHash(d signing.Document) string {
 
 func documentName(req signing.InitiateRequest) string {
 	if n := strings.TrimSpace(req.Document.Filename); n != "" {
-		return clip(n, 200)
+		return httpx.Clip(n, 200)
 	}
-	return "Contract " + clip(req.OrderID, 200)
+	return "Contract " + httpx.Clip(req.OrderID, 200)
 }
 
 // visibleText is what the signer reads in the BankID app before signing,

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/signet-dev/signet/internal/pdf"
+	"github.com/signet-dev/signet/internal/provider/httpx"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -32,7 +33,7 @@ const (
 // An order BankID no longer knows (too old, or never existed) is a
 // permanent *signing.ProviderError wrapping signing.ErrNotFound.
 func (a *Adapter) Refresh(ctx context.Context, ref signing.ProviderRef) (signing.Update, error) {
-	c, err := a.collect(ctx, opRefresh, ref)
+	c, err := a.collect(ctx, httpx.OpRefresh, ref)
 	if err != nil {
 		return signing.Update{}, err
 	}
@@ -45,7 +46,7 @@ func (a *Adapter) Refresh(ctx context.Context, ref signing.ProviderRef) (signing
 	if ref.LoadOriginal == nil {
 		return u, nil // Signet then calls FetchDocument, which says why it cannot help
 	}
-	signed, err := a.signedDocument(ctx, opRefresh, ref, c)
+	signed, err := a.signedDocument(ctx, httpx.OpRefresh, ref, c)
 	if err != nil {
 		return signing.Update{}, err
 	}
@@ -59,10 +60,10 @@ func (a *Adapter) Refresh(ctx context.Context, ref signing.ProviderRef) (signing
 // keeps the completed order (3 minutes) and ref.LoadOriginal is set.
 func (a *Adapter) FetchDocument(ctx context.Context, ref signing.ProviderRef) ([]byte, error) {
 	if ref.LoadOriginal == nil {
-		return nil, &signing.ProviderError{Provider: Name, Op: opDocument,
+		return nil, &signing.ProviderError{Provider: Name, Op: httpx.OpDocument,
 			Message: "BankID has no document API: the signed document is built from the original with the COMPLETED update, and the original is not at hand"}
 	}
-	c, err := a.collect(ctx, opDocument, ref)
+	c, err := a.collect(ctx, httpx.OpDocument, ref)
 	if err != nil {
 		var pe *signing.ProviderError
 		if errors.Is(err, signing.ErrNotFound) && errors.As(err, &pe) {
@@ -72,12 +73,12 @@ func (a *Adapter) FetchDocument(ctx context.Context, ref signing.ProviderRef) ([
 	}
 	switch o := mapCollect(c); o.status {
 	case signing.StatusCompleted:
-		return a.signedDocument(ctx, opDocument, ref, c)
+		return a.signedDocument(ctx, httpx.OpDocument, ref, c)
 	case signing.StatusPending, signing.StatusInProgress:
-		return nil, &signing.ProviderError{Provider: Name, Op: opDocument, Retryable: true,
+		return nil, &signing.ProviderError{Provider: Name, Op: httpx.OpDocument, Retryable: true,
 			Message: "the BankID order is not complete yet"}
 	default:
-		return nil, &signing.ProviderError{Provider: Name, Op: opDocument,
+		return nil, &signing.ProviderError{Provider: Name, Op: httpx.OpDocument,
 			Message: "the BankID order did not complete (" + providerStatus(c) + ")"}
 	}
 }
@@ -90,7 +91,7 @@ func (a *Adapter) Cancel(ctx context.Context, ref signing.ProviderRef) error {
 	if id == "" {
 		return fmt.Errorf("bankid cancel: %w: no orderRef", signing.ErrInvalid)
 	}
-	err := a.post(ctx, opCancel, "/cancel", orderRequest{OrderRef: id}, nil, true)
+	err := a.post(ctx, httpx.OpCancel, "/cancel", orderRequest{OrderRef: id}, nil, true)
 	if code := errorCode(err); code == codeInvalidParameters || code == codeNotFound {
 		return nil // already cancelled, finished or gone
 	}
@@ -217,18 +218,18 @@ func auditLines(filename, hash, orderRef, when string, cd *completionData, visib
 	lines := []string{
 		"Signed with Swedish BankID",
 		"",
-		"Document: " + clip(filename, 90),
+		"Document: " + httpx.Clip(filename, 90),
 		"Document SHA-256: " + hash,
 		"",
-		"Signer: " + clip(name, 90),
-		"Personal identity number: " + formatPersonnummer(clip(cd.User.PersonalNumber, 20)),
+		"Signer: " + httpx.Clip(name, 90),
+		"Personal identity number: " + formatPersonnummer(httpx.Clip(cd.User.PersonalNumber, 20)),
 		"Signed: " + when + " (when Signet collected the completed order)",
-		"BankID order reference: " + clip(orderRef, 80),
+		"BankID order reference: " + httpx.Clip(orderRef, 80),
 	}
-	if d := clip(cd.BankIDIssueDate, 20); d != "" {
+	if d := httpx.Clip(cd.BankIDIssueDate, 20); d != "" {
 		lines = append(lines, "BankID issued: "+d)
 	}
-	if ip := clip(cd.Device.IPAddress, 45); ip != "" {
+	if ip := httpx.Clip(cd.Device.IPAddress, 45); ip != "" {
 		lines = append(lines, "Signer's device IP address: "+ip)
 	}
 	if visible != "" {
@@ -237,7 +238,7 @@ func auditLines(filename, hash, orderRef, when string, cd *completionData, visib
 			if len(lines) >= 40 {
 				break
 			}
-			lines = append(lines, "    "+clip(l, 90))
+			lines = append(lines, "    "+httpx.Clip(l, 90))
 		}
 	}
 	lines = append(lines, "", "Attached: "+SignatureAttachment+" (BankID's XML signature over that text)")

@@ -1,6 +1,7 @@
 package bankid
 
 import (
+	"github.com/signet-dev/signet/internal/provider/httpx"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -49,7 +50,7 @@ func mapCollect(c *collectResponse) outcome {
 		return o
 	}
 	if c.Status == statusFailed {
-		code := clip(c.HintCode, 100)
+		code := httpx.Clip(c.HintCode, 100)
 		if code == "" {
 			code = "no hintCode"
 		}
@@ -63,9 +64,9 @@ func mapCollect(c *collectResponse) outcome {
 // providerStatus is the audit trail's record of BankID's words, e.g.
 // "pending/userSign".
 func providerStatus(c *collectResponse) string {
-	s := clip(c.Status, 40)
+	s := httpx.Clip(c.Status, 40)
 	if c.HintCode != "" {
-		s += "/" + clip(c.HintCode, 60)
+		s += "/" + httpx.Clip(c.HintCode, 60)
 	}
 	return s
 }

@@ -3,12 +3,13 @@ package bankid
 import (
 	"encoding/json"
 	"errors"
-	"os"
-	"path/filepath"
+	"net/http"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
+	"github.com/signet-dev/signet/internal/provider/httpx"
+	"github.com/signet-dev/signet/internal/provider/simtest"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -66,14 +67,7 @@ func TestCollectTable(t *testing.T) {
 	}
 }
 
-func readTestdata(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+var readTestdata = simtest.Testdata
 
 // The payloads under testdata/ were recorded from the simulator; the
 // *_quirks files add what other API versions send (noClient, a v5 cert
@@ -144,57 +138,31 @@ func TestRecordedSignResponse(t *testing.T) {
 	}
 }
 
-func TestRecordedErrors(t *testing.T) {
-	tests := []struct {
-		file         string
-		status       int
-		retryable    bool
-		unknownOrder bool
-		message      string
-	}{
-		{"error_alreadyinprogress.json", 400, false, false, "Order already in progress for pno"},
-		{"error_invalidparameters_no_such_order.json", 400, false, true, "No such order"},
-		{"error_invalidparameters_cancel_twice.json", 400, false, false, "Order already failed"},
-		{"error_unauthorized.json", 401, false, false, "RP does not have access to the service"},
-		{"error_notfound.json", 404, false, true, "An erroneous URL path was used"},
-		{"error_internalerror.json", 500, true, false, "Simulated failure: Internal Server Error"},
-		{"error_maintenance.json", 503, true, false, "Simulated failure: Service Unavailable"},
+func TestErrorAnswers(t *testing.T) {
+	a, err := New(Config{BaseURL: TestURL, PublicURL: "https://signet.example", HTTPClient: http.DefaultClient})
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, tt := range tests {
-		err := statusError(opRefresh, tt.status, readTestdata(t, tt.file))
-		var pe *signing.ProviderError
-		if !errors.As(err, &pe) || pe.Retryable != tt.retryable || pe.Message != tt.message || pe.StatusCode != tt.status {
-			t.Errorf("%s: %+v", tt.file, pe)
-		}
-		if errors.Is(err, signing.ErrNotFound) != tt.unknownOrder {
-			t.Errorf("%s: errors.Is(ErrNotFound) = %v", tt.file, !tt.unknownOrder)
-		}
-	}
-}
-
-func TestStatusErrorWithoutBankIDBody(t *testing.T) {
-	tests := []struct {
-		status    int
-		body      string
-		retryable bool
-		message   string
-	}{
-		{502, "<html>Bad Gateway</html>", true, "Bad Gateway"},
-		{429, "", true, "Too Many Requests"},
-		{408, `{"errorCode":"requestTimeout","details":""}`, true, "BankID timed out reading the request"},
-		{400, `{"errorCode":"requestTimeout"}`, true, "BankID timed out reading the request"}, // the code decides
-		{503, `{"errorCode":"maintenance","details":"Planned maintenance"}`, true, "Planned maintenance"},
-		{500, `{"errorCode":"invalidParameters","details":"x"}`, false, "x"}, // the RP's fault, whatever the status
-		{418, `{"errorCode":"brandNew","details":""}`, false, "BankID error brandNew"},
-		{415, `{"errorCode":"unsupportedMediaType"}`, false, "BankID does not accept the request's content type"},
-	}
-	for _, tt := range tests {
-		err := statusError(opInitiate, tt.status, []byte(tt.body))
-		var pe *signing.ProviderError
-		if !errors.As(err, &pe) || pe.Retryable != tt.retryable || pe.Message != tt.message {
-			t.Errorf("%d %s: %+v", tt.status, tt.body, pe)
-		}
-	}
+	simtest.WantErrors(t, a.http, httpx.OpRefresh, []simtest.ErrorCase{
+		// Recorded.
+		{Status: 400, File: "error_alreadyinprogress.json", Message: "Order already in progress for pno"},
+		{Status: 400, File: "error_invalidparameters_no_such_order.json", Message: "No such order", NotFound: true},
+		{Status: 400, File: "error_invalidparameters_cancel_twice.json", Message: "Order already failed"},
+		{Status: 401, File: "error_unauthorized.json", Message: "RP does not have access to the service"},
+		{Status: 404, File: "error_notfound.json", Message: "An erroneous URL path was used", NotFound: true},
+		{Status: 500, File: "error_internalerror.json", Message: "Simulated failure: Internal Server Error", Retryable: true},
+		{Status: 503, File: "error_maintenance.json", Message: "Simulated failure: Service Unavailable", Retryable: true},
+		// Without BankID's body, or with part of it.
+		{Status: 502, Body: "<html>Bad Gateway</html>", Message: "Bad Gateway", Retryable: true},
+		{Status: 404, Body: "<html>Not Found</html>", Message: "Not Found"}, // not BankID's notFound
+		{Status: 429, Message: "Too Many Requests", Retryable: true},
+		{Status: 408, Body: `{"errorCode":"requestTimeout","details":""}`, Message: "BankID timed out reading the request", Retryable: true},
+		{Status: 400, Body: `{"errorCode":"requestTimeout"}`, Message: "BankID timed out reading the request", Retryable: true}, // the code decides
+		{Status: 503, Body: `{"errorCode":"maintenance","details":"Planned maintenance"}`, Message: "Planned maintenance", Retryable: true},
+		{Status: 500, Body: `{"errorCode":"invalidParameters","details":"x"}`, Message: "x"}, // the RP's fault, whatever the status
+		{Status: 418, Body: `{"errorCode":"brandNew","details":""}`, Message: "BankID error brandNew"},
+		{Status: 415, Body: `{"errorCode":"unsupportedMediaType"}`, Message: "BankID does not accept the request's content type"},
+	})
 }
 
 func TestParseCollectRefuses(t *testing.T) {

@@ -23,6 +23,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/signet-dev/signet/internal/provider/httpx"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -51,7 +52,7 @@ const (
 
 // Defaults for the optional Config fields.
 const (
-	DefaultTimeout  = 10 * time.Second
+	DefaultTimeout  = httpx.DefaultTimeout
 	DefaultSignType = SignTypeAadhaar
 )
 
@@ -94,22 +95,16 @@ type Config struct {
 // a panic) never reveals them.
 func (c Config) String() string {
 	return fmt.Sprintf("digio.Config{BaseURL:%q GatewayURL:%q ClientID:%q ClientSecret:%s WebhookSecret:%s Timeout:%v SignType:%q}",
-		c.BaseURL, c.GatewayURL, c.ClientID, redacted(c.ClientSecret), redacted(c.WebhookSecret), c.Timeout, c.SignType)
-}
-
-func redacted(s string) string {
-	if s == "" {
-		return `""`
-	}
-	return "[redacted]"
+		c.BaseURL, c.GatewayURL, c.ClientID, httpx.Redacted(c.ClientSecret), httpx.Redacted(c.WebhookSecret), c.Timeout, c.SignType)
 }
 
 // Adapter implements signing.Provider for Digio.
 type Adapter struct {
 	cfg     Config
-	base    string // BaseURL without a trailing slash
-	gateway string // GatewayURL without a trailing slash
-	client  *http.Client
+	base    string      // BaseURL without a trailing slash
+	gateway string      // GatewayURL without a trailing slash
+	auth    http.Header // HTTP Basic with the client id and secret
+	http    *httpx.Client
 	info    signing.ProviderInfo
 }
 
@@ -117,10 +112,11 @@ var _ signing.Provider = (*Adapter)(nil)
 
 // New validates cfg, fills in its defaults and returns an Adapter.
 func New(cfg Config) (*Adapter, error) {
-	u, err := parseBase(cfg.BaseURL)
+	hc, err := httpx.New(Name, "Digio", cfg.BaseURL, cfg.HTTPClient, cfg.Timeout)
 	if err != nil {
-		return nil, fmt.Errorf("digio: BaseURL %w", err)
+		return nil, err
 	}
+	hc.Message = errorMessage
 	if cfg.ClientID == "" || cfg.ClientSecret == "" {
 		return nil, errors.New("digio: ClientID and ClientSecret are required")
 	}
@@ -129,12 +125,6 @@ func New(cfg Config) (*Adapter, error) {
 	}
 	if cfg.WebhookSecret == "" {
 		return nil, errors.New("digio: WebhookSecret is required (webhooks could not be verified without it)")
-	}
-	if cfg.Timeout < 0 {
-		return nil, errors.New("digio: Timeout must not be negative")
-	}
-	if cfg.Timeout == 0 {
-		cfg.Timeout = DefaultTimeout
 	}
 	if cfg.SignType == "" {
 		cfg.SignType = DefaultSignType
@@ -145,7 +135,7 @@ func New(cfg Config) (*Adapter, error) {
 	}
 	cfg.SignType = st
 	if cfg.GatewayURL == "" {
-		cfg.GatewayURL = defaultGateway(u, cfg.BaseURL)
+		cfg.GatewayURL = defaultGateway(hc.Base)
 	}
 	g, err := url.Parse(cfg.GatewayURL)
 	if err != nil || (g.Scheme != "http" && g.Scheme != "https") || g.Host == "" || g.RawQuery != "" {
@@ -154,15 +144,13 @@ func New(cfg Config) (*Adapter, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	client := cfg.HTTPClient
-	if client == nil {
-		client = http.DefaultClient
-	}
+	basic := &http.Request{Header: http.Header{}}
+	basic.SetBasicAuth(cfg.ClientID, cfg.ClientSecret)
 	a := &Adapter{
 		cfg:     cfg,
-		base:    strings.TrimRight(cfg.BaseURL, "/"),
 		gateway: strings.TrimRight(cfg.GatewayURL, "/"),
-		client:  client,
+		auth:    basic.Header,
+		http:    hc,
 	}
 	a.info = signing.ProviderInfo{
 		Name:                 Name,
@@ -170,30 +158,27 @@ func New(cfg Config) (*Adapter, error) {
 		Languages:            languages,
 		RequiredSignerFields: []string{"name", "identifier"},
 		SignerDetailsSchema:  signerDetailsSchema(cfg.SignType),
+		// Webhooks, from the account's configuration.
+		CallsBack:             true,
+		CancelReachesProvider: true,
+		// signers[] sign whenever they like, or in the order given with
+		// the upload's "sequential": true (Digio's API reference; not in
+		// PROVIDERS.md). Digio documents no limit on a document's signers.
+		SigningOrders: []signing.SigningOrder{signing.Sequential, signing.Parallel},
 	}
 	return a, nil
 }
 
-func parseBase(s string) (*url.URL, error) {
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, errors.New("must be an absolute http(s) URL")
-	}
-	if u.RawQuery != "" || u.Fragment != "" {
-		return nil, errors.New("must not have a query or fragment")
-	}
-	return u, nil
-}
-
 // defaultGateway is the signer's gateway that goes with an API host.
-func defaultGateway(u *url.URL, base string) string {
+func defaultGateway(base string) string {
+	u, _ := url.Parse(base) // ParseBase checked it
 	switch strings.ToLower(u.Hostname()) {
 	case "api.digio.in", "app.digio.in":
 		return ProductionGateway
 	case "ext.digio.in":
 		return SandboxGateway
 	}
-	return strings.TrimRight(base, "/") + "/gateway/login"
+	return base + "/gateway/login"
 }
 
 // languages are those of Digio's signing gateway that Signet can vouch
@@ -202,13 +187,7 @@ func defaultGateway(u *url.URL, base string) string {
 var languages = []string{"en"}
 
 // Info describes Digio for GET /signing/providers.
-func (a *Adapter) Info() signing.ProviderInfo {
-	info := a.info
-	info.Languages = append([]string(nil), info.Languages...)
-	info.RequiredSignerFields = append([]string(nil), info.RequiredSignerFields...)
-	info.SignerDetailsSchema = append([]byte(nil), info.SignerDetailsSchema...)
-	return info
-}
+func (a *Adapter) Info() signing.ProviderInfo { return a.info.Clone() }
 
 func normalizeSignType(s string) (string, bool) {
 	s = strings.ToLower(strings.TrimSpace(s))

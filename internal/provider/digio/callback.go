@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/signet-dev/signet/internal/provider/flexjson"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -50,7 +51,7 @@ func (a *Adapter) ParseCallback(header http.Header, body []byte) (signing.Callba
 		return signing.Callback{}, signing.Invalid("body.payload.document.id", "is required")
 	}
 	if !validRef(id) {
-		return signing.Callback{}, signing.Invalid("body.payload.document.id", "must be an id of at most %d printable characters", maxRef)
+		return signing.Callback{}, signing.Invalid("body.payload.document.id", "must be an id of at most %d printable characters", flexjson.MaxID)
 	}
 	cb := signing.Callback{Ref: id}
 	event := w.Event.word()

@@ -10,23 +10,11 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/signet-dev/signet/internal/provider/flexjson"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
 const testWebhookSecret = "webhook-secret-1"
-
-func newTestAdapter(t testing.TB, mutate ...func(*Config)) *Adapter {
-	t.Helper()
-	cfg := Config{BaseURL: SandboxURL, ClientID: "AI1TESTCLIENT", ClientSecret: "client-secret", WebhookSecret: testWebhookSecret}
-	for _, m := range mutate {
-		m(&cfg)
-	}
-	a, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a
-}
 
 // signed returns the headers Digio sends with body: its checksum under
 // secret.
@@ -144,7 +132,7 @@ func TestParseCallbackMalformed(t *testing.T) {
 		`{"payload":{"document":{}}}`, `{"payload":{"document":{"id":""}}}`, `{"payload":{"document":{"id":"   "}}}`,
 		`{"payload":{"document":{"id":null}}}`, `{"payload":{"document":{"id":["DID1"]}}}`, `{"payload":{"document":{"id":{"x":1}}}}`,
 		`{"payload":{"document":{"id":"DID 1"}}}`, `{"payload":{"document":{"id":"DID\u00001"}}}`, `{"payload":{"document":{"id":"../DID1"}}}`,
-		`{"payload":{"document":{"id":"` + strings.Repeat("D", maxRef+1) + `"}}}`,
+		`{"payload":{"document":{"id":"` + strings.Repeat("D", flexjson.MaxID+1) + `"}}}`,
 		"{\"payload\":{\"document\":{\"id\":\"\xff\xfe\"}}}",
 		`{"payload":{"document":{"id":"DID1"}}} trailing`,
 		`{"payload":{"KYC_REQUEST":{"id":"KID1"}},"event":"kyc.request.approved"}`,

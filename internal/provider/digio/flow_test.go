@@ -15,10 +15,18 @@ import (
 
 	"github.com/signet-dev/signet/internal/pdf"
 	"github.com/signet-dev/signet/internal/provider/digio"
+	"github.com/signet-dev/signet/internal/provider/digio/digiotest"
 	"github.com/signet-dev/signet/internal/provider/digio/sim"
+	"github.com/signet-dev/signet/internal/provider/providertest"
 	"github.com/signet-dev/signet/internal/provider/simtest"
 	"github.com/signet-dev/signet/internal/signing"
 )
+
+// TestConformance runs the provider conformance suite against the adapter
+// and its simulator over real HTTP.
+func TestConformance(t *testing.T) {
+	providertest.Run(t, digiotest.Sandbox)
+}
 
 // These tests run the adapter against the simulator over real HTTP, the
 // way Signet runs in sandbox mode: the simulator mounted under
@@ -42,40 +50,19 @@ type harness struct {
 func newHarness(t *testing.T, mutate ...func(*digio.Config)) *harness {
 	t.Helper()
 	h := &harness{Flow: simtest.NewFlow(t)}
-	s, err := sim.New(sim.Config{
-		BaseURL:        h.Srv.URL + "/sandbox/digio",
-		ClientID:       clientID,
-		ClientSecret:   clientSecret,
-		WebhookSecret:  webhookSecret,
-		WebhookURL:     h.Srv.URL + "/callbacks/digio",
-		HTTPClient:     h.Srv.Client(),
-		Now:            h.Clock.Now,
-		WebhookRetries: []time.Duration{},
-	})
+	base := h.Srv.URL + "/sandbox/digio"
+	s, err := sim.New(sim.Config{BaseURL: base, ClientID: clientID, ClientSecret: clientSecret, WebhookSecret: webhookSecret,
+		WebhookURL: h.Srv.URL + "/callbacks/digio", HTTPClient: h.Srv.Client(), Now: h.Clock.Now, WebhookRetries: []time.Duration{}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
 	h.sim = s
 	h.Mount("/sandbox/digio", h.recordUploads(s))
-
-	cfg := digio.Config{
-		BaseURL:       h.Srv.URL + "/sandbox/digio",
-		GatewayURL:    s.GatewayURL(),
-		ClientID:      clientID,
-		ClientSecret:  clientSecret,
-		WebhookSecret: webhookSecret,
-		HTTPClient:    h.Srv.Client(),
-		Now:           h.Clock.Now,
-	}
-	for _, m := range mutate {
-		m(&cfg)
-	}
-	h.adapter, err = digio.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.Provider, h.Request = h.adapter, h.request
+	h.adapter = simtest.Build(t, digio.Config{BaseURL: base, GatewayURL: s.GatewayURL(), ClientID: clientID, ClientSecret: clientSecret,
+		WebhookSecret: webhookSecret, HTTPClient: h.Srv.Client(), Now: h.Clock.Now}, mutate, digio.New)
+	h.Provider, h.Request, h.Faults = h.adapter, h.request, s
+	h.Name, h.Secrets = digio.Name, []string{clientSecret, webhookSecret}
 	h.HandleCallbacks("/callbacks/digio")
 	return h
 }
@@ -111,11 +98,6 @@ func (h *harness) request() signing.InitiateRequest {
 }
 
 var wantUpdate = simtest.WantUpdate
-
-func providerError(t *testing.T, err error, op string, retryable bool) *signing.ProviderError {
-	t.Helper()
-	return simtest.ProviderError(t, err, "digio", op, retryable, clientSecret, webhookSecret)
-}
 
 func TestSignFlow(t *testing.T) {
 	h := newHarness(t)
@@ -169,20 +151,13 @@ func TestSignFlow(t *testing.T) {
 		t.Errorf("ProviderStatus %q, Evidence %s", u.ProviderStatus, u.Evidence)
 	}
 
-	doc, err := h.adapter.FetchDocument(context.Background(), ref)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.HasPrefix(doc, []byte("%PDF-")) || bytes.Equal(doc, h.request().Document.Content) {
-		t.Error("FetchDocument did not return the signed PDF")
-	}
-	if info, err := pdf.Validate(doc); err != nil || info.Pages != 2 {
-		t.Errorf("signed PDF: %+v, %v", info, err)
+	if pages := h.SignedPDF(ref); pages != 2 {
+		t.Errorf("the signed PDF has %d pages, want 2", pages)
 	}
 
 	// A completed document cannot be cancelled: Digio refuses, for good.
-	err = h.adapter.Cancel(context.Background(), ref)
-	if pe := providerError(t, err, "cancel", false); pe.StatusCode != 400 || !strings.Contains(pe.Message, "completed") {
+	err := h.adapter.Cancel(context.Background(), ref)
+	if pe := h.ProviderError(err, "cancel", false); pe.StatusCode != 400 || !strings.Contains(pe.Message, "completed") {
 		t.Errorf("cancel of a completed document: %+v", pe)
 	}
 	wantUpdate(t, h.Refresh(ref), signing.StatusCompleted, "")
@@ -217,7 +192,7 @@ func TestDecline(t *testing.T) {
 		t.Errorf("ProviderStatus = %q", u.ProviderStatus)
 	}
 	_, err := h.adapter.FetchDocument(context.Background(), ref)
-	providerError(t, err, "document", false)
+	h.ProviderError(err, "document", false)
 	// The signer cannot sign afterwards.
 	if resp := h.Press(in.RedirectURL, "sign"); resp.StatusCode != http.StatusConflict {
 		t.Errorf("sign after decline: %d", resp.StatusCode)
@@ -260,9 +235,9 @@ func TestCancel(t *testing.T) {
 	}
 
 	h.sim.FailNext(sim.OpCancel, 503)
-	providerError(t, h.adapter.Cancel(context.Background(), ref), "cancel", true)
+	h.ProviderError(h.adapter.Cancel(context.Background(), ref), "cancel", true)
 	err := h.adapter.Cancel(context.Background(), signing.ProviderRef{Ref: "DID0000000000000000000000000000X"})
-	if pe := providerError(t, err, "cancel", false); pe.StatusCode != 404 || !errors.Is(err, signing.ErrNotFound) {
+	if pe := h.ProviderError(err, "cancel", false); pe.StatusCode != 404 || !errors.Is(err, signing.ErrNotFound) {
 		t.Errorf("cancel of an unknown document: %+v", pe)
 	}
 }
@@ -284,7 +259,7 @@ func TestFetchBeforeCompletionIsRetryable(t *testing.T) {
 	h := newHarness(t)
 	_, ref := h.Initiate()
 	_, err := h.adapter.FetchDocument(context.Background(), ref)
-	if pe := providerError(t, err, "document", true); !strings.Contains(pe.Message, "not signed") {
+	if pe := h.ProviderError(err, "document", true); !strings.Contains(pe.Message, "not signed") {
 		t.Errorf("fetch before completion: %+v", pe)
 	}
 }
@@ -292,29 +267,29 @@ func TestFetchBeforeCompletionIsRetryable(t *testing.T) {
 func TestWrongCredentialsArePermanent(t *testing.T) {
 	h := newHarness(t, func(c *digio.Config) { c.ClientSecret = "not-the-secret" })
 	_, err := h.adapter.Initiate(context.Background(), h.request())
-	if pe := providerError(t, err, "initiate", false); pe.StatusCode != 401 || pe.Message != "Invalid client credentials" {
+	if pe := h.ProviderError(err, "initiate", false); pe.StatusCode != 401 || pe.Message != "Invalid client credentials" {
 		t.Errorf("wrong credentials: %+v", pe)
 	}
 	_, err = h.adapter.Refresh(context.Background(), signing.ProviderRef{Ref: "DID0000000000000000000000000000X"})
-	providerError(t, err, "refresh", false)
+	h.ProviderError(err, "refresh", false)
 }
 
 func TestRefusalIsPermanentWithDigiosMessage(t *testing.T) {
 	h := newHarness(t)
 	h.sim.FailNextWith(sim.OpUpload, 400, "REQUEST_VALIDATION_FAILED", "file_data is not a valid PDF document")
 	_, err := h.adapter.Initiate(context.Background(), h.request())
-	if pe := providerError(t, err, "initiate", false); pe.StatusCode != 400 || pe.Message != "file_data is not a valid PDF document" {
+	if pe := h.ProviderError(err, "initiate", false); pe.StatusCode != 400 || pe.Message != "file_data is not a valid PDF document" {
 		t.Errorf("400: %+v", pe)
 	}
 	// A document that is not a PDF reaches Digio and is refused there.
 	req := h.request()
 	req.Document.Content = []byte("%PDF-1.7\nnot really")
 	_, err = h.adapter.Initiate(context.Background(), req)
-	if pe := providerError(t, err, "initiate", false); pe.Message != "file_data is not a valid PDF document" {
+	if pe := h.ProviderError(err, "initiate", false); pe.Message != "file_data is not a valid PDF document" {
 		t.Errorf("not a PDF: %+v", pe)
 	}
 	_, err = h.adapter.Refresh(context.Background(), signing.ProviderRef{Ref: "DID0000000000000000000000000000X"})
-	if pe := providerError(t, err, "refresh", false); pe.StatusCode != 404 || !errors.Is(err, signing.ErrNotFound) {
+	if pe := h.ProviderError(err, "refresh", false); pe.StatusCode != 404 || !errors.Is(err, signing.ErrNotFound) {
 		t.Errorf("unknown document: %+v", pe)
 	}
 	_, err = h.adapter.Refresh(context.Background(), signing.ProviderRef{Ref: "  "})
@@ -325,25 +300,15 @@ func TestRefusalIsPermanentWithDigiosMessage(t *testing.T) {
 
 func TestServerErrorsAreRetryable(t *testing.T) {
 	h := newHarness(t)
-	for _, status := range []int{500, 502, 503, 429} {
-		h.sim.FailNext(sim.OpUpload, status)
-		_, err := h.adapter.Initiate(context.Background(), h.request())
-		if pe := providerError(t, err, "initiate", true); pe.StatusCode != status {
-			t.Errorf("status %d: %+v", status, pe)
-		}
-	}
+	h.WantRetryable("initiate", signing.ProviderRef{}, sim.OpUpload, 500, 502, 503, 429)
+	h.WantThrottled("initiate", signing.ProviderRef{}, sim.OpUpload)
 	in, ref := h.Initiate()
-	h.sim.FailNext(sim.OpDetails, 500)
-	_, err := h.adapter.Refresh(context.Background(), ref)
-	providerError(t, err, "refresh", true)
+	h.WantThrottled("refresh", ref, sim.OpDetails)
+	h.WantRetryable("refresh", ref, sim.OpDetails, 500)
 
 	h.Press(in.RedirectURL, "sign")
-	h.sim.FailNext(sim.OpDownload, 503)
-	_, err = h.adapter.FetchDocument(context.Background(), ref)
-	providerError(t, err, "document", true)
-	h.sim.FailNext(sim.OpDetails, 502)
-	_, err = h.adapter.FetchDocument(context.Background(), ref)
-	providerError(t, err, "document", true)
+	h.WantRetryable("document", ref, sim.OpDownload, 503)
+	h.WantRetryable("document", ref, sim.OpDetails, 502)
 	if _, err := h.adapter.FetchDocument(context.Background(), ref); err != nil {
 		t.Errorf("the faults are used up, yet: %v", err)
 	}
@@ -352,28 +317,14 @@ func TestServerErrorsAreRetryable(t *testing.T) {
 func TestTimeoutIsRetryable(t *testing.T) {
 	h := newHarness(t, func(c *digio.Config) { c.Timeout = 100 * time.Millisecond })
 	_, ref := h.Initiate()
-	h.sim.DelayNext(sim.OpDetails, 5*time.Second)
-	start := time.Now()
-	_, err := h.adapter.Refresh(context.Background(), ref)
-	pe := providerError(t, err, "refresh", true)
-	if pe.Message != "Digio did not answer in time" || time.Since(start) > 2*time.Second {
-		t.Errorf("timeout: %+v after %v", pe, time.Since(start))
-	}
-	h.sim.DelayNext(sim.OpUpload, 5*time.Second)
-	_, err = h.adapter.Initiate(context.Background(), h.request())
-	providerError(t, err, "initiate", true)
-	h.sim.DelayNext(sim.OpCancel, 5*time.Second)
-	providerError(t, h.adapter.Cancel(context.Background(), ref), "cancel", true)
+	h.WantTimeout("refresh", ref, sim.OpDetails, "Digio did not answer in time")
+	h.WantTimeout("initiate", ref, sim.OpUpload, "")
+	h.WantTimeout("cancel", ref, sim.OpCancel, "")
 }
 
 func TestUnreachableIsRetryable(t *testing.T) {
-	base := simtest.UnreachableURL()
-	a, err := digio.New(digio.Config{BaseURL: base, ClientID: clientID, ClientSecret: clientSecret, WebhookSecret: webhookSecret})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = a.Refresh(context.Background(), signing.ProviderRef{Ref: "DID0000000000000000000000000000X"})
-	providerError(t, err, "refresh", true)
+	h := newHarness(t, func(c *digio.Config) { c.BaseURL = simtest.UnreachableURL() })
+	h.WantUnreachable(signing.ProviderRef{Ref: "DID0000000000000000000000000000X"})
 }
 
 func TestUnknownStatusChangesNothing(t *testing.T) {

@@ -13,9 +13,10 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
+	"github.com/signet-dev/signet/internal/provider/flexjson"
+	"github.com/signet-dev/signet/internal/provider/httpx"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -73,14 +74,14 @@ func (a *Adapter) Initiate(ctx context.Context, req signing.InitiateRequest) (si
 		return signing.Initiated{}, err
 	}
 	var resp document
-	if err := a.callJSON(ctx, opInitiate, http.MethodPost, "/v2/client/document/uploadpdf", body, &resp, false); err != nil {
+	if err := a.callJSON(ctx, httpx.OpInitiate, http.MethodPost, "/v2/client/document/uploadpdf", body, &resp, false); err != nil {
 		return signing.Initiated{}, err
 	}
 	id := strings.TrimSpace(string(resp.ID))
 	if !validRef(id) {
 		// Not retryable: Digio did create something, and asking again
 		// would create another document.
-		return signing.Initiated{}, &signing.ProviderError{Provider: Name, Op: opInitiate,
+		return signing.Initiated{}, &signing.ProviderError{Provider: Name, Op: httpx.OpInitiate,
 			Message: "Digio accepted the document but returned no usable document id"}
 	}
 	st := state{Identifier: identifier, TxnID: txnID(req.SessionID)}
@@ -147,7 +148,7 @@ func (a *Adapter) uploadRequest(req signing.InitiateRequest) (*uploadRequest, st
 			Identifier: identifier,
 			Name:       name,
 			SignType:   signType,
-			Reason:     clip(reason, 200),
+			Reason:     httpx.Clip(reason, 200),
 		}},
 		ExpireInDays:        days,
 		DisplayOnPage:       "all",
@@ -248,17 +249,4 @@ func (a *Adapter) signLink(docID string, st state, returnURL string) string {
 // printable, no spaces, and short. Digio's ids are "DID" and 29 more
 // letters and digits; the bound is loose so that a format change does not
 // break Signet.
-func validRef(s string) bool {
-	if s == "" || len(s) > maxRef {
-		return false
-	}
-	for _, r := range s {
-		if unicode.IsControl(r) || unicode.IsSpace(r) || r == '/' || r == '?' || r == '#' || r == '%' || r == utf8.RuneError {
-			return false
-		}
-	}
-	return true
-}
-
-// maxRef bounds a document id read from Digio or a webhook.
-const maxRef = 128
+func validRef(s string) bool { return flexjson.ID(s) && !strings.ContainsAny(s, "/?#%") }

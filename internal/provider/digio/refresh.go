@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/signet-dev/signet/internal/provider/httpx"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -16,7 +17,7 @@ import (
 // permanent *signing.ProviderError wrapping signing.ErrNotFound; what it
 // means for the session is the caller's call.
 func (a *Adapter) Refresh(ctx context.Context, ref signing.ProviderRef) (signing.Update, error) {
-	d, err := a.details(ctx, opRefresh, ref)
+	d, err := a.details(ctx, httpx.OpRefresh, ref)
 	if err != nil {
 		return signing.Update{}, err
 	}
@@ -29,21 +30,23 @@ func (a *Adapter) Refresh(ctx context.Context, ref signing.ProviderRef) (signing
 // unfinished document is a retryable error (Digio completes a document
 // moments after the last signature) rather than an unsigned PDF.
 func (a *Adapter) FetchDocument(ctx context.Context, ref signing.ProviderRef) ([]byte, error) {
-	d, err := a.details(ctx, opDocument, ref)
+	d, err := a.details(ctx, httpx.OpDocument, ref)
 	if err != nil {
 		return nil, err
 	}
 	if u := mapDocument(d, ""); u.Status != signing.StatusCompleted {
-		return nil, &signing.ProviderError{Provider: Name, Op: opDocument, Retryable: !u.Status.Terminal(),
+		return nil, &signing.ProviderError{Provider: Name, Op: httpx.OpDocument, Retryable: !u.Status.Terminal(),
 			Message: fmt.Sprintf("the document is not signed (%s)", u.ProviderStatus)}
 	}
 	q := url.Values{"document_id": {strings.TrimSpace(ref.Ref)}}
-	pdf, err := a.call(ctx, opDocument, http.MethodGet, "/v2/client/document/download?"+q.Encode(), nil, maxPDF, "application/pdf")
+	r := a.request(httpx.OpDocument, http.MethodGet, "/v2/client/document/download?"+q.Encode(), nil)
+	r.Accept, r.Limit = "application/pdf", maxPDF
+	_, pdf, err := a.http.Do(ctx, r)
 	if err != nil {
 		return nil, err
 	}
 	if !bytes.HasPrefix(bytes.TrimLeft(pdf, "\r\n\t "), []byte("%PDF-")) {
-		return nil, &signing.ProviderError{Provider: Name, Op: opDocument, StatusCode: http.StatusOK,
+		return nil, &signing.ProviderError{Provider: Name, Op: httpx.OpDocument, StatusCode: http.StatusOK,
 			Message: "Digio's download is not a PDF"}
 	}
 	return pdf, nil
@@ -54,11 +57,11 @@ func (a *Adapter) FetchDocument(ctx context.Context, ref signing.ProviderRef) ([
 // longer sign it. Digio's public documentation does not describe this
 // endpoint; Digio integrations use it and check only for a 2xx answer.
 func (a *Adapter) Cancel(ctx context.Context, ref signing.ProviderRef) error {
-	id, err := refID(opCancel, ref)
+	id, err := refID(httpx.OpCancel, ref)
 	if err != nil {
 		return err
 	}
-	_, err = a.call(ctx, opCancel, http.MethodPost, "/v2/client/document/"+url.PathEscape(id)+"/cancel", struct{}{}, maxJSON, "application/json")
+	_, _, err = a.http.Do(ctx, a.request(httpx.OpCancel, http.MethodPost, "/v2/client/document/"+url.PathEscape(id)+"/cancel", struct{}{}))
 	return err
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 
+	"github.com/signet-dev/signet/internal/provider/httpx"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -178,7 +179,7 @@ func failureReason(d *document, p *party) string {
 		return r
 	}
 	if d.ErrorCode.set() {
-		return clip("Digio eSign failed ("+string(d.ErrorCode)+")", maxMessage)
+		return httpx.Clip("Digio eSign failed ("+string(d.ErrorCode)+")", httpx.MaxMessage)
 	}
 	return "Digio eSign failed"
 }
@@ -199,7 +200,7 @@ func providerStatus(d *document, event string) string {
 			parts = append(parts, w)
 		}
 	}
-	return clip(strings.Join(parts, "/"), 100)
+	return httpx.Clip(strings.Join(parts, "/"), 100)
 }
 
 // evidence is what is worth keeping of a finished document in the audit
@@ -209,7 +210,7 @@ func evidence(d *document, event string) json.RawMessage {
 	e := map[string]string{}
 	put := func(k string, v text) {
 		if v.set() {
-			e[k] = clip(string(v), 200)
+			e[k] = httpx.Clip(string(v), 200)
 		}
 	}
 	put("documentId", d.ID)
@@ -217,7 +218,7 @@ func evidence(d *document, event string) json.RawMessage {
 	put("updatedAt", d.UpdatedAt)
 	put("errorCode", d.ErrorCode)
 	if event != "" {
-		e["event"] = clip(event, 100)
+		e["event"] = httpx.Clip(event, 100)
 	}
 	if p := signerOf(d); p != nil {
 		put("signerStatus", p.Status)
@@ -233,7 +234,7 @@ func evidence(d *document, event string) json.RawMessage {
 func firstSet(vs ...text) string {
 	for _, v := range vs {
 		if v.set() {
-			return clip(string(v), maxMessage)
+			return httpx.Clip(string(v), httpx.MaxMessage)
 		}
 	}
 	return ""

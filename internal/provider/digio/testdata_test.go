@@ -4,12 +4,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/signet-dev/signet/internal/provider/httpx"
+	"github.com/signet-dev/signet/internal/provider/simtest"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -21,14 +20,7 @@ import (
 // agreement_status, upper case, nulls, an object for a list, unknown
 // fields).
 
-func readTestdata(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+var readTestdata = simtest.Testdata
 
 func sha256Hex(b []byte) string {
 	sum := sha256.Sum256(b)
@@ -56,17 +48,11 @@ func TestRecordedDetails(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			var d document
-			if err := json.Unmarshal(readTestdata(t, tt.file), &d); err != nil {
-				t.Fatal(err)
-			}
+			d := simtest.Decode[document](t, readTestdata(t, tt.file))
 			if !strings.HasPrefix(string(d.ID), "DID") || len(d.ID) != 32 {
 				t.Errorf("id %q", d.ID)
 			}
-			u := mapDocument(&d, "")
-			if u.Status != tt.status || u.Reason != tt.reason || u.ProviderStatus != tt.providerStatus {
-				t.Errorf("got (%s, %q, %q), want (%s, %q, %q)", u.Status, u.Reason, u.ProviderStatus, tt.status, tt.reason, tt.providerStatus)
-			}
+			simtest.WantMapped(t, mapDocument(d, ""), tt.status, tt.reason, tt.providerStatus)
 		})
 	}
 }
@@ -85,61 +71,22 @@ func TestRecordedUploadResponse(t *testing.T) {
 	}
 }
 
-func TestRecordedErrors(t *testing.T) {
-	tests := []struct {
-		file      string
-		status    int
-		message   string
-		retryable bool
-		notFound  bool
-	}{
-		{"error_400.json", 400, "signers[0].identifier must be a valid email address or 10 digit mobile number", false, false},
-		{"error_401.json", 401, "Invalid client credentials", false, false},
-		{"error_404.json", 404, "Document not found", false, true},
-	}
-	for _, tt := range tests {
-		err := statusError(opRefresh, tt.status, readTestdata(t, tt.file))
-		var pe *signing.ProviderError
-		if !errors.As(err, &pe) {
-			t.Fatalf("%s: %T", tt.file, err)
-		}
-		if pe.Message != tt.message || pe.Retryable != tt.retryable || pe.StatusCode != tt.status || pe.Provider != Name {
-			t.Errorf("%s: %+v", tt.file, pe)
-		}
-		if errors.Is(err, signing.ErrNotFound) != tt.notFound {
-			t.Errorf("%s: errors.Is(ErrNotFound) = %v", tt.file, !tt.notFound)
-		}
-	}
-}
-
-func TestStatusErrorWithoutDigioBody(t *testing.T) {
-	tests := []struct {
-		status    int
-		body      string
-		message   string
-		retryable bool
-	}{
-		{502, "<html>Bad gateway</html>", "Bad Gateway", true},
-		{500, `{"code":"INTERNAL_SERVER_ERROR","message":"Something went wrong at Digio"}`, "Something went wrong at Digio", true},
-		{503, `{"code":"SERVICE_UNAVAILABLE"}`, "SERVICE_UNAVAILABLE", true},
-		{429, "", "Too Many Requests", true},
-		{408, "", "Request Timeout", true},
-		{400, `{"code":"BAD_REQUEST","details":"file_data is required"}`, "file_data is required", false},
-		{403, `{"error":"Forbidden for this client"}`, "Forbidden for this client", false},
-		{400, `{"message":null,"code":null}`, "Bad Request", false},
-		{418, "", "I'm a teapot", false},
-		{499, "", "HTTP 499", false},
-	}
-	for _, tt := range tests {
-		var pe *signing.ProviderError
-		if !errors.As(statusError(opInitiate, tt.status, []byte(tt.body)), &pe) {
-			t.Fatal("not a ProviderError")
-		}
-		if pe.Message != tt.message || pe.Retryable != tt.retryable {
-			t.Errorf("%d %s: got (%q, %v)", tt.status, tt.body, pe.Message, pe.Retryable)
-		}
-		if signing.IsRetryable(pe) != tt.retryable {
-			t.Errorf("%d: IsRetryable disagrees", tt.status)
-		}
-	}
+func TestErrorAnswers(t *testing.T) {
+	simtest.WantErrors(t, newTestAdapter(t).http, httpx.OpRefresh, []simtest.ErrorCase{
+		// Recorded.
+		{Status: 400, File: "error_400.json", Message: "signers[0].identifier must be a valid email address or 10 digit mobile number"},
+		{Status: 401, File: "error_401.json", Message: "Invalid client credentials"},
+		{Status: 404, File: "error_404.json", Message: "Document not found", NotFound: true},
+		// Without Digio's body, or with part of it.
+		{Status: 502, Body: "<html>Bad gateway</html>", Message: "Bad Gateway", Retryable: true},
+		{Status: 500, Body: `{"code":"INTERNAL_SERVER_ERROR","message":"Something went wrong at Digio"}`, Message: "Something went wrong at Digio", Retryable: true},
+		{Status: 503, Body: `{"code":"SERVICE_UNAVAILABLE"}`, Message: "SERVICE_UNAVAILABLE", Retryable: true},
+		{Status: 429, Message: "Too Many Requests", Retryable: true},
+		{Status: 408, Message: "Request Timeout", Retryable: true},
+		{Status: 400, Body: `{"code":"BAD_REQUEST","details":"file_data is required"}`, Message: "file_data is required"},
+		{Status: 403, Body: `{"error":"Forbidden for this client"}`, Message: "Forbidden for this client"},
+		{Status: 400, Body: `{"message":null,"code":null}`, Message: "Bad Request"},
+		{Status: 418, Message: "I'm a teapot"},
+		{Status: 499, Message: "HTTP 499"},
+	})
 }

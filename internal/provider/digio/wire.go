@@ -82,11 +82,3 @@ type webhook struct {
 type payload struct {
 	Document object[document] `json:"document"`
 }
-
-// apiError is Digio's error body: {"code":"…","message":"…","details":…}.
-type apiError struct {
-	Code    text `json:"code"`
-	Message text `json:"message"`
-	Details text `json:"details"`
-	Error   text `json:"error"`
-}

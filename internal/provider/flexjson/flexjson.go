@@ -13,9 +13,12 @@ package flexjson
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Text reads b, one JSON value, as text: a string as its value, a number
@@ -137,4 +140,39 @@ func objects[T any](b []byte) []T {
 		}
 	}
 	return out
+}
+
+// Base64 reads a file a provider sent as text: standard or URL-safe
+// base64, padded or not, broken into lines, with or without a data: URL
+// prefix.
+func Base64(s string) ([]byte, error) {
+	if i := strings.Index(s, ";base64,"); i >= 0 && strings.HasPrefix(s, "data:") {
+		s = s[i+len(";base64,"):]
+	}
+	s = strings.Map(func(r rune) rune {
+		switch r {
+		case '\n', '\r', ' ', '\t':
+			return -1
+		case '-':
+			return '+'
+		case '_':
+			return '/'
+		}
+		return r
+	}, s)
+	return base64.RawStdEncoding.DecodeString(strings.TrimRight(s, "="))
+}
+
+// MaxID bounds an id a provider sends (in a callback, say). Providers'
+// ids are 26 to 36 characters; the bound is loose so that a format change
+// does not drop callbacks, but keeps junk out of lookups and logs.
+const MaxID = 128
+
+// ID reports whether s can be a provider's id: not empty, at most MaxID
+// bytes, and without control or space characters or invalid UTF-8 (nor
+// the replacement character a JSON decoder puts in its place).
+func ID(s string) bool {
+	return s != "" && len(s) <= MaxID && !strings.ContainsFunc(s, func(r rune) bool {
+		return unicode.IsControl(r) || unicode.IsSpace(r) || r == utf8.RuneError
+	})
 }

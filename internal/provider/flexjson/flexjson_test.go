@@ -3,6 +3,7 @@ package flexjson
 import (
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -97,6 +98,35 @@ func TestItems(t *testing.T) {
 		}
 		if !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("Items(%s, %q) = %q, want %q", tt.in, tt.lone, got, tt.want)
+		}
+	}
+}
+
+func TestBase64(t *testing.T) {
+	want := "%PDF-1.7 ?>~" // encodes to "JVBERi0xLjcgPz5+", which has a + to make URL-safe
+	for _, in := range []string{
+		"JVBERi0xLjcgPz5+", "JVBERi0xLjcgPz5-", "JVBERi0x\nLjcg\r\nPz5+", "data:application/pdf;base64,JVBERi0xLjcgPz5+",
+	} {
+		if got, err := Base64(in); err != nil || string(got) != want {
+			t.Errorf("Base64(%q) = %q, %v", in, got, err)
+		}
+	}
+	if got, err := Base64("JVBERi0xLjc="); err != nil || string(got) != "%PDF-1.7" {
+		t.Errorf("padded: %q, %v", got, err)
+	}
+	if _, err := Base64("not base64!"); err == nil {
+		t.Error("junk decoded")
+	}
+}
+
+func TestID(t *testing.T) {
+	for s, want := range map[string]bool{
+		"3c54deeb-b91d-4893-8ec9-46573e85f45b": true, "DID2211141550101234ABCDEFGHJK": true,
+		"": false, " x": false, "a b": false, "a\x00b": false, "a\u2028b": false, "\xff": false, "a\ufffdb": false,
+		strings.Repeat("x", MaxID): true, strings.Repeat("x", MaxID+1): false,
+	} {
+		if ID(s) != want {
+			t.Errorf("ID(%q) != %v", s, want)
 		}
 	}
 }

@@ -24,10 +24,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
+	"github.com/signet-dev/signet/internal/provider/httpx"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -35,7 +35,7 @@ import (
 const Name = "leegality"
 
 // DefaultTimeout bounds each call to Leegality when Config.Timeout is zero.
-const DefaultTimeout = 10 * time.Second
+const DefaultTimeout = httpx.DefaultTimeout
 
 // Config configures an Adapter. BaseURL, AuthToken, ProfileID and
 // PrivateSalt are required.
@@ -67,35 +67,25 @@ type Config struct {
 // a panic) never reveals them.
 func (c Config) String() string {
 	return fmt.Sprintf("leegality.Config{BaseURL:%q AuthToken:%s ProfileID:%q PrivateSalt:%s Timeout:%v}",
-		c.BaseURL, redacted(c.AuthToken), c.ProfileID, redacted(c.PrivateSalt), c.Timeout)
-}
-
-func redacted(s string) string {
-	if s == "" {
-		return `""`
-	}
-	return "[redacted]"
+		c.BaseURL, httpx.Redacted(c.AuthToken), c.ProfileID, httpx.Redacted(c.PrivateSalt), c.Timeout)
 }
 
 // Adapter implements signing.Provider for Leegality.
 type Adapter struct {
-	cfg    Config
-	base   string // BaseURL without a trailing slash
-	client *http.Client
-	info   signing.ProviderInfo
+	cfg  Config
+	http *httpx.Client
+	info signing.ProviderInfo
 }
 
 var _ signing.Provider = (*Adapter)(nil)
 
 // New validates cfg, fills in its defaults and returns an Adapter.
 func New(cfg Config) (*Adapter, error) {
-	u, err := url.Parse(cfg.BaseURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, errors.New("leegality: BaseURL must be an absolute http(s) URL")
+	hc, err := httpx.New(Name, "Leegality", cfg.BaseURL, cfg.HTTPClient, cfg.Timeout)
+	if err != nil {
+		return nil, err
 	}
-	if u.RawQuery != "" || u.Fragment != "" {
-		return nil, errors.New("leegality: BaseURL must not have a query or fragment")
-	}
+	hc.Message = httpMessage
 	if cfg.AuthToken == "" {
 		return nil, errors.New("leegality: AuthToken is required")
 	}
@@ -108,27 +98,24 @@ func New(cfg Config) (*Adapter, error) {
 	if cfg.PrivateSalt == "" {
 		return nil, errors.New("leegality: PrivateSalt is required (webhooks could not be verified without it)")
 	}
-	if cfg.Timeout < 0 {
-		return nil, errors.New("leegality: Timeout must not be negative")
-	}
-	if cfg.Timeout == 0 {
-		cfg.Timeout = DefaultTimeout
-	}
 	cfg.ProfileID = strings.TrimSpace(cfg.ProfileID)
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	client := cfg.HTTPClient
-	if client == nil {
-		client = http.DefaultClient
-	}
-	a := &Adapter{cfg: cfg, base: strings.TrimRight(cfg.BaseURL, "/"), client: client}
+	a := &Adapter{cfg: cfg, http: hc}
 	a.info = signing.ProviderInfo{
 		Name:                 Name,
 		DisplayName:          "Leegality (Aadhaar eSign)",
 		Languages:            languages,
 		RequiredSignerFields: []string{"name"},
 		SignerDetailsSchema:  signerDetailsSchema(),
+		// Webhooks, from the workflow's configuration.
+		CallsBack:             true,
+		CancelReachesProvider: true,
+		// requestSignOrder: true makes invitees[] sign in turn, false all at
+		// once. Leegality documents no limit on a document's invitees
+		// ("add any number of invitees", its help centre).
+		SigningOrders: []signing.SigningOrder{signing.Sequential, signing.Parallel},
 	}
 	return a, nil
 }
@@ -139,10 +126,4 @@ func New(cfg Config) (*Adapter, error) {
 var languages = []string{"en", "hi"}
 
 // Info describes Leegality for GET /signing/providers.
-func (a *Adapter) Info() signing.ProviderInfo {
-	info := a.info
-	info.Languages = append([]string(nil), info.Languages...)
-	info.RequiredSignerFields = append([]string(nil), info.RequiredSignerFields...)
-	info.SignerDetailsSchema = append([]byte(nil), info.SignerDetailsSchema...)
-	return info
-}
+func (a *Adapter) Info() signing.ProviderInfo { return a.info.Clone() }

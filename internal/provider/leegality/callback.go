@@ -9,15 +9,10 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"unicode"
 
+	"github.com/signet-dev/signet/internal/provider/flexjson"
 	"github.com/signet-dev/signet/internal/signing"
 )
-
-// maxDocumentID bounds a webhook's documentId. Leegality's ids are 26
-// characters; the bound is loose so that a format change does not drop
-// webhooks, but keeps junk out of lookups and logs.
-const maxDocumentID = 128
 
 // ParseCallback verifies a Leegality webhook and returns the document it
 // is about. The proof is in the body: mac = hex HMAC-SHA1(key = private
@@ -46,10 +41,8 @@ func (a *Adapter) ParseCallback(_ http.Header, body []byte) (signing.Callback, e
 	if len(w.DocumentID) == 0 || json.Unmarshal(w.DocumentID, &id) != nil {
 		return signing.Callback{}, signing.Invalid("body.documentId", "must be a string")
 	}
-	if id == "" || len(id) > maxDocumentID || strings.ContainsFunc(id, func(r rune) bool {
-		return unicode.IsControl(r) || unicode.IsSpace(r) || r == unicode.ReplacementChar
-	}) {
-		return signing.Callback{}, signing.Invalid("body.documentId", "must be a non-empty id of at most %d printable characters", maxDocumentID)
+	if !flexjson.ID(id) {
+		return signing.Callback{}, signing.Invalid("body.documentId", "must be a non-empty id of at most %d printable characters", flexjson.MaxID)
 	}
 	var mac string
 	if len(w.MAC) == 0 || json.Unmarshal(w.MAC, &mac) != nil || !a.validMAC(id, mac) {

@@ -13,24 +13,12 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/signet-dev/signet/internal/provider/flexjson"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
 // testSalt is the private salt the recorded webhooks were made with.
 const testSalt = "test-private-salt"
-
-func newTestAdapter(t testing.TB, mutate ...func(*Config)) *Adapter {
-	t.Helper()
-	cfg := Config{BaseURL: "https://sandbox.leegality.com/api", AuthToken: "tok", ProfileID: "wf-1", PrivateSalt: testSalt}
-	for _, m := range mutate {
-		m(&cfg)
-	}
-	a, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a
-}
 
 func macOf(salt, id string) string {
 	m := hmac.New(sha1.New, []byte(salt))
@@ -112,7 +100,7 @@ func TestParseCallbackMalformed(t *testing.T) {
 		`{"documentId":"","mac":"` + good + `"}`, `{"documentId":null,"mac":"` + good + `"}`,
 		`{"documentId":42,"mac":"` + good + `"}`, `{"documentId":["a"]}`, `{"documentId":"a b"}`,
 		`{"documentId":"a\u0000b"}`, `{"documentId":" ` + docID + `"}`,
-		`{"documentId":"` + strings.Repeat("x", maxDocumentID+1) + `"}`,
+		`{"documentId":"` + strings.Repeat("x", flexjson.MaxID+1) + `"}`,
 		"{\"documentId\":\"\xff\xfe\"}",
 	} {
 		_, err := a.ParseCallback(http.Header{}, []byte(body))
@@ -138,7 +126,7 @@ func FuzzParseCallback(f *testing.F) {
 			}
 			return
 		}
-		if cb.Ref == "" || len(cb.Ref) > maxDocumentID || !utf8.ValidString(cb.Ref) || cb.Update != nil {
+		if cb.Ref == "" || len(cb.Ref) > flexjson.MaxID || !utf8.ValidString(cb.Ref) || cb.Update != nil {
 			t.Fatalf("accepted %+v", cb)
 		}
 		if !a.validMAC(cb.Ref, macOf(testSalt, cb.Ref)) {

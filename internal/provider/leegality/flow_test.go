@@ -1,7 +1,6 @@
 package leegality_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,10 +12,18 @@ import (
 
 	"github.com/signet-dev/signet/internal/pdf"
 	"github.com/signet-dev/signet/internal/provider/leegality"
+	"github.com/signet-dev/signet/internal/provider/leegality/leegalitytest"
 	"github.com/signet-dev/signet/internal/provider/leegality/sim"
+	"github.com/signet-dev/signet/internal/provider/providertest"
 	"github.com/signet-dev/signet/internal/provider/simtest"
 	"github.com/signet-dev/signet/internal/signing"
 )
+
+// TestConformance runs the provider conformance suite against the adapter
+// and its simulator.
+func TestConformance(t *testing.T) {
+	providertest.Run(t, leegalitytest.Sandbox)
+}
 
 // These tests run the adapter against the simulator over real HTTP, the
 // way Signet runs in sandbox mode: the simulator mounted under
@@ -39,29 +46,13 @@ func newHarness(t *testing.T, mutate ...func(*leegality.Config)) *harness {
 	t.Helper()
 	h := &harness{Flow: simtest.NewFlow(t)}
 	base := h.Srv.URL + "/sandbox/leegality"
-
-	s, err := sim.New(sim.Config{
-		BaseURL:        base,
-		Token:          token,
-		PrivateSalt:    salt,
-		ProfileID:      profile,
-		WebhookURL:     h.Srv.URL + "/callbacks/leegality",
-		HTTPClient:     h.Srv.Client(),
-		Now:            h.Clock.Now,
-		WebhookRetries: []time.Duration{},
-	})
+	s, err := sim.New(sim.Config{BaseURL: base, Token: token, PrivateSalt: salt, ProfileID: profile, WebhookURL: h.Srv.URL + "/callbacks/leegality",
+		HTTPClient: h.Srv.Client(), Now: h.Clock.Now, WebhookRetries: []time.Duration{}})
 	h.sim = simtest.Serve(h.Env, "/sandbox/leegality", s, err)
-
-	cfg := leegality.Config{BaseURL: base, AuthToken: token, ProfileID: profile, PrivateSalt: salt,
-		HTTPClient: h.Srv.Client(), Now: h.Clock.Now}
-	for _, m := range mutate {
-		m(&cfg)
-	}
-	h.adapter, err = leegality.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.Provider, h.Request = h.adapter, h.request
+	h.adapter = simtest.Build(t, leegality.Config{BaseURL: base, AuthToken: token, ProfileID: profile, PrivateSalt: salt,
+		HTTPClient: h.Srv.Client(), Now: h.Clock.Now}, mutate, leegality.New)
+	h.Provider, h.Request, h.Faults = h.adapter, h.request, s
+	h.Name, h.Secrets = leegality.Name, []string{token, salt}
 	h.HandleCallbacks("/callbacks/leegality")
 	return h
 }
@@ -88,11 +79,6 @@ func wantUpdate(t *testing.T, u signing.Update, status signing.Status, reason, p
 	}
 }
 
-func providerError(t *testing.T, err error, op string, retryable bool) *signing.ProviderError {
-	t.Helper()
-	return simtest.ProviderError(t, err, "leegality", op, retryable, token, salt)
-}
-
 func TestSignFlow(t *testing.T) {
 	h := newHarness(t)
 	in, ref := h.Initiate()
@@ -114,10 +100,7 @@ func TestSignFlow(t *testing.T) {
 	}
 	wantUpdate(t, h.Refresh(ref), signing.StatusInProgress, "", "SENT/VIEWED")
 
-	resp := h.Press(in.RedirectURL, "sign")
-	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "https://client.example/return" {
-		t.Fatalf("sign: %d to %q, want 303 to the returnUrl", resp.StatusCode, resp.Header.Get("Location"))
-	}
+	h.PressTo(in.RedirectURL, "sign", "https://client.example/return")
 	hooks, rejected := h.Received()
 	if len(hooks) != 1 || hooks[0].Ref != in.Ref || hooks[0].Update != nil || len(rejected) != 0 {
 		t.Fatalf("webhooks %+v, rejected %v", hooks, rejected)
@@ -131,20 +114,11 @@ func TestSignFlow(t *testing.T) {
 		t.Errorf("evidence %s", u.Evidence)
 	}
 
-	doc, err := h.adapter.FetchDocument(context.Background(), ref)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.HasPrefix(doc, []byte("%PDF-")) || bytes.Equal(doc, h.request().Document.Content) {
-		t.Error("FetchDocument did not return the signed PDF")
-	}
-	if _, err := pdf.Validate(doc); err != nil {
-		t.Errorf("signed PDF: %v", err)
-	}
+	h.SignedPDF(ref)
 
 	// A completed document cannot be deleted: Leegality's status 0.
-	err = h.adapter.Cancel(context.Background(), ref)
-	if pe := providerError(t, err, "cancel", false); pe.Message != "Document is already completed and cannot be deleted." || pe.StatusCode != 200 {
+	err := h.adapter.Cancel(context.Background(), ref)
+	if pe := h.ProviderError(err, "cancel", false); pe.Message != "Document is already completed and cannot be deleted." || pe.StatusCode != 200 {
 		t.Errorf("cancel after completion: %+v", pe)
 	}
 	wantUpdate(t, h.Refresh(ref), signing.StatusCompleted, "", "COMPLETED/SIGNED")
@@ -154,16 +128,13 @@ func TestDecline(t *testing.T) {
 	h := newHarness(t)
 	in, ref := h.Initiate()
 	h.Open(in.RedirectURL)
-	resp := h.Press(in.RedirectURL, "decline")
-	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "https://client.example/return" {
-		t.Fatalf("decline: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
-	}
+	h.PressTo(in.RedirectURL, "decline", "https://client.example/return")
 	if hooks, _ := h.Received(); len(hooks) != 1 || hooks[0].Ref != in.Ref {
 		t.Errorf("webhooks %+v", hooks)
 	}
 	wantUpdate(t, h.Refresh(ref), signing.StatusFailed, "Rejected by the signer on the signing page", "SENT/REJECTED")
 	_, err := h.adapter.FetchDocument(context.Background(), ref)
-	providerError(t, err, "document", true) // Leegality's no.document.found
+	h.ProviderError(err, "document", true) // Leegality's no.document.found
 	if status, _ := h.Open(in.RedirectURL); status != http.StatusOK {
 		t.Errorf("page after rejection: %d", status)
 	}
@@ -195,7 +166,7 @@ func TestCancelDeletes(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := h.adapter.Refresh(context.Background(), ref)
-	if pe := providerError(t, err, "refresh", false); pe.Message != "Document not found." || !errors.Is(err, signing.ErrNotFound) {
+	if pe := h.ProviderError(err, "refresh", false); pe.Message != "Document not found." || !errors.Is(err, signing.ErrNotFound) {
 		t.Errorf("refresh after cancel: %+v", pe)
 	}
 	if status, _ := h.Open(in.RedirectURL); status != http.StatusGone {
@@ -210,7 +181,7 @@ func TestCancelDeletes(t *testing.T) {
 func TestRefusalsCarryLeegalitysMessage(t *testing.T) {
 	h := newHarness(t, func(c *leegality.Config) { c.ProfileID = "wf-unknown" })
 	_, err := h.adapter.Initiate(context.Background(), h.request())
-	if pe := providerError(t, err, "initiate", false); pe.Message != "No workflow found for the given Profile ID." || pe.StatusCode != 200 {
+	if pe := h.ProviderError(err, "initiate", false); pe.Message != "No workflow found for the given Profile ID." || pe.StatusCode != 200 {
 		t.Errorf("unknown workflow: %+v", pe)
 	}
 
@@ -218,14 +189,14 @@ func TestRefusalsCarryLeegalitysMessage(t *testing.T) {
 	req := h.request()
 	req.Document.Content = []byte("not a pdf")
 	_, err = h.adapter.Initiate(context.Background(), req)
-	if pe := providerError(t, err, "initiate", false); pe.Message != "Invalid file. Only PDF files are supported." {
+	if pe := h.ProviderError(err, "initiate", false); pe.Message != "Invalid file. Only PDF files are supported." {
 		t.Errorf("not a PDF: %+v", pe)
 	}
 
 	_, ref := h.Initiate()
 	h.sim.RefuseNext(sim.OpDetails, "documentId.invalid", "Invalid Document ID.")
 	_, err = h.adapter.Refresh(context.Background(), ref)
-	if pe := providerError(t, err, "refresh", false); pe.Message != "Invalid Document ID." {
+	if pe := h.ProviderError(err, "refresh", false); pe.Message != "Invalid Document ID." {
 		t.Errorf("refused refresh: %+v", pe)
 	}
 }
@@ -233,36 +204,25 @@ func TestRefusalsCarryLeegalitysMessage(t *testing.T) {
 func TestWrongTokenIsPermanent(t *testing.T) {
 	h := newHarness(t, func(c *leegality.Config) { c.AuthToken = "not-the-token" })
 	_, err := h.adapter.Initiate(context.Background(), h.request())
-	if pe := providerError(t, err, "initiate", false); pe.StatusCode != 401 || pe.Message != "Invalid auth token." {
+	if pe := h.ProviderError(err, "initiate", false); pe.StatusCode != 401 || pe.Message != "Invalid auth token." {
 		t.Errorf("wrong token: %+v", pe)
 	}
 	_, err = h.adapter.Refresh(context.Background(), signing.ProviderRef{Ref: "01M7YRRT801H1NW31AD668CETA"})
-	providerError(t, err, "refresh", false)
+	h.ProviderError(err, "refresh", false)
 }
 
 func TestServerErrorsAreRetryable(t *testing.T) {
 	h := newHarness(t)
-	for _, status := range []int{500, 502, 503, 429} {
-		h.sim.FailNext(sim.OpCreate, status)
-		_, err := h.adapter.Initiate(context.Background(), h.request())
-		if pe := providerError(t, err, "initiate", true); pe.StatusCode != status {
-			t.Errorf("status %d: %+v", status, pe)
-		}
-	}
+	h.WantRetryable("initiate", signing.ProviderRef{}, sim.OpCreate, 500, 502, 503, 429)
+	h.WantThrottled("initiate", signing.ProviderRef{}, sim.OpCreate)
 	in, ref := h.Initiate()
-	h.sim.FailNext(sim.OpDetails, 500)
-	_, err := h.adapter.Refresh(context.Background(), ref)
-	providerError(t, err, "refresh", true)
-	h.sim.FailNext(sim.OpDelete, 503)
-	providerError(t, h.adapter.Cancel(context.Background(), ref), "cancel", true)
+	h.WantThrottled("refresh", ref, sim.OpDetails)
+	h.WantRetryable("refresh", ref, sim.OpDetails, 500)
+	h.WantRetryable("cancel", ref, sim.OpDelete, 503)
 
 	h.Press(in.RedirectURL, "sign")
-	h.sim.FailNext(sim.OpFetch, 503)
-	_, err = h.adapter.FetchDocument(context.Background(), ref)
-	providerError(t, err, "document", true)
-	h.sim.FailNext(sim.OpDownload, 502)
-	_, err = h.adapter.FetchDocument(context.Background(), ref)
-	providerError(t, err, "document", true)
+	h.WantRetryable("document", ref, sim.OpFetch, 503)
+	h.WantRetryable("document", ref, sim.OpDownload, 502)
 	if _, err := h.adapter.FetchDocument(context.Background(), ref); err != nil { // the faults are used up
 		t.Error(err)
 	}
@@ -271,26 +231,13 @@ func TestServerErrorsAreRetryable(t *testing.T) {
 func TestTimeoutIsRetryable(t *testing.T) {
 	h := newHarness(t, func(c *leegality.Config) { c.Timeout = 100 * time.Millisecond })
 	_, ref := h.Initiate()
-	h.sim.DelayNext(sim.OpDetails, 5*time.Second)
-	start := time.Now()
-	_, err := h.adapter.Refresh(context.Background(), ref)
-	pe := providerError(t, err, "refresh", true)
-	if pe.Message != "Leegality did not answer in time" || time.Since(start) > 2*time.Second {
-		t.Errorf("timeout: %+v after %v", pe, time.Since(start))
-	}
-	h.sim.DelayNext(sim.OpCreate, 5*time.Second)
-	_, err = h.adapter.Initiate(context.Background(), h.request())
-	providerError(t, err, "initiate", true)
+	h.WantTimeout("refresh", ref, sim.OpDetails, "Leegality did not answer in time")
+	h.WantTimeout("initiate", ref, sim.OpCreate, "")
 }
 
 func TestUnreachableIsRetryable(t *testing.T) {
-	base := simtest.UnreachableURL()
-	a, err := leegality.New(leegality.Config{BaseURL: base, AuthToken: token, ProfileID: profile, PrivateSalt: salt})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = a.Refresh(context.Background(), signing.ProviderRef{Ref: "01M7YRRT801H1NW31AD668CETA"})
-	providerError(t, err, "refresh", true)
+	h := newHarness(t, func(c *leegality.Config) { c.BaseURL = simtest.UnreachableURL() })
+	h.WantUnreachable(signing.ProviderRef{Ref: "01M7YRRT801H1NW31AD668CETA"})
 }
 
 func TestUnknownStatusChangesNothing(t *testing.T) {

@@ -5,9 +5,9 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
-	"net/url"
 	"strings"
 
+	"github.com/signet-dev/signet/internal/provider/httpx"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -46,7 +46,7 @@ func (a *Adapter) Initiate(ctx context.Context, req signing.InitiateRequest) (si
 		return signing.Initiated{}, err
 	}
 	var c created
-	err = a.do(ctx, call{op: opInitiate, method: http.MethodPost, path: "/v3.0/sign/request", body: body}, &c)
+	err = a.do(ctx, call{op: httpx.OpInitiate, method: http.MethodPost, path: "/v3.0/sign/request", body: body}, &c)
 	if err != nil {
 		return signing.Initiated{}, err
 	}
@@ -56,8 +56,8 @@ func (a *Adapter) Initiate(ctx context.Context, req signing.InitiateRequest) (si
 		inv = c.Invitees[0]
 	}
 	signURL := inv.SignURL.trimmed()
-	if docID == "" || !isHTTPURL(signURL) {
-		return signing.Initiated{}, &signing.ProviderError{Provider: Name, Op: opInitiate, StatusCode: http.StatusOK,
+	if docID == "" || !httpx.IsHTTPURL(signURL) {
+		return signing.Initiated{}, &signing.ProviderError{Provider: Name, Op: httpx.OpInitiate, StatusCode: http.StatusOK,
 			Message: "Leegality accepted the request but returned no documentId or signUrl"}
 	}
 	var st state
@@ -96,7 +96,7 @@ func (a *Adapter) createRequest(req signing.InitiateRequest) (*createRequest, er
 		fileName = "contract.pdf"
 	}
 	inv := inviteeRequest{Name: name, Email: email, Phone: phone}
-	if isHTTPURL(req.ReturnURL) {
+	if httpx.IsHTTPURL(req.ReturnURL) {
 		inv.RedirectURL = req.ReturnURL
 	}
 	return &createRequest{
@@ -127,9 +127,4 @@ func normalizePhone(s string) string {
 		d = d[1:]
 	}
 	return d
-}
-
-func isHTTPURL(s string) bool {
-	u, err := url.Parse(s)
-	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }

@@ -5,49 +5,21 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"io"
-	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/signet-dev/signet/internal/provider/simtest"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
-// fakeLeegality answers every call with answer and records the last request.
-type fakeLeegality struct {
-	status int
-	answer string
-	method string
-	path   string
-	query  url.Values
-	token  string
-	body   map[string]any
-	calls  int
-}
-
-func (f *fakeLeegality) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	f.calls++
-	f.method, f.path, f.query, f.token = r.Method, r.URL.Path, r.URL.Query(), r.Header.Get("X-Auth-Token")
-	b, _ := io.ReadAll(r.Body)
-	f.body = nil
-	_ = json.Unmarshal(b, &f.body)
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(f.status)
-	_, _ = io.WriteString(w, f.answer)
-}
-
-func newFake(t *testing.T, status int, answer string) (*fakeLeegality, *Adapter) {
+func newFake(t *testing.T, status int, answer string) (*simtest.Fake, *Adapter) {
 	t.Helper()
-	f := &fakeLeegality{status: status, answer: answer}
-	srv := httptest.NewServer(f)
-	t.Cleanup(srv.Close)
+	f := simtest.NewFake(t, status, answer)
 	a := newTestAdapter(t, func(c *Config) {
-		c.BaseURL = srv.URL + "/api/"
-		c.HTTPClient = srv.Client()
+		c.BaseURL = f.Srv.URL + "/api/"
+		c.HTTPClient = f.Srv.Client()
 		c.Now = func() time.Time { return testNow }
 	})
 	return f, a
@@ -72,8 +44,8 @@ func TestInitiateRequestShape(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.method != "POST" || f.path != "/api/v3.0/sign/request" || f.token != "tok" {
-		t.Errorf("%s %s with X-Auth-Token %q", f.method, f.path, f.token)
+	if f.Method != "POST" || f.Path != "/api/v3.0/sign/request" || f.Header.Get("X-Auth-Token") != "tok" {
+		t.Errorf("%s %s with X-Auth-Token %q", f.Method, f.Path, f.Header.Get("X-Auth-Token"))
 	}
 	want := map[string]any{
 		"profileId": "wf-1",
@@ -87,8 +59,8 @@ func TestInitiateRequestShape(t *testing.T) {
 		"irn":              "5b0c7c2e-1c1a-4a57-8a0b-3d9f0e7a6b11",
 		"requestSignOrder": true,
 	}
-	if !reflect.DeepEqual(f.body, want) {
-		gotJSON, _ := json.MarshalIndent(f.body, "", " ")
+	if !reflect.DeepEqual(f.Body, want) {
+		gotJSON, _ := json.MarshalIndent(f.Body, "", " ")
 		t.Errorf("request body:\n%s", gotJSON)
 	}
 
@@ -121,9 +93,9 @@ func TestInitiateOptionalFields(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	inv := f.body["invitees"].([]any)[0].(map[string]any)
-	if inv["phone"] != "9876543210" || f.body["file"].(map[string]any)["name"] != "contract.pdf" {
-		t.Errorf("body: %v", f.body)
+	inv := f.Body["invitees"].([]any)[0].(map[string]any)
+	if inv["phone"] != "9876543210" || f.Body["file"].(map[string]any)["name"] != "contract.pdf" {
+		t.Errorf("body: %v", f.Body)
 	}
 	for _, k := range []string{"email", "redirectUrl"} {
 		if _, ok := inv[k]; ok {
@@ -153,7 +125,7 @@ func TestInitiateInvalid(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f.calls = 0
+			f.Calls = 0
 			req := initiateReq()
 			tt.mutate(&req)
 			_, err := a.Initiate(context.Background(), req)
@@ -161,7 +133,7 @@ func TestInitiateInvalid(t *testing.T) {
 			if !errors.As(err, &ve) || !errors.Is(err, signing.ErrInvalid) || ve.Errors[0].Field != tt.field {
 				t.Fatalf("err = %v, want a ValidationError on %s", err, tt.field)
 			}
-			if f.calls != 0 {
+			if f.Calls != 0 {
 				t.Error("Leegality was called with an invalid request")
 			}
 		})
@@ -224,41 +196,5 @@ func TestNormalizePhone(t *testing.T) {
 		if got := normalizePhone(in); got != want {
 			t.Errorf("normalizePhone(%q) = %q, want %q", in, got, want)
 		}
-	}
-}
-
-func TestNewValidates(t *testing.T) {
-	ok := Config{BaseURL: "https://app1.leegality.com/api", AuthToken: "t", ProfileID: "p", PrivateSalt: "s"}
-	bad := []func(*Config){
-		func(c *Config) { c.BaseURL = "" },
-		func(c *Config) { c.BaseURL = "app1.leegality.com/api" },
-		func(c *Config) { c.BaseURL = "ftp://app1.leegality.com/api" },
-		func(c *Config) { c.BaseURL = "https://app1.leegality.com/api?x=1" },
-		func(c *Config) { c.AuthToken = "" },
-		func(c *Config) { c.AuthToken = "a\r\nX-Evil: 1" },
-		func(c *Config) { c.ProfileID = " " },
-		func(c *Config) { c.PrivateSalt = "" },
-		func(c *Config) { c.Timeout = -time.Second },
-	}
-	for i, m := range bad {
-		c := ok
-		m(&c)
-		if _, err := New(c); err == nil {
-			t.Errorf("case %d: New(%v) accepted", i, c)
-		}
-	}
-	a, err := New(ok)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if a.cfg.Timeout != DefaultTimeout || a.cfg.Now == nil || a.client != http.DefaultClient {
-		t.Errorf("defaults: %v", a.cfg)
-	}
-}
-
-func TestConfigStringRedacts(t *testing.T) {
-	s := Config{BaseURL: "https://app1.leegality.com/api", AuthToken: "very-secret-token", ProfileID: "wf-9", PrivateSalt: "salt-value"}.String()
-	if strings.Contains(s, "very-secret-token") || strings.Contains(s, "salt-value") || !strings.Contains(s, "app1.leegality.com") || !strings.Contains(s, "wf-9") {
-		t.Errorf("Config.String() = %s", s)
 	}
 }

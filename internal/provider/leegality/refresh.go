@@ -3,15 +3,14 @@ package leegality
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
 
+	"github.com/signet-dev/signet/internal/provider/flexjson"
 	"github.com/signet-dev/signet/internal/provider/httpx"
 	"github.com/signet-dev/signet/internal/signing"
 )
@@ -22,13 +21,13 @@ import (
 // wrapping signing.ErrNotFound; what it means for the session is the
 // caller's call.
 func (a *Adapter) Refresh(ctx context.Context, ref signing.ProviderRef) (signing.Update, error) {
-	id, err := documentID(opRefresh, ref)
+	id, err := documentID(httpx.OpRefresh, ref)
 	if err != nil {
 		return signing.Update{}, err
 	}
 	var d document
 	q := url.Values{"documentId": {id}}
-	if err := a.do(ctx, call{op: opRefresh, method: http.MethodGet, path: "/v3.3/document/details", query: q, badBodyRetryable: true}, &d); err != nil {
+	if err := a.do(ctx, call{op: httpx.OpRefresh, method: http.MethodGet, path: "/v3.3/document/details", query: q, retryBadBody: true}, &d); err != nil {
 		return signing.Update{}, err
 	}
 	return mapDocument(&d, a.cfg.Now()), nil
@@ -45,13 +44,13 @@ func (a *Adapter) Refresh(ctx context.Context, ref signing.ProviderRef) (signing
 // not ready yet: retryable. So is a link that expired before it was used
 // (403, 404 or 410 from the CDN): the next call gets a fresh one.
 func (a *Adapter) FetchDocument(ctx context.Context, ref signing.ProviderRef) ([]byte, error) {
-	id, err := documentID(opDocument, ref)
+	id, err := documentID(httpx.OpDocument, ref)
 	if err != nil {
 		return nil, err
 	}
 	var data json.RawMessage
 	q := url.Values{"documentId": {id}, "documentDownloadType": {"DOCUMENT"}}
-	err = a.do(ctx, call{op: opDocument, method: http.MethodGet, path: "/v3.3/document/fetchDocument", query: q, badBodyRetryable: true}, &data)
+	err = a.do(ctx, call{op: httpx.OpDocument, method: http.MethodGet, path: "/v3.3/document/fetchDocument", query: q, retryBadBody: true}, &data)
 	var pe *signing.ProviderError
 	if errors.As(err, &pe) && errors.Is(err, signing.ErrNotFound) && pe.StatusCode == http.StatusOK {
 		pe.Retryable = true // not completed yet, as far as Leegality's file store knows
@@ -66,11 +65,11 @@ func (a *Adapter) FetchDocument(ctx context.Context, ref signing.ProviderRef) ([
 			return nil, err
 		}
 	case content == nil:
-		return nil, &signing.ProviderError{Provider: Name, Op: opDocument, Retryable: true, StatusCode: http.StatusOK,
+		return nil, &signing.ProviderError{Provider: Name, Op: httpx.OpDocument, Retryable: true, StatusCode: http.StatusOK,
 			Message: "Leegality returned no download link for the signed document"}
 	}
 	if !bytes.HasPrefix(content, []byte("%PDF-")) {
-		return nil, &signing.ProviderError{Provider: Name, Op: opDocument, Message: "the signed document is not a PDF"}
+		return nil, &signing.ProviderError{Provider: Name, Op: httpx.OpDocument, Message: "the signed document is not a PDF"}
 	}
 	return content, nil
 }
@@ -107,10 +106,10 @@ func downloadLink(data json.RawMessage) (link string, content []byte) {
 
 func fromValue(s string) (string, []byte) {
 	s = strings.TrimSpace(s)
-	if isHTTPURL(s) {
+	if httpx.IsHTTPURL(s) {
 		return s, nil
 	}
-	if b, err := decodeBase64(s); err == nil && len(b) > 0 {
+	if b, err := flexjson.Base64(s); err == nil && len(b) > 0 {
 		return "", b
 	}
 	return "", nil
@@ -123,12 +122,12 @@ func fromValue(s string) (string, []byte) {
 // A document that is already completed cannot be deleted: Leegality's
 // status-0 answer is a permanent error carrying its message.
 func (a *Adapter) Cancel(ctx context.Context, ref signing.ProviderRef) error {
-	id, err := documentID(opCancel, ref)
+	id, err := documentID(httpx.OpCancel, ref)
 	if err != nil {
 		return err
 	}
 	q := url.Values{"documentId": {id}}
-	err = a.do(ctx, call{op: opCancel, method: http.MethodDelete, path: "/v3.0/sign/request", query: q, badBodyRetryable: true}, nil)
+	err = a.do(ctx, call{op: httpx.OpCancel, method: http.MethodDelete, path: "/v3.0/sign/request", query: q, retryBadBody: true}, nil)
 	// Only Leegality's own answer (status 0 under HTTP 200) counts as "no
 	// such document": an HTTP 404 may as well be a wrong BaseURL.
 	var pe *signing.ProviderError
@@ -146,56 +145,19 @@ func documentID(op string, ref signing.ProviderRef) (string, error) {
 	return id, nil
 }
 
-// download GETs a signed-document link.
+// download GETs a signed-document link, without the token. The link is
+// a CDN's, not Leegality's API: its errors carry no envelope, and a link
+// that expired before it was used (403, 404 or 410) is retryable, the
+// next FetchDocument getting a fresh one.
 func (a *Adapter) download(ctx context.Context, link string) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, a.cfg.Timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, link, nil)
-	if err != nil {
-		return nil, &signing.ProviderError{Provider: Name, Op: opDocument, Message: "bad download link", Err: err}
-	}
-	req.Header.Set("Accept", "application/pdf")
-	resp, err := a.client.Do(req)
-	if err != nil {
-		return nil, httpx.Unreachable(Name, "Leegality", opDocument, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
-		pe := &signing.ProviderError{Provider: Name, Op: opDocument, StatusCode: resp.StatusCode,
-			Retryable: resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusRequestTimeout,
-			Message:   "downloading the signed document failed: " + http.StatusText(resp.StatusCode)}
-		switch resp.StatusCode {
+	_, b, err := a.http.Do(ctx, httpx.Request{Op: httpx.OpDocument, URL: link, Accept: "application/pdf", Limit: maxResponse})
+	var pe *signing.ProviderError
+	if errors.As(err, &pe) && pe.StatusCode >= 300 {
+		pe.Message, pe.Err = "downloading the signed document failed: "+http.StatusText(pe.StatusCode), nil
+		switch pe.StatusCode {
 		case http.StatusForbidden, http.StatusNotFound, http.StatusGone:
-			pe.Retryable = true
-			pe.Message = "the download link expired before it was used"
+			pe.Retryable, pe.Message = true, "the download link expired before it was used"
 		}
-		return nil, pe
 	}
-	b, err := httpx.ReadLimited(resp.Body, maxResponse)
-	if err != nil {
-		return nil, &signing.ProviderError{Provider: Name, Op: opDocument, Retryable: !errors.Is(err, httpx.ErrTooLarge),
-			StatusCode: resp.StatusCode, Message: "cannot download the signed document", Err: err}
-	}
-	return b, nil
-}
-
-// decodeBase64 reads standard or URL-safe base64, padded or not, with
-// line breaks, and with or without a data: URL prefix.
-func decodeBase64(s string) ([]byte, error) {
-	if i := strings.Index(s, ";base64,"); i >= 0 && strings.HasPrefix(s, "data:") {
-		s = s[i+len(";base64,"):]
-	}
-	s = strings.Map(func(r rune) rune {
-		switch r {
-		case '\n', '\r', ' ', '\t':
-			return -1
-		case '-':
-			return '+'
-		case '_':
-			return '/'
-		}
-		return r
-	}, s)
-	return base64.RawStdEncoding.DecodeString(strings.TrimRight(s, "="))
+	return b, err
 }

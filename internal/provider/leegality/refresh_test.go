@@ -22,8 +22,8 @@ func TestRefreshRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.method != "GET" || f.path != "/api/v3.3/document/details" || f.query.Get("documentId") != "01M7YRRT801H1NW31AD668CETA" || f.token != "tok" {
-		t.Errorf("%s %s?%s with token %q", f.method, f.path, f.query.Encode(), f.token)
+	if f.Method != "GET" || f.Path != "/api/v3.3/document/details" || f.Query.Get("documentId") != "01M7YRRT801H1NW31AD668CETA" || f.Header.Get("X-Auth-Token") != "tok" {
+		t.Errorf("%s %s?%s with token %q", f.Method, f.Path, f.Query.Encode(), f.Header.Get("X-Auth-Token"))
 	}
 	if u.Status != signing.StatusInProgress || u.ProviderStatus != "SENT/VIEWED" {
 		t.Errorf("update %+v", u)
@@ -151,8 +151,8 @@ func TestCancel(t *testing.T) {
 	if err := a.Cancel(context.Background(), signing.ProviderRef{Ref: "d-1"}); err != nil {
 		t.Fatal(err)
 	}
-	if f.method != "DELETE" || f.path != "/api/v3.0/sign/request" || f.query.Get("documentId") != "d-1" || f.token != "tok" {
-		t.Errorf("%s %s?%s", f.method, f.path, f.query.Encode())
+	if f.Method != "DELETE" || f.Path != "/api/v3.0/sign/request" || f.Query.Get("documentId") != "d-1" || f.Header.Get("X-Auth-Token") != "tok" {
+		t.Errorf("%s %s?%s", f.Method, f.Path, f.Query.Encode())
 	}
 
 	// Already deleted: nothing left to withdraw.

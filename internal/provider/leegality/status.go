@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/signet-dev/signet/internal/provider/httpx"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -167,7 +168,7 @@ func providerStatus(d *document) string {
 			parts = append(parts, "EXPIRED")
 		}
 	}
-	return clip(strings.Join(parts, "/"), 100)
+	return httpx.Clip(strings.Join(parts, "/"), 100)
 }
 
 // evidence is what is worth keeping of a finished document in the audit
@@ -177,13 +178,13 @@ func evidence(d *document, inv *invitee) json.RawMessage {
 	e := map[string]string{}
 	put := func(k string, v text) {
 		if v.set() {
-			e[k] = clip(v.trimmed(), 200)
+			e[k] = httpx.Clip(v.trimmed(), 200)
 		}
 	}
 	put("documentId", d.DocumentID)
 	put("irn", d.IRN)
 	if s := firstSet(d.Status, d.DocumentStatus); s != "" {
-		e["documentStatus"] = strings.ToUpper(clip(s, 200))
+		e["documentStatus"] = strings.ToUpper(httpx.Clip(s, 200))
 	}
 	put("completedDate", d.CompletedDate)
 	if t, ok := parseIST(string(d.CompletedDate)); ok {
@@ -206,7 +207,7 @@ func evidence(d *document, inv *invitee) json.RawMessage {
 func firstSet(vs ...text) string {
 	for _, v := range vs {
 		if v.set() {
-			return clip(v.trimmed(), maxMessage)
+			return httpx.Clip(v.trimmed(), httpx.MaxMessage)
 		}
 	}
 	return ""

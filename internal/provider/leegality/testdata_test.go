@@ -4,10 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"os"
-	"path/filepath"
 	"testing"
 
+	"github.com/signet-dev/signet/internal/provider/httpx"
+	"github.com/signet-dev/signet/internal/provider/simtest"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -17,44 +17,33 @@ import (
 // are seen typed in the wild: booleans and numbers as strings, a lone
 // object for a list, other names for the same field, unknown fields.
 
-func readTestdata(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+var readTestdata = simtest.Testdata
 
 // decodeEnvelope reads a recorded answer the way Adapter.do does.
 func decodeEnvelope(t *testing.T, name string) envelope {
-	t.Helper()
-	var e envelope
-	if err := json.Unmarshal(readTestdata(t, name), &e); err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	return e
+	return *simtest.Decode[envelope](t, readTestdata(t, name))
 }
 
 func TestRecordedDetails(t *testing.T) {
 	tests := []struct {
-		file   string
-		status signing.Status
-		reason string
+		file           string
+		status         signing.Status
+		reason         string
+		providerStatus string
 	}{
-		{"details_sent.json", signing.StatusPending, ""},
-		{"details_viewed.json", signing.StatusInProgress, ""},
-		{"details_quirks.json", signing.StatusInProgress, ""},
-		{"details_completed.json", signing.StatusCompleted, ""},
-		{"details_completed_strings.json", signing.StatusCompleted, ""},
-		{"details_rejected.json", signing.StatusFailed, "Rejected by the signer on the signing page"},
-		{"details_rejected_reason.json", signing.StatusFailed, "The loan amount is wrong"},
-		{"details_expired.json", signing.StatusExpired, ""},
-		{"details_unknown.json", signing.StatusPending, ""},
+		{"details_sent.json", signing.StatusPending, "", "SENT"},
+		{"details_viewed.json", signing.StatusInProgress, "", "SENT/VIEWED"},
+		{"details_quirks.json", signing.StatusInProgress, "", "SENT/OTP VERIFIED"},
+		{"details_completed.json", signing.StatusCompleted, "", "COMPLETED/SIGNED"},
+		{"details_completed_strings.json", signing.StatusCompleted, "", "SIGNED"},
+		{"details_rejected.json", signing.StatusFailed, "Rejected by the signer on the signing page", "SENT/REJECTED"},
+		{"details_rejected_reason.json", signing.StatusFailed, "The loan amount is wrong", "SENT/REJECTED"},
+		{"details_expired.json", signing.StatusExpired, "", "SENT/EXPIRED"},
+		{"details_unknown.json", signing.StatusPending, "", "ON_HOLD/ESCALATED"},
 		// The v3.2 sign-request answer reads the same way: requests[]
 		// instead of invitations[], and no document status.
-		{"status_v32_completed.json", signing.StatusCompleted, ""},
-		{"status_v32_expired.json", signing.StatusExpired, ""},
+		{"status_v32_completed.json", signing.StatusCompleted, "", "SIGNED"},
+		{"status_v32_expired.json", signing.StatusExpired, "", "EXPIRED"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -62,20 +51,11 @@ func TestRecordedDetails(t *testing.T) {
 			if !e.succeeded() {
 				t.Fatal("recorded answer reads as a failure")
 			}
-			var d document
-			if err := json.Unmarshal(e.Data, &d); err != nil {
-				t.Fatal(err)
-			}
+			d := simtest.Decode[document](t, e.Data)
 			if len(d.DocumentID) != 26 || len(d.invitees()) != 1 {
 				t.Errorf("documentId %q, %d invitees", d.DocumentID, len(d.invitees()))
 			}
-			u := mapDocument(&d, testNow)
-			if u.Status != tt.status || u.Reason != tt.reason {
-				t.Errorf("got (%s, %q), want (%s, %q)", u.Status, u.Reason, tt.status, tt.reason)
-			}
-			if u.ProviderStatus == "" {
-				t.Error("no ProviderStatus for the audit trail")
-			}
+			simtest.WantMapped(t, mapDocument(d, testNow), tt.status, tt.reason, tt.providerStatus)
 		})
 	}
 }
@@ -87,7 +67,7 @@ func TestRecordedCreate(t *testing.T) {
 		if err := json.Unmarshal(e.Data, &c); err != nil || !e.succeeded() {
 			t.Fatalf("%s: %v", file, err)
 		}
-		if len(c.DocumentID) != 26 || len(c.Invitees) != 1 || !isHTTPURL(string(c.Invitees[0].SignURL)) {
+		if len(c.DocumentID) != 26 || len(c.Invitees) != 1 || !httpx.IsHTTPURL(string(c.Invitees[0].SignURL)) {
 			t.Errorf("%s read as %+v", file, c)
 		}
 		if _, ok := parseIST(string(c.Invitees[0].ExpiryDate)); !ok {
@@ -99,11 +79,11 @@ func TestRecordedCreate(t *testing.T) {
 func TestRecordedFetchDocument(t *testing.T) {
 	e := decodeEnvelope(t, "fetch_document.json")
 	link, content := downloadLink(e.Data)
-	if !isHTTPURL(link) || content != nil {
+	if !httpx.IsHTTPURL(link) || content != nil {
 		t.Errorf("link %q, content %d bytes", link, len(content))
 	}
 	e = decodeEnvelope(t, "status_v32_completed.json")
-	if link, _ := downloadLink(e.Data); !isHTTPURL(link) {
+	if link, _ := downloadLink(e.Data); !httpx.IsHTTPURL(link) {
 		t.Errorf("v3.2 files[]: link %q", link)
 	}
 }
@@ -127,7 +107,7 @@ func TestRecordedRefusals(t *testing.T) {
 		if e.succeeded() {
 			t.Fatalf("%s reads as a success", tt.file)
 		}
-		err := refusal(opRefresh, http.StatusOK, e.Messages)
+		err := refusal(httpx.OpRefresh, http.StatusOK, e.Messages)
 		var pe *signing.ProviderError
 		if !errors.As(err, &pe) || pe.Retryable || pe.Message != tt.message || pe.StatusCode != http.StatusOK || pe.Provider != Name {
 			t.Errorf("%s: %+v", tt.file, pe)
@@ -139,44 +119,21 @@ func TestRecordedRefusals(t *testing.T) {
 	if e := decodeEnvelope(t, "delete_ok.json"); !e.succeeded() {
 		t.Error("delete_ok.json reads as a failure")
 	}
-	err := statusError(opRefresh, http.StatusUnauthorized, readTestdata(t, "error_401.json"))
-	var pe *signing.ProviderError
-	if !errors.As(err, &pe) || pe.Retryable || pe.Message != "Invalid auth token." || pe.StatusCode != 401 {
-		t.Errorf("401: %+v", pe)
-	}
 }
 
-func TestStatusErrorWithoutEnvelope(t *testing.T) {
-	tests := []struct {
-		status    int
-		body      string
-		message   string
-		retryable bool
-		notFound  bool
-	}{
-		{502, "<html>Bad gateway</html>", "Bad Gateway", true, false},
-		{500, `{"status":0,"messages":[{"code":"server.error","message":"Internal error at Leegality"}]}`, "Internal error at Leegality", true, false},
-		{503, "", "Service Unavailable", true, false},
-		{429, "", "Too Many Requests", true, false},
-		{408, "", "Request Timeout", true, false},
-		{403, `{"messages":["You cannot access this API"]}`, "You cannot access this API", false, false},
-		{404, "", "Not Found", false, true},
-		{418, "", "I'm a teapot", false, false},
-		{499, "", "HTTP 499", false, false},
-	}
-	for _, tt := range tests {
-		err := statusError(opInitiate, tt.status, []byte(tt.body))
-		var pe *signing.ProviderError
-		if !errors.As(err, &pe) {
-			t.Fatal("not a ProviderError")
-		}
-		if pe.Message != tt.message || pe.Retryable != tt.retryable || signing.IsRetryable(err) != tt.retryable {
-			t.Errorf("%d %s: got (%q, %v)", tt.status, tt.body, pe.Message, pe.Retryable)
-		}
-		if errors.Is(err, signing.ErrNotFound) != tt.notFound {
-			t.Errorf("%d: ErrNotFound %v", tt.status, !tt.notFound)
-		}
-	}
+func TestErrorAnswers(t *testing.T) {
+	simtest.WantErrors(t, newTestAdapter(t).http, httpx.OpRefresh, []simtest.ErrorCase{
+		{Status: 401, File: "error_401.json", Message: "Invalid auth token."}, // recorded
+		{Status: 502, Body: "<html>Bad gateway</html>", Message: "Bad Gateway", Retryable: true},
+		{Status: 500, Body: `{"status":0,"messages":[{"code":"server.error","message":"Internal error at Leegality"}]}`, Message: "Internal error at Leegality", Retryable: true},
+		{Status: 503, Message: "Service Unavailable", Retryable: true},
+		{Status: 429, Message: "Too Many Requests", Retryable: true},
+		{Status: 408, Message: "Request Timeout", Retryable: true},
+		{Status: 403, Body: `{"messages":["You cannot access this API"]}`, Message: "You cannot access this API"},
+		{Status: 404, Message: "Not Found", NotFound: true},
+		{Status: 418, Message: "I'm a teapot"},
+		{Status: 499, Message: "HTTP 499"},
+	})
 }
 
 // TestTemporaryRefusals: a status-0 answer is permanent unless its
@@ -197,7 +154,7 @@ func TestTemporaryRefusals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var pe *signing.ProviderError
-		if !errors.As(refusal(opInitiate, 200, tt.ms), &pe) || pe.Retryable != tt.retryable || pe.Message == "" {
+		if !errors.As(refusal(httpx.OpInitiate, 200, tt.ms), &pe) || pe.Retryable != tt.retryable || pe.Message == "" {
 			t.Errorf("%+v: %+v, want retryable %v", tt.ms, pe, tt.retryable)
 		}
 	}

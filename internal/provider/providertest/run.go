@@ -138,6 +138,14 @@ func Run(t *testing.T, newSandbox func(t *testing.T, callbackURL string) *Sandbo
 		if info.Name == "" || info.DisplayName == "" || len(info.Languages) == 0 || len(info.RequiredSignerFields) == 0 {
 			t.Errorf("incomplete Info: %+v", info)
 		}
+		if info.PollInterval < 0 || info.MaxSigners < 0 || (info.MaxSigners == 1) != (len(info.SigningOrders) == 0) {
+			t.Errorf("capabilities: poll every %v, at most %d signers in orders %q", info.PollInterval, info.MaxSigners, info.SigningOrders)
+		}
+		for _, o := range info.SigningOrders {
+			if o != "sequential" && o != "parallel" {
+				t.Errorf("unknown signing order %q", o)
+			}
+		}
 		exampleSigner(t, info)
 	})
 
@@ -194,8 +202,8 @@ func Run(t *testing.T, newSandbox func(t *testing.T, callbackURL string) *Sandbo
 		if err := sb.Provider.Cancel(context.Background(), ref(started)); err != nil {
 			t.Fatalf("Cancel: %v", err)
 		}
-		if sb.CancelIsLocal {
-			return
+		if !sb.Provider.Info().CancelReachesProvider {
+			return // the request stays signable at the provider (Signzy)
 		}
 		upd, err := sb.Provider.Refresh(context.Background(), ref(started))
 		if err == nil && (upd.Status == signing.StatusPending || upd.Status == signing.StatusInProgress || upd.Status == signing.StatusCompleted) {
@@ -206,7 +214,7 @@ func Run(t *testing.T, newSandbox func(t *testing.T, callbackURL string) *Sandbo
 	t.Run("CallbackAcceptedAndForgeriesRefused", func(t *testing.T) {
 		cb := newCallbacks(t)
 		sb := newSandbox(t, cb.url)
-		if sb.NoCallbacks {
+		if !sb.Provider.Info().CallsBack {
 			t.Skip("this provider never calls back")
 		}
 		started := initiate(t, sb, cb.url)

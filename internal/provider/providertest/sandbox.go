@@ -22,6 +22,10 @@ const (
 	OpDocument Op = "document" // downloading the signed PDF
 )
 
+// SandboxTimeout is the adapter's per-call timeout a Sandbox should use:
+// short, so that the timeout test is quick.
+const SandboxTimeout = 500 * time.Millisecond
+
 // Sandbox is an adapter wired to its simulator for one conformance test.
 // newSandbox gets the URL the simulator must send callbacks to (the suite
 // captures them there) and builds a fresh adapter and simulator, closed
@@ -51,11 +55,38 @@ type Sandbox struct {
 	// Forgeries turn a genuine callback into forged ones (wrong signature,
 	// missing header, body changed under its MAC…); every one must be
 	// refused with signing.ErrUnauthorized.
+	// A provider that never calls back (Info().CallsBack is false, as for
+	// BankID, which is polled) needs none.
 	Forgeries []func(h http.Header, body []byte) (http.Header, []byte)
-	// NoCallbacks is true for providers that never call back (BankID is
-	// polled); the callback tests are skipped.
-	NoCallbacks bool
-	// CancelIsLocal is true when the provider has no cancel API (Signzy):
-	// Cancel must still succeed, but the request stays signable there.
-	CancelIsLocal bool
+}
+
+// Faults are a simulator's fault queues (simkit.Faults).
+type Faults interface {
+	FailNext(op string, status int)
+	DelayNext(op string, d time.Duration)
+}
+
+// UseFaults makes Fail and Delay those of the simulator's queues, the
+// suite's ops being the simulator's ops[op].
+func (sb *Sandbox) UseFaults(f Faults, ops map[Op]string) {
+	sb.Fail = func(op Op, status int) { f.FailNext(ops[op], status) }
+	sb.Delay = func(op Op, d time.Duration) { f.DelayNext(ops[op], d) }
+}
+
+// Hook turns a simulator's test hook on a request (its Expire, say) into
+// one of the Sandbox's, failing the test when the hook fails.
+func Hook(name string, hook func(ref string) error) func(t *testing.T, ref string) {
+	return func(t *testing.T, ref string) {
+		t.Helper()
+		if err := hook(ref); err != nil {
+			t.Fatalf("%s %s: %v", name, ref, err)
+		}
+	}
+}
+
+// SignOnPage is the Signer of a provider whose signing page is an HTML
+// form: SubmitForm on the started request's redirect URL.
+func SignOnPage(t *testing.T, started signing.Initiated, action string) {
+	t.Helper()
+	SubmitForm(t, started.RedirectURL, action)
 }

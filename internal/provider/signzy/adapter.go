@@ -9,10 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
+	"github.com/signet-dev/signet/internal/provider/httpx"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -31,7 +31,7 @@ var signatureTypes = []string{SignatureOTP, SignatureFingerprint, SignatureFaceA
 
 // Defaults for the optional Config fields.
 const (
-	DefaultTimeout       = 10 * time.Second
+	DefaultTimeout       = httpx.DefaultTimeout
 	DefaultESignProvider = "EMUDHRA"
 	DefaultSignatureType = SignatureOTP
 	DefaultExecuterName  = "Signet"
@@ -72,35 +72,25 @@ type Config struct {
 // a panic) never reveals them.
 func (c Config) String() string {
 	return fmt.Sprintf("signzy.Config{BaseURL:%q Token:%s CallbackSecret:%s Timeout:%v ESignProvider:%q SignatureType:%q}",
-		c.BaseURL, redacted(c.Token), redacted(c.CallbackSecret), c.Timeout, c.ESignProvider, c.SignatureType)
-}
-
-func redacted(s string) string {
-	if s == "" {
-		return `""`
-	}
-	return "[redacted]"
+		c.BaseURL, httpx.Redacted(c.Token), httpx.Redacted(c.CallbackSecret), c.Timeout, c.ESignProvider, c.SignatureType)
 }
 
 // Adapter implements signing.Provider for Signzy.
 type Adapter struct {
-	cfg    Config
-	base   string // BaseURL without a trailing slash
-	client *http.Client
-	info   signing.ProviderInfo
+	cfg  Config
+	http *httpx.Client
+	info signing.ProviderInfo
 }
 
 var _ signing.Provider = (*Adapter)(nil)
 
 // New validates cfg, fills in its defaults and returns an Adapter.
 func New(cfg Config) (*Adapter, error) {
-	u, err := url.Parse(cfg.BaseURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, errors.New("signzy: BaseURL must be an absolute http(s) URL")
+	hc, err := httpx.New(Name, "Signzy", cfg.BaseURL, cfg.HTTPClient, cfg.Timeout)
+	if err != nil {
+		return nil, err
 	}
-	if u.RawQuery != "" || u.Fragment != "" {
-		return nil, errors.New("signzy: BaseURL must not have a query or fragment")
-	}
+	hc.Message = errorMessage
 	if cfg.Token == "" {
 		return nil, errors.New("signzy: Token is required")
 	}
@@ -109,12 +99,6 @@ func New(cfg Config) (*Adapter, error) {
 	}
 	if strings.ContainsAny(cfg.Token+cfg.CallbackSecret, "\r\n") {
 		return nil, errors.New("signzy: Token and CallbackSecret must be single-line header values")
-	}
-	if cfg.Timeout < 0 {
-		return nil, errors.New("signzy: Timeout must not be negative")
-	}
-	if cfg.Timeout == 0 {
-		cfg.Timeout = DefaultTimeout
 	}
 	if cfg.ESignProvider == "" {
 		cfg.ESignProvider = DefaultESignProvider
@@ -133,17 +117,20 @@ func New(cfg Config) (*Adapter, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	client := cfg.HTTPClient
-	if client == nil {
-		client = http.DefaultClient
-	}
-	a := &Adapter{cfg: cfg, base: strings.TrimRight(cfg.BaseURL, "/"), client: client}
+	a := &Adapter{cfg: cfg, http: hc}
 	a.info = signing.ProviderInfo{
 		Name:                 Name,
 		DisplayName:          "Signzy Contract360 (Aadhaar eSign)",
 		Languages:            languages,
 		RequiredSignerFields: []string{"name"},
 		SignerDetailsSchema:  signerDetailsSchema(cfg.SignatureType),
+		CallsBack:            true,
+		// Signzy's contract API has no cancel (see Cancel).
+		CancelReachesProvider: false,
+		// Every signer of signerdetail[] gets an esignUrl of their own and
+		// may sign whenever they like; Signzy documents no signing order
+		// and no limit on the signers of a contract.
+		SigningOrders: []signing.SigningOrder{signing.Parallel},
 	}
 	return a, nil
 }
@@ -154,13 +141,7 @@ func New(cfg Config) (*Adapter, error) {
 var languages = []string{"en", "hi"}
 
 // Info describes Signzy for GET /signing/providers.
-func (a *Adapter) Info() signing.ProviderInfo {
-	info := a.info
-	info.Languages = append([]string(nil), info.Languages...)
-	info.RequiredSignerFields = append([]string(nil), info.RequiredSignerFields...)
-	info.SignerDetailsSchema = append([]byte(nil), info.SignerDetailsSchema...)
-	return info
-}
+func (a *Adapter) Info() signing.ProviderInfo { return a.info.Clone() }
 
 func normalizeSignatureType(s string) (string, bool) {
 	s = strings.ToUpper(strings.TrimSpace(s))

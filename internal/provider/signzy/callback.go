@@ -8,15 +8,10 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"unicode"
 
+	"github.com/signet-dev/signet/internal/provider/flexjson"
 	"github.com/signet-dev/signet/internal/signing"
 )
-
-// maxContractID bounds a callback's contractId. Signzy's ids are 36-char
-// UUIDs; the bound is loose so that a format change does not drop
-// callbacks, but keeps junk out of lookups and logs.
-const maxContractID = 128
 
 // ParseCallback verifies a Signzy callback and returns the contract it is
 // about. Signzy proves a callback only by echoing the secret Signet gave
@@ -46,10 +41,8 @@ func (a *Adapter) ParseCallback(header http.Header, body []byte) (signing.Callba
 		return signing.Callback{}, signing.Invalid("body.contractId", "must be a string")
 	}
 	id = strings.TrimSpace(id)
-	if id == "" || len(id) > maxContractID || strings.ContainsFunc(id, func(r rune) bool {
-		return unicode.IsControl(r) || unicode.IsSpace(r) || r == unicode.ReplacementChar
-	}) {
-		return signing.Callback{}, signing.Invalid("body.contractId", "must be a non-empty id of at most %d printable characters", maxContractID)
+	if !flexjson.ID(id) {
+		return signing.Callback{}, signing.Invalid("body.contractId", "must be a non-empty id of at most %d printable characters", flexjson.MaxID)
 	}
 	return signing.Callback{Ref: id}, nil
 }

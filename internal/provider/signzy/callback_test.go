@@ -7,23 +7,11 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/signet-dev/signet/internal/provider/flexjson"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
 const testSecret = "callback-secret-1"
-
-func newTestAdapter(t testing.TB, mutate ...func(*Config)) *Adapter {
-	t.Helper()
-	cfg := Config{BaseURL: "https://api-preproduction.signzy.app", Token: "tok", CallbackSecret: testSecret}
-	for _, m := range mutate {
-		m(&cfg)
-	}
-	a, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a
-}
 
 func authHeader(v string) http.Header {
 	h := http.Header{}
@@ -87,7 +75,7 @@ func TestParseCallbackMalformed(t *testing.T) {
 		``, `null`, `[]`, `"contractId"`, `{`, `{"contractId":}`, `{}`,
 		`{"contractId":""}`, `{"contractId":"   "}`, `{"contractId":null}`, `{"contractId":42}`,
 		`{"contractId":["a"]}`, `{"contractId":"a b"}`, `{"contractId":"a\u0000b"}`,
-		`{"contractId":"` + strings.Repeat("x", maxContractID+1) + `"}`,
+		`{"contractId":"` + strings.Repeat("x", flexjson.MaxID+1) + `"}`,
 		"{\"contractId\":\"\xff\xfe\"}",
 	} {
 		_, err := a.ParseCallback(authHeader(testSecret), []byte(body))
@@ -115,7 +103,7 @@ func FuzzParseCallback(f *testing.F) {
 		if auth != testSecret {
 			t.Fatalf("accepted Authorization %q", auth)
 		}
-		if cb.Ref == "" || len(cb.Ref) > maxContractID || !utf8.ValidString(cb.Ref) || cb.Update != nil {
+		if cb.Ref == "" || len(cb.Ref) > flexjson.MaxID || !utf8.ValidString(cb.Ref) || cb.Update != nil {
 			t.Fatalf("accepted %+v", cb)
 		}
 	})

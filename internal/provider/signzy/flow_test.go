@@ -1,21 +1,27 @@
 package signzy_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/signet-dev/signet/internal/pdf"
+	"github.com/signet-dev/signet/internal/provider/providertest"
 	"github.com/signet-dev/signet/internal/provider/signzy"
+	"github.com/signet-dev/signet/internal/provider/signzy/signzytest"
 	"github.com/signet-dev/signet/internal/provider/signzy/sim"
 	"github.com/signet-dev/signet/internal/provider/simtest"
 	"github.com/signet-dev/signet/internal/signing"
 )
+
+// TestConformance runs the provider conformance suite against the adapter
+// and its simulator over real HTTP.
+func TestConformance(t *testing.T) {
+	providertest.Run(t, signzytest.Sandbox)
+}
 
 // These tests run the adapter against the simulator over real HTTP, the
 // way Signet runs in sandbox mode: the simulator mounted under
@@ -35,30 +41,13 @@ type harness struct {
 func newHarness(t *testing.T, mutate ...func(*signzy.Config)) *harness {
 	t.Helper()
 	h := &harness{Flow: simtest.NewFlow(t)}
-	s, err := sim.New(sim.Config{
-		BaseURL:         h.Srv.URL + "/sandbox/signzy",
-		Token:           token,
-		HTTPClient:      h.Srv.Client(),
-		Now:             h.Clock.Now,
-		CallbackRetries: []time.Duration{},
-	})
+	base := h.Srv.URL + "/sandbox/signzy"
+	s, err := sim.New(sim.Config{BaseURL: base, Token: token, HTTPClient: h.Srv.Client(), Now: h.Clock.Now, CallbackRetries: []time.Duration{}})
 	h.sim = simtest.Serve(h.Env, "/sandbox/signzy", s, err)
-
-	cfg := signzy.Config{
-		BaseURL:        h.Srv.URL + "/sandbox/signzy",
-		Token:          token,
-		CallbackSecret: secret,
-		HTTPClient:     h.Srv.Client(),
-		Now:            h.Clock.Now,
-	}
-	for _, m := range mutate {
-		m(&cfg)
-	}
-	h.adapter, err = signzy.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.Provider, h.Request = h.adapter, h.request
+	h.adapter = simtest.Build(t, signzy.Config{BaseURL: base, Token: token, CallbackSecret: secret, HTTPClient: h.Srv.Client(), Now: h.Clock.Now},
+		mutate, signzy.New)
+	h.Provider, h.Request, h.Faults = h.adapter, h.request, s
+	h.Name, h.Secrets = signzy.Name, []string{token, secret}
 	h.HandleCallbacks("/callbacks/signzy")
 	return h
 }
@@ -78,11 +67,6 @@ func (h *harness) request() signing.InitiateRequest {
 
 var wantUpdate = simtest.WantUpdate
 
-func providerError(t *testing.T, err error, op string, retryable bool) *signing.ProviderError {
-	t.Helper()
-	return simtest.ProviderError(t, err, "signzy", op, retryable, token, secret)
-}
-
 func TestSignFlow(t *testing.T) {
 	h := newHarness(t)
 	in, ref := h.Initiate()
@@ -101,10 +85,7 @@ func TestSignFlow(t *testing.T) {
 		t.Errorf("ProviderStatus = %q", u.ProviderStatus)
 	}
 
-	resp := h.Press(in.RedirectURL, "sign")
-	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "https://client.example/return" {
-		t.Fatalf("sign: %d to %q, want 303 to the returnUrl", resp.StatusCode, resp.Header.Get("Location"))
-	}
+	h.PressTo(in.RedirectURL, "sign", "https://client.example/return")
 	cbs, rejected := h.Received()
 	if len(cbs) != 1 || cbs[0].Ref != in.Ref || cbs[0].Update != nil || len(rejected) != 0 {
 		t.Fatalf("callbacks %+v, rejected %v", cbs, rejected)
@@ -116,16 +97,7 @@ func TestSignFlow(t *testing.T) {
 		t.Errorf("ProviderStatus %q, Evidence %s", u.ProviderStatus, u.Evidence)
 	}
 
-	doc, err := h.adapter.FetchDocument(context.Background(), ref)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.HasPrefix(doc, []byte("%PDF-")) || bytes.Equal(doc, h.request().Document.Content) {
-		t.Error("FetchDocument did not return the signed PDF")
-	}
-	if _, err := pdf.Validate(doc); err != nil {
-		t.Errorf("signed PDF: %v", err)
-	}
+	h.SignedPDF(ref)
 
 	// Cancel is a no-op at Signzy; the completed contract stays completed.
 	if err := h.adapter.Cancel(context.Background(), ref); err != nil {
@@ -138,10 +110,7 @@ func TestDecline(t *testing.T) {
 	h := newHarness(t)
 	in, ref := h.Initiate()
 	h.Page(in.RedirectURL)
-	resp := h.Press(in.RedirectURL, "decline")
-	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "https://client.example/return" {
-		t.Fatalf("decline: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
-	}
+	h.PressTo(in.RedirectURL, "decline", "https://client.example/return")
 	if cbs, _ := h.Received(); len(cbs) != 1 || cbs[0].Ref != in.Ref {
 		t.Errorf("callbacks %+v", cbs)
 	}
@@ -183,7 +152,7 @@ func TestExpiredContractIsNotFound(t *testing.T) {
 	_, ref := h.Initiate()
 	h.Clock.Add(time.Hour)
 	_, err := h.adapter.Refresh(context.Background(), ref)
-	pe := providerError(t, err, "refresh", false)
+	pe := h.ProviderError(err, "refresh", false)
 	if pe.StatusCode != 404 || pe.Message != "Contract not found" || !errors.Is(err, signing.ErrNotFound) {
 		t.Errorf("expired: %+v", pe)
 	}
@@ -192,12 +161,12 @@ func TestExpiredContractIsNotFound(t *testing.T) {
 func TestWrongTokenIsPermanent(t *testing.T) {
 	h := newHarness(t, func(c *signzy.Config) { c.Token = "not-the-token" })
 	_, err := h.adapter.Initiate(context.Background(), h.request())
-	pe := providerError(t, err, "initiate", false)
+	pe := h.ProviderError(err, "initiate", false)
 	if pe.StatusCode != 401 || pe.Message != "Unauthorized" {
 		t.Errorf("wrong token: %+v", pe)
 	}
 	_, err = h.adapter.Refresh(context.Background(), signing.ProviderRef{Ref: "3c54deeb-b91d-4893-8ec9-46573e85f45b"})
-	providerError(t, err, "refresh", false)
+	h.ProviderError(err, "refresh", false)
 }
 
 func TestValidationErrorIsPermanentWithSignzysMessage(t *testing.T) {
@@ -205,7 +174,7 @@ func TestValidationErrorIsPermanentWithSignzysMessage(t *testing.T) {
 	req := h.request()
 	req.CallbackURL = ""
 	_, err := h.adapter.Initiate(context.Background(), req)
-	pe := providerError(t, err, "initiate", false)
+	pe := h.ProviderError(err, "initiate", false)
 	if pe.StatusCode != 400 || pe.Message != "callbackUrl is not allowed to be empty" {
 		t.Errorf("400: %+v", pe)
 	}
@@ -213,54 +182,32 @@ func TestValidationErrorIsPermanentWithSignzysMessage(t *testing.T) {
 	_, ref := h.Initiate()
 	h.sim.FailNextWith(sim.OpPullData, 400, "contractId length must be 36 characters long")
 	_, err = h.adapter.Refresh(context.Background(), ref)
-	if pe := providerError(t, err, "refresh", false); pe.Message != "contractId length must be 36 characters long" {
+	if pe := h.ProviderError(err, "refresh", false); pe.Message != "contractId length must be 36 characters long" {
 		t.Errorf("400 on refresh: %+v", pe)
 	}
 }
 
 func TestServerErrorsAreRetryable(t *testing.T) {
 	h := newHarness(t)
-	for _, status := range []int{500, 502, 503, 429} {
-		h.sim.FailNext(sim.OpInitiate, status)
-		_, err := h.adapter.Initiate(context.Background(), h.request())
-		if pe := providerError(t, err, "initiate", true); pe.StatusCode != status {
-			t.Errorf("status %d: %+v", status, pe)
-		}
-	}
+	h.WantRetryable("initiate", signing.ProviderRef{}, sim.OpInitiate, 500, 502, 503, 429)
+	h.WantThrottled("initiate", signing.ProviderRef{}, sim.OpInitiate)
 	_, ref := h.Initiate()
-	h.sim.FailNext(sim.OpPullData, 500)
-	_, err := h.adapter.Refresh(context.Background(), ref)
-	providerError(t, err, "refresh", true)
-	h.sim.FailNext(sim.OpPullData, 503)
-	_, err = h.adapter.FetchDocument(context.Background(), ref)
-	providerError(t, err, "document", true)
+	h.WantThrottled("refresh", ref, sim.OpPullData)
+	h.WantRetryable("refresh", ref, sim.OpPullData, 500)
+	h.WantRetryable("document", ref, sim.OpPullData, 503)
 	wantUpdate(t, h.Refresh(ref), signing.StatusPending, "") // the faults are used up
 }
 
 func TestTimeoutIsRetryable(t *testing.T) {
 	h := newHarness(t, func(c *signzy.Config) { c.Timeout = 100 * time.Millisecond })
 	_, ref := h.Initiate()
-	h.sim.DelayNext(sim.OpPullData, 5*time.Second)
-	start := time.Now()
-	_, err := h.adapter.Refresh(context.Background(), ref)
-	pe := providerError(t, err, "refresh", true)
-	if pe.Message != "Signzy did not answer in time" || time.Since(start) > 2*time.Second {
-		t.Errorf("timeout: %+v after %v", pe, time.Since(start))
-	}
-
-	h.sim.DelayNext(sim.OpInitiate, 5*time.Second)
-	_, err = h.adapter.Initiate(context.Background(), h.request())
-	providerError(t, err, "initiate", true)
+	h.WantTimeout("refresh", ref, sim.OpPullData, "Signzy did not answer in time")
+	h.WantTimeout("initiate", ref, sim.OpInitiate, "")
 }
 
 func TestUnreachableIsRetryable(t *testing.T) {
-	base := simtest.UnreachableURL()
-	a, err := signzy.New(signzy.Config{BaseURL: base, Token: token, CallbackSecret: secret})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = a.Refresh(context.Background(), signing.ProviderRef{Ref: "3c54deeb-b91d-4893-8ec9-46573e85f45b"})
-	providerError(t, err, "refresh", true)
+	h := newHarness(t, func(c *signzy.Config) { c.BaseURL = simtest.UnreachableURL() })
+	h.WantUnreachable(signing.ProviderRef{Ref: "3c54deeb-b91d-4893-8ec9-46573e85f45b"})
 }
 
 func TestCallbackWithWrongSecretIsRefused(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/signet-dev/signet/internal/provider/httpx"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -46,7 +47,7 @@ func (a *Adapter) Initiate(ctx context.Context, req signing.InitiateRequest) (si
 		return signing.Initiated{}, err
 	}
 	var resp initiateResponse
-	if err := a.post(ctx, opInitiate, "/api/v3/contract/initiate", body, &resp, false); err != nil {
+	if err := a.post(ctx, httpx.OpInitiate, "/api/v3/contract/initiate", body, &resp, false); err != nil {
 		return signing.Initiated{}, err
 	}
 	contractID := strings.TrimSpace(string(resp.ContractID))
@@ -55,11 +56,10 @@ func (a *Adapter) Initiate(ctx context.Context, req signing.InitiateRequest) (si
 		signer = resp.SignerDetail[0]
 	}
 	redirect := strings.TrimSpace(string(signer.ESignURL))
-	if contractID == "" || !isHTTPURL(redirect) {
+	if contractID == "" || !httpx.IsHTTPURL(redirect) {
 		// Not retryable: Signzy did create something, and asking again
 		// would create another contract.
-		return signing.Initiated{}, &signing.ProviderError{Provider: Name, Op: opInitiate,
-			Message: "Signzy accepted the contract but returned no contractId or esignUrl"}
+		return signing.Initiated{}, a.http.Error(httpx.OpInitiate, "Signzy accepted the contract but returned no contractId or esignUrl")
 	}
 	st, _ := json.Marshal(state{SignerID: strings.TrimSpace(string(signer.SignerID))})
 	return signing.Initiated{Ref: contractID, RedirectURL: redirect, State: st}, nil
@@ -140,9 +140,4 @@ func defaultRedirect(callbackURL string) string {
 		return ""
 	}
 	return u.Scheme + "://" + u.Host + "/"
-}
-
-func isHTTPURL(s string) bool {
-	u, err := url.Parse(s)
-	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }

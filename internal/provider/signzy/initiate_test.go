@@ -5,46 +5,22 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"reflect"
-	"strings"
 	"testing"
 	"time"
 
+	"github.com/signet-dev/signet/internal/provider/simtest"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
 var testNow = time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
 
-// fakeSignzy answers every call with answer and records the last request.
-type fakeSignzy struct {
-	status int
-	answer string
-	path   string
-	auth   string
-	body   map[string]any
-}
-
-func (f *fakeSignzy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	f.path, f.auth = r.URL.Path, r.Header.Get("Authorization")
-	b, _ := io.ReadAll(r.Body)
-	f.body = nil
-	_ = json.Unmarshal(b, &f.body)
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(f.status)
-	_, _ = io.WriteString(w, f.answer)
-}
-
-func newFake(t *testing.T, status int, answer string) (*fakeSignzy, *Adapter) {
+func newFake(t *testing.T, status int, answer string) (*simtest.Fake, *Adapter) {
 	t.Helper()
-	f := &fakeSignzy{status: status, answer: answer}
-	srv := httptest.NewServer(f)
-	t.Cleanup(srv.Close)
+	f := simtest.NewFake(t, status, answer)
 	a := newTestAdapter(t, func(c *Config) {
-		c.BaseURL = srv.URL + "/"
-		c.HTTPClient = srv.Client()
+		c.BaseURL = f.Srv.URL + "/"
+		c.HTTPClient = f.Srv.Client()
 		c.Now = func() time.Time { return testNow }
 	})
 	return f, a
@@ -69,8 +45,8 @@ func TestInitiateRequestShape(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.path != "/api/v3/contract/initiate" || f.auth != "tok" {
-		t.Errorf("POST %s with Authorization %q", f.path, f.auth)
+	if f.Path != "/api/v3/contract/initiate" || f.Header.Get("Authorization") != "tok" {
+		t.Errorf("POST %s with Authorization %q", f.Path, f.Header.Get("Authorization"))
 	}
 	want := map[string]any{
 		"pdf":                            base64.StdEncoding.EncodeToString([]byte("%PDF-1.7 test")),
@@ -93,8 +69,8 @@ func TestInitiateRequestShape(t *testing.T) {
 			"signatures":        []any{map[string]any{"pageNo": []any{"All"}, "signaturePosition": []any{"BottomLeft"}}},
 		}},
 	}
-	if !reflect.DeepEqual(f.body, want) {
-		gotJSON, _ := json.MarshalIndent(f.body, "", " ")
+	if !reflect.DeepEqual(f.Body, want) {
+		gotJSON, _ := json.MarshalIndent(f.Body, "", " ")
 		t.Errorf("request body:\n%s", gotJSON)
 	}
 
@@ -125,11 +101,11 @@ func TestInitiateDefaults(t *testing.T) {
 	if _, err := a.Initiate(context.Background(), req); err != nil {
 		t.Fatal(err)
 	}
-	if f.body["contractName"] != "Contract order-42" || f.body["successRedirectUrl"] != "https://signet.example/" ||
-		f.body["failureRedirectUrl"] != "https://signet.example/" || f.body["contractTtl"] != float64(24*time.Hour/time.Millisecond) {
-		t.Errorf("defaults: %v", f.body)
+	if f.Body["contractName"] != "Contract order-42" || f.Body["successRedirectUrl"] != "https://signet.example/" ||
+		f.Body["failureRedirectUrl"] != "https://signet.example/" || f.Body["contractTtl"] != float64(24*time.Hour/time.Millisecond) {
+		t.Errorf("defaults: %v", f.Body)
 	}
-	s := f.body["signerdetail"].([]any)[0].(map[string]any)
+	s := f.Body["signerdetail"].([]any)[0].(map[string]any)
 	if s["signatureType"] != "AADHAARESIGN-FACEAUTH" {
 		t.Errorf("signatureType = %v", s["signatureType"])
 	}
@@ -158,7 +134,7 @@ func TestInitiateInvalid(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f.path = ""
+			f.Path = ""
 			req := initiateReq()
 			tt.mutate(&req)
 			_, err := a.Initiate(context.Background(), req)
@@ -166,7 +142,7 @@ func TestInitiateInvalid(t *testing.T) {
 			if !errors.As(err, &ve) || !errors.Is(err, signing.ErrInvalid) || ve.Errors[0].Field != tt.field {
 				t.Fatalf("err = %v, want a ValidationError on %s", err, tt.field)
 			}
-			if f.path != "" {
+			if f.Path != "" {
 				t.Error("Signzy was called with an invalid request")
 			}
 		})
@@ -181,41 +157,5 @@ func TestInitiateUnusableAnswer(t *testing.T) {
 		if !errors.As(err, &pe) || pe.Retryable || pe.Op != "initiate" {
 			t.Errorf("%s: err = %v, want a permanent initiate error (a retry could mint a second contract)", answer, err)
 		}
-	}
-}
-
-func TestNewValidates(t *testing.T) {
-	ok := Config{BaseURL: "https://api.signzy.app", Token: "t", CallbackSecret: "s"}
-	bad := []func(*Config){
-		func(c *Config) { c.BaseURL = "" },
-		func(c *Config) { c.BaseURL = "api.signzy.app" },
-		func(c *Config) { c.BaseURL = "ftp://api.signzy.app" },
-		func(c *Config) { c.BaseURL = "https://api.signzy.app?x=1" },
-		func(c *Config) { c.Token = "" },
-		func(c *Config) { c.CallbackSecret = "" },
-		func(c *Config) { c.Token = "a\r\nX-Evil: 1" },
-		func(c *Config) { c.Timeout = -time.Second },
-		func(c *Config) { c.SignatureType = "PEN" },
-	}
-	for i, m := range bad {
-		c := ok
-		m(&c)
-		if _, err := New(c); err == nil {
-			t.Errorf("case %d: New(%v) accepted", i, c)
-		}
-	}
-	a, err := New(ok)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if a.cfg.Timeout != DefaultTimeout || a.cfg.ESignProvider != "EMUDHRA" || a.cfg.SignatureType != "AADHAARESIGN-OTP" {
-		t.Errorf("defaults: %v", a.cfg)
-	}
-}
-
-func TestConfigStringRedacts(t *testing.T) {
-	s := Config{BaseURL: "https://api.signzy.app", Token: "very-secret-token", CallbackSecret: "cb-secret-value"}.String()
-	if strings.Contains(s, "very-secret-token") || strings.Contains(s, "cb-secret-value") || !strings.Contains(s, "api.signzy.app") {
-		t.Errorf("Config.String() = %s", s)
 	}
 }

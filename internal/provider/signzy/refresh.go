@@ -4,14 +4,11 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"strings"
 
+	"github.com/signet-dev/signet/internal/provider/flexjson"
 	"github.com/signet-dev/signet/internal/provider/httpx"
 	"github.com/signet-dev/signet/internal/signing"
 )
@@ -21,7 +18,7 @@ import (
 // "Contract not found": a permanent *signing.ProviderError wrapping
 // signing.ErrNotFound; what it means for the session is the caller's call.
 func (a *Adapter) Refresh(ctx context.Context, ref signing.ProviderRef) (signing.Update, error) {
-	c, err := a.pull(ctx, opRefresh, ref, false)
+	c, err := a.pull(ctx, httpx.OpRefresh, ref, false)
 	if err != nil {
 		return signing.Update{}, err
 	}
@@ -33,34 +30,36 @@ func (a *Adapter) Refresh(ctx context.Context, ref signing.ProviderRef) (signing
 // URL there instead of the content; that URL is fetched (without the API
 // token: it is a pre-authorised file link, possibly on another host).
 func (a *Adapter) FetchDocument(ctx context.Context, ref signing.ProviderRef) ([]byte, error) {
-	c, err := a.pull(ctx, opDocument, ref, true)
+	c, err := a.pull(ctx, httpx.OpDocument, ref, true)
 	if err != nil {
 		return nil, err
 	}
 	doc := strings.TrimSpace(string(c.FinalSignedContract))
 	if !c.IsCompleted || doc == "" {
 		// Signzy fills the field shortly after completion; try again later.
-		return nil, &signing.ProviderError{Provider: Name, Op: opDocument, Retryable: true,
-			Message: "the signed contract is not available yet"}
+		pe := a.http.Error(httpx.OpDocument, "the signed contract is not available yet")
+		pe.Retryable = true
+		return nil, pe
 	}
 	var pdf []byte
-	if isHTTPURL(doc) {
+	if httpx.IsHTTPURL(doc) {
 		pdf, err = a.download(ctx, doc)
 		if err != nil {
 			return nil, err
 		}
-	} else if pdf, err = decodeBase64(doc); err != nil {
-		return nil, &signing.ProviderError{Provider: Name, Op: opDocument,
-			Message: "finalSignedContract is neither a URL nor base64", Err: err}
+	} else if pdf, err = flexjson.Base64(doc); err != nil {
+		pe := a.http.Error(httpx.OpDocument, "finalSignedContract is neither a URL nor base64")
+		pe.Err = err
+		return nil, pe
 	}
 	if !bytes.HasPrefix(pdf, []byte("%PDF-")) {
-		return nil, &signing.ProviderError{Provider: Name, Op: opDocument,
-			Message: "the signed contract is not a PDF"}
+		return nil, a.http.Error(httpx.OpDocument, "the signed contract is not a PDF")
 	}
 	if !hashMatches(string(c.FinalSignedContractHash), pdf, doc) {
 		// A damaged transfer is the likely cause: fetch it again later.
-		return nil, &signing.ProviderError{Provider: Name, Op: opDocument, Retryable: true,
-			Message: "the signed contract does not match finalSignedContractHash"}
+		pe := a.http.Error(httpx.OpDocument, "the signed contract does not match finalSignedContractHash")
+		pe.Retryable = true
+		return nil, pe
 	}
 	return pdf, nil
 }
@@ -89,50 +88,10 @@ func (a *Adapter) pull(ctx context.Context, op string, ref signing.ProviderRef, 
 	return &c, nil
 }
 
-// download GETs a signed-contract link.
+// download GETs a signed-contract link, without the token.
 func (a *Adapter) download(ctx context.Context, link string) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, a.cfg.Timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, link, nil)
-	if err != nil {
-		return nil, &signing.ProviderError{Provider: Name, Op: opDocument, Message: "bad signed contract URL", Err: err}
-	}
-	req.Header.Set("Accept", "application/pdf")
-	resp, err := a.client.Do(req)
-	if err != nil {
-		return nil, httpx.Unreachable(Name, "Signzy", opDocument, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-		return nil, statusError(opDocument, resp.StatusCode, b)
-	}
-	b, err := httpx.ReadLimited(resp.Body, maxResponse)
-	if err != nil {
-		return nil, &signing.ProviderError{Provider: Name, Op: opDocument, Retryable: !errors.Is(err, httpx.ErrTooLarge),
-			StatusCode: resp.StatusCode, Message: "cannot download the signed contract", Err: err}
-	}
-	return b, nil
-}
-
-// decodeBase64 reads standard or URL-safe base64, padded or not, with
-// line breaks, and with or without a data: URL prefix.
-func decodeBase64(s string) ([]byte, error) {
-	if i := strings.Index(s, ";base64,"); i >= 0 && strings.HasPrefix(s, "data:") {
-		s = s[i+len(";base64,"):]
-	}
-	s = strings.Map(func(r rune) rune {
-		switch r {
-		case '\n', '\r', ' ', '\t':
-			return -1
-		case '-':
-			return '+'
-		case '_':
-			return '/'
-		}
-		return r
-	}, s)
-	return base64.RawStdEncoding.DecodeString(strings.TrimRight(s, "="))
+	_, b, err := a.http.Do(ctx, httpx.Request{Op: httpx.OpDocument, URL: link, Accept: "application/pdf", Limit: maxResponse})
+	return b, err
 }
 
 // hashMatches checks the PDF against finalSignedContractHash. Signzy does

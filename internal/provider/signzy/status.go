@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 
+	"github.com/signet-dev/signet/internal/provider/httpx"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -174,7 +175,7 @@ func providerStatus(c *contract) string {
 			parts = append(parts, w)
 		}
 	}
-	return clip(strings.Join(parts, "/"), 100)
+	return httpx.Clip(strings.Join(parts, "/"), 100)
 }
 
 // evidence is what is worth keeping of a finished contract in the audit
@@ -183,7 +184,7 @@ func evidence(c *contract) json.RawMessage {
 	e := map[string]string{}
 	put := func(k string, v text) {
 		if v.set() {
-			e[k] = clip(string(v), 200)
+			e[k] = httpx.Clip(string(v), 200)
 		}
 	}
 	put("contractId", c.ContractID)
@@ -213,7 +214,7 @@ func firstSigner(c *contract) *signerState {
 func firstSet(vs ...text) string {
 	for _, v := range vs {
 		if v.set() {
-			return clip(strings.TrimSpace(string(v)), maxMessage)
+			return httpx.Clip(strings.TrimSpace(string(v)), httpx.MaxMessage)
 		}
 	}
 	return ""

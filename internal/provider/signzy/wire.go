@@ -88,9 +88,3 @@ type esignAttempt struct {
 	AadhaarStatus       text `json:"aadhaarStatus"`
 	AadhaarErrorMessage text `json:"aadhaarErrorMessage"`
 }
-
-// apiError is Signzy's error body:
-// {"name":"error","message":"…","reason":"VALIDATION_ERROR","type":"Bad Request","statusCode":400}.
-type apiError struct {
-	Message text `json:"message"`
-}

@@ -1,183 +1,131 @@
-// Package simkit reads the fields of a request to a provider simulator,
-// for validating it the way the provider does: one rule at a time,
-// answering with the field's name and what is wrong with it.
-//
-// The rules and their order are shared; the words are the provider's own,
-// given as a Wording.
+// Package simkit is what the provider simulators share, so that each
+// simulator's package holds only its provider's words: the mount under a
+// base URL (Mount), the fault queues tests and the conformance suite use
+// (Faults), the retrying callback notifier (Notifier), the signer pages'
+// one HTML skeleton (Skin, Page), and the reader of a request's fields
+// (Wording, Fields).
 package simkit
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"net"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/signet-dev/signet/internal/provider/httpx"
 )
 
-// Wording is how a provider words a broken rule. NotObject and BadJSON are
-// whole messages about a request body; the others follow the field's name
-// ("callbackUrl" + " is required").
-type Wording struct {
-	NotObject string // the body is not a JSON object
-	BadJSON   string // the body is not valid JSON
+// ErrorWriter answers a request with an error in the provider's format:
+// the HTTP status, the provider's error code ("" for the one that goes
+// with the status) and its message.
+type ErrorWriter func(w http.ResponseWriter, status int, code, message string)
 
-	Required  string // a required field is absent or null
-	NotString string // the field is not a string
-	Empty     string // a required string is blank
-	NotBool   string // the field is not a boolean
-	NotArray  string // the field is not an array
-	NoItems   string // a required list is empty
-	NotItem   string // an item of an object list is not an object; follows "key[i]"
+// Mount serves a simulator's routes under the path of its public base
+// URL, such as http://127.0.0.1:8080/sandbox/signzy. A request may come
+// with that path (the simulator mounted as is) or without it (behind
+// http.StripPrefix, as Signet mounts it).
+type Mount struct {
+	// Base is the base URL without a trailing slash; links the simulator
+	// hands out are built on it.
+	Base string
+	// Mux holds the routes, relative to the base URL's path.
+	Mux *http.ServeMux
+
+	path string
 }
 
-// Fields is a JSON object's members. Those read by Parse carry no Wording
-// and offer only the unworded readers (Present, Raw, String); those read by
-// a Wording's Parse offer all.
-type Fields struct {
-	m map[string]json.RawMessage
-	w *Wording
+// NewMount checks baseURL (an absolute http(s) URL without query or
+// fragment) and returns a Mount with an empty Mux.
+func NewMount(baseURL string) (*Mount, error) {
+	base, err := httpx.ParseBase(baseURL)
+	if err != nil {
+		return nil, errors.New("BaseURL " + err.Error())
+	}
+	u, _ := url.Parse(base) // ParseBase checked it
+	return &Mount{Base: base, Mux: http.NewServeMux(), path: strings.TrimRight(u.Path, "/")}, nil
 }
 
-// The errors of Parse.
-var (
-	ErrNotObject = errors.New("not a JSON object")
-	ErrBadJSON   = errors.New("not valid JSON")
-)
-
-// Parse reads b as a JSON object's members. It fails with ErrNotObject or
-// ErrBadJSON.
-func Parse(b []byte) (Fields, error) {
-	b = bytes.TrimSpace(b)
-	if len(b) == 0 || b[0] != '{' {
-		return Fields{}, ErrNotObject
+// ServeHTTP serves r, with the base URL's path taken off first when the
+// request still carries it.
+func (m *Mount) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if p := m.path; p != "" && (strings.HasPrefix(r.URL.Path, p+"/") || r.URL.Path == p) {
+		r2 := new(http.Request)
+		*r2 = *r
+		u := *r.URL
+		u.Path = "/" + strings.TrimPrefix(strings.TrimPrefix(r.URL.Path, p), "/")
+		u.RawPath = ""
+		r2.URL = &u
+		r = r2
 	}
-	var m map[string]json.RawMessage
-	if json.Unmarshal(b, &m) != nil {
-		return Fields{}, ErrBadJSON
-	}
-	return Fields{m: m}, nil
+	m.Mux.ServeHTTP(w, r)
 }
 
-// Parse reads b as a JSON object's members, worded by w. Its error is w's
-// NotObject or BadJSON.
-func (w *Wording) Parse(b []byte) (Fields, error) {
-	f, err := Parse(b)
-	switch err {
-	case nil:
-		f.w = w
-		return f, nil
-	case ErrNotObject:
-		return Fields{}, errors.New(w.NotObject)
-	default:
-		return Fields{}, errors.New(w.BadJSON)
+// ReadBody reads r's body, at most limit bytes. Past the limit it answers
+// 413, and 400 when the body cannot be read, with fail, and returns false.
+func ReadBody(w http.ResponseWriter, r *http.Request, limit int64, fail ErrorWriter) ([]byte, bool) {
+	var buf bytes.Buffer
+	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, limit))
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		fail(w, http.StatusRequestEntityTooLarge, "", "Request entity too large")
+		return nil, false
+	case err != nil:
+		fail(w, http.StatusBadRequest, "", "Could not read the request body")
+		return nil, false
 	}
+	return buf.Bytes(), true
 }
 
-// Present reports whether key is there and not null.
-func (f Fields) Present(key string) bool {
-	v, ok := f.m[key]
-	return ok && !bytes.Equal(bytes.TrimSpace(v), []byte("null"))
+// WriteJSON answers v as JSON with the status and the provider's
+// Content-Type.
+func WriteJSON(w http.ResponseWriter, status int, contentType string, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", contentType)
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
 }
 
-// Raw is key's JSON as sent (nil when absent).
-func (f Fields) Raw(key string) json.RawMessage { return f.m[key] }
-
-// String reads key as a string ("" when absent); ok is false when it is
-// there and not a string.
-func (f Fields) String(key string) (s string, ok bool) {
-	if !f.Present(key) {
-		return "", true
-	}
-	if json.Unmarshal(f.m[key], &s) != nil {
-		return "", false
-	}
-	return s, true
+// SameSecret compares a credential a client sent with the expected one in
+// constant time; comparing digests keeps even the length from leaking.
+func SameSecret(got, want string) bool {
+	g, x := sha256.Sum256([]byte(got)), sha256.Sum256([]byte(want))
+	return subtle.ConstantTimeCompare(g[:], x[:]) == 1
 }
 
-// OptionalString reads key as a string ("" when absent). The second result
-// is what is wrong, "" when nothing is.
-func (f Fields) OptionalString(key string) (string, string) {
-	s, ok := f.String(key)
-	if !ok {
-		return "", key + f.w.NotString
+// ClientIP is the signer's address as a simulator sees it.
+func ClientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return strings.TrimSpace(r.RemoteAddr)
 	}
-	return s, ""
+	return host
 }
 
-// RequiredString reads key as a non-blank string.
-func (f Fields) RequiredString(key string) (string, string) {
-	if !f.Present(key) {
-		return "", key + f.w.Required
+// WritePDF answers a PDF file named name, to be shown (inline) or saved.
+func WritePDF(w http.ResponseWriter, r *http.Request, body []byte, name string, inline bool) {
+	disposition := "attachment"
+	if inline {
+		disposition = "inline"
 	}
-	s, msg := f.OptionalString(key)
-	if msg != "" {
-		return "", msg
+	h := w.Header()
+	h.Set("Content-Type", "application/pdf")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h.Set("Content-Disposition", disposition+`; filename="`+strings.NewReplacer(`"`, "", "\\", "", "\r", "", "\n", "").Replace(name)+`"`)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "private, no-store")
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(body)
 	}
-	if strings.TrimSpace(s) == "" {
-		return "", key + f.w.Empty
-	}
-	return s, ""
-}
-
-// Bool reads key as a boolean, also as a string strconv.ParseBool takes
-// ("true", "false", …); def when absent.
-func (f Fields) Bool(key string, def bool) (bool, string) {
-	if !f.Present(key) {
-		return def, ""
-	}
-	var b bool
-	if json.Unmarshal(f.m[key], &b) == nil {
-		return b, ""
-	}
-	var s string
-	if json.Unmarshal(f.m[key], &s) == nil {
-		if v, err := strconv.ParseBool(s); err == nil {
-			return v, ""
-		}
-	}
-	return false, key + f.w.NotBool
-}
-
-// ObjectList reads key as a non-empty array of objects, each worded as f.
-func (f Fields) ObjectList(key string) ([]Fields, string) {
-	if !f.Present(key) {
-		return nil, key + f.w.Required
-	}
-	var raws []json.RawMessage
-	if json.Unmarshal(f.m[key], &raws) != nil {
-		return nil, key + f.w.NotArray
-	}
-	if len(raws) == 0 {
-		return nil, key + f.w.NoItems
-	}
-	out := make([]Fields, len(raws))
-	for i, r := range raws {
-		o, err := Parse(r)
-		if err != nil {
-			return nil, key + "[" + strconv.Itoa(i) + "]" + f.w.NotItem
-		}
-		o.w = f.w
-		out[i] = o
-	}
-	return out, ""
-}
-
-// Digits reports whether s is exactly n ASCII digits.
-func Digits(s string, n int) bool {
-	if len(s) != n {
-		return false
-	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
-}
-
-// IsHTTPURL reports whether s is an absolute http or https URL with a host.
-func IsHTTPURL(s string) bool {
-	u, err := url.Parse(s)
-	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }

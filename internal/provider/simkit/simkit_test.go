@@ -1,84 +1,286 @@
 package simkit
 
 import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
-var w = &Wording{
-	NotObject: "body not object", BadJSON: "body bad",
-	Required: " req", NotString: " str", Empty: " empty", NotBool: " bool",
-	NotArray: " arr", NoItems: " none", NotItem: " item",
+// writeErr is a provider's error format for the tests: "status code message".
+func writeErr(w http.ResponseWriter, status int, code, message string) {
+	if code == "" {
+		code = "C" + http.StatusText(status)
+	}
+	w.WriteHeader(status)
+	_, _ = io.WriteString(w, code+" "+message)
 }
 
-func TestParse(t *testing.T) {
-	if _, err := Parse([]byte(` [1] `)); err != ErrNotObject {
-		t.Errorf("array: %v", err)
+func TestMount(t *testing.T) {
+	if _, err := NewMount("ftp://x/y"); err == nil {
+		t.Error("NewMount took an ftp URL")
 	}
-	if _, err := Parse([]byte(`{"a":`)); err != ErrBadJSON {
-		t.Errorf("bad: %v", err)
-	}
-	if _, err := w.Parse([]byte(``)); err == nil || err.Error() != "body not object" {
-		t.Errorf("worded empty: %v", err)
-	}
-	if _, err := w.Parse([]byte(`{,}`)); err == nil || err.Error() != "body bad" {
-		t.Errorf("worded bad: %v", err)
-	}
-}
-
-func TestReaders(t *testing.T) {
-	f, err := w.Parse([]byte(`{"s":"x","n":null,"i":1,"b":" ","t":"true","l":[{"a":"1"}],"e":[],"o":[{},2]}`))
+	m, err := NewMount("http://127.0.0.1:8080/sandbox/acme/")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.Present("n") || f.Present("zz") || !f.Present("s") || string(f.Raw("i")) != "1" {
-		t.Error("Present/Raw")
+	if m.Base != "http://127.0.0.1:8080/sandbox/acme" {
+		t.Errorf("Base = %q", m.Base)
 	}
-	if s, ok := f.String("n"); s != "" || !ok {
-		t.Errorf("String(n) = %q, %v", s, ok)
-	}
-	if _, ok := f.String("i"); ok {
-		t.Error("String(i) is ok")
-	}
-	if v, msg := f.Bool("t", false); !v || msg != "" {
-		t.Errorf("Bool(t) = %v, %q", v, msg)
-	}
-	if v, msg := f.Bool("zz", true); !v || msg != "" {
-		t.Errorf("Bool(zz) = %v, %q", v, msg)
-	}
-	l, msg := f.ObjectList("l")
-	if msg != "" || len(l) != 1 {
-		t.Fatalf("ObjectList(l) = %v, %q", l, msg)
-	}
-	second := func(_ any, msg string) string { return msg }
-	for _, tt := range []struct{ what, got, want string }{
-		{"OptionalString(s)", second(f.OptionalString("s")), ""},
-		{"OptionalString(i)", second(f.OptionalString("i")), "i str"},
-		{"RequiredString(s)", second(f.RequiredString("s")), ""},
-		{"RequiredString(n)", second(f.RequiredString("n")), "n req"},
-		{"RequiredString(b)", second(f.RequiredString("b")), "b empty"},
-		{"RequiredString(i)", second(f.RequiredString("i")), "i str"},
-		{"Bool(s)", second(f.Bool("s", false)), "s bool"},
-		{"ObjectList(zz)", second(f.ObjectList("zz")), "zz req"},
-		{"ObjectList(s)", second(f.ObjectList("s")), "s arr"},
-		{"ObjectList(e)", second(f.ObjectList("e")), "e none"},
-		{"ObjectList(o)", second(f.ObjectList("o")), "o[1] item"},
-		{"item RequiredString(b)", second(l[0].RequiredString("b")), "b req"}, // items keep the wording
+	m.Mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, r.URL.Path) })
+	for in, want := range map[string]string{
+		"/sandbox/acme/api/x": "/api/x", // mounted as is
+		"/api/x":              "/api/x", // behind StripPrefix
+		"/sandbox/acme":       "/",
+		"/sandbox/acmex/y":    "/sandbox/acmex/y", // another mount's path
 	} {
-		if tt.got != tt.want {
-			t.Errorf("%s = %q, want %q", tt.what, tt.got, tt.want)
+		rec := httptest.NewRecorder()
+		m.ServeHTTP(rec, httptest.NewRequest("GET", in, nil))
+		if got := rec.Body.String(); got != want {
+			t.Errorf("%s reached %s, want %s", in, got, want)
 		}
 	}
 }
 
-func TestDigitsAndURL(t *testing.T) {
-	if !Digits("0123", 4) || Digits("012", 4) || Digits("01a3", 4) || Digits("０１２３", 4) {
-		t.Error("Digits")
-	}
-	for s, want := range map[string]bool{
-		"https://x.example/cb": true, "http://x": true, "ftp://x": false, "https://": false, "x.example": false, "": false,
-	} {
-		if IsHTTPURL(s) != want {
-			t.Errorf("IsHTTPURL(%q) != %v", s, want)
+func TestFaults(t *testing.T) {
+	f := NewFaults(writeErr, "create", "read")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if f.Inject(w, r, strings.TrimPrefix(r.URL.Path, "/")) {
+			return
 		}
+		_, _ = io.WriteString(w, "normal")
+	}))
+	t.Cleanup(srv.Close)
+	get := func(op string) (int, http.Header, string) {
+		t.Helper()
+		resp, err := http.Get(srv.URL + "/" + op)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header, string(b)
+	}
+
+	f.FailNext("create", 503)
+	f.Add("create", Fault{Status: 400, Code: "bad.input", Message: "no"})
+	f.ThrottleNext("read", 1500*time.Millisecond)
+	for _, want := range []struct {
+		op, body string
+		status   int
+	}{
+		{"read", "CToo Many Requests Simulated failure: Too Many Requests", 429},
+		{"create", "CService Unavailable Simulated failure: Service Unavailable", 503},
+		{"create", "bad.input no", 400}, // in order
+		{"create", "normal", 200},       // used up
+		{"read", "normal", 200},
+	} {
+		status, h, body := get(want.op)
+		if status != want.status || body != want.body {
+			t.Errorf("%s: %d %q, want %d %q", want.op, status, body, want.status, want.body)
+		}
+		if want.status == 429 && h.Get("Retry-After") != "2" {
+			t.Errorf("Retry-After = %q, want 2 (seconds, rounded up)", h.Get("Retry-After"))
+		}
+	}
+
+	// A delay answers normally afterwards; a client that gives up gets
+	// its connection dropped.
+	f.DelayNext("read", time.Millisecond)
+	if status, _, body := get("read"); status != 200 || body != "normal" {
+		t.Errorf("after a short delay: %d %q", status, body)
+	}
+	f.DelayNext("read", time.Minute)
+	client := &http.Client{Timeout: 50 * time.Millisecond}
+	if _, err := client.Get(srv.URL + "/read"); err == nil {
+		t.Error("a delay of a minute answered within 50 ms")
+	}
+
+	defer func() {
+		if recover() == nil {
+			t.Error("an unknown op did not panic")
+		}
+	}()
+	f.FailNext("delete", 500)
+}
+
+// receiver answers the statuses given in turn (200 after them), recording
+// what it got.
+type receiver struct {
+	mu       sync.Mutex
+	statuses []int
+	got      []*http.Request
+	bodies   []string
+}
+
+func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	b, _ := io.ReadAll(r.Body)
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	rc.got, rc.bodies = append(rc.got, r), append(rc.bodies, string(b))
+	status := 200
+	if len(rc.statuses) > 0 {
+		status, rc.statuses = rc.statuses[0], rc.statuses[1:]
+	}
+	w.WriteHeader(status)
+}
+
+func (rc *receiver) count() int {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return len(rc.got)
+}
+
+func TestNotifier(t *testing.T) {
+	rc := &receiver{statuses: []int{500, 502}}
+	srv := httptest.NewServer(rc)
+	t.Cleanup(srv.Close)
+	n := NewNotifier(srv.Client(), time.Second, []time.Duration{time.Millisecond, time.Millisecond, time.Millisecond})
+	var mu sync.Mutex
+	var outcomes []bool
+	n.Send(Callback{URL: srv.URL + "/cb", Header: http.Header{"X-Sig": {"s1"}}, Body: []byte(`{"id":1}`),
+		Done: func(ok bool) { mu.Lock(); outcomes = append(outcomes, ok); mu.Unlock() }})
+	if rc.count() != 1 {
+		t.Fatalf("Send returned before its first attempt: %d", rc.count())
+	}
+	done := func() int { mu.Lock(); defer mu.Unlock(); return len(outcomes) }
+	deadline := time.Now().Add(5 * time.Second)
+	for done() < 3 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	n.Close()
+	mu.Lock()
+	defer mu.Unlock()
+	if len(outcomes) != 3 || outcomes[0] || outcomes[1] || !outcomes[2] {
+		t.Errorf("outcomes %v, want failed, failed, ok (then no more)", outcomes)
+	}
+	r := rc.got[0]
+	if r.Method != http.MethodPost || r.URL.Path != "/cb" || r.Header.Get("X-Sig") != "s1" ||
+		r.Header.Get("Content-Type") != "application/json" || rc.bodies[2] != `{"id":1}` {
+		t.Errorf("sent %s %s %v %q", r.Method, r.URL.Path, r.Header, rc.bodies)
+	}
+}
+
+func TestNotifierCloseStopsResends(t *testing.T) {
+	rc := &receiver{statuses: []int{500, 500, 500}}
+	srv := httptest.NewServer(rc)
+	t.Cleanup(srv.Close)
+	n := NewNotifier(srv.Client(), time.Second, []time.Duration{time.Hour})
+	n.Send(Callback{URL: srv.URL})
+	n.Close() // does not wait out the hour
+	n.Send(Callback{URL: srv.URL})
+	if rc.count() != 1 {
+		t.Errorf("%d attempts, want the first one only: a closed Notifier sends nothing", rc.count())
+	}
+}
+
+var skin = &Skin{Name: "Acme (sandbox)", Banner: "Acme sandbox", Ink: "#111", Paper: "#eee", Accent: "#123456", Sign: "Sign it", Decline: "No"}
+
+func TestRender(t *testing.T) {
+	rec := httptest.NewRecorder()
+	skin.Render(rec, http.StatusOK, Page{
+		Title: "Sign <loan>.pdf",
+		Note:  "a note",
+		Facts: []Fact{{Label: "Signer", Value: `<script>alert("x")</script>`}, {Label: "Document", Value: "Read it", Link: "https://x.example/d?a=1&b=2"}},
+		Form:  &Form{Hidden: []Input{{Name: "signerId", Value: `s"1`}}},
+	})
+	page := rec.Body.String()
+	forms := regexp.MustCompile(`(?s)<form.*?</form>`).FindAllString(page, -1)
+	if len(forms) != 1 {
+		t.Fatalf("forms %q", forms)
+	}
+	for _, want := range []string{`<form method="post">`, `<input type="hidden" name="signerId" value="s&#34;1">`,
+		`<button type="submit" name="action" value="sign">Sign it</button>`, `<button type="submit" name="action" value="decline">No</button>`} {
+		if !strings.Contains(forms[0], want) {
+			t.Errorf("the form lacks %s:\n%s", want, forms[0])
+		}
+	}
+	for _, want := range []string{"<title>Sign &lt;loan&gt;.pdf - Acme (sandbox)</title>", "Acme sandbox", "a note",
+		"&lt;script&gt;", `href="https://x.example/d?a=1&amp;b=2"`, "#123456"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %s", want)
+		}
+	}
+	if strings.Contains(page, "<script") {
+		t.Error("the page runs a script")
+	}
+	h := rec.Header()
+	if h.Get("Content-Type") != "text/html; charset=utf-8" || !strings.Contains(h.Get("Content-Security-Policy"), "default-src 'none'") ||
+		h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Cache-Control") != "no-store" {
+		t.Errorf("headers %v", h)
+	}
+
+	// A form of its own: its action and labels.
+	rec = httptest.NewRecorder()
+	skin.Render(rec, http.StatusOK, Page{Title: "t", Text: "line 1\nline 2", Form: &Form{Action: "/app/1?x=y", Sign: "Sign with DSC"}})
+	for _, want := range []string{`<form method="post" action="/app/1?x=y">`, ">Sign with DSC</button>", ">No</button>", "<pre>line 1\nline 2</pre>"} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("the page lacks %s:\n%s", want, rec.Body.String())
+		}
+	}
+}
+
+func TestNoticesAndActions(t *testing.T) {
+	closed := Notice{Status: http.StatusConflict, Title: "Already signed", Message: "Nothing changed."}
+	for method, want := range map[string]int{"GET": 200, "POST": 409} {
+		rec := httptest.NewRecorder()
+		skin.Refuse(rec, httptest.NewRequest(method, "/p", nil), closed)
+		if rec.Code != want || strings.Contains(rec.Body.String(), "<form") || !strings.Contains(rec.Body.String(), "Nothing changed.") {
+			t.Errorf("%s: %d\n%s", method, rec.Code, rec.Body)
+		}
+	}
+	rec := httptest.NewRecorder()
+	skin.Render(rec, 200, Page{Title: "Done", Message: "Signed.", Link: "https://client.example/back"})
+	if !strings.Contains(rec.Body.String(), `<a href="https://client.example/back">Return to the service</a>`) {
+		t.Errorf("no way back:\n%s", rec.Body)
+	}
+
+	for form, want := range map[string]string{"action=sign": "sign", "action=decline&x=1": "decline", "action=maybe": "", "": ""} {
+		rec := httptest.NewRecorder()
+		r := httptest.NewRequest("POST", "/p", strings.NewReader(form))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		got, ok := skin.ReadAction(rec, r)
+		if got != want || ok != (want != "") {
+			t.Errorf("%q: %q, %v", form, got, ok)
+		}
+		if !ok && (rec.Code != 400 || !strings.Contains(rec.Body.String(), `Choose &#34;Sign it&#34; or &#34;No&#34;.`)) {
+			t.Errorf("%q: %d\n%s", form, rec.Code, rec.Body)
+		}
+	}
+}
+
+func TestReadBody(t *testing.T) {
+	for body, want := range map[string]int{"12345": 200, "123456": 413} {
+		rec := httptest.NewRecorder()
+		b, ok := ReadBody(rec, httptest.NewRequest("POST", "/", strings.NewReader(body)), 5, writeErr)
+		if want == 200 && (!ok || string(b) != body) || want != 200 && (ok || rec.Code != want || rec.Body.String() != "CRequest Entity Too Large Request entity too large") {
+			t.Errorf("%q: %q %v, %d %q", body, b, ok, rec.Code, rec.Body)
+		}
+	}
+}
+
+func TestSmallHelpers(t *testing.T) {
+	if !SameSecret("s3cret", "s3cret") || SameSecret("s3cret", "s3cre") || SameSecret("", "x") {
+		t.Error("SameSecret")
+	}
+	r := httptest.NewRequest("GET", "/", nil)
+	r.RemoteAddr = "192.0.2.7:4711"
+	if ClientIP(r) != "192.0.2.7" {
+		t.Errorf("ClientIP = %q", ClientIP(r))
+	}
+	rec := httptest.NewRecorder()
+	WriteJSON(rec, 201, "application/json;charset=UTF-8", map[string]int{"a": 1})
+	if rec.Code != 201 || rec.Body.String() != `{"a":1}` || rec.Header().Get("Content-Type") != "application/json;charset=UTF-8" {
+		t.Errorf("WriteJSON: %d %q %v", rec.Code, rec.Body, rec.Header())
+	}
+	rec = httptest.NewRecorder()
+	WritePDF(rec, httptest.NewRequest("GET", "/", nil), []byte("%PDF-1.7"), "a\"b\r\n.pdf", true)
+	if rec.Body.String() != "%PDF-1.7" || rec.Header().Get("Content-Disposition") != `inline; filename="ab.pdf"` ||
+		rec.Header().Get("Content-Length") != "8" {
+		t.Errorf("WritePDF: %q %v", rec.Body, rec.Header())
 	}
 }

@@ -53,6 +53,17 @@ type Sim interface {
 	Close() error
 }
 
+// ServeSim builds a simulator from a test's usual cfg, changed by mutate,
+// mounts it under prefix and closes it with t.Cleanup.
+func ServeSim[C any, S Sim](e *Env, prefix string, cfg C, mutate []func(*C), build func(C) (S, error)) S {
+	e.T.Helper()
+	for _, m := range mutate {
+		m(&cfg)
+	}
+	s, err := build(cfg)
+	return Serve(e, prefix, s, err)
+}
+
 // Serve mounts s, just built (err, if not nil, fails the test), under
 // prefix and closes it with t.Cleanup.
 func Serve[S Sim](e *Env, prefix string, s S, err error) S {
@@ -174,4 +185,23 @@ func UnreachableURL() string {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	srv.Close()
 	return srv.URL
+}
+
+// SimEnv is an Env with a simulator mounted under /sandbox/{name}/, as
+// Signet mounts it, next to a callback receiver at /callbacks/{name}.
+type SimEnv[S Sim] struct {
+	*Env
+	Sim   S
+	Hooks *Receiver
+}
+
+// NewSimEnv starts a SimEnv whose simulator build makes from the test's
+// usual configuration, cfg (given the simulator's base URL and the
+// receiver's URL), changed by mutate.
+func NewSimEnv[C any, S Sim](t *testing.T, name string, cfg func(e *Env, base, callbackURL string) C, mutate []func(*C), build func(C) (S, error)) *SimEnv[S] {
+	t.Helper()
+	e := &SimEnv[S]{Env: NewEnv(t), Hooks: &Receiver{}}
+	e.Mux.Handle("/callbacks/"+name, e.Hooks)
+	e.Sim = ServeSim(e.Env, "/sandbox/"+name, cfg(e.Env, e.Srv.URL+"/sandbox/"+name, e.Srv.URL+"/callbacks/"+name), mutate, build)
+	return e
 }

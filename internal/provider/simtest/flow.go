@@ -1,6 +1,7 @@
 package simtest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -8,7 +9,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/signet-dev/signet/internal/pdf"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -21,6 +24,12 @@ type Flow struct {
 	Provider signing.Provider
 	// Request is the test's usual InitiateRequest.
 	Request func() signing.InitiateRequest
+	// Name is the provider's name in its errors; Secrets are the
+	// credentials no error may show.
+	Name    string
+	Secrets []string
+	// Faults are the simulator's fault queues.
+	Faults Faults
 
 	mu        sync.Mutex
 	callbacks []signing.Callback // verified callbacks, as Signet's route would see them
@@ -105,4 +114,110 @@ func ProviderError(t *testing.T, err error, provider, op string, retryable bool,
 		}
 	}
 	return pe
+}
+
+// ProviderError checks that err is the provider's *signing.ProviderError
+// for op, retryable or not, showing none of its Secrets.
+func (f *Flow) ProviderError(err error, op string, retryable bool) *signing.ProviderError {
+	f.T.Helper()
+	return ProviderError(f.T, err, f.Name, op, retryable, f.Secrets...)
+}
+
+// Call makes the adapter's call op (initiate, with Request(); refresh;
+// cancel; document) on ref and returns its error.
+func (f *Flow) Call(op string, ref signing.ProviderRef) error {
+	ctx := context.Background()
+	var err error
+	switch op {
+	case "initiate":
+		_, err = f.Provider.Initiate(ctx, f.Request())
+	case "refresh":
+		_, err = f.Provider.Refresh(ctx, ref)
+	case "cancel":
+		err = f.Provider.Cancel(ctx, ref)
+	case "document":
+		_, err = f.Provider.FetchDocument(ctx, ref)
+	default:
+		f.T.Fatalf("no adapter call %q", op)
+	}
+	return err
+}
+
+// Faults are a simulator's fault queues (simkit.Faults).
+type Faults interface {
+	FailNext(op string, status int)
+	DelayNext(op string, d time.Duration)
+	ThrottleNext(op string, d time.Duration)
+}
+
+// WantRetryable checks that op's call on ref, answered with each of the
+// HTTP statuses in turn (the simulator failing its simOp), fails with a
+// retryable ProviderError carrying that status.
+func (f *Flow) WantRetryable(op string, ref signing.ProviderRef, simOp string, statuses ...int) {
+	f.T.Helper()
+	for _, status := range statuses {
+		f.Faults.FailNext(simOp, status)
+		if pe := f.ProviderError(f.Call(op, ref), op, true); pe.StatusCode != status {
+			f.T.Errorf("%s answered %d: %+v", op, status, pe)
+		}
+	}
+}
+
+// WantThrottled checks that op's call on ref, answered 429 with a
+// Retry-After of 30 s (the simulator throttling its simOp), fails with a
+// retryable ProviderError asking for that wait.
+func (f *Flow) WantThrottled(op string, ref signing.ProviderRef, simOp string) {
+	f.T.Helper()
+	f.Faults.ThrottleNext(simOp, 30*time.Second)
+	if pe := f.ProviderError(f.Call(op, ref), op, true); pe.StatusCode != 429 || pe.RetryAfter != 30*time.Second {
+		f.T.Errorf("%s throttled: %+v, want HTTP 429 and a RetryAfter of 30s", op, pe)
+	}
+}
+
+// WantTimeout checks that op's call on ref, held up by the simulator (its
+// simOp delayed) past the adapter's timeout, fails at that timeout with a
+// retryable ProviderError saying so: message, if not "".
+func (f *Flow) WantTimeout(op string, ref signing.ProviderRef, simOp string, message string) {
+	f.T.Helper()
+	f.Faults.DelayNext(simOp, 5*time.Second)
+	start := time.Now()
+	pe := f.ProviderError(f.Call(op, ref), op, true)
+	if took := time.Since(start); (message != "" && pe.Message != message) || took > 2*time.Second {
+		f.T.Errorf("%s past the timeout: %+v after %v", op, pe, took)
+	}
+}
+
+// WantUnreachable checks that refreshing ref with an adapter whose
+// provider cannot be reached (its base URL UnreachableURL) fails with a
+// retryable ProviderError.
+func (f *Flow) WantUnreachable(ref signing.ProviderRef) {
+	f.T.Helper()
+	f.ProviderError(f.Call("refresh", ref), "refresh", true)
+}
+
+// SignedPDF fetches ref's signed document, which must be a valid PDF
+// other than the original Request().Document, and returns its page count.
+func (f *Flow) SignedPDF(ref signing.ProviderRef) int {
+	f.T.Helper()
+	doc, err := f.Provider.FetchDocument(context.Background(), ref)
+	if err != nil {
+		f.T.Fatal(err)
+	}
+	if !bytes.HasPrefix(doc, []byte("%PDF-")) || bytes.Equal(doc, f.Request().Document.Content) {
+		f.T.Error("FetchDocument did not return the signed PDF")
+	}
+	info, err := pdf.Validate(doc)
+	if err != nil {
+		f.T.Fatalf("signed PDF: %v", err)
+	}
+	return info.Pages
+}
+
+// PressTo submits a signing page's form with action and checks it
+// answers 303 to location (the client's returnUrl, say).
+func (f *Flow) PressTo(link, action, location string) {
+	f.T.Helper()
+	if resp := f.Press(link, action); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != location {
+		f.T.Fatalf("%s: %d to %q, want 303 to %s", action, resp.StatusCode, resp.Header.Get("Location"), location)
+	}
 }

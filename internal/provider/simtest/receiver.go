@@ -5,6 +5,8 @@ import (
 	"io"
 	"net/http"
 	"sync"
+	"testing"
+	"time"
 )
 
 // Hook is one callback (or webhook) a Receiver got.
@@ -74,4 +76,31 @@ func (rc *Receiver) Raws() [][]byte {
 		out = append(out, h.Raw)
 	}
 	return out
+}
+
+// WantClosed checks that stop (a simulator's Close, with a re-send of a
+// failed callback pending) returns at once rather than when the re-send
+// is due, and, unless rc is nil, that rc got the first attempt only.
+func WantClosed(t *testing.T, stop func() error, rc *Receiver) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() { _ = stop(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Second):
+		t.Fatal("Close did not stop the pending re-send")
+	}
+	if rc != nil && len(rc.All()) != 1 {
+		t.Errorf("%d attempts", len(rc.All()))
+	}
+}
+
+// WantFields checks that the JSON object m has each of fields.
+func WantFields(t *testing.T, what string, m map[string]any, fields ...string) {
+	t.Helper()
+	for _, f := range fields {
+		if _, ok := m[f]; !ok {
+			t.Errorf("%s: field %q missing", what, f)
+		}
+	}
 }

@@ -35,7 +35,7 @@ func (s *Server) api(op string, h func(w http.ResponseWriter, r *http.Request, b
 		// The body is read first: only then does the server notice a
 		// client that gives up during an injected delay.
 		body, readErr := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
-		if s.injectFault(w, r, op) {
+		if s.Inject(w, r, op) {
 			return
 		}
 		if msg := s.rpRefused(r); msg != "" {

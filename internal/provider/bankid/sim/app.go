@@ -6,51 +6,30 @@ import (
 	_ "embed"
 	"encoding/base64"
 	"encoding/hex"
-	"html/template"
-	"log/slog"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/signet-dev/signet/internal/provider/simkit"
 )
 
-//go:embed app.html
-var appHTML string
-
-var appTemplate = template.Must(template.New("app").Parse(appHTML))
+// skin is the look and words of the simulated BankID app.
+var skin = &simkit.Skin{
+	Name:   "BankID (simulated)",
+	Banner: "BankID (simulated app, Signet sandbox)",
+	Ink:    "#111", Paper: "#f3f4f6", Accent: "#193e4f",
+	Sign: "Sign", Decline: "Cancel",
+}
 
 // qrTolerance is how far a scanned QR code's time may lag the order's
 // age: the code changes every second, and a phone takes a moment.
 const qrTolerance = 10
 
-// appData fills app.html: the app's sign screen, or a message alone.
-type appData struct {
-	Title   string
-	Message string
-	Link    string // where to go on, after a message
-
-	Form           bool
-	Action         string
-	Text           string
-	PersonalNumber string
-}
-
-func renderApp(w http.ResponseWriter, status int, d appData) {
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
-	w.WriteHeader(status)
-	if err := appTemplate.Execute(w, d); err != nil {
-		slog.Warn("bankid sim: render app page", "err", err)
-	}
-}
-
+// appMessage shows a message, with a way back to the service at link if
+// it is not empty.
 func appMessage(w http.ResponseWriter, status int, title, message, link string) {
-	renderApp(w, status, appData{Title: title, Message: message, Link: link})
+	skin.Render(w, status, simkit.Page{Title: title, Message: message, Link: link})
 }
 
 // appScreen handles GET /app/{orderRef}: the app showing the order.
@@ -72,29 +51,25 @@ func (s *Server) appScreen(w http.ResponseWriter, r *http.Request) {
 	}
 	o.start(s.cfg.Now())
 	text, _ := base64.StdEncoding.DecodeString(o.visibleData)
-	d := appData{
-		Title:          "BankID (simulated): sign",
-		Form:           true,
-		Action:         s.AppURL(o.ref),
-		Text:           string(text),
-		PersonalNumber: o.pnr,
+	p := simkit.Page{
+		Title:   "BankID (simulated): sign",
+		Message: "The service asks you to sign:",
+		Text:    string(text),
+		Form:    &simkit.Form{Action: s.AppURL(o.ref)},
+	}
+	if o.pnr != "" {
+		p.Note = "Only the holder of personal number " + o.pnr + " can sign this order."
 	}
 	s.mu.Unlock()
-	renderApp(w, http.StatusOK, d)
+	skin.Render(w, http.StatusOK, p)
 }
 
 // appSubmit handles POST /app/{orderRef}: action=sign or action=decline,
 // as the signer's answer in the app. It redirects (303) to the order's
 // returnUrl, as the app does on the same device, or shows the outcome.
 func (s *Server) appSubmit(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if err := r.ParseForm(); err != nil {
-		appMessage(w, http.StatusBadRequest, "Bad request", "The form could not be read.", "")
-		return
-	}
-	action := r.PostForm.Get("action")
-	if action != "sign" && action != "decline" {
-		appMessage(w, http.StatusBadRequest, "Bad request", `Choose "Sign" or "Cancel".`, "")
+	action, ok := skin.ReadAction(w, r)
+	if !ok {
 		return
 	}
 	s.mu.Lock()
@@ -113,7 +88,7 @@ func (s *Server) appSubmit(w http.ResponseWriter, r *http.Request) {
 	now := s.cfg.Now()
 	o.start(now)
 	if action == "sign" {
-		s.complete(o, clientIP(r), now)
+		s.complete(o, simkit.ClientIP(r), now)
 	} else {
 		o.finish(statusFailed, hintUserCancel, now)
 	}
@@ -212,13 +187,4 @@ func outcomeText(o *order) (title, message string) {
 		return "Cancelled", "The order was cancelled by the service."
 	}
 	return "Failed", "The order failed (" + o.hint + ")."
-}
-
-// clientIP is the signer's address as the simulator sees it.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return strings.TrimSpace(r.RemoteAddr)
-	}
-	return host
 }

@@ -3,9 +3,9 @@ package sim
 import (
 	"encoding/base64"
 	"errors"
-	"fmt"
-	"net/http"
 	"time"
+
+	"github.com/signet-dev/signet/internal/provider/simkit"
 )
 
 // The operations faults can be injected into.
@@ -15,75 +15,12 @@ const (
 	OpCancel  = "cancel"  // POST /rp/v6.0/cancel
 )
 
-// fault is one injected misbehaviour: a delay before answering, then
-// either the normal answer (status 0) or an error.
-type fault struct {
-	delay   time.Duration
-	status  int
-	code    string
-	details string
-}
-
-// FailNext makes the next request of op answer status with BankID's error
-// body for it (400 invalidParameters, 401 unauthorized, 404 notFound, 408
-// requestTimeout, 500 internalError, 503 maintenance, …). Calls queue up:
-// two FailNext calls fail the next two requests.
-func (s *Server) FailNext(op string, status int) {
-	s.FailNextWith(op, status, codeForStatus(status), "Simulated failure: "+http.StatusText(status))
-}
-
-// FailNextWith is FailNext with BankID's errorCode and details given.
+// FailNextWith makes the next request of op answer status with BankID's
+// errorCode and details. (FailNext uses the code BankID answers with the
+// status: 400 invalidParameters, 401 unauthorized, 404 notFound, 408
+// requestTimeout, 500 internalError, 503 maintenance, ….)
 func (s *Server) FailNextWith(op string, status int, errorCode, details string) {
-	s.addFault(op, fault{status: status, code: errorCode, details: details})
-}
-
-// DelayNext makes the next request of op wait d before answering
-// normally, so that a client with a shorter timeout gives up. The wait
-// ends early when the client goes away.
-func (s *Server) DelayNext(op string, d time.Duration) {
-	s.addFault(op, fault{delay: d})
-}
-
-func (s *Server) addFault(op string, f fault) {
-	switch op {
-	case OpSign, OpCollect, OpCancel:
-	default:
-		panic(fmt.Sprintf("bankid sim: unknown op %q", op)) // a test's typo
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults[op] = append(s.faults[op], f)
-}
-
-// injectFault applies the next fault queued for op, if any. It reports
-// whether it answered the request.
-func (s *Server) injectFault(w http.ResponseWriter, r *http.Request, op string) bool {
-	s.mu.Lock()
-	q := s.faults[op]
-	if len(q) == 0 {
-		s.mu.Unlock()
-		return false
-	}
-	f := q[0]
-	s.faults[op] = q[1:]
-	s.mu.Unlock()
-
-	if f.delay > 0 {
-		t := time.NewTimer(f.delay)
-		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			// The client left: drop the connection without an answer
-			// (net/http would otherwise send an empty 200).
-			panic(http.ErrAbortHandler)
-		}
-	}
-	if f.status == 0 {
-		return false
-	}
-	writeError(w, f.status, f.code, f.details)
-	return true
+	s.Add(op, simkit.Fault{Status: status, Code: errorCode, Message: details})
 }
 
 // Errors of the test hooks.

@@ -37,17 +37,18 @@ package sim
 import (
 	"context"
 	"crypto/tls"
-	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
-	"strings"
 	"sync"
 	"time"
+
+	"github.com/signet-dev/signet/internal/provider/simkit"
 )
 
 // APIPath is where the RP API lives under the mount, as on BankID's hosts.
@@ -86,24 +87,23 @@ type Config struct {
 
 // Server is the simulator, an http.Handler. It is safe for concurrent use.
 type Server struct {
-	cfg      Config
-	base     string // BaseURL without a trailing slash
-	basePath string // BaseURL's path without a trailing slash
-	mux      *http.ServeMux
-	signer   *signatureKey
+	*simkit.Faults // FailNext, ThrottleNext and DelayNext on the Op* operations
+
+	cfg    Config
+	mount  *simkit.Mount
+	signer *signatureKey
 
 	mu      sync.Mutex
 	orders  map[string]*order // by orderRef
-	faults  map[string][]fault
-	users   map[string]User // by personal number
-	servers []*http.Server  // started by ListenTLS
+	users   map[string]User   // by personal number
+	servers []*http.Server    // started by ListenTLS
 }
 
 // New returns a simulator for cfg.
 func New(cfg Config) (*Server, error) {
-	u, err := url.Parse(cfg.BaseURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, errors.New("bankid sim: BaseURL must be an absolute http(s) URL")
+	mount, err := simkit.NewMount(cfg.BaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("bankid sim: %w", err)
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -122,26 +122,22 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		cfg:      cfg,
-		base:     strings.TrimRight(cfg.BaseURL, "/"),
-		basePath: strings.TrimRight(u.Path, "/"),
-		mux:      http.NewServeMux(),
-		signer:   key,
-		orders:   map[string]*order{},
-		faults:   map[string][]fault{},
-		users:    map[string]User{},
+		Faults: simkit.NewFaults(writeError, OpSign, OpCollect, OpCancel),
+		cfg:    cfg,
+		mount:  mount,
+		signer: key,
+		orders: map[string]*order{},
+		users:  map[string]User{},
 	}
-	s.mux.HandleFunc(APIPath+"/sign", s.api(OpSign, s.sign))
-	s.mux.HandleFunc(APIPath+"/collect", s.api(OpCollect, s.collect))
-	s.mux.HandleFunc(APIPath+"/cancel", s.api(OpCancel, s.cancel))
-	s.mux.HandleFunc(APIPath+"/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, codeNotFound, "Not found")
-	})
-	s.mux.HandleFunc("GET /app/{orderRef}", s.appScreen)
-	s.mux.HandleFunc("POST /app/{orderRef}", s.appSubmit)
-	s.mux.HandleFunc("GET /app", s.autostart)
-	s.mux.HandleFunc("POST /app/scan", s.scan)
-	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+	mux := mount.Mux
+	mux.HandleFunc(APIPath+"/sign", s.api(OpSign, s.sign))
+	mux.HandleFunc(APIPath+"/collect", s.api(OpCollect, s.collect))
+	mux.HandleFunc(APIPath+"/cancel", s.api(OpCancel, s.cancel))
+	mux.HandleFunc("GET /app/{orderRef}", s.appScreen)
+	mux.HandleFunc("POST /app/{orderRef}", s.appSubmit)
+	mux.HandleFunc("GET /app", s.autostart)
+	mux.HandleFunc("POST /app/scan", s.scan)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, codeNotFound, "Not found")
 	})
 	return s, nil
@@ -149,23 +145,12 @@ func New(cfg Config) (*Server, error) {
 
 // ServeHTTP serves the simulated API and app, with or without BaseURL's
 // path in front of the routes.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if p := s.basePath; p != "" && (strings.HasPrefix(r.URL.Path, p+"/") || r.URL.Path == p) {
-		r2 := new(http.Request)
-		*r2 = *r
-		u := *r.URL
-		u.Path = strings.TrimPrefix(r.URL.Path, p)
-		u.RawPath = ""
-		r2.URL = &u
-		r = r2
-	}
-	s.mux.ServeHTTP(w, r)
-}
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mount.ServeHTTP(w, r) }
 
 // AppURL is the simulated app's screen for an order, on BaseURL; its form
 // posts to the same URL.
 func (s *Server) AppURL(orderRef string) string {
-	return s.base + "/app/" + url.PathEscape(orderRef)
+	return s.mount.Base + "/app/" + url.PathEscape(orderRef)
 }
 
 // ListenTLS serves the simulator on a new TLS listener at addr (e.g.
@@ -247,6 +232,8 @@ func codeForStatus(status int) string {
 		return codeUnsupportedMedia
 	case http.StatusServiceUnavailable:
 		return codeMaintenance
+	case http.StatusTooManyRequests:
+		return "" // BankID has no code for it: a gateway in front of it answers
 	}
 	if status >= 500 {
 		return codeInternalError
@@ -260,17 +247,19 @@ type errorBody struct {
 	Details   string `json:"details"`
 }
 
+// writeError answers BankID's error body; code "" is the one BankID uses
+// with status.
 func writeError(w http.ResponseWriter, status int, code, details string) {
+	if code == "" {
+		code = codeForStatus(status)
+	}
+	if code == "" {
+		http.Error(w, details, status)
+		return
+	}
 	writeJSON(w, status, errorBody{ErrorCode: code, Details: details})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
+	simkit.WriteJSON(w, status, "application/json", v)
 }

@@ -1,9 +1,7 @@
 package sim
 
 import (
-	"bytes"
 	"encoding/base64"
-	"errors"
 	"net/http"
 	"net/mail"
 	"regexp"
@@ -13,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/signet-dev/signet/internal/pdf"
+	"github.com/signet-dev/signet/internal/provider/simkit"
 )
 
 // Limits and defaults of the simulated API.
@@ -29,10 +28,8 @@ var mobileRE = regexp.MustCompile(`^[6-9][0-9]{9}$`)
 
 // upload handles POST /v2/client/document/uploadpdf.
 func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
-	// The body is read first: only then does net/http notice a client
-	// that goes away, which an injected delay relies on.
-	body, ok := readBody(w, r, maxUploadBody)
-	if !ok || s.injectFault(w, r, OpUpload) {
+	body, ok := simkit.ReadBody(w, r, maxUploadBody, writeError)
+	if !ok || s.Inject(w, r, OpUpload) {
 		return
 	}
 	if !s.authorized(r) {
@@ -68,7 +65,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 
 // details handles GET /v2/client/document/{id}.
 func (s *Server) details(w http.ResponseWriter, r *http.Request) {
-	if s.injectFault(w, r, OpDetails) {
+	if s.Inject(w, r, OpDetails) {
 		return
 	}
 	if !s.authorized(r) {
@@ -101,7 +98,7 @@ func (s *Server) details(w http.ResponseWriter, r *http.Request) {
 // download handles GET /v2/client/document/download?document_id=…: the
 // PDF as it stands, signed by whoever signed so far.
 func (s *Server) download(w http.ResponseWriter, r *http.Request) {
-	if s.injectFault(w, r, OpDownload) {
+	if s.Inject(w, r, OpDownload) {
 		return
 	}
 	if !s.authorized(r) {
@@ -124,20 +121,7 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, codeNotFound, "Document not found")
 		return
 	}
-	writePDF(w, r, body, name)
-}
-
-func writePDF(w http.ResponseWriter, r *http.Request, body []byte, name string) {
-	h := w.Header()
-	h.Set("Content-Type", "application/pdf")
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	h.Set("Content-Disposition", `attachment; filename="`+strings.NewReplacer(`"`, "", "\\", "", "\r", "", "\n", "").Replace(name)+`"`)
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Cache-Control", "private, no-store")
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		_, _ = w.Write(body)
-	}
+	simkit.WritePDF(w, r, body, name, false)
 }
 
 // cancelDoc handles POST /v2/client/document/{id}/cancel. An open
@@ -145,7 +129,7 @@ func writePDF(w http.ResponseWriter, r *http.Request, body []byte, name string) 
 // details; cancelling a cancelled one again changes nothing; a finished
 // one cannot be cancelled.
 func (s *Server) cancelDoc(w http.ResponseWriter, r *http.Request) {
-	if _, ok := readBody(w, r, 64<<10); !ok || s.injectFault(w, r, OpCancel) {
+	if _, ok := simkit.ReadBody(w, r, 64<<10, writeError); !ok || s.Inject(w, r, OpCancel) {
 		return
 	}
 	if !s.authorized(r) {
@@ -194,23 +178,6 @@ func (s *Server) prune(now time.Time) {
 			}
 		}
 	}
-}
-
-// readBody reads a request body of at most limit bytes, answering 413
-// (and false) past it.
-func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, bool) {
-	var buf bytes.Buffer
-	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, limit))
-	var tooLarge *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooLarge):
-		writeError(w, http.StatusRequestEntityTooLarge, codeTooLarge, "Request entity too large")
-		return nil, false
-	case err != nil:
-		writeError(w, http.StatusBadRequest, codeValidation, "Could not read the request body")
-		return nil, false
-	}
-	return buf.Bytes(), true
 }
 
 // parseUpload validates an upload body the way Digio does (the first

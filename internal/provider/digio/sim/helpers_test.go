@@ -17,33 +17,17 @@ const (
 	testWebhookSecret = "test-webhook-secret"
 )
 
-// env is a simulator mounted under /sandbox/digio/ (behind StripPrefix,
-// as Signet mounts it) next to a webhook receiver at /callbacks/digio.
-type env struct {
-	*simtest.Env
-	sim   *Server
-	hooks *simtest.Receiver
-}
+// env is a simulator next to the account's webhook receiver, which
+// answers 200 as Digio wants.
+type env struct{ *simtest.SimEnv[*Server] }
 
-func newEnv(t *testing.T, mutate ...func(*Config)) *env {
+func newEnv(t *testing.T, mutate ...func(*Config)) env {
 	t.Helper()
-	e := &env{Env: simtest.NewEnv(t), hooks: &simtest.Receiver{Status: http.StatusOK}}
-	cfg := Config{
-		BaseURL:        e.Srv.URL + "/sandbox/digio",
-		ClientID:       testClientID,
-		ClientSecret:   testClientSecret,
-		WebhookSecret:  testWebhookSecret,
-		WebhookURL:     e.Srv.URL + "/callbacks/digio",
-		HTTPClient:     e.Srv.Client(),
-		Now:            e.Clock.Now,
-		WebhookRetries: []time.Duration{10 * time.Millisecond, 10 * time.Millisecond},
-	}
-	for _, m := range mutate {
-		m(&cfg)
-	}
-	s, err := New(cfg)
-	e.sim = simtest.Serve(e.Env, "/sandbox/digio", s, err)
-	e.Mux.Handle("/callbacks/digio", e.hooks)
+	e := env{simtest.NewSimEnv(t, "digio", func(e *simtest.Env, base, hooks string) Config {
+		return Config{BaseURL: base, ClientID: testClientID, ClientSecret: testClientSecret, WebhookSecret: testWebhookSecret,
+			WebhookURL: hooks, HTTPClient: e.Srv.Client(), Now: e.Clock.Now, WebhookRetries: []time.Duration{10 * time.Millisecond, 10 * time.Millisecond}}
+	}, mutate, New)}
+	e.Hooks.Status = http.StatusOK
 	return e
 }
 
@@ -67,7 +51,7 @@ func uploadBody() map[string]any {
 
 // call calls the simulated API with Basic credentials (none if id is
 // empty) and returns the status and raw answer.
-func (e *env) call(method, path, id, secret string, body any) (int, http.Header, []byte) {
+func (e env) call(method, path, id, secret string, body any) (int, http.Header, []byte) {
 	e.T.Helper()
 	return e.Call(method, path, body, func(r *http.Request) {
 		if id != "" {
@@ -78,13 +62,13 @@ func (e *env) call(method, path, id, secret string, body any) (int, http.Header,
 
 // api calls the simulated API with the right credentials and decodes the
 // JSON answer.
-func (e *env) api(method, path string, body any) (int, map[string]any) {
+func (e env) api(method, path string, body any) (int, map[string]any) {
 	e.T.Helper()
 	return e.CallJSON(method, path, body, func(r *http.Request) { r.SetBasicAuth(testClientID, testClientSecret) })
 }
 
 // upload creates a document and returns its id and access token id.
-func (e *env) upload(mutate ...func(map[string]any)) (string, string) {
+func (e env) upload(mutate ...func(map[string]any)) (string, string) {
 	e.T.Helper()
 	body := uploadBody()
 	for _, m := range mutate {
@@ -101,7 +85,7 @@ func (e *env) upload(mutate ...func(map[string]any)) (string, string) {
 	return m["id"].(string), tok
 }
 
-func (e *env) details(id string) map[string]any {
+func (e env) details(id string) map[string]any {
 	e.T.Helper()
 	status, m := e.api(http.MethodGet, "/v2/client/document/"+id, nil)
 	if status != http.StatusOK {
@@ -115,7 +99,7 @@ func party0(m map[string]any) map[string]any {
 }
 
 // link is the signer's gateway link, as the adapter builds it.
-func (e *env) link(id, identifier, token, redirect string) string {
+func (e env) link(id, identifier, token, redirect string) string {
 	u := e.Srv.URL + "/sandbox/digio/gateway/login/" + id + "/txn-1/" + url.PathEscape(identifier)
 	q := url.Values{}
 	if token != "" {
@@ -130,7 +114,7 @@ func (e *env) link(id, identifier, token, redirect string) string {
 	return u
 }
 
-func (e *env) get(u string) (int, http.Header, string) {
+func (e env) get(u string) (int, http.Header, string) {
 	e.T.Helper()
 	status, h, b := e.Get(u)
 	return status, h, string(b)

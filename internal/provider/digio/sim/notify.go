@@ -1,15 +1,13 @@
 package sim
 
 import (
-	"bytes"
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"io"
 	"net/http"
-	"time"
+
+	"github.com/signet-dev/signet/internal/provider/simkit"
 )
 
 // Digio's document events.
@@ -36,15 +34,12 @@ type envPayload struct {
 	Document docView `json:"document"`
 }
 
-// delivery is one webhook to send.
-type delivery struct {
-	body []byte
-}
-
 // prepareWebhook renders the webhook for d's latest change (p being the
 // signer it is about); s.mu must be held. It returns nothing when the
-// account has no webhook.
-func (s *Server) prepareWebhook(d *doc, event string, p *party) []delivery {
+// account has no webhook. It carries X-Digio-Checksum when the account
+// has a webhook secret, and is re-sent until answered 2xx
+// (cfg.WebhookRetries).
+func (s *Server) prepareWebhook(d *doc, event string, p *party) []simkit.Callback {
 	if s.cfg.WebhookURL == "" {
 		return nil
 	}
@@ -68,66 +63,11 @@ func (s *Server) prepareWebhook(d *doc, event string, p *party) []delivery {
 	if err != nil {
 		return nil
 	}
-	return []delivery{{body: body}}
-}
-
-// sendWebhooks sends each delivery once, now, and leaves those that
-// failed to background retries on cfg.WebhookRetries. It must be called
-// without s.mu held: the receiver (Signet) typically reads the document
-// before answering.
-func (s *Server) sendWebhooks(ds []delivery) {
-	for _, d := range ds {
-		if s.send(d) || len(s.cfg.WebhookRetries) == 0 {
-			continue
-		}
-		s.mu.Lock()
-		if s.closed {
-			s.mu.Unlock()
-			continue
-		}
-		s.wg.Add(1)
-		s.mu.Unlock()
-		go s.retry(d)
-	}
-}
-
-// retry re-sends d on the retry schedule until it succeeds, the schedule
-// ends or the Server is closed.
-func (s *Server) retry(d delivery) {
-	defer s.wg.Done()
-	for _, wait := range s.cfg.WebhookRetries {
-		t := time.NewTimer(wait)
-		select {
-		case <-s.ctx.Done():
-			t.Stop()
-			return
-		case <-t.C:
-		}
-		if s.send(d) {
-			return
-		}
-	}
-}
-
-// send POSTs one webhook; a 2xx answer within WebhookTimeout is success.
-func (s *Server) send(d delivery) bool {
-	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.WebhookTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.WebhookURL, bytes.NewReader(d.body))
-	if err != nil {
-		return false
-	}
-	req.Header.Set("Content-Type", "application/json")
+	h := http.Header{}
 	if s.cfg.WebhookSecret != "" {
-		req.Header.Set(ChecksumHeader, Checksum(s.cfg.WebhookSecret, d.body))
+		h.Set(ChecksumHeader, Checksum(s.cfg.WebhookSecret, body))
 	}
-	resp, err := s.cfg.HTTPClient.Do(req)
-	if err != nil {
-		return false
-	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	resp.Body.Close()
-	return resp.StatusCode >= 200 && resp.StatusCode <= 299
+	return []simkit.Callback{{URL: s.cfg.WebhookURL, Header: h, Body: body}}
 }
 
 // Checksum is the X-Digio-Checksum of body: hex HMAC-SHA256 keyed with

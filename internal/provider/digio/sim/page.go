@@ -1,69 +1,24 @@
 package sim
 
 import (
-	_ "embed"
-	"html/template"
-	"log/slog"
+	"fmt"
 	"net/http"
 	"net/url"
+
+	"github.com/signet-dev/signet/internal/provider/simkit"
 )
 
-//go:embed page.html
-var pageHTML string
-
-var pageTemplate = template.Must(template.New("page").Parse(pageHTML))
-
-// pageData fills page.html: the signing form, or a message alone.
-type pageData struct {
-	Title   string
-	Message string
-
-	Form        bool
-	Note        string
-	FileName    string
-	Pages       int
-	Requester   string
-	Signer      string
-	Identifier  string
-	Reason      string
-	SignType    string
-	SignLabel   string
-	Expires     string
-	PreviewURL  string
-	TokenID     string
-	RedirectURL string
+// skin is the look and words of the simulated signing gateway.
+var skin = &simkit.Skin{
+	Name:   "Digio (sandbox)",
+	Banner: "Digio sandbox: this page simulates Digio's signing gateway. No OTP is sent and nothing reaches UIDAI.",
+	Ink:    "#0b2545", Paper: "#eef3f8", Accent: "#134074",
+	Sign: "Sign", Decline: "Reject",
 }
-
-func renderPage(w http.ResponseWriter, status int, d pageData) {
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("X-Content-Type-Options", "nosniff")
-	// No form-action: the answer to the form redirects to the client's
-	// redirect_url, which browsers would check against it.
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
-	w.WriteHeader(status)
-	if err := pageTemplate.Execute(w, d); err != nil {
-		slog.Warn("digio sim: render page", "err", err)
-	}
-}
-
-func messagePage(w http.ResponseWriter, status int, title, message string) {
-	renderPage(w, status, pageData{Title: title, Message: message})
-}
-
-// problem is a page answering a link or form the signer cannot use.
-type problem struct {
-	status         int
-	title, message string
-}
-
-func (p *problem) write(w http.ResponseWriter) { messagePage(w, p.status, p.title, p.message) }
 
 var (
-	errLink  = &problem{http.StatusNotFound, "Link not valid", "This signing link is not valid."}
-	errToken = &problem{http.StatusForbidden, "Link not valid", "This signing link belongs to another document."}
+	errLink  = &simkit.Notice{Status: http.StatusNotFound, Title: "Link not valid", Message: "This signing link is not valid."}
+	errToken = &simkit.Notice{Status: http.StatusForbidden, Title: "Link not valid", Message: "This signing link belongs to another document."}
 )
 
 // signerLink is what a gateway link names, as the page and its form
@@ -97,7 +52,7 @@ func queryOrForm(r *http.Request, key string) string {
 // s.mu must be held. A token that expired is no problem: on Digio the
 // signer would log in with an OTP instead, which the sandbox skips
 // (expired reports it).
-func (s *Server) resolve(l signerLink) (d *doc, p *party, expired bool, pr *problem) {
+func (s *Server) resolve(l signerLink) (d *doc, p *party, expired bool, pr *simkit.Notice) {
 	d = s.lookup(l.docID)
 	if d == nil {
 		return nil, nil, false, errLink
@@ -115,20 +70,20 @@ func (s *Server) resolve(l signerLink) (d *doc, p *party, expired bool, pr *prob
 }
 
 // finished says why the signer has nothing left to do, or nil.
-func finished(d *doc, p *party) *problem {
+func finished(d *doc, p *party) *simkit.Notice {
 	switch {
 	case p.status == partySigned:
-		return &problem{http.StatusConflict, "Already signed", "You have already signed this document."}
+		return &simkit.Notice{Status: http.StatusConflict, Title: "Already signed", Message: "You have already signed this document."}
 	case p.status == partyRejected:
-		return &problem{http.StatusConflict, "Rejected", "You rejected this document."}
+		return &simkit.Notice{Status: http.StatusConflict, Title: "Rejected", Message: "You rejected this document."}
 	case d.status == docCompleted:
-		return &problem{http.StatusConflict, "Completed", "This document is already signed by everyone."}
+		return &simkit.Notice{Status: http.StatusConflict, Title: "Completed", Message: "This document is already signed by everyone."}
 	case d.status == docExpired:
-		return &problem{http.StatusConflict, "Expired", "This signing request has expired."}
+		return &simkit.Notice{Status: http.StatusConflict, Title: "Expired", Message: "This signing request has expired."}
 	case d.status == docCancelled:
-		return &problem{http.StatusConflict, "Cancelled", "This signing request was cancelled by its sender."}
+		return &simkit.Notice{Status: http.StatusConflict, Title: "Cancelled", Message: "This signing request was cancelled by its sender."}
 	case !d.open():
-		return &problem{http.StatusConflict, "Closed", "This signing request is closed (" + d.status + ")."}
+		return &simkit.Notice{Status: http.StatusConflict, Title: "Closed", Message: "This signing request is closed (" + d.status + ")."}
 	}
 	return nil
 }
@@ -145,10 +100,7 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	}
 	if pr != nil {
 		s.mu.Unlock()
-		if pr.status == http.StatusConflict {
-			pr.status = http.StatusOK // nothing was submitted: just say so
-		}
-		pr.write(w)
+		skin.Refuse(w, r, *pr)
 		return
 	}
 	now := s.cfg.Now()
@@ -156,30 +108,40 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 		p.status, p.updated = partyViewed, now
 		d.updated = now
 	}
-	data := pageData{
-		Title:       "Sign " + d.fileName,
-		Form:        true,
-		FileName:    d.fileName,
-		Pages:       d.pages,
-		Requester:   requesterName,
-		Signer:      p.name,
-		Identifier:  p.identifier,
-		Reason:      p.reason,
-		SignType:    signTypeLabel(p.signType),
-		SignLabel:   signLabel(p.signType),
-		Expires:     d.expireOn.In(ist).Format("02 Jan 2006 15:04"),
-		PreviewURL:  s.base + "/gateway/login/" + url.PathEscape(d.id) + "/" + url.PathEscape(l.txn) + "/" + url.PathEscape(p.identifier) + "/preview" + tokenQuery(l.tokenID),
-		TokenID:     l.tokenID,
-		RedirectURL: l.redirect,
+	signer := p.name
+	if signer == "" {
+		signer = p.identifier
 	}
-	if data.Signer == "" {
-		data.Signer = p.identifier
+	pages := fmt.Sprintf("%s (%d pages)", d.fileName, d.pages)
+	if d.pages == 1 {
+		pages = d.fileName + " (1 page)"
 	}
+	facts := []simkit.Fact{
+		{Label: "Document", Value: pages},
+		{Label: "Requested by", Value: requesterName},
+		{Label: "Signer", Value: signer + " (" + p.identifier + ")"},
+	}
+	if p.reason != "" {
+		facts = append(facts, simkit.Fact{Label: "Reason", Value: p.reason})
+	}
+	facts = append(facts,
+		simkit.Fact{Label: "Signature", Value: signTypeLabel(p.signType)},
+		simkit.Fact{Label: "Valid until", Value: d.expireOn.In(ist).Format("02 Jan 2006 15:04") + " IST"},
+		simkit.Fact{Label: "Preview", Value: "Read the document (PDF)", Link: s.mount.Base + "/gateway/login/" + url.PathEscape(d.id) + "/" +
+			url.PathEscape(l.txn) + "/" + url.PathEscape(p.identifier) + "/preview" + tokenQuery(l.tokenID)},
+	)
+	form := &simkit.Form{Sign: signLabel(p.signType)}
+	for _, in := range []simkit.Input{{Name: "token_id", Value: l.tokenID}, {Name: "redirect_url", Value: l.redirect}} {
+		if in.Value != "" {
+			form.Hidden = append(form.Hidden, in)
+		}
+	}
+	page := simkit.Page{Title: "Sign " + d.fileName, Facts: facts, Form: form}
 	if l.tokenID == "" || expired {
-		data.Note = "On Digio you would now log in with an OTP sent to " + p.identifier + "; the sandbox skips it."
+		page.Note = "On Digio you would now log in with an OTP sent to " + p.identifier + "; the sandbox skips it."
 	}
 	s.mu.Unlock()
-	renderPage(w, http.StatusOK, data)
+	skin.Render(w, http.StatusOK, page)
 }
 
 func tokenQuery(tok string) string {
@@ -221,10 +183,10 @@ func (s *Server) preview(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 	if pr != nil {
-		pr.write(w)
+		skin.Notice(w, *pr)
 		return
 	}
-	writePDF(w, r, body, name)
+	simkit.WritePDF(w, r, body, name, false)
 }
 
 // submit handles the page's form: action=sign or action=decline. After
@@ -232,18 +194,11 @@ func (s *Server) preview(w http.ResponseWriter, r *http.Request) {
 // status and message appended, as Digio does; without one, a page says
 // what happened.
 func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if err := r.ParseForm(); err != nil {
-		messagePage(w, http.StatusBadRequest, "Bad request", "The form could not be read.")
-		return
-	}
-	action := r.PostForm.Get("action")
-	if action != "sign" && action != "decline" {
-		messagePage(w, http.StatusBadRequest, "Bad request", `Choose "Sign" or "Reject".`)
+	action, ok := skin.ReadAction(w, r)
+	if !ok {
 		return
 	}
 	l := linkOf(r)
-	var ok bool
 	if action == "sign" {
 		ok = s.sign(w, l)
 	} else {
@@ -265,7 +220,7 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, target, http.StatusSeeOther)
 		return
 	}
-	messagePage(w, http.StatusOK, title, message+" You may close this window.")
+	skin.Notice(w, simkit.Notice{Status: http.StatusOK, Title: title, Message: message + " You may close this window."})
 }
 
 // redirectTarget appends params to an absolute http(s) redirect_url.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/signet-dev/signet/internal/pdf"
+	"github.com/signet-dev/signet/internal/provider/simkit"
 )
 
 // sign completes the signer's signature: the document is stamped with it,
@@ -24,7 +25,7 @@ func (s *Server) sign(w http.ResponseWriter, l signerLink) bool {
 		}
 		if pr != nil {
 			s.mu.Unlock()
-			pr.write(w)
+			skin.Notice(w, *pr)
 			return false
 		}
 		now := s.cfg.Now()
@@ -34,7 +35,7 @@ func (s *Server) sign(w http.ResponseWriter, l signerLink) bool {
 
 		signed, err := pdf.Stamp(base, stamp)
 		if err != nil {
-			messagePage(w, http.StatusInternalServerError, "Signing failed", "The eSign service could not sign this document.")
+			skin.Notice(w, simkit.Notice{Status: http.StatusInternalServerError, Title: "Signing failed", Message: "The eSign service could not sign this document."})
 			return false
 		}
 
@@ -51,10 +52,10 @@ func (s *Server) sign(w http.ResponseWriter, l signerLink) bool {
 		}
 		ds := s.prepareWebhook(d, eventSigned, p)
 		s.mu.Unlock()
-		s.sendWebhooks(ds)
+		s.notifier.Send(ds...)
 		return true
 	}
-	messagePage(w, http.StatusServiceUnavailable, "Busy", "The document is being signed by someone else; please try again.")
+	skin.Notice(w, simkit.Notice{Status: http.StatusServiceUnavailable, Title: "Busy", Message: "The document is being signed by someone else; please try again."})
 	return false
 }
 
@@ -69,7 +70,7 @@ func (s *Server) decline(w http.ResponseWriter, l signerLink) bool {
 	}
 	if pr != nil {
 		s.mu.Unlock()
-		pr.write(w)
+		skin.Notice(w, *pr)
 		return false
 	}
 	now := s.cfg.Now()
@@ -77,7 +78,7 @@ func (s *Server) decline(w http.ResponseWriter, l signerLink) bool {
 	d.end(docRejected, partyCancelled, now)
 	ds := s.prepareWebhook(d, eventRejected, p)
 	s.mu.Unlock()
-	s.sendWebhooks(ds)
+	s.notifier.Send(ds...)
 	return true
 }
 

@@ -27,23 +27,22 @@
 // and are re-sent in the background on a non-2xx answer until Close.
 // State is in memory; documents expire at their expire_on.
 //
-// Test hooks: FailNext, FailNextWith and DelayNext inject faults into the
-// API; Expire, UnknownStatusNext and FailSigning make Digio report an
-// expiry, an unknown status or a failed eSign. Sandbox builds the adapter
-// and simulator pair for the conformance suite.
+// Test hooks: FailNext, FailNextWith, ThrottleNext and DelayNext inject
+// faults into the API; Expire, UnknownStatusNext and FailSigning make
+// Digio report an expiry, an unknown status or a failed eSign.
+// digiotest.Sandbox builds the adapter and simulator pair for the
+// conformance suite.
 package sim
 
 import (
-	"context"
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
-	"net/url"
-	"strings"
 	"sync"
 	"time"
+
+	"github.com/signet-dev/signet/internal/provider/httpx"
+	"github.com/signet-dev/signet/internal/provider/simkit"
 )
 
 // Config configures a Server.
@@ -80,39 +79,28 @@ type Config struct {
 
 // Server is the simulator, an http.Handler. It is safe for concurrent use.
 type Server struct {
+	*simkit.Faults // FailNext, ThrottleNext and DelayNext on the Op* operations
+
 	cfg      Config
-	base     string // BaseURL without a trailing slash
-	basePath string // BaseURL's path without a trailing slash
-	mux      *http.ServeMux
+	mount    *simkit.Mount
+	notifier *simkit.Notifier
 
 	mu     sync.Mutex
-	docs   map[string]*doc    // by document id
-	tokens map[string]string  // access token id → document id
-	faults map[string][]fault // by op, in order
-	closed bool
-
-	ctx    context.Context // ends at Close; stops webhook retries
-	cancel context.CancelFunc
-	wg     sync.WaitGroup // background webhook retries
+	docs   map[string]*doc   // by document id
+	tokens map[string]string // access token id → document id
 }
 
 // New returns a simulator for cfg.
 func New(cfg Config) (*Server, error) {
-	u, err := url.Parse(cfg.BaseURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-		return nil, errors.New("digio sim: BaseURL must be an absolute http(s) URL without query or fragment")
+	mount, err := simkit.NewMount(cfg.BaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("digio sim: %w", err)
 	}
 	if cfg.ClientID == "" || cfg.ClientSecret == "" {
 		return nil, errors.New("digio sim: ClientID and ClientSecret are required")
 	}
-	if cfg.WebhookURL != "" {
-		w, err := url.Parse(cfg.WebhookURL)
-		if err != nil || (w.Scheme != "http" && w.Scheme != "https") || w.Host == "" {
-			return nil, errors.New("digio sim: WebhookURL must be an absolute http(s) URL")
-		}
-	}
-	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{}
+	if cfg.WebhookURL != "" && !httpx.IsHTTPURL(cfg.WebhookURL) {
+		return nil, errors.New("digio sim: WebhookURL must be an absolute http(s) URL")
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -126,26 +114,23 @@ func New(cfg Config) (*Server, error) {
 	if cfg.TokenTTL <= 0 {
 		cfg.TokenTTL = time.Hour
 	}
-	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{
+		Faults:   simkit.NewFaults(writeError, OpUpload, OpDetails, OpDownload, OpCancel),
 		cfg:      cfg,
-		base:     strings.TrimRight(cfg.BaseURL, "/"),
-		basePath: strings.TrimRight(u.Path, "/"),
-		mux:      http.NewServeMux(),
+		mount:    mount,
+		notifier: simkit.NewNotifier(cfg.HTTPClient, cfg.WebhookTimeout, cfg.WebhookRetries),
 		docs:     map[string]*doc{},
 		tokens:   map[string]string{},
-		faults:   map[string][]fault{},
-		ctx:      ctx,
-		cancel:   cancel,
 	}
-	s.mux.HandleFunc("POST /v2/client/document/uploadpdf", s.upload)
-	s.mux.HandleFunc("GET /v2/client/document/download", s.download)
-	s.mux.HandleFunc("GET /v2/client/document/{id}", s.details)
-	s.mux.HandleFunc("POST /v2/client/document/{id}/cancel", s.cancelDoc)
-	s.mux.HandleFunc("GET /gateway/login/{id}/{txn}/{identifier}", s.page)
-	s.mux.HandleFunc("POST /gateway/login/{id}/{txn}/{identifier}", s.submit)
-	s.mux.HandleFunc("GET /gateway/login/{id}/{txn}/{identifier}/preview", s.preview)
-	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+	mux := mount.Mux
+	mux.HandleFunc("POST /v2/client/document/uploadpdf", s.upload)
+	mux.HandleFunc("GET /v2/client/document/download", s.download)
+	mux.HandleFunc("GET /v2/client/document/{id}", s.details)
+	mux.HandleFunc("POST /v2/client/document/{id}/cancel", s.cancelDoc)
+	mux.HandleFunc("GET /gateway/login/{id}/{txn}/{identifier}", s.page)
+	mux.HandleFunc("POST /gateway/login/{id}/{txn}/{identifier}", s.submit)
+	mux.HandleFunc("GET /gateway/login/{id}/{txn}/{identifier}/preview", s.preview)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, codeNotFound, "Resource not found")
 	})
 	return s, nil
@@ -153,44 +138,20 @@ func New(cfg Config) (*Server, error) {
 
 // GatewayURL is the simulated gateway, to configure the adapter with
 // (digio.Config.GatewayURL).
-func (s *Server) GatewayURL() string { return s.base + "/gateway/login" }
+func (s *Server) GatewayURL() string { return s.mount.Base + "/gateway/login" }
 
 // ServeHTTP serves the simulated API, with or without BaseURL's path in
 // front of the routes.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if p := s.basePath; p != "" && strings.HasPrefix(r.URL.Path, p+"/") {
-		r2 := new(http.Request)
-		*r2 = *r
-		u := *r.URL
-		u.Path = strings.TrimPrefix(r.URL.Path, p)
-		u.RawPath = ""
-		r2.URL = &u
-		r = r2
-	}
-	s.mux.ServeHTTP(w, r)
-}
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mount.ServeHTTP(w, r) }
 
 // Close stops the background webhook retries and waits for them to end.
 // The Server keeps answering requests, but sends no more retries.
-func (s *Server) Close() error {
-	s.mu.Lock()
-	s.closed = true
-	s.mu.Unlock()
-	s.cancel()
-	s.wg.Wait()
-	return nil
-}
+func (s *Server) Close() error { return s.notifier.Close() }
 
-// authorized checks HTTP Basic credentials in constant time (comparing
-// digests keeps even their length from leaking).
+// authorized checks the HTTP Basic credentials.
 func (s *Server) authorized(r *http.Request) bool {
 	id, secret, ok := r.BasicAuth()
-	if !ok {
-		return false
-	}
-	got := sha256.Sum256([]byte(id + "\x00" + secret))
-	want := sha256.Sum256([]byte(s.cfg.ClientID + "\x00" + s.cfg.ClientSecret))
-	return subtle.ConstantTimeCompare(got[:], want[:]) == 1
+	return ok && simkit.SameSecret(id+"\x00"+secret, s.cfg.ClientID+"\x00"+s.cfg.ClientSecret)
 }
 
 // Digio's error codes, as the simulator uses them.
@@ -231,21 +192,19 @@ func statusCode(status int) string {
 	return codeValidation
 }
 
+// writeError answers Digio's error body; code "" is the one that goes
+// with status.
 func writeError(w http.ResponseWriter, status int, code, message string) {
 	writeErrorDetails(w, status, code, message, "")
 }
 
 func writeErrorDetails(w http.ResponseWriter, status int, code, message, details string) {
+	if code == "" {
+		code = statusCode(status)
+	}
 	writeJSON(w, status, errorBody{Code: code, Message: message, Details: details})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
+	simkit.WriteJSON(w, status, "application/json; charset=utf-8", v)
 }

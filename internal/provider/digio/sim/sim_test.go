@@ -26,22 +26,13 @@ var (
 	hookIDRE  = regexp.MustCompile(`^WHN[0-9]{16}[A-Z0-9]{13}$`)
 )
 
-func hasFields(t *testing.T, what string, m map[string]any, fields ...string) {
-	t.Helper()
-	for _, f := range fields {
-		if _, ok := m[f]; !ok {
-			t.Errorf("%s: field %q missing", what, f)
-		}
-	}
-}
-
 func TestUploadAnswer(t *testing.T) {
 	e := newEnv(t)
 	status, m := e.api(http.MethodPost, "/v2/client/document/uploadpdf", uploadBody())
 	if status != http.StatusOK {
 		t.Fatalf("status %d: %v", status, m)
 	}
-	hasFields(t, "upload", m, "id", "is_agreement", "agreement_type", "agreement_status", "file_name", "created_at", "self_signed",
+	simtest.WantFields(t, "upload", m, "id", "is_agreement", "agreement_type", "agreement_status", "file_name", "created_at", "self_signed",
 		"self_sign_type", "no_of_pages", "signing_parties", "sign_request_details", "channel", "other_doc_details", "access_token",
 		"attached_estamp_details")
 	id := m["id"].(string)
@@ -52,7 +43,7 @@ func TestUploadAnswer(t *testing.T) {
 		t.Errorf("upload answer %v", m)
 	}
 	p := party0(m)
-	hasFields(t, "signing party", p, "name", "status", "type", "signature_type", "identifier", "reason", "expire_on")
+	simtest.WantFields(t, "signing party", p, "name", "status", "type", "signature_type", "identifier", "reason", "expire_on")
 	if p["status"] != "requested" || p["type"] != "self" || p["signature_type"] != "aadhaar" || p["expire_on"] != "2026-12-01 23:59:59" {
 		t.Errorf("signing party %v", p)
 	}
@@ -293,7 +284,7 @@ func TestSignFlow(t *testing.T) {
 	}
 
 	// One doc.signed webhook, with Digio's envelope and checksum.
-	hooks := e.hooks.All()
+	hooks := e.Hooks.All()
 	if len(hooks) != 1 {
 		t.Fatalf("%d webhooks", len(hooks))
 	}
@@ -303,7 +294,7 @@ func TestSignFlow(t *testing.T) {
 	if got := wh.Header.Get("X-Digio-Checksum"); got != hex.EncodeToString(m.Sum(nil)) || wh.Header.Get("Content-Type") != "application/json" {
 		t.Errorf("checksum %q over %s", got, wh.Raw)
 	}
-	hasFields(t, "webhook", wh.Body, "entities", "payload", "created_at", "id", "event")
+	simtest.WantFields(t, "webhook", wh.Body, "entities", "payload", "created_at", "id", "event")
 	if wh.Body["event"] != "doc.signed" || !hookIDRE.MatchString(wh.Body["id"].(string)) || wh.Body["created_at"] != 1795255260000.0 {
 		t.Errorf("webhook %v", wh.Body)
 	}
@@ -325,7 +316,7 @@ func TestSignFlow(t *testing.T) {
 	if status, _, page := e.get(link); status != http.StatusOK || strings.Contains(page, "<form") {
 		t.Errorf("page after signing: %d", status)
 	}
-	if len(e.hooks.All()) != 1 {
+	if len(e.Hooks.All()) != 1 {
 		t.Error("a second webhook")
 	}
 }
@@ -341,7 +332,7 @@ func TestDecline(t *testing.T) {
 	if d["agreement_status"] != "rejected" || party0(d)["status"] != "rejected" || party0(d)["review_comment"] != declineMessage {
 		t.Errorf("details after decline: %v", d)
 	}
-	hooks := e.hooks.All()
+	hooks := e.Hooks.All()
 	if len(hooks) != 1 || hooks[0].Body["event"] != "doc.sign.rejected" {
 		t.Fatalf("webhooks %v", hooks)
 	}
@@ -364,19 +355,19 @@ func TestCancelAndHooks(t *testing.T) {
 	if resp, _ := e.Submit(e.link(id, "asha.verma@example.com", tok, ""), "sign"); resp.StatusCode != http.StatusConflict {
 		t.Errorf("sign after cancel: %d", resp.StatusCode)
 	}
-	if err := e.sim.Expire(id); !errors.Is(err, ErrFinished) {
+	if err := e.Sim.Expire(id); !errors.Is(err, ErrFinished) {
 		t.Errorf("Expire of a cancelled document: %v", err)
 	}
-	if err := e.sim.Expire("DIDX"); !errors.Is(err, ErrUnknownDocument) {
+	if err := e.Sim.Expire("DIDX"); !errors.Is(err, ErrUnknownDocument) {
 		t.Errorf("Expire of an unknown document: %v", err)
 	}
-	if err := e.sim.UnknownStatusNext("DIDX"); !errors.Is(err, ErrUnknownDocument) {
+	if err := e.Sim.UnknownStatusNext("DIDX"); !errors.Is(err, ErrUnknownDocument) {
 		t.Errorf("UnknownStatusNext of an unknown document: %v", err)
 	}
 
 	// Finished documents cannot be cancelled.
 	id, _ = e.upload()
-	if err := e.sim.Expire(id); err != nil {
+	if err := e.Sim.Expire(id); err != nil {
 		t.Fatal(err)
 	}
 	status, m = e.api(http.MethodPost, "/v2/client/document/"+id+"/cancel", nil)
@@ -386,14 +377,14 @@ func TestCancelAndHooks(t *testing.T) {
 
 	// An eSign failure.
 	id, _ = e.upload()
-	if err := e.sim.FailSigning(id, "ESP_AUTH_FAILED", "Aadhaar OTP validation failed"); err != nil {
+	if err := e.Sim.FailSigning(id, "ESP_AUTH_FAILED", "Aadhaar OTP validation failed"); err != nil {
 		t.Fatal(err)
 	}
 	d := e.details(id)
 	if d["agreement_status"] != "failed" || party0(d)["status"] != "failed" || party0(d)["error_message"] != "Aadhaar OTP validation failed" {
 		t.Errorf("details after a failure: %v", d)
 	}
-	hooks := e.hooks.All()
+	hooks := e.Hooks.All()
 	doc := hooks[len(hooks)-1].Body["payload"].(map[string]any)["document"].(map[string]any)
 	if hooks[len(hooks)-1].Body["event"] != "doc.sign.failed" || doc["error_code"] != "ESP_AUTH_FAILED" {
 		t.Errorf("failed webhook %v", hooks[len(hooks)-1].Body)
@@ -401,7 +392,7 @@ func TestCancelAndHooks(t *testing.T) {
 
 	// An unknown status, once.
 	id, _ = e.upload()
-	if err := e.sim.UnknownStatusNext(id); err != nil {
+	if err := e.Sim.UnknownStatusNext(id); err != nil {
 		t.Fatal(err)
 	}
 	if d := e.details(id); d["agreement_status"] != "under_review" || party0(d)["status"] != "pending_verification" {
@@ -431,37 +422,28 @@ func TestExpiryByClock(t *testing.T) {
 
 func TestWebhookRetries(t *testing.T) {
 	e := newEnv(t)
-	e.hooks.FailFor(2)
+	e.Hooks.FailFor(2)
 	id, tok := e.upload()
 	e.Submit(e.link(id, "asha.verma@example.com", tok, ""), "sign")
-	simtest.WaitFor(t, "three attempts", func() bool { return len(e.hooks.All()) == 3 })
-	hooks := e.hooks.All()
+	simtest.WaitFor(t, "three attempts", func() bool { return len(e.Hooks.All()) == 3 })
+	hooks := e.Hooks.All()
 	for _, h := range hooks[1:] {
 		if !bytes.Equal(h.Raw, hooks[0].Raw) || h.Header.Get(ChecksumHeader) != hooks[0].Header.Get(ChecksumHeader) {
 			t.Error("a retry differs from the first attempt")
 		}
 	}
 	time.Sleep(50 * time.Millisecond)
-	if n := len(e.hooks.All()); n != 3 {
+	if n := len(e.Hooks.All()); n != 3 {
 		t.Errorf("%d attempts after a success", n)
 	}
 }
 
 func TestCloseStopsRetries(t *testing.T) {
 	e := newEnv(t, func(c *Config) { c.WebhookRetries = []time.Duration{time.Hour} })
-	e.hooks.FailFor(10)
+	e.Hooks.FailFor(10)
 	id, tok := e.upload()
 	e.Submit(e.link(id, "asha.verma@example.com", tok, ""), "sign")
-	done := make(chan struct{})
-	go func() { e.sim.Close(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(2 * time.Second):
-		t.Fatal("Close did not stop the retries")
-	}
-	if n := len(e.hooks.All()); n != 1 {
-		t.Errorf("%d attempts", n)
-	}
+	simtest.WantClosed(t, e.Sim.Close, e.Hooks)
 }
 
 func TestWebhookTimeout(t *testing.T) {
@@ -490,7 +472,7 @@ func TestNoWebhookSecretSendsNoChecksum(t *testing.T) {
 	e := newEnv(t, func(c *Config) { c.WebhookSecret = "" })
 	id, tok := e.upload()
 	e.Submit(e.link(id, "asha.verma@example.com", tok, ""), "sign")
-	if hooks := e.hooks.All(); len(hooks) != 1 || hooks[0].Header.Get(ChecksumHeader) != "" {
+	if hooks := e.Hooks.All(); len(hooks) != 1 || hooks[0].Header.Get(ChecksumHeader) != "" {
 		t.Errorf("webhooks %v", hooks)
 	}
 }
@@ -498,8 +480,8 @@ func TestNoWebhookSecretSendsNoChecksum(t *testing.T) {
 func TestFaults(t *testing.T) {
 	e := newEnv(t)
 	id, _ := e.upload()
-	e.sim.FailNext(OpDetails, 503)
-	e.sim.FailNextWith(OpDetails, 400, "BAD_REQUEST", "Invalid document id")
+	e.Sim.FailNext(OpDetails, 503)
+	e.Sim.FailNextWith(OpDetails, 400, "BAD_REQUEST", "Invalid document id")
 	status, m := e.api(http.MethodGet, "/v2/client/document/"+id, nil)
 	if status != 503 || m["code"] != codeUnavailable || m["message"] != "Simulated failure: Service Unavailable" {
 		t.Errorf("first: %d %v", status, m)
@@ -512,7 +494,7 @@ func TestFaults(t *testing.T) {
 		t.Errorf("faults not used up: %d", status)
 	}
 	for _, op := range []string{OpUpload, OpDownload, OpCancel} {
-		e.sim.FailNext(op, 500)
+		e.Sim.FailNext(op, 500)
 	}
 	if status, _ := e.api(http.MethodPost, "/v2/client/document/uploadpdf", uploadBody()); status != 500 {
 		t.Errorf("upload: %d", status)
@@ -525,7 +507,7 @@ func TestFaults(t *testing.T) {
 	}
 
 	// A delay ends when the client gives up.
-	e.sim.DelayNext(OpDetails, time.Minute)
+	e.Sim.DelayNext(OpDetails, time.Minute)
 	c := &http.Client{Timeout: 100 * time.Millisecond}
 	req, _ := http.NewRequest(http.MethodGet, e.Srv.URL+"/sandbox/digio/v2/client/document/"+id, nil)
 	req.SetBasicAuth(testClientID, testClientSecret)
@@ -536,7 +518,7 @@ func TestFaults(t *testing.T) {
 	if time.Since(start) > 2*time.Second {
 		t.Error("the delay did not end with the client")
 	}
-	e.sim.DelayNext(OpDetails, 10*time.Millisecond)
+	e.Sim.DelayNext(OpDetails, 10*time.Millisecond)
 	if status, _ := e.api(http.MethodGet, "/v2/client/document/"+id, nil); status != 200 {
 		t.Errorf("after a short delay: %d", status)
 	}
@@ -546,7 +528,7 @@ func TestFaults(t *testing.T) {
 			t.Error("an unknown op did not panic")
 		}
 	}()
-	e.sim.FailNext("pullData", 500)
+	e.Sim.FailNext("pullData", 500)
 }
 
 func TestMultipleSigners(t *testing.T) {
@@ -564,7 +546,7 @@ func TestMultipleSigners(t *testing.T) {
 		parties[0].(map[string]any)["signature_mode"] != "slate" {
 		t.Errorf("after the first signature: %v", d)
 	}
-	hooks := e.hooks.All()
+	hooks := e.Hooks.All()
 	if len(hooks) != 1 || hooks[0].Body["payload"].(map[string]any)["document"].(map[string]any)["others"].(map[string]any)["has_all_signed"] != false {
 		t.Errorf("first webhook %v", hooks)
 	}
@@ -573,8 +555,8 @@ func TestMultipleSigners(t *testing.T) {
 		t.Errorf("after both signed: %v", d["agreement_status"])
 	}
 	_, _, raw := e.call(http.MethodGet, "/v2/client/document/download?document_id="+id, testClientID, testClientSecret, nil)
-	if _, err := pdf.Validate(raw); err != nil || len(e.hooks.All()) != 2 {
-		t.Errorf("final PDF %v, %d webhooks", err, len(e.hooks.All()))
+	if _, err := pdf.Validate(raw); err != nil || len(e.Hooks.All()) != 2 {
+		t.Errorf("final PDF %v, %d webhooks", err, len(e.Hooks.All()))
 	}
 }
 

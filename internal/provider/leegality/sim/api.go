@@ -1,13 +1,13 @@
 package sim
 
 import (
-	"bytes"
 	"encoding/base64"
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/signet-dev/signet/internal/provider/simkit"
 )
 
 // maxCreateBody bounds a create request (a base64 PDF of Signet's 15 MiB
@@ -16,10 +16,8 @@ const maxCreateBody = 32 << 20
 
 // create handles POST /v3.0/sign/request.
 func (s *Server) create(w http.ResponseWriter, r *http.Request) {
-	// The body is read first: only then does net/http notice a client
-	// that goes away, which an injected delay relies on.
-	body, ok := readBody(w, r, maxCreateBody)
-	if !ok || s.injectFault(w, r, OpCreate) {
+	body, ok := simkit.ReadBody(w, r, maxCreateBody, writeError)
+	if !ok || s.Inject(w, r, OpCreate) {
 		return
 	}
 	if !s.authorized(r) {
@@ -178,7 +176,7 @@ func (s *Server) delete(w http.ResponseWriter, r *http.Request) {
 // download handles GET /cdn/{token}/{file}: a fetchDocument link. Like a
 // CDN's signed URL it takes no token and answers 403 once expired.
 func (s *Server) download(w http.ResponseWriter, r *http.Request) {
-	if s.injectFault(w, r, OpDownload) {
+	if s.Inject(w, r, OpDownload) {
 		return
 	}
 	now := s.cfg.Now()
@@ -199,13 +197,7 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>`))
 		return
 	}
-	h := w.Header()
-	h.Set("Content-Type", "application/pdf")
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	h.Set("Content-Disposition", `attachment; filename="`+strings.ReplaceAll(r.PathValue("file"), `"`, "")+`"`)
-	h.Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(body)
+	simkit.WritePDF(w, r, body, r.PathValue("file"), false)
 }
 
 // newLink hands out a download link of one of d's files; s.mu must be held.
@@ -216,7 +208,7 @@ func (s *Server) newLink(d *document, file string, now time.Time) string {
 	}
 	token := newToken()
 	s.links[token] = &link{documentID: d.id, file: file, name: name, expires: now.Add(s.cfg.DownloadTTL)}
-	return s.base + "/cdn/" + token + "/" + name
+	return s.mount.Base + "/cdn/" + token + "/" + name
 }
 
 // safeFileName makes a file name fit a URL path segment.
@@ -238,7 +230,7 @@ func safeFileName(name string) string {
 // faults, authentication, and finding the document. On success it returns
 // with s.mu held; otherwise it has answered the request.
 func (s *Server) readDocument(w http.ResponseWriter, r *http.Request, op string) (*document, time.Time, bool) {
-	if s.injectFault(w, r, op) {
+	if s.Inject(w, r, op) {
 		return nil, time.Time{}, false
 	}
 	if !s.authorized(r) {
@@ -264,7 +256,7 @@ func (s *Server) readDocument(w http.ResponseWriter, r *http.Request, op string)
 
 // writeUnauthorized answers a missing or wrong X-Auth-Token.
 func writeUnauthorized(w http.ResponseWriter) {
-	writeHTTPError(w, http.StatusUnauthorized, "auth.token.invalid", "Invalid auth token.")
+	writeError(w, http.StatusUnauthorized, "", "Invalid auth token.")
 }
 
 // prune forgets documents that ended more than retention ago, and expired
@@ -285,23 +277,6 @@ func (s *Server) prune(now time.Time) {
 			delete(s.links, t)
 		}
 	}
-}
-
-// readBody reads a request body of at most limit bytes, answering 413
-// (and false) past it.
-func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, bool) {
-	var buf bytes.Buffer
-	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, limit))
-	var tooLarge *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooLarge):
-		writeHTTPError(w, http.StatusRequestEntityTooLarge, "request.too.large", "Request entity too large.")
-		return nil, false
-	case err != nil:
-		writeHTTPError(w, http.StatusBadRequest, "request.invalid", "Could not read the request body.")
-		return nil, false
-	}
-	return buf.Bytes(), true
 }
 
 func isTrue(s string) bool {

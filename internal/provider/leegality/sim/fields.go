@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/signet-dev/signet/internal/pdf"
+	"github.com/signet-dev/signet/internal/provider/httpx"
 	"github.com/signet-dev/signet/internal/provider/simkit"
 )
 
@@ -125,7 +126,7 @@ func parseInvitee(raw json.RawMessage) (*invitation, string, string) {
 	if v.phone != "" && !simkit.Digits(v.phone, 10) {
 		return nil, "invitee.phone.invalid", "Invalid phone number for invitee " + v.name + ". Phone number must be 10 digits."
 	}
-	if v.redirectURL, ok = f.str("redirectUrl"); !ok || (v.redirectURL != "" && !simkit.IsHTTPURL(v.redirectURL)) {
+	if v.redirectURL, ok = f.str("redirectUrl"); !ok || (v.redirectURL != "" && !httpx.IsHTTPURL(v.redirectURL)) {
 		return nil, "invitee.redirectUrl.invalid", "Invalid redirect URL for invitee " + v.name + "."
 	}
 	return v, "", ""

@@ -17,35 +17,15 @@ const (
 	testProfile = "wf-1"
 )
 
-// env is a simulator mounted under /sandbox/leegality/ (behind
-// StripPrefix, as Signet mounts it) next to a webhook receiver at
-// /callbacks/leegality.
-type env struct {
-	*simtest.Env
-	sim   *Server
-	hooks *simtest.Receiver
-}
+// env is a simulator next to the workflow's webhook receiver.
+type env struct{ *simtest.SimEnv[*Server] }
 
-func newEnv(t *testing.T, mutate ...func(*Config)) *env {
+func newEnv(t *testing.T, mutate ...func(*Config)) env {
 	t.Helper()
-	e := &env{Env: simtest.NewEnv(t), hooks: &simtest.Receiver{}}
-	cfg := Config{
-		BaseURL:        e.Srv.URL + "/sandbox/leegality",
-		Token:          testToken,
-		PrivateSalt:    testSalt,
-		ProfileID:      testProfile,
-		WebhookURL:     e.Srv.URL + "/callbacks/leegality",
-		HTTPClient:     e.Srv.Client(),
-		Now:            e.Clock.Now,
-		WebhookRetries: []time.Duration{10 * time.Millisecond, 10 * time.Millisecond, 10 * time.Millisecond},
-	}
-	for _, m := range mutate {
-		m(&cfg)
-	}
-	s, err := New(cfg)
-	e.sim = simtest.Serve(e.Env, "/sandbox/leegality", s, err)
-	e.Mux.Handle("/callbacks/leegality", e.hooks)
-	return e
+	return env{simtest.NewSimEnv(t, "leegality", func(e *simtest.Env, base, hooks string) Config {
+		return Config{BaseURL: base, Token: testToken, PrivateSalt: testSalt, ProfileID: testProfile, WebhookURL: hooks,
+			HTTPClient: e.Srv.Client(), Now: e.Clock.Now, WebhookRetries: []time.Duration{10 * time.Millisecond, 10 * time.Millisecond, 10 * time.Millisecond}}
+	}, mutate, New)}
 }
 
 // createBody is a valid create request, as a map for easy mutation.
@@ -65,7 +45,7 @@ func createBody() map[string]any {
 }
 
 // call calls the simulated API and decodes the JSON answer.
-func (e *env) call(method, path, token string, body any) (int, map[string]any) {
+func (e env) call(method, path, token string, body any) (int, map[string]any) {
 	e.T.Helper()
 	return e.CallJSON(method, path, body, func(r *http.Request) {
 		r.Header.Set("Content-Type", "application/json")
@@ -76,7 +56,7 @@ func (e *env) call(method, path, token string, body any) (int, map[string]any) {
 }
 
 // ok calls the API and expects HTTP 200 with status 1; it returns data.
-func (e *env) ok(method, path string, body any) map[string]any {
+func (e env) ok(method, path string, body any) map[string]any {
 	e.T.Helper()
 	status, m := e.call(method, path, testToken, body)
 	if status != http.StatusOK || m["status"] != float64(1) {
@@ -88,7 +68,7 @@ func (e *env) ok(method, path string, body any) map[string]any {
 
 // refused calls the API and expects Leegality's refusal: HTTP 200, status
 // 0, one message; it returns the message's code and text.
-func (e *env) refused(method, path string, body any) (code, msg string) {
+func (e env) refused(method, path string, body any) (code, msg string) {
 	e.T.Helper()
 	status, m := e.call(method, path, testToken, body)
 	ms, _ := m["messages"].([]any)
@@ -100,14 +80,14 @@ func (e *env) refused(method, path string, body any) (code, msg string) {
 }
 
 // create creates a document and returns its id and the invitee's signUrl.
-func (e *env) create() (documentID, signURL string) {
+func (e env) create() (documentID, signURL string) {
 	e.T.Helper()
 	d := e.ok("POST", "/v3.0/sign/request", createBody())
 	inv := d["invitees"].([]any)[0].(map[string]any)
 	return d["documentId"].(string), inv["signUrl"].(string)
 }
 
-func (e *env) details(id string) map[string]any {
+func (e env) details(id string) map[string]any {
 	e.T.Helper()
 	return e.ok("GET", "/v3.3/document/details?documentId="+url.QueryEscape(id), nil)
 }

@@ -1,67 +1,26 @@
 package sim
 
 import (
-	_ "embed"
 	"fmt"
-	"html/template"
-	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/signet-dev/signet/internal/pdf"
+	"github.com/signet-dev/signet/internal/provider/simkit"
 )
 
-//go:embed page.html
-var pageHTML string
-
-var pageTemplate = template.Must(template.New("page").Parse(pageHTML))
-
-// pageData fills page.html: the signing form, or a message alone.
-type pageData struct {
-	Title   string
-	Message string
-
-	Form         bool
-	Document     string
-	DocumentID   string
-	Invitee      string
-	Contact      string
-	Expires      string
-	InvitationID string
+// skin is the look and words of the simulated signing page.
+var skin = &simkit.Skin{
+	Name:   "Leegality (sandbox)",
+	Banner: "Leegality sandbox: this page simulates the Aadhaar eSign journey. Nothing is sent to UIDAI.",
+	Ink:    "#17324d", Paper: "#f3f6f9", Accent: "#0b6e4f",
+	Sign: "Sign with Aadhaar", Decline: "Reject",
 }
-
-func renderPage(w http.ResponseWriter, status int, d pageData) {
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("X-Content-Type-Options", "nosniff")
-	// No form-action: the answer to the form redirects to the invitee's
-	// redirect URL, which browsers would check against it.
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
-	w.WriteHeader(status)
-	if err := pageTemplate.Execute(w, d); err != nil {
-		slog.Warn("leegality sim: render page", "err", err)
-	}
-}
-
-func messagePage(w http.ResponseWriter, status int, title, message string) {
-	renderPage(w, status, pageData{Title: title, Message: message})
-}
-
-// problem is a page answering a signer who cannot act.
-type problem struct {
-	status         int
-	title, message string
-}
-
-func (p *problem) write(w http.ResponseWriter) { messagePage(w, p.status, p.title, p.message) }
 
 // findInvitation returns the document and invitation of a signing link,
 // or why the invitee cannot act on it; s.mu must be held.
-func (s *Server) findInvitation(id string, now time.Time) (*document, *invitation, *problem) {
+func (s *Server) findInvitation(id string, now time.Time) (*document, *invitation, *simkit.Notice) {
 	d := s.docs[s.invitations[id]]
 	var v *invitation
 	if d != nil {
@@ -73,17 +32,17 @@ func (s *Server) findInvitation(id string, now time.Time) (*document, *invitatio
 	}
 	switch {
 	case d == nil || v == nil:
-		return nil, nil, &problem{http.StatusNotFound, "Invalid link", "This signing link is not valid."}
+		return nil, nil, &simkit.Notice{Status: http.StatusNotFound, Title: "Invalid link", Message: "This signing link is not valid."}
 	case d.isDeleted():
-		return nil, nil, &problem{http.StatusGone, "Document deleted", "The sender has deleted this document; it can no longer be signed."}
+		return nil, nil, &simkit.Notice{Status: http.StatusGone, Title: "Document deleted", Message: "The sender has deleted this document; it can no longer be signed."}
 	case v.isSigned():
-		return nil, nil, &problem{http.StatusConflict, "Already signed", "You have already signed this document."}
+		return nil, nil, &simkit.Notice{Status: http.StatusConflict, Title: "Already signed", Message: "You have already signed this document."}
 	case d.rejected():
-		return nil, nil, &problem{http.StatusConflict, "Document rejected", "This document has been rejected and can no longer be signed."}
+		return nil, nil, &simkit.Notice{Status: http.StatusConflict, Title: "Document rejected", Message: "This document has been rejected and can no longer be signed."}
 	case v.isExpired(now):
-		return nil, nil, &problem{http.StatusConflict, "Invitation expired", "This invitation has expired. Ask the sender to reactivate it."}
+		return nil, nil, &simkit.Notice{Status: http.StatusConflict, Title: "Invitation expired", Message: "This invitation has expired. Ask the sender to reactivate it."}
 	case !d.active(v, now):
-		return nil, nil, &problem{http.StatusConflict, "Not your turn yet", "Other invitees have to sign this document before you."}
+		return nil, nil, &simkit.Notice{Status: http.StatusConflict, Title: "Not your turn yet", Message: "Other invitees have to sign this document before you."}
 	}
 	return d, v, nil
 }
@@ -94,63 +53,54 @@ func (s *Server) findInvitation(id string, now time.Time) (*document, *invitatio
 func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	now := s.cfg.Now()
 	s.mu.Lock()
-	d, v, p := s.findInvitation(r.PathValue("invitationId"), now)
-	if p != nil {
+	d, v, n := s.findInvitation(r.PathValue("invitationId"), now)
+	if n != nil {
 		s.mu.Unlock()
-		if p.status == http.StatusConflict {
-			p.status = http.StatusOK // nothing was submitted: just say so
-		}
-		p.write(w)
+		skin.Refuse(w, r, *n)
 		return
 	}
 	if v.action == "" {
 		v.action = actionViewed
 	}
-	v.ip = clientIP(r)
+	v.ip = simkit.ClientIP(r)
 	contact := v.email
 	if v.phone != "" {
 		contact = strings.TrimPrefix(contact+", +91 "+v.phone, ", ")
 	}
-	data := pageData{
-		Title:        "Sign " + d.fileName,
-		Form:         true,
-		Document:     d.fileName,
-		DocumentID:   d.id,
-		Invitee:      v.name,
-		Contact:      contact,
-		Expires:      istDate(v.expires),
-		InvitationID: v.id,
+	p := simkit.Page{
+		Title: "Sign " + d.fileName,
+		Facts: []simkit.Fact{
+			{Label: "Document", Value: d.fileName},
+			{Label: "Document ID", Value: d.id},
+			{Label: "Invitee", Value: v.name},
+			{Label: "Contact", Value: contact},
+			{Label: "Signature", Value: "Aadhaar eSign (OTP)"},
+			{Label: "Valid until", Value: istDate(v.expires) + " IST"},
+		},
+		Form: &simkit.Form{Hidden: []simkit.Input{{Name: "invitationId", Value: v.id}}},
 	}
 	s.mu.Unlock()
-	renderPage(w, http.StatusOK, data)
+	skin.Render(w, http.StatusOK, p)
 }
 
 // submit handles the page's form: action=sign or action=decline. After
 // it, the invitee goes to their redirect URL (303) when the request gave
 // one, else they see a closing page.
 func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if err := r.ParseForm(); err != nil {
-		messagePage(w, http.StatusBadRequest, "Bad request", "The form could not be read.")
+	action, ok := skin.ReadAction(w, r)
+	if !ok {
 		return
 	}
 	id := r.PathValue("invitationId")
 	if got := r.PostForm.Get("invitationId"); got != "" && got != id {
-		messagePage(w, http.StatusBadRequest, "Bad request", "The form does not belong to this signing link.")
+		skin.Notice(w, simkit.Notice{Status: http.StatusBadRequest, Title: "Bad request", Message: "The form does not belong to this signing link."})
 		return
 	}
-	var (
-		target string
-		ok     bool
-	)
-	switch r.PostForm.Get("action") {
-	case "sign":
+	var target string
+	if action == "sign" {
 		target, ok = s.sign(w, r, id)
-	case "decline":
+	} else {
 		target, ok = s.decline(w, r, id)
-	default:
-		messagePage(w, http.StatusBadRequest, "Bad request", `Choose "Sign with Aadhaar" or "Reject".`)
-		return
 	}
 	if !ok {
 		return
@@ -159,7 +109,7 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, target, http.StatusSeeOther)
 		return
 	}
-	messagePage(w, http.StatusOK, "Thank you", "Your response has been recorded. You may close this page.")
+	skin.Notice(w, simkit.Notice{Status: http.StatusOK, Title: "Thank you", Message: "Your response has been recorded. You may close this page."})
 }
 
 // sign completes the invitee's Aadhaar eSign: the document is stamped
@@ -173,13 +123,13 @@ func (s *Server) sign(w http.ResponseWriter, r *http.Request, id string) (string
 	for range 3 {
 		now := s.cfg.Now()
 		s.mu.Lock()
-		d, v, p := s.findInvitation(id, now)
-		if p != nil {
+		d, v, n := s.findInvitation(id, now)
+		if n != nil {
 			s.mu.Unlock()
-			p.write(w)
+			skin.Refuse(w, r, *n)
 			return "", false
 		}
-		ip := clientIP(r)
+		ip := simkit.ClientIP(r)
 		base, version := d.original, d.version
 		if d.signed != nil {
 			base = d.signed
@@ -200,13 +150,13 @@ func (s *Server) sign(w http.ResponseWriter, r *http.Request, id string) (string
 			trail, err = pdf.AppendPage(signed, append(audit, "Signed document SHA-256: "+sha256Hex(signed)))
 		}
 		if err != nil {
-			messagePage(w, http.StatusInternalServerError, "Signing failed", "The eSign service could not sign this document.")
+			skin.Notice(w, simkit.Notice{Status: http.StatusInternalServerError, Title: "Signing failed", Message: "The eSign service could not sign this document."})
 			return "", false
 		}
 
 		s.mu.Lock()
-		d2, v2, p := s.findInvitation(id, now)
-		if p != nil || d2 != d || v2 != v || d.version != version {
+		d2, v2, n := s.findInvitation(id, now)
+		if n != nil || d2 != d || v2 != v || d.version != version {
 			s.mu.Unlock()
 			continue // changed meanwhile: look again
 		}
@@ -220,10 +170,10 @@ func (s *Server) sign(w http.ResponseWriter, r *http.Request, id string) (string
 		hook := s.prepareWebhook(d, v, "Success", status, now)
 		target := v.redirectURL
 		s.mu.Unlock()
-		s.sendWebhook(hook)
+		s.notifier.Send(hook...)
 		return target, true
 	}
-	messagePage(w, http.StatusServiceUnavailable, "Busy", "The document is being signed by someone else; please try again.")
+	skin.Notice(w, simkit.Notice{Status: http.StatusServiceUnavailable, Title: "Busy", Message: "The document is being signed by someone else; please try again."})
 	return "", false
 }
 
@@ -234,17 +184,17 @@ func (s *Server) sign(w http.ResponseWriter, r *http.Request, id string) (string
 func (s *Server) decline(w http.ResponseWriter, r *http.Request, id string) (string, bool) {
 	now := s.cfg.Now()
 	s.mu.Lock()
-	d, v, p := s.findInvitation(id, now)
-	if p != nil {
+	d, v, n := s.findInvitation(id, now)
+	if n != nil {
 		s.mu.Unlock()
-		p.write(w)
+		skin.Refuse(w, r, *n)
 		return "", false
 	}
-	v.action, v.rejected, v.comment, v.ip = actionRejected, now, rejectComment, clientIP(r)
+	v.action, v.rejected, v.comment, v.ip = actionRejected, now, rejectComment, simkit.ClientIP(r)
 	hook := s.prepareWebhook(d, v, "Error", webhookSent, now)
 	target := v.redirectURL
 	s.mu.Unlock()
-	s.sendWebhook(hook)
+	s.notifier.Send(hook...)
 	return target, true
 }
 
@@ -271,13 +221,4 @@ func auditLines(d *document, v *invitation, now time.Time, ip string) []string {
 		)
 	}
 	return append(lines, "")
-}
-
-// clientIP is the signer's address as the simulator sees it.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return strings.TrimSpace(r.RemoteAddr)
-	}
-	return host
 }

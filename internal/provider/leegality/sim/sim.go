@@ -37,16 +37,14 @@
 package sim
 
 import (
-	"context"
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
-	"net/url"
-	"strings"
 	"sync"
 	"time"
+
+	"github.com/signet-dev/signet/internal/provider/httpx"
+	"github.com/signet-dev/signet/internal/provider/simkit"
 )
 
 // Config configures a Server.
@@ -88,29 +86,24 @@ type Config struct {
 
 // Server is the simulator, an http.Handler. It is safe for concurrent use.
 type Server struct {
+	*simkit.Faults // FailNext, ThrottleNext and DelayNext on the Op* operations (and RefuseNext)
+
 	cfg      Config
-	base     string // BaseURL without a trailing slash
-	basePath string // BaseURL's path without a trailing slash
-	mux      *http.ServeMux
+	mount    *simkit.Mount
+	notifier *simkit.Notifier
 
 	mu          sync.Mutex
 	docs        map[string]*document // by documentId
 	invitations map[string]string    // invitation id → documentId
 	links       map[string]*link     // download token → link
-	faults      map[string][]fault   // by op, in order
 	unknownNext map[string]bool      // documentIds whose next read reports unknown words
-	closed      bool
-
-	ctx    context.Context // ends at Close; stops webhook re-sends
-	cancel context.CancelFunc
-	wg     sync.WaitGroup // background webhook re-sends
 }
 
 // New returns a simulator for cfg.
 func New(cfg Config) (*Server, error) {
-	u, err := url.Parse(cfg.BaseURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, errors.New("leegality sim: BaseURL must be an absolute http(s) URL")
+	mount, err := simkit.NewMount(cfg.BaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("leegality sim: %w", err)
 	}
 	if cfg.Token == "" {
 		return nil, errors.New("leegality sim: Token is required")
@@ -118,13 +111,8 @@ func New(cfg Config) (*Server, error) {
 	if cfg.PrivateSalt == "" {
 		return nil, errors.New("leegality sim: PrivateSalt is required")
 	}
-	if cfg.WebhookURL != "" {
-		if w, err := url.Parse(cfg.WebhookURL); err != nil || (w.Scheme != "http" && w.Scheme != "https") || w.Host == "" {
-			return nil, errors.New("leegality sim: WebhookURL must be an absolute http(s) URL")
-		}
-	}
-	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{}
+	if cfg.WebhookURL != "" && !httpx.IsHTTPURL(cfg.WebhookURL) {
+		return nil, errors.New("leegality sim: WebhookURL must be an absolute http(s) URL")
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -141,65 +129,42 @@ func New(cfg Config) (*Server, error) {
 	if cfg.WebhookRetries == nil {
 		cfg.WebhookRetries = []time.Duration{10 * time.Second, time.Minute, 5 * time.Minute}
 	}
-	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{
+		Faults:      simkit.NewFaults(writeError, OpCreate, OpStatus, OpDetails, OpFetch, OpDownload, OpDelete),
 		cfg:         cfg,
-		base:        strings.TrimRight(cfg.BaseURL, "/"),
-		basePath:    strings.TrimRight(u.Path, "/"),
-		mux:         http.NewServeMux(),
+		mount:       mount,
+		notifier:    simkit.NewNotifier(cfg.HTTPClient, cfg.WebhookTimeout, cfg.WebhookRetries),
 		docs:        map[string]*document{},
 		invitations: map[string]string{},
 		links:       map[string]*link{},
-		faults:      map[string][]fault{},
 		unknownNext: map[string]bool{},
-		ctx:         ctx,
-		cancel:      cancel,
 	}
-	s.mux.HandleFunc("POST /v3.0/sign/request", s.create)
-	s.mux.HandleFunc("DELETE /v3.0/sign/request", s.delete)
-	s.mux.HandleFunc("GET /v3.2/sign/request", s.status)
-	s.mux.HandleFunc("GET /v3.3/document/details", s.details)
-	s.mux.HandleFunc("GET /v3.3/document/fetchDocument", s.fetchDocument)
-	s.mux.HandleFunc("GET /sign/{invitationId}", s.page)
-	s.mux.HandleFunc("POST /sign/{invitationId}", s.submit)
-	s.mux.HandleFunc("GET /cdn/{token}/{file}", s.download)
-	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeHTTPError(w, http.StatusNotFound, "resource.not.found", "The requested resource was not found.")
+	mux := mount.Mux
+	mux.HandleFunc("POST /v3.0/sign/request", s.create)
+	mux.HandleFunc("DELETE /v3.0/sign/request", s.delete)
+	mux.HandleFunc("GET /v3.2/sign/request", s.status)
+	mux.HandleFunc("GET /v3.3/document/details", s.details)
+	mux.HandleFunc("GET /v3.3/document/fetchDocument", s.fetchDocument)
+	mux.HandleFunc("GET /sign/{invitationId}", s.page)
+	mux.HandleFunc("POST /sign/{invitationId}", s.submit)
+	mux.HandleFunc("GET /cdn/{token}/{file}", s.download)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "", "The requested resource was not found.")
 	})
 	return s, nil
 }
 
 // ServeHTTP serves the simulated API, with or without BaseURL's path in
 // front of the routes.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if p := s.basePath; p != "" && strings.HasPrefix(r.URL.Path, p+"/") {
-		r2 := new(http.Request)
-		*r2 = *r
-		u := *r.URL
-		u.Path = strings.TrimPrefix(r.URL.Path, p)
-		u.RawPath = ""
-		r2.URL = &u
-		r = r2
-	}
-	s.mux.ServeHTTP(w, r)
-}
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mount.ServeHTTP(w, r) }
 
 // Close stops the background webhook re-sends and waits for them to end.
 // The Server keeps answering requests, but sends no more re-sends.
-func (s *Server) Close() error {
-	s.mu.Lock()
-	s.closed = true
-	s.mu.Unlock()
-	s.cancel()
-	s.wg.Wait()
-	return nil
-}
+func (s *Server) Close() error { return s.notifier.Close() }
 
-// authorized checks X-Auth-Token against the token in constant time.
+// authorized checks X-Auth-Token against the token.
 func (s *Server) authorized(r *http.Request) bool {
-	got := sha256.Sum256([]byte(r.Header.Get("X-Auth-Token")))
-	want := sha256.Sum256([]byte(s.cfg.Token))
-	return subtle.ConstantTimeCompare(got[:], want[:]) == 1
+	return simkit.SameSecret(r.Header.Get("X-Auth-Token"), s.cfg.Token)
 }
 
 // message is one entry of an envelope's messages.
@@ -226,22 +191,29 @@ func writeOK(w http.ResponseWriter, data any, ms ...message) {
 
 // writeRefusal answers the way Leegality refuses a request: HTTP 200 with
 // status 0 and a message.
-func writeRefusal(w http.ResponseWriter, code, msg string) {
-	writeJSON(w, http.StatusOK, envelope{Status: 0, Messages: []message{{Code: code, Message: msg}}, Data: nil})
+func writeRefusal(w http.ResponseWriter, code, msg string) { writeError(w, http.StatusOK, code, msg) }
+
+// errorCodes are the message codes that go with an HTTP status.
+var errorCodes = map[int]string{
+	http.StatusBadRequest:            "request.invalid",
+	http.StatusUnauthorized:          "auth.token.invalid",
+	http.StatusNotFound:              "resource.not.found",
+	http.StatusRequestEntityTooLarge: "request.too.large",
+	http.StatusTooManyRequests:       "rate.limit.exceeded",
 }
 
-// writeHTTPError answers a non-2xx HTTP status, with the envelope as body.
-func writeHTTPError(w http.ResponseWriter, status int, code, msg string) {
+// writeError answers the HTTP status with the envelope (status 0) as
+// body; code "" is the one that goes with the status.
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	if code == "" {
+		code = errorCodes[status]
+	}
+	if code == "" {
+		code = "server.error"
+	}
 	writeJSON(w, status, envelope{Status: 0, Messages: []message{{Code: code, Message: msg}}, Data: nil})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
+	simkit.WriteJSON(w, status, "application/json;charset=UTF-8", v)
 }

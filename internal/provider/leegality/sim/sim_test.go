@@ -90,7 +90,7 @@ func TestSignFlow(t *testing.T) {
 	}
 
 	// The webhook: Success, documentStatus in title case, the right mac.
-	hooks := e.hooks.Bodies()
+	hooks := e.Hooks.Bodies()
 	if len(hooks) != 1 {
 		t.Fatalf("webhooks %v", hooks)
 	}
@@ -144,7 +144,7 @@ func TestSignFlow(t *testing.T) {
 	if status, page := e.Open(link); status != http.StatusOK || strings.Contains(page, "<form") {
 		t.Errorf("page after signing: %d", status)
 	}
-	if len(e.hooks.Bodies()) != 1 {
+	if len(e.Hooks.Bodies()) != 1 {
 		t.Error("a refused submit sent a webhook")
 	}
 }
@@ -185,7 +185,7 @@ func TestDecline(t *testing.T) {
 	if det["status"] != "SENT" || iv["rejected"] != true || iv["action"] != "Rejected" || iv["active"] != false || iv["comment"] != rejectComment {
 		t.Errorf("details after rejection: %v", det)
 	}
-	hooks := e.hooks.Bodies()
+	hooks := e.Hooks.Bodies()
 	if len(hooks) != 1 || hooks[0]["webhookType"] != "Error" || hooks[0]["documentStatus"] != "Sent" || hooks[0]["mac"] != mac(testSalt, id) {
 		t.Errorf("webhooks %v", hooks)
 	}
@@ -358,7 +358,7 @@ func TestDelete(t *testing.T) {
 func TestExpiry(t *testing.T) {
 	e := newEnv(t)
 	id, link := e.create()
-	if err := e.sim.Expire(id); err != nil {
+	if err := e.Sim.Expire(id); err != nil {
 		t.Fatal(err)
 	}
 	det := e.details(id)
@@ -369,10 +369,10 @@ func TestExpiry(t *testing.T) {
 	if resp := e.Press(link, "sign"); resp.StatusCode != http.StatusConflict {
 		t.Errorf("sign after expiry: %d", resp.StatusCode)
 	}
-	if err := e.sim.Expire(id); err != ErrFinished {
+	if err := e.Sim.Expire(id); err != ErrFinished {
 		t.Errorf("second Expire: %v", err)
 	}
-	if err := e.sim.Expire("nope"); err != ErrUnknownDocument {
+	if err := e.Sim.Expire("nope"); err != ErrUnknownDocument {
 		t.Errorf("Expire of an unknown document: %v", err)
 	}
 
@@ -396,7 +396,7 @@ func TestExpiry(t *testing.T) {
 func TestUnknownStatusNext(t *testing.T) {
 	e := newEnv(t)
 	id, _ := e.create()
-	if err := e.sim.UnknownStatusNext(id); err != nil {
+	if err := e.Sim.UnknownStatusNext(id); err != nil {
 		t.Fatal(err)
 	}
 	det := e.details(id)
@@ -406,7 +406,7 @@ func TestUnknownStatusNext(t *testing.T) {
 	if det := e.details(id); det["status"] != "SENT" || invitation0(det)["action"] != nil {
 		t.Errorf("second read %v", det)
 	}
-	if err := e.sim.UnknownStatusNext("nope"); err != ErrUnknownDocument {
+	if err := e.Sim.UnknownStatusNext("nope"); err != ErrUnknownDocument {
 		t.Errorf("unknown document: %v", err)
 	}
 }
@@ -430,40 +430,40 @@ func TestSignOrder(t *testing.T) {
 	if det["status"] != "SENT" || det["invitations"].([]any)[1].(map[string]any)["active"] != true {
 		t.Errorf("after the first signature: %v", det)
 	}
-	if hooks := e.hooks.Bodies(); len(hooks) != 1 || hooks[0]["documentStatus"] != "Sent" {
+	if hooks := e.Hooks.Bodies(); len(hooks) != 1 || hooks[0]["documentStatus"] != "Sent" {
 		t.Errorf("webhooks %v", hooks)
 	}
 	e.Press(second["signUrl"].(string), "sign")
 	if det := e.details(id); det["status"] != "COMPLETED" {
 		t.Errorf("after both: %v", det)
 	}
-	if hooks := e.hooks.Bodies(); len(hooks) != 2 || hooks[1]["documentStatus"] != "Completed" {
+	if hooks := e.Hooks.Bodies(); len(hooks) != 2 || hooks[1]["documentStatus"] != "Completed" {
 		t.Errorf("webhooks %v", hooks)
 	}
 }
 
 func TestWebhookRetries(t *testing.T) {
 	e := newEnv(t)
-	e.hooks.FailFor(2)
+	e.Hooks.FailFor(2)
 	_, link := e.create()
 	e.Press(link, "sign")
-	simtest.WaitFor(t, "the third attempt", func() bool { return len(e.hooks.Bodies()) == 3 })
+	simtest.WaitFor(t, "the third attempt", func() bool { return len(e.Hooks.Bodies()) == 3 })
 	time.Sleep(50 * time.Millisecond)
-	if n := len(e.hooks.Bodies()); n != 3 {
+	if n := len(e.Hooks.Bodies()); n != 3 {
 		t.Errorf("%d attempts, want 3 (stop after the first 2xx)", n)
 	}
 
 	// Never answered 2xx: 1 attempt + 3 re-sends, then nothing.
 	e = newEnv(t)
-	e.hooks.FailFor(100)
+	e.Hooks.FailFor(100)
 	_, link = e.create()
 	e.Press(link, "decline")
-	simtest.WaitFor(t, "four attempts", func() bool { return len(e.hooks.Bodies()) == 4 })
+	simtest.WaitFor(t, "four attempts", func() bool { return len(e.Hooks.Bodies()) == 4 })
 	time.Sleep(50 * time.Millisecond)
-	if n := len(e.hooks.Bodies()); n != 4 {
+	if n := len(e.Hooks.Bodies()); n != 4 {
 		t.Errorf("%d attempts, want 4", n)
 	}
-	raw := e.hooks.Raws()
+	raw := e.Hooks.Raws()
 	for i := 1; i < len(raw); i++ {
 		if !bytes.Equal(raw[i], raw[0]) {
 			t.Error("a re-send differs from the first attempt")
@@ -473,26 +473,17 @@ func TestWebhookRetries(t *testing.T) {
 
 func TestCloseStopsRetries(t *testing.T) {
 	e := newEnv(t, func(c *Config) { c.WebhookRetries = []time.Duration{time.Hour} })
-	e.hooks.FailFor(100)
+	e.Hooks.FailFor(100)
 	_, link := e.create()
 	e.Press(link, "sign")
-	done := make(chan struct{})
-	go func() { e.sim.Close(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(2 * time.Second):
-		t.Fatal("Close did not stop the pending re-send")
-	}
-	if n := len(e.hooks.Bodies()); n != 1 {
-		t.Errorf("%d attempts", n)
-	}
+	simtest.WantClosed(t, e.Sim.Close, e.Hooks)
 }
 
 func TestFaults(t *testing.T) {
 	e := newEnv(t)
 	id, _ := e.create()
-	e.sim.FailNext(OpDetails, 503)
-	e.sim.FailNext(OpDetails, 500)
+	e.Sim.FailNext(OpDetails, 503)
+	e.Sim.FailNext(OpDetails, 500)
 	for _, want := range []int{503, 500} {
 		status, m := e.call("GET", "/v3.3/document/details?documentId="+id, testToken, nil)
 		if status != want || m["status"] != float64(0) {
@@ -501,12 +492,12 @@ func TestFaults(t *testing.T) {
 	}
 	e.details(id) // the faults are used up
 
-	e.sim.RefuseNext(OpCreate, "server.busy", "Server busy, try again")
+	e.Sim.RefuseNext(OpCreate, "server.busy", "Server busy, try again")
 	if code, msg := e.refused("POST", "/v3.0/sign/request", createBody()); code != "server.busy" || msg != "Server busy, try again" {
 		t.Errorf("refusal: %s %s", code, msg)
 	}
 
-	e.sim.DelayNext(OpStatus, 100*time.Millisecond)
+	e.Sim.DelayNext(OpStatus, 100*time.Millisecond)
 	start := time.Now()
 	e.ok("GET", "/v3.2/sign/request?documentId="+id, nil)
 	if time.Since(start) < 100*time.Millisecond {
@@ -518,7 +509,7 @@ func TestFaults(t *testing.T) {
 			t.Error("an unknown op did not panic")
 		}
 	}()
-	e.sim.FailNext("pullData", 500)
+	e.Sim.FailNext("pullData", 500)
 }
 
 // TestMountedWithoutStripPrefix: the routes work with BaseURL's path still
@@ -533,7 +524,7 @@ func TestMountedWithoutStripPrefix(t *testing.T) {
 	}
 	defer s.Close()
 	mux.Handle("/sandbox/leegality/", s)
-	e := &env{Env: &simtest.Env{T: t, Srv: srv, Mux: mux, Browser: srv.Client(), Base: "/sandbox/leegality"}, sim: s, hooks: &simtest.Receiver{}}
+	e := env{&simtest.SimEnv[*Server]{Env: &simtest.Env{T: t, Srv: srv, Mux: mux, Browser: srv.Client(), Base: "/sandbox/leegality"}, Sim: s, Hooks: &simtest.Receiver{}}}
 	id, link := e.create()
 	if !strings.HasPrefix(link, srv.URL+"/sandbox/leegality/sign/") {
 		t.Errorf("signUrl %s", link)

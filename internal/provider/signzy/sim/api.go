@@ -1,10 +1,8 @@
 package sim
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -59,20 +57,18 @@ type initiatedSigner struct {
 
 // initiate handles POST /api/v3/contract/initiate.
 func (s *Server) initiate(w http.ResponseWriter, r *http.Request) {
-	// The body is read first: only then does net/http notice a client
-	// that goes away, which an injected delay relies on.
-	body, ok := readBody(w, r, maxInitiateBody)
-	if !ok || s.injectFault(w, r, OpInitiate) {
+	body, ok := simkit.ReadBody(w, r, maxInitiateBody, writeError)
+	if !ok || s.Inject(w, r, OpInitiate) {
 		return
 	}
 	if !s.authorized(r) {
-		writeError(w, http.StatusUnauthorized, "Unauthorized")
+		writeError(w, http.StatusUnauthorized, "", "Unauthorized")
 		return
 	}
 	now := s.cfg.Now()
 	c, msg := parseInitiate(body)
 	if msg != "" {
-		writeError(w, http.StatusBadRequest, msg)
+		writeError(w, http.StatusBadRequest, "", msg)
 		return
 	}
 	c.id = uuid.NewString()
@@ -122,19 +118,17 @@ func (s *Server) initiate(w http.ResponseWriter, r *http.Request) {
 
 // pullData handles POST /api/v3/contract/pullData.
 func (s *Server) pullData(w http.ResponseWriter, r *http.Request) {
-	// The body is read first: only then does net/http notice a client
-	// that goes away, which an injected delay relies on.
-	body, ok := readBody(w, r, maxPullBody)
-	if !ok || s.injectFault(w, r, OpPullData) {
+	body, ok := simkit.ReadBody(w, r, maxPullBody, writeError)
+	if !ok || s.Inject(w, r, OpPullData) {
 		return
 	}
 	if !s.authorized(r) {
-		writeError(w, http.StatusUnauthorized, "Unauthorized")
+		writeError(w, http.StatusUnauthorized, "", "Unauthorized")
 		return
 	}
 	f, err := objectFields(body)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+		writeError(w, http.StatusBadRequest, "", err.Error())
 		return
 	}
 	id, msg := f.RequiredString("contractId")
@@ -142,12 +136,12 @@ func (s *Server) pullData(w http.ResponseWriter, r *http.Request) {
 		msg = "contractId length must be 36 characters long"
 	}
 	if msg != "" {
-		writeError(w, http.StatusBadRequest, msg)
+		writeError(w, http.StatusBadRequest, "", msg)
 		return
 	}
 	b64, msg := f.Bool("base64EncodedOutput", false)
 	if msg != "" {
-		writeError(w, http.StatusBadRequest, msg)
+		writeError(w, http.StatusBadRequest, "", msg)
 		return
 	}
 	s.mu.Lock()
@@ -158,7 +152,7 @@ func (s *Server) pullData(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 	if c == nil {
-		writeError(w, http.StatusNotFound, "Contract not found")
+		writeError(w, http.StatusNotFound, "", "Contract not found")
 		return
 	}
 	writeJSON(w, http.StatusOK, v)
@@ -195,23 +189,6 @@ func (s *Server) forget(c *contract) {
 	for _, sg := range c.signers {
 		delete(s.signers, sg.id)
 	}
-}
-
-// readBody reads a request body of at most limit bytes, answering 413
-// (and false) past it.
-func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, bool) {
-	var buf bytes.Buffer
-	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, limit))
-	var tooLarge *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooLarge):
-		writeError(w, http.StatusRequestEntityTooLarge, "request entity too large")
-		return nil, false
-	case err != nil:
-		writeError(w, http.StatusBadRequest, "could not read the request body")
-		return nil, false
-	}
-	return buf.Bytes(), true
 }
 
 // parseInitiate validates an initiate body the way Signzy does (the first

@@ -2,9 +2,8 @@ package sim
 
 import (
 	"errors"
-	"fmt"
-	"net/http"
-	"time"
+
+	"github.com/signet-dev/signet/internal/provider/simkit"
 )
 
 // The operations faults can be injected into.
@@ -14,70 +13,10 @@ const (
 	OpDownload = "download" // GET /api/files/…
 )
 
-// fault is one injected misbehaviour: a delay before answering, then
-// either the normal answer (status 0) or an error.
-type fault struct {
-	delay   time.Duration
-	status  int
-	message string
-}
-
-// FailNext makes the next request of op answer status with a Signzy error
-// body. Calls queue up: two FailNext calls fail the next two requests.
-func (s *Server) FailNext(op string, status int) {
-	s.FailNextWith(op, status, "Simulated failure: "+http.StatusText(status))
-}
-
-// FailNextWith is FailNext with Signzy's message given.
+// FailNextWith makes the next request of op answer status with a Signzy
+// error body carrying message.
 func (s *Server) FailNextWith(op string, status int, message string) {
-	s.addFault(op, fault{status: status, message: message})
-}
-
-// DelayNext makes the next request of op wait d before answering
-// normally, so that a client with a shorter timeout gives up. The wait
-// ends early when the client goes away.
-func (s *Server) DelayNext(op string, d time.Duration) {
-	s.addFault(op, fault{delay: d})
-}
-
-func (s *Server) addFault(op string, f fault) {
-	switch op {
-	case OpInitiate, OpPullData, OpDownload:
-	default:
-		panic(fmt.Sprintf("signzy sim: unknown op %q", op)) // a test's typo
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults[op] = append(s.faults[op], f)
-}
-
-// injectFault applies the next fault queued for op, if any. It reports
-// whether it answered the request.
-func (s *Server) injectFault(w http.ResponseWriter, r *http.Request, op string) bool {
-	s.mu.Lock()
-	q := s.faults[op]
-	if len(q) == 0 {
-		s.mu.Unlock()
-		return false
-	}
-	f := q[0]
-	s.faults[op] = q[1:]
-	s.mu.Unlock()
-
-	if f.delay > 0 {
-		t := time.NewTimer(f.delay)
-		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			return true // the client left; nobody reads an answer
-		}
-	}
-	if f.status == 0 {
-		return false
-	}
-	writeError(w, f.status, f.message)
-	return true
+	s.Add(op, simkit.Fault{Status: status, Message: message})
 }
 
 // ErrUnknownContract is returned by the test hooks for an id the simulator
@@ -127,7 +66,7 @@ func (s *Server) FailAadhaar(contractID, message string, retryLeft bool) error {
 	c.status, c.ended = contractFailed, now
 	n := s.prepareCallbacks(c, sg)
 	s.mu.Unlock()
-	s.sendCallbacks(n)
+	s.notifier.Send(n...)
 	return nil
 }
 
@@ -149,7 +88,7 @@ func (s *Server) CancelContract(contractID string) error {
 	c.status, c.ended, c.cancelled = contractCancelled, now, now
 	n := s.prepareCallbacks(c, nil)
 	s.mu.Unlock()
-	s.sendCallbacks(n)
+	s.notifier.Send(n...)
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 
+	"github.com/signet-dev/signet/internal/provider/httpx"
 	"github.com/signet-dev/signet/internal/provider/simkit"
 )
 
@@ -34,7 +35,7 @@ func objectFields(b []byte) (fields, error) {
 
 func (f fields) requiredURI(key string) (string, string) {
 	s, msg := f.RequiredString(key)
-	if msg == "" && !simkit.IsHTTPURL(s) {
+	if msg == "" && !httpx.IsHTTPURL(s) {
 		msg = key + " must be a valid uri"
 	}
 	return s, msg
@@ -44,7 +45,7 @@ func (f fields) requiredURI(key string) (string, string) {
 // "signerCallbackUrl": "").
 func (f fields) optionalURI(key string) (string, string) {
 	s, msg := f.OptionalString(key)
-	if msg == "" && s != "" && !simkit.IsHTTPURL(s) {
+	if msg == "" && s != "" && !httpx.IsHTTPURL(s) {
 		msg = key + " must be a valid uri"
 	}
 	return s, msg

@@ -2,7 +2,8 @@ package sim
 
 import (
 	"net/http"
-	"strconv"
+
+	"github.com/signet-dev/signet/internal/provider/simkit"
 )
 
 // file handles GET /api/files/{contractId}/download/{file}: the original
@@ -10,7 +11,7 @@ import (
 // signer ({hash}.pdf), and the audit certificate (audit-{hash}.pdf).
 // Like Signzy's persist links it takes no token.
 func (s *Server) file(w http.ResponseWriter, r *http.Request) {
-	if s.injectFault(w, r, OpDownload) {
+	if s.Inject(w, r, OpDownload) {
 		return
 	}
 	name := r.PathValue("file")
@@ -21,19 +22,10 @@ func (s *Server) file(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 	if body == nil {
-		writeError(w, http.StatusNotFound, "File not found")
+		writeError(w, http.StatusNotFound, "", "File not found")
 		return
 	}
-	h := w.Header()
-	h.Set("Content-Type", "application/pdf")
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	h.Set("Content-Disposition", `inline; filename="`+name+`"`)
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Cache-Control", "private, max-age=0")
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		_, _ = w.Write(body)
-	}
+	simkit.WritePDF(w, r, body, name, true)
 }
 
 // fileNamed returns the PDF a download link names, or nil. The bytes are

@@ -12,35 +12,19 @@ import (
 
 const testToken = "test-token-123"
 
-// env is a simulator mounted under /sandbox/signzy/ (behind StripPrefix,
-// as Signet mounts it) next to a callback receiver at /callbacks/signzy.
-type env struct {
-	*simtest.Env
-	sim *Server
-	cb  *simtest.Receiver
-}
+// env is a simulator next to a callback receiver.
+type env struct{ *simtest.SimEnv[*Server] }
 
-func newEnv(t *testing.T, mutate ...func(*Config)) *env {
+func newEnv(t *testing.T, mutate ...func(*Config)) env {
 	t.Helper()
-	e := &env{Env: simtest.NewEnv(t), cb: &simtest.Receiver{}}
-	cfg := Config{
-		BaseURL:         e.Srv.URL + "/sandbox/signzy",
-		Token:           testToken,
-		HTTPClient:      e.Srv.Client(),
-		Now:             e.Clock.Now,
-		CallbackRetries: []time.Duration{10 * time.Millisecond, 10 * time.Millisecond},
-	}
-	for _, m := range mutate {
-		m(&cfg)
-	}
-	s, err := New(cfg)
-	e.sim = simtest.Serve(e.Env, "/sandbox/signzy", s, err)
-	e.Mux.Handle("/callbacks/signzy", e.cb)
-	return e
+	return env{simtest.NewSimEnv(t, "signzy", func(e *simtest.Env, base, _ string) Config {
+		return Config{BaseURL: base, Token: testToken, HTTPClient: e.Srv.Client(), Now: e.Clock.Now,
+			CallbackRetries: []time.Duration{10 * time.Millisecond, 10 * time.Millisecond}}
+	}, mutate, New)}
 }
 
 // initiateBody is a valid initiate request, as map for easy mutation.
-func (e *env) initiateBody() map[string]any {
+func (e env) initiateBody() map[string]any {
 	return map[string]any{
 		"pdf":                            base64.StdEncoding.EncodeToString(pdf.Sample(1, "Loan agreement")),
 		"contractName":                   "Loan agreement",
@@ -63,7 +47,7 @@ func (e *env) initiateBody() map[string]any {
 }
 
 // post calls the simulated API and decodes the JSON answer.
-func (e *env) post(path, token string, body any) (int, map[string]any) {
+func (e env) post(path, token string, body any) (int, map[string]any) {
 	e.T.Helper()
 	return e.CallJSON(http.MethodPost, path, body, func(r *http.Request) {
 		if token != "" {
@@ -73,7 +57,7 @@ func (e *env) post(path, token string, body any) (int, map[string]any) {
 }
 
 // initiate creates a contract and returns its id and the signer's URL.
-func (e *env) initiate() (contractID, esignURL string) {
+func (e env) initiate() (contractID, esignURL string) {
 	e.T.Helper()
 	status, m := e.post("/api/v3/contract/initiate", testToken, e.initiateBody())
 	if status != http.StatusOK {
@@ -83,7 +67,7 @@ func (e *env) initiate() (contractID, esignURL string) {
 	return m["contractId"].(string), signer["esignUrl"].(string)
 }
 
-func (e *env) pull(id string, b64 bool) map[string]any {
+func (e env) pull(id string, b64 bool) map[string]any {
 	e.T.Helper()
 	status, m := e.post("/api/v3/contract/pullData", testToken, map[string]any{"contractId": id, "base64EncodedOutput": b64})
 	if status != http.StatusOK {

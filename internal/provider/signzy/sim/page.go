@@ -1,52 +1,17 @@
 package sim
 
 import (
-	_ "embed"
-	"html/template"
-	"log/slog"
-	"net"
 	"net/http"
-	"strings"
+
+	"github.com/signet-dev/signet/internal/provider/simkit"
 )
 
-//go:embed page.html
-var pageHTML string
-
-var pageTemplate = template.Must(template.New("page").Parse(pageHTML))
-
-// pageData fills page.html: the signing form, or a message alone.
-type pageData struct {
-	Title   string
-	Message string
-
-	Form          bool
-	Contract      string
-	Executer      string
-	Signer        string
-	SignatureType string
-	ESP           string
-	Expires       string
-	DocumentURL   string
-	SignerID      string
-}
-
-func renderPage(w http.ResponseWriter, status int, d pageData) {
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("X-Content-Type-Options", "nosniff")
-	// No form-action: the answer to the form redirects to the client's
-	// returnUrl, which browsers would check against it.
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
-	w.WriteHeader(status)
-	if err := pageTemplate.Execute(w, d); err != nil {
-		slog.Warn("signzy sim: render page", "err", err)
-	}
-}
-
-func messagePage(w http.ResponseWriter, status int, title, message string) {
-	renderPage(w, status, pageData{Title: title, Message: message})
+// skin is the look and words of the simulated Aadhaar eSign page.
+var skin = &simkit.Skin{
+	Name:   "Signzy eSign (sandbox)",
+	Banner: "Signzy sandbox: this page simulates the Aadhaar eSign journey. Nothing is sent to UIDAI.",
+	Ink:    "#1a237e", Paper: "#f4f6fb", Accent: "#1a237e",
+	Sign: "Sign with Aadhaar", Decline: "Decline",
 }
 
 // signerDone reports whether the signer has nothing left to do.
@@ -70,55 +35,45 @@ func (s *Server) findSigner(signerID string) (*contract, *signer) {
 func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	c, sg := s.findSigner(r.PathValue("signerId"))
-	if p := closedProblem(c, sg); p != nil {
+	if n := closedNotice(c, sg); n != nil {
 		s.mu.Unlock()
-		if p.status == http.StatusConflict {
-			p.status = http.StatusOK // nothing was submitted: just say so
-		}
-		p.write(w)
+		skin.Refuse(w, r, *n)
 		return
 	}
 	sg.openAttempt()
 	if sg.status == signerPending {
 		sg.status = signerInProgress
 	}
-	sg.ip = clientIP(r)
-	d := pageData{
-		Title:         "Sign " + c.name,
-		Form:          true,
-		Contract:      c.name,
-		Executer:      c.executer,
-		Signer:        sg.name,
-		SignatureType: sg.signatureType,
-		ESP:           c.eSignProvider,
-		Expires:       humanTime(c.expires),
-		DocumentURL:   s.fileURL(c, c.originalHash+".pdf"),
-		SignerID:      sg.id,
+	sg.ip = simkit.ClientIP(r)
+	p := simkit.Page{
+		Title: "Sign " + c.name,
+		Facts: []simkit.Fact{
+			{Label: "Contract", Value: c.name},
+			{Label: "From", Value: c.executer},
+			{Label: "Signer", Value: sg.name},
+			{Label: "Signature", Value: sg.signatureType + " via " + c.eSignProvider},
+			{Label: "Valid until", Value: humanTime(c.expires) + " IST"},
+			{Label: "Document", Value: "View the contract (PDF)", Link: s.fileURL(c, c.originalHash+".pdf")},
+		},
+		Form: &simkit.Form{Hidden: []simkit.Input{{Name: "signerId", Value: sg.id}}},
 	}
 	s.mu.Unlock()
-	renderPage(w, http.StatusOK, d)
+	skin.Render(w, http.StatusOK, p)
 }
 
 // submit handles the page's form: action=sign or action=decline.
 func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if err := r.ParseForm(); err != nil {
-		messagePage(w, http.StatusBadRequest, "Bad request", "The form could not be read.")
+	action, ok := skin.ReadAction(w, r)
+	if !ok {
 		return
 	}
 	id := r.PathValue("signerId")
 	if got := r.PostForm.Get("signerId"); got != "" && got != id {
-		messagePage(w, http.StatusBadRequest, "Bad request", "The form does not belong to this signing link.")
-		return
-	}
-	action := r.PostForm.Get("action")
-	if action != "sign" && action != "decline" {
-		messagePage(w, http.StatusBadRequest, "Bad request", `Choose "Sign with Aadhaar" or "Decline".`)
+		skin.Notice(w, simkit.Notice{Status: http.StatusBadRequest, Title: "Bad request", Message: "The form does not belong to this signing link."})
 		return
 	}
 
 	var target string
-	var ok bool
 	if action == "sign" {
 		target, ok = s.sign(w, r, id)
 	} else {
@@ -135,49 +90,32 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 func (s *Server) decline(w http.ResponseWriter, r *http.Request, signerID string) (string, bool) {
 	s.mu.Lock()
 	c, sg := s.findSigner(signerID)
-	if p := closedProblem(c, sg); p != nil {
+	if n := closedNotice(c, sg); n != nil {
 		s.mu.Unlock()
-		p.write(w)
+		skin.Refuse(w, r, *n)
 		return "", false
 	}
 	now := s.cfg.Now()
 	sg.status = signerCancelled
 	sg.cancelMessage = declineMessage
 	sg.lastSignTime = now
-	sg.ip = clientIP(r)
+	sg.ip = simkit.ClientIP(r)
 	c.status, c.cancelled, c.ended = contractCancelled, now, now
 	ds := s.prepareCallbacks(c, sg)
 	target := c.failureURL
 	s.mu.Unlock()
-	s.sendCallbacks(ds)
+	s.notifier.Send(ds...)
 	return target, true
 }
 
-// problem is a page answering a form the signer can no longer submit.
-type problem struct {
-	status         int
-	title, message string
-}
-
-func (p *problem) write(w http.ResponseWriter) { messagePage(w, p.status, p.title, p.message) }
-
-// closedProblem says why the signer cannot act (an unknown or expired link,
-// or a finished contract), or nil if they can; s.mu must be held.
-func closedProblem(c *contract, sg *signer) *problem {
+// closedNotice says why the signer cannot act (an unknown or expired
+// link, or a finished contract), or nil if they can; s.mu must be held.
+func closedNotice(c *contract, sg *signer) *simkit.Notice {
 	if c == nil || sg == nil {
-		return &problem{http.StatusNotFound, "Link not valid", "This signing link is not valid or the contract has expired."}
+		return &simkit.Notice{Status: http.StatusNotFound, Title: "Link not valid", Message: "This signing link is not valid or the contract has expired."}
 	}
 	if signerDone(c, sg) {
-		return &problem{http.StatusConflict, "Already finished", "This contract is already finished; nothing was changed."}
+		return &simkit.Notice{Status: http.StatusConflict, Title: "Already finished", Message: "This contract is already finished; nothing was changed."}
 	}
 	return nil
-}
-
-// clientIP is the signer's address as the simulator sees it (signerIP).
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return strings.TrimSpace(r.RemoteAddr)
-	}
-	return host
 }

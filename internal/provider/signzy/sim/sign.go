@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/signet-dev/signet/internal/pdf"
+	"github.com/signet-dev/signet/internal/provider/simkit"
 )
 
 // sign completes the signer's Aadhaar eSign: the contract is stamped with
@@ -21,13 +22,13 @@ func (s *Server) sign(w http.ResponseWriter, r *http.Request, signerID string) (
 	for range 3 {
 		s.mu.Lock()
 		c, sg := s.findSigner(signerID)
-		if p := closedProblem(c, sg); p != nil {
+		if n := closedNotice(c, sg); n != nil {
 			s.mu.Unlock()
-			p.write(w)
+			skin.Refuse(w, r, *n)
 			return "", false
 		}
 		now := s.cfg.Now()
-		ip := clientIP(r)
+		ip := simkit.ClientIP(r)
 		base, baseHash := c.original, c.signedHash
 		if c.signed != nil {
 			base = c.signed
@@ -44,7 +45,7 @@ func (s *Server) sign(w http.ResponseWriter, r *http.Request, signerID string) (
 				"Final signed contract SHA-256: "+sha256Hex(signed)))
 		}
 		if err != nil {
-			messagePage(w, http.StatusInternalServerError, "Signing failed", "The eSign service could not sign this document.")
+			skin.Notice(w, simkit.Notice{Status: http.StatusInternalServerError, Title: "Signing failed", Message: "The eSign service could not sign this document."})
 			return "", false
 		}
 
@@ -62,10 +63,10 @@ func (s *Server) sign(w http.ResponseWriter, r *http.Request, signerID string) (
 		ds := s.prepareCallbacks(c, sg)
 		target := c.successURL
 		s.mu.Unlock()
-		s.sendCallbacks(ds)
+		s.notifier.Send(ds...)
 		return target, true
 	}
-	messagePage(w, http.StatusServiceUnavailable, "Busy", "The contract is being signed by someone else; please try again.")
+	skin.Notice(w, simkit.Notice{Status: http.StatusServiceUnavailable, Title: "Busy", Message: "The contract is being signed by someone else; please try again."})
 	return "", false
 }
 

@@ -21,18 +21,15 @@
 package sim
 
 import (
-	"context"
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
-	"net/url"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/signet-dev/signet/internal/provider/simkit"
 )
 
 // Config configures a Server.
@@ -57,34 +54,26 @@ type Config struct {
 
 // Server is the simulator, an http.Handler. It is safe for concurrent use.
 type Server struct {
+	*simkit.Faults // FailNext, ThrottleNext and DelayNext on the Op* operations
+
 	cfg        Config
-	base       string // BaseURL without a trailing slash
-	basePath   string // BaseURL's path without a trailing slash
+	mount      *simkit.Mount
+	notifier   *simkit.Notifier
 	customerID string
-	mux        *http.ServeMux
 
 	mu        sync.Mutex
 	contracts map[string]*contract // by contractId
 	signers   map[string]string    // signerId → contractId
-	faults    map[string][]fault   // by op, in order
-	closed    bool
-
-	ctx    context.Context // ends at Close; stops callback retries
-	cancel context.CancelFunc
-	wg     sync.WaitGroup // background callback retries
 }
 
 // New returns a simulator for cfg.
 func New(cfg Config) (*Server, error) {
-	u, err := url.Parse(cfg.BaseURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, errors.New("signzy sim: BaseURL must be an absolute http(s) URL")
+	mount, err := simkit.NewMount(cfg.BaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("signzy sim: %w", err)
 	}
 	if cfg.Token == "" {
 		return nil, errors.New("signzy sim: Token is required")
-	}
-	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{}
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -95,62 +84,38 @@ func New(cfg Config) (*Server, error) {
 	if cfg.CallbackRetries == nil {
 		cfg.CallbackRetries = []time.Duration{2 * time.Second, 10 * time.Second, 30 * time.Second}
 	}
-	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{
+		Faults:     simkit.NewFaults(writeError, OpInitiate, OpPullData, OpDownload),
 		cfg:        cfg,
-		base:       strings.TrimRight(cfg.BaseURL, "/"),
-		basePath:   strings.TrimRight(u.Path, "/"),
+		mount:      mount,
+		notifier:   simkit.NewNotifier(cfg.HTTPClient, cfg.CallbackTimeout, cfg.CallbackRetries),
 		customerID: uuid.NewString(),
-		mux:        http.NewServeMux(),
 		contracts:  map[string]*contract{},
 		signers:    map[string]string{},
-		faults:     map[string][]fault{},
-		ctx:        ctx,
-		cancel:     cancel,
 	}
-	s.mux.HandleFunc("POST /api/v3/contract/initiate", s.initiate)
-	s.mux.HandleFunc("POST /api/v3/contract/pullData", s.pullData)
-	s.mux.HandleFunc("GET /api/v3/contract/esign/{signerId}", s.page)
-	s.mux.HandleFunc("POST /api/v3/contract/esign/{signerId}", s.submit)
-	s.mux.HandleFunc("GET /api/files/{contractId}/download/{file}", s.file)
-	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "Not Found")
+	mux := mount.Mux
+	mux.HandleFunc("POST /api/v3/contract/initiate", s.initiate)
+	mux.HandleFunc("POST /api/v3/contract/pullData", s.pullData)
+	mux.HandleFunc("GET /api/v3/contract/esign/{signerId}", s.page)
+	mux.HandleFunc("POST /api/v3/contract/esign/{signerId}", s.submit)
+	mux.HandleFunc("GET /api/files/{contractId}/download/{file}", s.file)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "", "Not Found")
 	})
 	return s, nil
 }
 
 // ServeHTTP serves the simulated API, with or without BaseURL's path in
 // front of the routes.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if p := s.basePath; p != "" && strings.HasPrefix(r.URL.Path, p+"/") {
-		r2 := new(http.Request)
-		*r2 = *r
-		u := *r.URL
-		u.Path = strings.TrimPrefix(r.URL.Path, p)
-		u.RawPath = ""
-		r2.URL = &u
-		r = r2
-	}
-	s.mux.ServeHTTP(w, r)
-}
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mount.ServeHTTP(w, r) }
 
 // Close stops the background callback retries and waits for them to end.
 // The Server keeps answering requests, but sends no more retries.
-func (s *Server) Close() error {
-	s.mu.Lock()
-	s.closed = true
-	s.mu.Unlock()
-	s.cancel()
-	s.wg.Wait()
-	return nil
-}
+func (s *Server) Close() error { return s.notifier.Close() }
 
-// authorized checks the Authorization header against the token in
-// constant time.
+// authorized checks the Authorization header against the token.
 func (s *Server) authorized(r *http.Request) bool {
-	got := sha256.Sum256([]byte(r.Header.Get("Authorization")))
-	want := sha256.Sum256([]byte(s.cfg.Token))
-	return subtle.ConstantTimeCompare(got[:], want[:]) == 1
+	return simkit.SameSecret(r.Header.Get("Authorization"), s.cfg.Token)
 }
 
 // errorBody is Signzy's error shape.
@@ -171,8 +136,12 @@ var errorReasons = map[int]string{
 	http.StatusTooManyRequests:       "RATE_LIMITED",
 }
 
-func writeError(w http.ResponseWriter, status int, message string) {
-	reason := errorReasons[status]
+// writeError answers Signzy's error body; reason is the reason code, ""
+// for the one that goes with status.
+func writeError(w http.ResponseWriter, status int, reason, message string) {
+	if reason == "" {
+		reason = errorReasons[status]
+	}
 	if reason == "" {
 		reason = "INTERNAL_SERVER_ERROR"
 		if status < 500 {
@@ -184,12 +153,5 @@ func writeError(w http.ResponseWriter, status int, message string) {
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
+	simkit.WriteJSON(w, status, "application/json; charset=utf-8", v)
 }

@@ -40,23 +40,14 @@ var (
 	}
 )
 
-func hasFields(t *testing.T, what string, m map[string]any, fields []string) {
-	t.Helper()
-	for _, f := range fields {
-		if _, ok := m[f]; !ok {
-			t.Errorf("%s: field %q missing", what, f)
-		}
-	}
-}
-
 func TestPullDataHasTheSeedShape(t *testing.T) {
 	e := newEnv(t)
 	id, link := e.initiate()
 
 	m := e.pull(id, false)
-	hasFields(t, "pending contract", m, seedContractFields)
-	hasFields(t, "pending contract", m, liveContractFields)
-	hasFields(t, "pending signer", signer0(m), seedSignerFields)
+	simtest.WantFields(t, "pending contract", m, seedContractFields...)
+	simtest.WantFields(t, "pending contract", m, liveContractFields...)
+	simtest.WantFields(t, "pending signer", signer0(m), seedSignerFields...)
 	if _, ok := m["estamp"]; ok {
 		t.Error("estamp present although none was requested")
 	}
@@ -80,8 +71,8 @@ func TestPullDataHasTheSeedShape(t *testing.T) {
 		t.Fatalf("esignAttempts = %v, want one", attempts)
 	}
 	a := attempts[0].(map[string]any)
-	hasFields(t, "attempt", a, seedAttemptFields)
-	hasFields(t, "signerDscData", a["signerDscData"].(map[string]any), seedDSCFields)
+	simtest.WantFields(t, "attempt", a, seedAttemptFields...)
+	simtest.WantFields(t, "signerDscData", a["signerDscData"].(map[string]any), seedDSCFields...)
 	if a["aadhaarStatus"] != "1" || a["errorMessage"] != "NA" {
 		t.Errorf("successful attempt = %v", a)
 	}
@@ -93,8 +84,8 @@ func TestInitiateAnswer(t *testing.T) {
 	if status != http.StatusOK {
 		t.Fatalf("status %d: %v", status, m)
 	}
-	hasFields(t, "initiate", m, []string{"customerId", "contractId", "pdf", "initialContractHash", "contractName",
-		"eSignProvider", "contractTtl", "signerdetail", "callbackUrl", "fileTtl", "contractStatus", "contractExpiresOn"})
+	simtest.WantFields(t, "initiate", m, "customerId", "contractId", "pdf", "initialContractHash", "contractName",
+		"eSignProvider", "contractTtl", "signerdetail", "callbackUrl", "fileTtl", "contractStatus", "contractExpiresOn")
 	if id := m["contractId"].(string); len(id) != 36 {
 		t.Errorf("contractId %q is not 36 chars", id)
 	}
@@ -106,7 +97,7 @@ func TestInitiateAnswer(t *testing.T) {
 		t.Errorf("contractExpiresOn = %v", m["contractExpiresOn"])
 	}
 	s := signer0(m)
-	hasFields(t, "initiate signer", s, []string{"signerId", "signerName", "signatureType", "esignUrl"})
+	simtest.WantFields(t, "initiate signer", s, "signerId", "signerName", "signatureType", "esignUrl")
 	if u := s["esignUrl"].(string); !strings.HasPrefix(u, e.Srv.URL+"/sandbox/signzy/api/v3/contract/esign/") {
 		t.Errorf("esignUrl %q is not under the mount", u)
 	}
@@ -267,7 +258,7 @@ func TestSignFlow(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "https://client.example/done" {
 		t.Fatalf("sign: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	got := e.cb.All()
+	got := e.Hooks.All()
 	if len(got) != 1 {
 		t.Fatalf("callbacks = %d, want 1 (sent before the redirect)", len(got))
 	}
@@ -310,8 +301,8 @@ func TestSignFlow(t *testing.T) {
 	if resp := e.Press(link, "decline"); resp.StatusCode != http.StatusConflict {
 		t.Errorf("decline after signing: %d, want 409", resp.StatusCode)
 	}
-	if m := e.pull(id, false); m["contractStatus"] != "COMPLETED" || len(e.cb.All()) != 1 {
-		t.Errorf("a post to a finished contract changed it: %v, %d callbacks", m["contractStatus"], len(e.cb.All()))
+	if m := e.pull(id, false); m["contractStatus"] != "COMPLETED" || len(e.Hooks.All()) != 1 {
+		t.Errorf("a post to a finished contract changed it: %v, %d callbacks", m["contractStatus"], len(e.Hooks.All()))
 	}
 }
 
@@ -328,7 +319,7 @@ func TestDecline(t *testing.T) {
 		m["contractStatus"] != "CANCELLED" || m["contractCancelTimestamp"] == "" || m["isCompleted"] != false {
 		t.Errorf("after decline: %v", m)
 	}
-	got := e.cb.All()
+	got := e.Hooks.All()
 	if len(got) != 1 || got[0].Body["contractId"] != id || got[0].Header.Get("Authorization") != "cb-secret" {
 		t.Errorf("callbacks after decline: %v", got)
 	}
@@ -363,38 +354,32 @@ func TestPageEscapes(t *testing.T) {
 
 func TestCallbackRetries(t *testing.T) {
 	e := newEnv(t)
-	e.cb.FailFor(2)
+	e.Hooks.FailFor(2)
 	id, link := e.initiate()
 	if resp := e.Press(link, "sign"); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("sign: %d (a failed callback must not stop the redirect)", resp.StatusCode)
 	}
-	simtest.WaitFor(t, "callback retried to success", func() bool { return len(e.cb.All()) == 3 })
+	simtest.WaitFor(t, "callback retried to success", func() bool { return len(e.Hooks.All()) == 3 })
 	simtest.WaitFor(t, "callbackStatus SUCCESS", func() bool { return e.pull(id, false)["callbackStatus"] == "SUCCESS" })
 }
 
 func TestCloseStopsRetries(t *testing.T) {
 	e := newEnv(t, func(c *Config) { c.CallbackRetries = []time.Duration{time.Hour} })
-	e.cb.FailFor(100)
+	e.Hooks.FailFor(100)
 	id, link := e.initiate()
 	e.Press(link, "sign")
 	if m := e.pull(id, false); m["callbackStatus"] != "FAILED" {
 		t.Errorf("callbackStatus = %v, want FAILED", m["callbackStatus"])
 	}
-	done := make(chan struct{})
-	go func() { e.sim.Close(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(2 * time.Second):
-		t.Fatal("Close did not stop the pending retry")
-	}
+	simtest.WantClosed(t, e.Sim.Close, nil)
 }
 
 func TestFaults(t *testing.T) {
 	e := newEnv(t)
 	id, _ := e.initiate()
 
-	e.sim.FailNext(OpPullData, 500)
-	e.sim.FailNextWith(OpPullData, 400, "contractId is invalid")
+	e.Sim.FailNext(OpPullData, 500)
+	e.Sim.FailNextWith(OpPullData, 400, "contractId is invalid")
 	status, m := e.post("/api/v3/contract/pullData", testToken, map[string]any{"contractId": id})
 	if status != 500 || m["statusCode"] != float64(500) || m["name"] != "error" {
 		t.Errorf("first: %d %v", status, m)
@@ -405,12 +390,12 @@ func TestFaults(t *testing.T) {
 	}
 	e.pull(id, false) // faults used up
 
-	e.sim.FailNext(OpInitiate, 503)
+	e.Sim.FailNext(OpInitiate, 503)
 	if status, _ := e.post("/api/v3/contract/initiate", testToken, e.initiateBody()); status != 503 {
 		t.Errorf("initiate fault: %d", status)
 	}
 
-	e.sim.DelayNext(OpPullData, 300*time.Millisecond)
+	e.Sim.DelayNext(OpPullData, 300*time.Millisecond)
 	client := &http.Client{Timeout: 50 * time.Millisecond}
 	req, _ := http.NewRequest(http.MethodPost, e.Srv.URL+"/sandbox/signzy/api/v3/contract/pullData",
 		strings.NewReader(`{"contractId":"`+id+`"}`))
@@ -424,36 +409,36 @@ func TestFaults(t *testing.T) {
 func TestFailAadhaarAndCancel(t *testing.T) {
 	e := newEnv(t)
 	id, link := e.initiate()
-	if err := e.sim.FailAadhaar(id, "OTP validation failed", true); err != nil {
+	if err := e.Sim.FailAadhaar(id, "OTP validation failed", true); err != nil {
 		t.Fatal(err)
 	}
 	s := signer0(e.pull(id, false))
 	if s["status"] != "IN_PROGRESS" || s["noOfFailureAttempts"] != float64(1) {
 		t.Errorf("after a retryable failure: %v", s)
 	}
-	if err := e.sim.FailAadhaar(id, "Aadhaar authentication failed", false); err != nil {
+	if err := e.Sim.FailAadhaar(id, "Aadhaar authentication failed", false); err != nil {
 		t.Fatal(err)
 	}
 	m := e.pull(id, false)
-	if signer0(m)["status"] != "FAILED" || m["contractStatus"] != "FAILED" || len(e.cb.All()) != 1 {
-		t.Errorf("after a final failure: %v, %d callbacks", m, len(e.cb.All()))
+	if signer0(m)["status"] != "FAILED" || m["contractStatus"] != "FAILED" || len(e.Hooks.All()) != 1 {
+		t.Errorf("after a final failure: %v, %d callbacks", m, len(e.Hooks.All()))
 	}
 	if resp := e.Press(link, "sign"); resp.StatusCode != http.StatusConflict {
 		t.Errorf("sign after a final failure: %d", resp.StatusCode)
 	}
 
 	id2, _ := e.initiate()
-	if err := e.sim.CancelContract(id2); err != nil {
+	if err := e.Sim.CancelContract(id2); err != nil {
 		t.Fatal(err)
 	}
 	m = e.pull(id2, false)
 	if m["contractStatus"] != "CANCELLED" || m["contractCancelTimestamp"] == "" || signer0(m)["signerCancelMessage"] != nil {
 		t.Errorf("after a dashboard cancel: %v", m)
 	}
-	if err := e.sim.CancelContract(id2); err != ErrFinished {
+	if err := e.Sim.CancelContract(id2); err != ErrFinished {
 		t.Errorf("second cancel: %v", err)
 	}
-	if err := e.sim.CancelContract("nope"); err != ErrUnknownContract {
+	if err := e.Sim.CancelContract("nope"); err != ErrUnknownContract {
 		t.Errorf("unknown: %v", err)
 	}
 }
@@ -495,12 +480,12 @@ func TestMultipleSigners(t *testing.T) {
 	}
 	e.Press(links[0], "sign")
 	m = e.pull(id, false)
-	if m["isCompleted"] != false || m["signedSignerCount"] != float64(1) || len(e.cb.All()) != 0 {
-		t.Errorf("after one of two: %v %v, %d callbacks", m["isCompleted"], m["signedSignerCount"], len(e.cb.All()))
+	if m["isCompleted"] != false || m["signedSignerCount"] != float64(1) || len(e.Hooks.All()) != 0 {
+		t.Errorf("after one of two: %v %v, %d callbacks", m["isCompleted"], m["signedSignerCount"], len(e.Hooks.All()))
 	}
 	e.Press(links[1], "sign")
 	m = e.pull(id, false)
-	if m["isCompleted"] != true || m["signedSignerCount"] != float64(2) || len(e.cb.All()) != 1 {
+	if m["isCompleted"] != true || m["signedSignerCount"] != float64(2) || len(e.Hooks.All()) != 1 {
 		t.Errorf("after both: %v %v", m["isCompleted"], m["signedSignerCount"])
 	}
 	statuses := []string{}

@@ -1,4 +1,7 @@
-package sim
+// Package bankidtest wires the BankID adapter to its simulator for the
+// provider conformance suite, the way Signet runs in sandbox mode. It is
+// for tests only.
+package bankidtest
 
 import (
 	"context"
@@ -13,13 +16,11 @@ import (
 	"time"
 
 	"github.com/signet-dev/signet/internal/provider/bankid"
+	"github.com/signet-dev/signet/internal/provider/bankid/sim"
 	"github.com/signet-dev/signet/internal/provider/providertest"
 	"github.com/signet-dev/signet/internal/signing"
 	"github.com/signet-dev/signet/internal/web"
 )
-
-// SandboxTimeout is the adapter's per-call timeout in Sandbox.
-const SandboxTimeout = 500 * time.Millisecond
 
 // Sandbox wires a BankID adapter to a fresh simulator for the provider
 // conformance suite, the way Signet runs in sandbox mode: the RP API on
@@ -27,16 +28,15 @@ const SandboxTimeout = 500 * time.Millisecond
 // Signet's BankID page on a plain-HTTP server. The signer opens the
 // session's redirectUrl (the page) and submits its sandbox form
 // (providertest.SubmitForm).
-// Everything is closed with t.Cleanup. BankID never calls back, so
-// callbackURL is unused and NoCallbacks is set.
+// Everything is closed with t.Cleanup. BankID never calls back
+// (Info().CallsBack is false), so callbackURL is unused.
 //
 // The Provider fills in ProviderRef.LoadOriginal, when the suite leaves
 // it nil, with the document the request was initiated with, so that a
 // COMPLETED update carries the signed PDF as it does in Signet.
 func Sandbox(t *testing.T, callbackURL string) *providertest.Sandbox {
 	t.Helper()
-	_ = callbackURL
-	pki, err := NewTestPKI(nil)
+	pki, err := sim.NewTestPKI(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +46,7 @@ func Sandbox(t *testing.T, callbackURL string) *providertest.Sandbox {
 	front := httptest.NewServer(mux)
 	t.Cleanup(front.Close)
 
-	s, err := New(Config{BaseURL: front.URL + "/sandbox/bankid", RPCommonName: pki.ClientCommonName})
+	s, err := sim.New(sim.Config{BaseURL: front.URL + "/sandbox/bankid", RPCommonName: pki.ClientCommonName})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,46 +64,32 @@ func Sandbox(t *testing.T, callbackURL string) *providertest.Sandbox {
 	t.Cleanup(api.Close)
 
 	a, err := bankid.New(bankid.Config{
-		BaseURL:   api.URL + APIPath,
+		BaseURL:   api.URL + sim.APIPath,
 		TLS:       pki.ClientTLS,
 		PublicURL: front.URL,
-		Timeout:   SandboxTimeout,
+		Timeout:   providertest.SandboxTimeout,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	p := &sandboxProvider{Adapter: a, docs: map[string]signing.Document{}}
 
-	ops := map[providertest.Op]string{
-		providertest.OpInitiate: OpSign,
-		providertest.OpRefresh:  OpCollect,
-		providertest.OpCancel:   OpCancel,
-		providertest.OpDocument: OpCollect, // BankID has no document API: it is collect again
-	}
-	return &providertest.Sandbox{
+	sb := &providertest.Sandbox{
 		Provider: p,
-		Timeout:  SandboxTimeout,
+		Timeout:  providertest.SandboxTimeout,
 		Signer: func(t *testing.T, started signing.Initiated, action string) {
 			t.Helper()
 			sessions.add(started)
 			providertest.SubmitForm(t, started.RedirectURL, action)
 		},
-		Fail:  func(op providertest.Op, status int) { s.FailNext(ops[op], status) },
-		Delay: func(op providertest.Op, d time.Duration) { s.DelayNext(ops[op], d) },
-		Expire: func(t *testing.T, ref string) {
-			t.Helper()
-			if err := s.Expire(ref); err != nil {
-				t.Fatalf("expire %s: %v", ref, err)
-			}
-		},
-		UnknownStatus: func(t *testing.T, ref string) {
-			t.Helper()
-			if err := s.SetHint(ref, "futureHintCode"); err != nil {
-				t.Fatalf("unknown hint for %s: %v", ref, err)
-			}
-		},
-		NoCallbacks: true,
+		Expire:        providertest.Hook("expire", s.Expire),
+		UnknownStatus: providertest.Hook("unknown hint", func(ref string) error { return s.SetHint(ref, "futureHintCode") }),
 	}
+	sb.UseFaults(s, map[providertest.Op]string{
+		providertest.OpInitiate: sim.OpSign, providertest.OpRefresh: sim.OpCollect, providertest.OpCancel: sim.OpCancel,
+		providertest.OpDocument: sim.OpCollect, // BankID has no document API: it is collect again
+	})
+	return sb
 }
 
 // sessionTable stands in for Signet's store behind the page.
