@@ -24,6 +24,8 @@ import (
 var (
 	signetURL string // its base URL
 	apiKey    string // the API key of tenant "default", as its first start logs it
+
+	signetBin, signetDB string // the binary and its database, for tenantKey
 )
 
 func TestMain(m *testing.M) {
@@ -104,7 +106,19 @@ func startSignet() (stop func(), err error) {
 		return nil, err
 	}
 	signetURL = "http://" + addr
+	signetBin, signetDB = bin, "sqlite:"+filepath.Join(dir, "signet.db")
 	return stop, nil
+}
+
+// tenantKey makes a new tenant and returns its API key, for a test that
+// must see only its own sessions and webhooks.
+func tenantKey(t *testing.T, tenant string) string {
+	t.Helper()
+	out, err := exec.Command(signetBin, "apikey", "create", "--tenant", tenant, "--database", signetDB).Output()
+	if err != nil {
+		t.Fatalf("signet apikey create: %v", err)
+	}
+	return strings.TrimSpace(string(out))
 }
 
 // signerTB lets the examples use providertest.SubmitForm, which reports
