@@ -423,11 +423,7 @@ func sessionsList(x *cli, args []string) error {
 		return fmt.Errorf("%w: --limit must be at least 1", errUsage)
 	}
 	p.Status, p.Limit = api.Status(*status), min(*limit, 100)
-	list, err := take(x.c.Sessions(x.ctx, p), *limit)
-	if err != nil {
-		return err
-	}
-	return x.output(api.SessionList{Data: list}, func(w io.Writer) { sessionsTable(w, list) })
+	return printList(x, x.c.Sessions(x.ctx, p), *limit, func(l []api.Session) any { return api.SessionList{Data: l} }, sessionsTable)
 }
 
 func sessionsEvents(x *cli, args []string) error {
@@ -435,11 +431,17 @@ func sessionsEvents(x *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	events, err := take(x.c.Events(x.ctx, pos[0]), -1)
+	return printList(x, x.c.Events(x.ctx, pos[0]), -1, func(l []api.Event) any { return api.EventList{Data: l} }, eventsTable)
+}
+
+// printList prints up to n items of seq (all of them when n < 0): in the
+// list's JSON shape (body) with --json, else as a table.
+func printList[T any](x *cli, seq iter.Seq2[T, error], n int, body func([]T) any, table func(io.Writer, []T)) error {
+	list, err := take(seq, n)
 	if err != nil {
 		return err
 	}
-	return x.output(api.EventList{Data: events}, func(w io.Writer) { eventsTable(w, events) })
+	return x.output(body(list), func(w io.Writer) { table(w, list) })
 }
 
 // take collects up to n items of seq (all of them when n < 0).
@@ -522,11 +524,7 @@ func webhooksList(x *cli, args []string) error {
 	if _, err := x.parse(args); err != nil {
 		return err
 	}
-	list, err := take(x.c.Webhooks(x.ctx), -1)
-	if err != nil {
-		return err
-	}
-	return x.output(api.WebhookEndpointList{Data: list}, func(w io.Writer) { webhooksTable(w, list) })
+	return printList(x, x.c.Webhooks(x.ctx), -1, func(l []api.WebhookEndpoint) any { return api.WebhookEndpointList{Data: l} }, webhooksTable)
 }
 
 func webhooksDelete(x *cli, args []string) error {
@@ -548,11 +546,7 @@ func webhooksDeliveries(x *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	list, err := take(x.c.Deliveries(x.ctx, pos[0]), -1)
-	if err != nil {
-		return err
-	}
-	return x.output(api.DeliveryList{Data: list}, func(w io.Writer) { deliveriesTable(w, list) })
+	return printList(x, x.c.Deliveries(x.ctx, pos[0]), -1, func(l []api.DeliveryAttempt) any { return api.DeliveryList{Data: l} }, deliveriesTable)
 }
 
 func providersList(x *cli, args []string) error {
