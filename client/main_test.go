@@ -125,7 +125,7 @@ func tenantKey(t *testing.T, tenant string) string {
 // trouble through a testing.TB: here, by panicking.
 type signerTB struct{ testing.TB }
 
-func (signerTB) Helper()                       {}
+func (signerTB) Helper()                        {}
 func (signerTB) Fatalf(format string, a ...any) { panic(fmt.Sprintf(format, a...)) }
 
 // signAtSandbox does what the signer does: opens the session's redirectUrl
