@@ -42,34 +42,6 @@ const (
 	EventCancelled    = "signing.cancelled"
 )
 
-// SignerStatus is where one signer of a session stands.
-type SignerStatus string
-
-// The signer statuses (CONTRACT.md §8).
-const (
-	SignerWaiting    SignerStatus = "WAITING"
-	SignerPending    SignerStatus = "PENDING"
-	SignerInProgress SignerStatus = "IN_PROGRESS"
-	SignerSigned     SignerStatus = "SIGNED"
-	SignerFailed     SignerStatus = "FAILED"
-)
-
-// The signing orders (CONTRACT.md §8).
-const (
-	Sequential = "sequential"
-	Parallel   = "parallel"
-)
-
-// Signer is one signer of a session (schema Signer).
-type Signer struct {
-	SignerID      string          `json:"signerId"`
-	SignerDetails json.RawMessage `json:"signerDetails"`
-	Status        SignerStatus    `json:"status"`
-	RedirectURL   string          `json:"redirectUrl,omitempty"`
-	SignedAt      *time.Time      `json:"signedAt,omitempty"`
-	FailureReason string          `json:"failureReason,omitempty"`
-}
-
 // Session is a signing session (schema SigningSession).
 type Session struct {
 	SigningSessionID string            `json:"signingSessionId"`
@@ -81,14 +53,44 @@ type Session struct {
 	Provider         string            `json:"provider"`
 	Language         string            `json:"language"`
 	RedirectURL      string            `json:"redirectUrl,omitempty"`
-	Signers          []Signer          `json:"signers,omitempty"`
-	SigningOrder     string            `json:"signingOrder,omitempty"`
 	ReturnURL        string            `json:"returnUrl,omitempty"`
 	DocumentURL      string            `json:"documentUrl,omitempty"`
 	CompletedAt      *time.Time        `json:"completedAt,omitempty"`
 	ExpiresAt        time.Time         `json:"expiresAt"`
 	FailureReason    string            `json:"failureReason,omitempty"`
 	Metadata         map[string]string `json:"metadata,omitempty"`
+	// Signers lists every signer in signing order (CONTRACT.md §8).
+	Signers []Signer `json:"signers,omitempty"`
+	// SigningOrder is SigningOrderSequential or SigningOrderParallel.
+	SigningOrder string `json:"signingOrder,omitempty"`
+}
+
+// The signing orders of a multi-signer session (CONTRACT.md §8).
+const (
+	SigningOrderSequential = "sequential"
+	SigningOrderParallel   = "parallel"
+)
+
+// SignerStatus is where one signer of a session is.
+type SignerStatus string
+
+// The signer statuses (CONTRACT.md §8).
+const (
+	SignerWaiting    SignerStatus = "WAITING"
+	SignerPending    SignerStatus = "PENDING"
+	SignerInProgress SignerStatus = "IN_PROGRESS"
+	SignerSigned     SignerStatus = "SIGNED"
+	SignerFailed     SignerStatus = "FAILED"
+)
+
+// Signer is one signer of a session, in signing order.
+type Signer struct {
+	SignerID      string          `json:"signerId"`
+	SignerDetails json.RawMessage `json:"signerDetails"`
+	Status        SignerStatus    `json:"status"`
+	RedirectURL   string          `json:"redirectUrl,omitempty"`
+	SignedAt      *time.Time      `json:"signedAt,omitempty"`
+	FailureReason string          `json:"failureReason,omitempty"`
 }
 
 // SessionList is a page of sessions, newest first.
@@ -104,24 +106,26 @@ type Document struct {
 	Content []byte `json:"content"`
 }
 
-// CreateSigner is one signer in a CreateSessionRequest.
-type CreateSigner struct {
-	SignerDetails json.RawMessage `json:"signerDetails"`
-}
-
 // CreateSessionRequest is the body of POST /signing: one signer in
 // SignerDetails, or several in Signers.
 type CreateSessionRequest struct {
 	OrderID       string            `json:"orderId"`
 	SignerDetails json.RawMessage   `json:"signerDetails,omitempty"`
-	Signers       []CreateSigner    `json:"signers,omitempty"`
-	SigningOrder  string            `json:"signingOrder,omitempty"`
 	Document      Document          `json:"document"`
 	Provider      string            `json:"provider,omitempty"`
 	Language      string            `json:"language,omitempty"`
 	ReturnURL     string            `json:"returnUrl,omitempty"`
 	ExpiresAt     *time.Time        `json:"expiresAt,omitempty"`
 	Metadata      map[string]string `json:"metadata,omitempty"`
+	// Signers, instead of SignerDetails, asks for several signers in
+	// signing order (CONTRACT.md §8); give one or the other.
+	Signers      []SignerRequest `json:"signers,omitempty"`
+	SigningOrder string          `json:"signingOrder,omitempty"`
+}
+
+// SignerRequest is one entry of CreateSessionRequest.Signers.
+type SignerRequest struct {
+	SignerDetails json.RawMessage `json:"signerDetails"`
 }
 
 // Event is one entry of a session's audit trail (schema AuditEntry).
@@ -243,4 +247,23 @@ type WebhookEvent struct {
 	Type      string    `json:"type"`
 	Timestamp time.Time `json:"timestamp"`
 	Data      Session   `json:"data"`
+}
+
+// Verification describes the signatures found in a completed session's
+// signed document (GET /signing/{id}/verification, CONTRACT.md §7).
+type Verification struct {
+	DocumentSHA256 string      `json:"documentSha256"`
+	Signatures     []Signature `json:"signatures"`
+}
+
+// Signature is one signature of a signed document.
+type Signature struct {
+	SignerName          string    `json:"signerName"`
+	CertificateSubject  string    `json:"certificateSubject"`
+	CertificateIssuer   string    `json:"certificateIssuer"`
+	SigningTime         time.Time `json:"signingTime"`
+	SubFilter           string    `json:"subFilter"`
+	Valid               bool      `json:"valid"`
+	CoversWholeDocument bool      `json:"coversWholeDocument"`
+	Timestamped         bool      `json:"timestamped"`
 }

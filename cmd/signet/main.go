@@ -32,6 +32,7 @@ const usage = `usage:
   signet apikey create --tenant NAME    create an API key (printed alone on stdout)
   signet migrate [--database URL]       apply database migrations and exit
   signet bench [flags]                  measure throughput and latency against baselines (Markdown report)
+  signet sessions|webhooks|providers …  call a Signet server's API ("signet sessions -h" lists the commands)
   signet version                        print the version
 Run "signet COMMAND -h" for a command's flags.
 `
@@ -63,6 +64,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = migrate(ctx, args[1:], getenv, stderr)
 	case "bench":
 		err = benchCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "sessions", "webhooks", "providers":
+		return clientCmd(ctx, args, getenv, stdout, stderr)
 	case "version":
 		_, err = fmt.Fprintln(stdout, "signet", version())
 	case "help", "-h", "--help":
