@@ -48,6 +48,11 @@ func Serve(w http.ResponseWriter, r *http.Request, o Opener, info Info) error {
 		case rangeOne:
 			offset, length, status = off, n, http.StatusPartialContent
 		case rangeUnsatisfiable:
+			if info.Size == 0 {
+				// Some clients send a Range with every request: as
+				// net/http does, give them the empty blob, not a 416.
+				break
+			}
 			h := w.Header()
 			h.Del("Content-Type")
 			h.Set("ETag", tag)

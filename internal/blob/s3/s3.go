@@ -85,9 +85,18 @@ type Config struct {
 	Transport http.RoundTripper
 }
 
-// String describes c without its secrets.
+// String is c as a --documents URL, which ParseURL reads back; the
+// credentials, which never go in the URL, are left out.
 func (c Config) String() string {
-	return fmt.Sprintf("s3://%s/%s?endpoint=%s&region=%s", c.Bucket, c.Prefix, c.Endpoint, c.Region)
+	q := url.Values{}
+	if c.Endpoint != "" {
+		q.Set("endpoint", c.Endpoint)
+	}
+	if c.Region != "" {
+		q.Set("region", c.Region)
+	}
+	u := url.URL{Scheme: "s3", Host: c.Bucket, Path: "/" + c.Prefix, RawQuery: q.Encode()}
+	return u.String()
 }
 
 // ParseURL reads a --documents value of the form
@@ -110,7 +119,7 @@ func ParseURL(raw string, getenv func(string) string) (Config, error) {
 		return bad("want s3://BUCKET?endpoint=URL&region=R, not %s", signing.Quote(raw))
 	}
 	c := Config{Bucket: u.Host}
-	if err := s3utils.CheckValidBucketName(c.Bucket); err != nil {
+	if err := s3utils.CheckValidBucketNameStrict(c.Bucket); err != nil {
 		return bad("bucket %s: %v", signing.Quote(c.Bucket), err)
 	}
 	if p := strings.Trim(u.Path, "/"); p != "" {
@@ -145,6 +154,9 @@ func ParseURL(raw string, getenv func(string) string) (Config, error) {
 	c.SessionToken = getenv("AWS_SESSION_TOKEN")
 	if (c.AccessKey == "") != (c.SecretKey == "") {
 		return bad("set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither (to use the instance's IAM role)")
+	}
+	if _, err := New(c); err != nil { // what the client itself refuses (a host it cannot name)
+		return bad("%v", err)
 	}
 	return c, nil
 }
