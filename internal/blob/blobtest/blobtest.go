@@ -212,7 +212,9 @@ func newSampler(seed uint64, n int64) *sampler {
 }
 
 func (s *sampler) Read(p []byte) (int, error) {
-	n, err := s.r.Read(p)
+	// Small reads, so that a store that asks for a whole part at once is
+	// still sampled every MiB.
+	n, err := s.r.Read(p[:min(len(p), 64<<10)])
 	s.n += int64(n)
 	if s.n >= s.next || err != nil {
 		s.sample()
