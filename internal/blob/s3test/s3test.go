@@ -18,7 +18,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -35,6 +34,7 @@ import (
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
+	"github.com/signet-dev/signet/internal/bench"
 	"github.com/signet-dev/signet/internal/blob/s3"
 )
 
@@ -146,7 +146,7 @@ func Versity(t testing.TB) *Server {
 }
 
 func startVersity(t testing.TB, bin string) (*Server, error) {
-	addr, err := freeAddr()
+	addr, err := bench.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
@@ -235,20 +235,11 @@ func versityBinary() (string, error) {
 // server that is down.
 func DeadEndpoint(t testing.TB) string {
 	t.Helper()
-	addr, err := freeAddr()
+	addr, err := bench.FreeAddr()
 	if err != nil {
 		t.Fatal(err)
 	}
 	return "http://" + addr
-}
-
-func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
 }
 
 func randomHex(n int) string {
