@@ -63,8 +63,8 @@ func TestMigrateIsIdempotent(t *testing.T) {
 	st := open(t, dsn)
 	storetest.MigrateIsIdempotent(t, st, func() storetest.Store { return open(t, dsn) })
 	var n int
-	if err := st.QueryRow(t.Context(), `SELECT count(*) FROM schema_migrations`, &n); err != nil || n != 3 {
-		t.Errorf("schema_migrations has %d rows, %v; want 3", n, err)
+	if err := st.QueryRow(t.Context(), `SELECT count(*) FROM schema_migrations`, &n); err != nil || n != 4 {
+		t.Errorf("schema_migrations has %d rows, %v; want 4", n, err)
 	}
 }
 
@@ -82,8 +82,8 @@ func TestOpenConcurrentlyMigratesOnce(t *testing.T) {
 	if err := st.QueryRow(t.Context(), `SELECT count(*), count(DISTINCT applied_at) FROM schema_migrations`, &n, &distinct); err != nil {
 		t.Fatal(err)
 	}
-	if n != 3 || distinct != 1 {
-		t.Errorf("schema_migrations: %d rows from %d transactions, want 3 from 1", n, distinct)
+	if n != 4 || distinct != 1 {
+		t.Errorf("schema_migrations: %d rows from %d transactions, want 4 from 1", n, distinct)
 	}
 }
 
