@@ -16,6 +16,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -203,24 +204,28 @@ func waitReady(endpoint string, exited <-chan struct{}) error {
 // versityBinary finds versitygw.
 func versityBinary() (string, error) {
 	if p := os.Getenv("SIGNET_VERSITYGW"); p != "" {
+		if _, err := os.Stat(p); err != nil {
+			return "", fmt.Errorf("SIGNET_VERSITYGW: %w", err)
+		}
 		return p, nil
 	}
 	if p, err := exec.LookPath("versitygw"); err == nil {
 		return p, nil
 	}
-	out, err := exec.Command("go", "env", "GOBIN", "GOPATH").Output()
+	out, err := exec.Command("go", "env", "-json", "GOBIN", "GOPATH").Output()
 	if err != nil {
 		return "", fmt.Errorf("not on PATH, and go env failed: %w", err)
 	}
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	var dirs []string
-	if lines[0] != "" {
-		dirs = append(dirs, lines[0])
+	var env struct{ GOBIN, GOPATH string }
+	if err := json.Unmarshal(out, &env); err != nil {
+		return "", fmt.Errorf("not on PATH, and go env said %q: %w", out, err)
 	}
-	if len(lines) > 1 {
-		for _, p := range filepath.SplitList(lines[1]) {
-			dirs = append(dirs, filepath.Join(p, "bin"))
-		}
+	var dirs []string
+	if env.GOBIN != "" {
+		dirs = append(dirs, env.GOBIN)
+	}
+	for _, p := range filepath.SplitList(env.GOPATH) {
+		dirs = append(dirs, filepath.Join(p, "bin"))
 	}
 	for _, d := range dirs {
 		p := filepath.Join(d, "versitygw")
