@@ -2,6 +2,7 @@ package pdf
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -31,12 +32,18 @@ const (
 //
 // The text is drawn with standard Helvetica: characters outside Latin-1 show
 // as spaces. The whole file is rewritten, so existing signatures in b break.
+// Stamp runs under DefaultLimits.
 func Stamp(b []byte, text string) ([]byte, error) {
+	return DefaultLimits().Stamp(context.Background(), b, text)
+}
+
+// Stamp is the package-level Stamp under l.
+func (l Limits) Stamp(c context.Context, b []byte, text string) ([]byte, error) {
 	lines := textLines(text)
 	if len(lines) == 0 {
 		return nil, errors.New("stamp: empty text")
 	}
-	return modify(b, model.ADDWATERMARKS, func(ctx *model.Context) error {
+	return l.modify(c, b, model.ADDWATERMARKS, func(ctx *model.Context) error {
 		n := stampCount(ctx)
 		desc := fmt.Sprintf("fontname:Helvetica, points:%d, scalefactor:1 abs, rotation:0, opacity:1, "+
 			"position:bl, offset:%d %d, aligntext:l, fillcolor:#1a237e",
@@ -50,8 +57,15 @@ func Stamp(b []byte, text string) ([]byte, error) {
 
 // AppendPage returns a copy of the PDF b with one A4 portrait page added at
 // the end that shows lines top to bottom (at most 60; long lines are cut at
-// the page edge). Like Stamp it uses Helvetica and rewrites the whole file.
+// the page edge). Like Stamp it uses Helvetica, rewrites the whole file and
+// runs under DefaultLimits.
 func AppendPage(b []byte, lines []string) ([]byte, error) {
+	return DefaultLimits().AppendPage(context.Background(), b, lines)
+}
+
+// AppendPage is the package-level AppendPage under l. The added page
+// counts: b may have at most l.MaxPages-1 pages.
+func (l Limits) AppendPage(c context.Context, b []byte, lines []string) ([]byte, error) {
 	if len(lines) == 0 {
 		return nil, errors.New("append page: no lines")
 	}
@@ -65,7 +79,9 @@ func AppendPage(b []byte, lines []string) ([]byte, error) {
 			text[i] = " " // pdfcpu drops empty lines
 		}
 	}
-	return modify(b, model.INSERTPAGESAFTER, func(ctx *model.Context) error {
+	l = l.withDefaults()
+	l.MaxPages-- // so that the result passes Validate under l
+	return l.modify(c, b, model.INSERTPAGESAFTER, func(ctx *model.Context) error {
 		last := ctx.PageCount
 		// A fixed size, not the last page's: maxAuditLines must fit.
 		a4 := &types.Dim{Width: 595.28, Height: 841.89}
@@ -83,12 +99,17 @@ func AppendPage(b []byte, lines []string) ([]byte, error) {
 
 // Attach returns a copy of the PDF b with content embedded as a file
 // attachment called name (e.g. BankID's signature XML). Attaching a name that
-// already exists replaces that attachment.
+// already exists replaces that attachment. Attach runs under DefaultLimits.
 func Attach(b []byte, name string, content []byte) ([]byte, error) {
+	return DefaultLimits().Attach(context.Background(), b, name, content)
+}
+
+// Attach is the package-level Attach under l.
+func (l Limits) Attach(c context.Context, b []byte, name string, content []byte) ([]byte, error) {
 	if name == "" || len(name) > 255 || !utf8.ValidString(name) || strings.ContainsAny(name, "/\\\x00") {
 		return nil, fmt.Errorf("attach: invalid file name %q", name)
 	}
-	return modify(b, model.ADDATTACHMENTS, func(ctx *model.Context) error {
+	return l.modify(c, b, model.ADDATTACHMENTS, func(ctx *model.Context) error {
 		// pdfcpu's name tree keeps duplicate keys, so drop any old one first.
 		if _, err := ctx.RemoveAttachments([]string{name}); err != nil {
 			return fmt.Errorf("attach %q: replace: %w", name, err)
@@ -101,12 +122,35 @@ func Attach(b []byte, name string, content []byte) ([]byte, error) {
 	})
 }
 
-// modify reads and validates b, applies fn and writes the result. Like
-// Validate it turns any pdfcpu panic into an error.
-func modify(b []byte, cmd model.CommandMode, fn func(*model.Context) error) (out []byte, err error) {
-	ctx, err := read(b, cmd, true)
+// modify checks b under l, reads it with pdfcpu, applies fn and writes
+// the result. The check bounds everything pdfcpu will decode (page
+// contents, object streams, metadata) and the objects it will hold, so
+// that the rewrite's memory is bounded by l. Like Validate it turns any
+// pdfcpu panic into an error.
+func (l Limits) modify(c context.Context, b []byte, cmd model.CommandMode, fn func(*model.Context) error) (out []byte, err error) {
+	l = l.withDefaults()
+	c, cancel := context.WithTimeout(c, l.Timeout)
+	defer cancel()
+	bud := newBudget(c, l)
+	info, d, err := inspect(bud, b)
 	if err != nil {
 		return nil, err
+	}
+	// pdfcpu is stricter than the check about cross-reference tables, and
+	// repairs them differently: where the check had to, or pdfcpu fails,
+	// pdfcpu reads the table the check used.
+	var ctx *model.Context
+	if !d.repaired {
+		ctx, err = read(c, b, l, cmd, true)
+	}
+	if d.repaired || (err != nil && !isFatal(err) && !errors.Is(err, ErrEncrypted)) {
+		ctx, err = read(c, d.rebuilt(), l, cmd, true)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if ctx.PageCount != info.Pages {
+		return nil, malformed(fmt.Errorf("page tree: pdfcpu reads %d pages, the check %d", ctx.PageCount, info.Pages))
 	}
 	defer func() {
 		if r := recover(); r != nil {
@@ -114,6 +158,9 @@ func modify(b []byte, cmd model.CommandMode, fn func(*model.Context) error) (out
 		}
 	}()
 	if err := fn(ctx); err != nil {
+		return nil, err
+	}
+	if err := bud.alive(); err != nil {
 		return nil, err
 	}
 	var buf bytes.Buffer
