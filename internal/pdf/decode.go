@@ -33,8 +33,8 @@ const (
 const maxFilters = 4
 
 type filterSpec struct {
-	kind filterKind
-	parms  object // the filter's /DecodeParms dictionary, or null
+	kind  filterKind
+	parms object // the filter's /DecodeParms dictionary, or null
 }
 
 // errUnsupportedFilter is a filter for images (DCT, JPX, JBIG2, CCITT) or

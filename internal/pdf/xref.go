@@ -15,10 +15,10 @@ import (
 
 // Where an object is kept, in entry.kind.
 const (
-	entryUnset  uint8 = iota // no section mentions the object
-	entryFree                // a section marks it free (a reference to it reads as null)
-	entryInFile              // at a byte offset
-	entryInStream            // inside an object stream
+	entryUnset    uint8 = iota // no section mentions the object
+	entryFree                  // a section marks it free (a reference to it reads as null)
+	entryInFile                // at a byte offset
+	entryInStream              // inside an object stream
 )
 
 // entry locates one object.
