@@ -67,9 +67,14 @@ func inspect(bud *budget, b []byte) (info Info, d *document, err error) {
 	return Info{Pages: pages, Version: version(b, catalog)}, d, nil
 }
 
-// failure keeps limit errors, which speak for themselves, and reports
-// anything else as a malformed file.
+// failure returns a limit error as it is, without the context it was
+// wrapped in (its message is for the client), and reports anything else
+// but cancellation as a malformed file.
 func failure(err error) error {
+	var le *LimitError
+	if errors.As(err, &le) {
+		return le
+	}
 	if isFatal(err) {
 		return err
 	}

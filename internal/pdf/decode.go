@@ -192,7 +192,9 @@ func (d *document) countDecoded(s object) (int64, error) {
 	return n, decodeError(err)
 }
 
-// decodeAll returns the decoded data of s, counted against the budget.
+// decodeAll returns the decoded data of s, an object or cross-reference
+// stream, which may be at most MaxStreamBytes; counted against the
+// budget.
 func (d *document) decodeAll(s object) ([]byte, error) {
 	r, last, err := d.chain(s)
 	if err != nil {
@@ -201,7 +203,7 @@ func (d *document) decodeAll(s object) ([]byte, error) {
 	if r == nil {
 		return s.data, d.bud.decode(len(s.data))
 	}
-	c := collector{counter: counter{bud: d.bud}}
+	c := collector{counter: counter{bud: d.bud}, max: d.bud.MaxStreamBytes}
 	if _, err := io.Copy(&c, r); decodeError(err) != nil {
 		return nil, decodeError(err)
 	}
@@ -230,15 +232,26 @@ func (c *counter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// collector is a counter that keeps what it counts.
+// collector is a counter that keeps what it counts, at most max bytes.
 type collector struct {
 	counter
 	out []byte
+	max int64
 }
 
 func (c *collector) Write(p []byte) (int, error) {
+	if int64(len(c.out)+len(p)) > c.max {
+		return 0, overLimit(LimitStreamBytes, c.max, c.max+1)
+	}
 	if _, err := c.counter.Write(p); err != nil {
 		return 0, err
+	}
+	if need := len(c.out) + len(p); need > cap(c.out) {
+		// Doubling: append grows large slices by a quarter, which costs
+		// five times the final size in garbage.
+		grown := make([]byte, len(c.out), min(max(2*cap(c.out), need, 4096), int(c.max)))
+		copy(grown, c.out)
+		c.out = grown
 	}
 	c.out = append(c.out, p...)
 	return len(p), nil

@@ -12,6 +12,7 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+	"golang.org/x/sync/semaphore"
 )
 
 // Stamp layout, in points. Stamps sit in the bottom-left margin, the
@@ -136,6 +137,11 @@ func (l Limits) modify(c context.Context, b []byte, cmd model.CommandMode, fn fu
 	if err != nil {
 		return nil, err
 	}
+	cost := min(rewriteCost(info.Pages, len(d.xref), bud.decoded, len(b)), rewriteMemory)
+	if err := rewrites.Acquire(c, cost); err != nil {
+		return nil, pdfcpuError(c, l, err)
+	}
+	defer rewrites.Release(cost)
 	// pdfcpu is stricter than the check about cross-reference tables, and
 	// repairs them differently: where the check had to, or pdfcpu fails,
 	// pdfcpu reads the table the check used.
@@ -169,6 +175,27 @@ func (l Limits) modify(c context.Context, b []byte, cmd model.CommandMode, fn fu
 		return nil, fmt.Errorf("pdf: write: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// rewrites bounds the memory of the pdfcpu rewrites running at once in
+// the process. pdfcpu holds a whole document, its decoded page content
+// included, while it rewrites it (86 MB at its peak for 1000 pages with
+// 30 MiB of content), so a burst of stamps of large documents must queue
+// rather than exhaust memory together. It is package state, unlike
+// everything else here, because what it guards is the process's memory,
+// which every caller shares.
+var rewrites = semaphore.NewWeighted(rewriteMemory)
+
+// rewriteMemory is what rewrites may use together: one document at the
+// default limits, or dozens of ordinary ones.
+const rewriteMemory = 128 << 20
+
+// rewriteCost estimates the peak heap of a pdfcpu rewrite, from
+// measurements (BenchmarkStampAtLimits): the decoded content twice, for
+// its decoded and re-encoded forms and garbage, plus per page, per object
+// and per input byte.
+func rewriteCost(pages, objects int, decoded int64, size int) int64 {
+	return 2*decoded + int64(pages)*32<<10 + int64(objects)*1<<10 + 4*int64(size)
 }
 
 // addText draws lines on the selected pages (all if nil) as a pdfcpu stamp.

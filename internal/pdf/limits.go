@@ -22,6 +22,11 @@ type Limits struct {
 	// reached; nothing is inflated first and measured after.
 	MaxDecodedBytes int64
 
+	// MaxStreamBytes bounds the decoded size of one object stream or
+	// cross-reference stream: a reader holds those in memory to read
+	// the objects in them.
+	MaxStreamBytes int64
+
 	// MaxObjects bounds the number of indirect objects (the size of the
 	// cross-reference table), and the number of object references a check
 	// follows.
@@ -51,7 +56,10 @@ const (
 	// few megabytes, and a page of dense vector drawing to a few hundred
 	// kilobytes. Rewriting holds the decoded content and its re-encoding
 	// in memory, so this bounds the memory of a stamp.
-	defaultMaxDecodedBytes = 64 << 20
+	defaultMaxDecodedBytes = 32 << 20
+	// 8 MiB: object streams hold a few hundred objects, tens of
+	// kilobytes; a cross-reference stream for 50,000 objects is 350 KB.
+	defaultMaxStreamBytes = 8 << 20
 	// 50,000: a text page needs 2 to 10 objects (page, contents, fonts,
 	// images, annotations), and a tagged (accessible) page a few dozen
 	// more for its structure tree. pdfcpu holds every object of a file it
@@ -76,6 +84,7 @@ const (
 func DefaultLimits() Limits {
 	return Limits{
 		MaxDecodedBytes:  defaultMaxDecodedBytes,
+		MaxStreamBytes:   defaultMaxStreamBytes,
 		MaxObjects:       defaultMaxObjects,
 		MaxPages:         defaultMaxPages,
 		MaxDepth:         defaultMaxDepth,
@@ -90,6 +99,10 @@ func (l Limits) withDefaults() Limits {
 	if l.MaxDecodedBytes <= 0 {
 		l.MaxDecodedBytes = d.MaxDecodedBytes
 	}
+	if l.MaxStreamBytes <= 0 {
+		l.MaxStreamBytes = d.MaxStreamBytes
+	}
+	l.MaxStreamBytes = min(l.MaxStreamBytes, l.MaxDecodedBytes)
 	if l.MaxObjects <= 0 {
 		l.MaxObjects = d.MaxObjects
 	}
@@ -111,6 +124,7 @@ func (l Limits) withDefaults() Limits {
 // Names of the limits in LimitError.Limit.
 const (
 	LimitDecodedBytes  = "decoded bytes"
+	LimitStreamBytes   = "stream bytes"
 	LimitObjects       = "objects"
 	LimitPages         = "pages"
 	LimitDepth         = "nesting depth"
@@ -130,7 +144,7 @@ type LimitError struct {
 
 func (e *LimitError) Error() string {
 	n := func(v int64) string {
-		if e.Limit == LimitDecodedBytes {
+		if e.Limit == LimitDecodedBytes || e.Limit == LimitStreamBytes {
 			return byteSize(v)
 		}
 		return fmt.Sprint(v)
@@ -146,6 +160,8 @@ func (e *LimitError) Error() string {
 		return fmt.Sprintf("PDF has %s objects; at most %d are accepted", has, e.Max)
 	case LimitDecodedBytes:
 		return fmt.Sprintf("PDF content decompresses to %s; at most %s is accepted", has, n(e.Max))
+	case LimitStreamBytes:
+		return fmt.Sprintf("PDF has an object stream that decompresses to %s; at most %s is accepted", has, n(e.Max))
 	case LimitDepth:
 		return fmt.Sprintf("PDF nests objects %s levels deep; at most %d levels are accepted", has, e.Max)
 	case LimitPageTreeDepth:

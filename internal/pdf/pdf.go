@@ -104,7 +104,7 @@ func read(c context.Context, b []byte, l Limits, cmd model.CommandMode, optimize
 
 	conf := newConfig(cmd)
 	conf.Limits.MaxStreamBytes = int64(len(b))
-	conf.Limits.MaxDecodeBytes = l.MaxDecodedBytes
+	conf.Limits.MaxDecodeBytes = l.MaxStreamBytes // per stream, while reading
 	conf.Limits.MaxObjectCount = l.MaxObjects
 	conf.Limits.MaxObjectStreamCount = l.MaxObjects
 	conf.Limits.MaxXRefEntries = l.MaxObjects
@@ -154,7 +154,7 @@ func pdfcpuError(c context.Context, l Limits, err error) error {
 	case errors.Is(err, model.ErrMaxRecursionDepthExceeded):
 		return overLimit(LimitDepth, int64(l.MaxDepth), int64(l.MaxDepth)+1)
 	case errors.Is(err, filter.ErrDecodeLimitExceeded):
-		return overLimit(LimitDecodedBytes, l.MaxDecodedBytes, l.MaxDecodedBytes+1)
+		return overLimit(LimitStreamBytes, l.MaxStreamBytes, l.MaxStreamBytes+1)
 	}
 	return malformed(err)
 }
