@@ -81,6 +81,11 @@ func checkError(t *testing.T, err error) {
 	if msg := err.Error(); strings.ContainsAny(msg, "\r\n") || len(msg) > maxErrDetail+50 {
 		t.Fatalf("error message is not a short single line: %q", msg)
 	}
+	// inspect turns its own panics into errors for the caller's sake;
+	// for the fuzzer they are bugs.
+	if strings.Contains(err.Error(), "reader failure") {
+		t.Fatalf("reader panicked: %v", err)
+	}
 	var le *LimitError
 	if errors.As(err, &le) {
 		max := map[string]int64{

@@ -22,8 +22,8 @@ import (
 const hostileDir = "testdata/hostile"
 
 // testObj is one indirect object for writeTestPDF: body is the object,
-// or a stream's dictionary (its /Length is added), data a stream's
-// encoded data.
+// or a stream's dictionary (its /Length is added unless it has one), data
+// a stream's encoded data.
 type testObj struct {
 	body   string
 	data   []byte
@@ -69,8 +69,11 @@ func writeTestPDF(objs []testObj, lay testLayout) []byte {
 			b.WriteString("\nendobj\n")
 			return
 		}
-		body := strings.TrimSuffix(strings.TrimSpace(o.body), ">>")
-		fmt.Fprintf(&b, "%s /Length %d >>\nstream\n", body, len(o.data))
+		body := strings.TrimSpace(o.body)
+		if !strings.Contains(body, "/Length") {
+			body = fmt.Sprintf("%s /Length %d >>", strings.TrimSuffix(body, ">>"), len(o.data))
+		}
+		fmt.Fprintf(&b, "%s\nstream\n", body)
 		b.Write(o.data)
 		b.WriteString("\nendstream\nendobj\n")
 	}
@@ -273,22 +276,26 @@ func hostileFiles() []struct {
 			return writeTestPDF(append(objs, dictObj("[4 0 R]")), testLayout{})
 		}},
 		// Loops that are legal (a dictionary that refers to itself, to its
-		// page, a /Prev that points at its own table) and one that is
-		// not quite (streams whose /Length is each other): a reader must
-		// get through them, once.
+		// page, a /Prev that points at its own table): a reader must get
+		// through them, once.
 		{"reference-cycles.pdf", "ok", func() []byte {
 			pdf := writeTestPDF([]testObj{
-				dictObj("<< /Type /Catalog /Pages 2 0 R /Loop 6 0 R >>"),
+				dictObj("<< /Type /Catalog /Pages 2 0 R /Loop 5 0 R >>"),
 				dictObj("<< /Type /Pages /Kids [3 0 R] /Count 1 /MediaBox [0 0 595 842] >>"),
-				dictObj("<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Resources << /Properties << /P0 6 0 R >> >> >>"),
-				streamObj("<< /Length 5 0 R >>", []byte("BT ET")),
-				streamObj("<< /Length 4 0 R >>", []byte("x")),
-				dictObj("<< /Self 6 0 R /Page 3 0 R /Next << /Back 6 0 R >> >>"),
+				dictObj("<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Resources << /Properties << /P0 5 0 R >> >> >>"),
+				streamObj("<< >>", []byte("BT ET")),
+				dictObj("<< /Self 5 0 R /Page 3 0 R /Next << /Back 5 0 R >> >>"),
 			}, testLayout{})
 			// Point the trailer's /Prev at its own table.
 			x := bytes.LastIndex(pdf, []byte("startxref\n"))
 			off := strings.TrimSpace(strings.SplitN(string(pdf[x+len("startxref\n"):]), "\n", 2)[0])
 			return bytes.Replace(pdf, []byte("/Root 1 0 R >>"), []byte("/Root 1 0 R /Prev "+off+" >>"), 1)
+		}},
+		// Two streams whose /Length is each other.
+		{"length-cycle.pdf", "", func() []byte {
+			return writeTestPDF(append(onePage(""),
+				streamObj("<< /Length 5 0 R >>", []byte("BT ET")),
+				streamObj("<< /Length 4 0 R >>", []byte("x"))), testLayout{})
 		}},
 		// A cross-reference stream that claims 5 million objects.
 		{"object-bomb.pdf", LimitObjects, func() []byte {

@@ -511,6 +511,11 @@ func (d *document) streamData(start int, length object) ([]byte, error) {
 		if err != nil && isFatal(err) {
 			return nil, err
 		}
+		// A missing object leaves the length unknown; anything but an
+		// integer is an error, to pdfcpu too.
+		if err == nil && l.kind != kindNull && l.kind != kindInt {
+			return nil, fmt.Errorf("/Length is object %d, which is not an integer", length.num)
+		}
 		length = l
 	}
 	if length.kind == kindInt && length.num >= 0 && length.num <= int64(len(d.b)-start) {
