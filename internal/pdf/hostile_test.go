@@ -183,7 +183,7 @@ func zeros(n int64, layers int) []byte {
 // has extra entries and whose content is object 4.
 func onePage(extra string) []testObj {
 	return []testObj{
-		dictObj("<< /Type /Catalog /Pages 2 0 R >>"),
+		catalog,
 		dictObj("<< /Type /Pages /Kids [3 0 R] /Count 1 /MediaBox [0 0 595 842] >>"),
 		dictObj("<< /Type /Page /Parent 2 0 R /Contents 4 0 R %s >>", extra),
 	}
@@ -217,15 +217,8 @@ func hostileFiles() []struct {
 		// 900 pages share one content stream of 1 MiB: small each time,
 		// 900 MiB for a stamp that decodes it once per page.
 		{"shared-content-bomb.pdf", LimitDecodedBytes, func() []byte {
-			const pages = 900
-			objs := []testObj{dictObj("<< /Type /Catalog /Pages 2 0 R >>"), {}, streamObj("<< /Filter /FlateDecode >>", zeros(1<<20, 1))}
-			var kids strings.Builder
-			for i := range pages {
-				fmt.Fprintf(&kids, "%d 0 R ", 4+i)
-				objs = append(objs, dictObj("<< /Type /Page /Parent 2 0 R /Contents 3 0 R >>"))
-			}
-			objs[1] = dictObj("<< /Type /Pages /Kids [%s] /Count %d /MediaBox [0 0 595 842] >>", kids.String(), pages)
-			return writeTestPDF(objs, testLayout{compressed: true})
+			return flatTree([]testObj{catalog, {}, streamObj("<< /Filter /FlateDecode >>", zeros(1<<20, 1))},
+				900, 900, "<< /Type /Page /Parent 2 0 R /Contents 3 0 R >>")
 		}},
 		// An object stream that inflates to 1 GiB.
 		{"object-stream-bomb.pdf", LimitStreamBytes, func() []byte {
@@ -249,7 +242,7 @@ func hostileFiles() []struct {
 		// A page tree 5,000 levels deep, one page at the bottom.
 		{"deep-page-tree.pdf", LimitPageTreeDepth, func() []byte {
 			const levels = 5000
-			objs := []testObj{dictObj("<< /Type /Catalog /Pages 2 0 R >>")}
+			objs := []testObj{catalog}
 			for i := range levels {
 				parent := ""
 				if i > 0 {
@@ -263,7 +256,7 @@ func hostileFiles() []struct {
 		// A page tree whose inner node lists its parent as a kid.
 		{"page-tree-cycle.pdf", "", func() []byte {
 			return writeTestPDF([]testObj{
-				dictObj("<< /Type /Catalog /Pages 2 0 R >>"),
+				catalog,
 				dictObj("<< /Type /Pages /Kids [3 0 R] /Count 2 /MediaBox [0 0 595 842] >>"),
 				dictObj("<< /Type /Pages /Parent 2 0 R /Kids [4 0 R 2 0 R] /Count 2 >>"),
 				dictObj("<< /Type /Page /Parent 3 0 R >>"),
@@ -314,14 +307,23 @@ func manyObjects(n int) []byte {
 	return writeTestPDF(objs, testLayout{compressed: true})
 }
 
+// catalog is object 1 of the test files: the page tree is object 2.
+var catalog = dictObj("<< /Type /Catalog /Pages 2 0 R >>")
+
 // manyPages writes pages empty pages under one node whose /Count says
 // count, in object streams.
 func manyPages(pages, count int) []byte {
-	objs := []testObj{dictObj("<< /Type /Catalog /Pages 2 0 R >>"), {}}
+	return flatTree([]testObj{catalog, {}}, pages, count, "<< /Type /Page /Parent 2 0 R >>")
+}
+
+// flatTree appends pages copies of page to objs, whose object 2 becomes
+// the root of a page tree that lists them and claims count pages, and
+// writes the PDF with object streams.
+func flatTree(objs []testObj, pages, count int, page string) []byte {
 	var kids strings.Builder
-	for i := range pages {
-		fmt.Fprintf(&kids, "%d 0 R ", 3+i)
-		objs = append(objs, dictObj("<< /Type /Page /Parent 2 0 R >>"))
+	for range pages {
+		fmt.Fprintf(&kids, "%d 0 R ", len(objs)+1)
+		objs = append(objs, dictObj("%s", page))
 	}
 	objs[1] = dictObj("<< /Type /Pages /Kids [%s] /Count %d /MediaBox [0 0 595 842] >>", kids.String(), count)
 	return writeTestPDF(objs, testLayout{compressed: true})

@@ -233,7 +233,7 @@ func TestPageTreeDepthLimit(t *testing.T) {
 		t.Fatalf("depth 1: %v", err)
 	}
 	in := writeTestPDF([]testObj{
-		dictObj("<< /Type /Catalog /Pages 2 0 R >>"),
+		catalog,
 		dictObj("<< /Type /Pages /Kids [3 0 R] /Count 1 /MediaBox [0 0 595 842] >>"),
 		dictObj("<< /Type /Pages /Parent 2 0 R /Kids [4 0 R] /Count 1 >>"),
 		dictObj("<< /Type /Page /Parent 3 0 R >>"),

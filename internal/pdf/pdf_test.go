@@ -200,7 +200,7 @@ func scannedPDF(pages, size int) []byte {
 	for i := range img {
 		img[i] = byte(rng.UintN(256))
 	}
-	objs := []testObj{dictObj("<< /Type /Catalog /Pages 2 0 R >>"), {}}
+	objs := []testObj{catalog, {}}
 	var kids strings.Builder
 	for range pages {
 		page := len(objs) + 1

@@ -123,7 +123,7 @@ func fuzzSeeds() map[string][]byte {
 	seeds["limit-depth"] = writeTestPDF(append(onePage("/Nest "+strings.Repeat("[", 40)+strings.Repeat("]", 40)), streamObj("<< >>", nil)), testLayout{})
 	seeds["limit-pages"] = Sample(fuzzLimits.MaxPages+1, "")
 	seeds["limit-objects"] = bytes.Replace(small, []byte("trailer"), []byte("2500 1\n0000000015 00000 n \ntrailer"), 1)
-	tree := []testObj{dictObj("<< /Type /Catalog /Pages 2 0 R >>")}
+	tree := []testObj{catalog}
 	for i := range fuzzLimits.MaxPageTreeDepth + 1 {
 		tree = append(tree, dictObj("<< /Type /Pages /Parent %d 0 R /Kids [%d 0 R] /Count 1 /MediaBox [0 0 595 842] >>", 1+i, 3+i))
 	}
