@@ -12,6 +12,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestNumber(t *testing.T) {
@@ -482,3 +483,35 @@ func bufioReader(s string) *bufio.Reader { return bufio.NewReaderSize(strings.Ne
 type oneByte struct{ r io.Reader }
 
 func (o oneByte) Read(p []byte) (int, error) { return o.r.Read(p[:min(1, len(p))]) }
+
+// TestRepairCostsOnePass feeds the rebuild of a broken table what would
+// make a naive one quadratic, and checks the answers; the time is logged.
+func TestRepairCostsOnePass(t *testing.T) {
+	headers := []byte("%PDF-1.7\n" + strings.Repeat("1 0 obj stream ", 250_000) + "\n%%EOF\n")
+	start := time.Now()
+	_, err := Validate(headers)
+	var le *LimitError
+	if !errors.As(err, &le) || le.Limit != LimitObjects {
+		t.Errorf("250,000 headers: error = %v, want an objects LimitError", err)
+	}
+	t.Logf("250,000 headers without endobj: %v", time.Since(start))
+
+	// 1000 pages whose content streams have wrong lengths and no
+	// endstream but the last.
+	objs := []testObj{catalog, {}}
+	var kids strings.Builder
+	for range 1000 {
+		fmt.Fprintf(&kids, "%d 0 R ", len(objs)+1)
+		objs = append(objs, dictObj("<< /Type /Page /Parent 2 0 R /Contents %d 0 R >>", len(objs)+2),
+			testObj{body: "<< /Length 999999 >>", data: []byte("BT ET"), stream: true})
+	}
+	objs[1] = dictObj("<< /Type /Pages /Kids [%s] /Count 1000 /MediaBox [0 0 595 842] >>", kids.String())
+	broken := writeTestPDF(objs, testLayout{})
+	last := bytes.LastIndex(broken, []byte("\nendstream"))
+	broken = append(bytes.ReplaceAll(broken[:last], []byte("\nendstream"), []byte("\nendstreax")), broken[last:]...)
+	start = time.Now()
+	if _, err := Validate(broken); err == nil {
+		t.Error("streams that run into each other: validated")
+	}
+	t.Logf("1000 streams without endstream: %v", time.Since(start))
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // This file finds objects in a PDF the way a viewer does: through the
@@ -50,7 +51,10 @@ type document struct {
 	sections int
 	streams  map[int64]*objStream
 	decoded  map[int64]int64 // decoded sizes of content streams
-	dec      decoder
+	// endstreams are the offsets of every "endstream", once a stream's
+	// /Length turned out wrong.
+	endstreams []int
+	dec        decoder
 }
 
 // errBadOffset reports a table entry that does not point at its object.
@@ -213,7 +217,9 @@ func (d *document) grow(n int64) error {
 		copy(x, d.xref)
 		d.xref = x
 	}
+	old := len(d.xref)
 	d.xref = d.xref[:n]
+	clear(d.xref[old:]) // a table reset to [:0] for a repair keeps its old entries
 	return nil
 }
 
@@ -526,11 +532,11 @@ func (d *document) streamData(start int, length object) ([]byte, error) {
 			return d.b[start:end], nil
 		}
 	}
-	i := bytes.Index(d.b[start:], []byte("endstream"))
-	if i < 0 {
-		return nil, errors.New("stream has no endstream")
+	end, err := d.nextEndstream(start)
+	if err != nil {
+		return nil, err
 	}
-	data := d.b[start : start+i]
+	data := d.b[start:end]
 	if n := len(data); n > 0 && data[n-1] == '\n' {
 		data = data[:n-1]
 	}
@@ -538,6 +544,31 @@ func (d *document) streamData(start int, length object) ([]byte, error) {
 		data = data[:n-1]
 	}
 	return data, nil
+}
+
+// nextEndstream returns the offset of the first "endstream" at or after
+// start. A file full of streams with wrong lengths asks for many; the
+// offsets are found once and kept, so that it costs one pass.
+func (d *document) nextEndstream(start int) (int, error) {
+	if d.endstreams == nil {
+		d.endstreams = []int{}
+		for i := 0; ; {
+			k := bytes.Index(d.b[i:], []byte("endstream"))
+			if k < 0 {
+				break
+			}
+			if len(d.endstreams) == 2*d.bud.MaxObjects {
+				return 0, overLimit(LimitObjects, int64(d.bud.MaxObjects), int64(len(d.endstreams)))
+			}
+			d.endstreams = append(d.endstreams, i+k)
+			i += k + len("endstream")
+		}
+	}
+	i, _ := slices.BinarySearch(d.endstreams, start)
+	if i == len(d.endstreams) {
+		return 0, errors.New("stream has no endstream")
+	}
+	return d.endstreams[i], nil
 }
 
 // compressed returns object num from its object stream.
@@ -630,7 +661,12 @@ func (d *document) repair() error {
 	d.xref, d.root, d.info, d.encrypt, d.streams = d.xref[:0], object{}, object{}, false, nil
 	var xrefStreams []int64
 	var catalogs []struct{ num, off int64 }
+	headers := 0
 	err := scanObjects(d.b, func(num int64, off int) error {
+		// Updates may redefine objects, but not without end.
+		if headers++; headers > 4*d.bud.MaxObjects {
+			return overLimit(LimitObjects, int64(d.bud.MaxObjects), int64(headers))
+		}
 		if num >= int64(len(d.xref)) {
 			if err := d.grow(num + 1); err != nil {
 				return err
@@ -694,8 +730,9 @@ func (d *document) repair() error {
 }
 
 // scanObjects calls fn with the number and offset of every "num gen obj"
-// header in b, in order.
+// header in b, in order. It reads each byte a few times at most.
 func scanObjects(b []byte, fn func(num int64, off int) error) error {
+	noEndstream := len(b) // no "endstream" at or after this offset
 	for i := 0; ; {
 		k := bytes.Index(b[i:], []byte("obj"))
 		if k < 0 {
@@ -739,20 +776,23 @@ func scanObjects(b []byte, fn func(num int64, off int) error) error {
 		if err := fn(num, j); err != nil {
 			return err
 		}
-		// Skip a stream's data, which may hold anything, "1 0 obj" too.
-		head := b[i:min(len(b), i+scanWindow)]
-		e, s := bytes.Index(head, []byte("endobj")), bytes.Index(head, []byte("stream"))
-		if s >= 0 && (e < 0 || s < e) {
-			if k := bytes.Index(b[i+s+len("stream"):], []byte("endstream")); k >= 0 {
-				i += s + len("stream") + k + len("endstream")
-			}
+		// Skip a stream's data, which may hold anything, "1 0 obj" too:
+		// "stream" before the next "obj" (of "endobj", usually) starts it.
+		next := bytes.Index(b[i:], []byte("obj"))
+		if next < 0 {
+			next = len(b) - i
+		}
+		s := bytes.Index(b[i:i+next], []byte("stream"))
+		if s < 0 || i+s >= noEndstream {
+			continue
+		}
+		if e := bytes.Index(b[i+s:], []byte("endstream")); e >= 0 {
+			i += s + e + len("endstream")
+		} else {
+			noEndstream = i + s
 		}
 	}
 }
-
-// scanWindow is how far after "obj" a rebuild looks for "stream": the
-// dictionary before it.
-const scanWindow = 64 << 10
 
 // rebuilt returns b with a cross-reference section appended that lists
 // the objects as this reader found them. pdfcpu is stricter than viewers
