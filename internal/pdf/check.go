@@ -185,6 +185,9 @@ func (d *document) pageTree(catalog object) (int, error) {
 		if mediaBox, err = d.resolve(mediaBox); err != nil {
 			return 0, err
 		}
+		if mediaBox.kind != kindNull && !isRectangle(mediaBox) {
+			return 0, fmt.Errorf("page tree: %s has a /MediaBox that is not four numbers", describe(n.obj))
+		}
 		hasMediaBox := n.mediaBox || mediaBox.kind == kindArray
 		if !n.kid || typ.isName("Pages") {
 			if n.depth >= d.bud.MaxPageTreeDepth {
@@ -308,6 +311,20 @@ func (d *document) decodeRest(catalog object) error {
 		}
 	}
 	return nil
+}
+
+// isRectangle reports whether o is an array of four numbers (7.9.5).
+func isRectangle(o object) bool {
+	if o.kind != kindArray {
+		return false
+	}
+	n, numbers := 0, true
+	o.each(func(_ []byte, v object) bool {
+		n++
+		numbers = v.kind == kindInt || v.kind == kindReal
+		return numbers
+	})
+	return numbers && n == 4
 }
 
 // describe names an object in an error message.

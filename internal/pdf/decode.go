@@ -168,7 +168,7 @@ func (d *document) chain(s object) (io.Reader, filterSpec, error) {
 	var r io.Reader = bytes.NewReader(s.data)
 	for i := range n {
 		if r, err = d.dec.reader(r, specs[i], i); err != nil {
-			return nil, filterSpec{}, err
+			return nil, filterSpec{}, fmt.Errorf("does not decode: %w", err)
 		}
 	}
 	return r, specs[n-1], nil

@@ -111,6 +111,9 @@ func (l Limits) Attach(c context.Context, b []byte, name string, content []byte)
 		return nil, fmt.Errorf("attach: invalid file name %q", name)
 	}
 	return l.modify(c, b, model.ADDATTACHMENTS, func(ctx *model.Context) error {
+		if err := embeddedFiles(ctx, l.MaxDepth); err != nil {
+			return fmt.Errorf("attach %q: %w", name, err)
+		}
 		// pdfcpu's name tree keeps duplicate keys, so drop any old one first.
 		if _, err := ctx.RemoveAttachments([]string{name}); err != nil {
 			return fmt.Errorf("attach %q: replace: %w", name, err)
@@ -121,6 +124,85 @@ func (l Limits) Attach(c context.Context, b []byte, name string, content []byte)
 		}
 		return nil
 	})
+}
+
+// embeddedFiles reads the catalog's EmbeddedFiles name tree into pdfcpu's
+// model, which its attachment code edits and which pdfcpu's validation
+// (not run, see read) would have built. It refuses a tree deeper than
+// maxDepth or with a node twice.
+func embeddedFiles(ctx *model.Context, maxDepth int) error {
+	catalog, err := ctx.Catalog()
+	if err != nil {
+		return err
+	}
+	names, err := ctx.DereferenceDict(catalog["Names"])
+	if err != nil || names == nil {
+		return err
+	}
+	root, err := ctx.DereferenceDict(names["EmbeddedFiles"])
+	if err != nil || root == nil {
+		return err
+	}
+	seen := map[types.Object]bool{}
+	var build func(d types.Dict, depth int) (*model.Node, error)
+	build = func(d types.Dict, depth int) (*model.Node, error) {
+		if depth > maxDepth {
+			return nil, errors.New("EmbeddedFiles name tree too deep")
+		}
+		n := &model.Node{D: d}
+		if kids, found := d.Find("Kids"); found {
+			a, err := ctx.DereferenceArray(kids)
+			if err != nil {
+				return nil, err
+			}
+			for _, k := range a {
+				if seen[k] {
+					return nil, errors.New("EmbeddedFiles name tree: a node appears twice")
+				}
+				seen[k] = true
+				kd, err := ctx.DereferenceDict(k)
+				if err != nil || kd == nil {
+					return nil, fmt.Errorf("EmbeddedFiles name tree: bad kid %v", k)
+				}
+				kid, err := build(kd, depth+1)
+				if err != nil {
+					return nil, err
+				}
+				if len(n.Kids) == 0 {
+					n.Kmin = kid.Kmin
+				}
+				n.Kmax = kid.Kmax
+				n.Kids = append(n.Kids, kid)
+			}
+			return n, nil
+		}
+		a, err := ctx.DereferenceArray(d["Names"])
+		if err != nil {
+			return nil, err
+		}
+		for i := 0; i+1 < len(a); i += 2 {
+			k, err := ctx.Dereference(a[i])
+			if err != nil {
+				return nil, err
+			}
+			key, err := types.StringOrHexLiteral(k)
+			if err != nil {
+				return nil, fmt.Errorf("EmbeddedFiles name tree: key: %w", err)
+			}
+			if i == 0 {
+				n.Kmin = *key
+			}
+			n.Kmax = *key
+			n.AppendToNames(*key, a[i+1])
+		}
+		return n, nil
+	}
+	n, err := build(root, 0)
+	if err != nil {
+		return err
+	}
+	ctx.Names["EmbeddedFiles"] = n
+	return nil
 }
 
 // modify checks b under l, reads it with pdfcpu, applies fn and writes
@@ -249,19 +331,19 @@ func stampCount(ctx *model.Context) int {
 }
 
 func setStampCount(ctx *model.Context, n int) error {
-	if ctx.Info == nil {
-		ir, err := ctx.IndRefForNewObject(types.NewDict())
+	var d types.Dict
+	if ctx.Info != nil {
+		d, _ = ctx.DereferenceDict(*ctx.Info)
+	}
+	if d == nil {
+		// None, or a broken one (pdfcpu's validation would drop it): a new
+		// one.
+		d = types.NewDict()
+		ir, err := ctx.IndRefForNewObject(d)
 		if err != nil {
 			return err
 		}
 		ctx.Info = ir
-	}
-	d, err := ctx.DereferenceDict(*ctx.Info)
-	if err != nil {
-		return err
-	}
-	if d == nil {
-		return errors.New("stamp: missing document information dictionary")
 	}
 	d.Update(stampKey, types.Integer(n))
 	return nil

@@ -284,6 +284,19 @@ func hostileFiles() []struct {
 			off := strings.TrimSpace(strings.SplitN(string(pdf[x+len("startxref\n"):]), "\n", 2)[0])
 			return bytes.Replace(pdf, []byte("/Root 1 0 R >>"), []byte("/Root 1 0 R /Prev "+off+" >>"), 1)
 		}},
+		// Resources that contain themselves, through a property list:
+		// pdfcpu's validation recursed on it until the stack overflowed,
+		// which killed the process (found by FuzzValidate).
+		{"resource-cycle.pdf", "ok", func() []byte {
+			return writeTestPDF([]testObj{
+				catalog,
+				dictObj("<< /Type /Pages /Kids [3 0 R] /Count 1 /MediaBox [0 0 595 842] >>"),
+				dictObj("<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Resources 5 0 R >>"),
+				streamObj("<< >>", []byte("BT ET")),
+				dictObj("<< /Properties << /P0 6 0 R >> >>"),
+				dictObj("<< /Resources 5 0 R >>"),
+			}, testLayout{})
+		}},
 		// Two streams whose /Length is each other.
 		{"length-cycle.pdf", "", func() []byte {
 			return writeTestPDF(append(onePage(""),

@@ -88,11 +88,17 @@ func newConfig(cmd model.CommandMode) *model.Configuration {
 	return conf
 }
 
-// read parses and validates b with pdfcpu, for a rewrite, after check
-// has found b within the limits. pdfcpu reads every object and keeps it in
-// memory; its own limits are set to ours as a second line. With optimize
-// it also runs pdfcpu's optimizer, which its writing operations expect
-// (shared fonts, resources).
+// read parses b with pdfcpu, for a rewrite, after check has found b within
+// the limits. pdfcpu reads every object and keeps it in memory; its own
+// limits are set to ours as a second line. With optimize it also runs
+// pdfcpu's optimizer, which its writing operations expect (shared fonts,
+// resources).
+//
+// pdfcpu's own validation does not run: it follows references without
+// bound (a resource that lists itself recurses until the stack overflows,
+// which kills the process), and check has done what rewriting needs of it.
+// What the writer takes from it is done here: the page count, and the
+// pages marked valid (it writes no other pages).
 func read(c context.Context, b []byte, l Limits, cmd model.CommandMode, optimize bool) (ctx *model.Context, err error) {
 	// pdfcpu turns its own failures into errors but re-panics on runtime
 	// errors (index out of range, nil maps) that hostile input can trigger.
@@ -121,21 +127,16 @@ func read(c context.Context, b []byte, l Limits, cmd model.CommandMode, optimize
 	if ctx.Encrypt != nil || ctx.E != nil {
 		return nil, ErrEncrypted
 	}
-	// Walk the page tree before validation: in relaxed mode pdfcpu replaces
-	// a missing page object with a fabricated blank page while validating.
+	// pdfcpu reads a reference to a missing object as null, which a
+	// truncated or spliced file has: every page must be there.
 	pages, err := checkPages(ctx, l.MaxPageTreeDepth)
 	if err != nil {
 		return nil, malformed(err)
 	}
-	if err = api.ValidateContext(ctx); err != nil {
-		return nil, pdfcpuError(c, l, err)
-	}
-	if ctx.PageCount < 1 {
+	if pages < 1 {
 		return nil, ErrNoPages
 	}
-	if pages != ctx.PageCount {
-		return nil, malformed(fmt.Errorf("page tree: found %d pages, expected %d", pages, ctx.PageCount))
-	}
+	ctx.PageCount = pages
 	if optimize {
 		if err = api.OptimizeContext(ctx); err != nil {
 			return nil, pdfcpuError(c, l, err)
@@ -177,10 +178,9 @@ func malformed(err error) error {
 	return fmt.Errorf("%w: %s", ErrMalformed, msg)
 }
 
-// checkPages walks the page tree, requires every node and every page's
-// content streams to exist, and returns the number of pages. pdfcpu treats
-// a reference to a missing object as null, which a truncated or spliced
-// file has.
+// checkPages walks pdfcpu's page tree, requires every node and every
+// page's content streams to exist, marks the pages valid and returns their
+// number.
 func checkPages(ctx *model.Context, maxDepth int) (int, error) {
 	root, err := ctx.Pages()
 	if err != nil || root == nil {
@@ -228,6 +228,11 @@ func checkPages(ctx *model.Context, maxDepth int) (int, error) {
 		pages++
 		if err := checkContents(ctx, d, pages); err != nil {
 			return 0, err
+		}
+		if ir, ok := n.obj.(types.IndirectRef); ok {
+			if err := ctx.SetValid(ir); err != nil {
+				return 0, err
+			}
 		}
 	}
 	return pages, nil

@@ -483,10 +483,16 @@ func (d *document) objectAt(off, num int64) (object, error) {
 	if err != nil {
 		return object{}, fmt.Errorf("object %d: %w", objNum, err)
 	}
-	save := p.pos
-	if p.next() != nil || !p.keyword("stream") {
-		p.pos = save
+	if err := p.next(); err != nil {
+		return object{}, fmt.Errorf("object %d: %w", objNum, err)
+	}
+	if p.keyword("endobj") {
 		return v, nil
+	}
+	if !p.keyword("stream") {
+		// pdfcpu reads an object up to its "endobj"; without one it reads
+		// into the next object and loses both.
+		return object{}, fmt.Errorf("object %d: no endobj", objNum)
 	}
 	if v.kind != kindDict {
 		return object{}, fmt.Errorf("object %d: stream without a dictionary", objNum)
