@@ -81,6 +81,9 @@ func (l Limits) AppendPage(c context.Context, b []byte, lines []string) ([]byte,
 		}
 	}
 	l = l.withDefaults()
+	if l.MaxPages < 2 {
+		return nil, overLimit(LimitPages, int64(l.MaxPages), 2)
+	}
 	l.MaxPages-- // so that the result passes Validate under l
 	return l.modify(c, b, model.INSERTPAGESAFTER, func(ctx *model.Context) error {
 		last := ctx.PageCount
@@ -143,7 +146,7 @@ func embeddedFiles(ctx *model.Context, maxDepth int) error {
 	if err != nil || root == nil {
 		return err
 	}
-	seen := map[types.Object]bool{}
+	seen := map[int]bool{}
 	var build func(d types.Dict, depth int) (*model.Node, error)
 	build = func(d types.Dict, depth int) (*model.Node, error) {
 		if depth > maxDepth {
@@ -156,10 +159,12 @@ func embeddedFiles(ctx *model.Context, maxDepth int) error {
 				return nil, err
 			}
 			for _, k := range a {
-				if seen[k] {
-					return nil, errors.New("EmbeddedFiles name tree: a node appears twice")
+				if ir, ok := k.(types.IndirectRef); ok {
+					if seen[ir.ObjectNumber.Value()] {
+						return nil, errors.New("EmbeddedFiles name tree: a node appears twice")
+					}
+					seen[ir.ObjectNumber.Value()] = true
 				}
-				seen[k] = true
 				kd, err := ctx.DereferenceDict(k)
 				if err != nil || kd == nil {
 					return nil, fmt.Errorf("EmbeddedFiles name tree: bad kid %v", k)
@@ -273,7 +278,7 @@ var rewrites = semaphore.NewWeighted(rewriteMemory)
 const rewriteMemory = 128 << 20
 
 // rewriteCost estimates the peak heap of a pdfcpu rewrite, from
-// measurements (BenchmarkStampAtLimits): the decoded content twice, for
+// measurements (TestStampAtLimits): the decoded content twice, for
 // its decoded and re-encoded forms and garbage, plus per page, per object
 // and per input byte.
 func rewriteCost(pages, objects int, decoded int64, size int) int64 {

@@ -276,6 +276,9 @@ func TestAppendPageCountsItsPage(t *testing.T) {
 	if _, err := l.AppendPage(ctx, out, []string{"audit"}); !errors.As(err, &le) || le.Limit != LimitPages || le.Max != 2 {
 		t.Errorf("AppendPage(3 pages) under MaxPages 3: error = %v, want a pages LimitError", err)
 	}
+	if _, err := (Limits{MaxPages: 1}).AppendPage(ctx, Sample(1, "x"), []string{"audit"}); !errors.As(err, &le) || le.Limit != LimitPages {
+		t.Errorf("AppendPage under MaxPages 1: error = %v, want a pages LimitError", err)
+	}
 }
 
 // TestStampAtLimits stamps documents at the default limits and checks
