@@ -391,3 +391,26 @@ func textPDF(pages, perPage, extra int) []byte {
 }
 
 func ref(n int) string { return fmt.Sprintf("%d 0 R", n) }
+
+// TestRewritesQueue checks that a rewrite waits for memory that others
+// hold, up to its time limit.
+func TestRewritesQueue(t *testing.T) {
+	ctx := context.Background()
+	if err := rewrites.Acquire(ctx, rewriteMemory); err != nil {
+		t.Fatal(err)
+	}
+	in := Sample(2, "x")
+	_, err := Limits{Timeout: 50 * time.Millisecond}.Stamp(ctx, in, "x")
+	var le *LimitError
+	if !errors.As(err, &le) || le.Limit != LimitTime {
+		t.Errorf("Stamp while the memory is taken: error = %v, want a time LimitError", err)
+	}
+	// Validate needs no rewrite memory.
+	if _, err := (Limits{Timeout: 50 * time.Millisecond}).Validate(ctx, in); err != nil {
+		t.Errorf("Validate while the memory is taken: %v", err)
+	}
+	rewrites.Release(rewriteMemory)
+	if _, err := Stamp(in, "x"); err != nil {
+		t.Errorf("Stamp after release: %v", err)
+	}
+}
