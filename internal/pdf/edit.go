@@ -64,8 +64,8 @@ func AppendPage(b []byte, lines []string) ([]byte, error) {
 	return DefaultLimits().AppendPage(context.Background(), b, lines)
 }
 
-// AppendPage is the package-level AppendPage under l. The added page
-// counts: b may have at most l.MaxPages-1 pages.
+// AppendPage is the package-level AppendPage under l. The result has one
+// page more than b: Validate it under l.Signed().
 func (l Limits) AppendPage(c context.Context, b []byte, lines []string) ([]byte, error) {
 	if len(lines) == 0 {
 		return nil, errors.New("append page: no lines")
@@ -80,11 +80,6 @@ func (l Limits) AppendPage(c context.Context, b []byte, lines []string) ([]byte,
 			text[i] = " " // pdfcpu drops empty lines
 		}
 	}
-	l = l.withDefaults()
-	if l.MaxPages < 2 {
-		return nil, overLimit(LimitPages, int64(l.MaxPages), 2)
-	}
-	l.MaxPages-- // so that the result passes Validate under l
 	return l.modify(c, b, model.INSERTPAGESAFTER, func(ctx *model.Context) error {
 		last := ctx.PageCount
 		// A fixed size, not the last page's: maxAuditLines must fit.
@@ -210,25 +205,32 @@ func embeddedFiles(ctx *model.Context, maxDepth int) error {
 	return nil
 }
 
-// modify checks b under l, reads it with pdfcpu, applies fn and writes
-// the result. The check bounds everything pdfcpu will decode (page
+// modify checks b under l.Signed(), reads it with pdfcpu, applies fn and
+// writes the result. The check bounds everything pdfcpu will decode (page
 // contents, object streams, metadata) and the objects it will hold, so
-// that the rewrite's memory is bounded by l. Like Validate it turns any
-// pdfcpu panic into an error.
+// that the rewrite's memory is bounded by l. Rewrites work on documents
+// being signed, which passed l at upload and may have grown since (a
+// stamp per signer, an audit page before an attachment), hence Signed.
+// Like Validate it turns any pdfcpu panic into an error.
 func (l Limits) modify(c context.Context, b []byte, cmd model.CommandMode, fn func(*model.Context) error) (out []byte, err error) {
-	l = l.withDefaults()
-	c, cancel := context.WithTimeout(c, l.Timeout)
-	defer cancel()
-	bud := newBudget(c, l)
+	l = l.Signed()
+	checkCtx, cancel := context.WithTimeout(c, l.Timeout)
+	bud := newBudget(checkCtx, l)
 	info, d, err := inspect(bud, b)
+	cancel()
 	if err != nil {
 		return nil, err
 	}
+	// Waiting for memory that other rewrites hold is bounded by the
+	// caller's context only: each of them ends within its Timeout.
 	cost := min(rewriteCost(info.Pages, len(d.xref), bud.decoded, len(b)), rewriteMemory)
 	if err := rewrites.Acquire(c, cost); err != nil {
-		return nil, pdfcpuError(c, l, err)
+		return nil, fmt.Errorf("pdf: waiting for other rewrites: %w", err)
 	}
 	defer rewrites.Release(cost)
+	c, cancel = context.WithTimeout(c, l.Timeout)
+	defer cancel()
+	bud.ctx = c
 	// pdfcpu is stricter than the check about cross-reference tables, and
 	// repairs them differently: where the check had to, or pdfcpu fails,
 	// pdfcpu reads the table the check used.

@@ -12,6 +12,8 @@ import (
 // Limits (the package-level functions under DefaultLimits); code that reads
 // PDFs elsewhere (signing, rendering) should use the same values, so that
 // nothing that passed the upload check is refused, or hurts, later.
+// Uploads are checked under Limits, documents being signed (and rewrites)
+// under Limits.Signed, which leaves room for what signing adds.
 //
 // A zero field means the default for that field, so Limits{MaxPages: 2000}
 // raises one limit and keeps the others. There is no "unlimited".
@@ -42,9 +44,11 @@ type Limits struct {
 	// MaxPageTreeDepth bounds the levels of the page tree.
 	MaxPageTreeDepth int
 
-	// Timeout bounds the wall time of one operation. It is checked while
-	// reading and between the steps of a rewrite; the other limits bound
-	// the work of each step.
+	// Timeout bounds the wall time of one operation: of a check, and of
+	// a rewrite once it runs (waiting for memory that other rewrites hold
+	// is bounded by the caller's context). It is checked while reading
+	// and between the steps of a rewrite; the other limits bound the work
+	// of each step.
 	Timeout time.Duration
 }
 
@@ -118,6 +122,20 @@ func (l Limits) withDefaults() Limits {
 	if l.Timeout <= 0 {
 		l.Timeout = d.Timeout
 	}
+	return l
+}
+
+// Signed returns l with room for what signing adds to a document that
+// passed l: an audit page or a few, a stamp on every page (some hundred
+// bytes of content and a few objects), signatures and their objects.
+// Check signed documents under it, so that a document right at the limits
+// can still be signed.
+func (l Limits) Signed() Limits {
+	l = l.withDefaults()
+	l.MaxPages += 10
+	l.MaxObjects += 1000 + 10*l.MaxPages
+	l.MaxDecodedBytes += l.MaxDecodedBytes / 8
+	l.MaxPageTreeDepth += 2
 	return l
 }
 

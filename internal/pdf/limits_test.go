@@ -201,14 +201,17 @@ func TestLimitsConfigurable(t *testing.T) {
 		in        []byte
 		ok, tight Limits
 		limit     string
+		// rewrite: the document is also beyond tight.Signed(), under
+		// which rewrites check their input.
+		rewrite bool
 	}{
-		{"pages", Sample(1200, "x"), Limits{MaxPages: 1200}, Limits{}, LimitPages},
-		{"pages, lowered", Sample(3, "x"), Limits{}, Limits{MaxPages: 2}, LimitPages},
-		{"objects", Sample(20, "x"), Limits{}, Limits{MaxObjects: 20}, LimitObjects},
-		{"decoded bytes", content, Limits{MaxDecodedBytes: 4 << 20}, Limits{MaxDecodedBytes: 2 << 20}, LimitDecodedBytes},
-		{"stream bytes", manyObjects(2000), Limits{}, Limits{MaxStreamBytes: 4 << 10}, LimitStreamBytes},
-		{"nesting depth", deep, Limits{MaxDepth: 7}, Limits{MaxDepth: 6}, LimitDepth},
-		{"time", Sample(100, "x"), Limits{}, Limits{Timeout: time.Nanosecond}, LimitTime},
+		{"pages", Sample(1200, "x"), Limits{MaxPages: 1200}, Limits{}, LimitPages, true},
+		{"pages, lowered", Sample(3, "x"), Limits{}, Limits{MaxPages: 2}, LimitPages, false},
+		{"objects", Sample(20, "x"), Limits{}, Limits{MaxObjects: 20}, LimitObjects, false},
+		{"decoded bytes", content, Limits{MaxDecodedBytes: 4 << 20}, Limits{MaxDecodedBytes: 2 << 20}, LimitDecodedBytes, true},
+		{"stream bytes", manyObjects(2000), Limits{}, Limits{MaxStreamBytes: 4 << 10}, LimitStreamBytes, true},
+		{"nesting depth", deep, Limits{MaxDepth: 7}, Limits{MaxDepth: 6}, LimitDepth, true},
+		{"time", Sample(100, "x"), Limits{}, Limits{Timeout: time.Nanosecond}, LimitTime, true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			if _, err := tt.ok.Validate(ctx, tt.in); err != nil {
@@ -219,8 +222,12 @@ func TestLimitsConfigurable(t *testing.T) {
 			if !errors.As(err, &le) || le.Limit != tt.limit {
 				t.Fatalf("Validate under %+v: error = %v, want LimitError %q", tt.tight, err, tt.limit)
 			}
-			if _, err := tt.tight.Stamp(ctx, tt.in, "x"); !errors.As(err, &le) || le.Limit != tt.limit {
+			_, err = tt.tight.Stamp(ctx, tt.in, "x")
+			if tt.rewrite && (!errors.As(err, &le) || le.Limit != tt.limit) {
 				t.Errorf("Stamp under %+v: error = %v, want LimitError %q", tt.tight, err, tt.limit)
+			}
+			if !tt.rewrite && err != nil {
+				t.Errorf("Stamp under %+v, within its Signed(): %v", tt.tight, err)
 			}
 		})
 	}
@@ -260,24 +267,37 @@ func TestCanceled(t *testing.T) {
 	}
 }
 
-// TestAppendPageCountsItsPage checks that AppendPage refuses a document
-// whose result would be over MaxPages, which Validate would refuse.
-func TestAppendPageCountsItsPage(t *testing.T) {
+// TestSignedAtTheLimits signs a document right at the page limit the way
+// the simulators and BankID do (a stamp, then an audit page): the result
+// is one page over l, and within l.Signed().
+func TestSignedAtTheLimits(t *testing.T) {
 	l := Limits{MaxPages: 3}
 	ctx := context.Background()
-	out, err := l.AppendPage(ctx, Sample(2, "x"), []string{"audit"})
+	stamped, err := l.Stamp(ctx, Sample(3, "x"), signedBy)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if info, err := l.Validate(ctx, out); err != nil || info.Pages != 3 {
-		t.Fatalf("Validate(result) = %+v, %v; want 3 pages", info, err)
+	out, err := l.AppendPage(ctx, stamped, []string{"audit"})
+	if err != nil {
+		t.Fatal(err)
 	}
 	var le *LimitError
-	if _, err := l.AppendPage(ctx, out, []string{"audit"}); !errors.As(err, &le) || le.Limit != LimitPages || le.Max != 2 {
-		t.Errorf("AppendPage(3 pages) under MaxPages 3: error = %v, want a pages LimitError", err)
+	if _, err := l.Validate(ctx, out); !errors.As(err, &le) || le.Limit != LimitPages {
+		t.Errorf("Validate(4 pages) under MaxPages 3: error = %v, want a pages LimitError", err)
 	}
-	if _, err := (Limits{MaxPages: 1}).AppendPage(ctx, Sample(1, "x"), []string{"audit"}); !errors.As(err, &le) || le.Limit != LimitPages {
-		t.Errorf("AppendPage under MaxPages 1: error = %v, want a pages LimitError", err)
+	if info, err := l.Signed().Validate(ctx, out); err != nil || info.Pages != 4 {
+		t.Errorf("Validate(4 pages) under Signed() = %+v, %v; want 4 pages", info, err)
+	}
+	// BankID attaches its signature to the document with its audit page.
+	if _, err := l.Attach(ctx, out, "signature.xml", []byte("<x/>")); err != nil {
+		t.Errorf("Attach(4 pages) under MaxPages 3: %v", err)
+	}
+	if _, err := l.AppendPage(ctx, Sample(l.Signed().MaxPages+1, "x"), []string{"audit"}); !errors.As(err, &le) || le.Limit != LimitPages {
+		t.Errorf("AppendPage beyond Signed(): error = %v, want a pages LimitError", err)
+	}
+	d := DefaultLimits()
+	if s := d.Signed(); s.MaxPages <= d.MaxPages || s.MaxObjects <= d.MaxObjects || s.MaxDecodedBytes <= d.MaxDecodedBytes {
+		t.Errorf("Signed() = %+v gives no room over %+v", s, d)
 	}
 }
 
@@ -393,24 +413,30 @@ func textPDF(pages, perPage, extra int) []byte {
 func ref(n int) string { return fmt.Sprintf("%d 0 R", n) }
 
 // TestRewritesQueue checks that a rewrite waits for memory that others
-// hold, up to its time limit.
+// hold, for as long as its caller lets it.
 func TestRewritesQueue(t *testing.T) {
-	ctx := context.Background()
-	if err := rewrites.Acquire(ctx, rewriteMemory); err != nil {
+	if err := rewrites.Acquire(context.Background(), rewriteMemory); err != nil {
 		t.Fatal(err)
 	}
 	in := Sample(2, "x")
-	_, err := Limits{Timeout: 50 * time.Millisecond}.Stamp(ctx, in, "x")
-	var le *LimitError
-	if !errors.As(err, &le) || le.Limit != LimitTime {
-		t.Errorf("Stamp while the memory is taken: error = %v, want a time LimitError", err)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := DefaultLimits().Stamp(ctx, in, "x"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Stamp while the memory is taken: error = %v, want the caller's deadline", err)
 	}
 	// Validate needs no rewrite memory.
-	if _, err := (Limits{Timeout: 50 * time.Millisecond}).Validate(ctx, in); err != nil {
+	if _, err := Validate(in); err != nil {
 		t.Errorf("Validate while the memory is taken: %v", err)
 	}
+	// A rewrite that waits starts its Timeout once it runs.
+	done := make(chan error)
+	go func() {
+		_, err := Limits{Timeout: time.Second}.Stamp(context.Background(), in, "x")
+		done <- err
+	}()
+	time.Sleep(1500 * time.Millisecond)
 	rewrites.Release(rewriteMemory)
-	if _, err := Stamp(in, "x"); err != nil {
-		t.Errorf("Stamp after release: %v", err)
+	if err := <-done; err != nil {
+		t.Errorf("Stamp after waiting longer than its Timeout: %v", err)
 	}
 }
