@@ -354,7 +354,12 @@ func TestWebhooks(t *testing.T) {
 	for ctx.Err() == nil && len(events()) == 0 {
 		time.Sleep(20 * time.Millisecond)
 	}
+	// The attempt is recorded just after the receiver answered.
 	attempts := collect(t, c.Deliveries(ctx, hook.ID))
+	for ctx.Err() == nil && len(attempts) == 0 {
+		time.Sleep(20 * time.Millisecond)
+		attempts = collect(t, c.Deliveries(ctx, hook.ID))
+	}
 	if len(attempts) != 1 || !attempts[0].Succeeded || attempts[0].EventType != api.EventCreated || attempts[0].Attempt != 1 {
 		t.Fatalf("deliveries = %+v, want one successful signing.created", attempts)
 	}

@@ -133,7 +133,7 @@ func (m *Main) Open(ctx context.Context) error {
 		Providers: registry,
 		Checks: signing.Checks{
 			SignerDetails: registry.ValidateSignerDetails,
-			PDF:           limitedPDFCheck(2 * runtime.GOMAXPROCS(0)),
+			PDF:           limitedPDFCheck(pdf.DefaultLimits(), 2*runtime.GOMAXPROCS(0)),
 		},
 		Logger:          m.Log,
 		Now:             m.Now,
@@ -282,15 +282,15 @@ func (m *Main) firstRun(ctx context.Context) error {
 	return nil
 }
 
-// limitedPDFCheck validates PDFs with at most n parsers at once: parsing
-// a hostile PDF costs memory per object, so a burst of uploads must queue
-// rather than all parse at the same time.
-func limitedPDFCheck(n int) func([]byte) error {
+// limitedPDFCheck validates PDFs under lim with at most n checks at once:
+// a check at the limits takes a few megabytes and a fraction of a second,
+// so a burst of uploads must queue rather than all check at the same time.
+func limitedPDFCheck(lim pdf.Limits, n int) func([]byte) error {
 	slots := make(chan struct{}, n)
 	return func(b []byte) error {
 		slots <- struct{}{}
 		defer func() { <-slots }()
-		_, err := pdf.Validate(b)
+		_, err := lim.Validate(context.Background(), b)
 		return err
 	}
 }

@@ -2,6 +2,7 @@ package pdf
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+	"golang.org/x/sync/semaphore"
 )
 
 // Stamp layout, in points. Stamps sit in the bottom-left margin, the
@@ -31,12 +33,18 @@ const (
 //
 // The text is drawn with standard Helvetica: characters outside Latin-1 show
 // as spaces. The whole file is rewritten, so existing signatures in b break.
+// Stamp runs under DefaultLimits.
 func Stamp(b []byte, text string) ([]byte, error) {
+	return DefaultLimits().Stamp(context.Background(), b, text)
+}
+
+// Stamp is the package-level Stamp under l.
+func (l Limits) Stamp(c context.Context, b []byte, text string) ([]byte, error) {
 	lines := textLines(text)
 	if len(lines) == 0 {
 		return nil, errors.New("stamp: empty text")
 	}
-	return modify(b, model.ADDWATERMARKS, func(ctx *model.Context) error {
+	return l.modify(c, b, model.ADDWATERMARKS, func(ctx *model.Context) error {
 		n := stampCount(ctx)
 		desc := fmt.Sprintf("fontname:Helvetica, points:%d, scalefactor:1 abs, rotation:0, opacity:1, "+
 			"position:bl, offset:%d %d, aligntext:l, fillcolor:#1a237e",
@@ -50,8 +58,15 @@ func Stamp(b []byte, text string) ([]byte, error) {
 
 // AppendPage returns a copy of the PDF b with one A4 portrait page added at
 // the end that shows lines top to bottom (at most 60; long lines are cut at
-// the page edge). Like Stamp it uses Helvetica and rewrites the whole file.
+// the page edge). Like Stamp it uses Helvetica, rewrites the whole file and
+// runs under DefaultLimits.
 func AppendPage(b []byte, lines []string) ([]byte, error) {
+	return DefaultLimits().AppendPage(context.Background(), b, lines)
+}
+
+// AppendPage is the package-level AppendPage under l. The result has one
+// page more than b: Validate it under l.Signed().
+func (l Limits) AppendPage(c context.Context, b []byte, lines []string) ([]byte, error) {
 	if len(lines) == 0 {
 		return nil, errors.New("append page: no lines")
 	}
@@ -65,7 +80,7 @@ func AppendPage(b []byte, lines []string) ([]byte, error) {
 			text[i] = " " // pdfcpu drops empty lines
 		}
 	}
-	return modify(b, model.INSERTPAGESAFTER, func(ctx *model.Context) error {
+	return l.modify(c, b, model.INSERTPAGESAFTER, func(ctx *model.Context) error {
 		last := ctx.PageCount
 		// A fixed size, not the last page's: maxAuditLines must fit.
 		a4 := &types.Dim{Width: 595.28, Height: 841.89}
@@ -83,12 +98,20 @@ func AppendPage(b []byte, lines []string) ([]byte, error) {
 
 // Attach returns a copy of the PDF b with content embedded as a file
 // attachment called name (e.g. BankID's signature XML). Attaching a name that
-// already exists replaces that attachment.
+// already exists replaces that attachment. Attach runs under DefaultLimits.
 func Attach(b []byte, name string, content []byte) ([]byte, error) {
+	return DefaultLimits().Attach(context.Background(), b, name, content)
+}
+
+// Attach is the package-level Attach under l.
+func (l Limits) Attach(c context.Context, b []byte, name string, content []byte) ([]byte, error) {
 	if name == "" || len(name) > 255 || !utf8.ValidString(name) || strings.ContainsAny(name, "/\\\x00") {
 		return nil, fmt.Errorf("attach: invalid file name %q", name)
 	}
-	return modify(b, model.ADDATTACHMENTS, func(ctx *model.Context) error {
+	return l.modify(c, b, model.ADDATTACHMENTS, func(ctx *model.Context) error {
+		if err := embeddedFiles(ctx, l.MaxDepth); err != nil {
+			return fmt.Errorf("attach %q: %w", name, err)
+		}
 		// pdfcpu's name tree keeps duplicate keys, so drop any old one first.
 		if _, err := ctx.RemoveAttachments([]string{name}); err != nil {
 			return fmt.Errorf("attach %q: replace: %w", name, err)
@@ -101,12 +124,128 @@ func Attach(b []byte, name string, content []byte) ([]byte, error) {
 	})
 }
 
-// modify reads and validates b, applies fn and writes the result. Like
-// Validate it turns any pdfcpu panic into an error.
-func modify(b []byte, cmd model.CommandMode, fn func(*model.Context) error) (out []byte, err error) {
-	ctx, err := read(b, cmd, true)
+// embeddedFiles reads the catalog's EmbeddedFiles name tree into pdfcpu's
+// model, which its attachment code edits and which pdfcpu's validation
+// (not run, see read) would have built. It refuses a tree deeper than
+// maxDepth or with a node twice.
+func embeddedFiles(ctx *model.Context, maxDepth int) error {
+	catalog, err := ctx.Catalog()
+	if err != nil {
+		return err
+	}
+	names, err := ctx.DereferenceDict(catalog["Names"])
+	if err != nil || names == nil {
+		return err
+	}
+	root, err := ctx.DereferenceDict(names["EmbeddedFiles"])
+	if err != nil || root == nil {
+		return err
+	}
+	seen := map[int]bool{}
+	var build func(d types.Dict, depth int) (*model.Node, error)
+	build = func(d types.Dict, depth int) (*model.Node, error) {
+		if depth > maxDepth {
+			return nil, errors.New("EmbeddedFiles name tree too deep")
+		}
+		n := &model.Node{D: d}
+		if kids, found := d.Find("Kids"); found {
+			a, err := ctx.DereferenceArray(kids)
+			if err != nil {
+				return nil, err
+			}
+			for _, k := range a {
+				if ir, ok := k.(types.IndirectRef); ok {
+					if seen[ir.ObjectNumber.Value()] {
+						return nil, errors.New("EmbeddedFiles name tree: a node appears twice")
+					}
+					seen[ir.ObjectNumber.Value()] = true
+				}
+				kd, err := ctx.DereferenceDict(k)
+				if err != nil || kd == nil {
+					return nil, fmt.Errorf("EmbeddedFiles name tree: bad kid %v", k)
+				}
+				kid, err := build(kd, depth+1)
+				if err != nil {
+					return nil, err
+				}
+				if len(n.Kids) == 0 {
+					n.Kmin = kid.Kmin
+				}
+				n.Kmax = kid.Kmax
+				n.Kids = append(n.Kids, kid)
+			}
+			return n, nil
+		}
+		a, err := ctx.DereferenceArray(d["Names"])
+		if err != nil {
+			return nil, err
+		}
+		for i := 0; i+1 < len(a); i += 2 {
+			k, err := ctx.Dereference(a[i])
+			if err != nil {
+				return nil, err
+			}
+			key, err := types.StringOrHexLiteral(k)
+			if err != nil {
+				return nil, fmt.Errorf("EmbeddedFiles name tree: key: %w", err)
+			}
+			if i == 0 {
+				n.Kmin = *key
+			}
+			n.Kmax = *key
+			n.AppendToNames(*key, a[i+1])
+		}
+		return n, nil
+	}
+	n, err := build(root, 0)
+	if err != nil {
+		return err
+	}
+	ctx.Names["EmbeddedFiles"] = n
+	return nil
+}
+
+// modify checks b under l.Signed(), reads it with pdfcpu, applies fn and
+// writes the result. The check bounds everything pdfcpu will decode (page
+// contents, object streams, metadata) and the objects it will hold, so
+// that the rewrite's memory is bounded by l. Rewrites work on documents
+// being signed, which passed l at upload and may have grown since (a
+// stamp per signer, an audit page before an attachment), hence Signed.
+// Like Validate it turns any pdfcpu panic into an error.
+func (l Limits) modify(c context.Context, b []byte, cmd model.CommandMode, fn func(*model.Context) error) (out []byte, err error) {
+	l = l.Signed()
+	checkCtx, cancel := context.WithTimeout(c, l.Timeout)
+	bud := newBudget(checkCtx, l)
+	info, d, err := inspect(bud, b)
+	cancel()
 	if err != nil {
 		return nil, err
+	}
+	// Waiting for memory that other rewrites hold is bounded by the
+	// caller's context only: each of them ends within its Timeout.
+	cost := min(rewriteCost(info.Pages, len(d.xref), bud.decoded, len(b)), rewriteMemory)
+	if err := rewrites.Acquire(c, cost); err != nil {
+		return nil, fmt.Errorf("pdf: waiting for other rewrites: %w", err)
+	}
+	defer rewrites.Release(cost)
+	c, cancel = context.WithTimeout(c, l.Timeout)
+	defer cancel()
+	bud.ctx = c
+	// pdfcpu is stricter than the check about cross-reference tables, and
+	// repairs them differently: where the check had to, or pdfcpu fails,
+	// pdfcpu reads the table the check used.
+	var ctx *model.Context
+	if !d.repaired {
+		ctx, err = read(c, b, l, cmd, true)
+	}
+	if d.repaired || (err != nil && !isFatal(err) && !errors.Is(err, ErrEncrypted)) {
+		ctx, err = read(c, d.rebuilt(), l, cmd, true)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if ctx.PageCount != info.Pages {
+		return nil, malformed(fmt.Errorf("page tree: pdfcpu reads %d pages, the check %d", ctx.PageCount, info.Pages))
 	}
 	defer func() {
 		if r := recover(); r != nil {
@@ -116,12 +255,36 @@ func modify(b []byte, cmd model.CommandMode, fn func(*model.Context) error) (out
 	if err := fn(ctx); err != nil {
 		return nil, err
 	}
+	if err := bud.alive(); err != nil {
+		return nil, err
+	}
 	var buf bytes.Buffer
 	buf.Grow(len(b) + 4096)
 	if err := api.WriteContext(ctx, &buf); err != nil {
 		return nil, fmt.Errorf("pdf: write: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// rewrites bounds the memory of the pdfcpu rewrites running at once in
+// the process. pdfcpu holds a whole document, its decoded page content
+// included, while it rewrites it (86 MB at its peak for 1000 pages with
+// 30 MiB of content), so a burst of stamps of large documents must queue
+// rather than exhaust memory together. It is package state, unlike
+// everything else here, because what it guards is the process's memory,
+// which every caller shares.
+var rewrites = semaphore.NewWeighted(rewriteMemory)
+
+// rewriteMemory is what rewrites may use together: one document at the
+// default limits, or dozens of ordinary ones.
+const rewriteMemory = 128 << 20
+
+// rewriteCost estimates the peak heap of a pdfcpu rewrite, from
+// measurements (TestStampAtLimits): the decoded content twice, for
+// its decoded and re-encoded forms and garbage, plus per page, per object
+// and per input byte.
+func rewriteCost(pages, objects int, decoded int64, size int) int64 {
+	return 2*decoded + int64(pages)*32<<10 + int64(objects)*1<<10 + 4*int64(size)
 }
 
 // addText draws lines on the selected pages (all if nil) as a pdfcpu stamp.
@@ -175,19 +338,19 @@ func stampCount(ctx *model.Context) int {
 }
 
 func setStampCount(ctx *model.Context, n int) error {
-	if ctx.Info == nil {
-		ir, err := ctx.IndRefForNewObject(types.NewDict())
+	var d types.Dict
+	if ctx.Info != nil {
+		d, _ = ctx.DereferenceDict(*ctx.Info)
+	}
+	if d == nil {
+		// None, or a broken one (pdfcpu's validation would drop it): a new
+		// one.
+		d = types.NewDict()
+		ir, err := ctx.IndRefForNewObject(d)
 		if err != nil {
 			return err
 		}
 		ctx.Info = ir
-	}
-	d, err := ctx.DereferenceDict(*ctx.Info)
-	if err != nil {
-		return err
-	}
-	if d == nil {
-		return errors.New("stamp: missing document information dictionary")
 	}
 	d.Update(stampKey, types.Integer(n))
 	return nil

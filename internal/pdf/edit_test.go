@@ -385,3 +385,40 @@ func BenchmarkStamp(b *testing.B) {
 		}
 	}
 }
+
+// TestAttachMany builds an EmbeddedFiles name tree with intermediate nodes
+// (pdfcpu splits a node past three entries) and checks that attaching
+// again keeps, and replaces, what is in it.
+func TestAttachMany(t *testing.T) {
+	out := Sample(1, "Attachments")
+	want := map[string][]byte{}
+	for i := range 7 {
+		name := fmt.Sprintf("file-%d.txt", i)
+		want[name] = []byte(fmt.Sprintf("content %d", i))
+		var err error
+		if out, err = Attach(out, name, want[name]); err != nil {
+			t.Fatalf("Attach(%s): %v", name, err)
+		}
+	}
+	want["file-3.txt"] = []byte("replaced")
+	out, err := Attach(out, "file-3.txt", want["file-3.txt"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustValidate(t, out, 1)
+	d := readerFor(t, out)
+	catalog, _ := d.resolve(d.root)
+	names, _ := d.resolve(catalog.get("Names"))
+	if tree, _ := d.resolve(names.get("EmbeddedFiles")); tree.get("Kids").kind != kindArray {
+		t.Fatalf("the name tree has no intermediate nodes: %q", tree.raw)
+	}
+	got := attachments(t, out)
+	if len(got) != len(want) {
+		t.Fatalf("attachments = %v, want %d", keys(got), len(want))
+	}
+	for name, content := range want {
+		if !bytes.Equal(got[name], content) {
+			t.Errorf("attachment %s = %q, want %q", name, got[name], content)
+		}
+	}
+}

@@ -1,16 +1,20 @@
 // Package pdf validates uploaded contracts and produces the "signed" PDFs the
-// provider simulators return. Everything works on byte slices in memory on
-// top of pdfcpu; the package never touches the file system.
+// provider simulators return. Everything works on byte slices in memory;
+// the package never touches the file system. Validate reads only what it
+// must with a small reader of its own; rewrites use pdfcpu. Every
+// operation runs under Limits.
 package pdf
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"regexp"
 	"strings"
 
 	"github.com/pdfcpu/pdfcpu/pkg/api"
+	"github.com/pdfcpu/pdfcpu/pkg/filter"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
@@ -52,14 +56,25 @@ const eofWindow = 1024
 // responses, and pdfcpu messages can embed long dumps of objects.
 const maxErrDetail = 200
 
-// Validate checks that b is a PDF that pdfcpu can parse and validate in
-// relaxed mode, is not encrypted, and has at least one page. It never panics.
+// Validate checks, under DefaultLimits, that b is a PDF: it has a header,
+// a cross-reference table (or one that can be rebuilt), a catalog and a
+// page tree whose pages and content streams all exist, and it is not
+// encrypted and has at least one page. It never panics. Errors are
+// ErrNotPDF, ErrMalformed, ErrEncrypted, ErrNoPages or a *LimitError.
 func Validate(b []byte) (Info, error) {
-	ctx, err := read(b, model.VALIDATE, false)
-	if err != nil {
-		return Info{}, err
-	}
-	return Info{Pages: ctx.PageCount, Version: ctx.VersionString()}, nil
+	return DefaultLimits().Validate(context.Background(), b)
+}
+
+// Validate is the package-level Validate under l. It reads only what the
+// check needs: the cross-reference information, the catalog, the page
+// tree and the content streams (decoded within the limits, never held),
+// so its cost grows with the pages, not with the bytes of fonts and
+// images. A rewrite reads the rest under the same limits.
+func (l Limits) Validate(ctx context.Context, b []byte) (Info, error) {
+	l = l.withDefaults()
+	ctx, cancel := context.WithTimeout(ctx, l.Timeout)
+	defer cancel()
+	return check(newBudget(ctx, l), b)
 }
 
 // newConfig returns a fresh pdfcpu configuration for one operation (pdfcpu
@@ -73,19 +88,18 @@ func newConfig(cmd model.CommandMode) *model.Configuration {
 	return conf
 }
 
-// read parses and validates b. With optimize it also runs pdfcpu's
-// optimizer, which its writing operations expect (shared fonts, resources).
-func read(b []byte, cmd model.CommandMode, optimize bool) (ctx *model.Context, err error) {
-	if !headerRE.Match(b) {
-		return nil, ErrNotPDF
-	}
-	// pdfcpu rebuilds a missing xref table by scanning for objects and, in
-	// relaxed mode, treats references to missing objects as null, so half an
-	// upload can pass its validation. A complete file ends with %%EOF;
-	// readers look for it in the last 1024 bytes, and so do we.
-	if !bytes.Contains(b[max(0, len(b)-eofWindow):], []byte("%%EOF")) {
-		return nil, malformed(errors.New("missing %%EOF marker (truncated file?)"))
-	}
+// read parses b with pdfcpu, for a rewrite, after check has found b within
+// the limits. pdfcpu reads every object and keeps it in memory; its own
+// limits are set to ours as a second line. With optimize it also runs
+// pdfcpu's optimizer, which its writing operations expect (shared fonts,
+// resources).
+//
+// pdfcpu's own validation does not run: it follows references without
+// bound (a resource that lists itself recurses until the stack overflows,
+// which kills the process), and check has done what rewriting needs of it.
+// What the writer takes from it is done here: the page count, and the
+// pages marked valid (it writes no other pages).
+func read(c context.Context, b []byte, l Limits, cmd model.CommandMode, optimize bool) (ctx *model.Context, err error) {
 	// pdfcpu turns its own failures into errors but re-panics on runtime
 	// errors (index out of range, nil maps) that hostile input can trigger.
 	defer func() {
@@ -95,40 +109,55 @@ func read(b []byte, cmd model.CommandMode, optimize bool) (ctx *model.Context, e
 	}()
 
 	conf := newConfig(cmd)
-	ctx, err = api.ReadContext(bytes.NewReader(b), conf)
+	conf.Limits.MaxStreamBytes = int64(len(b))
+	conf.Limits.MaxDecodeBytes = l.MaxStreamBytes // per stream, while reading
+	conf.Limits.MaxObjectCount = l.MaxObjects
+	conf.Limits.MaxObjectStreamCount = l.MaxObjects
+	conf.Limits.MaxXRefEntries = l.MaxObjects
+	conf.Limits.MaxRecursionDepth = l.MaxDepth
+	ctx, err = pdfcpu.ReadWithContext(c, bytes.NewReader(b), conf)
 	if err != nil {
 		if isPasswordError(err) {
 			return nil, ErrEncrypted
 		}
-		return nil, malformed(err)
+		return nil, pdfcpuError(c, l, err)
 	}
-	// pdfcpu silently decrypts files with an empty user password (owner-only
-	// "protection"). Stamping would drop or re-apply that encryption and a
-	// provider would reject the file, so refuse all encrypted input.
+	// pdfcpu silently decrypts files with an empty user password
+	// (owner-only "protection"); check already refused those.
 	if ctx.Encrypt != nil || ctx.E != nil {
 		return nil, ErrEncrypted
 	}
-	// Walk the page tree before validation: in relaxed mode pdfcpu replaces
-	// a missing page object with a fabricated blank page while validating.
-	pages, err := checkPages(ctx)
+	// pdfcpu reads a reference to a missing object as null, which a
+	// truncated or spliced file has: every page must be there.
+	pages, err := checkPages(ctx, l.MaxPageTreeDepth)
 	if err != nil {
 		return nil, malformed(err)
 	}
-	if err = api.ValidateContext(ctx); err != nil {
-		return nil, malformed(err)
-	}
-	if ctx.PageCount < 1 {
+	if pages < 1 {
 		return nil, ErrNoPages
 	}
-	if pages != ctx.PageCount {
-		return nil, malformed(fmt.Errorf("page tree: found %d pages, expected %d", pages, ctx.PageCount))
-	}
+	ctx.PageCount = pages
 	if optimize {
 		if err = api.OptimizeContext(ctx); err != nil {
-			return nil, malformed(err)
+			return nil, pdfcpuError(c, l, err)
 		}
 	}
 	return ctx, nil
+}
+
+// pdfcpuError reports a pdfcpu failure as the limit it hit, if it hit one.
+func pdfcpuError(c context.Context, l Limits, err error) error {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(c.Err(), context.DeadlineExceeded):
+		return overLimit(LimitTime, int64(l.Timeout), 0)
+	case errors.Is(err, context.Canceled):
+		return err
+	case errors.Is(err, model.ErrMaxRecursionDepthExceeded):
+		return overLimit(LimitDepth, int64(l.MaxDepth), int64(l.MaxDepth)+1)
+	case errors.Is(err, filter.ErrDecodeLimitExceeded):
+		return overLimit(LimitStreamBytes, l.MaxStreamBytes, l.MaxStreamBytes+1)
+	}
+	return malformed(err)
 }
 
 func isPasswordError(err error) bool {
@@ -149,11 +178,10 @@ func malformed(err error) error {
 	return fmt.Errorf("%w: %s", ErrMalformed, msg)
 }
 
-// checkPages walks the page tree, requires every node and every page's
-// content streams to exist, and returns the number of pages. pdfcpu treats
-// a reference to a missing object as null, which a truncated or spliced
-// file has.
-func checkPages(ctx *model.Context) (int, error) {
+// checkPages walks pdfcpu's page tree, requires every node and every
+// page's content streams to exist, marks the pages valid and returns their
+// number.
+func checkPages(ctx *model.Context, maxDepth int) (int, error) {
 	root, err := ctx.Pages()
 	if err != nil || root == nil {
 		return 0, errors.New("missing page tree")
@@ -162,7 +190,6 @@ func checkPages(ctx *model.Context) (int, error) {
 		obj   types.Object
 		depth int
 	}
-	const maxDepth = 64 // real page trees are a few levels deep
 	stack := []node{{*root, 0}}
 	seen := map[int]bool{}
 	pages := 0
@@ -187,7 +214,7 @@ func checkPages(ctx *model.Context) (int, error) {
 			if n.depth >= maxDepth {
 				return 0, errors.New("page tree: too deep")
 			}
-			kids := d.ArrayEntry("Kids")
+			kids, _ := ctx.DereferenceArray(d["Kids"])
 			// Push in reverse so pages are visited in order.
 			for i := len(kids) - 1; i >= 0; i-- {
 				stack = append(stack, node{kids[i], n.depth + 1})
@@ -201,6 +228,11 @@ func checkPages(ctx *model.Context) (int, error) {
 		pages++
 		if err := checkContents(ctx, d, pages); err != nil {
 			return 0, err
+		}
+		if ir, ok := n.obj.(types.IndirectRef); ok {
+			if err := ctx.SetValid(ir); err != nil {
+				return 0, err
+			}
 		}
 	}
 	return pages, nil

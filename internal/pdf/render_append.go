@@ -49,7 +49,7 @@ func AppendPages(b, tail []byte) (out []byte, err error) {
 			out, err = nil, fmt.Errorf("append pages: internal pdfcpu failure: %v", r)
 		}
 	}()
-	u := &increment{doc: doc, next: doc.size, changed: map[int]object{}}
+	u := &increment{doc: doc, next: doc.size, changed: map[int]updated{}}
 	c := &copier{src: src, u: u, refs: map[int]types.IndirectRef{}}
 	if err := c.pages(); err != nil {
 		return nil, fmt.Errorf("append pages: %w", err)
@@ -140,13 +140,13 @@ func (c *copier) pages() error {
 		}
 		d := body.(types.Dict)
 		d["Parent"] = root
-		c.u.changed[p.ref.ObjectNumber.Value()] = object{body: d}
+		c.u.changed[p.ref.ObjectNumber.Value()] = updated{body: d}
 		if err := c.u.appendTo(tree, "Kids", p.ref); err != nil {
 			return fmt.Errorf("page tree: %w", err)
 		}
 	}
 	tree["Count"] = types.Integer(*count + len(pages))
-	c.u.changed[root.ObjectNumber.Value()] = object{gen: root.GenerationNumber.Value(), body: tree}
+	c.u.changed[root.ObjectNumber.Value()] = updated{gen: root.GenerationNumber.Value(), body: tree}
 	return nil
 }
 
@@ -265,7 +265,7 @@ func (c *copier) drain() error {
 				return err
 			}
 		}
-		c.u.changed[c.refs[nr].ObjectNumber.Value()] = object{body: body}
+		c.u.changed[c.refs[nr].ObjectNumber.Value()] = updated{body: body}
 	}
 	return nil
 }
@@ -319,7 +319,7 @@ func (c *copier) embeddedFiles() error {
 		arr = append(arr, types.HexLiteral(fmt.Sprintf("%X", e.key)), e.val)
 	}
 	leaf := c.u.newRef()
-	c.u.changed[leaf.ObjectNumber.Value()] = object{body: types.Dict{"Names": arr}}
+	c.u.changed[leaf.ObjectNumber.Value()] = updated{body: types.Dict{"Names": arr}}
 
 	switch v := catalog["Names"].(type) {
 	case types.IndirectRef:
@@ -328,7 +328,7 @@ func (c *copier) embeddedFiles() error {
 			return fmt.Errorf("/Names: %w", err)
 		}
 		names["EmbeddedFiles"] = leaf
-		c.u.changed[v.ObjectNumber.Value()] = object{gen: v.GenerationNumber.Value(), body: names}
+		c.u.changed[v.ObjectNumber.Value()] = updated{gen: v.GenerationNumber.Value(), body: names}
 		return nil
 	case types.Dict:
 		names := v.Clone().(types.Dict)
@@ -337,7 +337,7 @@ func (c *copier) embeddedFiles() error {
 	default:
 		catalog["Names"] = types.Dict{"EmbeddedFiles": leaf}
 	}
-	c.u.changed[root.ObjectNumber.Value()] = object{gen: root.GenerationNumber.Value(), body: catalog}
+	c.u.changed[root.ObjectNumber.Value()] = updated{gen: root.GenerationNumber.Value(), body: catalog}
 	return nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -111,6 +112,22 @@ func fuzzSeeds() map[string][]byte {
 		// Truncated but with an end marker, to get past the %%EOF check.
 		seeds[fmt.Sprintf("truncated-%d-eof", frac)] = append(bytes.Clone(small[:len(small)*frac/100]), "\n%%EOF\n"...)
 	}
+	// The small hostile files, and files just beyond fuzzLimits.
+	for _, name := range []string{"flate-bomb", "object-stream-bomb", "shared-content-bomb", "contents-cycle", "page-tree-cycle", "reference-cycles"} {
+		b, err := os.ReadFile(filepath.Join(hostileDir, name+".pdf"))
+		if err != nil {
+			panic(err)
+		}
+		seeds["hostile-"+name] = b
+	}
+	seeds["limit-depth"] = writeTestPDF(append(onePage("/Nest "+strings.Repeat("[", 40)+strings.Repeat("]", 40)), streamObj("<< >>", nil)), testLayout{})
+	seeds["limit-pages"] = Sample(fuzzLimits.MaxPages+1, "")
+	seeds["limit-objects"] = bytes.Replace(small, []byte("trailer"), []byte("2500 1\n0000000015 00000 n \ntrailer"), 1)
+	tree := []testObj{catalog}
+	for i := range fuzzLimits.MaxPageTreeDepth + 1 {
+		tree = append(tree, dictObj("<< /Type /Pages /Parent %d 0 R /Kids [%d 0 R] /Count 1 /MediaBox [0 0 595 842] >>", 1+i, 3+i))
+	}
+	seeds["limit-page-tree-depth"] = writeTestPDF(append(tree, dictObj("<< /Type /Page /Parent %d 0 R >>", len(tree))), testLayout{})
 	return seeds
 }
 

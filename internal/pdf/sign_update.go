@@ -161,7 +161,7 @@ const byteRangePlaceholder = "[0 0000000000 0000000000 0000000000]"
 // /Contents zero-filled, /ByteRange filled in. contents is the [start, end)
 // of the /Contents hex string including its angle brackets.
 func (d *updateDoc) appendSignature(b []byte, sig sigDict) (out []byte, contents [2]int, err error) {
-	u := &increment{doc: d, next: d.size, changed: map[int]object{}}
+	u := &increment{doc: d, next: d.size, changed: map[int]updated{}}
 	sigRef := u.newRef()
 	widgetRef := u.newRef()
 
@@ -208,7 +208,7 @@ func (d *updateDoc) appendSignature(b []byte, sig sigDict) (out []byte, contents
 		"F":    types.Integer(132), // print, locked
 		"Rect": types.Array{types.Integer(0), types.Integer(0), types.Integer(0), types.Integer(0)},
 	}
-	u.changed[widgetRef.ObjectNumber.Value()] = object{gen: 0, body: widget}
+	u.changed[widgetRef.ObjectNumber.Value()] = updated{gen: 0, body: widget}
 
 	for _, nr := range slices.Sorted(maps.Keys(u.changed)) {
 		o := u.changed[nr]
@@ -235,8 +235,8 @@ func (d *updateDoc) appendSignature(b []byte, sig sigDict) (out []byte, contents
 	return out, contents, nil
 }
 
-// object is a changed or new indirect object.
-type object struct {
+// updated is a changed or new indirect object of an incremental update.
+type updated struct {
 	gen  int
 	body types.Object // a Dict or an Array
 }
@@ -245,7 +245,7 @@ type object struct {
 type increment struct {
 	doc     *updateDoc
 	next    int            // the next free object number
-	changed map[int]object // by object number
+	changed map[int]updated // by object number
 }
 
 func (u *increment) newRef() types.IndirectRef {
@@ -287,7 +287,7 @@ func (u *increment) appendTo(d types.Dict, key string, ref types.IndirectRef) er
 			}
 			arr = slices.Clone(a)
 		}
-		u.changed[v.ObjectNumber.Value()] = object{gen: v.GenerationNumber.Value(), body: append(arr, ref)}
+		u.changed[v.ObjectNumber.Value()] = updated{gen: v.GenerationNumber.Value(), body: append(arr, ref)}
 	default:
 		return fmt.Errorf("/%s is a %T, not an array", key, v)
 	}
@@ -321,17 +321,17 @@ func (u *increment) addField(field types.IndirectRef) error {
 	}
 	form["SigFlags"] = types.Integer(3) // SignaturesExist | AppendOnly
 	if indirect {
-		u.changed[formRef.ObjectNumber.Value()] = object{gen: formRef.GenerationNumber.Value(), body: form}
+		u.changed[formRef.ObjectNumber.Value()] = updated{gen: formRef.GenerationNumber.Value(), body: form}
 		return nil
 	}
 	if catalog["AcroForm"] == nil {
 		ref := u.newRef()
-		u.changed[ref.ObjectNumber.Value()] = object{body: form}
+		u.changed[ref.ObjectNumber.Value()] = updated{body: form}
 		catalog["AcroForm"] = ref
 	} else {
 		catalog["AcroForm"] = form
 	}
-	u.changed[root.ObjectNumber.Value()] = object{gen: root.GenerationNumber.Value(), body: catalog}
+	u.changed[root.ObjectNumber.Value()] = updated{gen: root.GenerationNumber.Value(), body: catalog}
 	return nil
 }
 
@@ -345,7 +345,7 @@ func (u *increment) addAnnot(widget types.IndirectRef) error {
 		return fmt.Errorf("last page: %w", err)
 	}
 	if _, indirect := page["Annots"].(types.IndirectRef); !indirect {
-		u.changed[u.doc.page.ObjectNumber.Value()] = object{gen: u.doc.page.GenerationNumber.Value(), body: page}
+		u.changed[u.doc.page.ObjectNumber.Value()] = updated{gen: u.doc.page.GenerationNumber.Value(), body: page}
 	}
 	return nil
 }

@@ -237,7 +237,7 @@ func TestBERToDER(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := berToDER(unhex(t, tt.in))
+			got, err := berToDER(mustUnhex(t, tt.in))
 			if tt.want == "" {
 				if err == nil {
 					t.Errorf("berToDER(%s) = %x, want an error", tt.in, got)
@@ -341,7 +341,7 @@ func mustSign(t *testing.T, s Signer, b []byte) []byte {
 	return out
 }
 
-func unhex(t *testing.T, s string) []byte {
+func mustUnhex(t *testing.T, s string) []byte {
 	t.Helper()
 	var b []byte
 	if _, err := fmt.Sscanf(s, "%x", &b); err != nil && s != "" {

@@ -1,6 +1,7 @@
 package pdf
 
 import (
+	"context"
 	"bytes"
 	"errors"
 	"fmt"
@@ -56,6 +57,12 @@ const markKey = "SignetSignatureMarks"
 // spaces) and rewrites the whole file, so it comes before any signature:
 // add the marks, then sign.
 func AddMark(b []byte, m Mark) ([]byte, error) {
+	return DefaultLimits().AddMark(context.Background(), b, m)
+}
+
+// AddMark is AddMark under l; b is checked under l.Signed(), as a document
+// on its way to being signed.
+func (l Limits) AddMark(c context.Context, b []byte, m Mark) ([]byte, error) {
 	name := strings.Join(textLines(m.Name), " ")
 	if strings.TrimSpace(name) == "" {
 		return nil, errors.New("mark: empty name")
@@ -71,7 +78,7 @@ func AddMark(b []byte, m Mark) ([]byte, error) {
 		}
 	}
 	lines := []string{"Signed by " + name, m.Time.UTC().Format("2006-01-02 15:04:05 UTC"), "Signed with Signet"}
-	return modify(b, model.ADDWATERMARKS, func(ctx *model.Context) error {
+	return l.modify(c, b, model.ADDWATERMARKS, func(ctx *model.Context) error {
 		n := infoCount(ctx, markKey, maxMarks)
 		if n >= maxMarks {
 			return fmt.Errorf("mark: the last page already has %d marks", n)
