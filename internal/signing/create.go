@@ -260,10 +260,16 @@ func (s *Service) Create(ctx context.Context, tenantID string, r CreateRequest) 
 // initiate starts sess at its provider and records the outcome.
 func (s *Service) initiate(ctx context.Context, p Provider, sess *Session, doc Document) (*Session, error) {
 	start := time.Now()
+	signers := make([]SignerRequest, len(sess.Signers))
+	for i, sg := range sess.Signers {
+		signers[i] = SignerRequest{ID: sg.ID, Details: sg.Details}
+	}
 	res, err := p.Initiate(ctx, InitiateRequest{
 		SessionID:     sess.ID,
 		OrderID:       sess.OrderID,
 		SignerDetails: sess.SignerDetails,
+		Signers:       signers,
+		SigningOrder:  sess.SigningOrder,
 		Language:      sess.Language,
 		Document:      doc,
 		ReturnURL:     s.returnURL(sess),
@@ -288,6 +294,11 @@ func (s *Service) initiate(ctx context.Context, p Provider, sess *Session, doc D
 		if err == nil {
 			next.ProviderRef, next.ProviderState = res.Ref, res.State
 			next.Signers[0].ProviderURL = res.RedirectURL
+			for i, is := range res.Signers {
+				if i < len(next.Signers) {
+					next.Signers[i].ProviderRef, next.Signers[i].ProviderURL = is.Ref, is.URL
+				}
+			}
 			due := now.Add(s.pollInterval(next.Provider))
 			next.NextPollAt = &due
 			return []AuditEntry{{Type: EventProviderAccepted, Detail: "provider reference " + res.Ref, CreatedAt: now}}, nil, nil

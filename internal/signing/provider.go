@@ -48,9 +48,13 @@ func (i ProviderInfo) Clone() ProviderInfo {
 
 // InitiateRequest is what an adapter needs to start a signing.
 type InitiateRequest struct {
-	SessionID     string
-	OrderID       string
+	SessionID string
+	OrderID   string
+	// SignerDetails are the first signer's details (all a single-signer
+	// provider needs); Signers lists every signer in signing order.
 	SignerDetails json.RawMessage
+	Signers       []SignerRequest
+	SigningOrder  SigningOrder
 	Language      string
 	Document      Document
 	ReturnURL     string // where the provider sends the signer afterwards (may be empty)
@@ -58,11 +62,29 @@ type InitiateRequest struct {
 	ExpiresAt     time.Time
 }
 
+// SignerRequest is one signer of an InitiateRequest.
+type SignerRequest struct {
+	// ID is the signer's id in Signet (signerId).
+	ID      string
+	Details json.RawMessage
+}
+
 // Initiated is the provider's acceptance of a request.
 type Initiated struct {
-	Ref         string          // the provider's id for the request
-	RedirectURL string          // where the signer goes
-	State       json.RawMessage // adapter-private data to keep with the session
+	Ref string // the provider's id for the request
+	// RedirectURL is where the (first) signer goes at the provider. A
+	// provider that has a page per signer fills Signers instead (or too).
+	RedirectURL string
+	// Signers, when set, has one entry per signer of the request, in the
+	// request's order: the provider's id for the signer and their page.
+	Signers []InitiatedSigner
+	State   json.RawMessage // adapter-private data to keep with the session
+}
+
+// InitiatedSigner is one signer as the provider took them.
+type InitiatedSigner struct {
+	Ref string // the provider's id for the signer, if it has one
+	URL string // the signer's page at the provider
 }
 
 // ProviderRef identifies a started request at its provider.
