@@ -92,6 +92,11 @@ type ProviderRef struct {
 	SessionID string
 	Ref       string
 	State     json.RawMessage
+	// Signers are the session's signers as Signet knows them, in signing
+	// order (each with the ProviderRef the provider gave it).
+	Signers []Signer
+	// SigningOrder is the session's.
+	SigningOrder SigningOrder
 	// LoadOriginal reads the original contract, for providers that build
 	// the signed document themselves (BankID signs data, not PDFs). Nil
 	// when no store is at hand, as in some tests.

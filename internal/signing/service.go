@@ -172,7 +172,7 @@ func (s *Service) observe(provider, op string, start time.Time, err error) {
 // ref identifies sess at its provider.
 func (s *Service) ref(sess *Session) ProviderRef {
 	tenant, id := sess.TenantID, sess.ID
-	return ProviderRef{SessionID: id, Ref: sess.ProviderRef, State: sess.ProviderState,
+	return ProviderRef{SessionID: id, Ref: sess.ProviderRef, State: sess.ProviderState, Signers: sess.Signers, SigningOrder: sess.SigningOrder,
 		LoadOriginal: func(ctx context.Context) (Document, error) {
 			return s.cfg.Store.Document(ctx, tenant, id, DocumentOriginal)
 		}}
