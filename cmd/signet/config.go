@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/signet-dev/signet/internal/pdf"
 	"io"
 	"net"
 	"net/url"
@@ -24,6 +25,14 @@ type Config struct {
 	PollInterval         time.Duration
 	AllowPrivateWebhooks optBool
 	RateLimit            float64
+	// SMTPURL and MailFrom send Signet's mail (provider local's codes and
+	// invitations).
+	SMTPURL, MailFrom string
+	// SealCert (PKCS#12 or PEM) and SealCertPassword are Signet's seal;
+	// without, a sandbox seal is made. TSAURL timestamps seals (PAdES B-T).
+	SealCert, SealCertPassword, TSAURL string
+	// PDFLimits bound every PDF operation (uploads, stamps, seals).
+	PDFLimits pdf.Limits
 	// WebhookTimeout bounds one delivery attempt; WebhookLease is how long
 	// a claimed delivery is kept from other replicas (it must outlast an
 	// attempt) and PollLease the same for a claimed poll: a crashed
@@ -81,7 +90,7 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*C
 	database := databaseFlag(fs, getenv)
 	fs.StringVar(&c.PublicURL, "public-url", env("SIGNET_PUBLIC_URL", ""), "base URL clients and providers reach Signet at (SIGNET_PUBLIC_URL; default http:// + addr)")
 	fs.Var(&c.Sandbox, "sandbox", "serve provider simulators and use them (SIGNET_SANDBOX; default: on when no provider credentials are configured)")
-	fs.StringVar(&c.DefaultProvider, "default-provider", env("SIGNET_DEFAULT_PROVIDER", "signzy"), "provider of sessions that name none (SIGNET_DEFAULT_PROVIDER)")
+	fs.StringVar(&c.DefaultProvider, "default-provider", env("SIGNET_DEFAULT_PROVIDER", "local"), "provider of sessions that name none (SIGNET_DEFAULT_PROVIDER)")
 	retries := fs.String("webhook-retries", env("SIGNET_WEBHOOK_RETRIES", "5s,5m,30m,2h,5h,10h,10h"), "webhook retry delays (SIGNET_WEBHOOK_RETRIES)")
 	poll := fs.String("poll-interval", env("SIGNET_POLL_INTERVAL", "30s"), "how often open sessions are refreshed from providers (SIGNET_POLL_INTERVAL)")
 	fs.Var(&c.AllowPrivateWebhooks, "allow-private-webhooks", "allow webhook URLs on loopback/private addresses (SIGNET_ALLOW_PRIVATE_WEBHOOKS; default: on with --sandbox)")
@@ -89,6 +98,16 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*C
 	fs.DurationVar(&c.WebhookTimeout, "webhook-timeout", envDuration(getenv, "SIGNET_WEBHOOK_TIMEOUT", 10*time.Second), "how long one webhook attempt may take (SIGNET_WEBHOOK_TIMEOUT)")
 	fs.DurationVar(&c.WebhookLease, "webhook-lease", envDuration(getenv, "SIGNET_WEBHOOK_LEASE", 30*time.Second), "how long a claimed webhook delivery is kept from other replicas; more than --webhook-timeout (SIGNET_WEBHOOK_LEASE)")
 	fs.DurationVar(&c.PollLease, "poll-lease", envDuration(getenv, "SIGNET_POLL_LEASE", 2*time.Minute), "how long a claimed provider poll is kept from other replicas; more than a provider call takes (SIGNET_POLL_LEASE)")
+	fs.StringVar(&c.SMTPURL, "smtp-url", env("SIGNET_SMTP_URL", ""), "SMTP server for Signet's mail: smtp://user:pass@host:port (STARTTLS when offered) or smtps://… (SIGNET_SMTP_URL; default: with --sandbox, the outbox at /sandbox/mail)")
+	fs.StringVar(&c.MailFrom, "mail-from", env("SIGNET_MAIL_FROM", ""), "the From address of Signet's mail (SIGNET_MAIL_FROM)")
+	fs.StringVar(&c.SealCert, "seal-cert", env("SIGNET_SEAL_CERT", ""), "Signet's seal: certificate chain and key, PKCS#12 or PEM (SIGNET_SEAL_CERT; default: a generated sandbox seal, not publicly trusted)")
+	fs.StringVar(&c.SealCertPassword, "seal-cert-password", env("SIGNET_SEAL_CERT_PASSWORD", ""), "the PKCS#12 password of --seal-cert (SIGNET_SEAL_CERT_PASSWORD)")
+	fs.StringVar(&c.TSAURL, "tsa-url", env("SIGNET_TSA_URL", ""), "an RFC 3161 timestamp authority; seals are then PAdES B-T (SIGNET_TSA_URL)")
+	def := pdf.DefaultLimits()
+	fs.IntVar(&c.PDFLimits.MaxPages, "pdf-max-pages", envInt(getenv, "SIGNET_PDF_MAX_PAGES", def.MaxPages), "the most pages a document may have (SIGNET_PDF_MAX_PAGES)")
+	fs.IntVar(&c.PDFLimits.MaxObjects, "pdf-max-objects", envInt(getenv, "SIGNET_PDF_MAX_OBJECTS", def.MaxObjects), "the most objects a document may have (SIGNET_PDF_MAX_OBJECTS)")
+	decodedMB := fs.Int("pdf-max-decoded-mb", envInt(getenv, "SIGNET_PDF_MAX_DECODED_MB", int(def.MaxDecodedBytes>>20)), "the most MiB a document's content may decompress to (SIGNET_PDF_MAX_DECODED_MB)")
+	fs.DurationVar(&c.PDFLimits.Timeout, "pdf-timeout", envDuration(getenv, "SIGNET_PDF_TIMEOUT", def.Timeout), "the longest one PDF operation may take (SIGNET_PDF_TIMEOUT)")
 	fs.StringVar(&c.LogFormat, "log-format", env("SIGNET_LOG_FORMAT", "text"), "text or json (SIGNET_LOG_FORMAT)")
 	fs.StringVar(&c.LogLevel, "log-level", env("SIGNET_LOG_LEVEL", "info"), "debug, info, warn or error (SIGNET_LOG_LEVEL)")
 	registerProviderFlags(fs, c, env)
@@ -96,6 +115,11 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*C
 		return nil, err
 	}
 	c.Database = *database
+	c.PDFLimits.MaxDecodedBytes = int64(*decodedMB) << 20
+	if c.PDFLimits.MaxPages < 1 || c.PDFLimits.MaxObjects < 1 || *decodedMB < 1 || c.PDFLimits.Timeout <= 0 {
+		return nil, errors.New("--pdf-max-pages, --pdf-max-objects, --pdf-max-decoded-mb and --pdf-timeout must be positive")
+	}
+	c.PDFLimits = mergeLimits(c.PDFLimits, def)
 	for _, b := range []struct {
 		v   *optBool
 		env string
@@ -139,6 +163,20 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*C
 		return nil, fmt.Errorf("--addr: want host:port, got %q", c.Addr)
 	}
 	return c, nil
+}
+
+// envInt is the integer in the environment variable name, or def.
+func envInt(getenv func(string) string, name string, def int) int {
+	if n, err := strconv.Atoi(getenv(name)); err == nil {
+		return n
+	}
+	return def
+}
+
+// mergeLimits fills the limits no flag sets from def.
+func mergeLimits(l, def pdf.Limits) pdf.Limits {
+	l.MaxStreamBytes, l.MaxDepth, l.MaxPageTreeDepth = def.MaxStreamBytes, def.MaxDepth, def.MaxPageTreeDepth
+	return l
 }
 
 // envDuration is the duration in the environment variable name, or def

@@ -172,6 +172,7 @@ var contractPDF = pdf.Sample(2, "Loan agreement")
 func createBody(orderID string) map[string]any {
 	return map[string]any{
 		"orderId":       orderID,
+		"provider":      "signzy",
 		"signerDetails": map[string]any{"name": "Asha Rao", "email": "asha@example.com"},
 		"document":      map[string]any{"filename": "loan.pdf", "content": base64.StdEncoding.EncodeToString(contractPDF)},
 		"returnUrl":     "https://app.example.com/orders/" + orderID + "/done",

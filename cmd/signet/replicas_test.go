@@ -101,7 +101,7 @@ func TestReplicas(t *testing.T) {
 	var replicas []*exec.Cmd
 	for _, addr := range addrs {
 		srv, logs := startBinary(t, bin, "serve", "--addr", addr, "--database", dsn, "--public-url", lb.srv.URL,
-			"--sandbox=false", "--signzy-url", provider.URL+"/signzy", "--signzy-token", token,
+			"--sandbox=false", "--default-provider", "signzy", "--signzy-url", provider.URL+"/signzy", "--signzy-token", token,
 			"--signzy-callback-secret", secret, "--allow-private-webhooks", "--poll-interval", "1s",
 			"--webhook-retries", retries, "--webhook-timeout", "2s", "--webhook-lease", "3s", "--poll-lease", "3s")
 		waitFor(t, logs, func(line string) bool { return strings.Contains(line, "signet serving") })

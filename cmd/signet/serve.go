@@ -43,6 +43,7 @@ type Main struct {
 	http       *http.Server
 	worker     *worker.Worker
 	dispatcher *webhook.Dispatcher
+	svc        *signing.Service
 	closers    []io.Closer
 }
 
@@ -117,7 +118,15 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	registry, err := provider.NewRegistry(providers.adapters...)
+	lw, err := m.local(ctx, links)
+	if err != nil {
+		return err
+	}
+	adapters := providers.adapters
+	if lw != nil {
+		adapters = append([]signing.Provider{lw.adapter}, adapters...)
+	}
+	registry, err := provider.NewRegistry(adapters...)
 	if err != nil {
 		return err
 	}
@@ -133,7 +142,7 @@ func (m *Main) Open(ctx context.Context) error {
 		Providers: registry,
 		Checks: signing.Checks{
 			SignerDetails: registry.ValidateSignerDetails,
-			PDF:           limitedPDFCheck(pdf.DefaultLimits(), 2*runtime.GOMAXPROCS(0)),
+			PDF:           limitedPDFCheck(cfg.PDFLimits, 2*runtime.GOMAXPROCS(0)),
 		},
 		Logger:          m.Log,
 		Now:             m.Now,
@@ -145,10 +154,12 @@ func (m *Main) Open(ctx context.Context) error {
 		EncodeEvent:     presenter.WebhookEvent,
 		Observer:        providerMetrics,
 		OnEvent:         m.dispatcher.Wake,
+		Invite:          lw.invite,
 	})
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
+	m.svc = svc
 	issuer, err := auth.NewIssuer(ctx, store, m.Now)
 	if err != nil {
 		return err
@@ -174,17 +185,24 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	pages, err := web.New(web.Config{FormKey: formKey, Now: m.Now, Logger: m.Log, BankID: &web.BankIDConfig{
+	webCfg := web.Config{FormKey: formKey, Now: m.Now, Logger: m.Log, BankID: &web.BankIDConfig{
 		Lookup: store.SessionByID,
 		Refresh: func(ctx context.Context, s *signing.Session) (*signing.Session, error) {
 			return svc.Refresh(ctx, s.TenantID, s.ID)
 		},
 		SimAppURL: providers.bankidApp,
-	}, SignerLinks: &web.SignerLinkConfig{Find: svc.SignerByLink, Open: svc.OpenSigner}})
+	}, SignerLinks: &web.SignerLinkConfig{Find: svc.SignerByLink, Open: svc.OpenSigner, Destination: destination}}
+	if lw != nil {
+		webCfg.SigningPage = lw.page(svc, store, cfg.PublicURL)
+	}
+	pages, err := web.New(webCfg)
 	if err != nil {
 		return err
 	}
 	srvCfg.Pages = pages.Routes()
+	if lw != nil && lw.outbox != nil {
+		srvCfg.Pages["GET /sandbox/mail"] = lw.outbox
+	}
 	srv, err := server.New(srvCfg)
 	if err != nil {
 		return err
@@ -251,6 +269,7 @@ func (m *Main) Run(ctx context.Context) error {
 func (m *Main) stopWorkers() {
 	m.worker.Stop()
 	m.dispatcher.Stop()
+	m.svc.Wait() // invitations being sent
 }
 
 // Close releases everything Open acquired.

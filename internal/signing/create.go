@@ -277,7 +277,9 @@ func (s *Service) initiate(ctx context.Context, p Provider, sess *Session, doc D
 		ExpiresAt:     sess.ExpiresAt,
 	})
 	s.observe(sess.Provider, "initiate", start, err)
-	return s.update(ctx, sess, func(next *Session, now time.Time) ([]AuditEntry, *Document, error) {
+	accepted := false // by this call, in the write that won
+	next, uerr := s.update(ctx, sess, func(next *Session, now time.Time) ([]AuditEntry, *Document, error) {
+		accepted = false
 		if next.ProviderRef != "" {
 			return nil, nil, ErrNoChange // started meanwhile
 		}
@@ -292,6 +294,7 @@ func (s *Service) initiate(ctx context.Context, p Provider, sess *Session, doc D
 			return nil, nil, ErrNoChange
 		}
 		if err == nil {
+			accepted = true
 			next.ProviderRef, next.ProviderState = res.Ref, res.State
 			next.Signers[0].ProviderURL = res.RedirectURL
 			for i, is := range res.Signers {
@@ -315,4 +318,20 @@ func (s *Service) initiate(ctx context.Context, p Provider, sess *Session, doc D
 		}
 		return []AuditEntry{{Type: EventProviderError, Detail: "initiate refused: " + err.Error(), CreatedAt: now}, e}, nil, nil
 	})
+	if uerr == nil && accepted {
+		s.inviteOpen(next)
+	}
+	return next, uerr
+}
+
+// inviteOpen invites the signers of a session the provider just took who
+// may sign at once.
+func (s *Service) inviteOpen(next *Session) {
+	var open []int
+	for i, sg := range next.Signers {
+		if sg.Status == SignerPending {
+			open = append(open, i)
+		}
+	}
+	s.invite(next.Clone(), open)
 }

@@ -101,6 +101,11 @@ type ProviderRef struct {
 	// the signed document themselves (BankID signs data, not PDFs). Nil
 	// when no store is at hand, as in some tests.
 	LoadOriginal func(ctx context.Context) (Document, error)
+	// Session is the session as Signet knows it, and LoadEvents reads its
+	// audit trail, for providers that write the evidence into the signed
+	// document themselves (local). Nil in some tests.
+	Session    *Session
+	LoadEvents func(ctx context.Context) ([]AuditEntry, error)
 }
 
 // Update is a provider's view of a request, mapped onto Signet's statuses.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 )
 
@@ -35,6 +36,12 @@ type Config struct {
 	// Observer, if set, sees every provider call and status change, for
 	// metrics.
 	Observer Observer
+	// Invite, if set, is told which signers of a session may sign from
+	// now on (all PENDING signers once the provider took the request, and
+	// each next signer of a sequential session when their turn comes), so
+	// that they can be sent their links. It runs after the change is
+	// committed, in the background; Wait waits for the running ones.
+	Invite func(ctx context.Context, sess *Session, signers []int) error
 	// OnEvent, if set, is called after a status-change event is committed,
 	// so that webhook delivery can start at once.
 	OnEvent func()
@@ -71,6 +78,8 @@ type Service struct {
 	polls map[string]time.Duration // per provider, from its description
 	// withdraws lists the providers that can withdraw a request.
 	withdraws map[string]bool
+	// invites are the invitations being sent.
+	invites sync.WaitGroup
 }
 
 // NewService validates cfg and returns a Service.
@@ -175,6 +184,10 @@ func (s *Service) ref(sess *Session) ProviderRef {
 	return ProviderRef{SessionID: id, Ref: sess.ProviderRef, State: sess.ProviderState, Signers: sess.Signers, SigningOrder: sess.SigningOrder,
 		LoadOriginal: func(ctx context.Context) (Document, error) {
 			return s.cfg.Store.Document(ctx, tenant, id, DocumentOriginal)
+		},
+		Session: sess.Clone(),
+		LoadEvents: func(ctx context.Context) ([]AuditEntry, error) {
+			return s.cfg.Store.AuditTrail(ctx, tenant, id)
 		}}
 }
 
@@ -192,4 +205,25 @@ func signedName(original string) string {
 		return "signed.pdf"
 	}
 	return "signed-" + original
+}
+
+// Wait waits until the invitations being sent are sent; call it after the
+// last request has been served.
+func (s *Service) Wait() { s.invites.Wait() }
+
+// invite tells Config.Invite, in the background, which signers of sess
+// may now sign. A failure is logged: the links are in the session too.
+func (s *Service) invite(sess *Session, signers []int) {
+	if s.cfg.Invite == nil || len(signers) == 0 {
+		return
+	}
+	s.invites.Add(1)
+	go func() {
+		defer s.invites.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := s.cfg.Invite(ctx, sess, signers); err != nil {
+			s.log.Warn("inviting signers failed; their links are in the session", "session", sess.ID, "err", err)
+		}
+	}()
 }

@@ -102,15 +102,24 @@ func (s *Service) attachWebhooks(entries []AuditEntry, sess *Session) error {
 // wakes the webhook dispatcher for their events.
 func (s *Service) committed(sess *Session, entries []AuditEntry) {
 	wake := false
+	var turns []int
 	for _, e := range entries {
 		if e.ToStatus != "" {
 			s.logStatus(sess, e)
 		}
 		wake = wake || e.Webhook != nil
+		if e.Type == EventSignerTurn {
+			for i, sg := range sess.Signers {
+				if sg.ID == e.SignerID {
+					turns = append(turns, i)
+				}
+			}
+		}
 	}
 	if wake {
 		s.notifyAll()
 	}
+	s.invite(sess, turns)
 }
 
 // logStatus writes the info line of a session entering a status; it names

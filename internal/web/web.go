@@ -52,6 +52,9 @@ type Config struct {
 	BankID *BankIDConfig
 	// SignerLinks, when set, serves the signer links under /s/.
 	SignerLinks *SignerLinkConfig
+	// SigningPage, when set with SignerLinks, serves Signet's own signing
+	// page (provider local) at /s/{token}/sign.
+	SigningPage *SigningPageConfig
 }
 
 // Site is Signet's pages. It is safe for concurrent use.
@@ -125,6 +128,11 @@ func (s *Site) Routes() map[string]http.Handler {
 	}
 	if s.cfg.SignerLinks != nil {
 		routes["GET /s/{token}"] = s.signerLink
+		if s.cfg.SigningPage != nil {
+			routes["GET /s/{token}/sign"] = s.signingPage
+			routes["POST /s/{token}/sign"] = s.signingPost
+			routes["GET /s/{token}/document"] = s.signingDocument
+		}
 	}
 	if b := s.bankid; b != nil {
 		routes["GET /bankid/{sessionId}"] = b.page
