@@ -244,7 +244,7 @@ type updated struct {
 // increment collects the objects an incremental update writes.
 type increment struct {
 	doc     *updateDoc
-	next    int            // the next free object number
+	next    int             // the next free object number
 	changed map[int]updated // by object number
 }
 

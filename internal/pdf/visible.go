@@ -1,8 +1,8 @@
 package pdf
 
 import (
-	"context"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"image/png"
