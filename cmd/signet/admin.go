@@ -188,15 +188,14 @@ func apikeyRevoke(ctx context.Context, args []string, getenv func(string) string
 		return err
 	}
 	defer store.Close()
-	now := time.Now()
-	k, err := auth.RevokeAPIKey(ctx, store, id, now)
+	k, fresh, err := auth.RevokeAPIKey(ctx, store, id, time.Now())
 	if err != nil {
 		if m := signing.Message(err); m != "" {
 			return errors.New(m)
 		}
 		return err
 	}
-	if k.RevokedAt != nil && k.RevokedAt.Before(now.Add(-time.Second)) {
+	if !fresh {
 		_, err = fmt.Fprintf(stdout, "%s (%s, tenant %s) was already revoked at %s\n", k.ID, k.Display(), k.Tenant.Name, stamp(k.RevokedAt))
 		return err
 	}

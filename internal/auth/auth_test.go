@@ -139,8 +139,11 @@ func TestRevokedKeyEndsItsRefreshTokens(t *testing.T) {
 	if _, keyID, err := iss.Verify(next.AccessToken); err != nil || keyID != k.ID {
 		t.Errorf("the refreshed token names key %q (%v), want %s", keyID, err, k.ID)
 	}
-	if _, err := auth.RevokeAPIKey(ctx, store, k.ID, time.Now()); err != nil {
-		t.Fatal(err)
+	if _, fresh, err := auth.RevokeAPIKey(ctx, store, k.ID, time.Now()); err != nil || !fresh {
+		t.Fatalf("RevokeAPIKey = %v, %v; want a fresh revocation", fresh, err)
+	}
+	if _, fresh, err := auth.RevokeAPIKey(ctx, store, k.ID, time.Now()); err != nil || fresh {
+		t.Errorf("RevokeAPIKey again = %v, %v; want the earlier revocation", fresh, err)
 	}
 	if _, err := iss.Refresh(ctx, next.RefreshToken); !errors.Is(err, signing.ErrUnauthorized) {
 		t.Errorf("Refresh after the key was revoked: %v, want ErrUnauthorized", err)
@@ -185,11 +188,11 @@ func TestKeyIDsAndPrefixes(t *testing.T) {
 func TestRevokeAPIKeyRefusesMalformedIDs(t *testing.T) {
 	store := newStore(t)
 	for _, id := range []string{"", "sk_abc", "key_../../etc"} {
-		if _, err := auth.RevokeAPIKey(context.Background(), store, id, time.Now()); !errors.Is(err, signing.ErrNotFound) {
+		if _, _, err := auth.RevokeAPIKey(context.Background(), store, id, time.Now()); !errors.Is(err, signing.ErrNotFound) {
 			t.Errorf("RevokeAPIKey(%q) = %v, want ErrNotFound", id, err)
 		}
 	}
-	if _, err := auth.RevokeAPIKey(context.Background(), store, auth.NewKeyID(), time.Now()); !errors.Is(err, signing.ErrNotFound) {
+	if _, _, err := auth.RevokeAPIKey(context.Background(), store, auth.NewKeyID(), time.Now()); !errors.Is(err, signing.ErrNotFound) {
 		t.Errorf("RevokeAPIKey(unknown) = %v, want ErrNotFound", err)
 	}
 }

@@ -113,20 +113,21 @@ type RevokeStore interface {
 }
 
 // RevokeAPIKey revokes the key id: from this moment it authenticates
-// nothing, nor do the bearer tokens it obtained. Revoking a revoked key
-// returns it unchanged.
-func RevokeAPIKey(ctx context.Context, store RevokeStore, id string, now time.Time) (APIKey, error) {
+// nothing, nor do the bearer tokens it obtained. It reports whether this
+// call revoked it; revoking a revoked key returns it unchanged.
+func RevokeAPIKey(ctx context.Context, store RevokeStore, id string, now time.Time) (APIKey, bool, error) {
 	if !ValidKeyID(id) {
-		return APIKey{}, signing.Errorf(signing.ErrNotFound, "there is no API key %q: key ids look like key_ and 32 hex digits", clip(id))
+		return APIKey{}, false, signing.Errorf(signing.ErrNotFound, "there is no API key %q: key ids look like key_ and 32 hex digits", clip(id))
 	}
-	k, err := store.RevokeAPIKey(ctx, id, now.UTC().Truncate(time.Microsecond))
+	at := now.UTC().Truncate(time.Microsecond)
+	k, err := store.RevokeAPIKey(ctx, id, at)
 	if errors.Is(err, signing.ErrNotFound) {
-		return APIKey{}, signing.Wrap(signing.ErrNotFound, err, "there is no API key %s", id)
+		return APIKey{}, false, signing.Wrap(signing.ErrNotFound, err, "there is no API key %s", id)
 	}
 	if err != nil {
-		return APIKey{}, fmt.Errorf("revoking API key %s: %w", id, err)
+		return APIKey{}, false, fmt.Errorf("revoking API key %s: %w", id, err)
 	}
-	return k, nil
+	return k, k.RevokedAt != nil && k.RevokedAt.Equal(at), nil
 }
 
 // clip keeps an echoed value short.

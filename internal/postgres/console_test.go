@@ -1,8 +1,12 @@
 package postgres_test
 
 import (
+	"context"
+	"fmt"
 	"testing"
+	"time"
 
+	"github.com/signet-dev/signet/internal/auth"
 	"github.com/signet-dev/signet/internal/postgres/pgtest"
 	"github.com/signet-dev/signet/internal/storetest"
 )
@@ -11,4 +15,121 @@ func TestConsoleConformance(t *testing.T) {
 	storetest.RunConsole(t, func(t *testing.T) storetest.ConsoleStore {
 		return open(t, pgtest.DSN(t))
 	})
+}
+
+// watcher records what WatchRevocations reports.
+type watcher struct {
+	revoked chan struct{}
+	ready   chan bool
+}
+
+func watch(t *testing.T, ctx context.Context, st interface {
+	WatchRevocations(context.Context, func(), func(bool, error))
+}) (*watcher, chan struct{}) {
+	w := &watcher{revoked: make(chan struct{}, 10), ready: make(chan bool, 10)}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		st.WatchRevocations(ctx, func() { w.revoked <- struct{}{} }, func(up bool, _ error) { w.ready <- up })
+	}()
+	return w, done
+}
+
+// next waits for the next value of ch (a deadline, not a timing claim:
+// it fails only if nothing ever arrives).
+func next[T any](t *testing.T, ch <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(30 * time.Second):
+		t.Fatalf("no %s", what)
+		panic("unreachable")
+	}
+}
+
+// TestWatchRevocations: a revocation committed by one process reaches
+// another's watcher; a revocation in another schema does not; a lost
+// connection is reported and the watcher comes back by itself.
+func TestWatchRevocations(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	a, b := open(t, dsn), open(t, dsn)
+	other := open(t, pgtest.DSN(t))
+	ctx, cancel := context.WithCancel(t.Context())
+	w, done := watch(t, ctx, b)
+	defer func() {
+		cancel()
+		<-done
+		// Stopping says the cache may no longer be trusted.
+		for {
+			select {
+			case up := <-w.ready:
+				if !up {
+					return
+				}
+			default:
+				t.Error("the watcher stopped without ready(false)")
+				return
+			}
+		}
+	}()
+	if up := next(t, w.ready, "ready"); !up {
+		t.Fatal("the first report is ready(false)")
+	}
+
+	key := func(st storetest.ConsoleStore) auth.APIKey {
+		_, k, err := auth.CreateAPIKey(t.Context(), st, "acme", time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	k := key(a)
+	// Another schema's revocation is not this database's business.
+	if _, err := other.RevokeAPIKey(t.Context(), key(other).ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.RevokeAPIKey(t.Context(), k.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	next(t, w.revoked, "notice of the revocation")
+	select {
+	case <-w.revoked:
+		t.Error("two notices for one revocation (or one from another schema)")
+	default:
+	}
+	// Revoking it again changes nothing and says nothing.
+	if _, err := a.RevokeAPIKey(t.Context(), k.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+
+	// The listener's connection dies: ready(false), then back by itself.
+	var killed int
+	err := a.QueryRow(t.Context(), fmt.Sprintf(`SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE query LIKE 'LISTEN %%' AND pid <> pg_backend_pid() AND query LIKE '%%%s%%'`, channelOf(t, a)), &killed)
+	if err != nil || killed != 1 {
+		t.Fatalf("terminating the listener: %d, %v", killed, err)
+	}
+	if up := next(t, w.ready, "ready(false) after the connection died"); up {
+		t.Fatal("ready(true) while the connection was down")
+	}
+	if up := next(t, w.ready, "ready(true) after reconnecting"); !up {
+		t.Fatal("not ready again")
+	}
+	if _, err := a.RevokeAPIKey(t.Context(), key(a).ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	next(t, w.revoked, "notice after reconnecting")
+}
+
+// channelOf is the revocation channel of st's schema.
+func channelOf(t *testing.T, st interface {
+	QueryRow(context.Context, string, ...any) error
+}) string {
+	t.Helper()
+	var ch string
+	if err := st.QueryRow(t.Context(), `SELECT 'signet_revoked_' || left(md5(coalesce(current_schema(), '')), 16)`, &ch); err != nil {
+		t.Fatal(err)
+	}
+	return ch
 }

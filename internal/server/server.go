@@ -122,6 +122,9 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.metrics = m
+	if err := cfg.Registry.Register(s.keys.gauge()); err != nil {
+		return nil, err
+	}
 	s.handler = s.routes()
 	return s, nil
 }

@@ -5,6 +5,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/signet-dev/signet/internal/auth"
 )
 
@@ -83,4 +85,18 @@ func (c *keyCache) flush() {
 func (c *keyCache) enable(on bool) {
 	c.on.Store(on)
 	c.flush()
+}
+
+// gauge reports whether the cache serves (1) or every lookup goes to the
+// store (0), for /metrics.
+func (c *keyCache) gauge() prometheus.Collector {
+	return prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "signet_api_key_cache_enabled",
+		Help: "1 while API key lookups are cached (revocations are being reported), 0 while every lookup goes to the database.",
+	}, func() float64 {
+		if c.on.Load() {
+			return 1
+		}
+		return 0
+	})
 }

@@ -108,7 +108,7 @@ func errorsIsInvalid(err error) bool { return failure(err) == "invalid" }
 // revokeKey handles POST /console/keys/{id}/revoke: the key stops working
 // at once, here and on every replica.
 func (c *console) revokeKey(q *request) {
-	k, err := auth.RevokeAPIKey(q.r.Context(), c.cfg.Store, q.r.PathValue("id"), c.site.cfg.Now())
+	k, _, err := auth.RevokeAPIKey(q.r.Context(), c.cfg.Store, q.r.PathValue("id"), c.site.cfg.Now())
 	if err == nil {
 		if c.cfg.Revoked != nil {
 			c.cfg.Revoked()
