@@ -2,8 +2,6 @@ package web
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"net"
 	"net/http"
@@ -13,6 +11,7 @@ import (
 	"time"
 
 	"github.com/signet-dev/signet/internal/auth"
+	"github.com/signet-dev/signet/internal/cursor"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -391,30 +390,14 @@ func (c *console) fail(q *request, what string, err error) {
 // pageSize is how many rows a console list shows at once.
 const pageSize = 25
 
-// cursorJSON is a console page's position: opaque base64url in links.
-type cursorJSON struct {
-	T int64  `json:"t"`
-	I string `json:"i"`
-}
-
-// encodeCursor is the link form of a position.
-func encodeCursor(c signing.Cursor) string {
-	b, _ := json.Marshal(cursorJSON{T: c.CreatedAt.UnixMicro(), I: c.ID})
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// decodeCursor reads encodeCursor's form; nil for anything else (the
-// list then starts at the top).
+// decodeCursor reads a console link's position (cursor.Encode); nil for
+// anything else (the list then starts at the top).
 func decodeCursor(s string) *signing.Cursor {
-	if s == "" || len(s) > 200 {
+	c, err := cursor.Decode(s)
+	if err != nil || len(c.ID) > 100 {
 		return nil
 	}
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	var c cursorJSON
-	if err != nil || json.Unmarshal(b, &c) != nil || c.T <= 0 || c.I == "" || len(c.I) > 100 {
-		return nil
-	}
-	return &signing.Cursor{CreatedAt: time.UnixMicro(c.T).UTC(), ID: c.I}
+	return &c
 }
 
 // when is how the console shows an instant: UTC, to the second.

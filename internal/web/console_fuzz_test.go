@@ -4,34 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/signet-dev/signet/internal/signing"
 )
-
-// FuzzConsoleCursor: a console page's cursor comes from the query string.
-// Anything decodes to nothing or to a position that encodes back to
-// itself.
-func FuzzConsoleCursor(f *testing.F) {
-	f.Add(encodeCursor(signing.Cursor{CreatedAt: time.Date(2026, 4, 1, 10, 0, 0, 123000, time.UTC), ID: "01a23600-ff96-75b2-8bbc-0395f24abbd2"}))
-	f.Add(encodeCursor(signing.Cursor{CreatedAt: time.Unix(1, 0), ID: "att_x"}))
-	f.Add("")
-	f.Add("e30")
-	f.Add("eyJ0IjotMSwiaSI6IngifQ")
-	f.Fuzz(func(t *testing.T, s string) {
-		c := decodeCursor(s)
-		if c == nil {
-			return
-		}
-		again := decodeCursor(encodeCursor(*c))
-		if again == nil || !again.CreatedAt.Equal(c.CreatedAt) || again.ID != c.ID {
-			t.Errorf("%q decodes to %+v, which does not round-trip (%+v)", s, c, again)
-		}
-		if c.ID == "" || len(c.ID) > 100 || c.CreatedAt.Unix() <= 0 && c.CreatedAt.UnixMicro() <= 0 {
-			t.Errorf("%q decodes to an impossible position %+v", s, c)
-		}
-	})
-}
 
 // FuzzSignerDetails: a session's signerDetails is the client's JSON; the
 // session page shows any of it without failing.

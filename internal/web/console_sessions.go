@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/signet-dev/signet/internal/cursor"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -115,7 +116,7 @@ func (c *console) sessions(q *request) {
 		for k, vs := range filters {
 			next[k] = vs
 		}
-		next.Set("cursor", encodeCursor(signing.Cursor{CreatedAt: last.CreatedAt, ID: last.ID}))
+		next.Set("cursor", cursor.Encode(signing.Cursor{CreatedAt: last.CreatedAt, ID: last.ID}))
 		v.Next = consolePrefix + "?" + next.Encode()
 	}
 	if f.After != nil {

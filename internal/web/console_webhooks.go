@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/signet-dev/signet/internal/cursor"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -115,7 +116,7 @@ func (c *console) endpoint(q *request) {
 	}
 	if more && len(attempts) > 0 {
 		last := attempts[len(attempts)-1]
-		v.Next = v.Href + "?cursor=" + encodeCursor(signing.Cursor{CreatedAt: last.AttemptedAt, ID: last.ID})
+		v.Next = v.Href + "?cursor=" + cursor.Encode(signing.Cursor{CreatedAt: last.AttemptedAt, ID: last.ID})
 	}
 	if after != nil {
 		v.First = v.Href
