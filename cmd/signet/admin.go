@@ -52,12 +52,17 @@ func adminCreate(ctx context.Context, args []string, getenv func(string) string,
 	}
 	op, err := ops.Create(ctx, *email, password)
 	if err != nil {
-		if m := signing.Message(err); m != "" {
-			return errors.New(m)
-		}
-		return err
+		return forPeople(err)
 	}
 	_, err = fmt.Fprintf(stdout, "created operator %s; sign in at /console/\n", op.Email)
+	return err
+}
+
+// forPeople is err as its message for people, when it has one.
+func forPeople(err error) error {
+	if m := signing.Message(err); m != "" {
+		return errors.New(m)
+	}
 	return err
 }
 
@@ -190,10 +195,7 @@ func apikeyRevoke(ctx context.Context, args []string, getenv func(string) string
 	defer store.Close()
 	k, fresh, err := auth.RevokeAPIKey(ctx, store, id, time.Now())
 	if err != nil {
-		if m := signing.Message(err); m != "" {
-			return errors.New(m)
-		}
-		return err
+		return forPeople(err)
 	}
 	if !fresh {
 		_, err = fmt.Fprintf(stdout, "%s (%s, tenant %s) was already revoked at %s\n", k.ID, k.Display(), k.Tenant.Name, stamp(k.RevokedAt))
