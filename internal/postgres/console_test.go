@@ -3,8 +3,14 @@ package postgres_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/signet-dev/signet/internal/auth"
 	"github.com/signet-dev/signet/internal/postgres/pgtest"
@@ -132,4 +138,51 @@ func channelOf(t *testing.T, st interface {
 		t.Fatal(err)
 	}
 	return ch
+}
+
+// TestKeysFromBeforeTheConsole: keys made before migration 0010 get an id
+// (no prefix: their text was never kept) and keep working.
+func TestKeysFromBeforeTheConsole(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	conn, err := pgx.Connect(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob("migrations/*.sql")
+	sort.Strings(files)
+	stmts := []string{`CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`}
+	for _, f := range files {
+		base := filepath.Base(f)
+		if base >= "0010" {
+			break
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, _ := strconv.Atoi(base[:4])
+		stmts = append(stmts, string(b), fmt.Sprintf(`INSERT INTO schema_migrations (version, name) VALUES (%d, '%s')`, v, base))
+	}
+	stmts = append(stmts, `INSERT INTO tenants VALUES ('t1', 'acme', now())`,
+		`INSERT INTO api_keys (key_hash, tenant_id, created_at) VALUES ('old-hash-1', 't1', now()), ('old-hash-2', 't1', now())`)
+	for _, q := range stmts {
+		if _, err := conn.Exec(t.Context(), q); err != nil {
+			t.Fatalf("%.60s: %v", q, err)
+		}
+	}
+	conn.Close(t.Context())
+
+	st := open(t, dsn)
+	keys, err := st.APIKeys(t.Context(), "")
+	if err != nil || len(keys) != 2 || keys[0].ID == keys[1].ID {
+		t.Fatalf("APIKeys after the migration = %+v, %v", keys, err)
+	}
+	for _, k := range keys {
+		if !auth.ValidKeyID(k.ID) || k.Prefix != "" || k.Tenant.Name != "acme" {
+			t.Errorf("an old key after the migration: %+v", k)
+		}
+	}
+	if _, err := st.APIKeyByHash(t.Context(), "old-hash-1"); err != nil {
+		t.Errorf("an old key no longer works: %v", err)
+	}
 }

@@ -68,7 +68,7 @@ func (s *Server) keyOf(r *http.Request) (auth.APIKey, error) {
 			return s.cfg.Store.APIKeyByHash(r.Context(), hash)
 		})
 		if errors.Is(err, signing.ErrNotFound) {
-			return k, signing.Errorf(signing.ErrUnauthorized, "unknown or revoked API key")
+			return k, signing.Errorf(signing.ErrUnauthorized, "unknown API key, or one that was revoked")
 		}
 		return k, err
 	}

@@ -8,7 +8,8 @@ ALTER TABLE api_keys
     ADD COLUMN prefix text NOT NULL DEFAULT '',
     ADD COLUMN last_used_at timestamptz,
     ADD COLUMN revoked_at timestamptz;
-UPDATE api_keys SET id = 'key_' || replace(gen_random_uuid()::text, '-', '') WHERE id IS NULL;
+-- md5 of random input: 32 hex digits, like NewKeyID's (gen_random_uuid needs PostgreSQL 13).
+UPDATE api_keys SET id = 'key_' || md5(random()::text || clock_timestamp()::text || key_hash) WHERE id IS NULL;
 ALTER TABLE api_keys ALTER COLUMN id SET NOT NULL;
 CREATE UNIQUE INDEX api_keys_id ON api_keys (id);
 CREATE INDEX api_keys_list ON api_keys (tenant_id, created_at DESC, id DESC);
