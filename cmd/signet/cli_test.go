@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/signet-dev/signet/internal/web/browsertest"
 )
 
 func noEnv(string) string { return "" }
@@ -155,9 +157,10 @@ func signetBinary(t *testing.T) string {
 	return binary.path
 }
 
-// TestMain removes the built binary after the run.
+// TestMain removes the built binary after the run, and stops the
+// Chromium that the browser tests share.
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := browsertest.Main(m)
 	if binary.path != "" {
 		os.RemoveAll(filepath.Dir(binary.path))
 	}

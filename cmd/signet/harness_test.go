@@ -93,7 +93,7 @@ func startLogged(t *testing.T, logs io.Writer, extraArgs ...string) *harness {
 // apiKey creates a tenant's key the way `signet apikey create` does.
 func (h *harness) apiKey(tenant string) string {
 	h.t.Helper()
-	key, _, err := auth.CreateAPIKey(context.Background(), h.main.store, tenant)
+	key, _, err := auth.CreateAPIKey(context.Background(), h.main.store, tenant, time.Now())
 	if err != nil {
 		h.t.Fatal(err)
 	}

@@ -3,6 +3,9 @@
 //
 //	signet serve                        run the API, the workers and (with --sandbox) the provider simulators
 //	signet apikey create --tenant NAME  create a tenant if new and an API key for it; print the key
+//	signet apikey list [--tenant NAME]  list API keys (--json for JSON)
+//	signet apikey revoke ID             revoke an API key, at once on every replica
+//	signet admin create --email E       create a console operator (password on standard input)
 //	signet migrate                      apply database migrations and exit
 //	signet version                      print the version
 package main
@@ -17,6 +20,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"syscall"
+	"time"
 
 	"github.com/signet-dev/signet/internal/auth"
 )
@@ -30,6 +34,9 @@ func main() {
 const usage = `usage:
   signet serve [flags]                  run the API, workers and sandboxes
   signet apikey create --tenant NAME    create an API key (printed alone on stdout)
+  signet apikey list [--tenant NAME]    list API keys: id, prefix, tenant, creation, last use (--json)
+  signet apikey revoke ID               revoke an API key: it stops working at once
+  signet admin create --email E         create a console operator; the password is read from stdin
   signet migrate [--database URL]       apply database migrations and exit
   signet bench [flags]                  measure throughput and latency against baselines (Markdown report)
   signet sessions|webhooks|providers …  call a Signet server's API ("signet sessions -h" lists the commands)
@@ -38,8 +45,13 @@ Run "signet COMMAND -h" for a command's flags.
 `
 
 // run is main without the process: testable, and every error becomes an
-// exit code (0 ok, 1 failure, 2 usage).
+// exit code (0 ok, 1 failure, 2 usage). Standard input is the process's.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	return runIO(ctx, args, getenv, os.Stdin, stdout, stderr)
+}
+
+// runIO is run reading standard input from stdin (admin create's password).
+func runIO(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return 2
@@ -55,11 +67,23 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			}
 		}
 	case "apikey":
-		if len(args) < 2 || args[1] != "create" {
+		switch sub(args) {
+		case "create":
+			err = apikeyCreate(ctx, args[2:], getenv, stdout, stderr)
+		case "list":
+			err = apikeyList(ctx, args[2:], getenv, stdout, stderr)
+		case "revoke":
+			err = apikeyRevoke(ctx, args[2:], getenv, stdout, stderr)
+		default:
 			fmt.Fprint(stderr, usage)
 			return 2
 		}
-		err = apikeyCreate(ctx, args[2:], getenv, stdout, stderr)
+	case "admin":
+		if sub(args) != "create" {
+			fmt.Fprint(stderr, usage)
+			return 2
+		}
+		err = adminCreate(ctx, args[2:], getenv, stdin, stdout, stderr)
 	case "migrate":
 		err = migrate(ctx, args[1:], getenv, stderr)
 	case "bench":
@@ -91,6 +115,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 var errUsage = errors.New("usage")
 
+// sub is a command's subcommand ("create" of "apikey create"), or "".
+func sub(args []string) string {
+	if len(args) < 2 {
+		return ""
+	}
+	return args[1]
+}
+
 func apikeyCreate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flagSet("apikey create", stderr)
 	tenant := fs.String("tenant", "", "tenant name (created if new)")
@@ -106,7 +138,7 @@ func apikeyCreate(ctx context.Context, args []string, getenv func(string) string
 		return err
 	}
 	defer store.Close()
-	key, _, err := auth.CreateAPIKey(ctx, store, *tenant)
+	key, _, err := auth.CreateAPIKey(ctx, store, *tenant, time.Now())
 	if err != nil {
 		return err
 	}

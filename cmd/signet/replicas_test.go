@@ -20,7 +20,6 @@ import (
 
 	"github.com/signet-dev/signet/internal/postgres/pgtest"
 	"github.com/signet-dev/signet/internal/provider/providertest"
-	signzysim "github.com/signet-dev/signet/internal/provider/signzy/sim"
 )
 
 // balancer is the load balancer in front of the replicas: round robin,
@@ -77,17 +76,7 @@ func TestReplicas(t *testing.T) {
 	dsn := pgtest.DSN(t) // skips, saying why, without PostgreSQL
 	bin := signetBinary(t)
 
-	// The provider both replicas share.
-	const token, secret = "live-token", "callback-secret"
-	mux := http.NewServeMux()
-	provider := httptest.NewServer(mux)
-	defer provider.Close()
-	sim, err := signzysim.New(signzysim.Config{BaseURL: provider.URL + "/signzy", Token: token})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sim.Close()
-	mux.Handle("/signzy/", http.StripPrefix("/signzy", sim))
+	provider := sharedSignzy(t) // the provider both replicas share
 
 	out, err := exec.Command(bin, "apikey", "create", "--tenant", "acme", "--database", dsn).Output()
 	if err != nil {
@@ -100,10 +89,10 @@ func TestReplicas(t *testing.T) {
 	retries := strings.TrimSuffix(strings.Repeat("300ms,", 30), ",")
 	var replicas []*exec.Cmd
 	for _, addr := range addrs {
-		srv, logs := startBinary(t, bin, "serve", "--addr", addr, "--database", dsn, "--public-url", lb.srv.URL,
-			"--sandbox=false", "--default-provider", "signzy", "--signzy-url", provider.URL+"/signzy", "--signzy-token", token,
-			"--signzy-callback-secret", secret, "--allow-private-webhooks", "--poll-interval", "1s",
-			"--webhook-retries", retries, "--webhook-timeout", "2s", "--webhook-lease", "3s", "--poll-lease", "3s")
+		args := append([]string{"serve", "--addr", addr, "--database", dsn, "--public-url", lb.srv.URL,
+			"--allow-private-webhooks", "--poll-interval", "1s", "--webhook-retries", retries,
+			"--webhook-timeout", "2s", "--webhook-lease", "3s", "--poll-lease", "3s"}, provider...)
+		srv, logs := startBinary(t, bin, args...)
 		waitFor(t, logs, func(line string) bool { return strings.Contains(line, "signet serving") })
 		replicas = append(replicas, srv)
 	}

@@ -44,6 +44,8 @@ type Main struct {
 	worker     *worker.Worker
 	dispatcher *webhook.Dispatcher
 	svc        *signing.Service
+	srv        *server.Server
+	creds      credentials
 	closers    []io.Closer
 }
 
@@ -181,6 +183,12 @@ func (m *Main) Open(ctx context.Context) error {
 		Sandbox:   providers.sandboxes,
 		Now:       m.Now,
 	}
+	m.creds.usage = auth.NewKeyUsage(store, m.Log, m.Now, 0, 0)
+	srvCfg.KeyUsed = m.creds.usage.Seen
+	console, err := m.consoleConfig(svc, endpoints, func() { m.srv.ForgetCredentials() })
+	if err != nil {
+		return err
+	}
 	formKey, err := store.Secret(ctx, "web-forms", randomSecret)
 	if err != nil {
 		return err
@@ -191,7 +199,8 @@ func (m *Main) Open(ctx context.Context) error {
 			return svc.Refresh(ctx, s.TenantID, s.ID)
 		},
 		SimAppURL: providers.bankidApp,
-	}, SignerLinks: &web.SignerLinkConfig{Find: svc.SignerByLink, Open: svc.OpenSigner, Destination: destination}}
+	}, SignerLinks: &web.SignerLinkConfig{Find: svc.SignerByLink, Open: svc.OpenSigner, Destination: destination},
+		Console: console}
 	if lw != nil {
 		webCfg.SigningPage = lw.page(svc, store, cfg.PublicURL)
 	}
@@ -203,12 +212,11 @@ func (m *Main) Open(ctx context.Context) error {
 	if lw != nil && lw.outbox != nil {
 		srvCfg.Pages["GET /sandbox/mail"] = lw.outbox
 	}
-	srv, err := server.New(srvCfg)
-	if err != nil {
+	if m.srv, err = server.New(srvCfg); err != nil {
 		return err
 	}
 	m.http = &http.Server{
-		Handler:           srv,
+		Handler:           m.srv,
 		ReadHeaderTimeout: 10 * time.Second,
 		// No fixed read or write timeout: the server moves each
 		// connection's deadlines as its body and response make progress,
@@ -243,6 +251,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.worker.Start(context.WithoutCancel(ctx))
 	m.dispatcher.Start(context.WithoutCancel(ctx))
+	m.startCredentials(context.WithoutCancel(ctx), m.srv.CacheCredentials, m.srv.ForgetCredentials)
 	m.Log.Info("signet serving", "addr", m.Addr(), "publicUrl", m.Config.PublicURL,
 		"database", redactDSN(m.Config.Database), "sandbox", m.Config.Sandbox.value)
 	errc := make(chan error, 1)
@@ -270,6 +279,7 @@ func (m *Main) stopWorkers() {
 	m.worker.Stop()
 	m.dispatcher.Stop()
 	m.svc.Wait() // invitations being sent
+	m.stopCredentials()
 }
 
 // Close releases everything Open acquired.
@@ -293,7 +303,7 @@ func (m *Main) firstRun(ctx context.Context) error {
 	if err != nil || n > 0 {
 		return err
 	}
-	key, _, err := auth.CreateAPIKey(ctx, m.store, "default")
+	key, _, err := auth.CreateAPIKey(ctx, m.store, "default", m.Now())
 	if err != nil {
 		return err
 	}

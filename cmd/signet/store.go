@@ -6,17 +6,26 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/signet-dev/signet/internal/auth"
 	"github.com/signet-dev/signet/internal/idempotency"
 	"github.com/signet-dev/signet/internal/postgres"
+	"github.com/signet-dev/signet/internal/server"
 	"github.com/signet-dev/signet/internal/signing"
 	"github.com/signet-dev/signet/internal/sqlite"
+	"github.com/signet-dev/signet/internal/web"
 )
 
-// database is a whole store: everything Signet keeps and the API's
-// idempotency records (sqlite.Store or postgres.Store).
+// database is a whole store: everything Signet keeps, the API's
+// idempotency records, credentials and the console's reads
+// (sqlite.Store or postgres.Store).
 type database interface {
 	signing.Store
 	idempotency.Store
+	server.Store
+	web.ConsoleStore
+	auth.OperatorStore
+	auth.UsageStore
+	auth.TokenStore
 }
 
 // openStore opens the database named by dsn and applies pending migrations.

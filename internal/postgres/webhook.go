@@ -278,45 +278,8 @@ func (s *Store) RecordAttempts(ctx context.Context, results []signing.AttemptRes
 // ID, descending), at most limit. ErrNotFound if the tenant has no such
 // endpoint.
 func (s *Store) Attempts(ctx context.Context, tenantID, endpointID string, limit int) ([]signing.Attempt, error) {
-	if limit < 1 {
-		return nil, fmt.Errorf("postgres: attempts: %w: limit %d", signing.ErrInvalid, limit)
-	}
-	var exists bool
-	if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM webhook_endpoints WHERE id = $1 AND tenant_id = $2)`,
-		endpointID, tenantID).Scan(&exists); err != nil {
-		return nil, dbErr("attempts "+endpointID, err)
-	}
-	if !exists {
-		return nil, fmt.Errorf("postgres: attempts %s: %w", endpointID, signing.ErrNotFound)
-	}
-	rows, err := s.pool.Query(ctx, queryAttempts, endpointID, tenantID, limit)
-	if err != nil {
-		return nil, dbErr("attempts "+endpointID, err)
-	}
-	defer rows.Close()
-	list := []signing.Attempt{}
-	for rows.Next() {
-		var (
-			a       signing.Attempt
-			status  *int
-			errText *string
-		)
-		if err := rows.Scan(&a.ID, &a.DeliveryID, &a.EndpointID, &a.TenantID, &a.EventType, &a.Attempt,
-			&a.AttemptedAt, &a.Succeeded, &status, &errText, &a.DurationMs); err != nil {
-			return nil, dbErr("attempts "+endpointID, err)
-		}
-		if status != nil {
-			a.ResponseStatus = *status
-		}
-		if errText != nil {
-			a.Error = *errText
-		}
-		list = append(list, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, dbErr("attempts "+endpointID, err)
-	}
-	return list, nil
+	list, _, err := s.AttemptsAfter(ctx, tenantID, endpointID, limit, nil)
+	return list, err
 }
 
 // RetryDelivery makes the delivery of an attempt pending and due at now,

@@ -23,10 +23,11 @@ import (
 // token, with the tenant in the request context and its rate limit applied.
 func (s *Server) authenticated(h handlerFunc) http.Handler {
 	return s.public(func(w http.ResponseWriter, r *http.Request) error {
-		t, err := s.tenantOf(r)
+		k, err := s.tenantOf(r)
 		if err != nil {
 			return err
 		}
+		t := k.Tenant
 		if wait, ok := s.limiter.allow(t.ID); !ok {
 			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 			return signing.Errorf(errRateLimited, "over this tenant's limit of %g requests per second; retry after %s s", s.cfg.RateLimit, w.Header().Get("Retry-After"))
@@ -34,7 +35,7 @@ func (s *Server) authenticated(h handlerFunc) http.Handler {
 		if info := infoFrom(r); info != nil {
 			info.tenant = t.Name
 		}
-		return h(w, r.WithContext(context.WithValue(r.Context(), tenantKey, t)))
+		return h(w, r.WithContext(context.WithValue(r.Context(), credentialKey, k)))
 	})
 }
 
@@ -49,31 +50,46 @@ func apiKeyOnly(h handlerFunc) handlerFunc {
 	}
 }
 
-func (s *Server) tenantOf(r *http.Request) (signing.Tenant, error) {
+// tenantOf authenticates r: by its API key, or by a bearer token whose
+// API key still works. It returns the key (with its tenant) and notes
+// its use.
+func (s *Server) tenantOf(r *http.Request) (auth.APIKey, error) {
+	k, err := s.keyOf(r)
+	if err == nil && s.cfg.KeyUsed != nil {
+		s.cfg.KeyUsed(k.ID)
+	}
+	return k, err
+}
+
+func (s *Server) keyOf(r *http.Request) (auth.APIKey, error) {
 	if key := r.Header.Get("X-API-Key"); key != "" {
 		hash := auth.Hash(key)
-		t, err := s.tenants.lookup("key:"+hash, func() (signing.Tenant, error) {
-			return s.cfg.Store.TenantByAPIKey(r.Context(), hash)
+		k, err := s.keys.lookup("key:"+hash, func() (auth.APIKey, error) {
+			return s.cfg.Store.APIKeyByHash(r.Context(), hash)
 		})
 		if errors.Is(err, signing.ErrNotFound) {
-			return t, signing.Errorf(signing.ErrUnauthorized, "unknown API key")
+			return k, signing.Errorf(signing.ErrUnauthorized, "unknown API key, or one that was revoked")
 		}
-		return t, err
+		return k, err
 	}
 	if token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
-		id, err := s.cfg.Issuer.Verify(strings.TrimSpace(token))
+		tenantID, keyID, err := s.cfg.Issuer.Verify(strings.TrimSpace(token))
 		if err != nil {
-			return signing.Tenant{}, err
+			return auth.APIKey{}, err
 		}
-		t, err := s.tenants.lookup("id:"+id, func() (signing.Tenant, error) {
-			return s.cfg.Store.TenantByID(r.Context(), id)
+		k, err := s.keys.lookup("id:"+keyID, func() (auth.APIKey, error) {
+			k, err := s.cfg.Store.APIKeyByID(r.Context(), keyID)
+			if err == nil && k.RevokedAt != nil {
+				return auth.APIKey{}, signing.ErrNotFound
+			}
+			return k, err
 		})
-		if errors.Is(err, signing.ErrNotFound) {
-			return t, signing.Errorf(signing.ErrUnauthorized, "the token's tenant no longer exists")
+		if errors.Is(err, signing.ErrNotFound) || err == nil && k.Tenant.ID != tenantID {
+			return auth.APIKey{}, signing.Errorf(signing.ErrUnauthorized, "the API key this bearer token came from was revoked")
 		}
-		return t, err
+		return k, err
 	}
-	return signing.Tenant{}, signing.Errorf(signing.ErrUnauthorized, "send an X-API-Key header or an Authorization: Bearer token")
+	return auth.APIKey{}, signing.Errorf(signing.ErrUnauthorized, "send an X-API-Key header or an Authorization: Bearer token")
 }
 
 // rateLimiter is a token bucket per tenant: rate tokens a second, a burst

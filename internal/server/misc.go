@@ -26,7 +26,8 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) issueToken(w http.ResponseWriter, r *http.Request) error {
-	pair, err := s.cfg.Issuer.Issue(r.Context(), tenantFrom(r.Context()).ID)
+	k := keyFrom(r.Context())
+	pair, err := s.cfg.Issuer.Issue(r.Context(), k.Tenant.ID, k.ID)
 	if err != nil {
 		return err
 	}

@@ -26,8 +26,13 @@ const DefaultMaxBody = 15 << 20
 // Store is what the server reads itself: credentials, readiness, the
 // idempotency records and webhook endpoints.
 type Store interface {
-	TenantByAPIKey(ctx context.Context, keyHash string) (signing.Tenant, error)
-	TenantByID(ctx context.Context, id string) (signing.Tenant, error)
+	// APIKeyByHash finds the working (not revoked) key of a hash;
+	// ErrNotFound if none.
+	APIKeyByHash(ctx context.Context, keyHash string) (auth.APIKey, error)
+	// APIKeyByID reads a key, revoked or not; ErrNotFound if none.
+	APIKeyByID(ctx context.Context, id string) (auth.APIKey, error)
+	// AttemptsAfter pages an endpoint's delivery attempts, newest first.
+	AttemptsAfter(ctx context.Context, tenantID, endpointID string, limit int, after *signing.Cursor) ([]signing.Attempt, bool, error)
 	Ping(ctx context.Context) error
 	idempotency.Store
 	signing.WebhookStore
@@ -63,7 +68,10 @@ type Config struct {
 	// Pages are extra routes (pattern → handler) served without API-key
 	// auth, such as Signet's own signing pages.
 	Pages map[string]http.Handler
-	Now   func() time.Time
+	// KeyUsed, if set, is told the id of the API key of every
+	// authenticated request (auth.KeyUsage.Seen); it must be quick.
+	KeyUsed func(keyID string)
+	Now     func() time.Time
 }
 
 // Server serves the API.
@@ -73,7 +81,7 @@ type Server struct {
 	limiter *rateLimiter
 	idem    *idempotent
 	metrics *httpMetrics
-	tenants *tenantCache
+	keys    *keyCache
 	handler http.Handler
 }
 
@@ -106,7 +114,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Registry == nil {
 		cfg.Registry = prometheus.NewRegistry()
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, tenants: newTenantCache(30*time.Second, 10_000, cfg.Now)}
+	s := &Server{cfg: cfg, log: cfg.Logger, keys: newKeyCache(30*time.Second, 10_000, cfg.Now)}
 	s.limiter = newRateLimiter(cfg.RateLimit, cfg.Now)
 	s.idem = &idempotent{store: cfg.Store, now: cfg.Now, log: cfg.Logger}
 	m, err := newHTTPMetrics(cfg.Registry)
@@ -114,9 +122,22 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.metrics = m
+	if err := cfg.Registry.Register(s.keys.gauge()); err != nil {
+		return nil, err
+	}
 	s.handler = s.routes()
 	return s, nil
 }
+
+// CacheCredentials turns the cache of API key lookups on or off (it is
+// off at first). Turn it on only while every revocation made by any
+// process on the database is reported to ForgetCredentials (PostgreSQL's
+// WatchRevocations), and off as soon as that stops.
+func (s *Server) CacheCredentials(on bool) { s.keys.enable(on) }
+
+// ForgetCredentials empties the cache of API key lookups, so that a key
+// revoked a moment ago is refused from the next request on.
+func (s *Server) ForgetCredentials() { s.keys.flush() }
 
 // ServeHTTP makes Server an http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
@@ -235,9 +256,12 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 
 type ctxKey int
 
-const tenantKey ctxKey = iota
+const credentialKey ctxKey = iota
 
-func tenantFrom(ctx context.Context) signing.Tenant {
-	t, _ := ctx.Value(tenantKey).(signing.Tenant)
-	return t
+func tenantFrom(ctx context.Context) signing.Tenant { return keyFrom(ctx).Tenant }
+
+// keyFrom is the API key that authenticated the request (with its tenant).
+func keyFrom(ctx context.Context) auth.APIKey {
+	k, _ := ctx.Value(credentialKey).(auth.APIKey)
+	return k
 }

@@ -2,8 +2,6 @@ package server
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"net/http"
@@ -11,12 +9,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
 
 	"github.com/signet-dev/signet/api"
+	"github.com/signet-dev/signet/internal/cursor"
 	"github.com/signet-dev/signet/internal/present"
 	"github.com/signet-dev/signet/internal/signing"
 )
@@ -157,30 +155,19 @@ func (s *Server) listFilter(r *http.Request) (signing.ListFilter, error) {
 	return f, v.Err()
 }
 
-// A cursor is opaque to clients: base64url of the last row's position.
-type cursorJSON struct {
-	T int64  `json:"t"`
-	I string `json:"i"`
-}
+// encodeCursor is a page's opaque nextCursor.
+func encodeCursor(c signing.Cursor) string { return cursor.Encode(c) }
 
-func encodeCursor(c signing.Cursor) string {
-	b, _ := json.Marshal(cursorJSON{T: c.CreatedAt.UnixMicro(), I: c.ID})
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
+// decodeCursor reads a cursor of encodeCursor whose id is a session id.
 func decodeCursor(s string) (signing.Cursor, error) {
-	b, err := base64.RawURLEncoding.DecodeString(s)
+	c, err := cursor.Decode(s)
 	if err != nil {
-		return signing.Cursor{}, err
+		return c, err
 	}
-	var c cursorJSON
-	if err := json.Unmarshal(b, &c); err != nil {
-		return signing.Cursor{}, err
-	}
-	if _, err := uuid.Parse(c.I); err != nil || c.T <= 0 {
+	if _, err := uuid.Parse(c.ID); err != nil {
 		return signing.Cursor{}, fmt.Errorf("bad cursor")
 	}
-	return signing.Cursor{CreatedAt: time.UnixMicro(c.T).UTC(), ID: c.I}, nil
+	return c, nil
 }
 
 func (s *Server) getDocument(w http.ResponseWriter, r *http.Request) error {

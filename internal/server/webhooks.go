@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/signet-dev/signet/api"
@@ -99,12 +100,67 @@ func (s *Server) listDeliveries(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	attempts, err := s.cfg.Store.Attempts(r.Context(), tenantFrom(r.Context()).ID, id, 100)
+	limit, after, err := deliveriesPage(r)
+	if err != nil {
+		return err
+	}
+	attempts, more, err := s.cfg.Store.AttemptsAfter(r.Context(), tenantFrom(r.Context()).ID, id, limit, after)
 	if err != nil {
 		return endpointErr(err, id)
 	}
-	writeJSON(w, http.StatusOK, api.DeliveryList{Data: present.Attempts(attempts)})
+	resp := api.DeliveryList{Data: present.Attempts(attempts)}
+	if more && len(attempts) > 0 {
+		last := attempts[len(attempts)-1]
+		resp.NextCursor = encodeAttemptCursor(signing.Cursor{CreatedAt: last.AttemptedAt, ID: last.ID})
+	}
+	writeJSON(w, http.StatusOK, resp)
 	return nil
+}
+
+// deliveriesPage reads the limit (1–100, default 20) and cursor of
+// GET /webhooks/{id}/deliveries.
+func deliveriesPage(r *http.Request) (int, *signing.Cursor, error) {
+	q, err := query(r, "limit", "cursor")
+	if err != nil {
+		return 0, nil, err
+	}
+	v := &signing.ValidationError{}
+	limit := 20
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 100 {
+			v.Add("limit", "must be a whole number from 1 to 100")
+		}
+		limit = n
+	}
+	var after *signing.Cursor
+	if c := q.Get("cursor"); c != "" {
+		cur, err := decodeAttemptCursor(c)
+		if err != nil {
+			v.Add("cursor", "is not a cursor this API returned")
+		}
+		after = &cur
+	}
+	return limit, after, v.Err()
+}
+
+// attemptIDPrefix starts every delivery attempt's id (att_<uuidv7>).
+const attemptIDPrefix = "att_"
+
+// encodeAttemptCursor is the opaque cursor of a position in an endpoint's
+// attempts: a session cursor of the attempt's time and the UUID in its
+// id.
+func encodeAttemptCursor(c signing.Cursor) string {
+	c.ID = strings.TrimPrefix(c.ID, attemptIDPrefix)
+	return encodeCursor(c)
+}
+
+// decodeAttemptCursor reads encodeAttemptCursor's cursor; an error for
+// anything else.
+func decodeAttemptCursor(s string) (signing.Cursor, error) {
+	c, err := decodeCursor(s)
+	c.ID = attemptIDPrefix + c.ID
+	return c, err
 }
 
 func (s *Server) retryDelivery(w http.ResponseWriter, r *http.Request) error {

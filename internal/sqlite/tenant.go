@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/signet-dev/signet/internal/auth"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -44,19 +45,18 @@ func (s *Store) TenantByID(ctx context.Context, id string) (signing.Tenant, erro
 	return t, dbErr("tenant", err)
 }
 
-// CreateAPIKey stores an API key's hash. ErrConflict if the hash exists,
-// ErrNotFound if the tenant does not.
+// CreateAPIKey stores an API key's hash, with a fresh id and no prefix.
+// ErrConflict if the hash exists, ErrNotFound if the tenant does not.
 func (s *Store) CreateAPIKey(ctx context.Context, tenantID, keyHash string) error {
-	_, err := s.write.ExecContext(ctx, `INSERT INTO api_keys (key_hash, tenant_id, created_at) VALUES (?, ?, ?)`,
-		keyHash, tenantID, micros(s.now()))
-	return dbErr("create api key", err)
+	return s.InsertAPIKey(ctx, auth.APIKey{ID: auth.NewKeyID(), Tenant: signing.Tenant{ID: tenantID}}, keyHash)
 }
 
-// TenantByAPIKey finds the tenant of an API key hash; ErrNotFound if none.
+// TenantByAPIKey finds the tenant of a working (not revoked) API key's
+// hash; ErrNotFound if none.
 func (s *Store) TenantByAPIKey(ctx context.Context, keyHash string) (signing.Tenant, error) {
 	var t signing.Tenant
 	err := scanTenant(s.readRow(ctx, `SELECT t.id, t.name, t.created_at
-		FROM api_keys k JOIN tenants t ON t.id = k.tenant_id WHERE k.key_hash = ?`, keyHash), &t)
+		FROM api_keys k JOIN tenants t ON t.id = k.tenant_id WHERE k.key_hash = ? AND k.revoked_at IS NULL`, keyHash), &t)
 	return t, dbErr("tenant by api key", err)
 }
 

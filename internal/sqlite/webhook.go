@@ -321,43 +321,8 @@ func (s *Store) RecordAttempts(ctx context.Context, results []signing.AttemptRes
 // ID, descending), at most limit. ErrNotFound if the tenant has no such
 // endpoint.
 func (s *Store) Attempts(ctx context.Context, tenantID, endpointID string, limit int) ([]signing.Attempt, error) {
-	if limit < 1 {
-		return nil, fmt.Errorf("sqlite: attempts: %w: limit %d", signing.ErrInvalid, limit)
-	}
-	var exists int
-	if err := s.readRow(ctx, `SELECT count(*) FROM webhook_endpoints WHERE id = ? AND tenant_id = ?`,
-		endpointID, tenantID).Scan(&exists); err != nil {
-		return nil, dbErr("attempts "+endpointID, err)
-	}
-	if exists == 0 {
-		return nil, fmt.Errorf("sqlite: attempts %s: %w", endpointID, signing.ErrNotFound)
-	}
-	rows, err := s.readRows(ctx, queryAttempts, endpointID, tenantID, limit)
-	if err != nil {
-		return nil, dbErr("attempts "+endpointID, err)
-	}
-	defer rows.Close()
-	list := []signing.Attempt{}
-	for rows.Next() {
-		var (
-			a         signing.Attempt
-			attempted int64
-			status    sql.NullInt64
-			errText   sql.NullString
-		)
-		if err := rows.Scan(&a.ID, &a.DeliveryID, &a.EndpointID, &a.TenantID, &a.EventType, &a.Attempt,
-			&attempted, &a.Succeeded, &status, &errText, &a.DurationMs); err != nil {
-			return nil, dbErr("attempts "+endpointID, err)
-		}
-		a.AttemptedAt = fromMicros(attempted)
-		a.ResponseStatus = int(status.Int64)
-		a.Error = errText.String
-		list = append(list, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, dbErr("attempts "+endpointID, err)
-	}
-	return list, nil
+	list, _, err := s.AttemptsAfter(ctx, tenantID, endpointID, limit, nil)
+	return list, err
 }
 
 // RetryDelivery makes the delivery of an attempt pending and due at now,

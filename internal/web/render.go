@@ -21,8 +21,8 @@ type templates struct {
 	byLang map[string]map[string]*template.Template // lang → page name → template
 }
 
-// parseTemplates parses templates/layout.html with each of
-// templates/pages/*.html, for every language.
+// parseTemplates parses templates/layout.html and templates/partials/*.html
+// with each of templates/pages/*.html, for every language.
 func parseTemplates(fsys fs.FS, cat *catalog, a *assets) (*templates, error) {
 	layout, err := fs.ReadFile(fsys, "templates/layout.html")
 	if err != nil {
@@ -42,6 +42,19 @@ func parseTemplates(fsys fs.FS, cat *catalog, a *assets) (*templates, error) {
 	base, err := template.New("layout").Funcs(stub).Parse(string(layout))
 	if err != nil {
 		return nil, fmt.Errorf("web: templates/layout.html: %w", err)
+	}
+	partials, err := fs.Glob(fsys, "templates/partials/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("web: templates: %w", err)
+	}
+	for _, file := range partials {
+		src, err := fs.ReadFile(fsys, file)
+		if err != nil {
+			return nil, fmt.Errorf("web: templates: %w", err)
+		}
+		if _, err := base.Parse(string(src)); err != nil {
+			return nil, fmt.Errorf("web: %s: %w", file, err)
+		}
 	}
 	ts := &templates{byLang: map[string]map[string]*template.Template{}}
 	for _, lang := range Languages {

@@ -1,8 +1,8 @@
 // Package web is Signet's own pages: one layout, one set of embedded
 // templates, assets and translations, one set of security headers, and
 // signed tokens for every form that changes state. Today it serves the
-// BankID page and the "signing finished" page; the signer link, the
-// local signing page and the console join it.
+// BankID page, the "signing finished" page and the operator console
+// (console.go); the signer link and the local signing page join it.
 //
 // A page is a handler on Site, a template under templates/pages/ that
 // fills the layout's blocks ("title", "head", "main", "scripts"), and
@@ -12,6 +12,8 @@
 // {{asset "signet.css"}} an asset's versioned path, and
 // {{template "form-token" .FormToken}} a protected form's hidden token
 // (Site.formToken to issue it, Site.checkForm to verify the post).
+// Templates under templates/partials/ are parsed with the layout, so that
+// pages of one kind (the console's) share blocks.
 //
 // Every response of Routes carries the headers of secure; every
 // state-changing request passes net/http's CrossOriginProtection first.
@@ -23,6 +25,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"net/http"
 	"time"
 )
@@ -55,17 +58,20 @@ type Config struct {
 	// SigningPage, when set with SignerLinks, serves Signet's own signing
 	// page (provider local) at /s/{token}/sign.
 	SigningPage *SigningPageConfig
+	// Console, when set, serves the operator console under /console/.
+	Console *ConsoleConfig
 }
 
 // Site is Signet's pages. It is safe for concurrent use.
 type Site struct {
-	cfg    Config
-	log    *slog.Logger
-	pages  *templates
-	assets *assets
-	forms  *FormTokens
-	cop    *http.CrossOriginProtection
-	bankid *bankidPage
+	cfg     Config
+	log     *slog.Logger
+	pages   *templates
+	assets  *assets
+	forms   *FormTokens
+	cop     *http.CrossOriginProtection
+	bankid  *bankidPage
+	console *console
 }
 
 // New validates cfg and loads the embedded templates, assets and
@@ -115,6 +121,11 @@ func newSite(cfg Config, fsys fs.FS) (*Site, error) {
 			return nil, err
 		}
 	}
+	if cfg.Console != nil {
+		if s.console, err = newConsole(s, *cfg.Console); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
 }
 
@@ -138,6 +149,9 @@ func (s *Site) Routes() map[string]http.Handler {
 		routes["GET /bankid/{sessionId}"] = b.page
 		routes["GET /bankid/{sessionId}/qr"] = b.qr
 		routes["GET /bankid/{sessionId}/status"] = b.status
+	}
+	if s.console != nil {
+		maps.Copy(routes, s.console.routes())
 	}
 	out := make(map[string]http.Handler, len(routes))
 	for pattern, h := range routes {

@@ -221,8 +221,9 @@ func TestCatalogIsComplete(t *testing.T) {
 		t.Fatal(err)
 	}
 	more, _ := filepath.Glob("templates/pages/*.html")
+	partials, _ := filepath.Glob("templates/partials/*.html")
 	used := regexp.MustCompile(`\{\{t "([^"]+)"`)
-	for _, p := range append(pages, more...) {
+	for _, p := range append(append(pages, more...), partials...) {
 		b, err := os.ReadFile(p)
 		if err != nil {
 			t.Fatal(err)
