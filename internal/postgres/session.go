@@ -410,8 +410,8 @@ func queueDocument(b *pgx.Batch, sess *signing.Session, kind signing.DocumentKin
 }
 
 const queryAddEntry = `INSERT INTO audit_entries
-	(session_id, tenant_id, type, from_status, to_status, detail, data, created_at)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
+	(session_id, tenant_id, type, from_status, to_status, detail, data, created_at, signer_id)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`
 
 // queueEntries appends audit entries to a session's trail. Session and
 // tenant always come from the session; a zero CreatedAt defaults to its
@@ -421,7 +421,7 @@ func queueEntries(b *pgx.Batch, sess *signing.Session, entries []signing.AuditEn
 	for _, e := range entries {
 		at := dbcodec.OrDefault(e.CreatedAt, sess.UpdatedAt)
 		args := []any{sess.ID, sess.TenantID, e.Type, string(e.FromStatus), string(e.ToStatus), e.Detail,
-			dbcodec.NullJSON(e.Data), at}
+			dbcodec.NullJSON(e.Data), at, e.SignerID}
 		if len(e.Webhook) == 0 {
 			b.Queue(queryAddEntry, args...)
 			continue
@@ -462,7 +462,7 @@ func (s *Store) AuditTrail(ctx context.Context, tenantID, sessionID string) ([]s
 		return nil, fmt.Errorf("postgres: audit trail %s: %w", sessionID, signing.ErrNotFound)
 	}
 	rows, err := s.pool.Query(ctx, `SELECT id, session_id, tenant_id, type, from_status, to_status,
-		detail, data, created_at FROM audit_entries WHERE session_id = $1 AND tenant_id = $2 ORDER BY id`,
+		detail, data, created_at, signer_id FROM audit_entries WHERE session_id = $1 AND tenant_id = $2 ORDER BY id`,
 		sessionID, tenantID)
 	if err != nil {
 		return nil, dbErr("audit trail "+sessionID, err)
@@ -475,7 +475,7 @@ func (s *Store) AuditTrail(ctx context.Context, tenantID, sessionID string) ([]s
 			data []byte
 		)
 		if err := rows.Scan(&e.ID, &e.SessionID, &e.TenantID, &e.Type, &e.FromStatus, &e.ToStatus,
-			&e.Detail, &data, &e.CreatedAt); err != nil {
+			&e.Detail, &data, &e.CreatedAt, &e.SignerID); err != nil {
 			return nil, dbErr("audit trail "+sessionID, err)
 		}
 		e.Data = dbcodec.FromNullJSON(data)

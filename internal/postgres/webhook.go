@@ -15,10 +15,10 @@ import (
 // The hot webhook queries; store_test.go checks their plans.
 const (
 	// queryFanOut is the transactional outbox: it stores an audit entry
-	// ($1…$8, as queryAddEntry) and, in the same statement, one delivery
-	// of its webhook ($10) per endpoint of the tenant that wants its type,
+	// ($1…$9, as queryAddEntry) and, in the same statement, one delivery
+	// of its webhook ($11) per endpoint of the tenant that wants its type,
 	// due at once. The id is a UUIDv7: the first 64 bits (time, version
-	// and sequence) come from Go, one prefix per entry ($9); the rest,
+	// and sequence) come from Go, one prefix per entry ($10); the rest,
 	// the RFC 9562 variant included, is the tail of a fresh random UUIDv4
 	// per row (whose variant nibble is 8, 9, a or b, as v7 wants).
 	// FOR KEY SHARE holds the endpoints until the transaction ends: an
@@ -28,8 +28,8 @@ const (
 			RETURNING id, session_id, tenant_id, type, created_at)
 		INSERT INTO webhook_deliveries (id, tenant_id, endpoint_id, session_id, event_id,
 			event_type, payload, state, attempts, next_attempt_at, created_at)
-		SELECT 'msg_' || $9::text || substr(gen_random_uuid()::text, 20),
-			e.tenant_id, e.id, entry.session_id, entry.id, entry.type, $10::bytea, 'pending', 0,
+		SELECT 'msg_' || $10::text || substr(gen_random_uuid()::text, 20),
+			e.tenant_id, e.id, entry.session_id, entry.id, entry.type, $11::bytea, 'pending', 0,
 			entry.created_at, entry.created_at
 		FROM entry JOIN webhook_endpoints e ON e.tenant_id = entry.tenant_id
 		WHERE e.tenant_id = $2 AND (cardinality(e.events) = 0 OR entry.type = ANY (e.events))

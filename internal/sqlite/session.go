@@ -355,9 +355,9 @@ func addEntries(ctx context.Context, tx wtx, sess *signing.Session, entries []si
 	for _, e := range entries {
 		at := dbcodec.OrDefault(e.CreatedAt, sess.UpdatedAt)
 		res, err := tx.ExecContext(ctx, `INSERT INTO audit_entries
-			(session_id, tenant_id, type, from_status, to_status, detail, data, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			sess.ID, sess.TenantID, e.Type, e.FromStatus, e.ToStatus, e.Detail, nullText(e.Data), micros(at))
+			(session_id, tenant_id, type, signer_id, from_status, to_status, detail, data, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			sess.ID, sess.TenantID, e.Type, e.SignerID, e.FromStatus, e.ToStatus, e.Detail, nullText(e.Data), micros(at))
 		if err != nil {
 			return err
 		}
@@ -403,7 +403,7 @@ func (s *Store) AuditTrail(ctx context.Context, tenantID, sessionID string) ([]s
 		return nil, fmt.Errorf("sqlite: audit trail %s: %w", sessionID, signing.ErrNotFound)
 	}
 	rows, err := s.readRows(ctx, `SELECT id, session_id, tenant_id, type, from_status, to_status,
-		detail, data, created_at FROM audit_entries WHERE session_id = ? AND tenant_id = ? ORDER BY id`,
+		detail, data, created_at, signer_id FROM audit_entries WHERE session_id = ? AND tenant_id = ? ORDER BY id`,
 		sessionID, tenantID)
 	if err != nil {
 		return nil, dbErr("audit trail "+sessionID, err)
@@ -417,7 +417,7 @@ func (s *Store) AuditTrail(ctx context.Context, tenantID, sessionID string) ([]s
 			created int64
 		)
 		if err := rows.Scan(&e.ID, &e.SessionID, &e.TenantID, &e.Type, &e.FromStatus, &e.ToStatus,
-			&e.Detail, &data, &created); err != nil {
+			&e.Detail, &data, &created, &e.SignerID); err != nil {
 			return nil, dbErr("audit trail "+sessionID, err)
 		}
 		e.Data = fromNullText(data)

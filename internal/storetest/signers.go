@@ -90,4 +90,17 @@ var signerTests = []test{
 			t.Errorf("DueBacklog expiries = %d, %v; want 1", b.DueExpiries, err)
 		}
 	}},
+	{"EntriesNameTheirSigner", func(t *testing.T, st Store) {
+		ctx := t.Context()
+		s := newSession(newTenant(t, st, "acme"), base)
+		entries := []signing.AuditEntry{{Type: signing.EventCreated, ToStatus: signing.StatusPending, CreatedAt: base},
+			{Type: signing.EventSignerOpened, SignerID: s.Signers[0].ID, CreatedAt: base}}
+		if err := st.CreateSession(ctx, s, originalOf(s), entries); err != nil {
+			t.Fatal(err)
+		}
+		trail, err := st.AuditTrail(ctx, s.TenantID, s.ID)
+		if err != nil || len(trail) != 2 || trail[0].SignerID != "" || trail[1].SignerID != s.Signers[0].ID {
+			t.Errorf("AuditTrail = %+v, %v; want the second entry to name signer %s", trail, err, s.Signers[0].ID)
+		}
+	}},
 }
