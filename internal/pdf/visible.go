@@ -93,6 +93,9 @@ func (l Limits) AddMark(c context.Context, b []byte, m Mark) ([]byte, error) {
 			return fmt.Errorf("mark: %w", err)
 		}
 		if scale > 0 {
+			// read bounds every stream by the input file's size; the
+			// image comes from elsewhere, under its own limits above.
+			ctx.Conf.Limits.MaxStreamBytes = max(ctx.Conf.Limits.MaxStreamBytes, int64(len(m.Image)))
 			desc := fmt.Sprintf("scalefactor:%.4f abs, rotation:0, opacity:1, position:br, offset:%d %d", scale, x, y+markTextHeight)
 			wm, err := api.ImageWatermarkForReader(bytes.NewReader(m.Image), desc, true, false, types.POINTS)
 			if err != nil {

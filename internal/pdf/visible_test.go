@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -137,4 +138,30 @@ func lastPageImages(t *testing.T, b []byte) int {
 	res, _ := ctx.DereferenceDict(d["Resources"])
 	walk(res, 0)
 	return n
+}
+
+// A drawn signature may be larger than the whole document it goes on (a
+// one-page contract of a few kilobytes, a noisy drawing from a phone).
+func TestAddMarkImageLargerThanDocument(t *testing.T) {
+	in := Sample(1, "Short")
+	img := image.NewNRGBA(image.Rect(0, 0, 300, 100))
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for i := range img.Pix {
+		img.Pix[i] = byte(rnd.Uint32())
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	if buf.Len() <= len(in) {
+		t.Fatalf("the image (%d bytes) is not larger than the document (%d bytes)", buf.Len(), len(in))
+	}
+	out, err := AddMark(in, Mark{Name: "Asha Rao", Time: fixedNow(), Image: buf.Bytes()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustValidate(t, out, 1)
+	if got := lastPageImages(t, out); got != 1 {
+		t.Errorf("last page shows %d images", got)
+	}
 }

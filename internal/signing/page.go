@@ -3,6 +3,7 @@ package signing
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 )
 
@@ -23,8 +24,17 @@ func (s *Service) SignOnPage(ctx context.Context, sess *Session, i int, evidence
 	if err != nil {
 		return nil, err
 	}
-	return s.apply(ctx, p, sess, Update{ProviderStatus: "signed on Signet's page",
+	next, err := s.apply(ctx, p, sess, Update{ProviderStatus: "signed on Signet's page",
 		Signers: []SignerUpdate{{Index: i, Status: SignerSigned, Evidence: evidence}}}, "signing page")
+	if err != nil && !errors.Is(err, ErrConflict) {
+		// The signature is stored before the signed document is made; if
+		// making it failed, the poller tries again and the signer is done.
+		if again, gerr := s.Get(ctx, sess.TenantID, sess.ID); gerr == nil && again.Signers[i].Status == SignerSigned {
+			s.log.Warn("signature recorded; the signed document will be made again", "session", sess.ID, "err", err)
+			return again, nil
+		}
+	}
+	return next, err
 }
 
 // DeclineOnPage records that signer i of sess declined, with their reason:

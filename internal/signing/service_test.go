@@ -693,3 +693,30 @@ func lastEvent(t *testing.T, e *env, id string) signing.AuditEntry {
 	}
 	return events[len(events)-1]
 }
+
+// TestPageSignatureOutlivesADocumentFailure: a signature on Signet's page
+// is the signer's whole part; when making the signed document fails, the
+// signer still hears it was recorded, and the poller makes it later.
+func TestPageSignatureOutlivesADocumentFailure(t *testing.T) {
+	e := newEnv(t)
+	s := e.create(t)
+	e.fake.set(func(f *fakeProvider) { f.docErr = errors.New("mark: drawn signature: broken") })
+	got, err := e.svc.SignOnPage(context.Background(), s, 0, json.RawMessage(`{"typedSignature":"A"}`))
+	if err != nil {
+		t.Fatalf("SignOnPage with the document failing: %v", err)
+	}
+	if got.Signers[0].Status != signing.SignerSigned || got.ProviderCompletedAt == nil || got.Status.Terminal() {
+		t.Fatalf("after the signature: %s, signer %s, provider completed %v", got.Status, got.Signers[0].Status, got.ProviderCompletedAt)
+	}
+	if _, err := e.svc.SignOnPage(context.Background(), got, 0, nil); !errors.Is(err, signing.ErrConflict) {
+		t.Errorf("signing twice: %v, want a conflict", err)
+	}
+	e.fake.set(func(f *fakeProvider) { f.docErr = nil })
+	e.advance(time.Hour)
+	if n, err := e.pollDue(context.Background(), 10); n != 1 || err != nil {
+		t.Fatalf("pollDue = %d, %v", n, err)
+	}
+	if got, _ := e.svc.Get(context.Background(), e.tenant, s.ID); got.Status != signing.StatusCompleted {
+		t.Errorf("after the poller made the document: %s", got.Status)
+	}
+}

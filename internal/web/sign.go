@@ -238,10 +238,7 @@ func (s *Site) signingDocument(w http.ResponseWriter, r *http.Request) {
 func (s *Site) renderSign(w http.ResponseWriter, r *http.Request, status int, sess *signing.Session, i int, v signView) {
 	cfg := s.cfg.SigningPage
 	sg := sess.Signers[i]
-	v.Name = signing.SignerName(sg.Details)
-	if v.Typed == "" {
-		v.Typed = v.Name
-	}
+	v.Name = signing.SignerName(sg.Details) // a placeholder only: typing it is the signer's act
 	base := "/s/" + r.PathValue("token")
 	v.Action, v.ViewURL, v.DownloadURL = base+"/sign", base+"/document", base+"/document?download=1"
 	v.FormToken = s.formToken(sg.ID)

@@ -20,6 +20,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
@@ -284,6 +287,44 @@ func (b *Browser) URL() string {
 func (b *Browser) SetViewport(width, height int) {
 	b.t.Helper()
 	b.do(fmt.Sprintf("set the viewport to %d×%d", width, height), chromedp.EmulateViewport(int64(width), int64(height)))
+}
+
+// DisableJavaScript turns script execution in the tab off (or on again),
+// for testing that a page works without it. It holds for the pages the
+// tab loads next.
+func (b *Browser) DisableJavaScript(off bool) {
+	b.t.Helper()
+	b.do("switch JavaScript", chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: off})
+		return err
+	}))
+}
+
+// Draw drags the mouse with its left button down through points given as
+// fractions (0–1) of the element sel's box, as a person signing with a
+// mouse would.
+func (b *Browser) Draw(sel string, points ...[2]float64) {
+	b.t.Helper()
+	js := fmt.Sprintf(`(function(){var e=document.querySelector(%q);e.scrollIntoView({block:"center"});var r=e.getBoundingClientRect();return [r.left,r.top,r.width,r.height]})()`, sel)
+	box := Eval[[]float64](b, js)
+	if len(box) != 4 || box[2] == 0 || box[3] == 0 {
+		b.t.Fatalf("browser: %s has no box to draw in: %v", sel, box)
+	}
+	var steps []chromedp.Action[chromedp.Void]
+	for i, p := range points {
+		typ := chromedp.MouseMoved
+		switch i {
+		case 0:
+			typ = chromedp.MousePressed
+		case len(points) - 1:
+			typ = chromedp.MouseReleased
+		}
+		x, y := box[0]+p[0]*box[2], box[1]+p[1]*box[3]
+		steps = append(steps, chromedp.MouseEvent(typ, x, y, func(p *input.DispatchMouseEventParams) {
+			p.Button, p.Buttons, p.ClickCount = input.MouseButtonLeft, 1, 1
+		}))
+	}
+	b.do("draw in "+sel, steps...)
 }
 
 // ElementPNG is a PNG screenshot of the element sel, once visible.
