@@ -261,9 +261,12 @@ type Signature struct {
 	SignerName          string    `json:"signerName"`
 	CertificateSubject  string    `json:"certificateSubject"`
 	CertificateIssuer   string    `json:"certificateIssuer"`
-	SigningTime         time.Time `json:"signingTime"`
+	SigningTime         time.Time `json:"signingTime,omitzero"` // absent when the signature states none
 	SubFilter           string    `json:"subFilter"`
 	Valid               bool      `json:"valid"`
 	CoversWholeDocument bool      `json:"coversWholeDocument"`
 	Timestamped         bool      `json:"timestamped"`
+	// Problems says why Valid or Timestamped is false, or what else is
+	// off; absent when nothing is.
+	Problems []string `json:"problems,omitempty"`
 }

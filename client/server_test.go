@@ -141,8 +141,8 @@ func TestSignAndWait(t *testing.T) {
 	}
 }
 
-// TestEvidence: the §7 endpoints. The server does not have them yet: a 404
-// skips (the lead removes the skip once the server serves them).
+// TestEvidence: the §7 endpoints, 409 while open, then a sealed
+// certificate and the signatures of the signed document.
 func TestEvidence(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
@@ -152,10 +152,6 @@ func TestEvidence(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = c.AuditCertificate(ctx, s.SigningSessionID)
-	var p *client.Problem
-	if errors.As(err, &p) && p.StatusCode == http.StatusNotFound {
-		t.Skip("the server has no GET /signing/{id}/audit-certificate yet")
-	}
 	wantProblem(t, err, http.StatusConflict) // the session is open
 	_, err = c.Verification(ctx, s.SigningSessionID)
 	wantProblem(t, err, http.StatusConflict)

@@ -89,12 +89,9 @@ func (m *Main) seal(ctx context.Context) (*pki.Credential, error) {
 	return sb.Seal, nil
 }
 
-// local wires provider local, or returns nil when no mail can be sent.
-func (m *Main) local(ctx context.Context, links *signing.Links) (*localWiring, error) {
-	mailer, outbox, err := m.mailer()
-	if err != nil || mailer == nil {
-		return nil, err
-	}
+// sealer signs what Signet seals: local documents and audit
+// certificates, PAdES B-T with --tsa-url.
+func (m *Main) sealer(ctx context.Context) (*pdf.PAdES, error) {
 	seal, err := m.seal(ctx)
 	if err != nil {
 		return nil, err
@@ -103,7 +100,19 @@ func (m *Main) local(ctx context.Context, links *signing.Links) (*localWiring, e
 	if m.Config.TSAURL != "" {
 		p.TSA = &pki.TSA{URL: m.Config.TSAURL}
 	}
-	a, err := local.New(local.Config{Seal: p, Limits: m.Config.PDFLimits, Issuer: "Signet at " + m.Config.PublicURL, Now: m.Now})
+	return p, nil
+}
+
+// issuer names this Signet on the evidence it issues.
+func (m *Main) issuer() string { return "Signet at " + m.Config.PublicURL }
+
+// local wires provider local, or returns nil when no mail can be sent.
+func (m *Main) local(ctx context.Context, links *signing.Links, seal pdf.Signer) (*localWiring, error) {
+	mailer, outbox, err := m.mailer()
+	if err != nil || mailer == nil {
+		return nil, err
+	}
+	a, err := local.New(local.Config{Seal: seal, Limits: m.Config.PDFLimits, Issuer: m.issuer(), Now: m.Now})
 	if err != nil {
 		return nil, err
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/signet-dev/signet/api"
+	"github.com/signet-dev/signet/internal/audit"
 	"github.com/signet-dev/signet/internal/auth"
 	"github.com/signet-dev/signet/internal/pdf"
 	"github.com/signet-dev/signet/internal/present"
@@ -120,7 +121,11 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	lw, err := m.local(ctx, links)
+	seal, err := m.sealer(ctx)
+	if err != nil {
+		return err
+	}
+	lw, err := m.local(ctx, links, seal)
 	if err != nil {
 		return err
 	}
@@ -173,6 +178,7 @@ func (m *Main) Open(ctx context.Context) error {
 	srvCfg := server.Config{
 		Service:   svc,
 		Store:     store,
+		Certifier: audit.Certifier{Seal: seal, Limits: cfg.PDFLimits, Issuer: m.issuer(), Now: m.Now},
 		Webhooks:  endpoints,
 		Presenter: presenter,
 		Issuer:    issuer,

@@ -19,6 +19,7 @@ package audit
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 	"time"
 
@@ -49,39 +50,32 @@ func ReadEvidence(raw json.RawMessage) SignerEvidence {
 	return e
 }
 
-// usualMethod is how each provider identifies signers, for signers whose
-// evidence does not say.
-var usualMethod = map[string]string{
-	"local":     "E-mail one-time code",
-	"signzy":    "Aadhaar eSign (through Signzy)",
-	"leegality": "Aadhaar eSign (through Leegality)",
-	"digio":     "Aadhaar eSign (through Digio)",
-	"bankid":    "Swedish BankID",
-}
-
 // Input is what a certificate is made of.
 type Input struct {
-	Session      *signing.Session
-	Events       []signing.AuditEntry
-	ProviderName string // the provider's name for people
-	Original     signing.Document
+	Session  *signing.Session
+	Events   []signing.AuditEntry
+	Provider signing.ProviderInfo
+	Original signing.Document
 	// Pages is the original's page count (0: not shown).
 	Pages int
 	// SignedSHA256 is the signed document's digest, when it exists.
 	SignedSHA256 string
-	Evidence     []evidence.Item
-	Issuer       string
-	Now          time.Time
+	// Evidence is the provider's own (signing.Evidencer), and EvidenceErr
+	// why it could not be had.
+	Evidence    signing.ProviderEvidence
+	EvidenceErr error
+	Issuer      string
+	Now         time.Time
 }
 
 // Build makes the certificate of in.
 func Build(in Input) evidence.Certificate {
 	s := in.Session
 	c := evidence.Certificate{
-		Session: evidence.Session{ID: s.ID, OrderID: s.OrderID, Provider: s.Provider, ProviderName: in.ProviderName,
+		Session: evidence.Session{ID: s.ID, OrderID: s.OrderID, Provider: s.Provider, ProviderName: first(in.Provider.DisplayName, s.Provider),
 			Status: string(s.Status), CreatedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt, FailureReason: s.FailureReason},
 		Document:    evidence.Document{Name: in.Original.Filename, Pages: in.Pages, SHA256: in.Original.SHA256, SignedSHA256: in.SignedSHA256},
-		Evidence:    in.Evidence,
+		Evidence:    files(in),
 		GeneratedAt: in.Now,
 		Issuer:      in.Issuer,
 	}
@@ -95,8 +89,12 @@ func Build(in Input) evidence.Certificate {
 		c.Session.EndedAt = *s.CompletedAt
 	}
 	names := map[string]string{}
-	for _, sg := range s.Signers {
-		cs := signer(s.Provider, sg)
+	for i, sg := range s.Signers {
+		var id signing.SignerIdentity
+		if i < len(in.Evidence.Signers) {
+			id = in.Evidence.Signers[i]
+		}
+		cs := signer(in.Provider, sg, id)
 		names[sg.ID] = cs.Name
 		c.Signers = append(c.Signers, cs)
 	}
@@ -106,8 +104,33 @@ func Build(in Input) evidence.Certificate {
 	return c
 }
 
+// files lists the provider's evidence files, and says what is missing.
+func files(in Input) []evidence.Item {
+	var out []evidence.Item
+	for _, f := range in.Evidence.Files {
+		it := evidence.Item{Name: f.Name, Description: f.Description, FileName: f.FileName, ContentType: f.ContentType, Attached: f.Content}
+		if f.Missing != "" {
+			it.Note = "Not available: " + f.Missing
+		}
+		out = append(out, it)
+	}
+	if in.EvidenceErr != nil {
+		why := signing.Message(in.EvidenceErr)
+		var pe *signing.ProviderError
+		if errors.As(in.EvidenceErr, &pe) && pe.Message != "" {
+			why = pe.Message
+		}
+		if why == "" {
+			why = "the provider did not answer"
+		}
+		out = append(out, evidence.Item{Name: "Evidence from " + first(in.Provider.DisplayName, in.Session.Provider),
+			Note: "Not available when this certificate was made: " + why + ". Ask for the certificate again later."})
+	}
+	return out
+}
+
 // signer describes one signer from their details and evidence.
-func signer(provider string, sg signing.Signer) evidence.Signer {
+func signer(p signing.ProviderInfo, sg signing.Signer, id signing.SignerIdentity) evidence.Signer {
 	ev := ReadEvidence(sg.Evidence)
 	var details map[string]any
 	_ = json.Unmarshal(sg.Details, &details)
@@ -117,8 +140,11 @@ func signer(provider string, sg signing.Signer) evidence.Signer {
 	}
 	out := evidence.Signer{
 		Name: first(ev.Name, str("name")), Email: first(ev.Email, str("email")), Status: string(sg.Status),
-		Identification: first(ev.Method, usualMethod[provider]), IdentityDetails: ev.Details,
+		Identification: first(id.Method, ev.Method, p.Identification, "As reported by "+first(p.DisplayName, p.Name)), IdentityDetails: ev.Details,
 		IP: ev.IP, UserAgent: ev.UserAgent, FailureReason: sg.FailureReason,
+	}
+	for _, f := range id.Facts {
+		out.IdentityDetails = append(out.IdentityDetails, evidence.Detail{Label: f.Label, Value: f.Value})
 	}
 	if sg.SignedAt != nil {
 		out.SignedAt = *sg.SignedAt

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/signet-dev/signet/api"
+	"github.com/signet-dev/signet/internal/pdf"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -178,4 +179,16 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// Verification describes the signatures pdf.Verify found in a signed
+// document whose SHA-256 is sum.
+func Verification(sum string, sigs []pdf.Signature) api.Verification {
+	v := api.Verification{DocumentSHA256: sum, Signatures: []api.Signature{}}
+	for _, s := range sigs {
+		v.Signatures = append(v.Signatures, api.Signature{SignerName: s.SignerName, CertificateSubject: s.CertificateSubject,
+			CertificateIssuer: s.CertificateIssuer, SigningTime: s.SigningTime, SubFilter: s.SubFilter, Valid: s.Valid,
+			CoversWholeDocument: s.CoversWholeDocument, Timestamped: s.Timestamped, Problems: s.Problems})
+	}
+	return v
 }

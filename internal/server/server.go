@@ -42,6 +42,8 @@ type Store interface {
 type Config struct {
 	Service *signing.Service
 	Store   Store
+	// Certifier makes audit certificates (required).
+	Certifier Certifier
 	// Webhooks registers endpoints and redelivers events.
 	Webhooks Webhooks
 	Issuer   *auth.Issuer
@@ -87,8 +89,8 @@ type Server struct {
 
 // New validates cfg and builds the routes.
 func New(cfg Config) (*Server, error) {
-	if cfg.Service == nil || cfg.Store == nil || cfg.Issuer == nil || cfg.Webhooks == nil {
-		return nil, fmt.Errorf("server: Service, Store, Webhooks and Issuer are required")
+	if cfg.Service == nil || cfg.Store == nil || cfg.Issuer == nil || cfg.Webhooks == nil || cfg.Certifier == nil {
+		return nil, fmt.Errorf("server: Service, Store, Webhooks, Issuer and Certifier are required")
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -158,6 +160,8 @@ func (s *Server) routes() http.Handler {
 	idem("POST /signing/{id}/refresh", s.refreshSession)
 	api("GET /signing/{id}/document", s.getDocument)
 	api("GET /signing/{id}/events", s.listEvents)
+	api("GET /signing/{id}/audit-certificate", s.getAuditCertificate)
+	api("GET /signing/{id}/verification", s.getVerification)
 
 	idem("POST /webhooks", s.createWebhook)
 	api("GET /webhooks", s.listWebhooks)

@@ -35,6 +35,9 @@ type ProviderInfo struct {
 	// MaxSigners is the most signers one session at this provider may
 	// have; 0 or 1 means one.
 	MaxSigners int
+	// Identification is how the provider identifies signers, for the
+	// audit certificate ("E-mail one-time code", "Aadhaar eSign (OTP)").
+	Identification string
 }
 
 // Clone returns a deep copy of i, which callers may change freely.

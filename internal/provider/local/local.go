@@ -77,6 +77,7 @@ func (a *Adapter) Info() signing.ProviderInfo {
 		CancelReachesProvider: true,      // the page reads the session: a cancel stops it at once
 		SigningOrders:         []signing.SigningOrder{signing.Sequential, signing.Parallel},
 		MaxSigners:            signing.MaxSigners,
+		Identification:        Method,
 	}
 }
 
@@ -138,7 +139,7 @@ func (a *Adapter) FetchDocument(ctx context.Context, ref signing.ProviderRef) ([
 			return nil, docError("marking the document", err)
 		}
 	}
-	cert := audit.Build(audit.Input{Session: ref.Session, Events: events, ProviderName: a.Info().DisplayName,
+	cert := audit.Build(audit.Input{Session: ref.Session, Events: events, Provider: a.Info(),
 		Original: original, Pages: info.Pages, Issuer: a.cfg.Issuer, Now: a.cfg.Now().UTC()})
 	cert.Title = "Audit trail"
 	if doc, err = evidence.AppendAudit(doc, cert); err != nil {
