@@ -179,6 +179,7 @@ func (m *Main) Open(ctx context.Context) error {
 		Refresh: func(ctx context.Context, s *signing.Session) (*signing.Session, error) {
 			return svc.Refresh(ctx, s.TenantID, s.ID)
 		},
+		Start:     svc.StartSigner,
 		SimAppURL: providers.bankidApp,
 	}, SignerLinks: &web.SignerLinkConfig{Find: svc.SignerByLink, Open: svc.OpenSigner}})
 	if err != nil {
