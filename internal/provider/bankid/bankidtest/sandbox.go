@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -71,8 +72,9 @@ func Sandbox(t *testing.T, callbackURL string) *providertest.Sandbox {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &Provider{Adapter: a, sessions: map[string]*session{}}
-	pages, err := web.New(web.Config{BankID: &web.BankIDConfig{Lookup: p.Lookup, Start: p.StartSigner, SimAppURL: s.AppURL}})
+	p := NewProvider(a, time.Now)
+	p.StartOnInitiate = true
+	pages, err := web.New(web.Config{Logger: slog.New(slog.DiscardHandler), BankID: &web.BankIDConfig{Lookup: p.Lookup, Start: p.StartSigner, SimAppURL: s.AppURL}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,9 +118,29 @@ func Sandbox(t *testing.T, callbackURL string) *providertest.Sandbox {
 // start of a signer's order when they arrive at their page.
 type Provider struct {
 	*bankid.Adapter
+	// StartOnInitiate starts the orders of the signers whose turn it is
+	// as soon as a session is initiated, as if they opened their pages at
+	// once.
+	StartOnInitiate bool
 
+	now      func() time.Time
 	mu       sync.Mutex
 	sessions map[string]*session // by the session's reference
+}
+
+// NewProvider wraps a with a store of sessions, on the clock now.
+func NewProvider(a *bankid.Adapter, now func() time.Time) *Provider {
+	return &Provider{Adapter: a, now: now, sessions: map[string]*session{}}
+}
+
+// Session is the kept session whose reference is ref, or nil.
+func (p *Provider) Session(ref string) *signing.Session {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if k, ok := p.sessions[ref]; ok {
+		return k.sess.Clone()
+	}
+	return nil
 }
 
 // session is what Signet's store keeps of one session.
@@ -127,8 +149,9 @@ type session struct {
 	doc  signing.Document
 }
 
-// Initiate initiates the session, keeps it, and starts the orders of the
-// signers whose turn it is (the first, or all in a parallel session).
+// Initiate initiates the session and keeps it; with StartOnInitiate it
+// starts the orders of the signers whose turn it is (the first, or all in
+// a parallel session).
 func (p *Provider) Initiate(ctx context.Context, req signing.InitiateRequest) (signing.Initiated, error) {
 	in, err := p.Adapter.Initiate(ctx, req)
 	if err != nil {
@@ -140,14 +163,24 @@ func (p *Provider) Initiate(ctx context.Context, req signing.InitiateRequest) (s
 		order = signing.Sequential
 	}
 	sess := &signing.Session{ID: req.SessionID, Status: signing.StatusPending, Provider: bankid.Name, Language: req.Language,
-		DocumentName: req.Document.Filename, ReturnURL: req.ReturnURL, ExpiresAt: time.Now().Add(time.Hour),
+		DocumentName: req.Document.Filename, ReturnURL: req.ReturnURL, ExpiresAt: req.ExpiresAt,
 		ProviderRef: in.Ref, ProviderState: in.State, SigningOrder: order}
 	for i, st := range signing.InitialSignerStatuses(n, order) {
-		sess.Signers = append(sess.Signers, signing.Signer{ID: fmt.Sprintf("sgn_%d", i+1), Status: st, ProviderURL: in.Signers[i].URL})
+		details := req.SignerDetails
+		if i < len(req.Signers) {
+			details = req.Signers[i].Details
+		}
+		sess.Signers = append(sess.Signers, signing.Signer{ID: fmt.Sprintf("sgn_%d", i+1), Details: details, Status: st, ProviderURL: in.Signers[i].URL})
+	}
+	if sess.ExpiresAt.IsZero() {
+		sess.ExpiresAt = p.now().Add(time.Hour)
 	}
 	p.mu.Lock()
 	p.sessions[in.Ref] = &session{sess: sess, doc: req.Document}
 	p.mu.Unlock()
+	if !p.StartOnInitiate {
+		return in, nil
+	}
 	for i, sg := range sess.Signers {
 		if sg.Status == signing.SignerPending {
 			if _, err := p.StartSigner(ctx, sess, i, true); err != nil {
@@ -178,11 +211,12 @@ func (p *Provider) Lookup(_ context.Context, id string) (*signing.Session, error
 func (p *Provider) StartSigner(ctx context.Context, sess *signing.Session, i int, asked bool) (*signing.Session, error) {
 	p.mu.Lock()
 	k, ok := p.sessions[sess.ProviderRef]
-	if !ok || k.sess.Status.Terminal() || k.sess.Signers[i].Status == signing.SignerWaiting || k.sess.Signers[i].Status.Terminal() {
+	if !ok || k.sess.Status.Terminal() || !p.now().Before(k.sess.ExpiresAt) ||
+		k.sess.Signers[i].Status == signing.SignerWaiting || k.sess.Signers[i].Status.Terminal() {
 		p.mu.Unlock()
 		return sess, nil
 	}
-	claimed, ok, err := p.ClaimStart(k.sess.ProviderState, i, time.Now(), asked)
+	claimed, ok, err := p.ClaimStart(k.sess.ProviderState, i, p.now(), asked)
 	if err != nil || !ok {
 		p.mu.Unlock()
 		return k.sess.Clone(), err
@@ -195,7 +229,7 @@ func (p *Provider) StartSigner(ctx context.Context, sess *signing.Session, i int
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if started.Record != nil {
-		state, err := started.Record(k.sess.ProviderState, time.Now())
+		state, err := started.Record(k.sess.ProviderState, p.now())
 		if err != nil {
 			return nil, err
 		}
@@ -283,7 +317,13 @@ func (p *Provider) FetchDocument(ctx context.Context, ref signing.ProviderRef) (
 	return p.Adapter.FetchDocument(ctx, p.kept(ref))
 }
 
-// Cancel withdraws the kept session's orders.
+// Cancel withdraws the kept session's orders; the session is CANCELLED
+// first, as Signet does.
 func (p *Provider) Cancel(ctx context.Context, ref signing.ProviderRef) error {
+	p.mu.Lock()
+	if k, ok := p.sessions[ref.Ref]; ok {
+		k.sess.Status = signing.StatusCancelled
+	}
+	p.mu.Unlock()
 	return p.Adapter.Cancel(ctx, p.kept(ref))
 }
