@@ -362,7 +362,7 @@ func (p *bankidPage) page(w http.ResponseWriter, r *http.Request) {
 	default:
 		d.Detail = v.signerState().Detail
 		if d.Order = p.order(v); d.Order != nil {
-			d.QRSVG = template.HTML(d.Order.QRSVG)   // drawn by qrSVG from numbers only: no user data in it
+			d.QRSVG = template.HTML(d.Order.QRSVG)  // drawn by qrSVG from numbers only: no user data in it
 			d.Scheme = template.URL(d.Order.Scheme) // built from an escaped token: safe
 		}
 	}

@@ -140,7 +140,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		Faults: simkit.NewFaults(writeError, OpSign, OpCollect, OpCancel),
+		Faults:     simkit.NewFaults(writeError, OpSign, OpCollect, OpCancel),
 		cfg:        cfg,
 		mount:      mount,
 		ca:         ca,
