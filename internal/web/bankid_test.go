@@ -517,19 +517,26 @@ func TestPagePhases(t *testing.T) {
 		set  func(sg *bankid.SignerState)
 		want []string
 	}{
-		{func(sg *bankid.SignerState) { sg.Order, sg.Halt, sg.Detail = nil, bankid.HaltBusy, "Order already in progress for pno" },
+		{func(sg *bankid.SignerState) {
+			sg.Order, sg.Halt, sg.Detail = nil, bankid.HaltBusy, "Order already in progress for pno"
+		},
 			[]string{"Another BankID signing is in progress for your personal number", "Nothing was cancelled.", "Order already in progress for pno", `href="/bankid/` + sessionID + `?t=` + pageToken + `">Start again</a>`}},
 		{func(sg *bankid.SignerState) { sg.Order, sg.Halt = nil, bankid.HaltInterrupted },
 			[]string{"This signing was interrupted", "Start again</a>"}},
 		{func(sg *bankid.SignerState) { sg.Order, sg.AutoStarts = nil, 5 },
 			[]string{"The QR code has expired", "Start again</a>"}},
-		{func(sg *bankid.SignerState) { sg.Order, sg.Halt, sg.Detail = nil, bankid.HaltRefused, "Invalid endUserIp" },
+		{func(sg *bankid.SignerState) {
+			sg.Order, sg.Halt, sg.Detail = nil, bankid.HaltRefused, "Invalid endUserIp"
+		},
 			[]string{"BankID could not start the signing.", "Invalid endUserIp"}},
 		{func(sg *bankid.SignerState) { sg.Order = nil },
 			[]string{"Starting BankID…", `<p id="again" data-when="held" hidden>`}},
 	}
 	for _, tt := range tests {
-		f.state(func(st *bankid.State) { st.Signers[0] = bankid.SignerState{PageToken: pageToken}; tt.set(&st.Signers[0]) })
+		f.state(func(st *bankid.State) {
+			st.Signers[0] = bankid.SignerState{PageToken: pageToken}
+			tt.set(&st.Signers[0])
+		})
 		_, _, body := f.get(t, pagePath(""))
 		for _, want := range tt.want {
 			if !strings.Contains(body, want) {
@@ -550,7 +557,9 @@ func TestPagePhases(t *testing.T) {
 	if _, _, body := f.get(t, pagePath("")); !strings.Contains(body, "It is not your turn to sign yet: Anna has to sign first.") || strings.Contains(body, "<script") {
 		t.Errorf("a waiting signer's page:\n%s", body)
 	}
-	f.update(func(s *signing.Session) { s.Signers[0].Status, s.Signers[1].Status = signing.SignerPending, signing.SignerSigned })
+	f.update(func(s *signing.Session) {
+		s.Signers[0].Status, s.Signers[1].Status = signing.SignerPending, signing.SignerSigned
+	})
 	if _, _, body := f.get(t, pagePath("")); !strings.Contains(body, "<h1>You have signed</h1>") {
 		t.Errorf("a signed signer's page:\n%s", body)
 	}
