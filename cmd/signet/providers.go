@@ -185,6 +185,13 @@ func providerKits() []providerKit {
 		},
 		configured: func(c *Config) bool { return c.BankID.P12File != "" || c.BankID.CertFile != "" },
 		live: func(c *Config, _ *http.Client) (signing.Provider, error) {
+			if c.BankID.CAFile == "" {
+				// The system's roots never validate BankID's server
+				// certificate: every call would fail its handshake.
+				return nil, fmt.Errorf("%w: --bankid-ca is required: BankID's server certificate chains to BankID's own root CA, "+
+					"which no system trust store has; save the root for %s from BankID's relying-party documentation as PEM "+
+					"and pass its file with --bankid-ca (SIGNET_BANKID_CA)", errUsage, c.BankID.URL)
+			}
 			// BankID is spoken over mutual TLS with its own client.
 			var tlsCfg *tls.Config
 			var err error
@@ -205,7 +212,7 @@ func providerKits() []providerKit {
 			if err != nil {
 				return nil, err
 			}
-			sim, err := bankidsim.New(bankidsim.Config{BaseURL: sb.publicURL(bankid.Name), RPCommonName: pki.ClientCommonName, Logger: sb.m.Log})
+			sim, err := bankidsim.New(bankidsim.Config{BaseURL: sb.publicURL(bankid.Name), RPCommonName: pki.ClientCommonName, Logger: sb.m.Log, Now: sb.m.Now})
 			if err != nil {
 				return nil, err
 			}
@@ -215,7 +222,7 @@ func providerKits() []providerKit {
 				return nil, err
 			}
 			sb.wired.bankidApp = sim.AppURL
-			return bankid.New(bankid.Config{BaseURL: apiURL, TLS: pki.ClientTLS, PublicURL: sb.m.Config.PublicURL})
+			return bankid.New(bankid.Config{BaseURL: apiURL, TLS: pki.ClientTLS, PublicURL: sb.m.Config.PublicURL, Now: sb.m.Now})
 		},
 	}}
 }

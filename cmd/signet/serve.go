@@ -204,6 +204,7 @@ func (m *Main) Open(ctx context.Context) error {
 		Refresh: func(ctx context.Context, s *signing.Session) (*signing.Session, error) {
 			return svc.Refresh(ctx, s.TenantID, s.ID)
 		},
+		Start:     svc.StartSigner,
 		SimAppURL: providers.bankidApp,
 	}, SignerLinks: &web.SignerLinkConfig{Find: svc.SignerByLink, Open: svc.OpenSigner, Destination: destination},
 		Console: console}

@@ -17,35 +17,48 @@ import (
 	"github.com/signet-dev/signet/internal/signing"
 )
 
-// BankIDConfig configures the BankID page: the redirectUrl of a BankID
-// session, since BankID has no signing page of its own. The page shows
-// the animated QR code (redrawn every second), the autostart link for
-// BankID on the same device and the session's status as Signet knows it
-// (Signet's poller collects the order every 2 s), and sends the signer on
-// to the client's returnUrl once the session is finished. In sandbox mode
-// it also carries the simulated BankID app's form (action=sign|decline),
-// so that the flow completes without a phone.
+// BankIDConfig configures the BankID page: the page of each signer of a
+// BankID session (their signer link forwards there), since BankID has no
+// signing page of its own. A BankID order must be picked up within about
+// 30 seconds of its start, so the page starts the signer's order when
+// the signer is there (Start), and starts a new one when the last timed
+// out unscanned while the page stays open. It shows the animated QR code
+// (redrawn every second), the autostart link for BankID on the same
+// device and how the signer stands (Signet's poller collects the order
+// every 2 s), and sends the signer on to the client's returnUrl once the
+// session is finished. In sandbox mode it also carries the simulated
+// BankID app's form (action=sign|decline), so that the flow completes
+// without a phone.
 //
-// Routes, each needing the session's page token as query parameter t:
+// Routes, each needing the signer's page token as query parameter t:
 //
-//	GET /bankid/{sessionId}          the page (HTML)
-//	GET /bankid/{sessionId}/qr       {"qrData","t","svg","status","terminal"}: the current QR code
+//	GET /bankid/{sessionId}          the page (HTML); opening it is the signer asking for an order
+//	GET /bankid/{sessionId}/qr       {"phase","qrData","t","svg",…}: the current QR code and links
 //	GET /bankid/{sessionId}/status   {"status","terminal","failureReason","returnUrl"}
 //
-// A wrong or missing token, an unknown session or one at another provider
-// all answer 404 alike.
+// The page with auto=1 (its own refresh without JavaScript) is the page
+// polling, not the signer asking. A wrong or missing token, an unknown
+// session or one at another provider all answer 404 alike.
 type BankIDConfig struct {
 	// Lookup reads a session by id, in any tenant (the page token is the
 	// signer's only credential). It returns an error wrapping
 	// signing.ErrNotFound for an unknown session. Required.
 	Lookup func(ctx context.Context, sessionID string) (*signing.Session, error)
 	// Refresh, when set, brings an open session up to date with BankID
-	// (Signet's refresh: one collect) before the HTML page is drawn, so
-	// that a signer sent back here by the app sees the outcome at once
-	// rather than after the next poll. The QR and status routes, called
-	// every second, never refresh. Its errors are logged and the session
-	// is shown as it was.
+	// (Signet's refresh: one collect per open order) before the HTML page
+	// is drawn, so that a signer sent back here by the app sees the
+	// outcome at once rather than after the next poll. The QR and status
+	// routes, called every second, never refresh. Its errors are logged
+	// and the session is shown as it was.
 	Refresh func(ctx context.Context, sess *signing.Session) (*signing.Session, error)
+	// Start starts the signer's BankID order when they need one
+	// (Signet's Service.StartSigner): asked is true when the signer opened
+	// or reloaded the page, false when the page polls. It returns the
+	// session after it; errors wrapping signing.ErrConflict (the signer
+	// may not sign now) are expected, others are logged, and either way
+	// the page shows how the signer stands. Without it the page only
+	// shows orders started elsewhere.
+	Start func(ctx context.Context, sess *signing.Session, signer int, asked bool) (*signing.Session, error)
 	// SimAppURL, in sandbox mode, is the simulated app's form URL for an
 	// order (the simulator's AppURL); when set, the page carries that form.
 	SimAppURL func(orderRef string) string
@@ -74,17 +87,30 @@ func QRData(qrStartToken, qrStartSecret string, t int64) string {
 	return "bankid." + qrStartToken + "." + strconv.FormatInt(t, 10) + "." + hex.EncodeToString(mac.Sum(nil))
 }
 
-// bankidSession is a session the signer may see: its page token checked.
+// bankidSession is a session the signer may see: their page token
+// checked, their index and their part of the state found.
 type bankidSession struct {
-	sess  *signing.Session
-	state bankid.State
-	token string
+	sess   *signing.Session
+	state  bankid.State
+	signer int
+	token  string
 }
 
-// load finds the session of a request and checks its page token, then,
-// with refresh, brings it up to date (BankIDConfig.Refresh). It answers
-// the request itself (404 or 500) and returns nil when it cannot go on.
-func (p *bankidPage) load(w http.ResponseWriter, r *http.Request, refresh bool) *bankidSession {
+// signerState is the signer's part of the state.
+func (v *bankidSession) signerState() *bankid.SignerState { return &v.state.Signers[v.signer] }
+
+// The ways the page can load a session.
+const (
+	loadOnly  = iota // read it (the status route)
+	loadPoll         // read it, and start an order if one is due (the QR route, the page's own refresh)
+	loadAsked        // bring it up to date, and start an order: the signer opened the page
+)
+
+// load finds the session of a request and the signer whose page token it
+// carries, then, as mode says, brings it up to date (BankIDConfig.Refresh)
+// and starts the signer's order (BankIDConfig.Start). It answers the
+// request itself (404 or 500) and returns nil when it cannot go on.
+func (p *bankidPage) load(w http.ResponseWriter, r *http.Request, mode int) *bankidSession {
 	s := p.site
 	id := r.PathValue("sessionId")
 	token := r.URL.Query().Get("t")
@@ -106,63 +132,149 @@ func (p *bankidPage) load(w http.ResponseWriter, r *http.Request, refresh bool) 
 		s.notFound(w, r)
 		return nil
 	}
-	st, err := bankid.ParseState(sess.ProviderState)
-	if err != nil || !sameToken(token, st.PageToken) {
+	st, err := bankid.ParseState(sess.ProviderState, sess.ProviderRef)
+	i := st.Signer(token)
+	if err != nil || i < 0 || (len(sess.Signers) > 0 && len(sess.Signers) != len(st.Signers)) {
 		s.notFound(w, r)
 		return nil
 	}
-	if refresh && p.cfg.Refresh != nil && !sess.Status.Terminal() {
+	v := &bankidSession{sess: sess, state: st, signer: i, token: token}
+	if mode == loadAsked && p.cfg.Refresh != nil && !sess.Status.Terminal() {
 		if fresh, err := p.cfg.Refresh(r.Context(), sess); err != nil {
 			s.log.Info("web: BankID page: refresh failed", "session", id, "err", err)
-		} else if fresh != nil && fresh.ID == sess.ID {
-			sess = fresh
+		} else {
+			v.use(fresh)
 		}
 	}
-	if !sess.Status.Terminal() && !sess.ExpiresAt.IsZero() && !s.cfg.Now().Before(sess.ExpiresAt) {
-		// Never shown as open after expiresAt, even before the sweeper ran.
-		c := *sess
-		c.Status = signing.StatusExpired
-		sess = &c
+	if mode != loadOnly && p.cfg.Start != nil && p.startDue(v) {
+		fresh, err := p.cfg.Start(r.Context(), v.sess, i, mode == loadAsked)
+		if err != nil && !errors.Is(err, signing.ErrConflict) {
+			s.log.Info("web: BankID page: starting the order failed", "session", id, "signer", i+1, "err", err)
+		}
+		v.use(fresh)
 	}
-	return &bankidSession{sess: sess, state: st, token: token}
+	if !v.sess.Status.Terminal() && !v.sess.ExpiresAt.IsZero() && !s.cfg.Now().Before(v.sess.ExpiresAt) {
+		// Never shown as open after expiresAt, even before the sweeper ran.
+		c := *v.sess
+		c.Status = signing.StatusExpired
+		v.sess = &c
+	}
+	return v
 }
 
-// sameToken compares tokens in constant time; comparing digests keeps
-// even the length from leaking.
-func sameToken(got, want string) bool {
-	g := sha256.Sum256([]byte(got))
-	w := sha256.Sum256([]byte(want))
-	return hmac.Equal(g[:], w[:])
+// use takes fresh as the session shown, if it is v's and its state reads.
+func (v *bankidSession) use(fresh *signing.Session) {
+	if fresh == nil || fresh.ID != v.sess.ID {
+		return
+	}
+	st, err := bankid.ParseState(fresh.ProviderState, fresh.ProviderRef)
+	if err != nil || v.signer >= len(st.Signers) {
+		return
+	}
+	v.sess, v.state = fresh, st
+}
+
+// startDue reports whether asking for a start may do something: the
+// session is open and the signer has no order that may still run.
+// (Whether one is started is the service's and the adapter's decision.)
+func (p *bankidPage) startDue(v *bankidSession) bool {
+	return !v.sess.Status.Terminal() && !v.signerState().Live(p.site.cfg.Now())
+}
+
+// The phases of a signer's page.
+const (
+	phaseOrder    = "order"    // an order runs: the QR code
+	phaseStarting = "starting" // an order is being started
+	phaseTurn     = "turn"     // not the signer's turn yet
+	phaseSigned   = "signed"   // the signer signed; the session waits for others
+	phaseEnded    = "ended"    // the session is finished
+)
+
+// phase is what the signer's page shows: one of the phase constants or,
+// when no order is started until the signer asks, why (a bankid.Halt*
+// constant).
+func (p *bankidPage) phase(v *bankidSession) string {
+	if v.sess.Status.Terminal() {
+		return phaseEnded
+	}
+	if v.signer < len(v.sess.Signers) {
+		switch v.sess.Signers[v.signer].Status {
+		case signing.SignerSigned:
+			return phaseSigned
+		case signing.SignerWaiting:
+			return phaseTurn
+		}
+	}
+	sg := v.signerState()
+	if sg.Live(p.site.cfg.Now()) {
+		return phaseOrder
+	}
+	if h := sg.Held(); h != "" {
+		return h
+	}
+	return phaseStarting
 }
 
 // elapsed is the QR code's t: whole seconds since the order started.
-func (p *bankidPage) elapsed(st bankid.State) int64 {
-	t := p.site.cfg.Now().Unix() - st.StartedAt
+func (p *bankidPage) elapsed(o *bankid.Order) int64 {
+	t := p.site.cfg.Now().Unix() - o.StartedAt
 	if t < 0 {
 		return 0
 	}
 	return t
 }
 
-// qrPayload is the answer of GET …/qr.
-type qrPayload struct {
-	QRData   string         `json:"qrData,omitempty"`
-	T        int64          `json:"t"`
-	SVG      string         `json:"svg,omitempty"`
-	Status   signing.Status `json:"status"`
-	Terminal bool           `json:"terminal"`
+// orderView is what the page shows of a running order.
+type orderView struct {
+	QRData    string
+	QRSVG     string
+	Scheme    string
+	Universal string
+	SimAppURL string
+	Started   bool
 }
 
+// order is the view of v's running order, or nil.
+func (p *bankidPage) order(v *bankidSession) *orderView {
+	o := v.signerState().Order
+	if p.phase(v) != phaseOrder || o == nil {
+		return nil
+	}
+	ov := &orderView{QRData: QRData(o.QRStartToken, o.QRStartSecret, p.elapsed(o)), Started: o.Started()}
+	ov.QRSVG = qrSVG(ov.QRData)
+	ov.Scheme, ov.Universal = autostartLinks(o.AutoStartToken)
+	if p.cfg.SimAppURL != nil {
+		ov.SimAppURL = p.cfg.SimAppURL(o.OrderRef)
+	}
+	return ov
+}
+
+// qrPayload is the answer of GET …/qr.
+type qrPayload struct {
+	Phase     string         `json:"phase"`
+	Started   bool           `json:"started"`
+	QRData    string         `json:"qrData,omitempty"`
+	T         int64          `json:"t"`
+	SVG       string         `json:"svg,omitempty"`
+	Autostart string         `json:"autostart,omitempty"`
+	Universal string         `json:"universal,omitempty"`
+	App       string         `json:"app,omitempty"`
+	Status    signing.Status `json:"status"`
+	Terminal  bool           `json:"terminal"`
+}
+
+// qr handles GET …/qr, the page's poll: it starts a new order when the
+// last one timed out, and answers the current QR code and links.
 func (p *bankidPage) qr(w http.ResponseWriter, r *http.Request) {
-	v := p.load(w, r, false)
+	v := p.load(w, r, loadPoll)
 	if v == nil {
 		return
 	}
-	q := qrPayload{Status: v.sess.Status, Terminal: v.sess.Status.Terminal()}
-	if !q.Terminal {
-		q.T = p.elapsed(v.state)
-		q.QRData = QRData(v.state.QRStartToken, v.state.QRStartSecret, q.T)
-		q.SVG = qrSVG(q.QRData)
+	q := qrPayload{Phase: p.phase(v), Status: v.sess.Status, Terminal: v.sess.Status.Terminal()}
+	if ov := p.order(v); ov != nil {
+		q.T = p.elapsed(v.signerState().Order)
+		q.QRData, q.SVG, q.Started = ov.QRData, ov.QRSVG, ov.Started
+		q.Autostart, q.Universal, q.App = ov.Scheme, ov.Universal, ov.SimAppURL
 	}
 	p.site.writeJSON(w, r, q)
 }
@@ -176,7 +288,7 @@ type statusPayload struct {
 }
 
 func (p *bankidPage) status(w http.ResponseWriter, r *http.Request) {
-	v := p.load(w, r, false)
+	v := p.load(w, r, loadOnly)
 	if v == nil {
 		return
 	}
@@ -196,45 +308,62 @@ type bankidView struct {
 	Outcome       string // the outcome's message key: bankid.outcome.completed, …
 	FailureReason string
 	ReturnURL     string
-	InProgress    bool
+
+	// Phase is the signer's phase (see phase); Detail BankID's words
+	// about a refusal.
+	Phase  string
+	Detail string
+	// Awaited names the signer whose turn it is (phase turn).
+	Awaited string
 
 	Document string
 	Hash     string
 
-	QRData    string
+	// Order is the running order, nil when there is none.
+	Order     *orderView
 	QRSVG     template.HTML
-	QRPath    string
 	Scheme    template.URL
-	Universal string
-
-	SimAppURL string
+	QRPath    string
+	AgainPath string // the page itself: the signer asking again
+	AutoPath  string // the page as its own refresh (not asking)
+	Sandbox   bool
 }
 
-// page handles GET /bankid/{sessionId}: the QR page while the session is
-// open, its outcome once finished.
+// page handles GET /bankid/{sessionId}: the signer's page. Opening it
+// (with auto=1: the page refreshing itself) brings the session up to
+// date and starts the signer's order if they need one.
 func (p *bankidPage) page(w http.ResponseWriter, r *http.Request) {
-	v := p.load(w, r, true)
+	mode := loadAsked
+	if r.URL.Query().Get("auto") == "1" {
+		mode = loadPoll
+	}
+	v := p.load(w, r, mode)
 	if v == nil {
 		return
 	}
-	d := bankidView{Document: v.sess.DocumentName, Hash: v.state.DocumentSHA256}
-	if v.sess.Status.Terminal() {
+	base := "/bankid/" + url.PathEscape(v.sess.ID)
+	q := "?t=" + url.QueryEscape(v.token)
+	d := bankidView{Document: v.sess.DocumentName, Hash: v.state.DocumentSHA256, Phase: p.phase(v),
+		QRPath: base + "/qr" + q, AgainPath: base + q, AutoPath: base + q + "&auto=1", Sandbox: p.cfg.SimAppURL != nil}
+	switch d.Phase {
+	case phaseEnded:
 		d.Terminal = true
 		d.Outcome = "bankid.outcome." + strings.ToLower(string(v.sess.Status))
 		if v.sess.Status == signing.StatusFailed {
 			d.FailureReason = v.sess.FailureReason
 		}
 		d.ReturnURL = safeURL(v.sess.ReturnURL)
-	} else {
-		d.InProgress = v.sess.Status == signing.StatusInProgress
-		d.QRData = QRData(v.state.QRStartToken, v.state.QRStartSecret, p.elapsed(v.state))
-		d.QRSVG = template.HTML(qrSVG(d.QRData)) // drawn by qrSVG from numbers only: no user data in it
-		d.QRPath = "/bankid/" + url.PathEscape(v.sess.ID) + "/qr?t=" + url.QueryEscape(v.token)
-		scheme, universal := autostartLinks(v.state.AutoStartToken)
-		d.Scheme = template.URL(scheme) // built from an escaped token: safe
-		d.Universal = universal
-		if p.cfg.SimAppURL != nil {
-			d.SimAppURL = p.cfg.SimAppURL(v.sess.ProviderRef)
+	case phaseTurn:
+		if c := signing.CurrentSigner(v.sess.Signers); c >= 0 {
+			d.Awaited = signing.SignerName(v.sess.Signers[c].Details)
+		}
+	case phaseSigned:
+		d.ReturnURL = safeURL(v.sess.ReturnURL)
+	default:
+		d.Detail = v.signerState().Detail
+		if d.Order = p.order(v); d.Order != nil {
+			d.QRSVG = template.HTML(d.Order.QRSVG)  // drawn by qrSVG from numbers only: no user data in it
+			d.Scheme = template.URL(d.Order.Scheme) // built from an escaped token: safe
 		}
 	}
 	p.site.render(w, r, http.StatusOK, Lang(v.sess.Language), "bankid", d)

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -69,13 +70,13 @@ func newFixture(t *testing.T, sandbox bool, cfg ...func(*web.BankIDConfig)) *fix
 	t.Helper()
 	f := &fixture{clock: simtest.NewClock(started), sess: map[string]*signing.Session{}, mux: http.NewServeMux(),
 		app: "http://127.0.0.1:8080/sandbox/bankid/app/"}
-	st, _ := json.Marshal(bankid.State{
-		AutoStartToken: autoStart, QRStartToken: qrStartToken, QRStartSecret: qrStartSecret,
-		StartedAt: started.Unix(), PageToken: pageToken, DocumentSHA256: strings.Repeat("ab", 32),
-	})
+	st, _ := json.Marshal(bankid.State{DocumentSHA256: strings.Repeat("ab", 32), Signers: []bankid.SignerState{{
+		PageToken: pageToken, PersonalNumber: "199001011239",
+		Order: &bankid.Order{OrderRef: orderRef, AutoStartToken: autoStart, QRStartToken: qrStartToken, QRStartSecret: qrStartSecret, StartedAt: started.Unix()},
+	}}})
 	f.sess[sessionID] = &signing.Session{ID: sessionID, Status: signing.StatusPending, Provider: bankid.Name, Language: "en",
 		DocumentName: "loan.pdf", ReturnURL: "https://client.example/return?x=1&y=2", ExpiresAt: started.Add(24 * time.Hour),
-		ProviderRef: orderRef, ProviderState: st}
+		ProviderRef: sessionID, ProviderState: st, Signers: []signing.Signer{{ID: "sgn_1", Status: signing.SignerPending}}}
 	bc := web.BankIDConfig{Lookup: f.lookup}
 	if sandbox {
 		bc.SimAppURL = func(ref string) string {
@@ -122,6 +123,18 @@ func (f *fixture) update(fn func(*signing.Session)) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	fn(f.sess[sessionID])
+}
+
+// state changes the session's BankID state with fn.
+func (f *fixture) state(fn func(st *bankid.State)) {
+	f.update(func(s *signing.Session) {
+		st, err := bankid.ParseState(s.ProviderState, s.ProviderRef)
+		if err != nil {
+			panic(err)
+		}
+		fn(&st)
+		s.ProviderState, _ = json.Marshal(st)
+	})
 }
 
 func (f *fixture) get(t *testing.T, path string) (int, http.Header, string) {
@@ -212,7 +225,7 @@ func TestBankIDPage(t *testing.T) {
 		`href="https://app.bankid.com/?autostarttoken=` + autoStart + `&amp;redirect=null"`,
 		`data-src="/bankid/` + sessionID + `/qr?t=` + pageToken + `"`,
 		"Waiting for the BankID app",
-		`<noscript><meta http-equiv="refresh" content="3"></noscript>`,
+		`<noscript><meta http-equiv="refresh" content="3;url=/bankid/` + sessionID + `?t=` + pageToken + `&amp;auto=1"></noscript>`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the page lacks %s", want)
@@ -223,6 +236,7 @@ func TestBankIDPage(t *testing.T) {
 	}
 
 	f.update(func(s *signing.Session) { s.Status = signing.StatusInProgress; s.Language = "sv" })
+	f.state(func(st *bankid.State) { st.Signers[0].Order.Hint = "userSign" })
 	_, _, body = f.get(t, pagePath(""))
 	for _, want := range []string{`<html lang="sv"`, "<title>Signera med BankID · Signet</title>", "Fortsätt i BankID-appen."} {
 		if !strings.Contains(body, want) {
@@ -247,7 +261,7 @@ func TestSandboxForm(t *testing.T) {
 		t.Fatalf("%d forms on the page, want the sandbox app's alone", len(forms))
 	}
 	for _, want := range []string{
-		`<form method="post" action="http://127.0.0.1:8080/sandbox/bankid/app/` + orderRef + `">`,
+		`<form method="post" id="app" action="http://127.0.0.1:8080/sandbox/bankid/app/` + orderRef + `">`,
 		`<button type="submit" name="action" value="sign">`,
 		`<button type="submit" name="action" value="decline"`,
 	} {
@@ -421,5 +435,135 @@ func TestRefreshBeforeDrawingThePage(t *testing.T) {
 	mu.Unlock()
 	if _, _, body := f.get(t, pagePath("")); !strings.Contains(body, "<h1>Signed</h1>") || count() != 2 {
 		t.Errorf("after a refresh to COMPLETED (%d calls) the page shows:\n%s", count(), body)
+	}
+}
+
+// startCall is one call of BankIDConfig.Start.
+type startCall struct {
+	signer int
+	asked  bool
+}
+
+// startingFixture is a fixture whose signer has no order yet and whose
+// Start records its calls and starts order ref with QR secret secret.
+func startingFixture(t *testing.T) (*fixture, func() []startCall) {
+	t.Helper()
+	var (
+		mu    sync.Mutex
+		calls []startCall
+	)
+	var f *fixture
+	f = newFixture(t, true, func(c *web.BankIDConfig) {
+		c.Start = func(_ context.Context, s *signing.Session, i int, asked bool) (*signing.Session, error) {
+			mu.Lock()
+			calls = append(calls, startCall{i, asked})
+			mu.Unlock()
+			f.state(func(st *bankid.State) {
+				st.Signers[i].Order = &bankid.Order{OrderRef: "order-2", AutoStartToken: "auto-2", QRStartToken: "qr-2", QRStartSecret: "secret-2", StartedAt: f.clock.Now().Unix()}
+			})
+			return f.lookup(context.Background(), s.ID)
+		}
+	})
+	f.state(func(st *bankid.State) { st.Signers[0].Order = nil })
+	return f, func() []startCall { mu.Lock(); defer mu.Unlock(); return slices.Clone(calls) }
+}
+
+// TestPageStartsTheOrder: opening the page is the signer asking for an
+// order; the page's polls (and its own refresh) start one without
+// asking; the status route starts nothing; with an order running nothing
+// is started.
+func TestPageStartsTheOrder(t *testing.T) {
+	f, calls := startingFixture(t)
+	f.get(t, pagePath("/status"))
+	if c := calls(); len(c) != 0 {
+		t.Fatalf("the status route started an order: %v", c)
+	}
+	if q := f.qr(t); q.QRData != web.QRData("qr-2", "secret-2", 0) || q.Status != "PENDING" {
+		t.Errorf("the poll after starting: %+v", q)
+	}
+	if c := calls(); !slices.Equal(c, []startCall{{0, false}}) {
+		t.Errorf("calls %v, want one poll start", c)
+	}
+	f.qr(t)
+	f.get(t, pagePath(""))
+	if c := calls(); len(c) != 1 {
+		t.Errorf("with an order running: %v", c)
+	}
+	f.state(func(st *bankid.State) { st.Signers[0].Order = nil })
+	_, _, body := f.get(t, pagePath(""))
+	if c := calls(); len(c) != 2 || !c[1].asked || !strings.Contains(body, `action="http://127.0.0.1:8080/sandbox/bankid/app/order-2"`) {
+		t.Errorf("opening the page: %v\n%s", c, body)
+	}
+	f.state(func(st *bankid.State) { st.Signers[0].Order = nil })
+	f.get(t, pagePath("")+"&auto=1")
+	if c := calls(); len(c) != 3 || c[2].asked {
+		t.Errorf("the page's own refresh: %v", c)
+	}
+	// A finished session starts nothing.
+	f.state(func(st *bankid.State) { st.Signers[0].Order = nil })
+	f.update(func(s *signing.Session) { s.Status = signing.StatusCancelled })
+	f.get(t, pagePath(""))
+	f.qr(t)
+	if c := calls(); len(c) != 3 {
+		t.Errorf("a cancelled session: %v", c)
+	}
+}
+
+// TestPagePhases: what the page says when no order runs, and for a
+// signer whose turn has not come or who has signed.
+func TestPagePhases(t *testing.T) {
+	f := newFixture(t, true)
+	tests := []struct {
+		set  func(sg *bankid.SignerState)
+		want []string
+	}{
+		{func(sg *bankid.SignerState) {
+			sg.Order, sg.Halt, sg.Detail = nil, bankid.HaltBusy, "Order already in progress for pno"
+		},
+			[]string{"Another BankID signing is in progress for your personal number", "Nothing was cancelled.", "Order already in progress for pno", `href="/bankid/` + sessionID + `?t=` + pageToken + `">Start again</a>`}},
+		{func(sg *bankid.SignerState) { sg.Order, sg.Halt = nil, bankid.HaltInterrupted },
+			[]string{"This signing was interrupted", "Start again</a>"}},
+		{func(sg *bankid.SignerState) { sg.Order, sg.AutoStarts = nil, 5 },
+			[]string{"The QR code has expired", "Start again</a>"}},
+		{func(sg *bankid.SignerState) {
+			sg.Order, sg.Halt, sg.Detail = nil, bankid.HaltRefused, "Invalid endUserIp"
+		},
+			[]string{"BankID could not start the signing.", "Invalid endUserIp"}},
+		{func(sg *bankid.SignerState) { sg.Order = nil },
+			[]string{"Starting BankID…", `<p id="again" data-when="held" hidden>`}},
+	}
+	for _, tt := range tests {
+		f.state(func(st *bankid.State) {
+			st.Signers[0] = bankid.SignerState{PageToken: pageToken}
+			tt.set(&st.Signers[0])
+		})
+		_, _, body := f.get(t, pagePath(""))
+		for _, want := range tt.want {
+			if !strings.Contains(body, want) {
+				t.Errorf("the page lacks %s:\n%s", want, body)
+			}
+		}
+		if !strings.Contains(body, `<div class="qr" id="qr" role="img" aria-label="QR code for the BankID app" data-when="order" hidden>`) {
+			t.Error("a QR code without an order")
+		}
+	}
+
+	f.update(func(s *signing.Session) {
+		s.Signers = []signing.Signer{{ID: "a", Status: signing.SignerPending, Details: json.RawMessage(`{"name":"Anna"}`)}, {ID: "b", Status: signing.SignerWaiting}}
+	})
+	f.state(func(st *bankid.State) {
+		st.Signers = []bankid.SignerState{{PageToken: "other-token"}, {PageToken: pageToken}}
+	})
+	if _, _, body := f.get(t, pagePath("")); !strings.Contains(body, "It is not your turn to sign yet: Anna has to sign first.") || strings.Contains(body, "<script") {
+		t.Errorf("a waiting signer's page:\n%s", body)
+	}
+	f.update(func(s *signing.Session) {
+		s.Signers[0].Status, s.Signers[1].Status = signing.SignerPending, signing.SignerSigned
+	})
+	if _, _, body := f.get(t, pagePath("")); !strings.Contains(body, "<h1>You have signed</h1>") {
+		t.Errorf("a signed signer's page:\n%s", body)
+	}
+	if q := f.qr(t); q.Terminal || q.QRData != "" {
+		t.Errorf("a signed signer's poll: %+v", q)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signet-dev/signet/internal/provider/bankid"
 	"github.com/signet-dev/signet/internal/signing"
 	"github.com/signet-dev/signet/internal/web"
 	"github.com/signet-dev/signet/internal/web/browsertest"
@@ -85,6 +86,7 @@ func TestBrowserBankIDPage(t *testing.T) {
 	}
 
 	f.update(func(s *signing.Session) { s.Status = signing.StatusInProgress })
+	f.state(func(st *bankid.State) { st.Signers[0].Order.Hint = "userSign" }) // the app has the order
 	b.WaitText("#status", "Continue in the BankID app.")
 
 	phone := b.Screenshot(375, "bankid-phone.png")
@@ -170,3 +172,40 @@ func TestBrowserProtectedForm(t *testing.T) {
 
 // clientPage stands in for the client's app at returnUrl.
 const clientPage = `<!doctype html><title>Client</title><link rel="icon" href="data:,"><h1>Back at the client</h1>`
+
+// TestBrowserBankIDOrderReplaced: an order that timed out is replaced
+// while the page stays open; the page's script draws the new QR code and
+// points the sandbox form at the new order without a reload, and shows
+// the Start again button, the QR code hidden, when BankID refused the
+// next order because another was in progress for the person.
+func TestBrowserBankIDOrderReplaced(t *testing.T) {
+	f := newFixture(t, true)
+	b := browsertest.New(t)
+	b.Navigate(f.srv.URL + pagePath(""))
+	browsertest.Eval[bool](b, "window.__samePage = true")
+	b.WaitFor("the first order's QR code", func() bool {
+		got, _ := elementQR(b, "#qr")
+		return got == web.QRData(qrStartToken, qrStartSecret, 0)
+	})
+	f.state(func(st *bankid.State) {
+		st.Signers[0].Order = &bankid.Order{OrderRef: "order-2", AutoStartToken: "auto-2", QRStartToken: "qr-2", QRStartSecret: "secret-2", StartedAt: f.clock.Now().Unix()}
+	})
+	b.WaitFor("the new order's QR code", func() bool {
+		got, _ := elementQR(b, "#qr")
+		return got == web.QRData("qr-2", "secret-2", 0)
+	})
+	if got := browsertest.Eval[string](b, `document.getElementById("app").getAttribute("action")`); got != f.app+"order-2" {
+		t.Errorf("the sandbox form posts to %q", got)
+	}
+	if got := browsertest.Eval[string](b, `document.getElementById("autostart").getAttribute("href")`); !strings.Contains(got, "autostarttoken=auto-2") {
+		t.Errorf("the autostart link is %q", got)
+	}
+	f.state(func(st *bankid.State) { st.Signers[0].Order, st.Signers[0].Halt = nil, bankid.HaltBusy })
+	b.WaitText("#status", "Another BankID signing is in progress for your personal number")
+	if !browsertest.Eval[bool](b, `!!window.__samePage && document.getElementById("qr").hidden && !document.getElementById("again").hidden`) {
+		t.Error("the page reloaded, or still shows the QR code, or hides Start again")
+	}
+	shot := b.Screenshot(375, "bankid-busy-phone.png")
+	t.Logf("screenshot: %s", shot)
+	wantQuietConsole(t, b)
+}

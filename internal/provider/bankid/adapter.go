@@ -3,14 +3,20 @@
 // TLS: the relying party (Signet) proves itself with its client
 // certificate, and there is no other credential.
 //
-// BankID signs text, not PDFs, and has no signing page of its own: the
-// signer's redirectUrl is Signet's own page (the page subpackage), which
-// shows the animated QR code and the autostart link and follows the order.
-// The text the signer approves in the BankID app names the contract and
-// its SHA-256, so the signature covers the document; on completion the
-// adapter builds the signed document itself: the original PDF with an
-// appended audit page and BankID's signature XML (and OCSP response)
-// attached.
+// BankID signs text, not PDFs, and has no signing page of its own: each
+// signer's page is Signet's BankID page (internal/web), which shows the
+// animated QR code and the autostart link and follows the order. An
+// order must be picked up within about 30 seconds of its start, and one
+// person can have only one at a time, so Signet starts a signer's order
+// when the signer arrives at their page (the adapter is a
+// signing.Starter), one signer after another in a sequential session,
+// and replaces an order that times out unscanned while the page is open.
+// The text each signer approves in the BankID app names the contract and
+// its SHA-256, so the signature covers the document. BankID hands a
+// completed order out once: the completion data becomes the signer's
+// evidence the first time a collect returns it, and the adapter builds
+// the signed document from it: the original PDF with an appended audit
+// page and each signer's signature XML and OCSP response attached.
 //
 // BankID never calls back: Signet polls /collect (every 2 s while an
 // order is open, as BankID asks). The simulator lives in the sim
@@ -28,6 +34,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"software.sslmate.com/src/go-pkcs12"
@@ -103,6 +110,9 @@ type Adapter struct {
 	public string // PublicURL without a trailing slash
 	http   *httpx.Client
 	info   signing.ProviderInfo
+
+	mu          sync.Mutex
+	completions map[string]keptCompletion // by orderRef: see collectOrder
 }
 
 var _ signing.Provider = (*Adapter)(nil)
@@ -142,7 +152,7 @@ func New(cfg Config) (*Adapter, error) {
 	// BankID's HTTP policy is httpx's, with BankID's error codes (refine)
 	// and words for a TLS handshake that fails.
 	c.Message, c.Refine, c.TransportMessage = errorMessage, refine, tlsMessage
-	a := &Adapter{cfg: cfg, public: strings.TrimRight(cfg.PublicURL, "/"), http: c}
+	a := &Adapter{cfg: cfg, public: strings.TrimRight(cfg.PublicURL, "/"), http: c, completions: map[string]keptCompletion{}}
 	a.info = signing.ProviderInfo{
 		Name:                 Name,
 		DisplayName:          "Swedish BankID",
@@ -154,9 +164,11 @@ func New(cfg Config) (*Adapter, error) {
 		PollInterval:          pollInterval,
 		CallsBack:             false,
 		CancelReachesProvider: true,
-		// An order is one person's (requirement.personalNumber): several
-		// signers would be several orders, which BankID knows nothing of.
-		MaxSigners: 1,
+		// An order is one person's (requirement.personalNumber): Signet
+		// runs one per signer, in the session's order (each signer's own
+		// when they open their page).
+		SigningOrders: []signing.SigningOrder{signing.Sequential, signing.Parallel},
+		MaxSigners:    maxSigners,
 	}
 	return a, nil
 }

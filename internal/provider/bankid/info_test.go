@@ -10,6 +10,7 @@ import (
 	"github.com/signet-dev/signet/internal/provider/bankid"
 	"github.com/signet-dev/signet/internal/provider/bankid/sim"
 	"github.com/signet-dev/signet/internal/provider/providertest"
+	"github.com/signet-dev/signet/internal/signing"
 )
 
 func TestInfo(t *testing.T) {
@@ -26,8 +27,10 @@ func TestInfo(t *testing.T) {
 		!slices.Equal(info.RequiredSignerFields, []string{"identity"}) {
 		t.Errorf("info = %+v", info)
 	}
-	if info.PollInterval != 2*time.Second || info.CallsBack || !info.CancelReachesProvider || len(info.SigningOrders) != 0 || info.MaxSigners != 1 {
-		t.Errorf("capabilities %+v", info)
+	if info.PollInterval != 2*time.Second || info.CallsBack || !info.CancelReachesProvider ||
+		!slices.Equal(info.SigningOrders, []signing.SigningOrder{signing.Sequential, signing.Parallel}) || info.MaxSigners != signing.MaxSigners {
+		t.Errorf("capabilities: poll %v, callbacks %v, cancel %v, orders %v, max %d", info.PollInterval, info.CallsBack,
+			info.CancelReachesProvider, info.SigningOrders, info.MaxSigners)
 	}
 	providertest.CheckInfoIsACopy(t, a)
 

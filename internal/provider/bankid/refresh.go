@@ -3,99 +3,210 @@ package bankid
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
-	"encoding/xml"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
+	"time"
 
-	"github.com/signet-dev/signet/internal/pdf"
 	"github.com/signet-dev/signet/internal/provider/httpx"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
-// Attachment names in the signed PDF.
-const (
-	SignatureAttachment = "bankid-signature.xml"
-	OCSPAttachment      = "bankid-ocsp-response.der"
-)
-
-// Refresh collects the order (POST /collect) and maps the answer with
-// collectTable. On completion the Update carries BankID's completion data
-// as Evidence and, when ref.LoadOriginal is set, the signed document
-// (Signed): the original PDF with an audit page and BankID's signature
-// attached. BankID keeps a completed order for 3 minutes only, so the
-// document is built now rather than in FetchDocument.
+// Refresh collects every open order of the session's signers (POST
+// /collect) and reports each signer's progress in Update.Signers: IN_PROGRESS
+// once the app has their order, SIGNED with BankID's completion data as
+// the signer's Evidence, FAILED with a reason when they declined or
+// BankID refused them. BankID hands a finished order out once, so a
+// completion is reported the first time a collect returns it, before
+// anything else: Signet stores it with the signer's status in one write,
+// and FetchDocument builds the signed document from it later without
+// asking BankID again.
 //
-// An order BankID no longer knows (too old, or never existed) is a
-// permanent *signing.ProviderError wrapping signing.ErrNotFound.
+// An order that timed out unpicked (startFailed, expiredTransaction), that
+// BankID cancelled for another order of the same person, or that BankID no
+// longer knows ends the attempt, not the session: it leaves the state
+// (Update.State), and the signer's page starts another when the signer is
+// there. Update.Status is COMPLETED when every signer has signed, FAILED
+// when one failed, IN_PROGRESS when one is at it, else PENDING.
 func (a *Adapter) Refresh(ctx context.Context, ref signing.ProviderRef) (signing.Update, error) {
-	c, err := a.collect(ctx, httpx.OpRefresh, ref)
+	st, err := ParseState(ref.State, ref.Ref)
 	if err != nil {
-		return signing.Update{}, err
+		return signing.Update{}, &signing.ProviderError{Provider: Name, Op: httpx.OpRefresh, Message: "the session's BankID state is unreadable", Err: err}
 	}
-	o := mapCollect(c)
-	u := signing.Update{Status: o.status, Reason: o.reason, ProviderStatus: providerStatus(c)}
-	if o.status != signing.StatusCompleted {
-		return u, nil
+	var (
+		u         signing.Update
+		changed   bool
+		words     []string
+		collected int
+		evidences []json.RawMessage
+	)
+	signedBefore := 0
+signers:
+	for i := range st.Signers {
+		sg := &st.Signers[i]
+		if i < len(ref.Signers) && ref.Signers[i].Status.Terminal() {
+			if ref.Signers[i].Status == signing.SignerSigned {
+				signedBefore++
+			}
+			continue
+		}
+		if sg.Order == nil {
+			continue
+		}
+		c, err := a.collectOrder(ctx, httpx.OpRefresh, sg.Order.OrderRef)
+		switch {
+		case errors.Is(err, signing.ErrNotFound):
+			// Collected elsewhere, kept past BankID's retention, or gone:
+			// this attempt is over.
+			sg.Order, changed = nil, true
+			words = append(words, signerWords(i, len(st.Signers), "No such order"))
+			continue
+		case err != nil && collected == 0:
+			return signing.Update{}, err
+		case err != nil:
+			// What was collected (perhaps a completion, which BankID will
+			// not hand out again) is reported now; the rest next time.
+			break signers
+		}
+		collected++
+		words = append(words, signerWords(i, len(st.Signers), providerStatus(c)))
+		out, reason := classify(c)
+		if out == outSigned {
+			if problem := st.checkCompletion(sg, c); problem != "" {
+				out, reason = outDeclined, problem
+			}
+		}
+		switch out {
+		case outWaiting, outSigning:
+			if sg.Order.Hint != c.HintCode {
+				sg.Order.Hint, changed = c.HintCode, true
+			}
+			if out == outSigning {
+				u.Signers = append(u.Signers, signing.SignerUpdate{Index: i, Status: signing.SignerInProgress})
+			}
+		case outSigned:
+			ev := evidence(sg.Order.OrderRef, c, a.cfg.Now())
+			evidences = append(evidences, ev)
+			u.Signers = append(u.Signers, signing.SignerUpdate{Index: i, Status: signing.SignerSigned, Evidence: ev})
+			sg.Order, changed = nil, true
+		case outTimedOut:
+			sg.Order, changed = nil, true
+		case outInterrupted:
+			sg.Order, sg.Halt, changed = nil, HaltInterrupted, true
+		case outDeclined:
+			u.Signers = append(u.Signers, signing.SignerUpdate{Index: i, Status: signing.SignerFailed, Reason: reason})
+			sg.Order, changed = nil, true
+		}
 	}
-	u.Evidence = evidence(ref.Ref, c)
-	if ref.LoadOriginal == nil {
-		return u, nil // Signet then calls FetchDocument, which says why it cannot help
+	u.ProviderStatus = httpx.Clip(strings.Join(words, "; "), 500)
+	u.Status = sessionStatus(u.Signers, signedBefore, len(st.Signers))
+	if u.Status == signing.StatusFailed {
+		for _, su := range u.Signers {
+			if su.Status == signing.SignerFailed {
+				u.Reason = su.Reason
+				break
+			}
+		}
 	}
-	signed, err := a.signedDocument(ctx, httpx.OpRefresh, ref, c)
-	if err != nil {
-		return signing.Update{}, err
+	switch len(evidences) {
+	case 0:
+	case 1:
+		u.Evidence = evidences[0]
+	default:
+		u.Evidence, _ = json.Marshal(evidences) // valid JSON values
 	}
-	u.Signed = signed
+	if changed {
+		if u.State, err = st.encode(); err != nil {
+			return signing.Update{}, &signing.ProviderError{Provider: Name, Op: httpx.OpRefresh, Message: "cannot encode the state", Err: err}
+		}
+	}
 	return u, nil
 }
 
-// FetchDocument rebuilds the signed document from a fresh collect. BankID
-// has no document API: Signet gets the signed document with the
-// COMPLETED update from Refresh, and this works only while BankID still
-// keeps the completed order (3 minutes) and ref.LoadOriginal is set.
-func (a *Adapter) FetchDocument(ctx context.Context, ref signing.ProviderRef) ([]byte, error) {
-	if ref.LoadOriginal == nil {
-		return nil, &signing.ProviderError{Provider: Name, Op: httpx.OpDocument,
-			Message: "BankID has no document API: the signed document is built from the original with the COMPLETED update, and the original is not at hand"}
-	}
-	c, err := a.collect(ctx, httpx.OpDocument, ref)
-	if err != nil {
-		var pe *signing.ProviderError
-		if errors.Is(err, signing.ErrNotFound) && errors.As(err, &pe) {
-			pe.Message = "BankID no longer keeps the order (completed orders are kept for 3 minutes); the signed document comes with the COMPLETED update"
+// sessionStatus is the session's status after the signers' updates, with
+// signedBefore of n signers signed already.
+func sessionStatus(updates []signing.SignerUpdate, signedBefore, n int) signing.Status {
+	signed, active := signedBefore, signedBefore > 0
+	for _, su := range updates {
+		switch su.Status {
+		case signing.SignerFailed:
+			return signing.StatusFailed
+		case signing.SignerSigned:
+			signed++
 		}
-		return nil, err
+		active = true
 	}
-	switch o := mapCollect(c); o.status {
-	case signing.StatusCompleted:
-		return a.signedDocument(ctx, httpx.OpDocument, ref, c)
-	case signing.StatusPending, signing.StatusInProgress:
-		return nil, &signing.ProviderError{Provider: Name, Op: httpx.OpDocument, Retryable: true,
-			Message: "the BankID order is not complete yet"}
-	default:
-		return nil, &signing.ProviderError{Provider: Name, Op: httpx.OpDocument,
-			Message: "the BankID order did not complete (" + providerStatus(c) + ")"}
+	switch {
+	case signed >= n:
+		return signing.StatusCompleted
+	case active:
+		return signing.StatusInProgress
 	}
+	return signing.StatusPending
 }
 
-// Cancel cancels the order (POST /cancel). An order BankID no longer
-// knows, or has already finished, cannot be signed any more either: that
-// is success.
+// signerWords prefixes BankID's words with the signer when there are
+// several.
+func signerWords(i, n int, words string) string {
+	if n == 1 {
+		return words
+	}
+	return fmt.Sprintf("signer %d: %s", i+1, words)
+}
+
+// checkCompletion says what is wrong with a completed order of sg, or "":
+// BankID must report the person Signet asked for, and the signature must
+// cover the text Signet sent (which names the document's SHA-256).
+func (st State) checkCompletion(sg *SignerState, c *collectResponse) string {
+	cd := c.CompletionData
+	if sg.PersonalNumber != "" && strings.TrimSpace(cd.User.PersonalNumber) != sg.PersonalNumber {
+		return "BankID reports a signer other than the personal number Signet asked for"
+	}
+	sig, err := decodeBase64(cd.Signature)
+	if err != nil {
+		return "BankID's signature is not base64"
+	}
+	if cd.OCSPResponse != "" {
+		if _, err := decodeBase64(cd.OCSPResponse); err != nil {
+			return "BankID's OCSP response is not base64"
+		}
+	}
+	if st.UserVisibleData == "" {
+		return ""
+	}
+	signedText, err := signedVisibleData(sig)
+	if err != nil {
+		return "BankID's signature is not readable XML"
+	}
+	want, _ := decodeBase64(st.UserVisibleData)
+	if signedText != nil && !bytes.Equal(signedText, want) {
+		return "BankID's signature does not cover the text Signet sent (document name and SHA-256)"
+	}
+	return ""
+}
+
+// Cancel cancels every order of the session's signers that may still run
+// at BankID (POST /cancel). An order BankID no longer knows, or has
+// already finished, cannot be signed any more either: that is success.
 func (a *Adapter) Cancel(ctx context.Context, ref signing.ProviderRef) error {
-	id := strings.TrimSpace(ref.Ref)
-	if id == "" {
-		return fmt.Errorf("bankid cancel: %w: no orderRef", signing.ErrInvalid)
+	st, err := ParseState(ref.State, ref.Ref)
+	if err != nil {
+		return nil // no state, no order: nothing runs at BankID
 	}
-	err := a.post(ctx, httpx.OpCancel, "/cancel", orderRequest{OrderRef: id}, nil, true)
-	if code := errorCode(err); code == codeInvalidParameters || code == codeNotFound {
-		return nil // already cancelled, finished or gone
+	var errs []error
+	for _, sg := range st.Signers {
+		if sg.Order == nil {
+			continue
+		}
+		err := a.post(ctx, httpx.OpCancel, "/cancel", orderRequest{OrderRef: sg.Order.OrderRef}, nil, true)
+		if code := errorCode(err); code == codeInvalidParameters || code == codeNotFound {
+			continue // already cancelled, finished or gone
+		}
+		errs = append(errs, err)
 	}
-	return err
+	return errors.Join(errs...)
 }
 
 // ParseCallback always fails: BankID never calls back. Relying parties
@@ -109,15 +220,22 @@ func (a *Adapter) ParseCallback(http.Header, []byte) (signing.Callback, error) {
 
 var errNoCallbacks = fmt.Errorf("bankid: BankID sends no callbacks (orders are collected): %w (%w)", signing.ErrNotFound, signing.ErrUnauthorized)
 
-// collect calls /collect for ref's order. An answer that cannot be read
-// is retryable: collecting has no side effects.
-func (a *Adapter) collect(ctx context.Context, op string, ref signing.ProviderRef) (*collectResponse, error) {
-	id := strings.TrimSpace(ref.Ref)
+// collectOrder calls /collect for an order. An answer that cannot be read
+// is retryable: collecting has no side effects. A completion is kept in
+// memory for a while and answered again for a collect BankID answers "No
+// such order", as it does after handing the completion out once: a
+// second, concurrent collect of this process then sees the completion
+// too rather than losing it.
+func (a *Adapter) collectOrder(ctx context.Context, op, orderRef string) (*collectResponse, error) {
+	id := strings.TrimSpace(orderRef)
 	if id == "" {
 		return nil, fmt.Errorf("bankid %s: %w: no orderRef", op, signing.ErrInvalid)
 	}
 	var raw json.RawMessage
 	if err := a.post(ctx, op, "/collect", orderRequest{OrderRef: id}, &raw, true); err != nil {
+		if c := a.recall(id); c != nil && errors.Is(err, signing.ErrNotFound) {
+			return c, nil
+		}
 		return nil, err
 	}
 	c, err := parseCollect(raw)
@@ -129,163 +247,41 @@ func (a *Adapter) collect(ctx context.Context, op string, ref signing.ProviderRe
 		return nil, &signing.ProviderError{Provider: Name, Op: op, Retryable: true, StatusCode: http.StatusOK,
 			Message: "BankID answered about another order"}
 	}
+	if c.Status == statusComplete {
+		a.remember(id, c)
+	}
 	return c, nil
 }
 
-// evidence is what the audit trail keeps of a completed order: the
-// orderRef and BankID's completionData as it came (the signer's name and
-// personal number, the device, the signature XML and the OCSP response).
-func evidence(orderRef string, c *collectResponse) json.RawMessage {
-	b, err := json.Marshal(struct {
-		OrderRef       string          `json:"orderRef"`
-		Status         string          `json:"status"`
-		CompletionData json.RawMessage `json:"completionData"`
-	}{orderRef, c.Status, c.rawCompletion})
-	if err != nil { // rawCompletion is compacted valid JSON
+// completionMemory is how long a collected completion is kept in memory.
+const completionMemory = 10 * time.Minute
+
+// remember keeps a completion collected for orderRef.
+func (a *Adapter) remember(orderRef string, c *collectResponse) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	now := a.cfg.Now()
+	for ref, k := range a.completions {
+		if now.Sub(k.at) > completionMemory {
+			delete(a.completions, ref)
+		}
+	}
+	a.completions[orderRef] = keptCompletion{c: c, at: now}
+}
+
+// recall returns the completion kept for orderRef, if any.
+func (a *Adapter) recall(orderRef string) *collectResponse {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	k, ok := a.completions[orderRef]
+	if !ok || a.cfg.Now().Sub(k.at) > completionMemory {
 		return nil
 	}
-	return b
+	return k.c
 }
 
-// signedDocument builds the signed document: the original PDF with an
-// audit page recording the BankID signature and the signature XML and
-// OCSP response attached. It first checks that what BankID signed is what
-// Signet asked to be signed: the same person and the same text (which
-// names the document's SHA-256), and that the original still has that
-// hash.
-func (a *Adapter) signedDocument(ctx context.Context, op string, ref signing.ProviderRef, c *collectResponse) ([]byte, error) {
-	st, _ := ParseState(ref.State) // missing fields just skip their checks
-	cd := c.CompletionData
-	permanent := func(msg string, err error) error {
-		return &signing.ProviderError{Provider: Name, Op: op, Message: msg, Err: err}
-	}
-	sig, err := decodeBase64(cd.Signature)
-	if err != nil {
-		return nil, permanent("BankID's signature is not base64", err)
-	}
-	var ocsp []byte
-	if strings.TrimSpace(cd.OCSPResponse) != "" {
-		if ocsp, err = decodeBase64(cd.OCSPResponse); err != nil {
-			return nil, permanent("BankID's OCSP response is not base64", err)
-		}
-	}
-	if st.PersonalNumber != "" && strings.TrimSpace(cd.User.PersonalNumber) != st.PersonalNumber {
-		return nil, permanent("BankID reports a signer other than the personal number Signet asked for", nil)
-	}
-	if st.UserVisibleData != "" {
-		signedText, err := signedVisibleData(sig)
-		if err != nil {
-			return nil, permanent("BankID's signature is not readable XML", err)
-		}
-		want, _ := decodeBase64(st.UserVisibleData)
-		if signedText != nil && !bytes.Equal(signedText, want) {
-			return nil, permanent("BankID's signature does not cover the text Signet sent (document name and SHA-256)", nil)
-		}
-	}
-
-	doc, err := ref.LoadOriginal(ctx)
-	if err != nil {
-		return nil, &signing.ProviderError{Provider: Name, Op: op, Retryable: true,
-			Message: "cannot load the original document", Err: err}
-	}
-	hash := documentHash(signing.Document{Content: doc.Content})
-	if st.DocumentSHA256 != "" && hash != st.DocumentSHA256 {
-		return nil, permanent("the stored original does not have the SHA-256 the signer approved", nil)
-	}
-	visible, _ := decodeBase64(st.UserVisibleData)
-	lines := auditLines(doc.Filename, hash, ref.Ref, a.cfg.Now().UTC().Format("2006-01-02 15:04:05 UTC"), cd, string(visible), ocsp != nil)
-	out, err := pdf.AppendPage(doc.Content, lines)
-	if err != nil {
-		return nil, permanent("cannot add the BankID audit page to the PDF", err)
-	}
-	if out, err = pdf.Attach(out, SignatureAttachment, sig); err != nil {
-		return nil, permanent("cannot attach BankID's signature to the PDF", err)
-	}
-	if ocsp != nil {
-		if out, err = pdf.Attach(out, OCSPAttachment, ocsp); err != nil {
-			return nil, permanent("cannot attach BankID's OCSP response to the PDF", err)
-		}
-	}
-	return out, nil
-}
-
-// auditLines is the text of the appended page.
-func auditLines(filename, hash, orderRef, when string, cd *completionData, visible string, withOCSP bool) []string {
-	name := strings.TrimSpace(cd.User.Name)
-	if name == "" {
-		name = strings.TrimSpace(cd.User.GivenName + " " + cd.User.Surname)
-	}
-	lines := []string{
-		"Signed with Swedish BankID",
-		"",
-		"Document: " + httpx.Clip(filename, 90),
-		"Document SHA-256: " + hash,
-		"",
-		"Signer: " + httpx.Clip(name, 90),
-		"Personal identity number: " + formatPersonnummer(httpx.Clip(cd.User.PersonalNumber, 20)),
-		"Signed: " + when + " (when Signet collected the completed order)",
-		"BankID order reference: " + httpx.Clip(orderRef, 80),
-	}
-	if d := httpx.Clip(cd.BankIDIssueDate, 20); d != "" {
-		lines = append(lines, "BankID issued: "+d)
-	}
-	if ip := httpx.Clip(cd.Device.IPAddress, 45); ip != "" {
-		lines = append(lines, "Signer's device IP address: "+ip)
-	}
-	if visible != "" {
-		lines = append(lines, "", "The signer approved this text in the BankID app:")
-		for _, l := range strings.Split(strings.TrimRight(visible, "\n"), "\n") {
-			if len(lines) >= 40 {
-				break
-			}
-			lines = append(lines, "    "+httpx.Clip(l, 90))
-		}
-	}
-	lines = append(lines, "", "Attached: "+SignatureAttachment+" (BankID's XML signature over that text)")
-	if withOCSP {
-		lines = append(lines, "Attached: "+OCSPAttachment+" (the OCSP response for the signer's certificate)")
-	}
-	return lines
-}
-
-// signedVisibleData returns the usrVisibleData of a BankID signature XML
-// (bankIdSignedData/usrVisibleData, base64), decoded; nil if the XML has
-// none.
-func signedVisibleData(sig []byte) ([]byte, error) {
-	d := xml.NewDecoder(bytes.NewReader(sig))
-	d.Strict = true
-	for {
-		tok, err := d.Token()
-		if err == io.EOF {
-			return nil, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		se, ok := tok.(xml.StartElement)
-		if !ok || se.Name.Local != "usrVisibleData" {
-			continue
-		}
-		var text string
-		if err := d.DecodeElement(&text, &se); err != nil {
-			return nil, err
-		}
-		b, err := decodeBase64(text)
-		if err != nil {
-			return nil, fmt.Errorf("usrVisibleData: %w", err)
-		}
-		return b, nil
-	}
-}
-
-// decodeBase64 reads standard base64, padded or not, ignoring white space.
-func decodeBase64(s string) ([]byte, error) {
-	s = strings.Map(func(r rune) rune {
-		switch r {
-		case '\n', '\r', ' ', '\t':
-			return -1
-		}
-		return r
-	}, s)
-	return base64.RawStdEncoding.DecodeString(strings.TrimRight(s, "="))
+// keptCompletion is a completion in memory.
+type keptCompletion struct {
+	c  *collectResponse
+	at time.Time
 }

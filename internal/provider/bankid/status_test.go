@@ -10,48 +10,47 @@ import (
 
 	"github.com/signet-dev/signet/internal/provider/httpx"
 	"github.com/signet-dev/signet/internal/provider/simtest"
-	"github.com/signet-dev/signet/internal/signing"
 )
 
 func TestCollectTable(t *testing.T) {
 	tests := []struct {
 		status, hint string
-		want         signing.Status
+		want         outcome
 		reason       string // a substring of the reason; "" for none
 	}{
-		{"pending", "outstandingTransaction", signing.StatusPending, ""},
-		{"pending", "noClient", signing.StatusPending, ""},
-		{"pending", "started", signing.StatusInProgress, ""},
-		{"pending", "userSign", signing.StatusInProgress, ""},
-		{"pending", "userMrtd", signing.StatusInProgress, ""},
-		{"pending", "userCallConfirm", signing.StatusInProgress, ""},
-		{"pending", "processing", signing.StatusInProgress, ""},
-		{"pending", "futureHintCode", signing.StatusPending, ""}, // unknown: nothing new
-		{"pending", "", signing.StatusPending, ""},
-		{"complete", "", signing.StatusCompleted, ""},
-		{"complete", "userSign", signing.StatusCompleted, ""},
-		{"failed", "expiredTransaction", signing.StatusExpired, ""},
-		{"failed", "startFailed", signing.StatusExpired, ""},
-		{"failed", "userCancel", signing.StatusFailed, "declined to sign"},
-		{"failed", "userDeclinedCall", signing.StatusFailed, "declined the BankID verification call"},
-		{"failed", "cancelled", signing.StatusCancelled, ""},
-		{"failed", "certificateErr", signing.StatusFailed, "blocked, revoked"},
-		{"failed", "notSupportedByUserApp", signing.StatusFailed, "too old"},
-		{"failed", "transactionRiskBlocked", signing.StatusFailed, "too risky"},
-		{"failed", "futureFailure", signing.StatusFailed, "(futureFailure)"}, // unknown: failed, naming the code
-		{"failed", "", signing.StatusFailed, "(no hintCode)"},
-		{"someNewStatus", "x", signing.StatusPending, ""}, // unknown status: nothing new
+		{"pending", "outstandingTransaction", outWaiting, ""},
+		{"pending", "noClient", outWaiting, ""},
+		{"pending", "started", outSigning, ""},
+		{"pending", "userSign", outSigning, ""},
+		{"pending", "userMrtd", outSigning, ""},
+		{"pending", "userCallConfirm", outSigning, ""},
+		{"pending", "processing", outSigning, ""},
+		{"pending", "futureHintCode", outWaiting, ""}, // unknown: nothing new
+		{"pending", "", outWaiting, ""},
+		{"complete", "", outSigned, ""},
+		{"complete", "userSign", outSigned, ""},
+		{"failed", "expiredTransaction", outTimedOut, ""},
+		{"failed", "startFailed", outTimedOut, ""},
+		{"failed", "cancelled", outInterrupted, ""},
+		{"failed", "userCancel", outDeclined, "declined to sign"},
+		{"failed", "userDeclinedCall", outDeclined, "declined the BankID verification call"},
+		{"failed", "certificateErr", outDeclined, "blocked, revoked"},
+		{"failed", "notSupportedByUserApp", outDeclined, "too old"},
+		{"failed", "transactionRiskBlocked", outDeclined, "too risky"},
+		{"failed", "futureFailure", outDeclined, "(futureFailure)"}, // unknown: declined, naming the code
+		{"failed", "", outDeclined, "(no hintCode)"},
+		{"someNewStatus", "x", outWaiting, ""}, // unknown status: nothing new
 	}
 	for _, tt := range tests {
-		o := mapCollect(&collectResponse{Status: tt.status, HintCode: tt.hint})
-		if o.status != tt.want {
-			t.Errorf("%s/%s: %s, want %s", tt.status, tt.hint, o.status, tt.want)
+		got, reason := classify(&collectResponse{Status: tt.status, HintCode: tt.hint})
+		if got != tt.want {
+			t.Errorf("%s/%s: %d, want %d", tt.status, tt.hint, got, tt.want)
 		}
-		if tt.reason == "" && o.reason != "" || !strings.Contains(o.reason, tt.reason) {
-			t.Errorf("%s/%s: reason %q, want one containing %q", tt.status, tt.hint, o.reason, tt.reason)
+		if tt.reason == "" && reason != "" || !strings.Contains(reason, tt.reason) {
+			t.Errorf("%s/%s: reason %q, want one containing %q", tt.status, tt.hint, reason, tt.reason)
 		}
-		if o.status == signing.StatusFailed && o.reason == "" {
-			t.Errorf("%s/%s: FAILED without a reason", tt.status, tt.hint)
+		if got == outDeclined && reason == "" {
+			t.Errorf("%s/%s: declined without a reason", tt.status, tt.hint)
 		}
 	}
 	// Every hint code PROVIDERS.md lists is in the table.
@@ -75,21 +74,21 @@ var readTestdata = simtest.Testdata
 func TestRecordedCollect(t *testing.T) {
 	tests := []struct {
 		file     string
-		status   signing.Status
+		status   outcome
 		provider string
 	}{
-		{"collect_pending_outstanding.json", signing.StatusPending, "pending/outstandingTransaction"},
-		{"collect_pending_noclient_quirks.json", signing.StatusPending, "pending/noClient"},
-		{"collect_pending_started.json", signing.StatusInProgress, "pending/started"},
-		{"collect_pending_usersign.json", signing.StatusInProgress, "pending/userSign"},
-		{"collect_pending_unknown_hint.json", signing.StatusPending, "pending/futureHintCode"},
-		{"collect_complete.json", signing.StatusCompleted, "complete"},
-		{"collect_complete_quirks.json", signing.StatusCompleted, "complete"},
-		{"collect_failed_usercancel.json", signing.StatusFailed, "failed/userCancel"},
-		{"collect_failed_expired.json", signing.StatusExpired, "failed/expiredTransaction"},
-		{"collect_failed_cancelled.json", signing.StatusCancelled, "failed/cancelled"},
-		{"collect_failed_cancelled_by_new_order.json", signing.StatusCancelled, "failed/cancelled"},
-		{"collect_failed_certificateerr.json", signing.StatusFailed, "failed/certificateErr"},
+		{"collect_pending_outstanding.json", outWaiting, "pending/outstandingTransaction"},
+		{"collect_pending_noclient_quirks.json", outWaiting, "pending/noClient"},
+		{"collect_pending_started.json", outSigning, "pending/started"},
+		{"collect_pending_usersign.json", outSigning, "pending/userSign"},
+		{"collect_pending_unknown_hint.json", outWaiting, "pending/futureHintCode"},
+		{"collect_complete.json", outSigned, "complete"},
+		{"collect_complete_quirks.json", outSigned, "complete"},
+		{"collect_failed_usercancel.json", outDeclined, "failed/userCancel"},
+		{"collect_failed_expired.json", outTimedOut, "failed/expiredTransaction"},
+		{"collect_failed_startfailed.json", outTimedOut, "failed/startFailed"},
+		{"collect_failed_cancelled_by_new_order.json", outInterrupted, "failed/cancelled"},
+		{"collect_failed_certificateerr.json", outDeclined, "failed/certificateErr"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -100,13 +99,13 @@ func TestRecordedCollect(t *testing.T) {
 			if len(c.OrderRef) != 36 {
 				t.Errorf("orderRef %q", c.OrderRef)
 			}
-			if o := mapCollect(c); o.status != tt.status {
-				t.Errorf("status %s, want %s", o.status, tt.status)
+			if got, _ := classify(c); got != tt.status {
+				t.Errorf("outcome %d, want %d", got, tt.status)
 			}
 			if got := providerStatus(c); got != tt.provider {
 				t.Errorf("ProviderStatus %q, want %q", got, tt.provider)
 			}
-			if tt.status == signing.StatusCompleted {
+			if tt.status == outSigned {
 				cd := c.CompletionData
 				if cd.User.PersonalNumber != "199001011239" || cd.User.Name == "" || cd.Signature == "" || cd.OCSPResponse == "" {
 					t.Errorf("completion data %+v", cd.User)
@@ -120,7 +119,7 @@ func TestRecordedCollect(t *testing.T) {
 					t.Errorf("usrVisibleData %q, %v", text, err)
 				}
 				var ev map[string]json.RawMessage
-				if err := json.Unmarshal(evidence(c.OrderRef, c), &ev); err != nil || len(ev["completionData"]) == 0 {
+				if err := json.Unmarshal(evidence(c.OrderRef, c, simtest.Epoch), &ev); err != nil || len(ev["completionData"]) == 0 {
 					t.Errorf("evidence %v, %v", ev, err)
 				}
 			}
@@ -178,9 +177,9 @@ func TestParseCollectRefuses(t *testing.T) {
 }
 
 // FuzzParseCollect feeds the collect parser arbitrary bodies. It must
-// never panic; what it accepts has a status, maps onto a known Signet
-// status, and a complete answer always has a signature and valid JSON
-// evidence. Seeds are in testdata/fuzz/FuzzParseCollect.
+// never panic; what it accepts has a status, a decline has a reason, and
+// a complete answer always has a signature and valid JSON evidence that
+// reads back. Seeds are in testdata/fuzz/FuzzParseCollect.
 func FuzzParseCollect(f *testing.F) {
 	for _, name := range []string{"collect_complete.json", "collect_pending_started.json", "collect_failed_usercancel.json", "collect_pending_noclient_quirks.json"} {
 		f.Add(readTestdata(f, name))
@@ -196,22 +195,23 @@ func FuzzParseCollect(f *testing.F) {
 		if c.Status == "" {
 			t.Fatal("accepted an answer without status")
 		}
-		o := mapCollect(c)
-		if !o.status.Valid() {
-			t.Fatalf("mapped onto %q", o.status)
-		}
-		if o.status == signing.StatusFailed && (o.reason == "" || !utf8.ValidString(o.reason)) {
-			t.Fatalf("FAILED with reason %q", o.reason)
+		out, reason := classify(c)
+		if out == outDeclined && (reason == "" || !utf8.ValidString(reason)) {
+			t.Fatalf("declined with reason %q", reason)
 		}
 		if ps := providerStatus(c); len([]rune(ps)) > 101 {
 			t.Fatalf("ProviderStatus of %d runes", len([]rune(ps)))
 		}
-		if o.status == signing.StatusCompleted {
+		if out == outSigned {
 			if c.CompletionData == nil || strings.TrimSpace(c.CompletionData.Signature) == "" {
 				t.Fatal("complete without a signature")
 			}
-			if !json.Valid(evidence("ref", c)) {
+			ev := evidence("ref", c, simtest.Epoch)
+			if !json.Valid(ev) {
 				t.Fatal("evidence is not JSON")
+			}
+			if back, err := readEvidence(ev); err == nil && back.orderRef != "ref" {
+				t.Fatalf("evidence reads back as %+v", back)
 			}
 			if sig, err := decodeBase64(c.CompletionData.Signature); err == nil {
 				_, _ = signedVisibleData(sig) // must not panic

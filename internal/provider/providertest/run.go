@@ -205,6 +205,9 @@ func Run(t *testing.T, newSandbox func(t *testing.T, callbackURL string) *Sandbo
 		if !sb.Provider.Info().CancelReachesProvider {
 			return // the request stays signable at the provider (Signzy)
 		}
+		if _, ok := sb.Provider.(signing.Starter); ok {
+			return // BankID: the provider forgets a cancelled order; the provider's own tests check it
+		}
 		upd, err := sb.Provider.Refresh(context.Background(), ref(started))
 		if err == nil && (upd.Status == signing.StatusPending || upd.Status == signing.StatusInProgress || upd.Status == signing.StatusCompleted) {
 			t.Errorf("after Cancel the provider reports %s", upd.Status)
@@ -237,6 +240,9 @@ func Run(t *testing.T, newSandbox func(t *testing.T, callbackURL string) *Sandbo
 	t.Run("ExpiryAtProvider", func(t *testing.T) {
 		cb := newCallbacks(t)
 		sb := newSandbox(t, cb.url)
+		if _, ok := sb.Provider.(signing.Starter); ok {
+			t.Skip("Signet starts this provider's signers as they arrive and replaces what times out: the request never expires at the provider")
+		}
 		started := initiate(t, sb, cb.url)
 		sb.Expire(t, started.Ref)
 		upd, err := sb.Provider.Refresh(context.Background(), ref(started))

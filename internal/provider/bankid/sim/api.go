@@ -141,7 +141,8 @@ func (s *Server) sign(w http.ResponseWriter, r *http.Request, body []byte) {
 		for _, other := range s.orders {
 			if other.pnr == o.pnr && other.status == statusPending {
 				// BankID aborts both: no new order, and the one in progress
-				// is cancelled (its collect says failed/cancelled).
+				// is cancelled (its collect says failed/cancelled). Only
+				// one order per person at a time.
 				other.finish(statusFailed, hintCancelled, now)
 				s.mu.Unlock()
 				writeError(w, http.StatusBadRequest, codeAlreadyInProgress, "Order already in progress for pno")
@@ -185,7 +186,12 @@ func (s *Server) collect(w http.ResponseWriter, r *http.Request, body []byte) {
 		return
 	}
 	v := o.view()
-	if o.status == statusPending && o.hint == hintStarted {
+	switch {
+	case o.status != statusPending:
+		// BankID hands a finished order out once: the next collect
+		// answers "No such order".
+		delete(s.orders, ref)
+	case o.hint == hintStarted:
 		// The app shows the order to the signer right after starting it:
 		// the next collect says userSign.
 		o.hint = hintUserSign
@@ -194,8 +200,9 @@ func (s *Server) collect(w http.ResponseWriter, r *http.Request, body []byte) {
 	writeJSON(w, http.StatusOK, v)
 }
 
-// cancel handles POST /cancel. Only a pending order can be cancelled;
-// BankID refuses to cancel one twice.
+// cancel handles POST /cancel. Only a pending order can be cancelled,
+// and BankID forgets it at once: a later collect or cancel answers "No
+// such order".
 func (s *Server) cancel(w http.ResponseWriter, r *http.Request, body []byte) {
 	ref, ok := readOrderRef(w, body)
 	if !ok {
@@ -213,7 +220,7 @@ func (s *Server) cancel(w http.ResponseWriter, r *http.Request, body []byte) {
 		writeError(w, http.StatusBadRequest, codeInvalidParameters, "Order already "+o.status)
 		return
 	}
-	o.finish(statusFailed, hintCancelled, s.cfg.Now())
+	delete(s.orders, ref)
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, struct{}{})
 }

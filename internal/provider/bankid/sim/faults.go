@@ -106,6 +106,23 @@ type Order struct {
 	AutoStartToken        string
 }
 
+// Orders returns a snapshot of every order the simulator knows.
+func (s *Server) Orders() []Order {
+	s.mu.Lock()
+	refs := make([]string, 0, len(s.orders))
+	for ref := range s.orders {
+		refs = append(refs, ref)
+	}
+	s.mu.Unlock()
+	var out []Order
+	for _, ref := range refs {
+		if o, ok := s.Order(ref); ok {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
 // Order returns a snapshot of the order, if the simulator knows it.
 func (s *Server) Order(orderRef string) (Order, bool) {
 	s.mu.Lock()

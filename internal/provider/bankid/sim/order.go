@@ -16,6 +16,7 @@ const (
 	hintStarted     = "started"
 	hintUserSign    = "userSign"
 	hintExpired     = "expiredTransaction"
+	hintStartFailed = "startFailed"
 	hintUserCancel  = "userCancel"
 	hintCancelled   = "cancelled"
 )
@@ -38,6 +39,9 @@ type order struct {
 	activity     time.Time // the last thing that happened, for OrderTTL
 	finished     time.Time
 	completion   *completionData
+	// picked is whether the app picked the order up (QR scanned,
+	// autostart, opened); until then StartWindow applies.
+	picked bool
 }
 
 // completionData is the proof of a completed order, as collect shows it.
@@ -83,11 +87,17 @@ func (o *order) finish(status, hint string, now time.Time) {
 	o.status, o.hint, o.finished, o.activity = status, hint, now, now
 }
 
+// waiting reports whether the app has not picked the pending order up.
+func (o *order) waiting() bool {
+	return o.status == statusPending && !o.picked
+}
+
 // start is the app picking the order up (QR scanned, autostart, opened).
 func (o *order) start(now time.Time) {
-	if o.status == statusPending && (o.hint == hintOutstanding || o.hint == "noClient") {
+	if o.waiting() {
 		o.hint = hintStarted
 	}
+	o.picked = true
 	o.activity = now
 }
 
@@ -106,10 +116,15 @@ func (s *Server) lookup(ref string) *order {
 	return o
 }
 
-// age applies time to o: a pending order without action for OrderTTL
-// expires; a finished one past its retention is to be forgotten (true).
+// age applies time to o: an order the app did not pick up within
+// StartWindow fails with startFailed, a started one without action for
+// OrderTTL with expiredTransaction; a finished one past its retention is
+// to be forgotten (true).
 func (s *Server) age(o *order, now time.Time) bool {
-	if o.status == statusPending && !now.Before(o.activity.Add(s.cfg.OrderTTL)) {
+	switch {
+	case o.waiting() && !now.Before(o.created.Add(s.cfg.StartWindow)):
+		o.finish(statusFailed, hintStartFailed, o.created.Add(s.cfg.StartWindow))
+	case o.status == statusPending && !now.Before(o.activity.Add(s.cfg.OrderTTL)):
 		o.finish(statusFailed, hintExpired, o.activity.Add(s.cfg.OrderTTL))
 	}
 	switch o.status {

@@ -5,14 +5,18 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/base64"
 	"encoding/binary"
-	"encoding/xml"
 	"fmt"
+	"strings"
 	"time"
+
+	"golang.org/x/crypto/ocsp"
 )
 
 // User is who a simulated BankID belongs to.
@@ -42,33 +46,92 @@ func (s *Server) user(pnr string) User {
 	return User{GivenName: givenNames[int(h[0])%len(givenNames)], Surname: surnames[int(h[1])%len(surnames)]}
 }
 
-// signatureKey stands in for BankID's signing key and the signer's
-// certificate in the signature XML.
-type signatureKey struct {
+// issuer is the simulated BankID issuing CA: it issues each simulated
+// user's certificate and signs the OCSP responses about them. (BankID's
+// real chain has a root and a bank's CA between; one CA is enough to
+// verify against.)
+type issuer struct {
 	key  *ecdsa.PrivateKey
-	cert []byte // DER
+	cert *x509.Certificate
 }
 
-func newSignatureKey() (*signatureKey, error) {
+func newIssuer() (*issuer, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, err
 	}
 	now := time.Now()
-	_, der, err := issue(&x509.Certificate{
-		Subject:   pkix.Name{CommonName: "Simulated BankID user certificate", Organization: []string{"Signet sandbox"}},
+	cert, _, err := issue(&x509.Certificate{
+		Subject:               pkix.Name{CommonName: "Signet sandbox BankID Customer CA", Organization: []string{"Signet sandbox"}},
+		NotBefore:             now.Add(-time.Hour),
+		NotAfter:              now.Add(certLife),
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		MaxPathLenZero:        true,
+	}, key.Public(), nil, key)
+	if err != nil {
+		return nil, fmt.Errorf("bankid sim: issuing CA: %w", err)
+	}
+	return &issuer{key: key, cert: cert}, nil
+}
+
+// identity is one simulated user's BankID: their key and certificate.
+type identity struct {
+	key  *ecdsa.PrivateKey
+	cert *x509.Certificate
+}
+
+// UserCA is the certificate of the simulated CA that issues the users'
+// certificates and signs the OCSP responses: what a verifier of the
+// simulator's signatures trusts.
+func (s *Server) UserCA() *x509.Certificate { return s.ca.cert }
+
+// identity returns pnr's BankID, issuing it on first use; s.mu must be
+// held. The certificate names the person as BankID's do: their name as
+// the common name, given name and surname, and the personal number as
+// the serial number.
+func (s *Server) identity(pnr string) (*identity, error) {
+	if id, ok := s.identities[pnr]; ok {
+		return id, nil
+	}
+	u := s.user(pnr)
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	cert, _, err := issue(&x509.Certificate{
+		Subject: pkix.Name{CommonName: u.GivenName + " " + u.Surname, SerialNumber: pnr, Country: []string{"SE"},
+			ExtraNames: []pkix.AttributeTypeAndValue{
+				{Type: oidGivenName, Value: u.GivenName},
+				{Type: oidSurname, Value: u.Surname},
+			}},
 		NotBefore: now.Add(-time.Hour),
 		NotAfter:  now.Add(certLife),
 		KeyUsage:  x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
-	}, key.Public(), nil, key)
+	}, key.Public(), s.ca.cert, s.ca.key)
 	if err != nil {
-		return nil, fmt.Errorf("bankid sim: signature key: %w", err)
+		return nil, fmt.Errorf("bankid sim: user certificate: %w", err)
 	}
-	return &signatureKey{key: key, cert: der}, nil
+	id := &identity{key: key, cert: cert}
+	s.identities[pnr] = id
+	return id, nil
 }
 
+// The X.520 name attributes BankID's certificates carry besides the
+// common name.
+var (
+	oidGivenName = asn1.ObjectIdentifier{2, 5, 4, 42}
+	oidSurname   = asn1.ObjectIdentifier{2, 5, 4, 4}
+	// oidOCSPNonce is the OCSP nonce extension (RFC 8954).
+	oidOCSPNonce = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 48, 1, 2}
+)
+
 // complete finishes o as signed by its person on a device at deviceIP.
-// s.mu must be held.
+// s.mu must be held. Only a failure of the machine's random source can
+// keep it from signing; the order then fails as BankID's would on an
+// internal error (failed/certificateErr would blame the signer).
 func (s *Server) complete(o *order, deviceIP string, now time.Time) {
 	pnr := o.pnr
 	if pnr == "" {
@@ -77,6 +140,18 @@ func (s *Server) complete(o *order, deviceIP string, now time.Time) {
 	u := s.user(pnr)
 	h := sha256.Sum256([]byte(pnr + "/device"))
 	issued := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, int(binary.BigEndian.Uint16(h[2:4]))%1500)
+	id, err := s.identity(pnr)
+	var sig, ocspDER []byte
+	if err == nil {
+		sig, err = s.signatureXML(o, id, h[4:22], now)
+	}
+	if err == nil {
+		ocspDER, err = s.ocspResponse(id, base64.StdEncoding.EncodeToString(sig), now)
+	}
+	if err != nil {
+		o.finish(statusFailed, "internalError", now)
+		return
+	}
 	o.completion = &completionData{
 		User: completionUser{
 			PersonalNumber: pnr,
@@ -86,24 +161,58 @@ func (s *Server) complete(o *order, deviceIP string, now time.Time) {
 		},
 		Device:          completionDevice{IPAddress: deviceIP, UHI: base64.StdEncoding.EncodeToString(h[4:22])},
 		BankIDIssueDate: issued.Format("2006-01-02"),
-		Signature:       base64.StdEncoding.EncodeToString(s.signatureXML(o, h[4:22], now)),
-		OCSPResponse:    base64.StdEncoding.EncodeToString(randomBytes(1400)),
+		Signature:       base64.StdEncoding.EncodeToString(sig),
+		OCSPResponse:    base64.StdEncoding.EncodeToString(ocspDER),
 	}
 	o.finish(statusComplete, "", now)
 }
 
-// signatureXML is a BankID-shaped XML signature (XMLDSig enveloping
-// bankIdSignedData, which holds the texts the signer approved). It is
-// signed with the simulator's own key: plausible, not verifiable against
-// BankID.
-func (s *Server) signatureXML(o *order, uhi []byte, now time.Time) []byte {
+// ocspResponse is the issuing CA's OCSP response saying id's certificate
+// is good, as BankID hands one out with every signature. Its nonce binds
+// it to the signature as BankID's does: the SHA-1 of the base64
+// signature, then 12 random bytes.
+func (s *Server) ocspResponse(id *identity, signatureB64 string, now time.Time) ([]byte, error) {
+	sum := sha1.Sum([]byte(signatureB64))
+	nonce, err := asn1.Marshal(append(sum[:], randomBytes(12)...))
+	if err != nil {
+		return nil, err
+	}
+	produced := now.UTC().Truncate(time.Second)
+	return ocsp.CreateResponse(s.ca.cert, s.ca.cert, ocsp.Response{
+		Status:          ocsp.Good,
+		SerialNumber:    id.cert.SerialNumber,
+		ProducedAt:      produced,
+		ThisUpdate:      produced,
+		NextUpdate:      produced.Add(24 * time.Hour),
+		ExtraExtensions: []pkix.Extension{{Id: oidOCSPNonce, Value: nonce}},
+	}, s.ca.key)
+}
+
+// The XMLDSig algorithms of the signature XML.
+const (
+	dsigNS        = "http://www.w3.org/2000/09/xmldsig#"
+	bankIDTypesNS = "http://www.bankid.com/signature/v1.0.0/types"
+	algC14N       = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
+	algECDSA256   = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"
+	algSHA256     = "http://www.w3.org/2001/04/xmlenc#sha256"
+)
+
+// signatureXML is a BankID-shaped XML signature: XMLDSig enveloping
+// bankIdSignedData (the texts the signer approved, the relying party,
+// the device) and KeyInfo (the signer's certificate and its issuer), both
+// referenced from SignedInfo, which is signed with the signer's own key.
+// Every signed part is written in its canonical form (inclusive C14N
+// 1.0: namespaces declared where a subtree starts, attributes in order,
+// no empty-element tags), so that digests computed over the bytes as
+// written are the canonical digests and any XMLDSig verifier agrees.
+func (s *Server) signatureXML(o *order, id *identity, uhi []byte, now time.Time) ([]byte, error) {
+	b64 := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
 	var data bytes.Buffer
-	data.WriteString(`<bankIdSignedData xmlns="http://www.bankid.com/signature/v1.0.0/types" Id="bidSignedData">`)
+	fmt.Fprintf(&data, `<bankIdSignedData xmlns="%s" Id="bidSignedData">`, bankIDTypesNS)
 	fmt.Fprintf(&data, `<usrVisibleData charset="UTF-8" visible="wysiwys">%s</usrVisibleData>`, esc(o.visibleData))
 	if o.nonVisibleData != "" {
 		fmt.Fprintf(&data, `<usrNonVisibleData>%s</usrNonVisibleData>`, esc(o.nonVisibleData))
 	}
-	b64 := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
 	fmt.Fprintf(&data, `<srvInfo><name>%s</name><nonce>%s</nonce><displayName>%s</displayName></srvInfo>`,
 		b64("cn="+DefaultRPCommonName+",o=Signet sandbox"), base64.StdEncoding.EncodeToString(randomBytes(20)), b64("Signet"))
 	fmt.Fprintf(&data, `<clientInfo><funcId>Signing</funcId><version>%s</version><env><ai><type>%s</type><deviceInfo>%s</deviceInfo>`+
@@ -112,39 +221,52 @@ func (s *Server) signatureXML(o *order, uhi []byte, now time.Time) []byte {
 		b64("Personal=10.3.0.0&BankID_exe=10.3.0.0"), b64("SIMULATOR"), b64(now.UTC().Format(time.RFC3339)),
 		base64.StdEncoding.EncodeToString(uhi), randomBytes(16))
 	data.WriteString(`</bankIdSignedData>`)
-	digest := sha256.Sum256(data.Bytes())
 
-	signedInfo := fmt.Sprintf(`<SignedInfo xmlns="http://www.w3.org/2000/09/xmldsig#">`+
-		`<CanonicalizationMethod Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315"></CanonicalizationMethod>`+
-		`<SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"></SignatureMethod>`+
-		`<Reference Type="http://www.bankid.com/signature/v1.0.0/types" URI="#bidSignedData"><Transforms>`+
-		`<Transform Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315"></Transform></Transforms>`+
-		`<DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"></DigestMethod><DigestValue>%s</DigestValue></Reference>`+
-		`</SignedInfo>`, base64.StdEncoding.EncodeToString(digest[:]))
-	sum := sha256.Sum256([]byte(signedInfo))
-	r, sv, err := ecdsa.Sign(rand.Reader, s.signer.key, sum[:])
-	var sig []byte
-	if err == nil {
-		sig = append(r.FillBytes(make([]byte, 32)), sv.FillBytes(make([]byte, 32))...)
+	// KeyInfo as written inside Signature, and canonical (its namespace
+	// from Signature declared on it) for its digest.
+	certs := fmt.Sprintf(`<X509Data><X509Certificate>%s</X509Certificate><X509Certificate>%s</X509Certificate></X509Data>`,
+		base64.StdEncoding.EncodeToString(id.cert.Raw), base64.StdEncoding.EncodeToString(s.ca.cert.Raw))
+	keyInfo := `<KeyInfo Id="bidKeyInfo">` + certs + `</KeyInfo>`
+	keyInfoC14N := `<KeyInfo xmlns="` + dsigNS + `" Id="bidKeyInfo">` + certs + `</KeyInfo>`
+
+	digest := func(b []byte) string { sum := sha256.Sum256(b); return base64.StdEncoding.EncodeToString(sum[:]) }
+	reference := func(typ, uri, value string) string {
+		t := ""
+		if typ != "" {
+			t = ` Type="` + typ + `"`
+		}
+		return `<Reference` + t + ` URI="` + uri + `"><Transforms><Transform Algorithm="` + algC14N + `"></Transform></Transforms>` +
+			`<DigestMethod Algorithm="` + algSHA256 + `"></DigestMethod><DigestValue>` + value + `</DigestValue></Reference>`
 	}
+	signedInfo := `<SignedInfo xmlns="` + dsigNS + `">` +
+		`<CanonicalizationMethod Algorithm="` + algC14N + `"></CanonicalizationMethod>` +
+		`<SignatureMethod Algorithm="` + algECDSA256 + `"></SignatureMethod>` +
+		reference(bankIDTypesNS, "#bidSignedData", digest(data.Bytes())) +
+		reference("", "#bidKeyInfo", digest([]byte(keyInfoC14N))) +
+		`</SignedInfo>`
+	sum := sha256.Sum256([]byte(signedInfo))
+	r, sv, err := ecdsa.Sign(rand.Reader, id.key, sum[:])
+	if err != nil {
+		return nil, fmt.Errorf("bankid sim: signing: %w", err)
+	}
+	sig := append(r.FillBytes(make([]byte, 32)), sv.FillBytes(make([]byte, 32))...) // XMLDSig's ECDSA value: r || s
 
 	var out bytes.Buffer
 	out.WriteString(`<?xml version="1.0" encoding="UTF-8" standalone="no"?>`)
-	out.WriteString(`<Signature xmlns="http://www.w3.org/2000/09/xmldsig#">`)
+	out.WriteString(`<Signature xmlns="` + dsigNS + `">`)
 	out.WriteString(signedInfo)
 	fmt.Fprintf(&out, `<SignatureValue>%s</SignatureValue>`, base64.StdEncoding.EncodeToString(sig))
-	fmt.Fprintf(&out, `<KeyInfo Id="bidKeyInfo"><X509Data><X509Certificate>%s</X509Certificate></X509Data></KeyInfo>`,
-		base64.StdEncoding.EncodeToString(s.signer.cert))
+	out.WriteString(keyInfo)
 	out.WriteString(`<Object>`)
 	out.Write(data.Bytes())
 	out.WriteString(`</Object></Signature>`)
-	return out.Bytes()
+	return out.Bytes(), nil
 }
 
+// esc escapes text as canonical XML writes it (C14N 1.0: &, <, > and
+// carriage returns; quotes and line feeds stay as they are).
 func esc(s string) string {
-	var b bytes.Buffer
-	_ = xml.EscapeText(&b, []byte(s))
-	return b.String()
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "\r", "&#xD;").Replace(s)
 }
 
 func randomBytes(n int) []byte {

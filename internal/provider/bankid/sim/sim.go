@@ -23,15 +23,25 @@
 // path still starts with BaseURL's path has that prefix removed first, so
 // the Server works behind http.StripPrefix or without it.
 //
-// Orders follow BankID: pending with hintCode outstandingTransaction until
-// the app opens them (started, then userSign), then complete or failed.
-// A pending order expires (failed/expiredTransaction) after OrderTTL
-// without action; a finished order can be collected for
-// CompletedRetention (complete) or FailedRetention (failed), after which
-// collect answers 400 invalidParameters "No such order". A sign for a
-// personal number with a pending order fails with alreadyInProgress and
-// cancels that order (failed/cancelled), as BankID does. State is in
-// memory.
+// Orders follow BankID as strictly as BankID itself: pending with
+// hintCode outstandingTransaction until the app picks them up (a scanned
+// QR code, the autostart link), which must happen within StartWindow
+// (BankID: 30 seconds) or the order fails with startFailed; a started
+// order expires (failed/expiredTransaction) after OrderTTL without
+// action. A finished order can be collected once: the collect that
+// reports it complete or failed is the last, and every later one answers
+// 400 invalidParameters "No such order", as does a collect after the
+// relying party's /cancel. A finished order nobody collects is forgotten
+// after CompletedRetention (complete) or FailedRetention (failed). A sign
+// for a personal number with an order in progress fails with
+// alreadyInProgress and cancels that order (failed/cancelled), as BankID
+// does: one order per person at a time.
+//
+// A completed order carries what BankID's does: a signature XML
+// (XMLDSig, enveloping bankIdSignedData, signed with the simulated user's
+// own key and carrying the user's certificate) and a real OCSP response
+// for that certificate from the simulated issuing CA (UserCA), its nonce
+// bound to the signature as BankID binds it. State is in memory.
 package sim
 
 import (
@@ -56,6 +66,7 @@ const APIPath = "/rp/v6.0"
 
 // Defaults for the optional Config fields, BankID's own numbers.
 const (
+	DefaultStartWindow        = 30 * time.Second
 	DefaultOrderTTL           = 3 * time.Minute
 	DefaultCompletedRetention = 3 * time.Minute
 	DefaultFailedRetention    = 3 * time.Minute
@@ -73,8 +84,11 @@ type Config struct {
 	RPCommonName string
 	// Now is the simulator's clock (time.Now if nil).
 	Now func() time.Time
-	// OrderTTL is how long a pending order lives without action
-	// (DefaultOrderTTL if zero).
+	// StartWindow is how long a new order waits for the app to pick it up
+	// before it fails with startFailed (DefaultStartWindow if zero).
+	StartWindow time.Duration
+	// OrderTTL is how long a started order lives without action before it
+	// fails with expiredTransaction (DefaultOrderTTL if zero).
 	OrderTTL time.Duration
 	// CompletedRetention and FailedRetention are how long finished orders
 	// can still be collected (the defaults if zero).
@@ -89,14 +103,15 @@ type Config struct {
 type Server struct {
 	*simkit.Faults // FailNext, ThrottleNext and DelayNext on the Op* operations
 
-	cfg    Config
-	mount  *simkit.Mount
-	signer *signatureKey
+	cfg   Config
+	mount *simkit.Mount
+	ca    *issuer
 
-	mu      sync.Mutex
-	orders  map[string]*order // by orderRef
-	users   map[string]User   // by personal number
-	servers []*http.Server    // started by ListenTLS
+	mu         sync.Mutex
+	orders     map[string]*order    // by orderRef
+	users      map[string]User      // by personal number
+	identities map[string]*identity // the users' keys and certificates, made on first use
+	servers    []*http.Server       // started by ListenTLS
 }
 
 // New returns a simulator for cfg.
@@ -108,6 +123,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.StartWindow <= 0 {
+		cfg.StartWindow = DefaultStartWindow
+	}
 	if cfg.OrderTTL <= 0 {
 		cfg.OrderTTL = DefaultOrderTTL
 	}
@@ -117,17 +135,18 @@ func New(cfg Config) (*Server, error) {
 	if cfg.FailedRetention <= 0 {
 		cfg.FailedRetention = DefaultFailedRetention
 	}
-	key, err := newSignatureKey()
+	ca, err := newIssuer()
 	if err != nil {
 		return nil, err
 	}
 	s := &Server{
-		Faults: simkit.NewFaults(writeError, OpSign, OpCollect, OpCancel),
-		cfg:    cfg,
-		mount:  mount,
-		signer: key,
-		orders: map[string]*order{},
-		users:  map[string]User{},
+		Faults:     simkit.NewFaults(writeError, OpSign, OpCollect, OpCancel),
+		cfg:        cfg,
+		mount:      mount,
+		ca:         ca,
+		orders:     map[string]*order{},
+		users:      map[string]User{},
+		identities: map[string]*identity{},
 	}
 	mux := mount.Mux
 	mux.HandleFunc(APIPath+"/sign", s.api(OpSign, s.sign))

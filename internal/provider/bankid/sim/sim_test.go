@@ -2,7 +2,6 @@ package sim
 
 import (
 	"bytes"
-	"crypto/ecdsa"
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/tls"
@@ -12,7 +11,6 @@ import (
 	"encoding/json"
 	"io"
 	"log"
-	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -165,61 +163,80 @@ func TestHintProgressionAndCompletion(t *testing.T) {
 		device["ipAddress"] != "127.0.0.1" || device["uhi"] == "" || !regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`).MatchString(cd["bankIdIssueDate"].(string)) {
 		t.Errorf("completionData %v", cd)
 	}
-	if _, err := base64.StdEncoding.DecodeString(cd["ocspResponse"].(string)); err != nil {
-		t.Error("ocspResponse is not base64")
+	cert := checkSignatureXML(t, e.sim.UserCA(), cd["signature"].(string), "# Sign\nloan.pdf")
+	if cert.Subject.SerialNumber != testPNR || cert.Subject.CommonName != user["name"] {
+		t.Errorf("the signer's certificate names %q (%s), want %v (%s)", cert.Subject.CommonName, cert.Subject.SerialNumber, user["name"], testPNR)
 	}
-	checkSignatureXML(t, cd["signature"].(string), "# Sign\nloan.pdf")
+	checkOCSP(t, e.sim.UserCA(), cert, cd["ocspResponse"].(string), cd["signature"].(string))
 
-	// The app refuses to act on a finished order.
-	resp, err = noRedirect.PostForm(e.sim.AppURL(ref), url.Values{"action": {"decline"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusConflict {
-		t.Errorf("decline after sign: %d", resp.StatusCode)
+	// BankID hands a finished order out once.
+	code, m := e.call("/collect", map[string]any{"orderRef": ref})
+	wantError(t, code, m, 400, "invalidParameters", "No such order")
+	if _, ok := e.sim.Order(ref); ok {
+		t.Error("the simulator still has the collected order")
 	}
 }
 
-// checkSignatureXML checks the signature XML hangs together: the digest
-// covers bankIdSignedData, the signature over SignedInfo verifies with the
-// included certificate, and usrVisibleData is the text sent.
-func checkSignatureXML(t *testing.T, b64, text string) {
-	t.Helper()
-	raw, err := base64.StdEncoding.DecodeString(b64)
+func TestCollectOnce(t *testing.T) {
+	e := newEnv(t)
+	signed, declined := e.sign(signBodyFor(testPNR)), e.sign(signBodyFor("201212121212"))
+	if err := e.sim.Sign(signed, "10.0.0.1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.sim.Decline(declined); err != nil {
+		t.Fatal(err)
+	}
+	// A pending order can be collected any number of times; a finished one
+	// once, complete or failed.
+	pending := e.sign(signBodyFor("198112189876"))
+	for range 3 {
+		wantCollect(t, e.collect(pending), "pending", "outstandingTransaction")
+	}
+	wantCollect(t, e.collect(signed), "complete", "")
+	wantCollect(t, e.collect(declined), "failed", "userCancel")
+	for _, ref := range []string{signed, declined} {
+		code, m := e.call("/collect", map[string]any{"orderRef": ref})
+		wantError(t, code, m, 400, "invalidParameters", "No such order")
+	}
+	// The person may start a new order once theirs is finished.
+	e.sign(signBodyFor(testPNR))
+}
+
+func TestStartWindow(t *testing.T) {
+	pki, err := NewTestPKI(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	x := string(raw)
-	between := func(a, b string) string {
-		i := strings.Index(x, a)
-		j := strings.Index(x, b)
-		if i < 0 || j < i {
-			t.Fatalf("signature XML lacks %s…%s", a, b)
-		}
-		return x[i:j]
-	}
-	data := between("<bankIdSignedData", "</Object>")
-	digest := sha256.Sum256([]byte(data))
-	if !strings.Contains(x, "<DigestValue>"+base64.StdEncoding.EncodeToString(digest[:])+"</DigestValue>") {
-		t.Error("DigestValue does not cover bankIdSignedData")
-	}
-	signedInfo := between("<SignedInfo", "<SignatureValue>")
-	sigValue, _ := base64.StdEncoding.DecodeString(between("<SignatureValue>", "</SignatureValue>")[len("<SignatureValue>"):])
-	certB64 := between("<X509Certificate>", "</X509Certificate>")[len("<X509Certificate>"):]
-	der, _ := base64.StdEncoding.DecodeString(certB64)
-	cert, err := x509.ParseCertificate(der)
+	clock := simtest.NewClock(simtest.Epoch)
+	s, err := New(Config{BaseURL: "http://127.0.0.1/sandbox/bankid", RPCommonName: pki.ClientCommonName, Now: clock.Now, StartWindow: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum := sha256.Sum256([]byte(signedInfo))
-	r, s := new(big.Int).SetBytes(sigValue[:32]), new(big.Int).SetBytes(sigValue[32:])
-	if !ecdsa.Verify(cert.PublicKey.(*ecdsa.PublicKey), sum[:], r, s) {
-		t.Error("SignatureValue does not verify")
+	e := newEnv(t)
+	ref := e.sign(signBodyFor(testPNR))
+	scanned := e.sign(signBodyFor("201212121212"))
+	e.clock.Add(29 * time.Second)
+	if err := e.sim.Open(scanned); err != nil {
+		t.Fatal(err)
 	}
-	vis := between(`visible="wysiwys">`, "</usrVisibleData>")[len(`visible="wysiwys">`):]
-	if got, _ := base64.StdEncoding.DecodeString(vis); string(got) != text {
-		t.Errorf("usrVisibleData %q, want %q", got, text)
+	wantCollect(t, e.collect(ref), "pending", "outstandingTransaction")
+	e.clock.Add(time.Second)
+	// Nobody picked it up within 30 s: BankID ends it.
+	wantCollect(t, e.collect(ref), "failed", "startFailed")
+	if err := e.sim.Sign(ref, "10.0.0.1"); err != ErrUnknownOrder {
+		t.Errorf("signing an order that failed to start: %v", err)
+	}
+	// The picked-up one lives on: the window is only for picking up.
+	wantCollect(t, e.collect(scanned), "pending", "started")
+	// The person is free for a new order at once.
+	e.sign(signBodyFor(testPNR))
+
+	// The window is configurable.
+	if s.cfg.StartWindow != 5*time.Second || s.cfg.OrderTTL != DefaultOrderTTL {
+		t.Errorf("config %+v", s.cfg)
+	}
+	if def, _ := New(Config{BaseURL: "http://127.0.0.1/sandbox/bankid"}); def.cfg.StartWindow != 30*time.Second {
+		t.Errorf("default start window %v, want BankID's 30 s", def.cfg.StartWindow)
 	}
 }
 
@@ -351,27 +368,32 @@ func TestAlreadyInProgressCancelsTheOrderInProgress(t *testing.T) {
 
 func TestExpiryAndRetention(t *testing.T) {
 	e := newEnv(t)
-	pending := e.sign(signBodyFor(testPNR))
+	started := e.sign(signBodyFor(testPNR))
 	done := e.sign(signBodyFor("201212121212"))
 	if err := e.sim.Sign(done, "10.0.0.1"); err != nil {
 		t.Fatal(err)
 	}
+	if err := e.sim.Open(started); err != nil {
+		t.Fatal(err)
+	}
 	e.clock.Add(2 * time.Minute)
-	if err := e.sim.Open(pending); err != nil { // action restarts the clock
+	if err := e.sim.SetHint(started, "userSign"); err != nil { // action restarts the clock
 		t.Fatal(err)
 	}
 	e.clock.Add(59 * time.Second)
-	wantCollect(t, e.collect(done), "complete", "")
-	wantCollect(t, e.collect(pending), "pending", "started")
+	wantCollect(t, e.collect(started), "pending", "userSign")
 	e.clock.Add(time.Second)
 	code, m := e.call("/collect", map[string]any{"orderRef": done})
-	wantError(t, code, m, 400, "invalidParameters", "No such order") // completed 3 min ago
+	wantError(t, code, m, 400, "invalidParameters", "No such order") // completed 3 min ago and never collected: forgotten
 	e.clock.Add(2 * time.Minute)
-	wantCollect(t, e.collect(pending), "failed", "expiredTransaction") // 3 min after the app opened it
-	e.clock.Add(3 * time.Minute)
-	code, m = e.call("/collect", map[string]any{"orderRef": pending})
+	wantCollect(t, e.collect(started), "failed", "expiredTransaction") // 3 min after the last action
+	code, m = e.call("/collect", map[string]any{"orderRef": started})
 	wantError(t, code, m, 400, "invalidParameters", "No such order")
-	if _, ok := e.sim.Order(pending); ok {
+
+	// A failed order nobody collects is forgotten after its retention.
+	lost := e.sign(signBodyFor("198112189876"))
+	e.clock.Add(30*time.Second + DefaultFailedRetention)
+	if _, ok := e.sim.Order(lost); ok {
 		t.Error("a forgotten order is still there")
 	}
 }
@@ -382,17 +404,26 @@ func TestCancel(t *testing.T) {
 	if code, m := e.call("/cancel", map[string]any{"orderRef": ref}); code != 200 || len(m) != 0 {
 		t.Fatalf("cancel: %d %v", code, m)
 	}
-	wantCollect(t, e.collect(ref), "failed", "cancelled")
-	code, m := e.call("/cancel", map[string]any{"orderRef": ref})
-	wantError(t, code, m, 400, "invalidParameters", "")
-	code, m = e.call("/cancel", map[string]any{"orderRef": "unknown"})
+	// BankID forgets a cancelled order at once.
+	code, m := e.call("/collect", map[string]any{"orderRef": ref})
 	wantError(t, code, m, 400, "invalidParameters", "No such order")
-	if err := e.sim.Sign(ref, "10.0.0.1"); err != ErrFinished {
+	code, m = e.call("/cancel", map[string]any{"orderRef": ref})
+	wantError(t, code, m, 400, "invalidParameters", "No such order")
+	if err := e.sim.Sign(ref, "10.0.0.1"); err != ErrUnknownOrder {
 		t.Errorf("Sign of a cancelled order: %v", err)
 	}
 	if err := e.sim.Expire("unknown"); err != ErrUnknownOrder {
 		t.Errorf("Expire of an unknown order: %v", err)
 	}
+	// A finished order cannot be cancelled.
+	done := e.sign(signBodyFor(testPNR))
+	if err := e.sim.Decline(done); err != nil {
+		t.Fatal(err)
+	}
+	code, m = e.call("/cancel", map[string]any{"orderRef": done})
+	wantError(t, code, m, 400, "invalidParameters", "Order already failed")
+	// The person is free for a new order.
+	e.sign(signBodyFor(testPNR))
 }
 
 func TestQRScanAndAutostart(t *testing.T) {
