@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/signet-dev/signet/internal/pdf"
+	"github.com/signet-dev/signet/internal/signing"
 )
 
 // TestBankIDPageOpenedLateStillSigns is issue 11's check: a BankID order
@@ -62,6 +63,37 @@ func TestBankIDTwoSignersInOrder(t *testing.T) {
 	}
 	h.signAtProvider(second, "sign")
 	h.waitStatus(id, "COMPLETED")
+
+	// The audit certificate names each signer as BankID identified them,
+	// masks their personal numbers but for the birth date, and carries
+	// their signature XML and OCSP response.
+	signed := h.expect(h.do("GET", "/signing/"+id+"/document", h.key, nil), 200).body
+	cert := h.expect(h.do("GET", "/signing/"+id+"/audit-certificate", h.key, nil), 200).body
+	checkCertificate(t, cert, id, "bankid-two", signing.SHA256Hex(signed))
+	for _, doc := range []struct {
+		name string
+		pdf  []byte
+	}{{"certificate", cert}, {"signed document", signed}} {
+		text, ok := pdfWords(t, doc.pdf)
+		if !ok {
+			break
+		}
+		for _, want := range []string{"19900101-****", "20121212-****"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("the %s lacks %q", doc.name, want)
+			}
+		}
+		if strings.Contains(text, "19900101-1239") || strings.Contains(text, "199001011239") || strings.Contains(text, "201212121212") {
+			t.Errorf("the %s shows a whole personal number", doc.name)
+		}
+	}
+	if out, ok := pdfTool(t, cert, "pdfdetach", "-list"); ok {
+		for _, want := range []string{"bankid-signature-1.xml", "bankid-ocsp-response-1.der", "bankid-signature-2.xml", "bankid-ocsp-response-2.der"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("the certificate does not attach %s:\n%s", want, out)
+			}
+		}
+	}
 }
 
 // TestBankIDLiveNeedsCA: without --bankid-ca Signet refuses to start, and

@@ -83,13 +83,16 @@ func HoldConns(ctx context.Context, o HoldOptions, onOpen func()) HoldResult {
 			}
 		}()
 	}
+	announced := make(chan struct{})
 	go func() {
+		defer close(announced)
 		opened.Wait()
 		if onOpen != nil {
 			onOpen()
 		}
 	}()
 	wg.Wait()
+	<-announced // the caller's onOpen has returned before we report
 	var all Recorder
 	for i := range recs {
 		all.Merge(&recs[i])

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -23,14 +24,14 @@ func TestHoldConnsUsesOneConnectionEach(t *testing.T) {
 		w.Write([]byte(`{"ok":true}`))
 	}))
 	defer srv.Close()
-	opened := false
+	var opened atomic.Bool
 	res := HoldConns(context.Background(), HoldOptions{
 		Addr: strings.TrimPrefix(srv.URL, "http://"), Key: "sk_test", Conns: 20,
 		Interval: 40 * time.Millisecond, Ramp: 20 * time.Millisecond, Hold: 150 * time.Millisecond,
 		Path: func(conn, n int) string { return "/signing/x" },
-	}, func() { opened = true })
-	if res.Opened != 20 || res.Summary.Errors != 0 || !opened {
-		t.Fatalf("opened %d (callback %v), summary %+v", res.Opened, opened, res.Summary)
+	}, func() { opened.Store(true) })
+	if res.Opened != 20 || res.Summary.Errors != 0 || !opened.Load() {
+		t.Fatalf("opened %d (callback %v), summary %+v", res.Opened, opened.Load(), res.Summary)
 	}
 	mu.Lock()
 	defer mu.Unlock()

@@ -156,6 +156,7 @@ func New(cfg Config) (*Adapter, error) {
 	a.info = signing.ProviderInfo{
 		Name:                 Name,
 		DisplayName:          "Swedish BankID",
+		Identification:       "Swedish BankID",
 		Languages:            languages,
 		RequiredSignerFields: []string{"identity"},
 		SignerDetailsSchema:  signerDetailsSchema(),

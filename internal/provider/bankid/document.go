@@ -181,7 +181,7 @@ func auditPages(filename, hash, visible string, signers []completion) [][]string
 		sigName, ocspName := AttachmentNames(i, len(signers))
 		lines = append(lines, "",
 			fmt.Sprintf("Signer %d: %s", i+1, httpx.Clip(name, 90)),
-			"    Personal identity number: "+formatPersonnummer(httpx.Clip(cd.User.PersonalNumber, 20)),
+			"    Personal identity number: "+maskPersonnummer(cd.User.PersonalNumber),
 			"    Signed: "+httpx.Clip(c.collectedAt, 30)+" (when Signet collected the completed order)",
 			"    BankID order reference: "+httpx.Clip(c.orderRef, 80))
 		extra := []string{}

@@ -2,7 +2,9 @@ package bankid
 
 import (
 	"errors"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // The reasons ValidPersonnummer gives. They read well after a field name:
@@ -74,11 +76,13 @@ func luhn(digits []int) int {
 	return (10 - sum%10) % 10
 }
 
-// formatPersonnummer writes a personnummer the way Swedes read it:
-// YYYYMMDD-NNNN. Anything else is returned as it is.
-func formatPersonnummer(s string) string {
+// maskPersonnummer writes a personnummer for evidence that others read:
+// the birth date as Swedes write it, the rest masked (YYYYMMDD-****);
+// the full number identifies a person for life. Anything that is not a
+// personnummer is masked whole.
+func maskPersonnummer(s string) string {
 	if ValidPersonnummer(s) != nil {
-		return s
+		return strings.Repeat("*", min(utf8.RuneCountInString(s), 12))
 	}
-	return s[:8] + "-" + s[8:]
+	return s[:8] + "-****"
 }

@@ -51,11 +51,10 @@ func TestLuhnAgreesWithEveryCheckDigit(t *testing.T) {
 	}
 }
 
-func TestFormatPersonnummer(t *testing.T) {
-	if got := formatPersonnummer("199001011239"); got != "19900101-1239" {
-		t.Errorf("got %q", got)
-	}
-	if got := formatPersonnummer("junk"); got != "junk" {
-		t.Errorf("got %q", got)
+func TestMaskPersonnummer(t *testing.T) {
+	for in, want := range map[string]string{"199001011239": "19900101-****", "junk": "****", "": ""} {
+		if got := maskPersonnummer(in); got != want {
+			t.Errorf("maskPersonnummer(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
