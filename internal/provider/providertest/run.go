@@ -319,4 +319,5 @@ func Run(t *testing.T, newSandbox func(t *testing.T, callbackURL string) *Sandbo
 			t.Errorf("an unknown status value gave %+v, %v; want no error and no terminal change", upd, err)
 		}
 	})
+	runSigners(t, newSandbox)
 }

@@ -3,6 +3,7 @@
 package providertest
 
 import (
+	"encoding/json"
 	"net/http"
 	"testing"
 	"time"
@@ -58,6 +59,12 @@ type Sandbox struct {
 	// A provider that never calls back (Info().CallsBack is false, as for
 	// BankID, which is polled) needs none.
 	Forgeries []func(h http.Header, body []byte) (http.Header, []byte)
+	// NthSigner gives the details of the i-th signer (from 0) of a
+	// multi-signer request: distinct people, as the provider requires.
+	// With it, and Info().MaxSigners of 2 or more, the suite runs its
+	// multi-signer cases in every order the provider declares; each
+	// signer is played by Signer on their own page (Initiated.Signers).
+	NthSigner func(i int) json.RawMessage
 }
 
 // Faults are a simulator's fault queues (simkit.Faults).
