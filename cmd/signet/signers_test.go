@@ -47,7 +47,7 @@ func (h *harness) nthSigner(provider string, i int) map[string]any {
 }
 
 // createSigners creates a session of n signers at provider in order.
-func (h *harness) createSigners(provider, orderID, order string, n int) (id string, links []string) {
+func (h *harness) createSigners(provider, orderID, order string, n int, extra ...func(map[string]any)) (id string, links []string) {
 	h.t.Helper()
 	var signers []any
 	for i := range n {
@@ -57,6 +57,9 @@ func (h *harness) createSigners(provider, orderID, order string, n int) (id stri
 		"orderId": orderID, "provider": provider, "signers": signers, "signingOrder": order,
 		"document":  map[string]any{"filename": "contract.pdf", "content": base64.StdEncoding.EncodeToString(contractPDF)},
 		"returnUrl": "https://app.example.com/done",
+	}
+	for _, f := range extra {
+		f(body)
 	}
 	s := h.expect(h.do("POST", "/signing", h.key, body), 201).json(h.t)
 	if s["signingOrder"] != order {
@@ -112,7 +115,7 @@ func (h *harness) waitSigner(id string, i int, want string) string {
 // completed; the signed PDF carries a valid signature naming each signer
 // (pdfsig agrees) and the verification endpoint reports them; a decline by
 // the second fails the session and closes the third's link; a cancel
-// half-way closes the rest.
+// or an expiry half-way closes the rest.
 func TestSeveralSignersAtEachProvider(t *testing.T) {
 	t.Parallel()
 	h := startServer(t)
@@ -212,6 +215,23 @@ func TestSeveralSignersAtEachProvider(t *testing.T) {
 			}
 			cert := h.expect(h.do("GET", "/signing/"+id+"/audit-certificate", h.key, nil), 200).body
 			checkCertificate(t, cert, id, provider+"-cancel", "")
+		})
+		t.Run(provider+"/expiry half-way", func(t *testing.T) {
+			h.t = t
+			id, links := h.createSigners(provider, provider+"-expiry", orders[provider][0], 2, func(b map[string]any) {
+				b["expiresAt"] = h.clock.Now().Add(time.Hour).UTC().Format(time.RFC3339Nano)
+			})
+			providertest.SubmitForm(t, links[0], "sign")
+			h.waitSigner(id, 0, "SIGNED")
+			h.clock.Advance(time.Hour + time.Second)
+			if status, signers := h.signerStatuses(id); status != "EXPIRED" || signers[0] != "SIGNED" || signers[1] == "SIGNED" {
+				t.Errorf("after expiresAt: %s %v", status, signers)
+			}
+			if r := h.do("GET", strings.TrimPrefix(links[1], h.base), "", nil); r.status != http.StatusGone || !strings.Contains(string(r.body), "expired") {
+				t.Errorf("the second signer's link after expiry: %d, want 410 saying it expired", r.status)
+			}
+			cert := h.expect(h.do("GET", "/signing/"+id+"/audit-certificate", h.key, nil), 200).body
+			checkCertificate(t, cert, id, provider+"-expiry", "")
 		})
 	}
 }
