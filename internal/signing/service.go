@@ -80,6 +80,8 @@ type Service struct {
 	withdraws map[string]bool
 	// invites are the invitations being sent.
 	invites sync.WaitGroup
+	// failing counts sessions' failed refreshes in a row.
+	failing failures
 }
 
 // NewService validates cfg and returns a Service.

@@ -720,3 +720,37 @@ func TestPageSignatureOutlivesADocumentFailure(t *testing.T) {
 		t.Errorf("after the poller made the document: %s", got.Status)
 	}
 }
+
+// TestFailingRefreshBacksOffAndLogsRarely: a provider that keeps failing
+// for a session (a sandbox that forgot it after a restart) is polled ever
+// less often, and the failure is logged at the 1st, 2nd, 4th… failure,
+// not at every poll; a success starts over.
+func TestFailingRefreshBacksOffAndLogsRarely(t *testing.T) {
+	var logs bytes.Buffer
+	e := newEnv(t, func(c *signing.Config) {
+		c.PollInterval = 10 * time.Second
+		c.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	})
+	s := e.create(t)
+	e.fake.set(func(f *fakeProvider) { f.refErr = &signing.ProviderError{Op: "refresh", Message: "no such request"} })
+	var gaps []time.Duration
+	for range 6 {
+		cur, err := e.store.Session(context.Background(), e.tenant, s.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.now.Store(cur.NextPollAt.UnixMicro())
+		before := *cur.NextPollAt
+		if n, err := e.pollDue(context.Background(), 10); n != 1 || err != nil {
+			t.Fatalf("pollDue = %d, %v", n, err)
+		}
+		after, _ := e.store.Session(context.Background(), e.tenant, s.ID)
+		gaps = append(gaps, after.NextPollAt.Sub(before))
+	}
+	if fmt.Sprint(gaps) != "[10s 20s 40s 1m20s 2m40s 5m20s]" {
+		t.Errorf("waits between failing polls %v, want doubling from 10s", gaps)
+	}
+	if n := strings.Count(logs.String(), "polling provider failed"); n != 3 {
+		t.Errorf("%d log lines for 6 failures, want 3 (the 1st, 2nd and 4th):\n%s", n, logs.String())
+	}
+}

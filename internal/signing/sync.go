@@ -34,7 +34,11 @@ func (s *Service) Poll(ctx context.Context, sess *Session) {
 		return
 	}
 	if _, err := s.sync(ctx, sess); err != nil {
-		s.log.Warn("polling provider failed", "session", sess.ID, "provider", sess.Provider, "err", err)
+		// A refresh failure is counted by refreshFailed; other failures
+		// (starting the request, fetching the document) are logged each time.
+		if n := s.failing.current(sess.ID); n == 0 || worthLogging(n) {
+			s.log.Warn("polling provider failed", "session", sess.ID, "provider", sess.Provider, "failuresInARow", n, "err", err)
+		}
 	}
 }
 
@@ -65,6 +69,7 @@ func (s *Service) sync(ctx context.Context, sess *Session) (*Session, error) {
 	if err != nil {
 		return nil, s.refreshFailed(ctx, sess, err)
 	}
+	s.failing.succeeded(sess.ID)
 	return s.apply(ctx, p, sess, upd, "poll")
 }
 
@@ -77,12 +82,14 @@ func (s *Service) refresh(ctx context.Context, p Provider, sess *Session) (Updat
 }
 
 // refreshFailed backs off polling after a failed refresh and returns err.
+// Each failure in a row doubles the wait (see backoff).
 func (s *Service) refreshFailed(ctx context.Context, sess *Session, err error) error {
+	n := s.failing.failed(sess.ID)
 	_, uerr := s.update(ctx, sess, func(next *Session, now time.Time) ([]AuditEntry, *Document, error) {
 		if next.Status.Terminal() {
 			return nil, nil, ErrNoChange
 		}
-		due := now.Add(s.retryDelay(next))
+		due := now.Add(backoff(s.retryDelay(next), n, err))
 		next.NextPollAt = &due
 		return nil, nil, nil
 	})
