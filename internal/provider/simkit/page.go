@@ -84,7 +84,10 @@ func (s *Skin) Render(w http.ResponseWriter, status int, p Page) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	// No form-action: the answer to a form redirects to the client's
 	// return URL, which browsers would check against it.
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+	// No framing: a signing page inside another site's frame is how a
+	// signer is tricked into clicking Sign (clickjacking).
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
+	h.Set("X-Frame-Options", "DENY")
 	w.WriteHeader(status)
 	if err := pageTemplate.Execute(w, struct {
 		Page
