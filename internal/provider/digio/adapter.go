@@ -164,7 +164,9 @@ func New(cfg Config) (*Adapter, error) {
 		// signers[] sign whenever they like, or in the order given with
 		// the upload's "sequential": true (Digio's API reference; not in
 		// PROVIDERS.md). Digio documents no limit on a document's signers.
-		SigningOrders: []signing.SigningOrder{signing.Sequential, signing.Parallel},
+		SigningOrders:  []signing.SigningOrder{signing.Sequential, signing.Parallel},
+		MaxSigners:     maxSigners,
+		Identification: method(cfg.SignType),
 	}
 	return a, nil
 }
