@@ -47,8 +47,8 @@ func (a *Adapter) Evidence(ctx context.Context, ref signing.ProviderRef) (signin
 		for pos := range d.SigningParties {
 			p := &d.SigningParties[pos]
 			if i := signerIndex(p, pos, order); i >= 0 && partySigned[p.Status.word()] {
-				e := map[string]string{}
-				putParty(e, p)
+				var e map[string]string
+				_ = json.Unmarshal(partyEvidence(d, p, ""), &e)
 				byIndex[i] = e
 			}
 		}
