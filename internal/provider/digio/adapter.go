@@ -8,10 +8,11 @@
 //
 // Requests are authenticated with HTTP Basic (client id and secret).
 // Digio calls back through the account's webhook (doc.signed,
-// doc.sign.rejected, doc.sign.failed), signed with X-Digio-Checksum. The
-// signer signs on Digio's gateway, reached by a link Signet builds from
-// the document id, the signer's identifier and the access token Digio
-// returns. Its simulator lives in the sim subpackage; a real deployment
+// doc.sign.rejected, doc.sign.failed), signed with X-Digio-Checksum. Each
+// signer (up to signing.MaxSigners, in order with Digio's "sequential"
+// or in any order) signs on Digio's gateway, reached by a link Signet
+// builds from the document id, the signer's identifier and the access
+// token Digio returns. Its simulator lives in the sim subpackage; a real deployment
 // differs only in BaseURL, GatewayURL and credentials.
 package digio
 
@@ -164,7 +165,9 @@ func New(cfg Config) (*Adapter, error) {
 		// signers[] sign whenever they like, or in the order given with
 		// the upload's "sequential": true (Digio's API reference; not in
 		// PROVIDERS.md). Digio documents no limit on a document's signers.
-		SigningOrders: []signing.SigningOrder{signing.Sequential, signing.Parallel},
+		SigningOrders:  []signing.SigningOrder{signing.Sequential, signing.Parallel},
+		MaxSigners:     maxSigners,
+		Identification: method(cfg.SignType),
 	}
 	return a, nil
 }

@@ -48,7 +48,8 @@ func TestInfo(t *testing.T) {
 		t.Errorf("languages %v, required %v", info.Languages, info.RequiredSignerFields)
 	}
 	if info.PollInterval != 0 || !info.CallsBack || !info.CancelReachesProvider ||
-		!slices.Equal(info.SigningOrders, []signing.SigningOrder{signing.Sequential, signing.Parallel}) || info.MaxSigners != 0 {
+		!slices.Equal(info.SigningOrders, []signing.SigningOrder{signing.Sequential, signing.Parallel}) || info.MaxSigners != signing.MaxSigners ||
+		info.Identification != "Aadhaar eSign (OTP) via Digio" {
 		t.Errorf("capabilities %+v", info)
 	}
 	providertest.CheckInfoIsACopy(t, a)
@@ -74,7 +75,7 @@ func TestInfo(t *testing.T) {
 	req := testRequest()
 	req.SignerDetails = every
 	req.ExpiresAt = a.cfg.Now().Add(1e12)
-	if _, _, err := a.uploadRequest(req); err != nil {
+	if _, err := a.uploadRequest(req); err != nil {
 		t.Errorf("the adapter refuses the schema's examples: %v", err)
 	}
 }

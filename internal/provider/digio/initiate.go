@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/mail"
 	"net/url"
@@ -30,6 +31,9 @@ const (
 	maxFileName = 100
 	// maxTxnID bounds the transaction id put into the gateway link.
 	maxTxnID = 64
+	// maxSigners is the most signers Signet puts on one document: Digio
+	// documents no limit of its own, so it is Signet's.
+	maxSigners = signing.MaxSigners
 )
 
 // mobileRE is a 10-digit Indian mobile number, the form Digio takes as an
@@ -46,19 +50,26 @@ type signerDetails struct {
 }
 
 // state is the adapter-private data kept with a session: what the
-// signer's gateway link was built from.
+// signers' gateway links were built from.
 type state struct {
-	Identifier           string `json:"identifier"`
+	Identifier           string `json:"identifier"` // the first signer's
 	TxnID                string `json:"txnId"`
 	AccessTokenID        string `json:"accessTokenId,omitempty"`
 	AccessTokenValidTill string `json:"accessTokenValidTill,omitempty"`
+	// Identifiers are every signer's, in Signet's order, when there are
+	// several.
+	Identifiers []string `json:"identifiers,omitempty"`
 }
 
-// Initiate uploads the contract to Digio with the session's one signer
-// and returns Digio's document id (DID…) as the reference and the
-// signer's gateway link as the redirect.
+// Initiate uploads the contract to Digio with the session's signers and
+// returns Digio's document id (DID…) as the reference and the first
+// signer's gateway link as the redirect; with several signers, each
+// signer's identifier (Digio's handle on them) and gateway link too, in
+// the request's order. A sequential session is uploaded with
+// "sequential": true, so that Digio lets each signer sign only after
+// everyone before.
 //
-// The link carries the access token Digio minted (token_id), which logs
+// A link carries the access token Digio minted (token_id), which logs
 // the signer straight in; Digio's tokens are short-lived, and a link whose
 // token has expired still works, with the signer logging in by an OTP to
 // their identifier. It carries the client's returnUrl as redirect_url,
@@ -69,7 +80,7 @@ type state struct {
 // creates a second document. The first one is never signed and expires
 // at Digio.
 func (a *Adapter) Initiate(ctx context.Context, req signing.InitiateRequest) (signing.Initiated, error) {
-	body, identifier, err := a.uploadRequest(req)
+	body, err := a.uploadRequest(req)
 	if err != nil {
 		return signing.Initiated{}, err
 	}
@@ -84,44 +95,62 @@ func (a *Adapter) Initiate(ctx context.Context, req signing.InitiateRequest) (si
 		return signing.Initiated{}, &signing.ProviderError{Provider: Name, Op: httpx.OpInitiate,
 			Message: "Digio accepted the document but returned no usable document id"}
 	}
-	st := state{Identifier: identifier, TxnID: txnID(req.SessionID)}
+	st := state{Identifier: body.Signers[0].Identifier, TxnID: txnID(req.SessionID)}
 	if tok := resp.AccessToken.V; tok.ID.set() {
 		st.AccessTokenID = strings.TrimSpace(string(tok.ID))
 		st.AccessTokenValidTill = strings.TrimSpace(string(tok.ValidTill))
 	}
+	var signers []signing.InitiatedSigner
+	if len(body.Signers) > 1 {
+		for _, s := range body.Signers {
+			st.Identifiers = append(st.Identifiers, s.Identifier)
+			own := st
+			own.Identifier = s.Identifier
+			signers = append(signers, signing.InitiatedSigner{Ref: s.Identifier, URL: a.signLink(id, own, req.ReturnURL)})
+		}
+	}
 	raw, _ := json.Marshal(st) // a struct of strings always marshals
-	return signing.Initiated{Ref: id, RedirectURL: a.signLink(id, st, req.ReturnURL), State: raw}, nil
+	return signing.Initiated{Ref: id, RedirectURL: a.signLink(id, st, req.ReturnURL), Signers: signers, State: raw}, nil
 }
 
-// uploadRequest builds Digio's upload body from Signet's request and
-// returns it with the signer's identifier. It fails with a
+// uploadRequest builds Digio's upload body from Signet's request: one
+// entry of signers[] per signer, in signing order. It fails with a
 // *signing.ValidationError (ErrInvalid) when the request cannot make a
-// valid document.
-func (a *Adapter) uploadRequest(req signing.InitiateRequest) (*uploadRequest, string, error) {
-	var sd signerDetails
-	if err := json.Unmarshal(req.SignerDetails, &sd); err != nil {
-		return nil, "", signing.Invalid("signerDetails", "must be a JSON object")
-	}
+// valid document, naming signerDetails.<key> for a single signer and
+// signers[N].signerDetails.<key> for one of several.
+func (a *Adapter) uploadRequest(req signing.InitiateRequest) (*uploadRequest, error) {
+	fileName := fileName(req.Document.Filename, req.OrderID)
+	defaultReason := strings.TrimSuffix(fileName, path.Ext(fileName))
 	v := &signing.ValidationError{}
-	name := strings.TrimSpace(string(sd.Name))
-	if name == "" {
-		v.Add("signerDetails.name", "is required")
-	}
-	identifier, ok := normalizeIdentifier(string(sd.Identifier))
-	if !ok {
-		if strings.TrimSpace(string(sd.Identifier)) == "" {
-			v.Add("signerDetails.identifier", "is required")
-		} else {
-			v.Add("signerDetails.identifier", "must be an email address or a 10-digit Indian mobile number")
+	var signers []signerRequest
+	var sequential *bool
+	if len(req.Signers) > 1 {
+		if len(req.Signers) > maxSigners {
+			v.Add("signers", "must have at most %d entries", maxSigners)
 		}
-	}
-	signType := a.cfg.SignType
-	if s := strings.TrimSpace(string(sd.SignType)); s != "" {
-		t, ok := normalizeSignType(s)
-		if !ok {
-			v.Add("signerDetails.signType", "must be one of %s", strings.Join(signTypes, ", "))
+		seen := map[string]int{}
+		for i, sr := range req.Signers {
+			field := fmt.Sprintf("signers[%d].signerDetails", i)
+			s, ok := a.signer(sr.Details, field, defaultReason, v)
+			if !ok {
+				continue
+			}
+			if j, dup := seen[s.Identifier]; dup {
+				v.Add(field+".identifier", "is signer %d's as well; Digio takes each signer once", j+1)
+			}
+			seen[s.Identifier] = i
+			signers = append(signers, s)
 		}
-		signType = t
+		inOrder := req.SigningOrder != signing.Parallel
+		sequential = &inOrder
+	} else {
+		var sd signerDetails
+		if json.Unmarshal(req.SignerDetails, &sd) != nil {
+			return nil, signing.Invalid("signerDetails", "must be a JSON object")
+		}
+		if s, ok := a.signer(req.SignerDetails, "signerDetails", defaultReason, v); ok {
+			signers = append(signers, s)
+		}
 	}
 	if len(req.Document.Content) == 0 {
 		v.Add("document.content", "is required")
@@ -135,21 +164,11 @@ func (a *Adapter) uploadRequest(req signing.InitiateRequest) (*uploadRequest, st
 		days = expireInDays(ttl)
 	}
 	if err := v.Err(); err != nil {
-		return nil, "", err
-	}
-
-	fileName := fileName(req.Document.Filename, req.OrderID)
-	reason := strings.TrimSpace(string(sd.Reason))
-	if reason == "" {
-		reason = strings.TrimSuffix(fileName, path.Ext(fileName))
+		return nil, err
 	}
 	return &uploadRequest{
-		Signers: []signerRequest{{
-			Identifier: identifier,
-			Name:       name,
-			SignType:   signType,
-			Reason:     httpx.Clip(reason, 200),
-		}},
+		Signers:             signers,
+		Sequential:          sequential,
 		ExpireInDays:        days,
 		DisplayOnPage:       "all",
 		NotifySigners:       a.cfg.NotifySigners,
@@ -157,7 +176,49 @@ func (a *Adapter) uploadRequest(req signing.InitiateRequest) (*uploadRequest, st
 		GenerateAccessToken: true,
 		FileName:            fileName,
 		FileData:            base64.StdEncoding.EncodeToString(req.Document.Content),
-	}, identifier, nil
+	}, nil
+}
+
+// signer reads one signer's details (field names them in errors) into
+// Digio's signers[] entry, adding what is wrong to v; ok is false when
+// the entry could not be made.
+func (a *Adapter) signer(details json.RawMessage, field, defaultReason string, v *signing.ValidationError) (signerRequest, bool) {
+	var sd signerDetails
+	if err := json.Unmarshal(details, &sd); err != nil {
+		v.Add(field, "must be a JSON object")
+		return signerRequest{}, false
+	}
+	before := len(v.Errors)
+	name := strings.TrimSpace(string(sd.Name))
+	if name == "" {
+		v.Add(field+".name", "is required")
+	}
+	identifier, ok := normalizeIdentifier(string(sd.Identifier))
+	if !ok {
+		if strings.TrimSpace(string(sd.Identifier)) == "" {
+			v.Add(field+".identifier", "is required")
+		} else {
+			v.Add(field+".identifier", "must be an email address or a 10-digit Indian mobile number")
+		}
+	}
+	signType := a.cfg.SignType
+	if s := strings.TrimSpace(string(sd.SignType)); s != "" {
+		t, ok := normalizeSignType(s)
+		if !ok {
+			v.Add(field+".signType", "must be one of %s", strings.Join(signTypes, ", "))
+		}
+		signType = t
+	}
+	reason := strings.TrimSpace(string(sd.Reason))
+	if reason == "" {
+		reason = defaultReason
+	}
+	return signerRequest{
+		Identifier: identifier,
+		Name:       name,
+		SignType:   signType,
+		Reason:     httpx.Clip(reason, 200),
+	}, len(v.Errors) == before
 }
 
 // normalizeIdentifier checks a Digio identifier: an email address

@@ -30,11 +30,11 @@ func testRequest() signing.InitiateRequest {
 
 func TestUploadRequest(t *testing.T) {
 	a := newTestAdapter(t, func(c *Config) { c.Now = func() time.Time { return testNow } })
-	body, identifier, err := a.uploadRequest(testRequest())
+	body, err := a.uploadRequest(testRequest())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if identifier != "asha.verma@example.com" {
+	if identifier := body.Signers[0].Identifier; identifier != "asha.verma@example.com" {
 		t.Errorf("identifier %q", identifier)
 	}
 	raw, _ := json.Marshal(body)
@@ -73,7 +73,7 @@ func TestUploadRequest(t *testing.T) {
 	req := testRequest()
 	req.SignerDetails = json.RawMessage(`{"name":"A","identifier":"9876543210","signType":"DSC","reason":"Director's consent"}`)
 	req.ExpiresAt = testNow.Add(30*24*time.Hour + time.Minute)
-	body, _, err = a.uploadRequest(req)
+	body, err = a.uploadRequest(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func TestUploadRequest(t *testing.T) {
 		t.Errorf("body = %+v", body)
 	}
 	req.SignerDetails = json.RawMessage(`{"name":"A","identifier":"9876543210"}`)
-	if body, _, _ = a.uploadRequest(req); body.Signers[0].SignType != "electronic" {
+	if body, _ = a.uploadRequest(req); body.Signers[0].SignType != "electronic" {
 		t.Errorf("Config.SignType not used: %+v", body.Signers[0])
 	}
 }
@@ -110,7 +110,7 @@ func TestUploadRequestInvalid(t *testing.T) {
 		if tt.mutate != nil {
 			tt.mutate(&req)
 		}
-		_, _, err := a.uploadRequest(req)
+		_, err := a.uploadRequest(req)
 		var ve *signing.ValidationError
 		if !errors.As(err, &ve) || !errors.Is(err, signing.ErrInvalid) {
 			t.Errorf("%s: err = %v, want a ValidationError", tt.details, err)

@@ -21,7 +21,7 @@ func (a *Adapter) Refresh(ctx context.Context, ref signing.ProviderRef) (signing
 	if err != nil {
 		return signing.Update{}, err
 	}
-	return mapDocument(d, ""), nil
+	return mapDocument(d, "", signerOrder(ref)...), nil
 }
 
 // FetchDocument downloads the signed PDF

@@ -2,6 +2,7 @@ package digio
 
 import (
 	"encoding/json"
+	"regexp"
 	"strings"
 
 	"github.com/signet-dev/signet/internal/provider/httpx"
@@ -68,8 +69,21 @@ func words(ws ...string) map[string]bool {
 // The signer's story comes first because it is the truth the client
 // needs: a declined document is FAILED with the signer's words even if
 // Digio also closed it.
-func mapDocument(d *document, event string) signing.Update {
+//
+// A document with several signers also reports each one in Signers
+// (see signerUpdates); order, when known, is the signers' identifiers in
+// Signet's order.
+func mapDocument(d *document, event string, order ...string) signing.Update {
 	event = strings.ToLower(strings.TrimSpace(event))
+	u := mapStatus(d, event)
+	if len(d.SigningParties) > 1 {
+		u.Signers = signerUpdates(d, event, u, order)
+	}
+	return u
+}
+
+// mapStatus is the session's status, by the table above.
+func mapStatus(d *document, event string) signing.Update {
 	agreement := agreementStatus(d)
 	u := signing.Update{ProviderStatus: providerStatus(d, event)}
 
@@ -221,13 +235,38 @@ func evidence(d *document, event string) json.RawMessage {
 		e["event"] = httpx.Clip(event, 100)
 	}
 	if p := signerOf(d); p != nil {
-		put("signerStatus", p.Status)
-		put("signatureType", p.SignatureType)
-		put("signerUpdatedAt", p.UpdatedAt)
+		putParty(e, p)
 	}
 	b, _ := json.Marshal(e) // a map of strings always marshals
 	return b
 }
+
+// putParty adds what Digio reports of how a signer signed to an
+// evidence map: their status, sign type and time and, for an Aadhaar
+// eSign, the eKYC's facts (the Aadhaar number only by its last four
+// digits, as Digio gives it).
+func putParty(e map[string]string, p *party) {
+	put := func(k string, v text, n int) {
+		if v.set() {
+			e[k] = httpx.Clip(strings.TrimSpace(string(v)), n)
+		}
+	}
+	put("signerStatus", p.Status, 200)
+	put("signatureType", p.SignatureType, 200)
+	put("signerUpdatedAt", p.UpdatedAt, 200)
+	pki := p.PKI.V
+	put("aadhaarName", pki.Name, 200)
+	if s := strings.TrimSpace(string(pki.AadhaarSuffix)); aadhaarSuffixRE.MatchString(s) {
+		e["aadhaarSuffix"] = s
+	}
+	put("gender", pki.Gender, 20)
+	put("yearOfBirth", pki.YearOfBirth, 10)
+	put("postalCode", pki.PostalCode, 20)
+}
+
+// aadhaarSuffixRE is the last four digits of an Aadhaar number; anything
+// longer is never kept.
+var aadhaarSuffixRE = regexp.MustCompile(`^[0-9]{4}$`)
 
 // firstSet returns the first of vs that carries a value, clipped to fit a
 // failureReason.

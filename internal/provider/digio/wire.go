@@ -7,6 +7,7 @@ package digio
 // uploadRequest is the body of POST /v2/client/document/uploadpdf.
 type uploadRequest struct {
 	Signers             []signerRequest `json:"signers"`
+	Sequential          *bool           `json:"sequential,omitempty"` // several signers only: sign in the order given
 	ExpireInDays        int             `json:"expire_in_days"`
 	DisplayOnPage       string          `json:"display_on_page"`
 	NotifySigners       bool            `json:"notify_signers"`
@@ -55,6 +56,20 @@ type party struct {
 	ReviewComment   text `json:"review_comment"`
 	RejectionReason text `json:"rejection_reason"`
 	ErrorMessage    text `json:"error_message"`
+	// PKI is who signed, as the eSign service's Aadhaar eKYC gave it
+	// (Aadhaar signatures only, once signed).
+	PKI object[pkiDetails] `json:"pki_signature_details"`
+}
+
+// pkiDetails is a signer's pki_signature_details: the name on their
+// Aadhaar record, its last four digits and the demographic facts the
+// eKYC returns.
+type pkiDetails struct {
+	Name          text `json:"name"`
+	AadhaarSuffix text `json:"aadhaar_suffix"`
+	Gender        text `json:"gender"`
+	YearOfBirth   text `json:"year_of_birth"`
+	PostalCode    text `json:"postal_code"`
 }
 
 // accessToken is the gateway token Digio mints with

@@ -5,6 +5,8 @@ package digiotest
 import (
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -42,6 +44,7 @@ func Sandbox(t *testing.T, callbackURL string) *providertest.Sandbox {
 		Expire:        providertest.Hook("expire", s.Expire),
 		UnknownStatus: providertest.Hook("unknown status", s.UnknownStatusNext),
 		Forgeries:     forgeries(webhookSecret),
+		NthSigner:     nthSigner,
 	}
 	// FetchDocument reads the details before it downloads; faults on
 	// OpDocument hit the download.
@@ -50,6 +53,23 @@ func Sandbox(t *testing.T, callbackURL string) *providertest.Sandbox {
 		providertest.OpCancel: sim.OpCancel, providertest.OpDocument: sim.OpDownload,
 	})
 	return sb
+}
+
+// nthSigner is the i-th signer of a multi-signer request: distinct
+// people, alternately by e-mail and by mobile number, as Digio takes
+// them.
+func nthSigner(i int) json.RawMessage {
+	names := []string{"Asha Verma", "Vikram Shah", "Meera Iyer", "Rahul Nair"}
+	name := names[i%len(names)]
+	if i >= len(names) {
+		name = fmt.Sprintf("%s %d", name, i+1)
+	}
+	identifier := fmt.Sprintf("signer%d@example.com", i+1)
+	if i%2 == 1 {
+		identifier = fmt.Sprintf("98765%05d", 43210+i)
+	}
+	b, _ := json.Marshal(map[string]string{"name": name, "identifier": identifier})
+	return b
 }
 
 // forgeries turn a genuine Digio webhook into forged ones: a checksum

@@ -217,6 +217,9 @@ func parseUpload(body []byte, now time.Time) (d *doc, withToken bool, field, msg
 			return nil, false, k, msg
 		}
 	}
+	if d.sequential, msg = f.Bool("sequential", false); msg != "" {
+		return nil, false, "sequential", msg
+	}
 	if withToken, msg = f.Bool("generate_access_token", false); msg != "" {
 		return nil, false, "generate_access_token", msg
 	}

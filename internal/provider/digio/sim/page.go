@@ -88,6 +88,24 @@ func finished(d *doc, p *party) *simkit.Notice {
 	return nil
 }
 
+// mayAct says why the signer cannot sign or reject now, or nil: they are
+// done, the document is closed, or in a sequential document someone
+// before them has still to sign.
+func mayAct(d *doc, p *party) *simkit.Notice {
+	if n := finished(d, p); n != nil {
+		return n
+	}
+	if first := d.waitsFor(p); first != nil {
+		who := first.name
+		if who == "" {
+			who = first.identifier
+		}
+		return &simkit.Notice{Status: http.StatusConflict, Title: "Not your turn yet",
+			Message: "This document is signed in order: it is waiting for " + who + " to sign first. You will be able to sign once they have."}
+	}
+	return nil
+}
+
 // page handles GET /gateway/login/{id}/{txn}/{identifier}: the signer's
 // link. Opening it marks the signer "viewed", so that a details answer
 // now reports the signer as started.
@@ -96,7 +114,7 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	d, p, expired, pr := s.resolve(l)
 	if pr == nil {
-		pr = finished(d, p)
+		pr = mayAct(d, p)
 	}
 	if pr != nil {
 		s.mu.Unlock()
@@ -200,7 +218,7 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 	}
 	l := linkOf(r)
 	if action == "sign" {
-		ok = s.sign(w, l)
+		ok = s.sign(r.Context(), w, l)
 	} else {
 		ok = s.decline(w, l)
 	}

@@ -1,39 +1,39 @@
 package sim
 
 import (
-	"fmt"
+	"context"
 	"net/http"
-	"time"
 
-	"github.com/signet-dev/signet/internal/pdf"
 	"github.com/signet-dev/signet/internal/provider/simkit"
 )
 
-// sign completes the signer's signature: the document is stamped with it,
-// and once every signer signed it is completed. The doc.signed webhook is
-// sent after each signature, as Digio does. It answers the request itself
-// when it cannot (and returns false).
+// sign completes the signer's signature: the eSign service signs the
+// document as it stands (a PAdES signature by a certificate naming the
+// signer, added incrementally, so that earlier signers' signatures stay
+// valid), and once every signer signed the document is completed. The
+// doc.signed webhook is sent after each signature, as Digio does. It
+// answers the request itself when it cannot (and returns false).
 //
 // The PDF work runs without the lock; if the document changed meanwhile
 // (another signer of it signed), it is redone on the new state.
-func (s *Server) sign(w http.ResponseWriter, l signerLink) bool {
+func (s *Server) sign(ctx context.Context, w http.ResponseWriter, l signerLink) bool {
 	for range 3 {
 		s.mu.Lock()
 		d, p, _, pr := s.resolve(l)
 		if pr == nil {
-			pr = finished(d, p)
+			pr = mayAct(d, p)
 		}
 		if pr != nil {
 			s.mu.Unlock()
 			skin.Notice(w, *pr)
 			return false
 		}
-		now := s.cfg.Now()
 		base, version := d.current, d.version
-		stamp := stampText(d, p, now)
+		who := sandboxAadhaar(p)
+		sig := simkit.ESignature{Name: who.name, State: who.state, Reason: signReason(d, p), Location: "India"}
 		s.mu.Unlock()
 
-		signed, err := pdf.Stamp(base, stamp)
+		signed, err := s.esigner.Sign(ctx, base, sig)
 		if err != nil {
 			skin.Notice(w, simkit.Notice{Status: http.StatusInternalServerError, Title: "Signing failed", Message: "The eSign service could not sign this document."})
 			return false
@@ -41,11 +41,15 @@ func (s *Server) sign(w http.ResponseWriter, l signerLink) bool {
 
 		s.mu.Lock()
 		d2, p2, _, pr := s.resolve(l)
-		if pr != nil || d2 != d || p2 != p || finished(d, p) != nil || d.version != version {
+		if pr != nil || d2 != d || p2 != p || mayAct(d, p) != nil || d.version != version {
 			s.mu.Unlock()
 			continue // changed meanwhile: look again
 		}
+		now := s.cfg.Now()
 		p.status, p.updated = partySigned, now
+		if p.signType == "aadhaar" {
+			p.aadhaar = &who
+		}
 		d.current, d.version, d.updated, d.lastSigned = signed, d.version+1, now, p.identifier
 		if d.allSigned() {
 			d.status, d.ended = docCompleted, now
@@ -66,7 +70,7 @@ func (s *Server) decline(w http.ResponseWriter, l signerLink) bool {
 	s.mu.Lock()
 	d, p, _, pr := s.resolve(l)
 	if pr == nil {
-		pr = finished(d, p)
+		pr = mayAct(d, p)
 	}
 	if pr != nil {
 		s.mu.Unlock()
@@ -82,16 +86,12 @@ func (s *Server) decline(w http.ResponseWriter, l signerLink) bool {
 	return true
 }
 
-// stampText is the visible signature put on every page.
-func stampText(d *doc, p *party, now time.Time) string {
-	name := p.name
-	if name == "" {
-		name = p.identifier
+// signReason is the reason written into the signature: the signer's
+// reason for signing, else the document's name.
+func signReason(d *doc, p *party) string {
+	what := p.reason
+	if what == "" {
+		what = d.fileName
 	}
-	reason := ""
-	if p.reason != "" {
-		reason = " - Reason: " + p.reason
-	}
-	return fmt.Sprintf("Digitally signed by %s using %s\nDate: %s IST%s\nDigio sandbox - document %s",
-		name, signTypeLabel(p.signType), now.In(ist).Format("2006-01-02 15:04:05"), reason, d.id)
+	return signTypeLabel(p.signType) + " via Digio: " + what
 }

@@ -22,6 +22,15 @@
 // path) or as is: a request whose path still starts with BaseURL's path
 // has that prefix removed first.
 //
+// A document has one or more signers (signers[]), each with their own
+// gateway link; with the upload's "sequential": true they sign in the
+// order given, and a signer whose turn has not come is turned away. Each
+// signature is a real one: the sandbox eSign service (simkit.ESigner)
+// signs the document as it stands with a certificate naming the signer,
+// as an Aadhaar eSign service provider does, so the completed document
+// holds one valid signature per signer. A signer who signed with Aadhaar
+// is reported with the (made-up) Aadhaar record in pki_signature_details.
+//
 // Webhooks (doc.signed, doc.sign.rejected, doc.sign.failed) go to
 // Config.WebhookURL, Digio's per-account webhook, with X-Digio-Checksum,
 // and are re-sent in the background on a non-2xx answer until Close.
@@ -41,6 +50,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/signet-dev/signet/internal/pki"
 	"github.com/signet-dev/signet/internal/provider/httpx"
 	"github.com/signet-dev/signet/internal/provider/simkit"
 )
@@ -84,6 +94,7 @@ type Server struct {
 	cfg      Config
 	mount    *simkit.Mount
 	notifier *simkit.Notifier
+	esigner  *simkit.ESigner // signs for the signers, as Digio's eSign service does
 
 	mu     sync.Mutex
 	docs   map[string]*doc   // by document id
@@ -119,6 +130,7 @@ func New(cfg Config) (*Server, error) {
 		cfg:      cfg,
 		mount:    mount,
 		notifier: simkit.NewNotifier(cfg.HTTPClient, cfg.WebhookTimeout, cfg.WebhookRetries),
+		esigner:  &simkit.ESigner{Provider: ESignProvider, Now: cfg.Now},
 		docs:     map[string]*doc{},
 		tokens:   map[string]string{},
 	}
@@ -135,6 +147,14 @@ func New(cfg Config) (*Server, error) {
 	})
 	return s, nil
 }
+
+// ESignProvider names the simulated eSign service in the signers'
+// certificates.
+const ESignProvider = "Digio Sandbox eSign"
+
+// ESignCA is the sandbox eSign CA that issues the signers' certificates,
+// for tests that check a signed document's chain.
+func (s *Server) ESignCA() (*pki.CA, error) { return s.esigner.CA() }
 
 // GatewayURL is the simulated gateway, to configure the adapter with
 // (digio.Config.GatewayURL).

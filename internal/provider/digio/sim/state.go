@@ -101,6 +101,7 @@ type doc struct {
 	version     int    // counts the signatures in current
 	token       *token
 	parties     []*party
+	sequential  bool   // signers sign in the order given (upload's "sequential")
 	lastSigned  string // identifier of the last signer
 	unknownNext int    // details answers still to report an unknown status
 	errorCode   string // of a failed signing
@@ -114,8 +115,9 @@ type party struct {
 	reason     string
 	status     string
 	updated    time.Time
-	comment    string // the signer's words on a decline (review_comment)
-	errorMsg   string // why the eSign failed
+	comment    string         // the signer's words on a decline (review_comment)
+	errorMsg   string         // why the eSign failed
+	aadhaar    *aadhaarRecord // who signed, once signed with Aadhaar
 }
 
 type token struct {
@@ -132,6 +134,23 @@ func (d *doc) party(identifier string) *party {
 	for _, p := range d.parties {
 		if strings.EqualFold(p.identifier, identifier) {
 			return p
+		}
+	}
+	return nil
+}
+
+// waitsFor is the first signer before p who has still to sign in a
+// sequential document, or nil when it is p's turn (or the order is free).
+func (d *doc) waitsFor(p *party) *party {
+	if !d.sequential {
+		return nil
+	}
+	for _, x := range d.parties {
+		if x == p {
+			return nil
+		}
+		if x.status != partySigned {
+			return x
 		}
 	}
 	return nil
@@ -202,6 +221,8 @@ type partyView struct {
 	ExpireOn      any    `json:"expire_on"`
 	ReviewComment any    `json:"review_comment,omitempty"`
 	ErrorMessage  string `json:"error_message,omitempty"`
+	// PKISignatureDetails is who signed, from the Aadhaar eKYC.
+	PKISignatureDetails *pkiView `json:"pki_signature_details,omitempty"`
 }
 
 type requestView struct {
@@ -283,6 +304,8 @@ func (s *Server) view(d *doc, webhook, withToken bool) docView {
 			Identifier:    p.identifier,
 			ExpireOn:      ts(d.expireOn),
 			ErrorMessage:  p.errorMsg,
+
+			PKISignatureDetails: p.aadhaar.view(),
 		}
 		if p.signType == "electronic" {
 			pv.SignatureMode = "slate"
