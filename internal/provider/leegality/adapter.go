@@ -114,8 +114,11 @@ func New(cfg Config) (*Adapter, error) {
 		CancelReachesProvider: true,
 		// requestSignOrder: true makes invitees[] sign in turn, false all at
 		// once. Leegality documents no limit on a document's invitees
-		// ("add any number of invitees", its help centre).
-		SigningOrders: []signing.SigningOrder{signing.Sequential, signing.Parallel},
+		// ("add any number of invitees", its help centre): Signet's own
+		// limit applies.
+		SigningOrders:  []signing.SigningOrder{signing.Sequential, signing.Parallel},
+		MaxSigners:     signing.MaxSigners,
+		Identification: identification,
 	}
 	return a, nil
 }
