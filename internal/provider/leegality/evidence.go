@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/signet-dev/signet/internal/pdf"
 	"github.com/signet-dev/signet/internal/provider/httpx"
@@ -62,15 +63,17 @@ func invitationFacts(e map[string]string) []signing.Fact {
 		}
 	}
 	add("Leegality document", e["documentId"])
-	when := e["signedAt"]
-	if ist := e["signedDate"]; ist != "" {
-		if when != "" {
-			when += " (" + ist + " IST)"
-		} else {
-			when = ist + " IST"
-		}
+	var when []string
+	if t, err := time.Parse(time.RFC3339, e["signedAt"]); err == nil {
+		when = append(when, t.UTC().Format("2006-01-02 15:04:05 UTC"))
 	}
-	add("Signed at Leegality", when)
+	if ist := e["signedDate"]; ist != "" {
+		when = append(when, ist+" IST")
+	}
+	if len(when) == 2 {
+		when[1] = "(" + when[1] + ")"
+	}
+	add("Signed at Leegality", strings.Join(when, " "))
 	return facts
 }
 
@@ -148,7 +151,7 @@ func certificateFacts(s pdf.Signature) []signing.Fact {
 	if !s.Valid {
 		verdict = "does not verify"
 	}
-	return append(facts, signing.Fact{Label: "Signature in the signed document", Value: verdict})
+	return append(facts, signing.Fact{Label: "Aadhaar eSign signature", Value: verdict})
 }
 
 // auditTrail is Leegality's audit trail of the document, or why it could

@@ -110,14 +110,14 @@ func TestTwoSignersSequential(t *testing.T) {
 		t.Fatalf("evidence signers %+v", ev.Signers)
 	}
 	for i, want := range []struct{ name, signedAt string }{
-		{"Asha Verma", "2026-11-21T10:00:00Z (21-11-2026 15:30:00 IST)"},
-		{"Ravi Kumar", "2026-11-21T10:02:00Z (21-11-2026 15:32:00 IST)"},
+		{"Asha Verma", "2026-11-21 10:00:00 UTC (21-11-2026 15:30:00 IST)"},
+		{"Ravi Kumar", "2026-11-21 10:02:00 UTC (21-11-2026 15:32:00 IST)"},
 	} {
 		id := ev.Signers[i]
 		f := facts(id)
 		if id.Method != "Aadhaar eSign via Leegality" || f["Leegality document"] != ref.Ref || f["Signed at Leegality"] != want.signedAt ||
 			f["Name on the eSign certificate"] != want.name || f["State on the eSign certificate"] == "" ||
-			f["eSign certificate issued by"] != simkit.ESignCAName || f["Signature in the signed document"] != "valid" {
+			f["eSign certificate issued by"] != simkit.ESignCAName || f["Aadhaar eSign signature"] != "valid" {
 			t.Errorf("signer %d: %s %+v", i, id.Method, id.Facts)
 		}
 		for _, v := range f {
