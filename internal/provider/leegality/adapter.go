@@ -16,6 +16,14 @@
 // URLs at Signet's POST /callbacks/leegality. Their only proof is a mac
 // over the documentId (callback.go).
 //
+// A session of several signers is one document with an invitee per
+// signer, in signing order (requestSignOrder true for a sequential one):
+// each signer signs on their own signUrl, and the details report each
+// invitation, which Refresh maps onto the signers one by one (signers.go).
+// For the audit certificate, the adapter is a signing.Evidencer
+// (evidence.go): what Leegality said of each signer's invitation, the
+// eSign certificate behind their signature, and Leegality's audit trail.
+//
 // The simulator lives in the sim subpackage; a real deployment differs
 // only in BaseURL and credentials.
 package leegality
@@ -114,8 +122,11 @@ func New(cfg Config) (*Adapter, error) {
 		CancelReachesProvider: true,
 		// requestSignOrder: true makes invitees[] sign in turn, false all at
 		// once. Leegality documents no limit on a document's invitees
-		// ("add any number of invitees", its help centre).
-		SigningOrders: []signing.SigningOrder{signing.Sequential, signing.Parallel},
+		// ("add any number of invitees", its help centre): Signet's own
+		// limit applies.
+		SigningOrders:  []signing.SigningOrder{signing.Sequential, signing.Parallel},
+		MaxSigners:     signing.MaxSigners,
+		Identification: identification,
 	}
 	return a, nil
 }

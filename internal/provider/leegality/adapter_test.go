@@ -43,7 +43,7 @@ func TestInfo(t *testing.T) {
 		t.Errorf("languages %v, required %v", info.Languages, info.RequiredSignerFields)
 	}
 	if info.PollInterval != 0 || !info.CallsBack || !info.CancelReachesProvider ||
-		!slices.Equal(info.SigningOrders, []signing.SigningOrder{signing.Sequential, signing.Parallel}) || info.MaxSigners != 0 {
+		!slices.Equal(info.SigningOrders, []signing.SigningOrder{signing.Sequential, signing.Parallel}) || info.MaxSigners != signing.MaxSigners || info.Identification != "Aadhaar eSign via Leegality" {
 		t.Errorf("capabilities %+v", info)
 	}
 	providertest.CheckInfoIsACopy(t, a)

@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"net/url"
+	"path"
 	"strings"
 
 	"github.com/signet-dev/signet/internal/provider/httpx"
@@ -27,9 +30,16 @@ type state struct {
 }
 
 // Initiate creates a signing request (POST /v3.0/sign/request) from the
-// configured workflow, with the session's signer as the one invitee and
-// the session id as irn. It returns Leegality's documentId as the
-// reference and the invitee's signUrl as the redirect.
+// configured workflow, with the session's signers as invitees[] in
+// signing order and the session id as irn. It returns Leegality's
+// documentId as the reference and the first invitee's signUrl as the
+// redirect; with several signers, Signers holds every invitee's signUrl,
+// in the request's order.
+//
+// requestSignOrder is true for a sequential session (and for one signer,
+// as it always was): Leegality then activates each invitation once the
+// invitees before have signed. A parallel session sends false, and every
+// invitation is active at once.
 //
 // The request's webhook URLs come from the workflow, not from the request:
 // req.CallbackURL is not sent (see the package documentation). The
@@ -51,39 +61,88 @@ func (a *Adapter) Initiate(ctx context.Context, req signing.InitiateRequest) (si
 		return signing.Initiated{}, err
 	}
 	docID := c.DocumentID.trimmed()
-	var inv inviteeCreated
-	if len(c.Invitees) > 0 {
-		inv = c.Invitees[0]
-	}
-	signURL := inv.SignURL.trimmed()
-	if docID == "" || !httpx.IsHTTPURL(signURL) {
+	invs := matchInvitees(body.Invitees, c.Invitees)
+	if docID == "" || invs == nil {
 		return signing.Initiated{}, &signing.ProviderError{Provider: Name, Op: httpx.OpInitiate, StatusCode: http.StatusOK,
 			Message: "Leegality accepted the request but returned no documentId or signUrl"}
 	}
 	var st state
-	if t, ok := parseIST(string(inv.ExpiryDate)); ok {
+	if t, ok := parseIST(string(invs[0].ExpiryDate)); ok {
 		st.InvitationExpiresAt = rfc3339(t)
 	}
 	b, _ := json.Marshal(st) // a struct of strings always marshals
-	return signing.Initiated{Ref: docID, RedirectURL: signURL, State: b}, nil
+	out := signing.Initiated{Ref: docID, RedirectURL: invs[0].SignURL.trimmed(), State: b}
+	if len(invs) > 1 {
+		for _, inv := range invs {
+			u := inv.SignURL.trimmed()
+			out.Signers = append(out.Signers, signing.InitiatedSigner{Ref: invitationID(u), URL: u})
+		}
+	}
+	return out, nil
+}
+
+// matchInvitees pairs each invitee sent with the one Leegality created
+// for them, in the order sent; nil when one has no usable signUrl.
+// Leegality answers in the order it was given [I]; an invitee whose name
+// and contacts match is still preferred, should it not.
+func matchInvitees(sent []inviteeRequest, got []inviteeCreated) []inviteeCreated {
+	if len(got) < len(sent) {
+		return nil
+	}
+	out := make([]inviteeCreated, len(sent))
+	used := make([]bool, len(got))
+	for i, s := range sent {
+		j := i
+		for k, g := range got {
+			if !used[k] && g.Name.trimmed() == s.Name && g.Email.trimmed() == s.Email && normalizePhone(g.Phone.trimmed()) == s.Phone {
+				j = k
+				break
+			}
+		}
+		if used[j] || !httpx.IsHTTPURL(got[j].SignURL.trimmed()) {
+			return nil
+		}
+		used[j], out[i] = true, got[j]
+	}
+	return out
+}
+
+// invitationID is the id in a signUrl: its last path segment (Leegality's
+// signing links end in the invitation's id).
+func invitationID(signURL string) string {
+	u, err := url.Parse(signURL)
+	if err != nil {
+		return ""
+	}
+	return path.Base(strings.TrimSuffix(u.Path, "/"))
 }
 
 // createRequest builds Leegality's create body from Signet's request. It
 // fails with a *signing.ValidationError (ErrInvalid) when the request
 // cannot make a valid invitation.
 func (a *Adapter) createRequest(req signing.InitiateRequest) (*createRequest, error) {
-	var sd signerDetails
-	if err := json.Unmarshal(req.SignerDetails, &sd); err != nil {
-		return nil, signing.Invalid("signerDetails", "must be a JSON object")
-	}
+	details, fields := signerDetailsOf(req)
 	v := &signing.ValidationError{}
-	name := sd.Name.trimmed()
-	if name == "" {
-		v.Add("signerDetails.name", "is required")
-	}
-	email, phone := sd.Email.trimmed(), normalizePhone(sd.Phone.trimmed())
-	if email == "" && phone == "" {
-		v.Add("signerDetails.email", "email or phone is required: Leegality sends the invitation to one of them")
+	invs := make([]inviteeRequest, 0, len(details))
+	for i, raw := range details {
+		var sd signerDetails
+		if err := json.Unmarshal(raw, &sd); err != nil {
+			v.Add(fields[i], "must be a JSON object")
+			continue
+		}
+		name := sd.Name.trimmed()
+		if name == "" {
+			v.Add(fields[i]+".name", "is required")
+		}
+		email, phone := sd.Email.trimmed(), normalizePhone(sd.Phone.trimmed())
+		if email == "" && phone == "" {
+			v.Add(fields[i]+".email", "email or phone is required: Leegality sends the invitation to one of them")
+		}
+		inv := inviteeRequest{Name: name, Email: email, Phone: phone}
+		if httpx.IsHTTPURL(req.ReturnURL) {
+			inv.RedirectURL = req.ReturnURL
+		}
+		invs = append(invs, inv)
 	}
 	if len(req.Document.Content) == 0 {
 		v.Add("document.content", "is required")
@@ -95,17 +154,31 @@ func (a *Adapter) createRequest(req signing.InitiateRequest) (*createRequest, er
 	if fileName == "" {
 		fileName = "contract.pdf"
 	}
-	inv := inviteeRequest{Name: name, Email: email, Phone: phone}
-	if httpx.IsHTTPURL(req.ReturnURL) {
-		inv.RedirectURL = req.ReturnURL
-	}
 	return &createRequest{
 		ProfileID:        a.cfg.ProfileID,
 		File:             fileBody{Name: fileName, File: base64.StdEncoding.EncodeToString(req.Document.Content)},
-		Invitees:         []inviteeRequest{inv},
+		Invitees:         invs,
 		IRN:              req.SessionID,
-		RequestSignOrder: true,
+		RequestSignOrder: len(invs) == 1 || req.SigningOrder != signing.Parallel,
 	}, nil
+}
+
+// signerDetailsOf lists the request's signers' details in signing order,
+// with the field each is named by in errors: signerDetails for a session
+// of one, signers[N].signerDetails for several.
+func signerDetailsOf(req signing.InitiateRequest) ([]json.RawMessage, []string) {
+	if len(req.Signers) <= 1 {
+		d := req.SignerDetails
+		if d == nil && len(req.Signers) == 1 {
+			d = req.Signers[0].Details
+		}
+		return []json.RawMessage{d}, []string{"signerDetails"}
+	}
+	details, fields := make([]json.RawMessage, len(req.Signers)), make([]string, len(req.Signers))
+	for i, s := range req.Signers {
+		details[i], fields[i] = s.Details, fmt.Sprintf("signers[%d].signerDetails", i)
+	}
+	return details, fields
 }
 
 // normalizePhone strips the +91 or 0 prefix and separators an Indian

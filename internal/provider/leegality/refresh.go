@@ -16,7 +16,8 @@ import (
 )
 
 // Refresh reads the document (GET /v3.3/document/details) and maps it
-// with mapDocument. A document Leegality does not know (deleted, or never
+// with mapDocument; a session of several signers also learns where each
+// stands (signerUpdates). A document Leegality does not know (deleted, or never
 // created with this account) is a permanent *signing.ProviderError
 // wrapping signing.ErrNotFound; what it means for the session is the
 // caller's call.
@@ -30,7 +31,11 @@ func (a *Adapter) Refresh(ctx context.Context, ref signing.ProviderRef) (signing
 	if err := a.do(ctx, call{op: httpx.OpRefresh, method: http.MethodGet, path: "/v3.3/document/details", query: q, retryBadBody: true}, &d); err != nil {
 		return signing.Update{}, err
 	}
-	return mapDocument(&d, a.cfg.Now()), nil
+	u := mapDocument(&d, a.cfg.Now())
+	if len(ref.Signers) > 1 {
+		u.Signers = signerUpdates(&d, ref.Signers)
+	}
+	return u, nil
 }
 
 // FetchDocument asks Leegality for the signed PDF
@@ -44,12 +49,24 @@ func (a *Adapter) Refresh(ctx context.Context, ref signing.ProviderRef) (signing
 // not ready yet: retryable. So is a link that expired before it was used
 // (403, 404 or 410 from the CDN): the next call gets a fresh one.
 func (a *Adapter) FetchDocument(ctx context.Context, ref signing.ProviderRef) ([]byte, error) {
+	return a.fetchFile(ctx, ref, fileDocument)
+}
+
+// The documentDownloadTypes of fetchDocument Signet asks for.
+const (
+	fileDocument   = "DOCUMENT"    // the signed document
+	fileAuditTrail = "AUDIT_TRAIL" // Leegality's audit trail of it
+)
+
+// fetchFile gets one of a completed document's files, as FetchDocument
+// describes.
+func (a *Adapter) fetchFile(ctx context.Context, ref signing.ProviderRef, kind string) ([]byte, error) {
 	id, err := documentID(httpx.OpDocument, ref)
 	if err != nil {
 		return nil, err
 	}
 	var data json.RawMessage
-	q := url.Values{"documentId": {id}, "documentDownloadType": {"DOCUMENT"}}
+	q := url.Values{"documentId": {id}, "documentDownloadType": {kind}}
 	err = a.do(ctx, call{op: httpx.OpDocument, method: http.MethodGet, path: "/v3.3/document/fetchDocument", query: q, retryBadBody: true}, &data)
 	var pe *signing.ProviderError
 	if errors.As(err, &pe) && errors.Is(err, signing.ErrNotFound) && pe.StatusCode == http.StatusOK {
@@ -69,7 +86,11 @@ func (a *Adapter) FetchDocument(ctx context.Context, ref signing.ProviderRef) ([
 			Message: "Leegality returned no download link for the signed document"}
 	}
 	if !bytes.HasPrefix(content, []byte("%PDF-")) {
-		return nil, &signing.ProviderError{Provider: Name, Op: httpx.OpDocument, Message: "the signed document is not a PDF"}
+		what := "the signed document"
+		if kind == fileAuditTrail {
+			what = "the audit trail"
+		}
+		return nil, &signing.ProviderError{Provider: Name, Op: httpx.OpDocument, Message: what + " is not a PDF"}
 	}
 	return content, nil
 }

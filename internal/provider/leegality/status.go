@@ -70,12 +70,9 @@ func mapDocument(d *document, now time.Time) signing.Update {
 	u := signing.Update{ProviderStatus: providerStatus(d)}
 
 	for _, inv := range invs {
-		if bool(inv.Rejected) || actionRejected[inv.Action.word()] {
+		if rejected(inv) {
 			u.Status = signing.StatusFailed
-			u.Reason = firstSet(inv.Comment, inv.RejectionReason, inv.Reason, inv.Remarks)
-			if u.Reason == "" {
-				u.Reason = "The signer rejected the document"
-			}
+			u.Reason = rejectionReason(inv)
 			u.Evidence = evidence(d, &inv)
 			return u
 		}
@@ -113,6 +110,17 @@ func mapDocument(d *document, now time.Time) signing.Update {
 }
 
 func signed(inv invitee) bool { return bool(inv.Signed) || actionSigned[inv.Action.word()] }
+
+func rejected(inv invitee) bool { return bool(inv.Rejected) || actionRejected[inv.Action.word()] }
+
+// rejectionReason is the invitee's words on their rejection, or a
+// sentence saying they rejected.
+func rejectionReason(inv invitee) string {
+	if r := firstSet(inv.Comment, inv.RejectionReason, inv.Reason, inv.Remarks); r != "" {
+		return r
+	}
+	return "The signer rejected the document"
+}
 
 func allSigned(invs []invitee) bool {
 	if len(invs) == 0 {

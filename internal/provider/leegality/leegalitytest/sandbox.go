@@ -8,6 +8,7 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -45,6 +46,7 @@ func Sandbox(t *testing.T, callbackURL string) *providertest.Sandbox {
 		Provider:      a,
 		Timeout:       providertest.SandboxTimeout,
 		Signer:        providertest.SignOnPage,
+		NthSigner:     nthSigner,
 		Expire:        providertest.Hook("expire", s.Expire),
 		UnknownStatus: providertest.Hook("unknown status", s.UnknownStatusNext),
 		Forgeries: []func(http.Header, []byte) (http.Header, []byte){
@@ -86,6 +88,26 @@ func Sandbox(t *testing.T, callbackURL string) *providertest.Sandbox {
 		s.RefuseNext(ops[op], "simulated.refusal", "Simulated refusal: "+http.StatusText(status))
 	}
 	return sb
+}
+
+// people are the invitees of multi-signer requests, each with their own
+// contacts as Leegality needs them.
+var people = []string{"Asha Verma", "Ravi Kumar", "Meera Iyer", "Arjun Nair", "Priya Sharma",
+	"Vikram Rao", "Kavya Reddy", "Rahul Gupta", "Ananya Das", "Suresh Pillai"}
+
+// nthSigner is the i-th signer's details: a distinct name, e-mail and
+// mobile number.
+func nthSigner(i int) json.RawMessage {
+	name := people[i%len(people)]
+	if i >= len(people) {
+		name += fmt.Sprintf(" %d", i)
+	}
+	b, _ := json.Marshal(map[string]string{
+		"name":  name,
+		"email": fmt.Sprintf("signer%d@example.com", i+1),
+		"phone": fmt.Sprintf("98765%05d", i+1),
+	})
+	return b
 }
 
 // mac is a webhook's mac: hex HMAC-SHA1 of the documentId, keyed with the

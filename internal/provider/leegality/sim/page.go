@@ -112,10 +112,12 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 	skin.Notice(w, simkit.Notice{Status: http.StatusOK, Title: "Thank you", Message: "Your response has been recorded. You may close this page."})
 }
 
-// sign completes the invitee's Aadhaar eSign: the document is stamped
-// with the signature, and once every invitee signed it is completed, with
-// an audit trail. It sends the webhook and returns the redirect URL; it
-// answers the request itself when it cannot (and returns false).
+// sign completes the invitee's Aadhaar eSign: the eSign service signs the
+// document as it stands (the original, or as the invitees before left it)
+// with a certificate naming the invitee, and once every invitee signed the
+// document is completed, with an audit trail. It sends the webhook and
+// returns the redirect URL; it answers the request itself when it cannot
+// (and returns false).
 //
 // The PDF work runs without the lock; if the document changed meanwhile
 // (another invitee signed), it is redone on the new state.
@@ -140,14 +142,19 @@ func (s *Server) sign(w http.ResponseWriter, r *http.Request, id string) (string
 				last = false
 			}
 		}
-		stamp := fmt.Sprintf("Digitally signed by %s using Aadhaar eSign on %s IST\nLeegality sandbox - document %s", v.name, istDate(now), d.id)
+		record := aadhaarOf(v)
+		sig := simkit.ESignature{Name: record.name, State: record.state,
+			Reason: "Aadhaar eSign via Leegality, document " + d.id, Location: "India"}
 		audit := auditLines(d, v, now, ip)
+		original := d.original
 		s.mu.Unlock()
 
-		signed, err := pdf.Stamp(base, stamp)
+		signed, err := s.esign.Sign(r.Context(), base, sig)
 		var trail []byte
 		if err == nil && last {
-			trail, err = pdf.AppendPage(signed, append(audit, "Signed document SHA-256: "+sha256Hex(signed)))
+			// The audit trail is a file of its own: the original with the
+			// trail's page, leaving the signed document untouched.
+			trail, err = pdf.AppendPage(original, append(audit, "Signed document SHA-256: "+sha256Hex(signed)))
 		}
 		if err != nil {
 			skin.Notice(w, simkit.Notice{Status: http.StatusInternalServerError, Title: "Signing failed", Message: "The eSign service could not sign this document."})
@@ -199,7 +206,9 @@ func (s *Server) decline(w http.ResponseWriter, r *http.Request, id string) (str
 }
 
 // auditLines is the audit trail's text, as it will read once v signed at
-// now.
+// now: per invitee, when and from where they signed and what their
+// Aadhaar eSign established (the name and state on Aadhaar, gender, year
+// of birth, the Aadhaar number masked but for its last 4 digits).
 func auditLines(d *document, v *invitation, now time.Time, ip string) []string {
 	lines := []string{
 		"Leegality sandbox - audit trail",
@@ -215,9 +224,11 @@ func auditLines(d *document, v *invitation, now time.Time, ip string) []string {
 		if x == v {
 			when, from = now, ip
 		}
+		a := aadhaarOf(x)
 		lines = append(lines,
 			"Invitee: "+x.name,
 			"  Signed "+istDate(when)+" IST from "+from+" with Aadhaar eSign (OTP)",
+			fmt.Sprintf("  Aadhaar: %s, %s, %s, born %d, %s", a.name, a.masked(), a.gender, a.yob, a.state),
 		)
 	}
 	return append(lines, "")

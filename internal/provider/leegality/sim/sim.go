@@ -21,6 +21,14 @@
 // path) or as is: a request whose path still starts with BaseURL's path
 // has that prefix removed first.
 //
+// Signing is real: each invitee's Aadhaar eSign adds a PAdES signature by a
+// one-time certificate naming them, issued by a sandbox eSign CA
+// (simkit.ESigner), each later invitee signing the file as the earlier
+// ones left it, so the completed document holds one valid signature per
+// invitee. With requestSignOrder true, an invitee whose turn has not come
+// is refused on the signing page, as Leegality does; the details and the
+// webhooks report every invitation on its own.
+//
 // Leegality's quirks are reproduced: failures come as HTTP 200 with
 // "status": 0 and messages[{code, message}]; dates are "DD-MM-YYYY
 // HH:MM:SS" in IST with no zone; a rejection or an expiry shows on the
@@ -43,6 +51,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/signet-dev/signet/internal/pki"
 	"github.com/signet-dev/signet/internal/provider/httpx"
 	"github.com/signet-dev/signet/internal/provider/simkit"
 )
@@ -84,6 +93,10 @@ type Config struct {
 	WebhookRetries []time.Duration
 }
 
+// ESignProvider names the sandbox eSign service in the organization of
+// every signer certificate the simulator issues.
+const ESignProvider = "Leegality Sandbox eSign"
+
 // Server is the simulator, an http.Handler. It is safe for concurrent use.
 type Server struct {
 	*simkit.Faults // FailNext, ThrottleNext and DelayNext on the Op* operations (and RefuseNext)
@@ -91,6 +104,9 @@ type Server struct {
 	cfg      Config
 	mount    *simkit.Mount
 	notifier *simkit.Notifier
+	// esign signs for the invitees, as the eSign service provider behind
+	// Leegality does: a certificate per signature naming the invitee.
+	esign *simkit.ESigner
 
 	mu          sync.Mutex
 	docs        map[string]*document // by documentId
@@ -134,6 +150,7 @@ func New(cfg Config) (*Server, error) {
 		cfg:         cfg,
 		mount:       mount,
 		notifier:    simkit.NewNotifier(cfg.HTTPClient, cfg.WebhookTimeout, cfg.WebhookRetries),
+		esign:       &simkit.ESigner{Provider: ESignProvider, Now: cfg.Now},
 		docs:        map[string]*document{},
 		invitations: map[string]string{},
 		links:       map[string]*link{},
@@ -161,6 +178,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mount.Ser
 // Close stops the background webhook re-sends and waits for them to end.
 // The Server keeps answering requests, but sends no more re-sends.
 func (s *Server) Close() error { return s.notifier.Close() }
+
+// ESignCA is the sandbox eSign CA that issues the invitees' certificates,
+// for checking a signed document's chain.
+func (s *Server) ESignCA() (*pki.CA, error) { return s.esign.CA() }
 
 // authorized checks X-Auth-Token against the token.
 func (s *Server) authorized(r *http.Request) bool {
