@@ -109,6 +109,15 @@ func (l Limits) AddMark(c context.Context, b []byte, m Mark) ([]byte, error) {
 	})
 }
 
+// CheckMarkImage says whether img can be a mark's drawn signature: a PNG
+// that decodes, of at most maxMarkImageBytes and maxMarkImagePixels. The
+// signing page checks it before a signature is recorded, so that a
+// recorded signature always makes its document.
+func CheckMarkImage(img []byte) error {
+	_, err := markImageScale(img)
+	return err
+}
+
 // markImageScale checks that img is a PNG of sane size and returns the
 // factor that fits it into the mark's image area.
 func markImageScale(img []byte) (float64, error) {

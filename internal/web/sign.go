@@ -11,6 +11,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/signet-dev/signet/internal/pdf"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -266,8 +267,8 @@ func signatureImage(s string) ([]byte, bool) {
 		return nil, false
 	}
 	img, err := base64.StdEncoding.DecodeString(b64)
-	if err != nil || !bytes.HasPrefix(img, []byte("\x89PNG\r\n\x1a\n")) {
-		return nil, false
+	if err != nil || !bytes.HasPrefix(img, []byte("\x89PNG\r\n\x1a\n")) || pdf.CheckMarkImage(img) != nil {
+		return nil, false // what cannot go on the document is refused here, before anything is recorded
 	}
 	return img, true
 }
