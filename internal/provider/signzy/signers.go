@@ -57,7 +57,7 @@ func signerUpdates(c *contract, ref signing.ProviderRef, u signing.Update) []sig
 	if u.Status != signing.StatusCompleted && signed > 0 && signed >= max(len(ref.Signers), len(c.SignerDetail)) {
 		for k := range out {
 			if out[k].Status == signing.SignerSigned {
-				out[k].Status = signing.SignerInProgress
+				out[k].Status, out[k].Evidence = signing.SignerInProgress, nil
 			}
 		}
 	}
@@ -71,8 +71,9 @@ func declined(s signerState) bool {
 
 // signerIndex matches Signzy's signers to Signet's: by the signerId
 // Signet kept for each (the signer's ProviderRef, else the adapter's
-// state), else by position, Signzy keeping signerdetail[] in the order
-// it was sent. A signer Signet does not know is skipped.
+// state), else, when Signet kept no ids, by position, Signzy keeping
+// signerdetail[] in the order it was sent. A signer Signet does not know
+// is skipped.
 func signerIndex(ref signing.ProviderRef) func(s signerState, pos int) (int, bool) {
 	ids := map[string]int{}
 	for i, sg := range ref.Signers {
@@ -95,8 +96,8 @@ func signerIndex(ref signing.ProviderRef) func(s signerState, pos int) (int, boo
 		if i, ok := ids[strings.TrimSpace(string(s.SignerID))]; ok {
 			return i, true
 		}
-		if len(ids) > 0 && s.SignerID.set() {
-			return 0, false // an id, but not one of the session's
+		if len(ids) > 0 {
+			return 0, false // not one of the session's, or no telling which
 		}
 		return pos, len(ref.Signers) == 0 || pos < len(ref.Signers)
 	}
