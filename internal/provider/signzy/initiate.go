@@ -113,7 +113,7 @@ func (a *Adapter) initiateRequest(req signing.InitiateRequest) (*initiateRequest
 	if redirect == "" {
 		redirect = defaultRedirect(req.CallbackURL)
 	}
-	return &initiateRequest{
+	body := &initiateRequest{
 		PDF:                            base64.StdEncoding.EncodeToString(req.Document.Content),
 		ContractName:                   contractName,
 		ContractExecuterName:           a.cfg.ExecuterName,
@@ -124,7 +124,11 @@ func (a *Adapter) initiateRequest(req signing.InitiateRequest) (*initiateRequest
 		CallbackURLAuthorizationHeader: a.cfg.CallbackSecret,
 		ESignProvider:                  a.cfg.ESignProvider,
 		SignerDetail:                   signers,
-	}, nil
+	}
+	if len(signers) > 1 {
+		body.SignerCallbackURL, body.SignerCallbackAuthorizationHeader = req.CallbackURL, a.cfg.CallbackSecret
+	}
+	return body, nil
 }
 
 // signerRequests is signerdetail[]: the request's signers in order, or

@@ -192,6 +192,9 @@ func TestInitiateSeveralSigners(t *testing.T) {
 	if second["signerName"] != "Ravi Kumar" || second["signatureType"] != "AADHAARESIGN-FACEAUTH" || second["signatures"] == nil {
 		t.Errorf("second signer sent as %v", second)
 	}
+	if f.Body["signerCallbackUrl"] != "https://signet.example/callbacks/signzy" || f.Body["signerCallbackAuthorizationHeader"] != testSecret {
+		t.Errorf("signer callback %v with %v, want Signet's callback with the secret", f.Body["signerCallbackUrl"], f.Body["signerCallbackAuthorizationHeader"])
+	}
 	want := []signing.InitiatedSigner{{Ref: "s-1", URL: "https://esign.example/s-1"}, {Ref: "s-2", URL: "https://esign.example/s-2"}}
 	if got.Ref != "c-2" || got.RedirectURL != want[0].URL || !reflect.DeepEqual(got.Signers, want) {
 		t.Errorf("Initiated = %+v", got)

@@ -18,6 +18,10 @@ type initiateRequest struct {
 	CallbackURLAuthorizationHeader string          `json:"callbackUrlAuthorizationHeader"`
 	ESignProvider                  string          `json:"eSignProvider"`
 	SignerDetail                   []signerRequest `json:"signerdetail"`
+	// The signer callback is called after each signer acts; Signet asks
+	// for it when there are several, to hear of each signature at once.
+	SignerCallbackURL                 string `json:"signerCallbackUrl,omitempty"`
+	SignerCallbackAuthorizationHeader string `json:"signerCallbackAuthorizationHeader,omitempty"`
 }
 
 type signerRequest struct {
