@@ -56,10 +56,11 @@ func (a *Adapter) Initiate(ctx context.Context, req signing.InitiateRequest) (si
 		return signing.Initiated{}, err
 	}
 	contractID := strings.TrimSpace(string(resp.ContractID))
-	// Signzy answers signerdetail[] in the order it was sent.
+	// Signzy answers signerdetail[] in the order it was sent (anything
+	// after Signet's signers is not Signet's to offer).
 	signers := make([]signing.InitiatedSigner, len(body.SignerDetail))
 	ids := make([]string, len(body.SignerDetail))
-	usable := contractID != "" && len(resp.SignerDetail) == len(body.SignerDetail)
+	usable := contractID != "" && len(resp.SignerDetail) >= len(body.SignerDetail)
 	for i := range signers {
 		if !usable {
 			break

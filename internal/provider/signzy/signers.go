@@ -17,8 +17,7 @@ var signerSigned = words("SIGNED", "COMPLETED")
 // mapped status. A signer declined or failed for good is FAILED; signed
 // (by their status word or their signed file) or in a COMPLETED contract
 // is SIGNED, with what Signzy reports of them as evidence (a record);
-// started is
-// IN_PROGRESS; else there is no news.
+// started is IN_PROGRESS; else there is no news.
 //
 // Until Signzy marks the contract completed, the last signatures are
 // reported IN_PROGRESS: Signzy finishes the contract (the final signed

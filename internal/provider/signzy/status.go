@@ -67,7 +67,7 @@ func mapContract(c *contract) signing.Update {
 	u := signing.Update{ProviderStatus: providerStatus(c)}
 
 	for _, s := range c.SignerDetail {
-		if s.SignerCancelMessage.set() || signerDeclined[s.Status.word()] {
+		if declined(s) {
 			u.Status = signing.StatusFailed
 			u.Reason = firstSet(s.SignerCancelMessage, s.ErrorMessage)
 			if u.Reason == "" {
