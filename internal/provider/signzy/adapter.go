@@ -129,8 +129,11 @@ func New(cfg Config) (*Adapter, error) {
 		CancelReachesProvider: false,
 		// Every signer of signerdetail[] gets an esignUrl of their own and
 		// may sign whenever they like; Signzy documents no signing order
-		// and no limit on the signers of a contract.
-		SigningOrders: []signing.SigningOrder{signing.Parallel},
+		// and no limit on the signers of a contract, so Signet's own
+		// limit applies.
+		SigningOrders:  []signing.SigningOrder{signing.Parallel},
+		MaxSigners:     signing.MaxSigners,
+		Identification: identification(cfg.SignatureType),
 	}
 	return a, nil
 }
@@ -142,6 +145,16 @@ var languages = []string{"en", "hi"}
 
 // Info describes Signzy for GET /signing/providers.
 func (a *Adapter) Info() signing.ProviderInfo { return a.info.Clone() }
+
+// identification names how a signature type identifies the signer, for
+// the audit certificate: "Aadhaar eSign (OTP) via Signzy".
+func identification(signatureType string) string {
+	how := map[string]string{SignatureOTP: "OTP", SignatureFingerprint: "fingerprint", SignatureFaceAuth: "face authentication"}
+	if h, ok := how[signatureType]; ok {
+		return "Aadhaar eSign (" + h + ") via Signzy"
+	}
+	return "Aadhaar eSign via Signzy"
+}
 
 func normalizeSignatureType(s string) (string, bool) {
 	s = strings.ToUpper(strings.TrimSpace(s))

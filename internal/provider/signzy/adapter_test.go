@@ -42,12 +42,17 @@ func TestInfo(t *testing.T) {
 	if !slices.Contains(info.Languages, "en") || !slices.Equal(info.RequiredSignerFields, []string{"name"}) {
 		t.Errorf("languages %v, required %v", info.Languages, info.RequiredSignerFields)
 	}
-	if info.PollInterval != 0 || !info.CallsBack || info.CancelReachesProvider || !slices.Equal(info.SigningOrders, []signing.SigningOrder{signing.Parallel}) || info.MaxSigners != 0 {
-		t.Errorf("capabilities %+v", info)
+	if info.PollInterval != 0 || !info.CallsBack || info.CancelReachesProvider || !slices.Equal(info.SigningOrders, []signing.SigningOrder{signing.Parallel}) ||
+		info.MaxSigners != signing.MaxSigners || info.Identification != "Aadhaar eSign (OTP) via Signzy" {
+		t.Errorf("capabilities: orders %v, max %d signers, identification %q, calls back %v, cancel reaches %v",
+			info.SigningOrders, info.MaxSigners, info.Identification, info.CallsBack, info.CancelReachesProvider)
 	}
 	providertest.CheckInfoIsACopy(t, a)
 	// The schema offers the signatureType the adapter takes, the configured one by default.
 	other := newTestAdapter(t, func(c *Config) { c.SignatureType = "AADHAARESIGN-FACEAUTH" })
+	if got := other.Info().Identification; got != "Aadhaar eSign (face authentication) via Signzy" {
+		t.Errorf("identification with face authentication: %q", got)
+	}
 	if enum, def := providertest.SchemaChoices(t, other.Info(), "signatureType"); !slices.Equal(enum, signatureTypes) || def != "AADHAARESIGN-FACEAUTH" {
 		t.Errorf("signatureType: %v, default %q", enum, def)
 	}

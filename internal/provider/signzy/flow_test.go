@@ -228,3 +228,93 @@ func TestCallbackWithWrongSecretIsRefused(t *testing.T) {
 		t.Errorf("callbacks %v, rejected %v", cbs, rejected)
 	}
 }
+
+// TestTwoSignersFlow: two signers at one contract, each on their own
+// page; Signet hears of each signature, the signed PDF holds both, and
+// the evidence describes both and carries Signzy's audit certificate.
+func TestTwoSignersFlow(t *testing.T) {
+	h := newHarness(t)
+	req := h.request()
+	req.Signers = []signing.SignerRequest{{ID: "a", Details: req.SignerDetails},
+		{ID: "b", Details: json.RawMessage(`{"name":"Ravi Kumar","signatureType":"AADHAARESIGN-FINGERPRINT"}`)}}
+	req.SigningOrder = signing.Parallel
+	in, err := h.adapter.Initiate(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(in.Signers) != 2 || in.Signers[0].URL == in.Signers[1].URL || in.RedirectURL != in.Signers[0].URL {
+		t.Fatalf("Initiated signers %+v", in.Signers)
+	}
+	ref := signing.ProviderRef{Ref: in.Ref, State: in.State, SigningOrder: signing.Parallel, Session: &signing.Session{Status: signing.StatusInProgress}}
+	for i, s := range in.Signers {
+		ref.Signers = append(ref.Signers, signing.Signer{ID: req.Signers[i].ID, ProviderRef: s.Ref, ProviderURL: s.URL, Status: signing.SignerPending})
+	}
+	apply := func(u signing.Update) {
+		for _, su := range u.Signers {
+			ref.Signers[su.Index].Status = su.Status
+			if su.Status == signing.SignerSigned {
+				ref.Signers[su.Index].Evidence = su.Evidence
+			}
+		}
+	}
+
+	// The second signer goes first: Signzy has no order.
+	h.PressTo(in.Signers[1].URL, "sign", "https://client.example/return")
+	u := h.Refresh(ref)
+	wantUpdate(t, u, signing.StatusInProgress, "")
+	if len(u.Signers) != 1 || u.Signers[0].Index != 1 || u.Signers[0].Status != signing.SignerSigned {
+		t.Fatalf("after the second signed: %+v", u.Signers)
+	}
+	apply(u)
+	// Signzy calls back after each signer (signerCallbackUrl).
+	if cbs, rejected := h.Received(); len(cbs) != 1 || cbs[0].Ref != in.Ref || len(rejected) != 0 {
+		t.Errorf("callbacks after the first signature %+v, rejected %v", cbs, rejected)
+	}
+
+	h.Page(in.Signers[0].URL)
+	u = h.Refresh(ref)
+	if len(u.Signers) != 2 || u.Signers[0].Status != signing.SignerInProgress {
+		t.Fatalf("after the first opened the page: %+v", u.Signers)
+	}
+	h.PressTo(in.Signers[0].URL, "sign", "https://client.example/return")
+	u = h.Refresh(ref)
+	wantUpdate(t, u, signing.StatusCompleted, "")
+	apply(u)
+	ref.Session.Status = signing.StatusCompleted
+
+	signed, err := h.adapter.FetchDocument(context.Background(), ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sigs, err := pdf.Verify(signed)
+	if err != nil || len(sigs) != 2 {
+		t.Fatalf("signed PDF: %d signatures, err %v", len(sigs), err)
+	}
+	for i, name := range []string{"Ravi Kumar", "Asha Verma"} { // in the order they signed
+		if !sigs[i].Valid || sigs[i].SignerName != name {
+			t.Errorf("signature %d: valid %v by %q, want by %s", i, sigs[i].Valid, sigs[i].SignerName, name)
+		}
+	}
+
+	var evidencer signing.Evidencer = h.adapter
+	ev, err := evidencer.Evidence(context.Background(), ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ev.Signers) != 2 || ev.Signers[0].Method != "Aadhaar eSign (OTP) via Signzy" || ev.Signers[1].Method != "Aadhaar eSign (fingerprint) via Signzy" {
+		t.Fatalf("evidence signers %+v", ev.Signers)
+	}
+	got := map[string]string{}
+	for _, f := range ev.Signers[0].Facts {
+		got[f.Label] = f.Value
+	}
+	if got["Name on Aadhaar (eSign certificate)"] != "ASHA VERMA" || got["Aadhaar number"] != "XXXX XXXX 1234" || got["IP address (seen by Signzy)"] != "127.0.0.1" {
+		t.Errorf("first signer's facts %v", got)
+	}
+	if len(ev.Files) != 1 || ev.Files[0].Missing != "" {
+		t.Fatalf("evidence files %+v", ev.Files)
+	}
+	if _, err := pdf.Validate(ev.Files[0].Content); err != nil {
+		t.Errorf("Signzy's audit certificate: %v", err)
+	}
+}

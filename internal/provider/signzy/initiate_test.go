@@ -159,3 +159,117 @@ func TestInitiateUnusableAnswer(t *testing.T) {
 		}
 	}
 }
+
+// twoSignersReq is initiateReq with two signers, the second paying by face.
+func twoSignersReq() signing.InitiateRequest {
+	req := initiateReq()
+	req.Signers = []signing.SignerRequest{
+		{ID: "sg-1", Details: req.SignerDetails},
+		{ID: "sg-2", Details: json.RawMessage(`{"name":"Ravi Kumar","signatureType":"AADHAARESIGN-FACEAUTH"}`)},
+	}
+	req.SigningOrder = signing.Parallel
+	return req
+}
+
+const twoSignersAnswer = `{"contractId":"c-2","signerdetail":[
+	{"signerId":"s-1","signerName":"Asha Verma","esignUrl":"https://esign.example/s-1"},
+	{"signerId":"s-2","signerName":"Ravi Kumar","esignUrl":"https://esign.example/s-2"}]}`
+
+func TestInitiateSeveralSigners(t *testing.T) {
+	f, a := newFake(t, 200, twoSignersAnswer)
+	got, err := a.Initiate(context.Background(), twoSignersReq())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := f.Body["signerdetail"].([]any)
+	if len(sent) != 2 {
+		t.Fatalf("signerdetail has %d signers, want 2", len(sent))
+	}
+	first, second := sent[0].(map[string]any), sent[1].(map[string]any)
+	if first["signerName"] != "Asha Verma" || first["signatureType"] != "AADHAARESIGN-OTP" || first["uidLastFourDigits"] != "1234" {
+		t.Errorf("first signer sent as %v", first)
+	}
+	if second["signerName"] != "Ravi Kumar" || second["signatureType"] != "AADHAARESIGN-FACEAUTH" || second["signatures"] == nil {
+		t.Errorf("second signer sent as %v", second)
+	}
+	if f.Body["signerCallbackUrl"] != "https://signet.example/callbacks/signzy" || f.Body["signerCallbackAuthorizationHeader"] != testSecret {
+		t.Errorf("signer callback %v with %v, want Signet's callback with the secret", f.Body["signerCallbackUrl"], f.Body["signerCallbackAuthorizationHeader"])
+	}
+	want := []signing.InitiatedSigner{{Ref: "s-1", URL: "https://esign.example/s-1"}, {Ref: "s-2", URL: "https://esign.example/s-2"}}
+	if got.Ref != "c-2" || got.RedirectURL != want[0].URL || !reflect.DeepEqual(got.Signers, want) {
+		t.Errorf("Initiated = %+v", got)
+	}
+	var st state
+	if err := json.Unmarshal(got.State, &st); err != nil || st.SignerID != "s-1" || !reflect.DeepEqual(st.SignerIDs, []string{"s-1", "s-2"}) {
+		t.Errorf("State = %s", got.State)
+	}
+}
+
+// TestInitiateOneSignerAsBefore: a session of one signer, given as
+// Signers or not, sends the same body and keeps the same state.
+func TestInitiateOneSignerAsBefore(t *testing.T) {
+	f, a := newFake(t, 200, string(readTestdata(t, "initiate_response.json")))
+	req := initiateReq()
+	if _, err := a.Initiate(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	plain := f.Body
+	req.Signers = []signing.SignerRequest{{ID: "sg-1", Details: req.SignerDetails}}
+	got, err := a.Initiate(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(f.Body, plain) {
+		t.Errorf("body with Signers differs:\n%v\n%v", f.Body, plain)
+	}
+	if string(got.State) != `{"signerId":"cd44ccec-ca5d-4111-8c4f-c1ca75a85b79"}` || len(got.Signers) != 1 || got.Signers[0].URL != got.RedirectURL {
+		t.Errorf("Initiated = %+v, state %s", got, got.State)
+	}
+}
+
+func TestInitiateSeveralSignersInvalid(t *testing.T) {
+	f, a := newFake(t, 200, twoSignersAnswer)
+	tests := []struct {
+		name   string
+		mutate func(*signing.InitiateRequest)
+		field  string
+	}{
+		{"second without a name", func(r *signing.InitiateRequest) { r.Signers[1].Details = json.RawMessage(`{"email":"r@example.com"}`) }, "signers[1].signerDetails.name"},
+		{"second not an object", func(r *signing.InitiateRequest) { r.Signers[1].Details = json.RawMessage(`"Ravi"`) }, "signers[1].signerDetails"},
+		{"first with a bad signature type", func(r *signing.InitiateRequest) {
+			r.Signers[0].Details = json.RawMessage(`{"name":"A","signatureType":"PEN"}`)
+		}, "signers[0].signerDetails.signatureType"},
+		{"sequential", func(r *signing.InitiateRequest) { r.SigningOrder = signing.Sequential }, "signingOrder"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f.Path = ""
+			req := twoSignersReq()
+			tt.mutate(&req)
+			_, err := a.Initiate(context.Background(), req)
+			var ve *signing.ValidationError
+			if !errors.As(err, &ve) || ve.Errors[0].Field != tt.field {
+				t.Fatalf("err = %v, want a ValidationError on %s", err, tt.field)
+			}
+			if f.Path != "" {
+				t.Error("Signzy was called with an invalid request")
+			}
+		})
+	}
+}
+
+// TestInitiateSeveralSignersUnusableAnswer: Signzy must give every
+// signer a link; otherwise a signer could never sign.
+func TestInitiateSeveralSignersUnusableAnswer(t *testing.T) {
+	for _, answer := range []string{
+		`{"contractId":"c-2","signerdetail":[{"signerId":"s-1","esignUrl":"https://esign.example/s-1"}]}`,
+		`{"contractId":"c-2","signerdetail":[{"signerId":"s-1","esignUrl":"https://esign.example/s-1"},{"signerId":"s-2","esignUrl":""}]}`,
+	} {
+		_, a := newFake(t, 200, answer)
+		_, err := a.Initiate(context.Background(), twoSignersReq())
+		var pe *signing.ProviderError
+		if !errors.As(err, &pe) || pe.Retryable || pe.Op != "initiate" {
+			t.Errorf("%s: err = %v, want a permanent initiate error", answer, err)
+		}
+	}
+}

@@ -14,15 +14,18 @@ import (
 )
 
 // Refresh pulls the contract (POST /api/v3/contract/pullData) and maps it
-// with mapContract. An unknown or expired contract is Signzy's 404
-// "Contract not found": a permanent *signing.ProviderError wrapping
-// signing.ErrNotFound; what it means for the session is the caller's call.
+// with mapContract (the session) and signerUpdates (each signer). An
+// unknown or expired contract is Signzy's 404 "Contract not found": a
+// permanent *signing.ProviderError wrapping signing.ErrNotFound; what it
+// means for the session is the caller's call.
 func (a *Adapter) Refresh(ctx context.Context, ref signing.ProviderRef) (signing.Update, error) {
 	c, err := a.pull(ctx, httpx.OpRefresh, ref, false)
 	if err != nil {
 		return signing.Update{}, err
 	}
-	return mapContract(c), nil
+	u := mapContract(c)
+	u.Signers = signerUpdates(c, ref, u)
+	return u, nil
 }
 
 // FetchDocument pulls the contract with base64EncodedOutput and returns

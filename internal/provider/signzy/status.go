@@ -2,6 +2,7 @@ package signzy
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 
 	"github.com/signet-dev/signet/internal/provider/httpx"
@@ -47,7 +48,7 @@ func words(ws ...string) map[string]bool {
 //     → FAILED, with the signer's message as the reason;
 //  2. isCompleted → COMPLETED, unless Signzy says no signer signed
 //     (signedSignerCount 0: the contract closed without a signature, for
-//     example on an identity mismatch) → FAILED;
+//     example on an identity mismatch) or fewer than its signers → FAILED;
 //  3. an Aadhaar failure with no retry left → FAILED with its message;
 //  4. contractCancelTimestamp or a cancelled contractStatus → CANCELLED;
 //  5. an expired contractStatus → EXPIRED;
@@ -59,11 +60,14 @@ func words(ws ...string) map[string]bool {
 // contract when a signer declines, and the signer's story is the truth
 // the client needs. A cancelled contract with no such story was cancelled
 // at Signzy (its dashboard): CANCELLED.
+//
+// This is the session's status; where each signer stands is
+// signerUpdates'.
 func mapContract(c *contract) signing.Update {
 	u := signing.Update{ProviderStatus: providerStatus(c)}
 
 	for _, s := range c.SignerDetail {
-		if s.SignerCancelMessage.set() || signerDeclined[s.Status.word()] {
+		if declined(s) {
 			u.Status = signing.StatusFailed
 			u.Reason = firstSet(s.SignerCancelMessage, s.ErrorMessage)
 			if u.Reason == "" {
@@ -83,6 +87,12 @@ func mapContract(c *contract) signing.Update {
 					u.Reason = r
 				}
 			}
+			u.Evidence = evidence(c)
+			return u
+		}
+		if n := len(c.SignerDetail); c.SignedSignerCount.Known && c.SignedSignerCount.N < n {
+			u.Status = signing.StatusFailed
+			u.Reason = fmt.Sprintf("Signzy closed the contract with %d of its %d signatures", c.SignedSignerCount.N, n)
 			u.Evidence = evidence(c)
 			return u
 		}

@@ -1,5 +1,7 @@
 package signzy
 
+import "encoding/json"
+
 // The wire shapes of Signzy's contract API. Requests are written exactly as
 // Signzy documents them; responses are read leniently (see flex.go) and
 // only the fields Signet uses are declared.
@@ -16,6 +18,10 @@ type initiateRequest struct {
 	CallbackURLAuthorizationHeader string          `json:"callbackUrlAuthorizationHeader"`
 	ESignProvider                  string          `json:"eSignProvider"`
 	SignerDetail                   []signerRequest `json:"signerdetail"`
+	// The signer callback is called after each signer acts; Signet asks
+	// for it when there are several, to hear of each signature at once.
+	SignerCallbackURL                 string `json:"signerCallbackUrl,omitempty"`
+	SignerCallbackAuthorizationHeader string `json:"signerCallbackAuthorizationHeader,omitempty"`
 }
 
 type signerRequest struct {
@@ -68,11 +74,17 @@ type contract struct {
 	FinalSignedContract     text              `json:"finalSignedContract"`
 	FinalSignedContractHash text              `json:"finalSignedContractHash"`
 	AuditCertificateURL     text              `json:"auditCertificateUrl"`
+	AuditCertificateHash    text              `json:"auditCertificateHash"`
 	SignerDetail            list[signerState] `json:"signerdetail"`
 }
 
 type signerState struct {
 	SignerID               text               `json:"signerId"`
+	SignerName             text               `json:"signerName"`
+	SignatureType          text               `json:"signatureType"`
+	UIDLastFourDigits      text               `json:"uidLastFourDigits"`
+	SignerIP               text               `json:"signerIP"`
+	SignerSignedContract   text               `json:"signerSignedContract"`
 	Status                 text               `json:"status"`
 	ErrorMessage           text               `json:"errorMessage"`
 	AadhaarErrorMessage    text               `json:"aadhaarErrorMessage"`
@@ -84,7 +96,32 @@ type signerState struct {
 }
 
 type esignAttempt struct {
-	ErrorMessage        text `json:"errorMessage"`
-	AadhaarStatus       text `json:"aadhaarStatus"`
-	AadhaarErrorMessage text `json:"aadhaarErrorMessage"`
+	ErrorMessage        text    `json:"errorMessage"`
+	AadhaarStatus       text    `json:"aadhaarStatus"`
+	AadhaarErrorMessage text    `json:"aadhaarErrorMessage"`
+	SignerDscData       dscData `json:"signerDscData"`
+}
+
+// dscData is what the signer's eSign certificate says of them, from their
+// Aadhaar record (Signet reads only what identifies the signer, not
+// Aadhaar's tokens).
+type dscData struct {
+	Name              text `json:"name"`
+	YOB               text `json:"yob"`
+	Gender            text `json:"gender"`
+	State             text `json:"state"`
+	UIDLastFourDigits text `json:"uidLastFourDigits"`
+}
+
+// UnmarshalJSON reads an object as dscData and anything else (null, "NA",
+// an attempt still in progress) as none, so that an odd signerDscData
+// never costs the attempt it belongs to.
+func (d *dscData) UnmarshalJSON(b []byte) error {
+	type plain dscData
+	var p plain
+	if json.Unmarshal(b, &p) != nil {
+		p = plain{}
+	}
+	*d = dscData(p)
+	return nil
 }

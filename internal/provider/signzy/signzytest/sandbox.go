@@ -3,6 +3,8 @@
 package signzytest
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -34,6 +36,7 @@ func Sandbox(t *testing.T, callbackURL string) *providertest.Sandbox {
 		Signer:        providertest.SignOnPage,
 		Expire:        providertest.Hook("expire", s.Expire),
 		UnknownStatus: providertest.Hook("unknown status", func(ref string) error { return s.SetSignerStatus(ref, "QUANTUM_VERIFIED") }),
+		NthSigner:     nthSigner,
 		Forgeries: []func(http.Header, []byte) (http.Header, []byte){
 			func(h http.Header, b []byte) (http.Header, []byte) { h.Del("Authorization"); return h, b },
 			func(h http.Header, b []byte) (http.Header, []byte) { h.Set("Authorization", "guess"); return h, b },
@@ -48,4 +51,17 @@ func Sandbox(t *testing.T, callbackURL string) *providertest.Sandbox {
 		providertest.OpDocument: sim.OpDownload, providertest.OpCancel: sim.OpPullData,
 	})
 	return sb
+}
+
+// nthSigner is the i-th signer of a multi-signer contract: a distinct
+// person with the details Signzy's schema takes.
+func nthSigner(i int) json.RawMessage {
+	names := []string{"Asha Verma", "Ravi Kumar", "Meera Iyer", "Arjun Nair", "Divya Rao"}
+	name := names[i%len(names)]
+	if i >= len(names) {
+		name += fmt.Sprintf(" %d", i+1)
+	}
+	b, _ := json.Marshal(map[string]string{"name": name, "email": fmt.Sprintf("signer%d@example.com", i+1),
+		"uidLastFourDigits": fmt.Sprintf("%04d", 1000+i)}) // a map of strings always marshals
+	return b
 }

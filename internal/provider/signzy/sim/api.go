@@ -261,7 +261,7 @@ func parseInitiate(body []byte) (*contract, string) {
 	if err != nil {
 		return nil, "pdf must be a valid base64 encoded PDF or a URL"
 	}
-	// Signzy must be able to stamp the document, so it must parse.
+	// Signzy must be able to sign the document, so it must parse.
 	if _, err := pdf.Validate(doc); err != nil {
 		return nil, "pdf is not a valid PDF file"
 	}

@@ -10,11 +10,13 @@ import (
 	"github.com/signet-dev/signet/internal/provider/simkit"
 )
 
-// sign completes the signer's Aadhaar eSign: the contract is stamped with
-// the signature, and once every signer signed it is completed, with the
-// final signed contract and an audit certificate. It calls back and
-// returns the success redirect; it answers the request itself when it
-// cannot (and returns false).
+// sign completes the signer's Aadhaar eSign: the eSign service signs the
+// contract as it stands (the original, or the file the previous signer
+// signed) with a certificate naming the signer, by incremental update so
+// that earlier signatures stay valid. Once every signer signed, the
+// contract is completed, with the final signed contract and a separate
+// audit certificate. It calls back and returns the success redirect; it
+// answers the request itself when it cannot (and returns false).
 //
 // The PDF work runs without the lock; if the contract changed meanwhile
 // (another signer of it signed), it is redone on the new state.
@@ -34,14 +36,15 @@ func (s *Server) sign(w http.ResponseWriter, r *http.Request, signerID string) (
 			base = c.signed
 		}
 		last := c.countSigners(signerSigned) == len(c.signers)-1
-		stamp := stampText(c, sg, now)
+		sig := eSignature(c, sg)
+		original := c.original
 		audit := auditLines(c, sg, now, ip)
 		s.mu.Unlock()
 
-		signed, err := pdf.Stamp(base, stamp)
+		signed, err := s.esigner.Sign(r.Context(), base, sig)
 		var certificate []byte
 		if err == nil && last {
-			certificate, err = pdf.AppendPage(signed, append(audit,
+			certificate, err = auditCertificate(original, append(audit,
 				"Final signed contract SHA-256: "+sha256Hex(signed)))
 		}
 		if err != nil {
@@ -84,10 +87,26 @@ func (s *Server) markSigned(c *contract, sg *signer, signed []byte, now time.Tim
 	c.signed, c.signedHash = signed, sg.signedPDFHash
 }
 
-// stampText is the visible signature put on every page.
-func stampText(c *contract, sg *signer, now time.Time) string {
-	return fmt.Sprintf("Digitally signed by %s using Aadhaar eSign (%s, %s) on %s IST\nSignzy sandbox - contract %s",
-		sg.name, c.eSignProvider, sg.signatureType, humanTime(now), c.id)
+// eSignProvider names the simulated eSign service in its certificates.
+const eSignProvider = "Signzy Sandbox eSign"
+
+// eSignature is what the eSign service certifies of the signer: the name
+// they were initiated with (the sandbox has no Aadhaar record to take it
+// from) and the state of their made-up Aadhaar address.
+func eSignature(c *contract, sg *signer) simkit.ESignature {
+	return simkit.ESignature{
+		Name:   sg.name,
+		State:  certifiedData(sg).State,
+		Reason: fmt.Sprintf("Aadhaar eSign (%s, %s) for contract %s", c.eSignProvider, sg.signatureType, c.name),
+	}
+}
+
+// auditCertificate is Signzy's audit certificate, a file of its own: the
+// original contract followed by a page of the audit trail. It is built on
+// the original, not the signed file, whose signatures a page added by
+// rewriting would break.
+func auditCertificate(original []byte, lines []string) ([]byte, error) {
+	return pdf.AppendPage(original, lines)
 }
 
 // auditLines is the audit certificate's text, as it will read once sg

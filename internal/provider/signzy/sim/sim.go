@@ -2,7 +2,9 @@
 // Signet's sandbox mode and for tests: the same endpoints, payloads,
 // statuses, errors and callbacks as Signzy (see PROVIDERS.md, Signzy section,
 // and the seed's SignzyRefreshSigning), plus a signer page that stands in
-// for the Aadhaar eSign journey.
+// for the Aadhaar eSign journey. Each signer's signature is a real PAdES
+// signature by a sandbox eSign CA (simkit.ESigner) whose certificate names
+// the signer, added by incremental update, as Aadhaar eSign does.
 //
 // Routes, relative to the mount point (Config.BaseURL):
 //
@@ -29,6 +31,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/signet-dev/signet/internal/pki"
 	"github.com/signet-dev/signet/internal/provider/simkit"
 )
 
@@ -59,6 +62,7 @@ type Server struct {
 	cfg        Config
 	mount      *simkit.Mount
 	notifier   *simkit.Notifier
+	esigner    *simkit.ESigner // the eSign service that signs for every signer
 	customerID string
 
 	mu        sync.Mutex
@@ -89,6 +93,7 @@ func New(cfg Config) (*Server, error) {
 		cfg:        cfg,
 		mount:      mount,
 		notifier:   simkit.NewNotifier(cfg.HTTPClient, cfg.CallbackTimeout, cfg.CallbackRetries),
+		esigner:    &simkit.ESigner{Provider: eSignProvider, Now: cfg.Now},
 		customerID: uuid.NewString(),
 		contracts:  map[string]*contract{},
 		signers:    map[string]string{},
@@ -112,6 +117,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mount.Ser
 // Close stops the background callback retries and waits for them to end.
 // The Server keeps answering requests, but sends no more retries.
 func (s *Server) Close() error { return s.notifier.Close() }
+
+// ESignCA is the sandbox eSign CA that issues the signers' certificates,
+// for checking the signed contract's chain.
+func (s *Server) ESignCA() (*pki.CA, error) { return s.esigner.CA() }
 
 // authorized checks the Authorization header against the token.
 func (s *Server) authorized(r *http.Request) bool {

@@ -285,6 +285,10 @@ func TestSignFlow(t *testing.T) {
 	if _, err := pdf.Validate(signed); err != nil {
 		t.Errorf("signed PDF does not validate: %v", err)
 	}
+	e.wantSignedBy(signed, "Asha Verma")
+	if !bytes.HasPrefix(signed, e.original()) {
+		t.Error("the signature is not an incremental update of the original")
+	}
 	b64 := e.pull(id, true)["finalSignedContract"].(string)
 	if dec, err := base64.StdEncoding.DecodeString(b64); err != nil || !bytes.Equal(dec, signed) {
 		t.Errorf("base64 output differs from the link's PDF (err %v)", err)
@@ -292,6 +296,9 @@ func TestSignFlow(t *testing.T) {
 	code, _, audit := e.Get(m["auditCertificateUrl"].(string))
 	if code != http.StatusOK || !bytes.HasPrefix(audit, []byte("%PDF-")) || sha256Hex(audit) != m["auditCertificateHash"] {
 		t.Errorf("audit certificate: %d", code)
+	}
+	if info, err := pdf.Validate(audit); err != nil || info.Pages != 2 || bytes.Equal(audit, signed) {
+		t.Errorf("audit certificate: %+v, %v; want the 1-page contract and an audit page, apart from the signed file", info, err)
 	}
 
 	// A finished contract: the page says so, a post changes nothing.
@@ -483,10 +490,24 @@ func TestMultipleSigners(t *testing.T) {
 	if m["isCompleted"] != false || m["signedSignerCount"] != float64(1) || len(e.Hooks.All()) != 0 {
 		t.Errorf("after one of two: %v %v, %d callbacks", m["isCompleted"], m["signedSignerCount"], len(e.Hooks.All()))
 	}
+	if m["finalSignedContract"] != "" || m["auditCertificateUrl"] != "" {
+		t.Errorf("after one of two: final contract %q, audit certificate %q", m["finalSignedContract"], m["auditCertificateUrl"])
+	}
+	_, _, afterFirst := e.Get(signer0(m)["signerSignedContract"].(string))
+	e.wantSignedBy(afterFirst, "Asha Verma")
 	e.Press(links[1], "sign")
 	m = e.pull(id, false)
 	if m["isCompleted"] != true || m["signedSignerCount"] != float64(2) || len(e.Hooks.All()) != 1 {
 		t.Errorf("after both: %v %v", m["isCompleted"], m["signedSignerCount"])
+	}
+	_, _, final := e.Get(m["finalSignedContract"].(string))
+	e.wantSignedBy(final, "Asha Verma", "Ravi Kumar")
+	if !bytes.HasPrefix(final, afterFirst) {
+		t.Error("the second signer did not sign the file the first signed (incremental update)")
+	}
+	last := m["signerdetail"].([]any)[1].(map[string]any)
+	if _, _, own := e.Get(last["signerSignedContract"].(string)); !bytes.Equal(own, final) {
+		t.Error("the second signer's signed contract is not the final one")
 	}
 	statuses := []string{}
 	for _, s := range m["signerdetail"].([]any) {
