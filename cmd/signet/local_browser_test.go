@@ -101,6 +101,33 @@ func TestLocalSigningInBrowser(t *testing.T) {
 		quiet(t)
 	})
 
+	t.Run("Decline", func(t *testing.T) {
+		body := localBody("local-browser-decline", "Cai Lind|cai@example.com")
+		body["returnUrl"] = shop.URL + "/orders/local-browser-decline"
+		s := h.expect(h.do("POST", "/signing", h.key, body), 201).json(t)
+		mail.srv.Wait(context.Background(), "cai@example.com") // the invitation
+		br.Navigate(str(s["redirectUrl"]))
+		br.WaitURL(h.base + "/s/")
+		br.Submit(`button[value="send_code"]`)
+		br.Click("details:has(#reason) > summary") // "I do not want to sign" opens the reason
+		br.WaitVisible("#reason")
+		br.Type("#reason", "The amount is wrong")
+		br.Submit(`button[value="decline"]`)
+		br.WaitURL(shop.URL + "/orders/local-browser-decline")
+		got := h.get(str(s["signingSessionId"]))
+		if got["status"] != "FAILED" || !strings.Contains(str(got["failureReason"]), "The amount is wrong") {
+			t.Fatalf("after the decline: %v %v", got["status"], got["failureReason"])
+		}
+		quiet(t)
+		// Back to the link: a 410 page (which the console reports as a
+		// failed load) says the signer declined.
+		br.Navigate(str(s["redirectUrl"]))
+		br.WaitVisible("h1")
+		if text := br.Text("main"); !strings.Contains(text, "declined") {
+			t.Errorf("the link after the decline says %q", text)
+		}
+	})
+
 	// The drawn signature is on the signed document as an image; the typed
 	// one is text.
 	doc := h.expect(h.do("GET", "/signing/"+id+"/document", h.key, nil), 200).body

@@ -381,3 +381,49 @@ func TestLocalSequentialSigners(t *testing.T) {
 	doc := h.expect(h.do("GET", "/signing/"+id+"/document", h.key, nil), 200).body
 	checkSealed(t, doc, "Ben", "cy@example.com", contractPDF)
 }
+
+// TestLocalExpiredCodeAndDoubleSubmit: a code used after its ten minutes
+// signs nothing and says so; a fresh code signs once, and the same form
+// posted again (a double click) neither signs twice nor fails.
+func TestLocalExpiredCodeAndDoubleSubmit(t *testing.T) {
+	t.Parallel()
+	h, mail := startLocal(t)
+	s := h.expect(h.do("POST", "/signing", h.key, localBody("local-expired-code", "Dev|dev@example.com")), 201).json(t)
+	id := str(s["signingSessionId"])
+	mail.srv.Wait(context.Background(), "dev@example.com") // the invitation
+	sg := newSigner(t)
+	sg.open(str(s["redirectUrl"]))
+	sg.sendCode()
+	code := mail.code("dev@example.com")
+	h.clock.Advance(11 * time.Minute)
+	form := sg.body
+	if status, _ := sg.post(url.Values{"action": {"sign"}, "code": {code}, "signature": {"Dev"}}); status != http.StatusOK || !strings.Contains(sg.body, "expired") {
+		t.Fatalf("an expired code: %d, want the page saying it expired\n%s", status, sg.body)
+	}
+	if got := h.get(id)["status"]; got == "COMPLETED" {
+		t.Fatal("an expired code signed")
+	}
+	sg.body = form
+	sg.sendCode()
+	code = mail.code("dev@example.com")
+	form = sg.body
+	fields := url.Values{"action": {"sign"}, "code": {code}, "signature": {"Dev"}}
+	if status, _ := sg.post(fields); status != http.StatusSeeOther {
+		t.Fatalf("a fresh code: %d\n%s", status, sg.body)
+	}
+	sg.body = form
+	if status, _ := sg.post(fields); status >= 500 || status == http.StatusSeeOther && h.get(id)["status"] != "COMPLETED" {
+		t.Errorf("the same form again: %d", status)
+	}
+	h.waitStatus(id, "COMPLETED")
+	events := h.expect(h.do("GET", "/signing/"+id+"/events", h.key, nil), 200).json(t)["data"].([]any)
+	n := 0
+	for _, e := range events {
+		if e.(map[string]any)["type"] == "signing.signer_signed" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d signer_signed events after a double submit, want 1", n)
+	}
+}
