@@ -58,10 +58,14 @@ type SchemaCase struct {
 	Properties []string
 	// Good instances the schema takes, Bad ones it refuses.
 	Good, Bad []string
+	// Closed says the schema refuses properties it does not name (a
+	// provider that keeps nothing of the client's, such as local).
+	Closed bool
 }
 
 // CheckSignerSchema checks the signer-details schema of info: draft
-// 2020-12, extra properties allowed (clients keep their own data there),
+// 2020-12, extra properties allowed (clients keep their own data there)
+// unless c is Closed,
 // info's required fields required, every property with an example that
 // is valid next to c.Base and all of them together, c's properties there,
 // c's good and bad instances. It returns the examples together.
@@ -70,13 +74,14 @@ func CheckSignerSchema(t *testing.T, info signing.ProviderInfo, c SchemaCase) js
 	var doc struct {
 		Schema     string                     `json:"$schema"`
 		Required   []string                   `json:"required"`
-		Additional bool                       `json:"additionalProperties"`
+		Additional *bool                      `json:"additionalProperties"`
 		Properties map[string]json.RawMessage `json:"properties"`
 	}
 	if err := json.Unmarshal(info.SignerDetailsSchema, &doc); err != nil {
 		t.Fatal(err)
 	}
-	if doc.Schema != "https://json-schema.org/draft/2020-12/schema" || !doc.Additional || !slices.Equal(doc.Required, info.RequiredSignerFields) {
+	open := doc.Additional == nil || *doc.Additional
+	if doc.Schema != "https://json-schema.org/draft/2020-12/schema" || open == c.Closed || !slices.Equal(doc.Required, info.RequiredSignerFields) {
 		t.Errorf("schema head: %+v", doc)
 	}
 	schema := CompileSchema(t, info.SignerDetailsSchema)
