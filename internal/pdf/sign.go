@@ -1,6 +1,7 @@
 package pdf
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"crypto/ecdsa"
@@ -11,6 +12,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 )
 
 // Signer signs PDFs. *PAdES implements it; code that signs documents
@@ -87,7 +90,21 @@ func (p *PAdES) Sign(ctx context.Context, b []byte, info SignInfo) ([]byte, erro
 	}
 	doc, err := readForUpdate(b)
 	if err != nil {
-		return nil, fmt.Errorf("sign: %w", err)
+		// A file whose cross-reference table the check had to repair
+		// cannot take an incremental update as it is. Written out again
+		// (as the stamps do) it can, and a file that carries no signature
+		// yet loses nothing by that.
+		if sigs, verr := Verify(b); len(sigs) > 0 || verr != nil && bytes.Contains(b, []byte("/ByteRange")) {
+			return nil, fmt.Errorf("sign: %w", err) // signatures a rewrite would break
+		}
+		clean, rerr := DefaultLimits().modify(ctx, b, model.ADDATTACHMENTS, func(*model.Context) error { return nil })
+		if rerr != nil {
+			return nil, fmt.Errorf("sign: %w (and writing it out again: %v)", err, rerr)
+		}
+		b = clean
+		if doc, err = readForUpdate(b); err != nil {
+			return nil, fmt.Errorf("sign: %w", err)
+		}
 	}
 	now := time.Now
 	if p.Now != nil {

@@ -512,3 +512,25 @@ func brokenStartxref(b []byte) []byte {
 	re := regexp.MustCompile(`startxref\n\d+`)
 	return re.ReplaceAll(bytes.Clone(b), []byte("startxref\n20"))
 }
+
+// TestSignRepairedFile: a file whose cross-reference table the upload
+// check repaired (pdfcpu cannot find its last section) is written out
+// again before its first signature, and the signature verifies.
+func TestSignRepairedFile(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "hostile", "reference-cycles.pdf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Validate(b); err != nil {
+		t.Fatalf("the upload check refuses it: %v", err)
+	}
+	cred := pkitest.Credential(t, "Seal")
+	signed, err := (&PAdES{Key: cred.Key, Chain: cred.Chain}).Sign(context.Background(), b, SignInfo{Name: "Test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sigs, err := Verify(signed)
+	if err != nil || len(sigs) != 1 || !sigs[0].Valid || !sigs[0].CoversWholeDocument {
+		t.Fatalf("signatures %+v, %v", sigs, err)
+	}
+}
