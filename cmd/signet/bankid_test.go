@@ -68,6 +68,15 @@ func TestBankIDTwoSignersInOrder(t *testing.T) {
 	// masks their personal numbers but for the birth date, and carries
 	// their signature XML and OCSP response.
 	signed := h.expect(h.do("GET", "/signing/"+id+"/document", h.key, nil), 200).body
+	// BankID signs data, not PDFs: the document Signet builds (original,
+	// audit page, BankID's XML and OCSP attached) carries Signet's seal.
+	if sigs, err := pdf.Verify(signed); err != nil || len(sigs) != 1 || !sigs[0].Valid || !sigs[0].CoversWholeDocument {
+		t.Errorf("the signed document's seal: %+v, %v", sigs, err)
+	}
+	if out, ok := pdfTool(t, signed, "pdfsig"); ok && !strings.Contains(out, "Signature is Valid.") {
+		t.Errorf("pdfsig on the signed document:\n%s", out)
+	}
+	qpdfCheck(t, signed, "the BankID document")
 	cert := h.expect(h.do("GET", "/signing/"+id+"/audit-certificate", h.key, nil), 200).body
 	checkCertificate(t, cert, id, "bankid-two", signing.SHA256Hex(signed))
 	for _, doc := range []struct {

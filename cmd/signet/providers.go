@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/signet-dev/signet/internal/pdf"
 	"github.com/signet-dev/signet/internal/provider/bankid"
 	bankidsim "github.com/signet-dev/signet/internal/provider/bankid/sim"
 	"github.com/signet-dev/signet/internal/provider/digio"
@@ -68,8 +69,9 @@ type providerKit struct {
 	flags func(c *Config) []setting
 	// configured reports whether c carries the provider's credentials.
 	configured func(c *Config) bool
-	// live is the adapter for the provider's real API.
-	live func(c *Config, hc *http.Client) (signing.Provider, error)
+	// live is the adapter for the provider's real API; seal is Signet's,
+	// for providers whose signed document Signet builds (BankID).
+	live func(c *Config, hc *http.Client, seal pdf.Signer) (signing.Provider, error)
 	// sandbox starts the provider's simulator, mounts it on sb and
 	// returns the adapter talking to it.
 	sandbox func(sb *sandbox) (signing.Provider, error)
@@ -96,7 +98,7 @@ func providerKits() []providerKit {
 			}
 		},
 		configured: func(c *Config) bool { return c.Signzy.Token != "" },
-		live: func(c *Config, hc *http.Client) (signing.Provider, error) {
+		live: func(c *Config, hc *http.Client, _ pdf.Signer) (signing.Provider, error) {
 			return signzy.New(signzy.Config{BaseURL: c.Signzy.URL, Token: c.Signzy.Token, CallbackSecret: c.Signzy.CallbackSecret, HTTPClient: hc})
 		},
 		sandbox: func(sb *sandbox) (signing.Provider, error) {
@@ -122,7 +124,7 @@ func providerKits() []providerKit {
 			}
 		},
 		configured: func(c *Config) bool { return c.Leegality.Token != "" },
-		live: func(c *Config, hc *http.Client) (signing.Provider, error) {
+		live: func(c *Config, hc *http.Client, _ pdf.Signer) (signing.Provider, error) {
 			return leegality.New(leegality.Config{BaseURL: c.Leegality.URL, AuthToken: c.Leegality.Token, ProfileID: c.Leegality.ProfileID,
 				PrivateSalt: c.Leegality.PrivateSalt, HTTPClient: hc})
 		},
@@ -152,7 +154,7 @@ func providerKits() []providerKit {
 			}
 		},
 		configured: func(c *Config) bool { return c.Digio.ClientID != "" },
-		live: func(c *Config, hc *http.Client) (signing.Provider, error) {
+		live: func(c *Config, hc *http.Client, _ pdf.Signer) (signing.Provider, error) {
 			return digio.New(digio.Config{BaseURL: c.Digio.URL, ClientID: c.Digio.ClientID, ClientSecret: c.Digio.ClientSecret,
 				WebhookSecret: c.Digio.WebhookSecret, HTTPClient: hc})
 		},
@@ -184,7 +186,7 @@ func providerKits() []providerKit {
 			}
 		},
 		configured: func(c *Config) bool { return c.BankID.P12File != "" || c.BankID.CertFile != "" },
-		live: func(c *Config, _ *http.Client) (signing.Provider, error) {
+		live: func(c *Config, _ *http.Client, seal pdf.Signer) (signing.Provider, error) {
 			if c.BankID.CAFile == "" {
 				// The system's roots never validate BankID's server
 				// certificate: every call would fail its handshake.
@@ -203,7 +205,7 @@ func providerKits() []providerKit {
 			if err != nil {
 				return nil, err
 			}
-			return bankid.New(bankid.Config{BaseURL: c.BankID.URL, TLS: tlsCfg, PublicURL: c.PublicURL})
+			return bankid.New(bankid.Config{BaseURL: c.BankID.URL, TLS: tlsCfg, PublicURL: c.PublicURL, Seal: seal})
 		},
 		sandbox: func(sb *sandbox) (signing.Provider, error) {
 			// A throwaway PKI per process: the simulator's API speaks real
@@ -222,7 +224,7 @@ func providerKits() []providerKit {
 				return nil, err
 			}
 			sb.wired.bankidApp = sim.AppURL
-			return bankid.New(bankid.Config{BaseURL: apiURL, TLS: pki.ClientTLS, PublicURL: sb.m.Config.PublicURL, Now: sb.m.Now})
+			return bankid.New(bankid.Config{BaseURL: apiURL, TLS: pki.ClientTLS, PublicURL: sb.m.Config.PublicURL, Now: sb.m.Now, Seal: sb.seal})
 		},
 	}}
 }
@@ -259,6 +261,7 @@ type sandbox struct {
 	m      *Main
 	wired  *wiredProviders
 	client *http.Client
+	seal   pdf.Signer // Signet's seal
 }
 
 // secrets returns the named sandbox secrets, created once per database:
@@ -305,10 +308,10 @@ func (sb *sandbox) mount(name string, h interface {
 // providers builds every configured adapter. In sandbox mode each talks
 // over real HTTP (loopback) to its simulator, mounted in this process under
 // /sandbox/{name}/; signer-facing links use the public URL.
-func (m *Main) providers(ctx context.Context) (*wiredProviders, error) {
+func (m *Main) providers(ctx context.Context, seal pdf.Signer) (*wiredProviders, error) {
 	w := &wiredProviders{sandboxes: map[string]http.Handler{}}
 	client := &http.Client{Timeout: 30 * time.Second}
-	sb := &sandbox{ctx: ctx, m: m, wired: w, client: client}
+	sb := &sandbox{ctx: ctx, m: m, wired: w, client: client, seal: seal}
 	for _, k := range providerKits() {
 		var p signing.Provider
 		var err error
@@ -316,7 +319,7 @@ func (m *Main) providers(ctx context.Context) (*wiredProviders, error) {
 		case m.Config.Sandbox.value:
 			p, err = k.sandbox(sb)
 		case k.configured(m.Config):
-			p, err = k.live(m.Config, client)
+			p, err = k.live(m.Config, client, seal)
 		default:
 			continue
 		}

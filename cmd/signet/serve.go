@@ -117,11 +117,11 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	presenter := present.Presenter{PublicURL: cfg.PublicURL, Links: links}
 
-	providers, err := m.providers(ctx)
+	seal, err := m.sealer(ctx)
 	if err != nil {
 		return err
 	}
-	seal, err := m.sealer(ctx)
+	providers, err := m.providers(ctx, seal)
 	if err != nil {
 		return err
 	}

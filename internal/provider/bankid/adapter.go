@@ -39,6 +39,7 @@ import (
 
 	"software.sslmate.com/src/go-pkcs12"
 
+	"github.com/signet-dev/signet/internal/pdf"
 	"github.com/signet-dev/signet/internal/provider/httpx"
 	"github.com/signet-dev/signet/internal/signing"
 )
@@ -92,6 +93,9 @@ type Config struct {
 	// Now is the clock for the QR start time and the audit page (time.Now
 	// if nil).
 	Now func() time.Time
+	// Seal, when set, seals the signed document Signet builds (BankID
+	// signs data, not PDFs), so that any later change to it shows.
+	Seal pdf.Signer
 }
 
 // String describes the configuration without key material.

@@ -95,8 +95,8 @@ func readEvidence(raw json.RawMessage) (completion, error) {
 // API, and hands a completed order out only once. The document is the
 // original PDF (ref.LoadOriginal) with an audit page recording every
 // BankID signature and each signer's signature XML and OCSP response
-// attached. The original must still have the SHA-256 the signers
-// approved.
+// attached, sealed by Signet when a Seal is configured. The original must
+// still have the SHA-256 the signers approved.
 func (a *Adapter) FetchDocument(ctx context.Context, ref signing.ProviderRef) ([]byte, error) {
 	permanent := func(msg string, err error) error {
 		return &signing.ProviderError{Provider: Name, Op: httpx.OpDocument, Message: msg, Err: err}
@@ -146,6 +146,15 @@ func (a *Adapter) FetchDocument(ctx context.Context, ref signing.ProviderRef) ([
 				return nil, permanent("cannot attach BankID's OCSP response to the PDF", err)
 			}
 		}
+	}
+	if a.cfg.Seal != nil {
+		sealed, err := a.cfg.Seal.Sign(ctx, out, pdf.SignInfo{Name: "Signet",
+			Reason: fmt.Sprintf("BankID signatures of session %s, with BankID's signature XML and OCSP responses attached", ref.SessionID)})
+		if err != nil {
+			// The seal may need a timestamp authority, which may be back soon.
+			return nil, &signing.ProviderError{Provider: Name, Op: httpx.OpDocument, Retryable: true, Message: "cannot seal the signed document", Err: err}
+		}
+		out = sealed
 	}
 	return out, nil
 }
