@@ -48,9 +48,10 @@ const (
 	// stale statistics of a queue that just filled up, the planner may
 	// compare every due delivery with every pending one (seconds, not
 	// milliseconds, for a few thousand).
+	// queryClaimDeliveries skips the busy endpoints ($4).
 	queryClaimDeliveries = `WITH picked AS (
 			SELECT d.id, d.next_attempt_at AS due FROM webhook_deliveries d
-			WHERE d.state = 'pending' AND d.next_attempt_at <= $1
+			WHERE d.state = 'pending' AND d.next_attempt_at <= $1 AND d.endpoint_id <> ALL($4::text[])
 				AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p
 					WHERE p.endpoint_id = d.endpoint_id AND p.session_id = d.session_id AND p.event_id < d.event_id
 						AND p.state = 'pending' AND p.attempts = 0
@@ -204,11 +205,13 @@ func (s *Store) DeleteEndpoint(ctx context.Context, tenantID, id string) error {
 // ClaimDueDeliveries leases up to limit due deliveries, oldest due first
 // (and returns them in that order), in one statement: see
 // queryClaimDeliveries.
-func (s *Store) ClaimDueDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]signing.Delivery, error) {
+func (s *Store) ClaimDueDeliveries(ctx context.Context, now time.Time, lease time.Duration, c signing.DeliveryClaim) ([]signing.Delivery, error) {
+	limit := c.Limit
 	if limit < 1 || lease <= 0 {
 		return nil, fmt.Errorf("postgres: claim due deliveries: %w: limit %d, lease %v", signing.ErrInvalid, limit, lease)
 	}
-	rows, err := s.pool.Query(ctx, queryClaimDeliveries, now, now.Add(lease), limit)
+	busy := append([]string{}, c.Busy...)
+	rows, err := s.pool.Query(ctx, queryClaimDeliveries, now, now.Add(lease), limit, busy)
 	if err != nil {
 		return nil, dbErr("claim due deliveries", err)
 	}
@@ -225,6 +228,18 @@ func (s *Store) ClaimDueDeliveries(ctx context.Context, now time.Time, lease tim
 		return nil, dbErr("claim due deliveries", err)
 	}
 	return list, nil
+}
+
+// ReleaseDeliveries makes claimed deliveries due again at due, unattempted.
+func (s *Store) ReleaseDeliveries(ctx context.Context, ids []string, due time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	if _, err := s.pool.Exec(ctx, `UPDATE webhook_deliveries SET next_attempt_at = $1
+		WHERE state = 'pending' AND id = ANY($2::text[])`, due, ids); err != nil {
+		return dbErr("release deliveries", err)
+	}
+	return nil
 }
 
 // RecordAttempts stores the attempts and their consequences in one

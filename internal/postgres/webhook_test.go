@@ -52,7 +52,7 @@ func TestFanOutSkipsEndpointDeletedMeanwhile(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	list, err := st.ClaimDueDeliveries(ctx, now, time.Minute, 10)
+	list, err := st.ClaimDueDeliveries(ctx, now, time.Minute, signing.DeliveryClaim{Limit: 10})
 	if err != nil || len(list) != 1 || list[0].EndpointID != "ep-2" {
 		t.Errorf("ClaimDueDeliveries = %+v, %v; want one delivery to ep-2", list, err)
 	}

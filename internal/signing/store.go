@@ -179,8 +179,13 @@ type WebhookStore interface {
 	// and secret. A delivery is not claimed while an earlier event of the
 	// same session for the same endpoint has never been attempted, so a
 	// session's events are first attempted in order. Concurrent claimers
-	// (other processes too) never get the same delivery.
-	ClaimDueDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Delivery, error)
+	// (other processes too) never get the same delivery. c bounds the
+	// claim, in all and per endpoint.
+	ClaimDueDeliveries(ctx context.Context, now time.Time, lease time.Duration, c DeliveryClaim) ([]Delivery, error)
+	// ReleaseDeliveries hands claimed deliveries back unattempted: they
+	// are due again at due (a claimer that took more of one endpoint than
+	// it will attempt at once). Deliveries no longer pending are left.
+	ReleaseDeliveries(ctx context.Context, ids []string, due time.Time) error
 	// RecordAttempts stores attempts and their consequences in one
 	// transaction: a success marks the delivery succeeded, a failure with
 	// NextAttemptAt reschedules it, one without marks it failed.
@@ -194,4 +199,16 @@ type WebhookStore interface {
 	// DeliveryBacklog counts pending deliveries and the due time of the
 	// oldest due one (zero if none), for metrics.
 	DeliveryBacklog(ctx context.Context, now time.Time) (pending int, oldestDue time.Time, err error)
+}
+
+// DeliveryClaim bounds one claim of due deliveries. Skipping busy
+// endpoints keeps one slow or hanging endpoint from taking every worker
+// of the dispatcher (head-of-line blocking): its deliveries wait, the
+// other endpoints' go on.
+type DeliveryClaim struct {
+	// Limit is the most deliveries the claim takes (at least 1).
+	Limit int
+	// Busy lists endpoints the claim skips: the claimer has as many of
+	// their attempts in flight as it allows.
+	Busy []string
 }

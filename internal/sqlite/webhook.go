@@ -37,9 +37,11 @@ const (
 	// delivery while an earlier event of its session for its endpoint was
 	// never attempted. CROSS JOIN keeps the deliveries as the outer loop,
 	// so that SQLite never sorts.
+	// queryClaimCandidates skips the busy endpoints (a JSON array).
 	queryClaimCandidates = `SELECT ` + deliveryCols + `
 		FROM webhook_deliveries d CROSS JOIN webhook_endpoints e ON e.id = d.endpoint_id
 		WHERE d.state = 'pending' AND d.next_attempt_at <= ?
+			AND d.endpoint_id NOT IN (SELECT value FROM json_each(?))
 			AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p
 				WHERE p.endpoint_id = d.endpoint_id AND p.session_id = d.session_id AND p.event_id < d.event_id
 					AND p.state = 'pending' AND p.attempts = 0)
@@ -197,15 +199,20 @@ func (s *Store) DeleteEndpoint(ctx context.Context, tenantID, id string) error {
 // their NextAttemptAt to now+lease happen in one write transaction; since
 // that takes the database's write lock at BEGIN, no other claimer, in this
 // process or another, can see the same candidates before the lease is set.
-func (s *Store) ClaimDueDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]signing.Delivery, error) {
+func (s *Store) ClaimDueDeliveries(ctx context.Context, now time.Time, lease time.Duration, c signing.DeliveryClaim) ([]signing.Delivery, error) {
+	limit := c.Limit
 	if limit < 1 || lease <= 0 {
 		return nil, fmt.Errorf("sqlite: claim due deliveries: %w: limit %d, lease %v", signing.ErrInvalid, limit, lease)
 	}
+	busy, err := json.Marshal(append([]string{}, c.Busy...))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: claim due deliveries: %w", err)
+	}
 	until := now.Add(lease)
 	var list []signing.Delivery
-	err := s.tx(ctx, func(tx wtx) error {
+	err = s.tx(ctx, func(tx wtx) error {
 		list = []signing.Delivery{}
-		rows, err := tx.QueryContext(ctx, queryClaimCandidates, micros(now), limit)
+		rows, err := tx.QueryContext(ctx, queryClaimCandidates, micros(now), string(busy), limit)
 		if err != nil {
 			return err
 		}
@@ -247,6 +254,26 @@ func (s *Store) ClaimDueDeliveries(ctx context.Context, now time.Time, lease tim
 		return nil, dbErr("claim due deliveries", err)
 	}
 	return list, nil
+}
+
+// ReleaseDeliveries makes claimed deliveries due again at due, unattempted.
+func (s *Store) ReleaseDeliveries(ctx context.Context, ids []string, due time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	idsJSON, err := json.Marshal(ids)
+	if err != nil {
+		return fmt.Errorf("sqlite: release deliveries: %w", err)
+	}
+	err = s.tx(ctx, func(tx wtx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET next_attempt_at = ?
+			WHERE state = 'pending' AND id IN (SELECT value FROM json_each(?))`, micros(due), string(idsJSON))
+		return err
+	})
+	if err != nil {
+		return dbErr("release deliveries", err)
+	}
+	return nil
 }
 
 func ptrTime(t time.Time) *time.Time { return &t }

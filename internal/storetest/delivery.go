@@ -43,6 +43,43 @@ var claimTests = []webhookTest{
 		h.claimWant(base)
 		h.claimWant(base.Add(time.Microsecond), "ep/s5/created")
 	}},
+	{"BusyEndpointsAndRelease", func(t *testing.T, st Store) {
+		h := newHooks(t, st)
+		a := newTenant(t, st, "a")
+		slow := h.endpoint(a, "slow", base)
+		h.endpoint(a, "fast", base)
+		for i, name := range []string{"s1", "s2"} {
+			h.session(a, name, base.Add(time.Duration(i-10)*time.Minute))
+		}
+		claim := func(c signing.DeliveryClaim) []signing.Delivery {
+			t.Helper()
+			list, err := st.ClaimDueDeliveries(t.Context(), base, hookLease, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return list
+		}
+		// A busy endpoint is skipped; the other's come, oldest first.
+		got := claim(signing.DeliveryClaim{Limit: 10, Busy: []string{slow.ID}})
+		if l := h.labels(got); !slices.Equal(l, []string{"fast/s1/created", "fast/s2/created"}) {
+			t.Fatalf("slow busy: %v", l)
+		}
+		// Handed back, they are due again at once and claimed with the rest.
+		if err := st.ReleaseDeliveries(t.Context(), []string{got[1].ID}, base); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.ReleaseDeliveries(t.Context(), nil, base); err != nil {
+			t.Errorf("releasing none: %v", err)
+		}
+		h.claimSet(base, "slow/s1/created", "slow/s2/created", "fast/s2/created")
+		// A delivery no longer pending stays as it is.
+		h.record(succeeded(got[0], base))
+		if err := st.ReleaseDeliveries(t.Context(), []string{got[0].ID}, base); err != nil {
+			t.Fatal(err)
+		}
+		// (The others' leases end; the succeeded one never comes back.)
+		h.claimSet(base.Add(2*hookLease), "slow/s1/created", "slow/s2/created", "fast/s2/created")
+	}},
 	{"SessionEventsInOrder", func(t *testing.T, st Store) {
 		h := newHooks(t, st)
 		a := newTenant(t, st, "a")
@@ -112,7 +149,7 @@ var claimTests = []webhookTest{
 		got := map[string]int{}
 		race(8, func(int) {
 			for range 2 * sessions { // bounded, should claims never run dry
-				list, err := st.ClaimDueDeliveries(t.Context(), base, hookLease, 5)
+				list, err := st.ClaimDueDeliveries(t.Context(), base, hookLease, signing.DeliveryClaim{Limit: 5})
 				if err != nil {
 					t.Errorf("ClaimDueDeliveries: %v", err)
 					return
@@ -141,9 +178,9 @@ var claimTests = []webhookTest{
 		h := newHooks(t, st)
 		a := newTenant(t, st, "a")
 		h.endpoint(a, "ep", base)
-		_, err := st.ClaimDueDeliveries(ctx, base, hookLease, 0)
+		_, err := st.ClaimDueDeliveries(ctx, base, hookLease, signing.DeliveryClaim{Limit: 0})
 		wantErr(t, "ClaimDueDeliveries(limit 0)", err, signing.ErrInvalid)
-		_, err = st.ClaimDueDeliveries(ctx, base, 0, 10)
+		_, err = st.ClaimDueDeliveries(ctx, base, 0, signing.DeliveryClaim{Limit: 10})
 		wantErr(t, "ClaimDueDeliveries(lease 0)", err, signing.ErrInvalid)
 		_, err = st.Attempts(ctx, a.ID, "ep", 0)
 		wantErr(t, "Attempts(limit 0)", err, signing.ErrInvalid)

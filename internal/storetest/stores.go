@@ -89,7 +89,7 @@ func ClaimAcrossStores(t *testing.T, stores [2]Store, sessions int) {
 					got = append(got, s.ID)
 				}
 			} else {
-				list, err := st.ClaimDueDeliveries(t.Context(), now, time.Minute, 7)
+				list, err := st.ClaimDueDeliveries(t.Context(), now, time.Minute, signing.DeliveryClaim{Limit: 7})
 				if err != nil {
 					t.Errorf("ClaimDueDeliveries: %v", err)
 					return
@@ -130,7 +130,7 @@ func DeliveryIDsAreUUIDv7(t *testing.T, st Store) {
 	ctx := t.Context()
 	now := time.Now()
 	tn := QueueDeliveries(t, st, now, 3, "ep-1", "ep-2", "ep-3")
-	list, err := st.ClaimDueDeliveries(ctx, now, time.Minute, 100)
+	list, err := st.ClaimDueDeliveries(ctx, now, time.Minute, signing.DeliveryClaim{Limit: 100})
 	if err != nil || len(list) != 9 {
 		t.Fatalf("ClaimDueDeliveries = %d, %v; want 9", len(list), err)
 	}
@@ -173,7 +173,7 @@ func DeleteEndpointDeletesRows(t *testing.T, st Store, db RowQuerier) {
 	ctx := t.Context()
 	now := time.Now()
 	tn := QueueDeliveries(t, st, now, 5, "ep-1", "ep-2")
-	list, err := st.ClaimDueDeliveries(ctx, now, time.Minute, 100)
+	list, err := st.ClaimDueDeliveries(ctx, now, time.Minute, signing.DeliveryClaim{Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +207,7 @@ func DeliveryQueue(b *testing.B, st Store) {
 	b.ResetTimer()
 	done := 0
 	for done < b.N {
-		list, err := st.ClaimDueDeliveries(ctx, now, time.Minute, 200)
+		list, err := st.ClaimDueDeliveries(ctx, now, time.Minute, signing.DeliveryClaim{Limit: 200})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -161,7 +161,7 @@ func (h *hooks) move(s *signing.Session, to signing.Status, c time.Time) *signin
 
 func (h *hooks) claim(now time.Time, limit int) []signing.Delivery {
 	h.t.Helper()
-	list, err := h.st.ClaimDueDeliveries(h.t.Context(), now, hookLease, limit)
+	list, err := h.st.ClaimDueDeliveries(h.t.Context(), now, hookLease, signing.DeliveryClaim{Limit: limit})
 	if err != nil {
 		h.t.Fatalf("ClaimDueDeliveries(%v): %v", now.Sub(base), err)
 	}

@@ -495,7 +495,7 @@ func TestConsoleWebhooks(t *testing.T) {
 	ctx := context.Background()
 	wantBody(t, "no endpoints", b.get("/console/webhooks"), "No webhook endpoints.")
 	tn := storetest.QueueDeliveries(t, f.store, consoleStart, 30, "ep_one")
-	ds, err := f.store.ClaimDueDeliveries(ctx, consoleStart, time.Minute, 100)
+	ds, err := f.store.ClaimDueDeliveries(ctx, consoleStart, time.Minute, signing.DeliveryClaim{Limit: 100})
 	if err != nil || len(ds) != 30 {
 		t.Fatalf("claim: %d, %v", len(ds), err)
 	}

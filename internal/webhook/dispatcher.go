@@ -25,6 +25,11 @@ type Config struct {
 	// Batch is the most deliveries one claim or one write of outcomes
 	// takes (default 64).
 	Batch, Workers int
+	// PerEndpoint is how many attempts to one endpoint are in flight at
+	// once (default Workers/8, at least 1), so that an endpoint that hangs
+	// until the timeout holds up only its own deliveries, not the other
+	// endpoints' (head-of-line blocking).
+	PerEndpoint int
 	// Lease is how long a claim holds a delivery (default 30 s, well over
 	// the 10 s attempt timeout: a delivery is claimed only when a worker
 	// is free to attempt it at once). A crashed process's claims return
@@ -38,12 +43,15 @@ type Config struct {
 
 // Dispatcher delivers due webhooks until stopped.
 type Dispatcher struct {
-	cfg     Config
-	log     *slog.Logger
-	wake    chan struct{}
-	cancel  context.CancelFunc
-	done    sync.WaitGroup
-	metrics *metrics
+	cfg Config
+	// inflight counts attempts in flight per endpoint.
+	mu       sync.Mutex
+	inflight map[string]int
+	log      *slog.Logger
+	wake     chan struct{}
+	cancel   context.CancelFunc
+	done     sync.WaitGroup
+	metrics  *metrics
 }
 
 // NewDispatcher checks cfg and registers the webhook metrics.
@@ -56,6 +64,9 @@ func NewDispatcher(cfg Config) (*Dispatcher, error) {
 	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = 64
+	}
+	if cfg.PerEndpoint <= 0 {
+		cfg.PerEndpoint = max(1, cfg.Workers/8)
 	}
 	if cfg.Lease <= 0 {
 		cfg.Lease = 30 * time.Second
@@ -73,7 +84,7 @@ func NewDispatcher(cfg Config) (*Dispatcher, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Dispatcher{cfg: cfg, log: cfg.Logger, wake: make(chan struct{}, 1), metrics: m}, nil
+	return &Dispatcher{cfg: cfg, log: cfg.Logger, wake: make(chan struct{}, 1), metrics: m, inflight: map[string]int{}}, nil
 }
 
 // Wake makes the loop look for due deliveries now (called after this
@@ -162,7 +173,7 @@ func (d *Dispatcher) fill(ctx context.Context, free chan struct{}, results chan<
 		// committed but this process never saw would sit leased until
 		// its lease ran out. Claimed deliveries are always attempted.
 		claimCtx, cancel := context.WithTimeout(sendCtx, 10*time.Second)
-		batch, err := d.cfg.Store.ClaimDueDeliveries(claimCtx, d.cfg.Now().UTC(), d.cfg.Lease, limit)
+		batch, err := d.cfg.Store.ClaimDueDeliveries(claimCtx, d.cfg.Now().UTC(), d.cfg.Lease, d.claim(limit))
 		cancel()
 		if err != nil {
 			if ctx.Err() == nil {
@@ -170,12 +181,14 @@ func (d *Dispatcher) fill(ctx context.Context, free chan struct{}, results chan<
 			}
 			return
 		}
+		batch = d.admit(ctx, batch)
 		for _, del := range batch {
 			<-free
 			inflight.Add(1)
 			go func() {
 				defer inflight.Done()
 				results <- d.attempt(sendCtx, del)
+				d.finished(del.EndpointID)
 				free <- struct{}{}
 			}()
 		}
@@ -183,6 +196,55 @@ func (d *Dispatcher) fill(ctx context.Context, free chan struct{}, results chan<
 			return
 		}
 	}
+}
+
+// claim bounds the next claim: at most limit in all, none of an endpoint
+// that has PerEndpoint attempts in flight.
+func (d *Dispatcher) claim(limit int) signing.DeliveryClaim {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	c := signing.DeliveryClaim{Limit: limit}
+	for ep, n := range d.inflight {
+		if n >= d.cfg.PerEndpoint {
+			c.Busy = append(c.Busy, ep)
+		}
+	}
+	return c
+}
+
+// admit keeps the claimed deliveries that fit their endpoint's
+// PerEndpoint, counting them as in flight, and hands the others back at
+// once: due again now, they are claimed when their endpoint has room. A
+// failed hand-back loses nothing: their lease runs out.
+func (d *Dispatcher) admit(ctx context.Context, batch []signing.Delivery) []signing.Delivery {
+	var keep []signing.Delivery
+	var back []string
+	d.mu.Lock()
+	for _, del := range batch {
+		if d.inflight[del.EndpointID] >= d.cfg.PerEndpoint {
+			back = append(back, del.ID)
+			continue
+		}
+		d.inflight[del.EndpointID]++
+		keep = append(keep, del)
+	}
+	d.mu.Unlock()
+	if len(back) > 0 {
+		releaseCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if err := d.cfg.Store.ReleaseDeliveries(releaseCtx, back, d.cfg.Now().UTC()); err != nil {
+			d.log.Warn("handing back webhook deliveries failed; they are retried when their lease ends", "count", len(back), "err", err)
+		}
+	}
+	return keep
+}
+
+func (d *Dispatcher) finished(endpoint string) {
+	d.mu.Lock()
+	if d.inflight[endpoint]--; d.inflight[endpoint] <= 0 {
+		delete(d.inflight, endpoint)
+	}
+	d.mu.Unlock()
 }
 
 // record writes outcomes as they come, each write taking all that are
