@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/signet-dev/signet/internal/blob"
+	"github.com/signet-dev/signet/internal/blob/s3"
+)
+
+// documentStore is the object store --documents names, checked (the
+// bucket is there, the credentials work) before serve takes requests;
+// nil for --documents database.
+func documentStore(ctx context.Context, cfg *s3.Config) (blob.Store, error) {
+	if cfg == nil {
+		return nil, nil
+	}
+	st, err := s3.New(*cfg)
+	if err != nil {
+		return nil, fmt.Errorf("%w: --documents: %v", errUsage, err)
+	}
+	if err := st.Check(ctx); err != nil {
+		return nil, fmt.Errorf("--documents %s: %w", cfg, err)
+	}
+	return st, nil
+}
+
+// sweeper deletes orphaned document blobs every interval (package blob:
+// blobs whose create or update failed before its row was committed).
+type sweeper struct {
+	sweep    blob.Sweeper
+	interval time.Duration
+	grace    time.Duration
+	now      func() time.Time
+	log      *slog.Logger
+
+	stop   chan struct{}
+	cancel context.CancelFunc
+	done   sync.WaitGroup
+}
+
+// start runs the sweeps until Stop. The first sweep, at once, covers every
+// blob older than the grace period; each later one, the blobs made since
+// the last one that succeeded (its window overlaps the last a little, for
+// clocks that differ between replicas).
+func (s *sweeper) start(ctx context.Context) {
+	s.stop = make(chan struct{})
+	ctx, s.cancel = context.WithCancel(ctx)
+	s.done.Add(1)
+	go func() {
+		defer s.done.Done()
+		var from time.Time
+		t := time.NewTimer(0)
+		defer t.Stop()
+		for {
+			select {
+			case <-s.stop:
+				return
+			case <-t.C:
+			}
+			to := s.now().Add(-s.grace)
+			n, err := s.sweep.Sweep(ctx, from, to)
+			switch {
+			case err != nil:
+				s.log.Warn("sweeping orphaned documents failed; the next sweep tries again", "deleted", n, "err", err)
+			default:
+				if n > 0 {
+					s.log.Info("deleted orphaned documents", "count", n)
+				}
+				from = to.Add(-time.Minute)
+			}
+			t.Reset(s.interval)
+		}
+	}()
+}
+
+// Stop stops the sweeps, cutting one in progress short.
+func (s *sweeper) Stop() {
+	if s.stop != nil {
+		close(s.stop)
+		s.cancel()
+		s.done.Wait()
+		s.stop = nil
+	}
+}
