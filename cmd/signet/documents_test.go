@@ -1,0 +1,166 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+
+	"github.com/signet-dev/signet/internal/blob/s3test"
+	"github.com/signet-dev/signet/internal/pdf"
+	"github.com/signet-dev/signet/internal/provider/providertest"
+)
+
+// TestDocumentsInS3 runs `signet serve --documents s3://…` against
+// versitygw, a real S3 gateway: a session is created and signed, its
+// document downloaded whole, revalidated and in parts, and both the
+// original and the signed PDF are objects in the bucket. Then the object
+// store goes down: a create answers 503 and leaves no session behind.
+func TestDocumentsInS3(t *testing.T) {
+	s3srv := s3test.Versity(t) // skips, saying how to install it, without versitygw
+	bin := signetBinary(t)
+	bucket := s3srv.Bucket(t)
+	// Not parallel: the credentials reach the child through the environment.
+	t.Setenv("AWS_ACCESS_KEY_ID", s3srv.AccessKey)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", s3srv.SecretKey)
+	docs := fmt.Sprintf("s3://%s?endpoint=%s&region=%s", bucket, url.QueryEscape(s3srv.Endpoint), s3srv.Region)
+	_, base, key := serveBinary(t, bin, "--database", testDatabase(t), "--sandbox", "--poll-interval", "1s", "--documents", docs)
+	c := client{t: t, base: base, key: key}
+
+	s := c.must("POST", "/signing", createBody("s3-1"), 201)
+	id := str(s["signingSessionId"])
+	providertest.SubmitForm(t, str(s["redirectUrl"]), "sign")
+	waitCompleted(t, c, id)
+
+	path := "/signing/" + id + "/document"
+	whole := download(t, c, path, nil, http.StatusOK)
+	if _, err := pdf.Validate(whole.body); err != nil {
+		t.Fatalf("the signed document is not a PDF: %v", err)
+	}
+	sum := sha256.Sum256(whole.body)
+	etag := `"` + hex.EncodeToString(sum[:]) + `"`
+	if got := whole.header.Get("ETag"); got != etag {
+		t.Errorf("ETag = %s, want the document's SHA-256 %s", got, etag)
+	}
+	if whole.header.Get("Accept-Ranges") != "bytes" || !strings.HasPrefix(whole.header.Get("Content-Disposition"), "attachment") {
+		t.Errorf("document headers: %v", whole.header)
+	}
+	size := len(whole.body)
+
+	if r := download(t, c, path, http.Header{"If-None-Match": {etag}}, http.StatusNotModified); len(r.body) != 0 || r.header.Get("ETag") != etag {
+		t.Errorf("304: body %d bytes, ETag %q", len(r.body), r.header.Get("ETag"))
+	}
+	download(t, c, path, http.Header{"If-None-Match": {`"other"`}}, http.StatusOK)
+
+	part := download(t, c, path, http.Header{"Range": {"bytes=0-3"}}, http.StatusPartialContent)
+	if string(part.body) != "%PDF" || part.header.Get("Content-Range") != fmt.Sprintf("bytes 0-3/%d", size) {
+		t.Errorf("206: %q, Content-Range %q", part.body, part.header.Get("Content-Range"))
+	}
+	tail := download(t, c, path, http.Header{"Range": {"bytes=-100"}}, http.StatusPartialContent)
+	if !bytes.Equal(tail.body, whole.body[size-100:]) {
+		t.Errorf("the last 100 bytes differ from the whole document's")
+	}
+	past := download(t, c, path, http.Header{"Range": {fmt.Sprintf("bytes=%d-", size)}}, http.StatusRequestedRangeNotSatisfiable)
+	var problem map[string]any
+	if err := json.Unmarshal(past.body, &problem); err != nil || problem["status"] != float64(416) ||
+		past.header.Get("Content-Range") != fmt.Sprintf("bytes */%d", size) {
+		t.Errorf("416: %s, Content-Range %q", past.body, past.header.Get("Content-Range"))
+	}
+
+	// Both PDFs are objects in the bucket, and nothing else is.
+	objects := bucketObjects(t, s3srv, bucket)
+	if len(objects) != 2 {
+		t.Fatalf("the bucket holds %d objects, want the original and the signed document", len(objects))
+	}
+	if !slices.ContainsFunc(objects, func(b []byte) bool { return bytes.Equal(b, whole.body) }) ||
+		!slices.ContainsFunc(objects, func(b []byte) bool { return bytes.Equal(b, contractPDF) }) {
+		t.Errorf("the bucket's objects are not the signed document and the original")
+	}
+
+	// The object store goes down.
+	s3srv.Stop()
+	code, out, err := c.call("POST", "/signing", createBody("s3-down"))
+	if err != nil || code != http.StatusServiceUnavailable {
+		t.Fatalf("create with the object store down = %d %v, %v; want 503", code, out, err)
+	}
+	if list := c.must("GET", "/signing?orderId=s3-down", nil, 200)["data"].([]any); len(list) != 0 {
+		t.Errorf("a create that failed left %d sessions", len(list))
+	}
+	download(t, c, path, nil, http.StatusServiceUnavailable)
+}
+
+func waitCompleted(t *testing.T, c client, id string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		s := c.must("GET", "/signing/"+id, nil, 200)
+		if s["status"] == "COMPLETED" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("session %s is %v, not COMPLETED, after 30 s", id, s["status"])
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// download GETs path with the API key and extra headers and wants status.
+func download(t *testing.T, c client, path string, h http.Header, status int) response {
+	t.Helper()
+	req, _ := http.NewRequest("GET", c.base+path, nil)
+	for k, v := range h {
+		req.Header[k] = v
+	}
+	req.Header.Set("X-API-Key", c.key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != status {
+		t.Fatalf("GET %s %v = %d %s; want %d", path, h, resp.StatusCode, body, status)
+	}
+	return response{status: resp.StatusCode, header: resp.Header, body: body}
+}
+
+// bucketObjects reads every object in bucket, behind Signet's back.
+func bucketObjects(t *testing.T, srv *s3test.Server, bucket string) [][]byte {
+	t.Helper()
+	mc, err := srv.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	var out [][]byte
+	for obj := range mc.ListObjects(ctx, bucket, minio.ListObjectsOptions{Recursive: true}) {
+		if obj.Err != nil {
+			t.Fatal(obj.Err)
+		}
+		o, err := mc.GetObject(ctx, bucket, obj.Key, minio.GetObjectOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(o)
+		o.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, b)
+	}
+	return out
+}
