@@ -42,17 +42,20 @@ type sweeper struct {
 	done   sync.WaitGroup
 }
 
+// sweepWindow is how far back behind the grace period a sweep looks, once
+// the first one of a process has looked at everything: far more than any
+// clock skew between replicas, and cheap, as keys are in time order.
+const sweepWindow = 24 * time.Hour
+
 // start runs the sweeps until Stop. The first sweep, at once, covers every
-// blob older than the grace period; each later one, the blobs made since
-// the last one that succeeded (its window overlaps the last a little, for
-// clocks that differ between replicas).
+// blob older than the grace period; each later one, sweepWindow's worth.
 func (s *sweeper) start(ctx context.Context) {
 	s.stop = make(chan struct{})
 	ctx, s.cancel = context.WithCancel(ctx)
 	s.done.Add(1)
 	go func() {
 		defer s.done.Done()
-		var from time.Time
+		swept := false // everything, once
 		t := time.NewTimer(0)
 		defer t.Stop()
 		for {
@@ -62,6 +65,10 @@ func (s *sweeper) start(ctx context.Context) {
 			case <-t.C:
 			}
 			to := s.now().Add(-s.grace)
+			var from time.Time
+			if swept {
+				from = to.Add(-sweepWindow)
+			}
 			n, err := s.sweep.Sweep(ctx, from, to)
 			switch {
 			case err != nil:
@@ -70,7 +77,7 @@ func (s *sweeper) start(ctx context.Context) {
 				if n > 0 {
 					s.log.Info("deleted orphaned documents", "count", n)
 				}
-				from = to.Add(-time.Minute)
+				swept = true
 			}
 			t.Reset(s.interval)
 		}

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -17,9 +18,11 @@ import (
 
 	"github.com/minio/minio-go/v7"
 
+	blobdb "github.com/signet-dev/signet/internal/blob/db"
 	"github.com/signet-dev/signet/internal/blob/s3test"
 	"github.com/signet-dev/signet/internal/pdf"
 	"github.com/signet-dev/signet/internal/provider/providertest"
+	"github.com/signet-dev/signet/internal/signing"
 )
 
 // TestDocumentsInS3 runs `signet serve --documents s3://…` against
@@ -163,4 +166,54 @@ func bucketObjects(t *testing.T, srv *s3test.Server, bucket string) [][]byte {
 		out = append(out, b)
 	}
 	return out
+}
+
+// TestServeSweepsOrphanedDocuments: serve deletes, every
+// --documents-sweep-interval, the blobs older than the grace period that
+// no session names, and keeps the documents of sessions.
+func TestServeSweepsOrphanedDocuments(t *testing.T) {
+	t.Parallel()
+	h := startServer(t, "--documents-sweep-interval", "200ms", "--documents-sweep-grace", "1h")
+	id := str(h.create("sweep-1")["signingSessionId"])
+	docs := h.main.store.Documents()
+	// An orphan as a create that died between its Put and its commit two
+	// hours ago leaves one: the same store, with its clock set back.
+	rows, ok := h.main.store.(blobdb.Rows)
+	if !ok {
+		t.Fatalf("%T keeps no blobs", h.main.store)
+	}
+	past, err := blobdb.New(rows, blobdb.Config{Now: func() time.Time { return time.Now().Add(-2 * time.Hour) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	orphan, err := past.Put(t.Context(), bytes.NewReader(contractPDF), int64(len(contractPDF)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	recent, err := docs.Put(t.Context(), bytes.NewReader(contractPDF), int64(len(contractPDF)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		_, err := docs.Stat(t.Context(), orphan.Key)
+		if errors.Is(err, signing.ErrNotFound) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the orphan is still there after 20 s: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if _, err := docs.Stat(t.Context(), recent.Key); err != nil {
+		t.Errorf("an orphan within the grace period was deleted: %v", err)
+	}
+	sess, err := h.main.store.SessionByID(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	orig, err := h.main.store.Document(t.Context(), sess.TenantID, id, signing.DocumentOriginal)
+	if err != nil || !bytes.Equal(orig.Content, contractPDF) {
+		t.Errorf("a session's document after the sweep: %v", err)
+	}
 }
