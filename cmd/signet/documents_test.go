@@ -217,3 +217,38 @@ func TestServeSweepsOrphanedDocuments(t *testing.T) {
 		t.Errorf("a session's document after the sweep: %v", err)
 	}
 }
+
+// TestDocumentDownload: the signed document, kept in the database, comes
+// with its SHA-256 as ETag, answers If-None-Match with 304 and one range
+// with 206 or 416, every answer as the OpenAPI spec says (the harness's
+// client checks each against it).
+func TestDocumentDownload(t *testing.T) {
+	t.Parallel()
+	h := startServer(t)
+	s := h.create("download-1")
+	id := str(s["signingSessionId"])
+	h.signAtProvider(str(s["redirectUrl"]), "sign")
+	h.waitStatus(id, "COMPLETED")
+	path := "/signing/" + id + "/document"
+
+	whole := h.expect(h.do("GET", path, h.key, nil), 200)
+	sum := sha256.Sum256(whole.body)
+	etag := `"` + hex.EncodeToString(sum[:]) + `"`
+	if whole.header.Get("ETag") != etag {
+		t.Errorf("ETag = %s, want %s", whole.header.Get("ETag"), etag)
+	}
+	if r := h.expect(h.do("GET", path, h.key, nil, "If-None-Match", `"x", `+etag), 304); len(r.body) != 0 {
+		t.Errorf("304 with a body of %d bytes", len(r.body))
+	}
+	h.expect(h.do("GET", path, h.key, nil, "If-None-Match", `"`+strings.Repeat("0", 64)+`"`), 200)
+	mid := h.expect(h.do("GET", path, h.key, nil, "Range", "bytes=10-19"), 206)
+	if !bytes.Equal(mid.body, whole.body[10:20]) || mid.header.Get("Content-Range") != fmt.Sprintf("bytes 10-19/%d", len(whole.body)) {
+		t.Errorf("206: %q, %s", mid.body, mid.header.Get("Content-Range"))
+	}
+	// A stale If-Range gets the whole document.
+	h.expect(h.do("GET", path, h.key, nil, "Range", "bytes=10-19", "If-Range", `"old"`), 200)
+	h.expect(h.do("GET", path, h.key, nil, "Range", fmt.Sprintf("bytes=%d-", len(whole.body))), 416)
+	// A session that is not completed has no document, whatever the headers.
+	open := h.create("download-2")
+	h.expect(h.do("GET", "/signing/"+str(open["signingSessionId"])+"/document", h.key, nil, "Range", "bytes=0-3"), 409)
+}
