@@ -42,20 +42,23 @@ type sweeper struct {
 	done   sync.WaitGroup
 }
 
-// sweepWindow is how far back behind the grace period a sweep looks, once
-// the first one of a process has looked at everything: far more than any
-// clock skew between replicas, and cheap, as keys are in time order.
+// sweepWindow is how far back behind the grace period a sweep looks: far
+// more than any clock skew between replicas, and cheap, as keys are in
+// time order. Once per window a sweep looks at everything, for the rare
+// orphan that is older (a signed document replaced days after it was
+// made).
 const sweepWindow = 24 * time.Hour
 
-// start runs the sweeps until Stop. The first sweep, at once, covers every
-// blob older than the grace period; each later one, sweepWindow's worth.
+// start runs the sweeps until Stop: the first, at once, and one every
+// sweepWindow cover every blob older than the grace period; the others,
+// sweepWindow's worth.
 func (s *sweeper) start(ctx context.Context) {
 	s.stop = make(chan struct{})
 	ctx, s.cancel = context.WithCancel(ctx)
 	s.done.Add(1)
 	go func() {
 		defer s.done.Done()
-		swept := false // everything, once
+		var whole time.Time // when a sweep last covered everything
 		t := time.NewTimer(0)
 		defer t.Stop()
 		for {
@@ -64,9 +67,10 @@ func (s *sweeper) start(ctx context.Context) {
 				return
 			case <-t.C:
 			}
-			to := s.now().Add(-s.grace)
+			now := s.now()
+			to := now.Add(-s.grace)
 			var from time.Time
-			if swept {
+			if now.Sub(whole) < sweepWindow {
 				from = to.Add(-sweepWindow)
 			}
 			n, err := s.sweep.Sweep(ctx, from, to)
@@ -77,7 +81,9 @@ func (s *sweeper) start(ctx context.Context) {
 				if n > 0 {
 					s.log.Info("deleted orphaned documents", "count", n)
 				}
-				swept = true
+				if from.IsZero() {
+					whole = now
+				}
 			}
 			t.Reset(s.interval)
 		}
