@@ -37,6 +37,8 @@ type sweeper struct {
 	now      func() time.Time
 	log      *slog.Logger
 
+	whole time.Time // when a sweep last covered every blob
+
 	stop   chan struct{}
 	cancel context.CancelFunc
 	done   sync.WaitGroup
@@ -49,16 +51,13 @@ type sweeper struct {
 // made).
 const sweepWindow = 24 * time.Hour
 
-// start runs the sweeps until Stop: the first, at once, and one every
-// sweepWindow cover every blob older than the grace period; the others,
-// sweepWindow's worth.
+// start runs the sweeps until Stop, the first at once.
 func (s *sweeper) start(ctx context.Context) {
 	s.stop = make(chan struct{})
 	ctx, s.cancel = context.WithCancel(ctx)
 	s.done.Add(1)
 	go func() {
 		defer s.done.Done()
-		var whole time.Time // when a sweep last covered everything
 		t := time.NewTimer(0)
 		defer t.Stop()
 		for {
@@ -67,27 +66,33 @@ func (s *sweeper) start(ctx context.Context) {
 				return
 			case <-t.C:
 			}
-			now := s.now()
-			to := now.Add(-s.grace)
-			var from time.Time
-			if now.Sub(whole) < sweepWindow {
-				from = to.Add(-sweepWindow)
-			}
-			n, err := s.sweep.Sweep(ctx, from, to)
-			switch {
-			case err != nil:
-				s.log.Warn("sweeping orphaned documents failed; the next sweep tries again", "deleted", n, "err", err)
-			default:
-				if n > 0 {
-					s.log.Info("deleted orphaned documents", "count", n)
-				}
-				if from.IsZero() {
-					whole = now
-				}
-			}
+			s.once(ctx)
 			t.Reset(s.interval)
 		}
 	}()
+}
+
+// once sweeps once: every blob older than the grace period if no sweep
+// has covered them all for sweepWindow (so the first of a process does),
+// else sweepWindow's worth of them.
+func (s *sweeper) once(ctx context.Context) {
+	now := s.now()
+	to := now.Add(-s.grace)
+	var from time.Time
+	if now.Sub(s.whole) < sweepWindow {
+		from = to.Add(-sweepWindow)
+	}
+	n, err := s.sweep.Sweep(ctx, from, to)
+	if err != nil {
+		s.log.Warn("sweeping orphaned documents failed; the next sweep tries again", "deleted", n, "err", err)
+		return
+	}
+	if n > 0 {
+		s.log.Info("deleted orphaned documents", "count", n)
+	}
+	if from.IsZero() {
+		s.whole = now
+	}
 }
 
 // Stop stops the sweeps, cutting one in progress short.

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/minio/minio-go/v7"
 
+	"github.com/signet-dev/signet/internal/blob"
 	blobdb "github.com/signet-dev/signet/internal/blob/db"
 	"github.com/signet-dev/signet/internal/blob/s3test"
 	"github.com/signet-dev/signet/internal/pdf"
@@ -251,4 +253,58 @@ func TestDocumentDownload(t *testing.T) {
 	// A session that is not completed has no document, whatever the headers.
 	open := h.create("download-2")
 	h.expect(h.do("GET", "/signing/"+str(open["signingSessionId"])+"/document", h.key, nil, "Range", "bytes=0-3"), 409)
+}
+
+// TestSweeperWindows: the first sweep of a process covers every blob older
+// than the grace period, the next ones a day behind it, and one a day
+// everything again. Each orphan is put with a key made at the time named.
+func TestSweeperWindows(t *testing.T) {
+	t.Parallel()
+	st, err := openStore(t.Context(), "sqlite:"+t.TempDir()+"/signet.db", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	rows := st.(blobdb.Rows)
+	start := time.Now()
+	orphan := func(at time.Time) string {
+		t.Helper()
+		b, err := blobdb.New(rows, blobdb.Config{Now: func() time.Time { return at }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		info, err := b.Put(t.Context(), bytes.NewReader([]byte("%PDF")), 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return info.Key
+	}
+	exists := func(key string) bool {
+		_, err := st.Documents().Stat(t.Context(), key)
+		return err == nil
+	}
+	now := start
+	sw := &sweeper{sweep: blob.Sweeper{Store: st.Documents(), Refs: st}, interval: time.Hour, grace: time.Hour,
+		now: func() time.Time { return now }, log: slog.New(slog.DiscardHandler)}
+
+	ancient, young := orphan(start.Add(-30*24*time.Hour)), orphan(start.Add(-time.Minute))
+	sw.once(t.Context())
+	if exists(ancient) || !exists(young) {
+		t.Fatalf("first sweep: the month-old orphan exists %v, the minute-old one %v; want only the young one kept", exists(ancient), exists(young))
+	}
+	// Two hours on: the young orphan is past the grace period. One from
+	// two days ago (a signed document replaced long after it was made) is
+	// outside the day-long window.
+	now = start.Add(2 * time.Hour)
+	old := orphan(start.Add(-48 * time.Hour))
+	sw.once(t.Context())
+	if exists(young) || !exists(old) {
+		t.Fatalf("windowed sweep: the young orphan exists %v, the two-day-old one %v; want only the old one kept", exists(young), exists(old))
+	}
+	// A day after the first sweep, one covers everything again.
+	now = start.Add(sweepWindow + time.Minute)
+	sw.once(t.Context())
+	if exists(old) {
+		t.Error("the daily sweep of everything left the two-day-old orphan")
+	}
 }
