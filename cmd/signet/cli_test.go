@@ -61,6 +61,11 @@ func TestUsageErrors(t *testing.T) {
 		{"serve", "--webhook-retries", "5s,,x"},
 		{"serve", "--public-url", "ftp://x"},
 		{"serve", "--database", "mysql://x"},
+		{"serve", "--documents", "files"},
+		{"serve", "--documents", "s3://"},
+		{"serve", "--documents", "s3://bucket?endpoint=ftp://x"},
+		{"serve", "--documents", "s3://bucket?colour=blue"},
+		{"serve", "--documents-sweep-grace", "1s"},
 	} {
 		var errOut bytes.Buffer
 		if code := run(context.Background(), args, noEnv, io.Discard, &errOut); code != 2 {
@@ -94,6 +99,38 @@ func TestConfigDefaults(t *testing.T) {
 	cfg, _ = parseServe(nil, func(k string) string { return env[k] }, io.Discard)
 	if !cfg.Sandbox.value {
 		t.Error("SIGNET_SANDBOX=true ignored")
+	}
+}
+
+func TestDocumentsFlag(t *testing.T) {
+	t.Parallel()
+	cfg, err := parseServe(nil, noEnv, io.Discard)
+	if err != nil || cfg.Documents != nil || cfg.SweepInterval != 10*time.Minute || cfg.SweepGrace != time.Hour {
+		t.Fatalf("default: documents %v, sweep every %v after %v, err %v", cfg.Documents, cfg.SweepInterval, cfg.SweepGrace, err)
+	}
+	env := map[string]string{"SIGNET_DOCUMENTS": "s3://contracts/signet?endpoint=http://127.0.0.1:7070&region=eu-north-1",
+		"AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "secret"}
+	cfg, err = parseServe(nil, func(k string) string { return env[k] }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := cfg.Documents
+	if d == nil || d.Bucket != "contracts" || d.Prefix != "signet/" || d.Endpoint != "http://127.0.0.1:7070" || d.Region != "eu-north-1" ||
+		d.AccessKey != "AKID" || d.SecretKey != "secret" {
+		t.Errorf("SIGNET_DOCUMENTS read as %+v", d)
+	}
+	// The flag wins over the environment; "database" is the default's name.
+	cfg, err = parseServe([]string{"--documents", "database"}, func(k string) string { return env[k] }, io.Discard)
+	if err != nil || cfg.Documents != nil {
+		t.Errorf("--documents database: %+v, %v", cfg.Documents, err)
+	}
+	_, err = parseServe([]string{"--documents", "s3:/contracts"}, noEnv, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "--documents") {
+		t.Errorf("a bad --documents: %v, want an error naming the flag", err)
+	}
+	delete(env, "AWS_SECRET_ACCESS_KEY")
+	if _, err := parseServe(nil, func(k string) string { return env[k] }, io.Discard); err == nil || !strings.Contains(err.Error(), "AWS_SECRET_ACCESS_KEY") {
+		t.Errorf("half the credentials: %v, want an error naming the missing one", err)
 	}
 }
 
@@ -305,7 +342,7 @@ func TestBadConfigurationMakesNoTenant(t *testing.T) {
 		if strings.Contains(out.String()+errOut.String(), "sk_") {
 			t.Errorf("%v: an API key was shown: %s", c.args, errOut.String())
 		}
-		store, err := openStore(context.Background(), "sqlite:"+path)
+		store, err := openStore(context.Background(), "sqlite:"+path, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

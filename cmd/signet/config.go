@@ -4,13 +4,15 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/signet-dev/signet/internal/pdf"
 	"io"
 	"net"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/signet-dev/signet/internal/blob/s3"
+	"github.com/signet-dev/signet/internal/pdf"
 )
 
 // Config is everything serve and apikey read from flags and environment.
@@ -33,6 +35,12 @@ type Config struct {
 	SealCert, SealCertPassword, TSAURL string
 	// PDFLimits bound every PDF operation (uploads, stamps, seals).
 	PDFLimits pdf.Limits
+	// Documents is the object store that keeps the documents; nil keeps
+	// them in the database (--documents database).
+	Documents *s3.Config
+	// SweepInterval is how often orphaned document blobs are deleted (0:
+	// never); SweepGrace how old a blob must be before it may be.
+	SweepInterval, SweepGrace time.Duration
 	// WebhookTimeout bounds one delivery attempt; WebhookLease is how long
 	// a claimed delivery is kept from other replicas (it must outlast an
 	// attempt) and PollLease the same for a claimed poll: a crashed
@@ -108,6 +116,9 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*C
 	fs.IntVar(&c.PDFLimits.MaxObjects, "pdf-max-objects", envInt(getenv, "SIGNET_PDF_MAX_OBJECTS", def.MaxObjects), "the most objects a document may have (SIGNET_PDF_MAX_OBJECTS)")
 	decodedMB := fs.Int("pdf-max-decoded-mb", envInt(getenv, "SIGNET_PDF_MAX_DECODED_MB", int(def.MaxDecodedBytes>>20)), "the most MiB a document's content may decompress to (SIGNET_PDF_MAX_DECODED_MB)")
 	fs.DurationVar(&c.PDFLimits.Timeout, "pdf-timeout", envDuration(getenv, "SIGNET_PDF_TIMEOUT", def.Timeout), "the longest one PDF operation may take (SIGNET_PDF_TIMEOUT)")
+	documents := fs.String("documents", env("SIGNET_DOCUMENTS", "database"), "where documents are kept: database, or s3://BUCKET?endpoint=URL&region=R with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (SIGNET_DOCUMENTS)")
+	fs.DurationVar(&c.SweepInterval, "documents-sweep-interval", envDuration(getenv, "SIGNET_DOCUMENTS_SWEEP_INTERVAL", 10*time.Minute), "how often document blobs that no session names are deleted; 0 = never (SIGNET_DOCUMENTS_SWEEP_INTERVAL)")
+	fs.DurationVar(&c.SweepGrace, "documents-sweep-grace", envDuration(getenv, "SIGNET_DOCUMENTS_SWEEP_GRACE", time.Hour), "how old such a blob must be before it is deleted: longer than any create takes (SIGNET_DOCUMENTS_SWEEP_GRACE)")
 	fs.StringVar(&c.LogFormat, "log-format", env("SIGNET_LOG_FORMAT", "text"), "text or json (SIGNET_LOG_FORMAT)")
 	fs.StringVar(&c.LogLevel, "log-level", env("SIGNET_LOG_LEVEL", "info"), "debug, info, warn or error (SIGNET_LOG_LEVEL)")
 	registerProviderFlags(fs, c, env)
@@ -131,6 +142,12 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*C
 		}
 	}
 	var err error
+	if c.Documents, err = parseDocuments(*documents, getenv); err != nil {
+		return nil, err
+	}
+	if c.SweepInterval < 0 || c.SweepGrace < time.Minute {
+		return nil, fmt.Errorf("--documents-sweep-interval must be ≥ 0 and --documents-sweep-grace at least 1m, got %v and %v", c.SweepInterval, c.SweepGrace)
+	}
 	if c.WebhookRetries, err = parseDelays(*retries); err != nil {
 		return nil, fmt.Errorf("--webhook-retries: %w", err)
 	}
@@ -163,6 +180,21 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*C
 		return nil, fmt.Errorf("--addr: want host:port, got %q", c.Addr)
 	}
 	return c, nil
+}
+
+// parseDocuments reads --documents: "database", or an s3:// URL.
+func parseDocuments(v string, getenv func(string) string) (*s3.Config, error) {
+	if v == "database" {
+		return nil, nil
+	}
+	if !strings.HasPrefix(v, "s3://") {
+		return nil, fmt.Errorf("--documents: want database or s3://BUCKET?endpoint=URL&region=R, got %q", v)
+	}
+	c, err := s3.ParseURL(v, getenv)
+	if err != nil {
+		return nil, fmt.Errorf("--documents: %w", err)
+	}
+	return &c, nil
 }
 
 // envInt is the integer in the environment variable name, or def.

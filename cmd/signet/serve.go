@@ -21,6 +21,7 @@ import (
 	"github.com/signet-dev/signet/api"
 	"github.com/signet-dev/signet/internal/audit"
 	"github.com/signet-dev/signet/internal/auth"
+	"github.com/signet-dev/signet/internal/blob"
 	"github.com/signet-dev/signet/internal/pdf"
 	"github.com/signet-dev/signet/internal/present"
 	"github.com/signet-dev/signet/internal/provider"
@@ -47,6 +48,7 @@ type Main struct {
 	svc        *signing.Service
 	srv        *server.Server
 	creds      credentials
+	sweeper    *sweeper
 	closers    []io.Closer
 }
 
@@ -92,11 +94,17 @@ func (m *Main) Open(ctx context.Context) error {
 		cfg.PublicURL = "http://" + ln.Addr().String()
 	}
 
-	store, err := openStore(ctx, cfg.Database)
+	docs, err := documentStore(ctx, cfg.Documents)
+	if err != nil {
+		return err
+	}
+	store, err := openStore(ctx, cfg.Database, docs)
 	if err != nil {
 		return err
 	}
 	m.store = store
+	m.sweeper = &sweeper{sweep: blob.Sweeper{Store: store.Documents(), Refs: store},
+		interval: cfg.SweepInterval, grace: cfg.SweepGrace, now: time.Now, log: m.Log}
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -178,6 +186,7 @@ func (m *Main) Open(ctx context.Context) error {
 	srvCfg := server.Config{
 		Service:   svc,
 		Store:     store,
+		Documents: store.Documents(),
 		Certifier: audit.Certifier{Seal: seal, Limits: cfg.PDFLimits, Issuer: m.issuer(), Now: m.Now},
 		Webhooks:  endpoints,
 		Presenter: presenter,
@@ -259,8 +268,15 @@ func (m *Main) Run(ctx context.Context) error {
 	m.worker.Start(context.WithoutCancel(ctx))
 	m.dispatcher.Start(context.WithoutCancel(ctx))
 	m.startCredentials(context.WithoutCancel(ctx), m.srv.CacheCredentials, m.srv.ForgetCredentials)
+	if m.Config.SweepInterval > 0 {
+		m.sweeper.start(context.WithoutCancel(ctx))
+	}
+	documents := "database"
+	if m.Config.Documents != nil {
+		documents = m.Config.Documents.String()
+	}
 	m.Log.Info("signet serving", "addr", m.Addr(), "publicUrl", m.Config.PublicURL,
-		"database", redactDSN(m.Config.Database), "sandbox", m.Config.Sandbox.value)
+		"database", redactDSN(m.Config.Database), "documents", documents, "sandbox", m.Config.Sandbox.value)
 	errc := make(chan error, 1)
 	go func() { errc <- m.http.Serve(m.listener) }()
 	select {
@@ -287,6 +303,7 @@ func (m *Main) stopWorkers() {
 	m.dispatcher.Stop()
 	m.svc.Wait() // invitations being sent
 	m.stopCredentials()
+	m.sweeper.Stop()
 }
 
 // Close releases everything Open acquired.

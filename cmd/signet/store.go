@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/signet-dev/signet/internal/auth"
+	"github.com/signet-dev/signet/internal/blob"
 	"github.com/signet-dev/signet/internal/idempotency"
 	"github.com/signet-dev/signet/internal/postgres"
 	"github.com/signet-dev/signet/internal/server"
@@ -26,16 +27,29 @@ type database interface {
 	auth.OperatorStore
 	auth.UsageStore
 	auth.TokenStore
+	blob.Referrer
+	// Documents is the blob store that keeps the documents.
+	Documents() blob.Store
 }
 
-// openStore opens the database named by dsn and applies pending migrations.
-func openStore(ctx context.Context, dsn string) (database, error) {
+// openStore opens the database named by dsn and applies pending
+// migrations. Documents go to docs, or into the database if it is nil
+// (commands that read no documents pass nil).
+func openStore(ctx context.Context, dsn string, docs blob.Store) (database, error) {
 	switch {
 	case strings.HasPrefix(dsn, "sqlite:"):
 		path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "//")
-		return sqlite.Open(ctx, path)
+		var opts []sqlite.Option
+		if docs != nil {
+			opts = append(opts, sqlite.WithDocuments(docs))
+		}
+		return sqlite.Open(ctx, path, opts...)
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
-		return postgres.Open(ctx, dsn)
+		var opts []postgres.Option
+		if docs != nil {
+			opts = append(opts, postgres.WithDocuments(docs))
+		}
+		return postgres.Open(ctx, dsn, opts...)
 	}
 	return nil, fmt.Errorf("%w: --database must be sqlite:PATH or postgres://…, got %q", errUsage, redactDSN(dsn))
 }

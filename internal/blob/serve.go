@@ -33,34 +33,23 @@ type Opener interface {
 // started can only cut the response short; it is returned for the log.
 func Serve(w http.ResponseWriter, r *http.Request, o Opener, info Info) error {
 	tag := `"` + info.SHA256 + `"`
-	if inm := r.Header.Values("If-None-Match"); len(inm) > 0 && noneMatch(strings.Join(inm, ","), tag) {
+	status, offset, length := Answer(r, info)
+	switch status {
+	case http.StatusNotModified:
 		h := w.Header()
 		h.Del("Content-Type")
 		h.Del("Content-Length")
 		h.Set("ETag", tag)
 		w.WriteHeader(http.StatusNotModified)
 		return nil
-	}
-
-	offset, length, status := int64(0), info.Size, http.StatusOK
-	if ranges := r.Header.Values("Range"); r.Method == http.MethodGet && len(ranges) == 1 && ifRange(r, tag) {
-		switch off, n, kind := parseRange(ranges[0], info.Size); kind {
-		case rangeOne:
-			offset, length, status = off, n, http.StatusPartialContent
-		case rangeUnsatisfiable:
-			if info.Size == 0 {
-				// Some clients send a Range with every request: as
-				// net/http does, give them the empty blob, not a 416.
-				break
-			}
-			h := w.Header()
-			h.Del("Content-Type")
-			h.Set("ETag", tag)
-			h.Set("Content-Range", fmt.Sprintf("bytes */%d", info.Size))
-			h.Set("Content-Length", "0")
-			w.WriteHeader(http.StatusRequestedRangeNotSatisfiable)
-			return nil
-		}
+	case http.StatusRequestedRangeNotSatisfiable:
+		h := w.Header()
+		h.Del("Content-Type")
+		h.Set("ETag", tag)
+		h.Set("Content-Range", fmt.Sprintf("bytes */%d", info.Size))
+		h.Set("Content-Length", "0")
+		w.WriteHeader(http.StatusRequestedRangeNotSatisfiable)
+		return nil
 	}
 
 	var body io.ReadCloser
@@ -89,6 +78,29 @@ func Serve(w http.ResponseWriter, r *http.Request, o Opener, info Info) error {
 		return fmt.Errorf("blob: serving %s: %w", info.Key, err)
 	}
 	return nil
+}
+
+// Answer is the status Serve answers r with (200, 206, 304 or 416) and,
+// for 200 and 206, the part of the blob it sends. A caller that answers
+// 416 in a format of its own asks first.
+func Answer(r *http.Request, info Info) (status int, offset, length int64) {
+	tag := `"` + info.SHA256 + `"`
+	if inm := r.Header.Values("If-None-Match"); len(inm) > 0 && noneMatch(strings.Join(inm, ","), tag) {
+		return http.StatusNotModified, 0, 0
+	}
+	if ranges := r.Header.Values("Range"); r.Method == http.MethodGet && len(ranges) == 1 && ifRange(r, tag) {
+		switch off, n, kind := parseRange(ranges[0], info.Size); kind {
+		case rangeOne:
+			return http.StatusPartialContent, off, n
+		case rangeUnsatisfiable:
+			if info.Size > 0 {
+				return http.StatusRequestedRangeNotSatisfiable, 0, 0
+			}
+			// Some clients send a Range with every request: as net/http
+			// does, give them the empty blob, not a 416.
+		}
+	}
+	return http.StatusOK, 0, info.Size
 }
 
 // ifRange reports whether r's Range may be honoured: it has no If-Range,

@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/signet-dev/signet/internal/blob"
 	"github.com/signet-dev/signet/internal/dbcodec"
 	"github.com/signet-dev/signet/internal/signing"
 )
@@ -63,6 +64,11 @@ func (s *Store) CreateSession(ctx context.Context, sess *signing.Session, origin
 	if err != nil {
 		return fmt.Errorf("postgres: create session: %w: signers: %w", signing.ErrInvalid, err)
 	}
+	// The document's blob first, then the row that names it (package blob).
+	original, put, err := blob.PutDocument(ctx, s.docs, original)
+	if err != nil {
+		return fmt.Errorf("postgres: create session %s: %w", sess.ID, err)
+	}
 	const version = 1
 	b := &pgx.Batch{}
 	b.Queue(`INSERT INTO sessions (`+sessionCols+`)
@@ -78,10 +84,12 @@ func (s *Store) CreateSession(ctx context.Context, sess *signing.Session, origin
 		}
 	}
 	if err := queueEntries(b, sess, entries); err != nil {
+		blob.Discard(s.docs, put)
 		return dbErr("create session "+sess.ID, err)
 	}
 	err = s.tx(ctx, func(tx pgx.Tx) error { return tx.SendBatch(ctx, b).Close() })
 	if err != nil {
+		blob.Discard(s.docs, put)
 		return dbErr("create session "+sess.ID, err)
 	}
 	sess.Version = version
@@ -200,17 +208,23 @@ func (s *Store) UpdateSession(ctx context.Context, c signing.Change) error {
 	if c.Session == nil {
 		return fmt.Errorf("postgres: update session: %w: nil session", signing.ErrInvalid)
 	}
+	put, err := blob.PutSigned(ctx, s.docs, []signing.Change{c})
+	if err != nil {
+		return fmt.Errorf("postgres: update session %s: %w", c.Session.ID, err)
+	}
 	var (
 		results  []error
 		versions []int64
 	)
-	err := s.tx(ctx, func(tx pgx.Tx) (err error) {
-		results, versions, err = applyChanges(ctx, tx, []signing.Change{c})
+	err = s.tx(ctx, func(tx pgx.Tx) (err error) {
+		results, versions, err = applyChanges(ctx, tx, put.Changes)
 		return err
 	})
 	if err != nil {
+		put.Discard(nil)
 		return dbErr("update session "+c.Session.ID, err)
 	}
+	put.Discard(results)
 	if results[0] != nil {
 		return fmt.Errorf("postgres: update session %s: %w", c.Session.ID, results[0])
 	}
@@ -232,17 +246,23 @@ func (s *Store) UpdateSessions(ctx context.Context, changes []signing.Change) ([
 	if len(changes) == 0 {
 		return []error{}, nil
 	}
+	put, err := blob.PutSigned(ctx, s.docs, changes)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: update sessions: %w", err)
+	}
 	var (
 		results  []error
 		versions []int64
 	)
-	err := s.tx(ctx, func(tx pgx.Tx) (err error) {
-		results, versions, err = applyChanges(ctx, tx, changes)
+	err = s.tx(ctx, func(tx pgx.Tx) (err error) {
+		results, versions, err = applyChanges(ctx, tx, put.Changes)
 		return err
 	})
 	if err != nil {
+		put.Discard(nil)
 		return nil, dbErr("update sessions", err)
 	}
+	put.Discard(results)
 	for i, r := range results {
 		if r != nil {
 			results[i] = fmt.Errorf("postgres: update session %s: %w", changes[i].Session.ID, r)
@@ -402,11 +422,27 @@ func applyChanges(ctx context.Context, tx pgx.Tx, changes []signing.Change) ([]e
 // queueDocument stores (or replaces) a session's document of a kind. A
 // zero CreatedAt defaults to the session's UpdatedAt.
 func queueDocument(b *pgx.Batch, sess *signing.Session, kind signing.DocumentKind, d signing.Document) {
-	b.Queue(`INSERT INTO documents (session_id, kind, filename, content, sha256, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6)
+	b.Queue(`INSERT INTO documents (session_id, kind, filename, content, blob_key, sha256, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)
 		ON CONFLICT (session_id, kind) DO UPDATE SET filename = excluded.filename,
-			content = excluded.content, sha256 = excluded.sha256, created_at = excluded.created_at`,
-		sess.ID, string(kind), d.Filename, dbcodec.Blob(d.Content), d.SHA256, dbcodec.OrDefault(d.CreatedAt, sess.UpdatedAt))
+			content = excluded.content, blob_key = excluded.blob_key, sha256 = excluded.sha256, created_at = excluded.created_at`,
+		sess.ID, string(kind), d.Filename, content(d), blobKey(d), d.SHA256, dbcodec.OrDefault(d.CreatedAt, sess.UpdatedAt))
+}
+
+// content and blobKey are what a document row holds of d: its blob's
+// key, or, for a document given without one, its bytes.
+func content(d signing.Document) []byte {
+	if d.BlobKey != "" {
+		return nil
+	}
+	return dbcodec.Blob(d.Content)
+}
+
+func blobKey(d signing.Document) *string {
+	if d.BlobKey == "" {
+		return nil
+	}
+	return &d.BlobKey
 }
 
 const queryAddEntry = `INSERT INTO audit_entries
@@ -436,16 +472,33 @@ func queueEntries(b *pgx.Batch, sess *signing.Session, entries []signing.AuditEn
 	return nil
 }
 
-// Document returns a session's document of a kind; ErrNotFound if the
-// tenant has no such session or the session no such document.
+// Document returns a session's document of a kind, its content read from
+// its blob; ErrNotFound if the tenant has no such session or the session
+// no such document.
 func (s *Store) Document(ctx context.Context, tenantID, sessionID string, kind signing.DocumentKind) (signing.Document, error) {
+	d, err := s.DocumentHeader(ctx, tenantID, sessionID, kind)
+	if err != nil {
+		return d, err
+	}
+	if err := blob.ReadDocument(ctx, s.docs, &d); err != nil {
+		return signing.Document{}, fmt.Errorf("postgres: %w", err)
+	}
+	return d, nil
+}
+
+// DocumentHeader is Document without reading its blob.
+func (s *Store) DocumentHeader(ctx context.Context, tenantID, sessionID string, kind signing.DocumentKind) (signing.Document, error) {
 	d := signing.Document{SessionID: sessionID, Kind: kind}
-	err := s.pool.QueryRow(ctx, `SELECT d.filename, d.content, d.sha256, d.created_at
+	var key *string
+	err := s.pool.QueryRow(ctx, `SELECT d.filename, d.content, d.blob_key, d.sha256, d.created_at
 		FROM documents d JOIN sessions s ON s.id = d.session_id
 		WHERE d.session_id = $1 AND d.kind = $2 AND s.tenant_id = $3`, sessionID, string(kind), tenantID).
-		Scan(&d.Filename, &d.Content, &d.SHA256, &d.CreatedAt)
+		Scan(&d.Filename, &d.Content, &key, &d.SHA256, &d.CreatedAt)
 	if err != nil {
 		return signing.Document{}, dbErr(fmt.Sprintf("document %s/%s", sessionID, kind), err)
+	}
+	if key != nil {
+		d.BlobKey = *key
 	}
 	return d, nil
 }

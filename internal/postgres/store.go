@@ -24,6 +24,8 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/signet-dev/signet/internal/blob"
+	blobdb "github.com/signet-dev/signet/internal/blob/db"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -37,18 +39,24 @@ var (
 type Store struct {
 	pool *pgxpool.Pool
 	now  func() time.Time
+	docs blob.Store
 }
 
 // Option configures Open.
 type Option func(*config)
 
 type config struct {
-	now func() time.Time
+	now  func() time.Time
+	docs blob.Store
 }
 
 // WithNow sets the clock used for the times the store assigns itself
 // (tenant creation, default record times). The default is time.Now.
 func WithNow(now func() time.Time) Option { return func(c *config) { c.now = now } }
+
+// WithDocuments keeps the documents' content in d (an object store).
+// The default is this database's blobs table (blob/db).
+func WithDocuments(d blob.Store) Option { return func(c *config) { c.docs = d } }
 
 // Open connects to the database of dsn (a postgres:// URL or key=value
 // string, as pgx accepts), checks that it answers and applies pending
@@ -82,7 +90,10 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
-	s := &Store{pool: pool, now: cfg.now}
+	s := &Store{pool: pool, now: cfg.now, docs: cfg.docs}
+	if s.docs == nil {
+		s.docs, _ = blobdb.New(s, blobdb.Config{}) // the zero Config is valid
+	}
 	if err := s.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, err

@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/signet-dev/signet/internal/blob"
 	"github.com/signet-dev/signet/internal/postgres"
 	"github.com/signet-dev/signet/internal/postgres/pgtest"
 	"github.com/signet-dev/signet/internal/signing"
@@ -304,10 +305,30 @@ func TestMigratesPreviousRelease(t *testing.T) {
 				return err
 			}
 		}
-		return nil
+		// A document as releases before blobs stored it: in its row.
+		_, err := conn.Exec(ctx, `INSERT INTO documents (session_id, kind, filename, content, sha256, created_at)
+			VALUES ($1, 'original', 'legacy.pdf', $2, 'sha', now())`, storetest.PreviousReleaseSessions[0].ID, storetest.LegacyDocument)
+		return err
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	storetest.CheckMigratedFromPreviousRelease(t, open(t, dsn), tenant)
+	st := open(t, dsn)
+	storetest.CheckMigratedFromPreviousRelease(t, st, tenant)
+	storetest.CheckLegacyDocument(t, st, tenant, storetest.PreviousReleaseSessions[0].ID)
+}
+
+func TestDocuments(t *testing.T) {
+	storetest.RunDocuments(t, func(t *testing.T, docs blob.Store) storetest.DocStore {
+		var opts []postgres.Option
+		if docs != nil {
+			opts = append(opts, postgres.WithDocuments(docs))
+		}
+		st, err := postgres.Open(t.Context(), pgtest.DSN(t), opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	})
 }

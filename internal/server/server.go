@@ -44,6 +44,9 @@ type Config struct {
 	Store   Store
 	// Certifier makes audit certificates (required).
 	Certifier Certifier
+	// Documents streams the documents the store keeps as blobs (the
+	// store's blob.Store); nil reads each one whole through Service.
+	Documents Documents
 	// Webhooks registers endpoints and redelivers events.
 	Webhooks Webhooks
 	Issuer   *auth.Issuer

@@ -170,29 +170,6 @@ func decodeCursor(s string) (signing.Cursor, error) {
 	return c, nil
 }
 
-func (s *Server) getDocument(w http.ResponseWriter, r *http.Request) error {
-	id, err := sessionID(r)
-	if err != nil {
-		return err
-	}
-	doc, err := s.cfg.Service.Document(r.Context(), tenantFrom(r.Context()).ID, id)
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Content-Length", strconv.Itoa(len(doc.Content)))
-	w.Header().Set("Content-Disposition", attachment(doc.Filename))
-	w.Header().Set("ETag", `"`+doc.SHA256+`"`)
-	w.Header().Set("Cache-Control", "private, no-store")
-	if r.Header.Get("If-None-Match") == `"`+doc.SHA256+`"` {
-		w.WriteHeader(http.StatusNotModified)
-		return nil
-	}
-	_, _ = w.Write(doc.Content)
-	return nil
-}
-
 func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) error {
 	id, err := sessionID(r)
 	if err != nil {

@@ -44,6 +44,16 @@ func (s *Service) expireIfDue(ctx context.Context, sess *Session) (*Session, err
 
 // Document returns the signed PDF of a COMPLETED session; ErrConflict otherwise.
 func (s *Service) Document(ctx context.Context, tenantID, id string) (Document, error) {
+	return s.signed(ctx, tenantID, id, s.cfg.Store.Document)
+}
+
+// DocumentHeader is Document without its content when that is a blob
+// (BlobKey), for the API to stream it from the blob store.
+func (s *Service) DocumentHeader(ctx context.Context, tenantID, id string) (Document, error) {
+	return s.signed(ctx, tenantID, id, s.cfg.Store.DocumentHeader)
+}
+
+func (s *Service) signed(ctx context.Context, tenantID, id string, read func(context.Context, string, string, DocumentKind) (Document, error)) (Document, error) {
 	sess, err := s.Get(ctx, tenantID, id)
 	if err != nil {
 		return Document{}, err
@@ -51,7 +61,7 @@ func (s *Service) Document(ctx context.Context, tenantID, id string) (Document, 
 	if sess.Status != StatusCompleted {
 		return Document{}, Errorf(ErrConflict, "the session is %s; the signed document exists only when it is COMPLETED", sess.Status)
 	}
-	return s.cfg.Store.Document(ctx, tenantID, id, DocumentSigned)
+	return read(ctx, tenantID, id, DocumentSigned)
 }
 
 // Events returns a session's audit trail, oldest first.

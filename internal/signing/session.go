@@ -135,6 +135,10 @@ type Document struct {
 	Content   []byte
 	SHA256    string // hex
 	CreatedAt time.Time
+	// BlobKey names the blob (internal/blob) that holds the content, when
+	// the store keeps it as one; set by the store. A Document read with
+	// SessionStore.DocumentHeader carries it instead of its Content.
+	BlobKey string
 }
 
 // Event types. The signing.* types are the status-change events that are

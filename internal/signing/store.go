@@ -117,6 +117,10 @@ type SessionStore interface {
 	UpdateSessions(ctx context.Context, changes []Change) ([]error, error)
 	// Document returns a session's document of a kind; ErrNotFound if none.
 	Document(ctx context.Context, tenantID, sessionID string, kind DocumentKind) (Document, error)
+	// DocumentHeader is Document without reading a blob: a document kept
+	// as a blob comes with its BlobKey and no Content (to be streamed from
+	// the blob store), one stored in its row before blobs with its Content.
+	DocumentHeader(ctx context.Context, tenantID, sessionID string, kind DocumentKind) (Document, error)
 	// AuditTrail lists a session's audit entries oldest first.
 	AuditTrail(ctx context.Context, tenantID, sessionID string) ([]AuditEntry, error)
 	// DueForExpiry returns up to limit open sessions whose ExpiresAt is at or

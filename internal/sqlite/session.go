@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/signet-dev/signet/internal/blob"
 	"github.com/signet-dev/signet/internal/dbcodec"
 	"github.com/signet-dev/signet/internal/signing"
 )
@@ -69,6 +70,11 @@ func (s *Store) CreateSession(ctx context.Context, sess *signing.Session, origin
 	if err != nil {
 		return fmt.Errorf("sqlite: create session: %w: signers: %w", signing.ErrInvalid, err)
 	}
+	// The document's blob first, then the row that names it (package blob).
+	original, put, err := blob.PutDocument(ctx, s.docs, original)
+	if err != nil {
+		return fmt.Errorf("sqlite: create session %s: %w", sess.ID, err)
+	}
 	const version = 1
 	err = s.tx(ctx, func(tx wtx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (`+sessionCols+`)
@@ -89,6 +95,7 @@ func (s *Store) CreateSession(ctx context.Context, sess *signing.Session, origin
 		return addEntries(ctx, tx, sess, entries)
 	})
 	if err != nil {
+		blob.Discard(s.docs, put)
 		return dbErr("create session "+sess.ID, err)
 	}
 	sess.Version = version
@@ -203,12 +210,18 @@ func (s *Store) UpdateSession(ctx context.Context, c signing.Change) error {
 	if c.Session == nil {
 		return fmt.Errorf("sqlite: update session: %w: nil session", signing.ErrInvalid)
 	}
+	put, err := blob.PutSigned(ctx, s.docs, []signing.Change{c})
+	if err != nil {
+		return fmt.Errorf("sqlite: update session %s: %w", c.Session.ID, err)
+	}
+	c = put.Changes[0]
 	var version int64
-	err := s.tx(ctx, func(tx wtx) (err error) {
+	err = s.tx(ctx, func(tx wtx) (err error) {
 		version, err = applyChange(ctx, tx, c)
 		return err
 	})
 	if err != nil {
+		put.Discard(nil)
 		return dbErr("update session "+c.Session.ID, err)
 	}
 	c.Session.Version = version
@@ -224,9 +237,14 @@ func (s *Store) UpdateSessions(ctx context.Context, changes []signing.Change) ([
 			return nil, fmt.Errorf("sqlite: update sessions: %w: nil session", signing.ErrInvalid)
 		}
 	}
+	put, err := blob.PutSigned(ctx, s.docs, changes)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: update sessions: %w", err)
+	}
+	changes = put.Changes
 	results := make([]error, len(changes))
 	versions := make([]int64, len(changes))
-	err := s.tx(ctx, func(tx wtx) error {
+	err = s.tx(ctx, func(tx wtx) error {
 		for i, c := range changes {
 			v, err := applyChange(ctx, tx, c)
 			if errors.Is(err, signing.ErrStale) || errors.Is(err, signing.ErrNotFound) {
@@ -241,8 +259,10 @@ func (s *Store) UpdateSessions(ctx context.Context, changes []signing.Change) ([
 		return nil
 	})
 	if err != nil {
+		put.Discard(nil)
 		return nil, dbErr("update sessions", err)
 	}
+	put.Discard(results)
 	for i, c := range changes {
 		if results[i] == nil {
 			c.Session.Version = versions[i]
@@ -339,12 +359,20 @@ func changedColumns(c signing.Change) ([]string, []any, error) {
 // putDocument stores (or replaces) a session's document of a kind. A zero
 // CreatedAt defaults to the session's UpdatedAt.
 func putDocument(ctx context.Context, tx wtx, sess *signing.Session, kind signing.DocumentKind, d signing.Document) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO documents (session_id, kind, filename, content, sha256, created_at)
-		VALUES (?, ?, ?, ?, ?, ?)
+	_, err := tx.ExecContext(ctx, `INSERT INTO documents (session_id, kind, filename, content, blob_key, sha256, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (session_id, kind) DO UPDATE SET filename = excluded.filename,
-			content = excluded.content, sha256 = excluded.sha256, created_at = excluded.created_at`,
-		sess.ID, kind, d.Filename, dbcodec.Blob(d.Content), d.SHA256, micros(dbcodec.OrDefault(d.CreatedAt, sess.UpdatedAt)))
+			content = excluded.content, blob_key = excluded.blob_key, sha256 = excluded.sha256, created_at = excluded.created_at`,
+		sess.ID, kind, d.Filename, content(d), nullText([]byte(d.BlobKey)), d.SHA256, micros(dbcodec.OrDefault(d.CreatedAt, sess.UpdatedAt)))
 	return err
+}
+
+// content is what a document row holds of d: nothing when a blob does.
+func content(d signing.Document) any {
+	if d.BlobKey != "" {
+		return nil
+	}
+	return dbcodec.Blob(d.Content)
 }
 
 // addEntries appends audit entries to a session's trail. Session and tenant
@@ -375,19 +403,33 @@ func addEntries(ctx context.Context, tx wtx, sess *signing.Session, entries []si
 	return nil
 }
 
-// Document returns a session's document of a kind; ErrNotFound if the
-// tenant has no such session or the session no such document.
+// Document returns a session's document of a kind, its content read from
+// its blob; ErrNotFound if the tenant has no such session or the session
+// no such document.
 func (s *Store) Document(ctx context.Context, tenantID, sessionID string, kind signing.DocumentKind) (signing.Document, error) {
+	d, err := s.DocumentHeader(ctx, tenantID, sessionID, kind)
+	if err != nil {
+		return d, err
+	}
+	if err := blob.ReadDocument(ctx, s.docs, &d); err != nil {
+		return signing.Document{}, fmt.Errorf("sqlite: %w", err)
+	}
+	return d, nil
+}
+
+// DocumentHeader is Document without reading its blob.
+func (s *Store) DocumentHeader(ctx context.Context, tenantID, sessionID string, kind signing.DocumentKind) (signing.Document, error) {
 	d := signing.Document{SessionID: sessionID, Kind: kind}
 	var created int64
-	err := s.readRow(ctx, `SELECT d.filename, d.content, d.sha256, d.created_at
+	var key sql.NullString
+	err := s.readRow(ctx, `SELECT d.filename, d.content, d.blob_key, d.sha256, d.created_at
 		FROM documents d JOIN sessions s ON s.id = d.session_id
 		WHERE d.session_id = ? AND d.kind = ? AND s.tenant_id = ?`, sessionID, kind, tenantID).
-		Scan(&d.Filename, &d.Content, &d.SHA256, &created)
+		Scan(&d.Filename, &d.Content, &key, &d.SHA256, &created)
 	if err != nil {
 		return signing.Document{}, dbErr(fmt.Sprintf("document %s/%s", sessionID, kind), err)
 	}
-	d.CreatedAt = fromMicros(created)
+	d.BlobKey, d.CreatedAt = key.String, fromMicros(created)
 	return d, nil
 }
 

@@ -22,6 +22,8 @@ import (
 
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
 
+	"github.com/signet-dev/signet/internal/blob"
+	blobdb "github.com/signet-dev/signet/internal/blob/db"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -35,6 +37,7 @@ type Store struct {
 	now       func() time.Time
 	stmts     *stmts // prepared on write
 	readStmts *stmts // prepared on read
+	docs      blob.Store
 }
 
 // Option configures Open.
@@ -44,6 +47,7 @@ type config struct {
 	now         func() time.Time
 	busyTimeout time.Duration
 	readConns   int
+	docs        blob.Store
 }
 
 // WithNow sets the clock used for the times the store assigns itself
@@ -57,6 +61,10 @@ func WithBusyTimeout(d time.Duration) Option { return func(c *config) { c.busyTi
 // WithReadConns sets the size of the read pool. The default is
 // max(4, GOMAXPROCS).
 func WithReadConns(n int) Option { return func(c *config) { c.readConns = n } }
+
+// WithDocuments keeps the documents' content in d (an object store).
+// The default is this database's blobs table (blob/db).
+func WithDocuments(d blob.Store) Option { return func(c *config) { c.docs = d } }
 
 // Open opens (creating if needed) the SQLite database at path and applies
 // pending migrations. path is a file name; in-memory databases are refused
@@ -106,7 +114,10 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	read.SetMaxOpenConns(cfg.readConns)
 	read.SetMaxIdleConns(cfg.readConns)
 
-	s := &Store{write: write, read: read, now: cfg.now, stmts: &stmts{db: write}, readStmts: &stmts{db: read}}
+	s := &Store{write: write, read: read, now: cfg.now, stmts: &stmts{db: write}, readStmts: &stmts{db: read}, docs: cfg.docs}
+	if s.docs == nil {
+		s.docs, _ = blobdb.New(s, blobdb.Config{}) // the zero Config is valid
+	}
 	if err := s.Migrate(ctx); err != nil {
 		s.Close()
 		return nil, err

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signet-dev/signet/internal/blob"
 	"github.com/signet-dev/signet/internal/signing"
 	"github.com/signet-dev/signet/internal/sqlite"
 	"github.com/signet-dev/signet/internal/storetest"
@@ -265,10 +266,30 @@ func TestMigratesPreviousRelease(t *testing.T) {
 				return err
 			}
 		}
-		return nil
+		// A document as releases before blobs stored it: in its row.
+		_, err := db.Exec(`INSERT INTO documents (session_id, kind, filename, content, sha256, created_at)
+			VALUES (?, 'original', 'legacy.pdf', ?, 'sha', 1)`, storetest.PreviousReleaseSessions[0].ID, storetest.LegacyDocument)
+		return err
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	storetest.CheckMigratedFromPreviousRelease(t, open(t, path), tenant)
+	st := open(t, path)
+	storetest.CheckMigratedFromPreviousRelease(t, st, tenant)
+	storetest.CheckLegacyDocument(t, st, tenant, storetest.PreviousReleaseSessions[0].ID)
+}
+
+func TestDocuments(t *testing.T) {
+	storetest.RunDocuments(t, func(t *testing.T, docs blob.Store) storetest.DocStore {
+		var opts []sqlite.Option
+		if docs != nil {
+			opts = append(opts, sqlite.WithDocuments(docs))
+		}
+		st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "signet.db"), opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	})
 }
