@@ -248,7 +248,9 @@ func TestSignErrors(t *testing.T) {
 		{name: "not a PDF", p: good, in: []byte("hello"), want: ErrNotPDF},
 		{name: "encrypted", p: good, in: encrypt(t, Sample(1, "x"), "pw"), want: ErrEncrypted},
 		{name: "certified, no changes allowed", p: good, in: certified, want: ErrCertified},
-		{name: "startxref points nowhere", p: good, in: brokenStartxref(Sample(1, "x")), wantMsg: "cross-reference section"},
+		// Unsigned, such a file is written out again and signed (see
+		// TestSignRepairedFile); signed, that would break its signature.
+		{name: "signed, startxref points nowhere", p: good, in: brokenStartxref(mustSign(t, good, Sample(1, "x"))), wantMsg: "cross-reference section"},
 		{name: "TSA down", p: &PAdES{Key: cred.Key, Chain: cred.Chain, TSA: &pki.TSA{URL: "http://127.0.0.1:1/"}}, in: Sample(1, "x"), wantMsg: "timestamp"},
 	}
 	for _, tt := range tests {
@@ -521,16 +523,18 @@ func TestSignRepairedFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Validate(b); err != nil {
-		t.Fatalf("the upload check refuses it: %v", err)
-	}
 	cred := pkitest.Credential(t, "Seal")
-	signed, err := (&PAdES{Key: cred.Key, Chain: cred.Chain}).Sign(context.Background(), b, SignInfo{Name: "Test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sigs, err := Verify(signed)
-	if err != nil || len(sigs) != 1 || !sigs[0].Valid || !sigs[0].CoversWholeDocument {
-		t.Fatalf("signatures %+v, %v", sigs, err)
+	for name, in := range map[string][]byte{"reference cycles": b, "startxref points nowhere": brokenStartxref(Sample(1, "x"))} {
+		if _, err := Validate(in); err != nil {
+			t.Fatalf("%s: the upload check refuses it: %v", name, err)
+		}
+		signed, err := (&PAdES{Key: cred.Key, Chain: cred.Chain}).Sign(context.Background(), in, SignInfo{Name: "Test"})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		sigs, err := Verify(signed)
+		if err != nil || len(sigs) != 1 || !sigs[0].Valid || !sigs[0].CoversWholeDocument {
+			t.Fatalf("%s: signatures %+v, %v", name, sigs, err)
+		}
 	}
 }
