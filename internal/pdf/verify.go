@@ -13,6 +13,8 @@ import (
 
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+
+	"github.com/signet-dev/signet/internal/cms"
 )
 
 // Signature describes one signature found in a PDF, as Verify reports it.
@@ -271,7 +273,7 @@ func gapContents(gap []byte) ([]byte, error) {
 // ETSI.CAdES.detached, or adbe.pkcs7.sha1 whose content is the SHA-1 of
 // the signed bytes) and its signature timestamp.
 func verifyCMSSignature(s *Signature, der, signed []byte) {
-	sd, err := parseSignedData(der)
+	sd, err := cms.Parse(der)
 	if err != nil {
 		s.Problems = append(s.Problems, err.Error())
 		return
@@ -280,53 +282,63 @@ func verifyCMSSignature(s *Signature, der, signed []byte) {
 	content := signed
 	if s.SubFilter == "adbe.pkcs7.sha1" {
 		sum := sha1.Sum(signed)
-		if !bytes.Equal(sd.content, sum[:]) {
+		if !bytes.Equal(sd.Content, sum[:]) {
 			s.Problems = append(s.Problems, "signed SHA-1 digest does not match the document")
 			return
 		}
 		content = nil // encapsulated
 	}
-	if err := sd.verify(content); err != nil {
+	if err := sd.Verify(content); err != nil {
 		s.Problems = append(s.Problems, err.Error())
 	} else {
 		s.Valid = true
 	}
-	if sd.timestampToken == nil {
+	if sd.TimestampToken == nil {
 		return
 	}
-	ts, err := parseTimestampToken(sd.timestampToken, sd.signature)
+	ts, err := verifyTimestamp(sd.TimestampToken, sd.Signature)
 	if err != nil {
 		s.Problems = append(s.Problems, "signature timestamp: "+err.Error())
 		return
 	}
 	s.Timestamped = true
-	s.SigningTime = ts.genTime
+	s.SigningTime = ts.GenTime
 }
 
 // verifyDocTimestamp checks a document timestamp (ETSI.RFC3161): the
 // /Contents is a TimeStampToken over the signed bytes.
 func verifyDocTimestamp(s *Signature, der, signed []byte) {
-	ts, err := parseTimestampToken(der, signed)
+	ts, err := verifyTimestamp(der, signed)
 	if ts != nil {
-		describeSigner(s, ts.sd)
+		describeSigner(s, ts.SignedData)
 	}
 	if err != nil {
 		s.Problems = append(s.Problems, "document timestamp: "+err.Error())
 		return
 	}
-	s.Valid, s.Timestamped, s.SigningTime = true, true, ts.genTime
+	s.Valid, s.Timestamped, s.SigningTime = true, true, ts.GenTime
+}
+
+// verifyTimestamp checks an RFC 3161 token and that it timestamps data.
+// Like cms.ParseTimestamp it may return a token with an error.
+func verifyTimestamp(der, data []byte) (*cms.Timestamp, error) {
+	ts, err := cms.ParseTimestamp(der)
+	if err == nil {
+		err = ts.Covers(data)
+	}
+	return ts, err
 }
 
 // describeSigner fills in who signed from the signer certificate.
-func describeSigner(s *Signature, sd *signedData) {
-	if sd.signer == nil {
-		s.Certificates = sd.certs
+func describeSigner(s *Signature, sd *cms.SignedData) {
+	if sd.Signer == nil {
+		s.Certificates = sd.Certificates
 		return
 	}
-	s.Certificates = append([]*x509.Certificate{sd.signer}, slices.DeleteFunc(slices.Clone(sd.certs), sd.signer.Equal)...)
-	s.CertificateSubject = sd.signer.Subject.String()
-	s.CertificateIssuer = sd.signer.Issuer.String()
-	if cn := sd.signer.Subject.CommonName; cn != "" {
+	s.Certificates = append([]*x509.Certificate{sd.Signer}, slices.DeleteFunc(slices.Clone(sd.Certificates), sd.Signer.Equal)...)
+	s.CertificateSubject = sd.Signer.Subject.String()
+	s.CertificateIssuer = sd.Signer.Issuer.String()
+	if cn := sd.Signer.Subject.CommonName; cn != "" {
 		s.SignerName = cn
 	}
 }

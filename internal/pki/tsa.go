@@ -13,7 +13,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/digitorus/timestamp"
+	"github.com/signet-dev/signet/internal/cms"
 )
 
 // DefaultTSATimeout bounds one timestamp request when TSA.Timeout is zero.
@@ -40,31 +40,32 @@ func (t *TSA) Timestamp(ctx context.Context, data []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tsa: nonce: %w", err)
 	}
-	req, err := timestamp.CreateRequest(bytes.NewReader(data), &timestamp.RequestOptions{
-		Hash: crypto.SHA256, Certificates: true, Nonce: nonce,
-	})
+	sum := sha256.Sum256(data)
+	query, err := timeStampQuery(sum[:], nonce)
 	if err != nil {
 		return nil, fmt.Errorf("tsa: request: %w", err)
 	}
-	body, err := t.post(ctx, req)
+	body, err := t.post(ctx, query)
 	if err != nil {
 		return nil, err
 	}
-	ts, err := timestamp.ParseResponse(body)
+	token, err := parseTimeStampResp(body)
 	if err != nil {
 		return nil, fmt.Errorf("tsa %s: response: %w", t.URL, err)
 	}
-	sum := sha256.Sum256(data)
+	// ParseTimestamp fails unless the token's signature verifies with the
+	// signer certificate the token carries.
+	ts, err := cms.ParseTimestamp(token)
+	if err != nil {
+		return nil, fmt.Errorf("tsa %s: token: %w", t.URL, err)
+	}
 	switch {
-	case !ts.AddTSACertificate:
-		// timestamp.Parse checks the token's signature only when it carries a certificate.
-		return nil, fmt.Errorf("tsa %s: token has no certificate to verify it with", t.URL)
-	case ts.HashAlgorithm != crypto.SHA256 || !bytes.Equal(ts.HashedMessage, sum[:]):
+	case ts.ImprintHash != crypto.SHA256 || !bytes.Equal(ts.HashedMessage, sum[:]):
 		return nil, fmt.Errorf("tsa %s: token timestamps other data", t.URL)
 	case ts.Nonce == nil || ts.Nonce.Cmp(nonce) != 0:
 		return nil, fmt.Errorf("tsa %s: token nonce does not match the request", t.URL)
 	}
-	return ts.RawToken, nil
+	return token, nil
 }
 
 func (t *TSA) post(ctx context.Context, query []byte) ([]byte, error) {
