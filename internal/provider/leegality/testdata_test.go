@@ -13,7 +13,7 @@ import (
 
 // The payloads under testdata/ were recorded from the simulator (with
 // private salt "test-private-salt", at 21-11-2026 15:30 IST). The *_quirks,
-// *_strings and *_reason files are rewritten the way Leegality's answers
+// *_strings, *_reason and *_nested_only files are rewritten the way Leegality's answers
 // are seen typed in the wild: booleans and numbers as strings, a lone
 // object for a list, other names for the same field, unknown fields.
 
@@ -40,6 +40,8 @@ func TestRecordedDetails(t *testing.T) {
 		{"details_rejected_reason.json", signing.StatusFailed, "The loan amount is wrong", "SENT/REJECTED"},
 		{"details_expired.json", signing.StatusExpired, "", "SENT/EXPIRED"},
 		{"details_unknown.json", signing.StatusPending, "", "ON_HOLD/ESCALATED"},
+		// Everything under data.document, as integrations read it.
+		{"details_nested_only.json", signing.StatusCompleted, "", "COMPLETED/SIGNED"},
 		// The v3.2 sign-request answer reads the same way: requests[]
 		// instead of invitations[], and no document status.
 		{"status_v32_completed.json", signing.StatusCompleted, "", "SIGNED"},
@@ -52,8 +54,8 @@ func TestRecordedDetails(t *testing.T) {
 				t.Fatal("recorded answer reads as a failure")
 			}
 			d := simtest.Decode[document](t, e.Data)
-			if len(d.DocumentID) != 26 || len(d.invitees()) != 1 {
-				t.Errorf("documentId %q, %d invitees", d.DocumentID, len(d.invitees()))
+			if len(d.id()) != 26 || len(d.invitees()) != 1 {
+				t.Errorf("documentId %q, %d invitees", d.id(), len(d.invitees()))
 			}
 			simtest.WantMapped(t, mapDocument(d, testNow), tt.status, tt.reason, tt.providerStatus)
 		})
