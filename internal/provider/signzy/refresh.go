@@ -28,8 +28,9 @@ func (a *Adapter) Refresh(ctx context.Context, ref signing.ProviderRef) (signing
 	return u, nil
 }
 
-// FetchDocument pulls the contract with base64EncodedOutput and returns
-// the signed PDF in finalSignedContract. Signzy may hand out a download
+// FetchDocument pulls the contract with base64EncodedOutput (and
+// filesInBase64) and returns the signed PDF in finalSignedContract (or
+// filesInBase64.finalSignedContract). Signzy may hand out a download
 // URL there instead of the content; that URL is fetched (without the API
 // token: it is a pre-authorised file link, possibly on another host).
 func (a *Adapter) FetchDocument(ctx context.Context, ref signing.ProviderRef) ([]byte, error) {
@@ -37,7 +38,7 @@ func (a *Adapter) FetchDocument(ctx context.Context, ref signing.ProviderRef) ([
 	if err != nil {
 		return nil, err
 	}
-	doc := strings.TrimSpace(string(c.FinalSignedContract))
+	doc := c.signedContract()
 	if !c.IsCompleted || doc == "" {
 		// Signzy fills the field shortly after completion; try again later.
 		pe := a.http.Error(httpx.OpDocument, "the signed contract is not available yet")
@@ -84,7 +85,7 @@ func (a *Adapter) pull(ctx context.Context, op string, ref signing.ProviderRef, 
 		return nil, fmt.Errorf("signzy %s: %w: no contractId", op, signing.ErrInvalid)
 	}
 	var c contract
-	body := pullRequest{ContractID: id, Base64EncodedOutput: base64Output}
+	body := pullRequest{ContractID: id, Base64EncodedOutput: base64Output, FilesInBase64: base64Output}
 	if err := a.post(ctx, op, "/api/v3/contract/pullData", body, &c, true); err != nil {
 		return nil, err
 	}
