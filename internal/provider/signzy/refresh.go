@@ -16,8 +16,8 @@ import (
 // Refresh pulls the contract (POST /api/v3/contract/pullData) and maps it
 // with mapContract (the session) and signerUpdates (each signer). An
 // unknown or expired contract is Signzy's 404 "Contract not found": a
-// permanent *signing.ProviderError wrapping signing.ErrNotFound; what it
-// means for the session is the caller's call.
+// permanent *signing.ProviderError wrapping signing.ErrNotFound, and Gone
+// (signing fails a session once that is confirmed).
 func (a *Adapter) Refresh(ctx context.Context, ref signing.ProviderRef) (signing.Update, error) {
 	c, err := a.pull(ctx, httpx.OpRefresh, ref, false)
 	if err != nil {
@@ -60,12 +60,19 @@ func (a *Adapter) FetchDocument(ctx context.Context, ref signing.ProviderRef) ([
 		return nil, a.http.Error(httpx.OpDocument, "the signed contract is not a PDF")
 	}
 	if !hashMatches(string(c.FinalSignedContractHash), pdf, doc) {
-		// A damaged transfer is the likely cause: fetch it again later.
-		pe := a.http.Error(httpx.OpDocument, "the signed contract does not match finalSignedContractHash")
-		pe.Retryable = true
-		return nil, pe
+		// Signzy does not document the hash: what it is a hash of is a
+		// guess, so a mismatch is put on record, not a reason to refuse a
+		// document that Signet's own PDF checks then verify.
+		return pdf, &signing.DocumentNotice{Provider: Name, Message: hashNotice(string(c.FinalSignedContractHash), pdf)}
 	}
 	return pdf, nil
+}
+
+// hashNotice says, for the audit trail, which hash did not match.
+func hashNotice(want string, pdf []byte) string {
+	sum := sha256.Sum256(pdf)
+	return fmt.Sprintf("Signzy's finalSignedContractHash %s is not the SHA-256 of the signed contract Signet received (%s); "+
+		"Signzy does not document what the hash covers, so the document was kept", strings.ToLower(strings.TrimSpace(want)), hex.EncodeToString(sum[:]))
 }
 
 // Cancel does nothing at Signzy: Signzy's contract API has no cancel or
