@@ -114,8 +114,19 @@ func TestRecordedRefusals(t *testing.T) {
 		if !errors.As(err, &pe) || pe.Retryable || pe.Message != tt.message || pe.StatusCode != http.StatusOK || pe.Provider != Name {
 			t.Errorf("%s: %+v", tt.file, pe)
 		}
-		if errors.Is(err, signing.ErrNotFound) != tt.notFound {
-			t.Errorf("%s: errors.Is(ErrNotFound) = %v", tt.file, !tt.notFound)
+		if errors.Is(err, signing.ErrNotFound) != tt.notFound || pe.Gone != tt.notFound {
+			t.Errorf("%s: errors.Is(ErrNotFound) = %v, Gone %v", tt.file, !tt.notFound, pe.Gone)
+		}
+	}
+	// The same words under HTTP 404 are Gone too; a bare 404 (a wrong
+	// base URL, a proxy) is not.
+	c := newTestAdapter(t).http
+	if pe := c.StatusError(httpx.OpRefresh, 404, nil, readTestdata(t, "details_not_found.json")); !pe.Gone || !errors.Is(pe, signing.ErrNotFound) {
+		t.Errorf("Leegality's not-found under HTTP 404: %+v", pe)
+	}
+	for _, body := range []string{"", "<html>404 Not Found</html>", `{"status":0,"messages":[{"code":"profile.invalid","message":"Invalid profile"}]}`} {
+		if pe := c.StatusError(httpx.OpRefresh, 404, nil, []byte(body)); pe.Gone {
+			t.Errorf("404 %q is Gone", body)
 		}
 	}
 	if e := decodeEnvelope(t, "delete_ok.json"); !e.succeeded() {
