@@ -27,13 +27,18 @@ import (
 //     the signers who had already signed;
 //   - a signature is never lost to it: a session whose provider has
 //     reported every signature is not refreshed but fetches its document,
-//     which has its own deadline (Config.DocumentDeadline).
+//     which has its own deadline (Config.DocumentDeadline);
+//   - near the session's deadline (goneNearExpiry) it waits instead:
+//     providers forget requests that ran out (Signzy answers "Contract not
+//     found" after its contractTtl), and a provider's clock a little ahead
+//     of Signet's must not turn an expiry into a failure.
 //
 // The count lives in memory, like failures: after a restart, or on
 // another replica, confirming starts again, which only takes longer.
 const (
 	goneConfirmations = 3
 	goneConfirmWindow = 2 * time.Minute
+	goneNearExpiry    = 15 * time.Minute
 )
 
 // goneAnswers tracks each session's run of "no such request" answers.
@@ -93,11 +98,11 @@ func (s *Service) goneRefresh(ctx context.Context, sess *Session, cause error) (
 	}
 	now := s.now()
 	run := s.gone.seen(sess.ID, now)
-	if !run.confirmed(now) {
+	if !run.confirmed(now) || !now.Before(sess.ExpiresAt.Add(-goneNearExpiry)) {
 		return nil, false
 	}
 	next, err := s.update(ctx, sess, func(next *Session, now time.Time) ([]AuditEntry, *Document, error) {
-		if next.Status.Terminal() || next.ProviderCompletedAt != nil {
+		if next.Status.Terminal() || next.ProviderCompletedAt != nil || !now.Before(next.ExpiresAt.Add(-goneNearExpiry)) {
 			return nil, nil, ErrNoChange
 		}
 		e, err := s.changeStatus(next, TriggerFail, s.goneReason(next, cause, run, now), now)

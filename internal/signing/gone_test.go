@@ -142,3 +142,23 @@ func TestDocumentNoticeIsRecorded(t *testing.T) {
 		t.Errorf("completed without a document")
 	}
 }
+
+// TestGoneNearTheDeadlineExpires: a request the provider forgets near the
+// session's deadline (Signzy forgets a contract when its contractTtl runs
+// out) is never failed: the session expires at its deadline.
+func TestGoneNearTheDeadlineExpires(t *testing.T) {
+	e := newEnv(t)
+	s := e.create(t)
+	e.advance(s.ExpiresAt.Sub(time.UnixMicro(e.now.Load())) - 10*time.Minute)
+	e.fake.set(func(f *fakeProvider) { f.refErr = goneErr() })
+	for i := 0; i < 4; i++ {
+		if got := e.refreshed(t, s.ID); got.Status != signing.StatusPending {
+			t.Fatalf("answer %d, 10 minutes before the deadline: %s %q", i+1, got.Status, got.FailureReason)
+		}
+		e.advance(time.Minute)
+	}
+	e.advance(10 * time.Minute)
+	if got := e.refreshed(t, s.ID); got.Status != signing.StatusExpired {
+		t.Errorf("past the deadline: %s %q, want EXPIRED", got.Status, got.FailureReason)
+	}
+}
