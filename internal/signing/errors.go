@@ -144,7 +144,12 @@ type ProviderError struct {
 	// RetryAfter is the wait the provider asked for before the next call
 	// (its Retry-After on a 429 or 503), 0 if it asked for none.
 	RetryAfter time.Duration
-	Err        error
+	// Gone says the provider answered, in its own words, that the request
+	// does not exist (any more): not merely an HTTP 404, which a wrong
+	// base URL gives too. A refresh that keeps getting it fails the
+	// session (see gone.go).
+	Gone bool
+	Err  error
 }
 
 func (e *ProviderError) Error() string {

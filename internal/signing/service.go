@@ -82,6 +82,8 @@ type Service struct {
 	invites sync.WaitGroup
 	// failing counts sessions' failed refreshes in a row.
 	failing failures
+	// gone tracks sessions whose provider says their request does not exist.
+	gone goneAnswers
 }
 
 // NewService validates cfg and returns a Service.

@@ -66,6 +66,9 @@ func (s *Service) sync(ctx context.Context, sess *Session) (*Session, error) {
 		return s.initiate(ctx, p, sess, doc)
 	}
 	upd, err := s.refresh(ctx, p, sess)
+	if failed, ok := s.goneRefresh(ctx, sess, err); ok {
+		return failed, nil
+	}
 	if err != nil {
 		return nil, s.refreshFailed(ctx, sess, err)
 	}
@@ -206,10 +209,12 @@ func (s *Service) checkSigned(sess *Session, signed []byte) error {
 }
 
 // complete fetches the signed document of a session whose provider has
-// every signature, and completes the session with it.
+// every signature, and completes the session with it (and the provider's
+// DocumentNotice, if it had one, in the events).
 func (s *Service) complete(ctx context.Context, p Provider, sess *Session) (*Session, error) {
 	start := time.Now()
 	signed, err := p.FetchDocument(ctx, s.ref(sess))
+	notice, err := documentNotice(signed, err)
 	s.observe(sess.Provider, "document", start, err)
 	if err == nil {
 		err = s.checkSigned(sess, signed)
@@ -224,6 +229,10 @@ func (s *Service) complete(ctx context.Context, p Provider, sess *Session) (*Ses
 		entries, err := s.advance(next, nil, true, now)
 		if err != nil {
 			return nil, nil, err
+		}
+		if notice != nil {
+			// Before the completion: it is about the document completing it.
+			entries = append([]AuditEntry{{Type: EventDocumentNotice, CreatedAt: now, Detail: notice.Message}}, entries...)
 		}
 		return entries, s.signedDocument(next, signed, now), nil
 	})
@@ -331,6 +340,9 @@ func (s *Service) HandleCallback(ctx context.Context, provider string, header ht
 		if err != nil && sess.Status.Terminal() {
 			// Only a late signature is of interest: nothing to retry.
 			s.log.Info("refresh after a callback for an ended session failed", "session", sess.ID, "status", sess.Status, "err", err)
+			return nil
+		}
+		if _, ok := s.goneRefresh(ctx, sess, err); ok {
 			return nil
 		}
 		if err != nil {

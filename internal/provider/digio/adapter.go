@@ -117,7 +117,7 @@ func New(cfg Config) (*Adapter, error) {
 	if err != nil {
 		return nil, err
 	}
-	hc.Message = errorMessage
+	hc.Message, hc.Refine = errorMessage, refine
 	if cfg.ClientID == "" || cfg.ClientSecret == "" {
 		return nil, errors.New("digio: ClientID and ClientSecret are required")
 	}

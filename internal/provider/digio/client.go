@@ -3,8 +3,11 @@ package digio
 import (
 	"context"
 	"encoding/json"
+	"net/http"
+	"strings"
 
 	"github.com/signet-dev/signet/internal/provider/httpx"
+	"github.com/signet-dev/signet/internal/signing"
 )
 
 // Size limits for what Digio sends back. The signed PDF may be as large
@@ -34,7 +37,8 @@ func (a *Adapter) callJSON(ctx context.Context, op, method, path string, body, o
 
 // errorMessage is Digio's message from an error body
 // ({"code","message","details"}): Digio's HTTP policy is httpx's, with
-// that body. A 404 (no such document) wraps signing.ErrNotFound.
+// that body. A 404 (no such document) wraps signing.ErrNotFound, and is
+// Gone when Digio's body says so (see refine).
 func errorMessage(body []byte) string {
 	var e struct {
 		Code    text `json:"code"`
@@ -50,4 +54,16 @@ func errorMessage(body []byte) string {
 		}
 	}
 	return ""
+}
+
+// refine marks Digio's own "Document not found" (a 404 whose error body
+// names the document) as Gone: the document no longer exists at Digio. A
+// 404 for an unknown path ("Resource not found") or a bare one, which a
+// wrong base URL gives too, stays a plain not-found.
+func refine(pe *signing.ProviderError, body []byte) {
+	if pe.StatusCode != http.StatusNotFound {
+		return
+	}
+	msg := strings.ToLower(errorMessage(body))
+	pe.Gone = strings.Contains(msg, "document") && strings.Contains(msg, "not found")
 }

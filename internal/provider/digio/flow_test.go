@@ -289,7 +289,7 @@ func TestRefusalIsPermanentWithDigiosMessage(t *testing.T) {
 		t.Errorf("not a PDF: %+v", pe)
 	}
 	_, err = h.adapter.Refresh(context.Background(), signing.ProviderRef{Ref: "DID0000000000000000000000000000X"})
-	if pe := h.ProviderError(err, "refresh", false); pe.StatusCode != 404 || !errors.Is(err, signing.ErrNotFound) {
+	if pe := h.ProviderError(err, "refresh", false); pe.StatusCode != 404 || !errors.Is(err, signing.ErrNotFound) || !pe.Gone {
 		t.Errorf("unknown document: %+v", pe)
 	}
 	_, err = h.adapter.Refresh(context.Background(), signing.ProviderRef{Ref: "  "})

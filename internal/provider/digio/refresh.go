@@ -14,8 +14,9 @@ import (
 
 // Refresh reads the document's details (GET /v2/client/document/{id})
 // and maps them with mapDocument. An unknown document is Digio's 404: a
-// permanent *signing.ProviderError wrapping signing.ErrNotFound; what it
-// means for the session is the caller's call.
+// permanent *signing.ProviderError wrapping signing.ErrNotFound, and Gone
+// when Digio says so in its own words (signing fails a session once that
+// is confirmed).
 func (a *Adapter) Refresh(ctx context.Context, ref signing.ProviderRef) (signing.Update, error) {
 	d, err := a.details(ctx, httpx.OpRefresh, ref)
 	if err != nil {

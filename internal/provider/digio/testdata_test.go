@@ -2,6 +2,7 @@ package digio
 
 import (
 	"crypto/sha256"
+	"errors"
 	"encoding/hex"
 	"encoding/json"
 	"strings"
@@ -89,4 +90,25 @@ func TestErrorAnswers(t *testing.T) {
 		{Status: 418, Message: "I'm a teapot"},
 		{Status: 499, Message: "HTTP 499"},
 	})
+}
+
+// TestGoneOnlyInDigiosWords: Digio's own "Document not found" says the
+// document is gone; a 404 for an unknown path, or a bare one (a wrong
+// base URL, a proxy), does not.
+func TestGoneOnlyInDigiosWords(t *testing.T) {
+	c := newTestAdapter(t).http
+	for _, tt := range []struct {
+		body []byte
+		gone bool
+	}{
+		{readTestdata(t, "error_404.json"), true},
+		{[]byte(`{"code":"NOT_FOUND","message":"Resource not found"}`), false},
+		{[]byte(`<html>404 Not Found</html>`), false},
+		{nil, false},
+	} {
+		pe := c.StatusError(httpx.OpRefresh, 404, nil, tt.body)
+		if pe.Gone != tt.gone || !errors.Is(pe, signing.ErrNotFound) {
+			t.Errorf("%s: Gone %v, want %v (%v)", tt.body, pe.Gone, tt.gone, pe)
+		}
+	}
 }

@@ -93,7 +93,7 @@ func New(cfg Config) (*Adapter, error) {
 	if err != nil {
 		return nil, err
 	}
-	hc.Message = httpMessage
+	hc.Message, hc.Refine = httpMessage, refine
 	if cfg.AuthToken == "" {
 		return nil, errors.New("leegality: AuthToken is required")
 	}

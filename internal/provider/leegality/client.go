@@ -81,9 +81,19 @@ func refusal(op string, status int, ms messages) error {
 	}
 	pe := &signing.ProviderError{Provider: Name, Op: op, StatusCode: status, Message: msg, Retryable: temporary(ms)}
 	if notFound(ms) {
-		pe.Err = signing.ErrNotFound
+		pe.Err, pe.Gone = signing.ErrNotFound, true
 	}
 	return pe
+}
+
+// refine marks an HTTP 404 whose body is Leegality's envelope saying the
+// document does not exist as Gone, like the same words under HTTP 200. A
+// bare 404, which a wrong base URL gives too, stays a plain not-found.
+func refine(pe *signing.ProviderError, body []byte) {
+	var env envelope
+	if pe.StatusCode == http.StatusNotFound && json.Unmarshal(body, &env) == nil && notFound(env.Messages) {
+		pe.Gone = true
+	}
 }
 
 // firstMessage is the first message's text (or its code when it has no

@@ -166,7 +166,7 @@ func TestCancelDeletes(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := h.adapter.Refresh(context.Background(), ref)
-	if pe := h.ProviderError(err, "refresh", false); pe.Message != "Document not found." || !errors.Is(err, signing.ErrNotFound) {
+	if pe := h.ProviderError(err, "refresh", false); pe.Message != "Document not found." || !errors.Is(err, signing.ErrNotFound) || !pe.Gone {
 		t.Errorf("refresh after cancel: %+v", pe)
 	}
 	if status, _ := h.Open(in.RedirectURL); status != http.StatusGone {

@@ -19,8 +19,8 @@ import (
 // with mapDocument; a session of several signers also learns where each
 // stands (signerUpdates). A document Leegality does not know (deleted, or never
 // created with this account) is a permanent *signing.ProviderError
-// wrapping signing.ErrNotFound; what it means for the session is the
-// caller's call.
+// wrapping signing.ErrNotFound, and Gone when Leegality says so in its own
+// words (signing fails a session once that is confirmed).
 func (a *Adapter) Refresh(ctx context.Context, ref signing.ProviderRef) (signing.Update, error) {
 	id, err := documentID(httpx.OpRefresh, ref)
 	if err != nil {

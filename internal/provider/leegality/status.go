@@ -161,7 +161,7 @@ func lastSigned(invs []invitee) *invitee {
 // "SENT/VIEWED" or "SENT/REJECTED".
 func providerStatus(d *document) string {
 	parts := []string{}
-	if w := firstSet(d.Status, d.DocumentStatus); w != "" {
+	if w := d.statusText(); w != "" {
 		parts = append(parts, strings.ToUpper(w))
 	}
 	for _, inv := range d.invitees() {
@@ -189,13 +189,13 @@ func evidence(d *document, inv *invitee) json.RawMessage {
 			e[k] = httpx.Clip(v.trimmed(), 200)
 		}
 	}
-	put("documentId", d.DocumentID)
-	put("irn", d.IRN)
-	if s := firstSet(d.Status, d.DocumentStatus); s != "" {
+	put("documentId", d.id())
+	put("irn", d.irn())
+	if s := d.statusText(); s != "" {
 		e["documentStatus"] = strings.ToUpper(httpx.Clip(s, 200))
 	}
-	put("completedDate", d.CompletedDate)
-	if t, ok := parseIST(string(d.CompletedDate)); ok {
+	put("completedDate", d.completedDate())
+	if t, ok := parseIST(string(d.completedDate())); ok {
 		e["completedAt"] = rfc3339(t)
 	}
 	if inv != nil {

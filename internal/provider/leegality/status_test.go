@@ -55,6 +55,16 @@ func TestMapDocument(t *testing.T) {
 		{"v3.2 requests[], one of two signed", `{"requests":[{"signed":"true"},{"signed":"false"}]}`, signing.StatusInProgress, "", "SIGNED"},
 		{"single invitation object", `{"invitations":{"action":"Viewed"}}`, signing.StatusInProgress, "", "VIEWED"},
 
+		// The status nested under data.document is read too; the
+		// documented data.status wins when both are there.
+		{"nested status only", `{"document":{"status":"EXPIRED"},"invitations":[{"active":true,` + open + `}]}`,
+			signing.StatusExpired, "", "EXPIRED"},
+		{"nested deleted", `{"document":{"documentId":"d-1","status":"DELETED"}}`, signing.StatusCancelled, "", "DELETED"},
+		{"nested completed, invitations nested too", `{"document":{"status":"Completed","invitations":[{"signed":true}]}}`,
+			signing.StatusCompleted, "", "COMPLETED/SIGNED"},
+		{"top-level status wins", `{"status":"SENT","document":{"status":"EXPIRED"}}`, signing.StatusPending, "", "SENT"},
+		{"nested document of the wrong type", `{"status":"SENT","document":"COMPLETED"}`, signing.StatusPending, "", "SENT"},
+
 		// COMPLETED
 		{"completed", `{"status":"COMPLETED","invitations":[{"signed":true,"action":"Signed","signedDate":"21-11-2026 15:35:00"}]}`,
 			signing.StatusCompleted, "", "COMPLETED/SIGNED"},

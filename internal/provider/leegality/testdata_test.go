@@ -13,7 +13,7 @@ import (
 
 // The payloads under testdata/ were recorded from the simulator (with
 // private salt "test-private-salt", at 21-11-2026 15:30 IST). The *_quirks,
-// *_strings and *_reason files are rewritten the way Leegality's answers
+// *_strings, *_reason and *_nested_only files are rewritten the way Leegality's answers
 // are seen typed in the wild: booleans and numbers as strings, a lone
 // object for a list, other names for the same field, unknown fields.
 
@@ -40,6 +40,8 @@ func TestRecordedDetails(t *testing.T) {
 		{"details_rejected_reason.json", signing.StatusFailed, "The loan amount is wrong", "SENT/REJECTED"},
 		{"details_expired.json", signing.StatusExpired, "", "SENT/EXPIRED"},
 		{"details_unknown.json", signing.StatusPending, "", "ON_HOLD/ESCALATED"},
+		// Everything under data.document, as integrations read it.
+		{"details_nested_only.json", signing.StatusCompleted, "", "COMPLETED/SIGNED"},
 		// The v3.2 sign-request answer reads the same way: requests[]
 		// instead of invitations[], and no document status.
 		{"status_v32_completed.json", signing.StatusCompleted, "", "SIGNED"},
@@ -52,8 +54,8 @@ func TestRecordedDetails(t *testing.T) {
 				t.Fatal("recorded answer reads as a failure")
 			}
 			d := simtest.Decode[document](t, e.Data)
-			if len(d.DocumentID) != 26 || len(d.invitees()) != 1 {
-				t.Errorf("documentId %q, %d invitees", d.DocumentID, len(d.invitees()))
+			if len(d.id()) != 26 || len(d.invitees()) != 1 {
+				t.Errorf("documentId %q, %d invitees", d.id(), len(d.invitees()))
 			}
 			simtest.WantMapped(t, mapDocument(d, testNow), tt.status, tt.reason, tt.providerStatus)
 		})
@@ -112,8 +114,19 @@ func TestRecordedRefusals(t *testing.T) {
 		if !errors.As(err, &pe) || pe.Retryable || pe.Message != tt.message || pe.StatusCode != http.StatusOK || pe.Provider != Name {
 			t.Errorf("%s: %+v", tt.file, pe)
 		}
-		if errors.Is(err, signing.ErrNotFound) != tt.notFound {
-			t.Errorf("%s: errors.Is(ErrNotFound) = %v", tt.file, !tt.notFound)
+		if errors.Is(err, signing.ErrNotFound) != tt.notFound || pe.Gone != tt.notFound {
+			t.Errorf("%s: errors.Is(ErrNotFound) = %v, Gone %v", tt.file, !tt.notFound, pe.Gone)
+		}
+	}
+	// The same words under HTTP 404 are Gone too; a bare 404 (a wrong
+	// base URL, a proxy) is not.
+	c := newTestAdapter(t).http
+	if pe := c.StatusError(httpx.OpRefresh, 404, nil, readTestdata(t, "details_not_found.json")); !pe.Gone || !errors.Is(pe, signing.ErrNotFound) {
+		t.Errorf("Leegality's not-found under HTTP 404: %+v", pe)
+	}
+	for _, body := range []string{"", "<html>404 Not Found</html>", `{"status":0,"messages":[{"code":"profile.invalid","message":"Invalid profile"}]}`} {
+		if pe := c.StatusError(httpx.OpRefresh, 404, nil, []byte(body)); pe.Gone {
+			t.Errorf("404 %q is Gone", body)
 		}
 	}
 	if e := decodeEnvelope(t, "delete_ok.json"); !e.succeeded() {

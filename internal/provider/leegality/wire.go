@@ -83,26 +83,72 @@ type document struct {
 	Invitations    list[invitee] `json:"invitations"`
 	Requests       list[invitee] `json:"requests"`
 	Invitees       list[invitee] `json:"invitees"`
+	// Nested is data.document: answers seen in integrations nest the
+	// document (its status, and possibly the rest) one level down.
+	Nested nested `json:"document"`
+}
+
+// nested is a document nested in a document's answer, read leniently:
+// anything but an object reads as absent.
+type nested struct{ doc *document }
+
+func (n *nested) UnmarshalJSON(b []byte) error {
+	var d document
+	n.doc = nil
+	if json.Unmarshal(b, &d) == nil {
+		n.doc = &d
+	}
+	return nil
+}
+
+// inner is the nested document, or an empty one.
+func (d *document) inner() *document {
+	if d.Nested.doc != nil {
+		return d.Nested.doc
+	}
+	return &document{}
 }
 
 // invitees returns the document's invitations under whichever name the
-// answer used.
+// answer used, at the top of data or in data.document.
 func (d *document) invitees() []invitee {
 	switch {
 	case len(d.Invitations) > 0:
 		return d.Invitations
 	case len(d.Requests) > 0:
 		return d.Requests
+	case len(d.Invitees) > 0:
+		return d.Invitees
 	}
-	return d.Invitees
+	if d.Nested.doc != nil {
+		return d.Nested.doc.invitees()
+	}
+	return nil
 }
 
-// status is the document's status word, under either name.
-func (d *document) status() string {
-	if w := d.Status.word(); w != "" {
-		return w
+// statusText is the document's status as Leegality wrote it: data.status
+// (documented), data.documentStatus (the webhook's name), or
+// data.document.status (as two independent integrations read it); the
+// first one set wins.
+func (d *document) statusText() string {
+	in := d.inner()
+	return firstSet(d.Status, d.DocumentStatus, in.Status, in.DocumentStatus)
+}
+
+// status is the document's status word, under any of its names.
+func (d *document) status() string { return text(d.statusText()).word() }
+
+// id, irn and completedDate are the document's, at the top of data or
+// in data.document.
+func (d *document) id() text            { return orNested(d.DocumentID, d.inner().DocumentID) }
+func (d *document) irn() text           { return orNested(d.IRN, d.inner().IRN) }
+func (d *document) completedDate() text { return orNested(d.CompletedDate, d.inner().CompletedDate) }
+
+func orNested(top, in text) text {
+	if top.set() {
+		return top
 	}
-	return d.DocumentStatus.word()
+	return in
 }
 
 // invitee is one invitation: the same object as a webhook's request{}.

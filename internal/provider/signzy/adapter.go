@@ -90,7 +90,7 @@ func New(cfg Config) (*Adapter, error) {
 	if err != nil {
 		return nil, err
 	}
-	hc.Message = errorMessage
+	hc.Message, hc.Refine = errorMessage, refine
 	if cfg.Token == "" {
 		return nil, errors.New("signzy: Token is required")
 	}

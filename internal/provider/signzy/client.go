@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 
 	"github.com/signet-dev/signet/internal/provider/httpx"
+	"github.com/signet-dev/signet/internal/signing"
 )
 
 // maxResponse bounds what Signzy sends back. A pullData answer with
@@ -15,7 +17,8 @@ const maxResponse = 64 << 20
 
 // Signzy's HTTP policy is httpx's, with Signzy's error body
 // (errorMessage). A 404 (Signzy's "Contract not found", also what an
-// expired contract answers) wraps signing.ErrNotFound.
+// expired contract answers) wraps signing.ErrNotFound; when Signzy's own
+// error body names the contract, the contract is Gone (see refine).
 
 // post sends body as JSON to Signzy's path with the token and decodes a
 // 2xx answer into out. Every failure is a *signing.ProviderError for op.
@@ -38,4 +41,15 @@ func errorMessage(body []byte) string {
 		return string(e.Message)
 	}
 	return ""
+}
+
+// refine marks Signzy's own "Contract not found" (a 404 whose error body
+// says so) as Gone: the contract no longer exists at Signzy. A bare 404,
+// which a wrong base URL gives too, stays a plain not-found.
+func refine(pe *signing.ProviderError, body []byte) {
+	if pe.StatusCode != http.StatusNotFound {
+		return
+	}
+	msg := strings.ToLower(errorMessage(body))
+	pe.Gone = strings.Contains(msg, "contract") && strings.Contains(msg, "not found")
 }

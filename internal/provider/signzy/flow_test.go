@@ -153,7 +153,7 @@ func TestExpiredContractIsNotFound(t *testing.T) {
 	h.Clock.Add(time.Hour)
 	_, err := h.adapter.Refresh(context.Background(), ref)
 	pe := h.ProviderError(err, "refresh", false)
-	if pe.StatusCode != 404 || pe.Message != "Contract not found" || !errors.Is(err, signing.ErrNotFound) {
+	if pe.StatusCode != 404 || pe.Message != "Contract not found" || !errors.Is(err, signing.ErrNotFound) || !pe.Gone {
 		t.Errorf("expired: %+v", pe)
 	}
 }

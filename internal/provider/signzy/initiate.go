@@ -127,7 +127,9 @@ func (a *Adapter) initiateRequest(req signing.InitiateRequest) (*initiateRequest
 		SignerDetail:                   signers,
 	}
 	if len(signers) > 1 {
-		body.SignerCallbackURL, body.SignerCallbackAuthorizationHeader = req.CallbackURL, a.cfg.CallbackSecret
+		body.SignerCallbackURL = req.CallbackURL
+		body.SignerCallbackAuthorizationHeader = a.cfg.CallbackSecret
+		body.SignerCallbackURLAuthorizationHeader = a.cfg.CallbackSecret
 	}
 	return body, nil
 }

@@ -192,7 +192,8 @@ func TestInitiateSeveralSigners(t *testing.T) {
 	if second["signerName"] != "Ravi Kumar" || second["signatureType"] != "AADHAARESIGN-FACEAUTH" || second["signatures"] == nil {
 		t.Errorf("second signer sent as %v", second)
 	}
-	if f.Body["signerCallbackUrl"] != "https://signet.example/callbacks/signzy" || f.Body["signerCallbackAuthorizationHeader"] != testSecret {
+	if f.Body["signerCallbackUrl"] != "https://signet.example/callbacks/signzy" || f.Body["signerCallbackAuthorizationHeader"] != testSecret ||
+		f.Body["signerCallbackUrlAuthorizationHeader"] != testSecret {
 		t.Errorf("signer callback %v with %v, want Signet's callback with the secret", f.Body["signerCallbackUrl"], f.Body["signerCallbackAuthorizationHeader"])
 	}
 	want := []signing.InitiatedSigner{{Ref: "s-1", URL: "https://esign.example/s-1"}, {Ref: "s-2", URL: "https://esign.example/s-2"}}

@@ -16,8 +16,8 @@ import (
 // Refresh pulls the contract (POST /api/v3/contract/pullData) and maps it
 // with mapContract (the session) and signerUpdates (each signer). An
 // unknown or expired contract is Signzy's 404 "Contract not found": a
-// permanent *signing.ProviderError wrapping signing.ErrNotFound; what it
-// means for the session is the caller's call.
+// permanent *signing.ProviderError wrapping signing.ErrNotFound, and Gone
+// (signing fails a session once that is confirmed).
 func (a *Adapter) Refresh(ctx context.Context, ref signing.ProviderRef) (signing.Update, error) {
 	c, err := a.pull(ctx, httpx.OpRefresh, ref, false)
 	if err != nil {
@@ -28,8 +28,9 @@ func (a *Adapter) Refresh(ctx context.Context, ref signing.ProviderRef) (signing
 	return u, nil
 }
 
-// FetchDocument pulls the contract with base64EncodedOutput and returns
-// the signed PDF in finalSignedContract. Signzy may hand out a download
+// FetchDocument pulls the contract with base64EncodedOutput (and
+// filesInBase64) and returns the signed PDF in finalSignedContract (or
+// filesInBase64.finalSignedContract). Signzy may hand out a download
 // URL there instead of the content; that URL is fetched (without the API
 // token: it is a pre-authorised file link, possibly on another host).
 func (a *Adapter) FetchDocument(ctx context.Context, ref signing.ProviderRef) ([]byte, error) {
@@ -37,7 +38,7 @@ func (a *Adapter) FetchDocument(ctx context.Context, ref signing.ProviderRef) ([
 	if err != nil {
 		return nil, err
 	}
-	doc := strings.TrimSpace(string(c.FinalSignedContract))
+	doc := c.signedContract()
 	if !c.IsCompleted || doc == "" {
 		// Signzy fills the field shortly after completion; try again later.
 		pe := a.http.Error(httpx.OpDocument, "the signed contract is not available yet")
@@ -59,12 +60,19 @@ func (a *Adapter) FetchDocument(ctx context.Context, ref signing.ProviderRef) ([
 		return nil, a.http.Error(httpx.OpDocument, "the signed contract is not a PDF")
 	}
 	if !hashMatches(string(c.FinalSignedContractHash), pdf, doc) {
-		// A damaged transfer is the likely cause: fetch it again later.
-		pe := a.http.Error(httpx.OpDocument, "the signed contract does not match finalSignedContractHash")
-		pe.Retryable = true
-		return nil, pe
+		// Signzy does not document the hash: what it is a hash of is a
+		// guess, so a mismatch is put on record, not a reason to refuse a
+		// document that Signet's own PDF checks then verify.
+		return pdf, &signing.DocumentNotice{Provider: Name, Message: hashNotice(string(c.FinalSignedContractHash), pdf)}
 	}
 	return pdf, nil
+}
+
+// hashNotice says, for the audit trail, which hash did not match.
+func hashNotice(want string, pdf []byte) string {
+	sum := sha256.Sum256(pdf)
+	return fmt.Sprintf("Signzy's finalSignedContractHash %s is not the SHA-256 of the signed contract Signet received (%s); "+
+		"Signzy does not document what the hash covers, so the document was kept", strings.ToLower(strings.TrimSpace(want)), hex.EncodeToString(sum[:]))
 }
 
 // Cancel does nothing at Signzy: Signzy's contract API has no cancel or
@@ -84,7 +92,7 @@ func (a *Adapter) pull(ctx context.Context, op string, ref signing.ProviderRef, 
 		return nil, fmt.Errorf("signzy %s: %w: no contractId", op, signing.ErrInvalid)
 	}
 	var c contract
-	body := pullRequest{ContractID: id, Base64EncodedOutput: base64Output}
+	body := pullRequest{ContractID: id, Base64EncodedOutput: base64Output, FilesInBase64: base64Output}
 	if err := a.post(ctx, op, "/api/v3/contract/pullData", body, &c, true); err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/signet-dev/signet/internal/signing"
@@ -33,8 +34,8 @@ func documentFake(t *testing.T, contract map[string]any, file []byte, fileStatus
 	mux.HandleFunc("POST /api/v3/contract/pullData", func(w http.ResponseWriter, r *http.Request) {
 		var req pullRequest
 		_ = json.NewDecoder(r.Body).Decode(&req)
-		if !req.Base64EncodedOutput || req.ContractID != "c-1" {
-			t.Errorf("pullData request %+v, want base64 output for c-1", req)
+		if !req.Base64EncodedOutput || !req.FilesInBase64 || req.ContractID != "c-1" {
+			t.Errorf("pullData request %+v, want base64 output (both flags) for c-1", req)
 		}
 		body := map[string]any{"contractId": "c-1"}
 		for k, v := range contract {
@@ -70,6 +71,9 @@ func TestFetchDocument(t *testing.T) {
 		{"hash of the base64 text", map[string]any{"isCompleted": true, "finalSignedContract": std, "finalSignedContractHash": hexSum([]byte(std))}},
 		{"hash not SHA-256 hex", map[string]any{"isCompleted": true, "finalSignedContract": std, "finalSignedContractHash": "md5:abc"}},
 		{"link", map[string]any{"isCompleted": true, "finalSignedContract": "/files/signed.pdf", "finalSignedContractHash": hexSum(signedPDF)}},
+		// The newer filesInBase64 answer, the file under it.
+		{"filesInBase64", map[string]any{"isCompleted": true, "filesInBase64": map[string]any{"finalSignedContract": std}, "finalSignedContractHash": hexSum(signedPDF)}},
+		{"filesInBase64 and an empty top-level field", map[string]any{"isCompleted": true, "finalSignedContract": "", "filesInBase64": map[string]any{"finalSignedContract": std}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -90,7 +94,6 @@ func TestFetchDocument(t *testing.T) {
 
 func TestFetchDocumentFailures(t *testing.T) {
 	ref := signing.ProviderRef{Ref: "c-1"}
-	std := base64.StdEncoding.EncodeToString(signedPDF)
 	tests := []struct {
 		name       string
 		contract   map[string]any
@@ -102,7 +105,7 @@ func TestFetchDocumentFailures(t *testing.T) {
 		{"completed, no file yet", map[string]any{"isCompleted": true, "finalSignedContract": ""}, 200, nil, true},
 		{"not base64", map[string]any{"isCompleted": true, "finalSignedContract": "%%%"}, 200, nil, false},
 		{"not a PDF", map[string]any{"isCompleted": true, "finalSignedContract": base64.StdEncoding.EncodeToString([]byte("<html>"))}, 200, nil, false},
-		{"hash mismatch", map[string]any{"isCompleted": true, "finalSignedContract": std, "finalSignedContractHash": hexSum([]byte("x"))}, 200, nil, true},
+		{"filesInBase64 not an object", map[string]any{"isCompleted": true, "filesInBase64": true}, 200, nil, true},
 		{"link gone", map[string]any{"isCompleted": true, "finalSignedContract": "/files/signed.pdf"}, 404, nil, false},
 		{"link failing", map[string]any{"isCompleted": true, "finalSignedContract": "/files/signed.pdf"}, 503, nil, true},
 		{"link serves no PDF", map[string]any{"isCompleted": true, "finalSignedContract": "/files/signed.pdf"}, 200, []byte("<html>"), false},
@@ -132,5 +135,21 @@ func TestRefreshBadJSONIsRetryable(t *testing.T) {
 	var pe *signing.ProviderError
 	if !errors.As(err, &pe) || !pe.Retryable {
 		t.Errorf("err = %v, want retryable", err)
+	}
+}
+
+// TestFetchDocumentHashMismatch: Signzy's undocumented hash not matching
+// is put on record with the document, not a reason to refuse it.
+func TestFetchDocumentHashMismatch(t *testing.T) {
+	std := base64.StdEncoding.EncodeToString(signedPDF)
+	wrong := hexSum([]byte("x"))
+	a, _ := documentFake(t, map[string]any{"isCompleted": true, "finalSignedContract": std, "finalSignedContractHash": strings.ToUpper(wrong)}, nil, 200)
+	got, err := a.FetchDocument(context.Background(), signing.ProviderRef{Ref: "c-1"})
+	var notice *signing.DocumentNotice
+	if !errors.As(err, &notice) || !bytes.Equal(got, signedPDF) {
+		t.Fatalf("got %q, %v; want the document with a notice", got, err)
+	}
+	if !strings.Contains(notice.Message, wrong) || !strings.Contains(notice.Message, hexSum(signedPDF)) || notice.Provider != Name {
+		t.Errorf("notice %+v", notice)
 	}
 }

@@ -2,6 +2,7 @@ package signzy
 
 import (
 	"encoding/json"
+	"errors"
 	"testing"
 
 	"github.com/signet-dev/signet/internal/provider/httpx"
@@ -72,4 +73,27 @@ func TestErrorAnswers(t *testing.T) {
 		{Status: 418, Message: "I'm a teapot"},
 		{Status: 499, Message: "HTTP 499"},
 	})
+}
+
+// TestGoneOnlyInSignzysWords: Signzy's own "Contract not found" says the
+// contract is gone; a 404 without it (a wrong base URL, a proxy) does not.
+func TestGoneOnlyInSignzysWords(t *testing.T) {
+	c := newTestAdapter(t).http
+	for _, tt := range []struct {
+		body []byte
+		gone bool
+	}{
+		{readTestdata(t, "error_404.json"), true},
+		{[]byte(`{"name":"error","message":"Not Found","statusCode":404}`), false},
+		{[]byte(`<html>404 Not Found</html>`), false},
+		{nil, false},
+	} {
+		pe := c.StatusError(httpx.OpRefresh, 404, nil, tt.body)
+		if pe.Gone != tt.gone || !errors.Is(pe, signing.ErrNotFound) {
+			t.Errorf("%s: Gone %v, want %v (%v)", tt.body, pe.Gone, tt.gone, pe)
+		}
+	}
+	if pe := c.StatusError(httpx.OpRefresh, 400, nil, readTestdata(t, "error_404.json")); pe.Gone {
+		t.Error("a 400 is never Gone")
+	}
 }

@@ -1,6 +1,9 @@
 package signzy
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"strings"
+)
 
 // The wire shapes of Signzy's contract API. Requests are written exactly as
 // Signzy documents them; responses are read leniently (see flex.go) and
@@ -20,8 +23,13 @@ type initiateRequest struct {
 	SignerDetail                   []signerRequest `json:"signerdetail"`
 	// The signer callback is called after each signer acts; Signet asks
 	// for it when there are several, to hear of each signature at once.
-	SignerCallbackURL                 string `json:"signerCallbackUrl,omitempty"`
-	SignerCallbackAuthorizationHeader string `json:"signerCallbackAuthorizationHeader,omitempty"`
+	// Its secret goes under both spellings of the field's name: the
+	// documented one (signerCallbackAuthorizationHeader) and the one that
+	// follows callbackUrlAuthorizationHeader's pattern, so that the
+	// callback carries it whichever Signzy reads.
+	SignerCallbackURL                    string `json:"signerCallbackUrl,omitempty"`
+	SignerCallbackAuthorizationHeader    string `json:"signerCallbackAuthorizationHeader,omitempty"`
+	SignerCallbackURLAuthorizationHeader string `json:"signerCallbackUrlAuthorizationHeader,omitempty"`
 }
 
 type signerRequest struct {
@@ -55,27 +63,34 @@ type signerInitiated struct {
 	ESignURL text `json:"esignUrl"`
 }
 
-// pullRequest is the body of POST /api/v3/contract/pullData.
+// pullRequest is the body of POST /api/v3/contract/pullData. The files
+// come in base64 when asked with base64EncodedOutput (the seed's flag)
+// or filesInBase64 (the newer one); Signet sets both when it wants the
+// signed PDF, and sends only the documented flag otherwise.
 type pullRequest struct {
 	ContractID          string `json:"contractId"`
 	Base64EncodedOutput bool   `json:"base64EncodedOutput"`
+	FilesInBase64       bool   `json:"filesInBase64,omitempty"`
 }
 
 // contract is what Signet reads of a pullData answer (the seed's
 // SignzyRefreshSigning.response_type, plus fields seen live); the rest of
 // the answer is ignored. A callback carries the same shape.
 type contract struct {
-	ContractID              text              `json:"contractId"`
-	SignedSignerCount       count             `json:"signedSignerCount"`
-	IsCompleted             flag              `json:"isCompleted"`
-	ContractStatus          text              `json:"contractStatus"`
-	ContractCompletionTime  text              `json:"contractCompletionTime"`
-	ContractCancelTimestamp text              `json:"contractCancelTimestamp"`
-	FinalSignedContract     text              `json:"finalSignedContract"`
-	FinalSignedContractHash text              `json:"finalSignedContractHash"`
-	AuditCertificateURL     text              `json:"auditCertificateUrl"`
-	AuditCertificateHash    text              `json:"auditCertificateHash"`
-	SignerDetail            list[signerState] `json:"signerdetail"`
+	ContractID              text  `json:"contractId"`
+	SignedSignerCount       count `json:"signedSignerCount"`
+	IsCompleted             flag  `json:"isCompleted"`
+	ContractStatus          text  `json:"contractStatus"`
+	ContractCompletionTime  text  `json:"contractCompletionTime"`
+	ContractCancelTimestamp text  `json:"contractCancelTimestamp"`
+	FinalSignedContract     text  `json:"finalSignedContract"`
+	FinalSignedContractHash text  `json:"finalSignedContractHash"`
+	// FilesInBase64 is where an answer to filesInBase64 may put the files
+	// instead of finalSignedContract.
+	FilesInBase64        base64Files       `json:"filesInBase64"`
+	AuditCertificateURL  text              `json:"auditCertificateUrl"`
+	AuditCertificateHash text              `json:"auditCertificateHash"`
+	SignerDetail         list[signerState] `json:"signerdetail"`
 }
 
 type signerState struct {
@@ -124,4 +139,33 @@ func (d *dscData) UnmarshalJSON(b []byte) error {
 	}
 	*d = dscData(p)
 	return nil
+}
+
+// base64Files is a pullData answer's filesInBase64: an object holding the
+// signed contract in base64 under the name it has at the top of the
+// answer. Anything else reads as empty.
+type base64Files struct {
+	FinalSignedContract text `json:"finalSignedContract"`
+}
+
+func (f *base64Files) UnmarshalJSON(b []byte) error {
+	type plain base64Files
+	var p plain
+	if json.Unmarshal(b, &p) != nil {
+		p = plain{}
+	}
+	*f = base64Files(p)
+	return nil
+}
+
+// signedContract is the signed contract as the answer gives it: a URL or
+// base64, at the top (finalSignedContract) or under filesInBase64.
+func (c *contract) signedContract() string {
+	if c.FinalSignedContract.set() {
+		return strings.TrimSpace(string(c.FinalSignedContract))
+	}
+	if c.FilesInBase64.FinalSignedContract.set() {
+		return strings.TrimSpace(string(c.FilesInBase64.FinalSignedContract))
+	}
+	return ""
 }

@@ -93,6 +93,7 @@ func (s *Server) details(w http.ResponseWriter, r *http.Request) {
 	if unknown {
 		v.Status = unknownStatus
 	}
+	v.Document = documentSummary{DocumentID: v.DocumentID, Status: v.Status}
 	// The PDFs are never changed once stored: they may be encoded after
 	// the lock is released.
 	var file, audit []byte

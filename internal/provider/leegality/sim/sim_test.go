@@ -43,6 +43,10 @@ func TestCreateAndDetailsShape(t *testing.T) {
 	if det["status"] != "SENT" || det["createdDate"] != "21-11-2026 15:30:00" || det["completedDate"] != nil {
 		t.Errorf("details %v", det)
 	}
+	// The status is also nested under data.document, where integrations read it.
+	if nested, _ := det["document"].(map[string]any); nested["status"] != "SENT" || nested["documentId"] != id {
+		t.Errorf("details: data.document %v", det["document"])
+	}
 	iv := invitation0(det)
 	for _, k := range []string{"name", "email", "phone", "signUrl", "active", "signed", "expired", "rejected", "action", "comment", "expiryDate", "signedDate"} {
 		if _, ok := iv[k]; !ok {

@@ -298,6 +298,16 @@ type detailsView struct {
 	Invitations      []invitationView `json:"invitations"`
 	File             *string          `json:"file,omitempty"`       // base64, with file=true once completed
 	AuditTrail       *string          `json:"auditTrail,omitempty"` // base64, with auditTrail=true once completed
+	// Document repeats the document's id and status one level down:
+	// integrations of Leegality read the status at data.document.status,
+	// so its answers carry it there too (issue 11).
+	Document documentSummary `json:"document"`
+}
+
+// documentSummary is the details answer's nested data.document.
+type documentSummary struct {
+	DocumentID string `json:"documentId"`
+	Status     string `json:"status"`
 }
 
 // statusView is the sign-request answer's data (v3.2): the invitations as

@@ -144,6 +144,13 @@ func (s *Server) pullData(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "", msg)
 		return
 	}
+	// filesInBase64 is the newer name of the same request.
+	if filesB64, msg := f.Bool("filesInBase64", false); msg != "" {
+		writeError(w, http.StatusBadRequest, "", msg)
+		return
+	} else if filesB64 {
+		b64 = true
+	}
 	s.mu.Lock()
 	c := s.lookup(id)
 	var v pullView
@@ -229,6 +236,12 @@ func parseInitiate(body []byte) (*contract, string) {
 	}
 	if c.signerCallbackAuth, msg = f.OptionalString("signerCallbackAuthorizationHeader"); msg != "" {
 		return nil, msg
+	}
+	// The same secret under the name that follows callbackUrlAuthorizationHeader's.
+	if alt, msg := f.OptionalString("signerCallbackUrlAuthorizationHeader"); msg != "" {
+		return nil, msg
+	} else if c.signerCallbackAuth == "" {
+		c.signerCallbackAuth = alt
 	}
 	esp, msg := f.OptionalString("eSignProvider")
 	if msg != "" {

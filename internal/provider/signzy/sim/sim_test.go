@@ -525,3 +525,35 @@ func TestNewValidates(t *testing.T) {
 		}
 	}
 }
+
+// TestNewerSpellings: pullData takes filesInBase64 as base64EncodedOutput,
+// and the signer callback's secret may come as
+// signerCallbackUrlAuthorizationHeader.
+func TestNewerSpellings(t *testing.T) {
+	e := newEnv(t)
+	b := e.initiateBody()
+	first := b["signerdetail"].([]any)[0].(map[string]any)
+	second := map[string]any{"signerName": "Ravi Kumar", "signatureType": "AADHAARESIGN-OTP", "signatures": first["signatures"]}
+	b["signerdetail"] = []any{first, second}
+	b["signerCallbackUrl"] = e.Srv.URL + "/callbacks/signzy"
+	b["signerCallbackUrlAuthorizationHeader"] = "signer-secret"
+	_, m := e.post("/api/v3/contract/initiate", testToken, b)
+	id := m["contractId"].(string)
+	e.Press(m["signerdetail"].([]any)[0].(map[string]any)["esignUrl"].(string), "sign")
+	simtest.WaitFor(t, "the signer callback", func() bool { return len(e.Hooks.All()) == 1 })
+	if got := e.Hooks.All()[0].Header.Get("Authorization"); got != "signer-secret" {
+		t.Errorf("signer callback with Authorization %q", got)
+	}
+	e.Press(m["signerdetail"].([]any)[1].(map[string]any)["esignUrl"].(string), "sign")
+	status, v := e.post("/api/v3/contract/pullData", testToken, map[string]any{"contractId": id, "filesInBase64": true})
+	if status != http.StatusOK {
+		t.Fatalf("pullData with filesInBase64: %d %v", status, v)
+	}
+	doc, err := base64.StdEncoding.DecodeString(v["finalSignedContract"].(string))
+	if err != nil || !bytes.HasPrefix(doc, []byte("%PDF-")) || sha256Hex(doc) != v["finalSignedContractHash"] {
+		t.Errorf("filesInBase64 did not give the signed PDF in base64 (err %v)", err)
+	}
+	if status, v := e.post("/api/v3/contract/pullData", testToken, map[string]any{"contractId": id, "filesInBase64": "yes"}); status != http.StatusBadRequest {
+		t.Errorf("filesInBase64 not a boolean: %d %v", status, v)
+	}
+}
