@@ -8,11 +8,11 @@ import (
 	"log"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"time"
 
 	"github.com/signet-dev/signet/api"
 	"github.com/signet-dev/signet/client"
-	"github.com/signet-dev/signet/internal/pdf"
 )
 
 // Create a session, send the signer to its redirectUrl, wait until the
@@ -22,7 +22,10 @@ func ExampleClient_Wait() {
 	defer cancel()
 	c := client.New(signetURL, apiKey)
 
-	contract := pdf.Sample(1, "Loan agreement") // your PDF, e.g. from os.ReadFile
+	contract, err := os.ReadFile("../testdata/contract.pdf") // your PDF
+	if err != nil {
+		log.Fatal(err)
+	}
 	s, err := c.CreateSession(ctx, &api.CreateSessionRequest{
 		OrderID:       "order-1001",
 		Provider:      "signzy",
@@ -96,7 +99,7 @@ func ExampleVerifyWebhook() {
 		OrderID:       "order-1002",
 		Provider:      "signzy",
 		SignerDetails: json.RawMessage(`{"name": "Asha Rao", "email": "asha@example.com"}`),
-		Document:      api.Document{Filename: "loan.pdf", Content: pdf.Sample(1, "Loan agreement")},
+		Document:      api.Document{Filename: "loan.pdf", Content: mustRead("../testdata/contract.pdf")},
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -108,4 +111,12 @@ func ExampleVerifyWebhook() {
 	fmt.Println(ev.Type, ev.Data.OrderID, ev.Data.Status)
 	// Output:
 	// signing.cancelled order-1002 CANCELLED
+}
+
+func mustRead(name string) []byte {
+	b, err := os.ReadFile(name)
+	if err != nil {
+		log.Fatal(err)
+	}
+	return b
 }
