@@ -72,7 +72,12 @@ func TestAccessLog(t *testing.T) {
 	if l == nil {
 		t.Fatalf("no access-log line for the request; lines: %v", lines)
 	}
-	if l["method"] != "GET" || l["route"] != "GET /signing/{id}" || l["status"] != 200.0 || l["tenant"] != "acme" || l["duration"] == nil {
+	sess, err := h.main.store.SessionByID(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l["method"] != "GET" || l["route"] != "GET /signing/{id}" || l["status"] != 200.0 || l["tenant"] != "acme" ||
+		l["tenantId"] != sess.TenantID || l["duration"] == nil {
 		t.Errorf("access-log line %v", l)
 	}
 	for _, l := range lines {
@@ -82,6 +87,111 @@ func TestAccessLog(t *testing.T) {
 		if l["status"] == 404.0 && (l["route"] != "unmatched" || l["err"] == nil) {
 			t.Errorf("404 line %v: want route unmatched and the error", l)
 		}
+	}
+}
+
+// logLines are the JSON lines of a log.
+func logLines(log string) []map[string]any {
+	var lines []map[string]any
+	for _, l := range strings.Split(log, "\n") {
+		var m map[string]any
+		if json.Unmarshal([]byte(l), &m) == nil {
+			lines = append(lines, m)
+		}
+	}
+	return lines
+}
+
+// TestSessionLifecycleLogs: an info line for every session created, in
+// progress, completed, failed, expired and cancelled, naming the session,
+// its tenant, its provider and the status (and a failure's reason), and
+// one for a webhook delivery that fails.
+func TestSessionLifecycleLogs(t *testing.T) {
+	t.Parallel()
+	var logs syncBuffer
+	h := startLogged(t, &logs, "--log-level", "info", "--log-format", "json", "--webhook-retries", "1h")
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	defer receiver.Close()
+	hook := h.expect(h.do("POST", "/webhooks", h.key, map[string]any{"url": receiver.URL, "events": []string{"signing.completed"}}), 201).json(t)
+
+	signed := str(h.create("lifecycle-sign")["signingSessionId"])
+	h.signAtProvider(str(h.get(signed)["redirectUrl"]), "sign")
+	h.waitStatus(signed, "COMPLETED")
+
+	declined := h.create("lifecycle-decline")
+	h.signAtProvider(str(declined["redirectUrl"]), "decline")
+	failed := h.waitStatus(str(declined["signingSessionId"]), "FAILED")
+
+	opened := h.expect(h.do("POST", "/signing", h.key, localBody("lifecycle-open", "Bo Ek|bo@example.com")), 201).json(t)
+	newSigner(t).open(str(opened["redirectUrl"]))
+	h.waitStatus(str(opened["signingSessionId"]), "IN_PROGRESS")
+	h.expect(h.do("DELETE", "/signing/"+str(opened["signingSessionId"]), h.key, nil), 200)
+
+	body := createBody("lifecycle-expire")
+	body["expiresAt"] = h.clock.Now().Add(time.Hour).UTC().Format(time.RFC3339Nano)
+	expiring := str(h.expect(h.do("POST", "/signing", h.key, body), 201).json(t)["signingSessionId"])
+	h.clock.Advance(time.Hour + time.Second)
+	h.waitStatus(expiring, "EXPIRED")
+
+	sess, err := h.main.store.SessionByID(context.Background(), signed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tenantID := sess.TenantID // the access log names the same id beside the tenant's name
+	want := []struct{ msg, session, provider, status string }{
+		{"session created", signed, "signzy", "PENDING"},
+		{"session completed", signed, "signzy", "COMPLETED"},
+		{"session created", str(declined["signingSessionId"]), "signzy", "PENDING"},
+		{"session failed", str(declined["signingSessionId"]), "signzy", "FAILED"},
+		{"session created", str(opened["signingSessionId"]), "local", "PENDING"},
+		{"session in progress", str(opened["signingSessionId"]), "local", "IN_PROGRESS"},
+		{"session cancelled", str(opened["signingSessionId"]), "local", "CANCELLED"},
+		{"session created", expiring, "signzy", "PENDING"},
+		{"session expired", expiring, "signzy", "EXPIRED"},
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		lines := logLines(logs.String())
+		var missing []string
+		for _, w := range want {
+			var line map[string]any
+			for _, l := range lines {
+				if l["msg"] == w.msg && l["session"] == w.session {
+					line = l
+				}
+			}
+			switch {
+			case line == nil:
+				missing = append(missing, fmt.Sprintf("no %q line for %s", w.msg, w.session))
+			case line["level"] != "INFO" || line["tenantId"] != tenantID || line["provider"] != w.provider || line["status"] != w.status:
+				t.Fatalf("%q line %v; want level INFO, tenantId %s, provider %s, status %s", w.msg, line, tenantID, w.provider, w.status)
+			case w.status == "FAILED" && (line["reason"] == nil || line["reason"] != failed["failureReason"]):
+				t.Fatalf("%q line %v; want the reason %q", w.msg, line, failed["failureReason"])
+			}
+		}
+		var delivery map[string]any
+		for _, l := range lines {
+			if l["msg"] == "webhook delivery failed; will retry" {
+				delivery = l
+			}
+		}
+		switch {
+		case delivery == nil:
+			missing = append(missing, "no line for the failed webhook delivery")
+		case delivery["level"] != "INFO" || delivery["endpoint"] != hook["id"] || delivery["event"] != "signing.completed" ||
+			delivery["delivery"] == nil || delivery["attempt"] != 1.0 || delivery["status"] != 503.0 || delivery["nextAttempt"] == nil:
+			t.Fatalf("failed delivery line %v", delivery)
+		}
+		if len(missing) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s\nlog:\n%s", strings.Join(missing, "\n"), logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 

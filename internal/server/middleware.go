@@ -33,7 +33,7 @@ func (s *Server) authenticated(h handlerFunc) http.Handler {
 			return signing.Errorf(errRateLimited, "over this tenant's limit of %g requests per second; retry after %s s", s.cfg.RateLimit, w.Header().Get("Retry-After"))
 		}
 		if info := infoFrom(r); info != nil {
-			info.tenant = t.Name
+			info.tenant, info.tenantID = t.Name, t.ID
 		}
 		return h(w, r.WithContext(context.WithValue(r.Context(), credentialKey, k)))
 	})
@@ -161,9 +161,10 @@ func newHTTPMetrics(reg prometheus.Registerer) (*httpMetrics, error) {
 // requestInfo is what the access log learns while a request is served:
 // handlers fill it in through the request's context.
 type requestInfo struct {
-	id     string
-	tenant string
-	err    error
+	id       string
+	tenant   string // its name, for people
+	tenantID string // as the session lines name it
+	err      error
 }
 
 const infoKey ctxKey = iota + 100
@@ -202,7 +203,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		attrs := []any{"method", r.Method, "route", route, "status", sw.status,
 			"duration", d.Round(time.Microsecond), "requestId", info.id}
 		if info.tenant != "" {
-			attrs = append(attrs, "tenant", info.tenant)
+			attrs = append(attrs, "tenant", info.tenant, "tenantId", info.tenantID)
 		}
 		if info.err != nil && sw.status < 500 { // 5xx were logged in full already
 			attrs = append(attrs, "err", info.err.Error())
