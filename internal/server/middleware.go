@@ -193,10 +193,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		r = r.WithContext(context.WithValue(r.Context(), infoKey, info))
 		next.ServeHTTP(sw, r)
-		route := r.Pattern
-		if route == "" || route == "/" {
-			route = "unmatched"
-		}
+		route := routeOf(r)
 		d := time.Since(start)
 		s.metrics.requests.WithLabelValues(route, strconv.Itoa(sw.status)).Inc()
 		s.metrics.duration.WithLabelValues(route).Observe(d.Seconds())
@@ -206,10 +203,31 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			attrs = append(attrs, "tenant", info.tenant, "tenantId", info.tenantID)
 		}
 		if info.err != nil && sw.status < 500 { // 5xx were logged in full already
-			attrs = append(attrs, "err", info.err.Error())
+			msg := info.err.Error()
+			if route == "unmatched" { // the 404 and 405 problems name the raw path
+				msg = strings.ReplaceAll(msg, r.URL.Path, "{path}")
+			}
+			attrs = append(attrs, "err", msg)
 		}
 		s.log.Info("request", attrs...)
 	})
+}
+
+// routeOf is the route pattern a request matched, which logs name
+// instead of the raw path: that may carry a signer's token.
+func routeOf(r *http.Request) string {
+	if r.Pattern == "" || r.Pattern == "/" {
+		return "unmatched"
+	}
+	return r.Pattern
+}
+
+// requestIDOf is the id observe gave the request.
+func requestIDOf(r *http.Request) string {
+	if info := infoFrom(r); info != nil {
+		return info.id
+	}
+	return ""
 }
 
 // requestID returns the client's id if it is short and plain (it is
