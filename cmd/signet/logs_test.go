@@ -236,6 +236,11 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 		t.Fatalf("the SMTP URL %s holds no password", smtp.URL())
 	}
 	secrets := map[string]string{"SMTP password": smtpPassword, "TSA password": tsaPassword, "operator password": operatorPassword}
+	if u, err := url.Parse(h.main.Config.Database); err == nil { // on PostgreSQL
+		if p, _ := u.User.Password(); len(p) >= 8 {
+			secrets["database password"] = p
+		}
+	}
 	for rest := sealPEM; ; {
 		var block *pem.Block
 		if block, rest = pem.Decode(rest); block == nil {
