@@ -114,11 +114,11 @@ func logLines(log string) []map[string]any {
 // TestSessionLifecycleLogs: an info line for every session created, in
 // progress, completed, failed, expired and cancelled, naming the session,
 // its tenant, its provider and the status (and a failure's reason), and
-// one for a webhook delivery that fails.
+// one for each failed attempt of a webhook delivery and its giving up.
 func TestSessionLifecycleLogs(t *testing.T) {
 	t.Parallel()
 	var logs syncBuffer
-	h := startLogged(t, &logs, "--log-level", "info", "--log-format", "json", "--webhook-retries", "1h")
+	h := startLogged(t, &logs, "--log-level", "info", "--log-format", "json", "--webhook-retries", "200ms")
 	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
 		w.WriteHeader(http.StatusServiceUnavailable)
@@ -181,18 +181,28 @@ func TestSessionLifecycleLogs(t *testing.T) {
 				t.Fatalf("%q line %v; want the reason %q", w.msg, line, failed["failureReason"])
 			}
 		}
-		var delivery map[string]any
+		var retry, gaveUp map[string]any
 		for _, l := range lines {
-			if l["msg"] == "webhook delivery failed; will retry" {
-				delivery = l
+			switch l["msg"] {
+			case "webhook delivery failed; will retry":
+				retry = l
+			case "webhook delivery failed for good":
+				gaveUp = l
 			}
 		}
 		switch {
-		case delivery == nil:
-			missing = append(missing, "no line for the failed webhook delivery")
-		case delivery["level"] != "INFO" || delivery["endpoint"] != hook["id"] || delivery["event"] != "signing.completed" ||
-			delivery["delivery"] == nil || delivery["attempt"] != 1.0 || delivery["status"] != 503.0 || delivery["nextAttempt"] == nil:
-			t.Fatalf("failed delivery line %v", delivery)
+		case retry == nil:
+			missing = append(missing, "no line for the failed webhook attempt")
+		case retry["level"] != "INFO" || retry["endpoint"] != hook["id"] || retry["event"] != "signing.completed" ||
+			retry["delivery"] == nil || retry["attempt"] != 1.0 || retry["status"] != 503.0 || retry["nextAttempt"] == nil:
+			t.Fatalf("failed attempt line %v", retry)
+		}
+		switch {
+		case gaveUp == nil:
+			missing = append(missing, "no line for the webhook delivery given up")
+		case gaveUp["level"] != "WARN" || gaveUp["endpoint"] != hook["id"] || gaveUp["event"] != "signing.completed" ||
+			gaveUp["delivery"] != retry["delivery"] || gaveUp["attempts"] != 2.0 || gaveUp["status"] != 503.0:
+			t.Fatalf("given-up delivery line %v", gaveUp)
 		}
 		if len(missing) == 0 {
 			break
