@@ -18,6 +18,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -228,7 +229,16 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	smtp := mailtest.Start(t, mailtest.Options{Username: "signet", Password: smtpPassword})
 	mail := mailbox{t: t, srv: smtp}
 	tsa := pkitest.NewTSA(t)
-	tsaURL, _ := url.Parse(tsa.URL)
+	var tsaDown atomic.Bool // then it answers 500, and the errors name its URL
+	tsaFront := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if tsaDown.Load() {
+			http.Error(w, "down", http.StatusInternalServerError)
+			return
+		}
+		tsa.ServeHTTP(w, r)
+	}))
+	defer tsaFront.Close()
+	tsaURL, _ := url.Parse(tsaFront.URL)
 	tsaURL.User = url.UserPassword("signet", tsaPassword)
 	sealPEM, err := pkitest.Credential(t, "Signet Logs Test Seal").MarshalPEM()
 	if err != nil {
@@ -351,6 +361,9 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	if tsa.Requests() == 0 {
 		t.Error("nothing was time-stamped: the TSA was not in play")
 	}
+	tsaDown.Store(true)
+	h.expect(h.do("GET", "/signing/"+id+"/audit-certificate", h.key, nil), 503)
+	tsaDown.Store(false)
 
 	// The console: a wrong password, a sign-in, a new API key.
 	var out, errOut bytes.Buffer
@@ -398,6 +411,14 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 		if strings.Contains(log, secret) {
 			t.Errorf("the log holds the %s:\n%s", what, grepLines(log, secret))
 		}
+	}
+	// The TSA's failure is in the log (its URL without the password).
+	failed := false
+	for _, l := range logLines(log) {
+		failed = failed || l["msg"] == "request" && l["status"] == 503.0 && strings.Contains(str(l["err"]), "tsa http://signet:xxxxx@")
+	}
+	if !failed {
+		t.Error("no access-log line says why the audit certificate could not be sealed")
 	}
 	// The six-digit codes, anywhere but in a timestamp.
 	digits := regexp.MustCompile(`(^|[^0-9])(` + code + `|` + wrong + `)([^0-9]|$)`)

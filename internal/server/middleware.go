@@ -202,7 +202,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		if info.tenant != "" {
 			attrs = append(attrs, "tenant", info.tenant, "tenantId", info.tenantID)
 		}
-		if info.err != nil && sw.status < 500 { // 5xx were logged in full already
+		if info.err != nil && sw.status != http.StatusInternalServerError { // internal errors were logged in full already
 			msg := info.err.Error()
 			if route == "unmatched" { // the 404 and 405 problems name the raw path
 				msg = strings.ReplaceAll(msg, r.URL.Path, "{path}")
