@@ -282,6 +282,16 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	defer receiver.Close()
 	hook := h.expect(h.do("POST", "/webhooks", h.key, map[string]any{"url": receiver.URL}), 201).json(t)
 	secrets["API key"], secrets["webhook secret"] = h.key, str(hook["secret"])
+	// An endpoint whose URL carries the receiver's own token, where
+	// nothing listens: the connection is refused.
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed.Close()
+	const urlToken = "receivers-url-token-not-for-logs"
+	h.expect(h.do("POST", "/webhooks", h.key, map[string]any{"url": "http://" + closed.Addr().String() + "/hooks?token=" + urlToken}), 201)
+	secrets["webhook URL token"] = urlToken
 	secrets["webhook key"] = strings.TrimPrefix(str(hook["secret"]), "whsec_")
 
 	pair := h.expect(h.do("POST", "/auth/token", h.key, nil), 200).json(t)
