@@ -218,8 +218,9 @@ func TestSessionLifecycleLogs(t *testing.T) {
 // TestLogsHoldNoSecrets runs whole signings with every credential in play
 // at debug level — every sandbox provider and local (its one-time codes
 // mailed through an SMTP server that wants a password), a seal given as
-// a PEM file and a time-stamping authority behind a password, a console
-// operator signing in and making a key, refused forms on a signer's page
+// a PEM file and a time-stamping authority behind a password (once
+// down), a console operator signing in and making a key, refused
+// requests on a signer's link, a webhook endpoint whose URL holds a token
 // — and checks that no secret, key, token, code or document byte reaches
 // the log. The one API key logged on purpose is the first-run key of an
 // empty database, once.
@@ -282,6 +283,7 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	defer receiver.Close()
 	hook := h.expect(h.do("POST", "/webhooks", h.key, map[string]any{"url": receiver.URL}), 201).json(t)
 	secrets["API key"], secrets["webhook secret"] = h.key, str(hook["secret"])
+	secrets["webhook key"] = strings.TrimPrefix(str(hook["secret"]), "whsec_")
 	// An endpoint whose URL carries the receiver's own token, where
 	// nothing listens: the connection is refused.
 	closed, err := net.Listen("tcp", "127.0.0.1:0")
@@ -292,7 +294,6 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	const urlToken = "receivers-url-token-not-for-logs"
 	h.expect(h.do("POST", "/webhooks", h.key, map[string]any{"url": "http://" + closed.Addr().String() + "/hooks?token=" + urlToken}), 201)
 	secrets["webhook URL token"] = urlToken
-	secrets["webhook key"] = strings.TrimPrefix(str(hook["secret"]), "whsec_")
 
 	pair := h.expect(h.do("POST", "/auth/token", h.key, nil), 200).json(t)
 	secrets["access token"], secrets["refresh token"] = str(pair["accessToken"]), str(pair["refreshToken"])
@@ -329,6 +330,9 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	s := h.expect(h.do("POST", "/signing", h.key, localBody("logs-local", "Asha Rao|asha@example.com")), 201).json(t)
 	id := str(s["signingSessionId"])
 	linkToken("local", str(s["redirectUrl"]))
+	if secrets["local signer link token"] == "" {
+		t.Fatalf("local's redirectUrl %v is not a signer link", s["redirectUrl"])
+	}
 	mail.srv.Wait(context.Background(), "asha@example.com") // the invitation
 	sg := newSigner(t)
 	sg.open(str(s["redirectUrl"]))
@@ -393,6 +397,9 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	console, _ := url.Parse(h.base + "/console/")
 	for _, c := range op.browser.Jar.Cookies(console) {
 		secrets["console cookie "+c.Name] = c.Value
+	}
+	if secrets["console cookie signet_console"] == "" {
+		t.Fatal("no console cookie after signing in")
 	}
 	op.page = h.base + "/console/keys"
 	if status := op.get(op.page); status != http.StatusOK {
