@@ -15,7 +15,6 @@ import (
 
 	"github.com/signet-dev/signet/internal/postgres/pgtest"
 	"github.com/signet-dev/signet/internal/provider/providertest"
-	signzysim "github.com/signet-dev/signet/internal/provider/signzy/sim"
 	"github.com/signet-dev/signet/internal/web/browsertest"
 )
 
@@ -24,18 +23,8 @@ import (
 // flags that point at it.
 func sharedSignzy(t *testing.T) []string {
 	t.Helper()
-	const token, secret = "live-token", "callback-secret"
-	mux := http.NewServeMux()
-	provider := httptest.NewServer(mux)
-	t.Cleanup(provider.Close)
-	sim, err := signzysim.New(signzysim.Config{BaseURL: provider.URL + "/signzy", Token: token})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sim.Close() })
-	mux.Handle("/signzy/", http.StripPrefix("/signzy", sim))
-	return []string{"--sandbox=false", "--default-provider", "signzy", "--signzy-url", provider.URL + "/signzy",
-		"--signzy-token", token, "--signzy-callback-secret", secret}
+	_, flags := signzyAccount(t)
+	return flags
 }
 
 // consolePassword is the test operator's password.

@@ -11,6 +11,7 @@ import (
 	"io"
 	"math/big"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/signet-dev/signet/internal/cms"
@@ -51,21 +52,31 @@ func (t *TSA) Timestamp(ctx context.Context, data []byte) ([]byte, error) {
 	}
 	token, err := parseTimeStampResp(body)
 	if err != nil {
-		return nil, fmt.Errorf("tsa %s: response: %w", t.URL, err)
+		return nil, fmt.Errorf("tsa %s: response: %w", t.where(), err)
 	}
 	// ParseTimestamp fails unless the token's signature verifies with the
 	// signer certificate the token carries.
 	ts, err := cms.ParseTimestamp(token)
 	if err != nil {
-		return nil, fmt.Errorf("tsa %s: token: %w", t.URL, err)
+		return nil, fmt.Errorf("tsa %s: token: %w", t.where(), err)
 	}
 	switch {
 	case ts.ImprintHash != crypto.SHA256 || !bytes.Equal(ts.HashedMessage, sum[:]):
-		return nil, fmt.Errorf("tsa %s: token timestamps other data", t.URL)
+		return nil, fmt.Errorf("tsa %s: token timestamps other data", t.where())
 	case ts.Nonce == nil || ts.Nonce.Cmp(nonce) != 0:
-		return nil, fmt.Errorf("tsa %s: token nonce does not match the request", t.URL)
+		return nil, fmt.Errorf("tsa %s: token nonce does not match the request", t.where())
 	}
 	return token, nil
+}
+
+// where names the TSA in errors, which are logged: its URL without the
+// password it may hold.
+func (t *TSA) where() string {
+	u, err := url.Parse(t.URL)
+	if err != nil {
+		return "(unreadable URL)"
+	}
+	return u.Redacted()
 }
 
 func (t *TSA) post(ctx context.Context, query []byte) ([]byte, error) {
@@ -97,13 +108,13 @@ func (t *TSA) post(ctx context.Context, query []byte) ([]byte, error) {
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxTSAResponse+1))
 	if err != nil {
-		return nil, fmt.Errorf("tsa %s: read response: %w", t.URL, err)
+		return nil, fmt.Errorf("tsa %s: read response: %w", t.where(), err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("tsa %s: HTTP %d", t.URL, resp.StatusCode)
+		return nil, fmt.Errorf("tsa %s: HTTP %d", t.where(), resp.StatusCode)
 	}
 	if len(body) > maxTSAResponse {
-		return nil, fmt.Errorf("tsa %s: response larger than %d bytes", t.URL, maxTSAResponse)
+		return nil, fmt.Errorf("tsa %s: response larger than %d bytes", t.where(), maxTSAResponse)
 	}
 	return body, nil
 }

@@ -33,7 +33,7 @@ func (s *Server) authenticated(h handlerFunc) http.Handler {
 			return signing.Errorf(errRateLimited, "over this tenant's limit of %g requests per second; retry after %s s", s.cfg.RateLimit, w.Header().Get("Retry-After"))
 		}
 		if info := infoFrom(r); info != nil {
-			info.tenant = t.Name
+			info.tenant, info.tenantID = t.Name, t.ID
 		}
 		return h(w, r.WithContext(context.WithValue(r.Context(), credentialKey, k)))
 	})
@@ -161,9 +161,10 @@ func newHTTPMetrics(reg prometheus.Registerer) (*httpMetrics, error) {
 // requestInfo is what the access log learns while a request is served:
 // handlers fill it in through the request's context.
 type requestInfo struct {
-	id     string
-	tenant string
-	err    error
+	id       string
+	tenant   string // its name, for people
+	tenantID string // as the session lines name it
+	err      error
 }
 
 const infoKey ctxKey = iota + 100
@@ -192,23 +193,41 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		r = r.WithContext(context.WithValue(r.Context(), infoKey, info))
 		next.ServeHTTP(sw, r)
-		route := r.Pattern
-		if route == "" || route == "/" {
-			route = "unmatched"
-		}
+		route := routeOf(r)
 		d := time.Since(start)
 		s.metrics.requests.WithLabelValues(route, strconv.Itoa(sw.status)).Inc()
 		s.metrics.duration.WithLabelValues(route).Observe(d.Seconds())
 		attrs := []any{"method", r.Method, "route", route, "status", sw.status,
 			"duration", d.Round(time.Microsecond), "requestId", info.id}
 		if info.tenant != "" {
-			attrs = append(attrs, "tenant", info.tenant)
+			attrs = append(attrs, "tenant", info.tenant, "tenantId", info.tenantID)
 		}
-		if info.err != nil && sw.status < 500 { // 5xx were logged in full already
-			attrs = append(attrs, "err", info.err.Error())
+		if info.err != nil && sw.status != http.StatusInternalServerError { // internal errors were logged in full already
+			msg := info.err.Error()
+			if route == "unmatched" { // the 404 and 405 problems name the raw path
+				msg = strings.ReplaceAll(msg, r.URL.Path, "{path}")
+			}
+			attrs = append(attrs, "err", msg)
 		}
 		s.log.Info("request", attrs...)
 	})
+}
+
+// routeOf is the route pattern a request matched, which logs name
+// instead of the raw path: that may carry a signer's token.
+func routeOf(r *http.Request) string {
+	if r.Pattern == "" || r.Pattern == "/" {
+		return "unmatched"
+	}
+	return r.Pattern
+}
+
+// requestIDOf is the id observe gave the request.
+func requestIDOf(r *http.Request) string {
+	if info := infoFrom(r); info != nil {
+		return info.id
+	}
+	return ""
 }
 
 // requestID returns the client's id if it is short and plain (it is

@@ -91,7 +91,7 @@ func problemFor(r *http.Request, err error, log *slog.Logger) *problem {
 		noteError(r, err)
 		return p
 	}
-	log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+	log.Error("internal error", "method", r.Method, "route", routeOf(r), "requestId", requestIDOf(r), "err", err)
 	noteError(r, err)
 	return &problem{Problem: api.Problem{Type: problemType("internal"), Title: "Internal server error", Status: http.StatusInternalServerError,
 		Detail: "internal error", Instance: r.URL.Path}}

@@ -125,7 +125,7 @@ func (s *Service) committed(sess *Session, entries []AuditEntry) {
 // logStatus writes the info line of a session entering a status; it names
 // ids and words, never signer details or documents.
 func (s *Service) logStatus(sess *Session, e AuditEntry) {
-	attrs := []any{"session", sess.ID, "tenant", sess.TenantID, "provider", sess.Provider, "status", e.ToStatus}
+	attrs := []any{"session", sess.ID, "tenantId", sess.TenantID, "provider", sess.Provider, "status", e.ToStatus}
 	if e.ToStatus == StatusFailed {
 		attrs = append(attrs, "reason", sess.FailureReason)
 	}

@@ -129,7 +129,7 @@ func (s *Site) checkForm(w http.ResponseWriter, r *http.Request, subject string)
 		return false
 	}
 	if err := s.forms.Verify(r.PostForm.Get(FormTokenField), subject); err != nil {
-		s.log.Info("web: form refused", "path", r.URL.Path, "err", err)
+		s.log.Info("web: form refused", "route", r.Pattern, "err", err) // a path may hold a signer's token
 		s.renderError(w, r, http.StatusForbidden, "error.form_token")
 		return false
 	}
@@ -139,7 +139,7 @@ func (s *Site) checkForm(w http.ResponseWriter, r *http.Request, subject string)
 // crossOrigin answers a state-changing request that CrossOriginProtection
 // refused.
 func (s *Site) crossOrigin(w http.ResponseWriter, r *http.Request) {
-	s.log.Info("web: cross-origin request refused", "method", r.Method, "path", r.URL.Path,
+	s.log.Info("web: cross-origin request refused", "method", r.Method, "route", r.Pattern,
 		"origin", r.Header.Get("Origin"), "secFetchSite", r.Header.Get("Sec-Fetch-Site"))
 	s.renderError(w, r, http.StatusForbidden, "error.cross_origin")
 }

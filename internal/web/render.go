@@ -98,7 +98,7 @@ func (s *Site) render(w http.ResponseWriter, r *http.Request, status int, lang, 
 		err = t.Execute(&buf, data)
 	}
 	if err != nil {
-		s.log.Error("web: render", "page", name, "lang", lang, "path", r.URL.Path, "err", err)
+		s.log.Error("web: render", "page", name, "lang", lang, "route", r.Pattern, "err", err)
 		if name != "error" {
 			s.renderError(w, r, http.StatusInternalServerError, "error.internal")
 			return

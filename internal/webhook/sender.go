@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"time"
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
@@ -97,6 +98,10 @@ func (s *Sender) post(ctx context.Context, d signing.Delivery, at time.Time) (in
 		}
 		if errors.Is(err, ErrForbiddenAddress) {
 			return 0, fmt.Errorf("refused: the endpoint resolves to a non-public address")
+		}
+		var ue *url.Error
+		if errors.As(err, &ue) { // without the URL, whose query may hold the receiver's token
+			return 0, ue.Err
 		}
 		return 0, err
 	}

@@ -244,6 +244,13 @@ func (c *Client) unreachable(ctx context.Context, op string, err error) *signing
 			msg = m
 		}
 	}
+	var ue *url.Error
+	if errors.As(err, &ue) && ue.URL != "" { // logged: a download link's query may be its credential
+		if u, perr := url.Parse(ue.URL); perr == nil && u.RawQuery != "" {
+			u.RawQuery = "…"
+			err = &url.Error{Op: ue.Op, URL: u.String(), Err: ue.Err}
+		}
+	}
 	pe := c.fail(op, 0, msg, err)
 	pe.Retryable = true
 	return pe

@@ -268,6 +268,12 @@ func TestNoAnswerIsRetryable(t *testing.T) {
 	if pe := providerError(t, err); !pe.Retryable || pe.Message != "Acme could not be reached" {
 		t.Errorf("refused: %+v", pe)
 	}
+	// The error, which is logged, names where but not a link's query (a
+	// presigned download link's query is its credential).
+	_, _, err = client(gone).Do(context.Background(), Request{Op: "document", URL: gone.URL + "/f.pdf?X-Amz-Signature=presigned-secret"})
+	if msg := err.Error(); strings.Contains(msg, "presigned-secret") || !strings.Contains(msg, gone.URL+"/f.pdf") {
+		t.Errorf("refused download: %q; want the URL without its query", msg)
+	}
 
 	// A TLS server the client does not trust, worded by the provider.
 	tlsSrv := httptest.NewUnstartedServer(http.NotFoundHandler())
