@@ -47,16 +47,27 @@ func (s *Server) findInvitation(id string, now time.Time) (*document, *invitatio
 	return d, v, nil
 }
 
+// lockInvitation locks s.mu and returns the document and invitation of
+// a signing link, still locked, when the invitee may act at now.
+// Otherwise it unlocks, answers the request itself and returns false.
+func (s *Server) lockInvitation(w http.ResponseWriter, r *http.Request, id string, now time.Time) (*document, *invitation, bool) {
+	s.mu.Lock()
+	d, v, n := s.findInvitation(id, now)
+	if n != nil {
+		s.mu.Unlock()
+		skin.Refuse(w, r, *n)
+		return nil, nil, false
+	}
+	return d, v, true
+}
+
 // page handles GET /sign/{invitationId}: the invitee's link. Opening it
 // records the action "Viewed", so that the details now show the invitee
 // has started.
 func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	now := s.cfg.Now()
-	s.mu.Lock()
-	d, v, n := s.findInvitation(r.PathValue("invitationId"), now)
-	if n != nil {
-		s.mu.Unlock()
-		skin.Refuse(w, r, *n)
+	d, v, ok := s.lockInvitation(w, r, r.PathValue("invitationId"), now)
+	if !ok {
 		return
 	}
 	if v.action == "" {
@@ -124,11 +135,8 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 func (s *Server) sign(w http.ResponseWriter, r *http.Request, id string) (string, bool) {
 	for range 3 {
 		now := s.cfg.Now()
-		s.mu.Lock()
-		d, v, n := s.findInvitation(id, now)
-		if n != nil {
-			s.mu.Unlock()
-			skin.Refuse(w, r, *n)
+		d, v, ok := s.lockInvitation(w, r, id, now)
+		if !ok {
 			return "", false
 		}
 		ip := simkit.ClientIP(r)
@@ -190,11 +198,8 @@ func (s *Server) sign(w http.ResponseWriter, r *http.Request, id string) (string
 // cannot (and returns false).
 func (s *Server) decline(w http.ResponseWriter, r *http.Request, id string) (string, bool) {
 	now := s.cfg.Now()
-	s.mu.Lock()
-	d, v, n := s.findInvitation(id, now)
-	if n != nil {
-		s.mu.Unlock()
-		skin.Refuse(w, r, *n)
+	d, v, ok := s.lockInvitation(w, r, id, now)
+	if !ok {
 		return "", false
 	}
 	v.action, v.rejected, v.comment, v.ip = actionRejected, now, rejectComment, simkit.ClientIP(r)

@@ -29,15 +29,26 @@ func (s *Server) findSigner(signerID string) (*contract, *signer) {
 	return c, c.signer(signerID)
 }
 
+// lockSigner locks s.mu and returns the contract and signer of signerID,
+// still locked, when the signer may act. Otherwise it unlocks, answers the
+// request itself and returns false.
+func (s *Server) lockSigner(w http.ResponseWriter, r *http.Request, signerID string) (*contract, *signer, bool) {
+	s.mu.Lock()
+	c, sg := s.findSigner(signerID)
+	if n := closedNotice(c, sg); n != nil {
+		s.mu.Unlock()
+		skin.Refuse(w, r, *n)
+		return nil, nil, false
+	}
+	return c, sg, true
+}
+
 // page handles GET /api/v3/contract/esign/{signerId}: the signer's link.
 // Opening it starts an Aadhaar eSign attempt, so that a pull now reports
 // the signer as in progress.
 func (s *Server) page(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	c, sg := s.findSigner(r.PathValue("signerId"))
-	if n := closedNotice(c, sg); n != nil {
-		s.mu.Unlock()
-		skin.Refuse(w, r, *n)
+	c, sg, ok := s.lockSigner(w, r, r.PathValue("signerId"))
+	if !ok {
 		return
 	}
 	sg.openAttempt()
@@ -88,11 +99,8 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 // returns the failure redirect. It answers the request itself when it
 // cannot (and returns false).
 func (s *Server) decline(w http.ResponseWriter, r *http.Request, signerID string) (string, bool) {
-	s.mu.Lock()
-	c, sg := s.findSigner(signerID)
-	if n := closedNotice(c, sg); n != nil {
-		s.mu.Unlock()
-		skin.Refuse(w, r, *n)
+	c, sg, ok := s.lockSigner(w, r, signerID)
+	if !ok {
 		return "", false
 	}
 	now := s.cfg.Now()

@@ -22,11 +22,8 @@ import (
 // (another signer of it signed), it is redone on the new state.
 func (s *Server) sign(w http.ResponseWriter, r *http.Request, signerID string) (string, bool) {
 	for range 3 {
-		s.mu.Lock()
-		c, sg := s.findSigner(signerID)
-		if n := closedNotice(c, sg); n != nil {
-			s.mu.Unlock()
-			skin.Refuse(w, r, *n)
+		c, sg, ok := s.lockSigner(w, r, signerID)
+		if !ok {
 			return "", false
 		}
 		now := s.cfg.Now()
