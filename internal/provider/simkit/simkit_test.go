@@ -254,6 +254,50 @@ func TestNoticesAndActions(t *testing.T) {
 	}
 }
 
+// TestSubmit: the form goes to the choice for its link, and the signer
+// on to where the choice says, or to the closing page; a form for another
+// link changes nothing.
+func TestSubmit(t *testing.T) {
+	done := Notice{Status: http.StatusOK, Title: "Thanks", Message: "Recorded."}
+	var got []string
+	choice := func(name, target string, ok bool) Choice {
+		return func(w http.ResponseWriter, r *http.Request, id string) (string, bool) {
+			got = append(got, name+" "+id)
+			if !ok {
+				skin.Notice(w, Notice{Status: http.StatusConflict, Title: "No", Message: "Refused."})
+			}
+			return target, ok
+		}
+	}
+	for _, tt := range []struct {
+		form, target string
+		ok           bool
+		code         int
+		called, body string
+	}{
+		{"action=sign&signerId=s1", "https://client.example/ok", true, http.StatusSeeOther, "sign s1", ""},
+		{"action=decline", "https://client.example/no", true, http.StatusSeeOther, "decline s1", ""},
+		{"action=sign", "", true, http.StatusOK, "sign s1", "Recorded."},
+		{"action=sign", "", false, http.StatusConflict, "sign s1", "Refused."},
+		{"action=sign&signerId=s2", "", true, http.StatusBadRequest, "", "does not belong"},
+		{"action=maybe", "", true, http.StatusBadRequest, "", "Choose"},
+	} {
+		got = nil
+		mux := http.NewServeMux()
+		mux.HandleFunc("POST /p/{signerId}", func(w http.ResponseWriter, r *http.Request) {
+			skin.Submit(w, r, "signerId", choice("sign", tt.target, tt.ok), choice("decline", tt.target, tt.ok), done)
+		})
+		rec := httptest.NewRecorder()
+		r := httptest.NewRequest("POST", "/p/s1", strings.NewReader(tt.form))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		mux.ServeHTTP(rec, r)
+		if rec.Code != tt.code || strings.Join(got, ",") != tt.called || !strings.Contains(rec.Body.String(), tt.body) ||
+			(tt.code == http.StatusSeeOther && rec.Header().Get("Location") != tt.target) {
+			t.Errorf("%q: %d, called %q, Location %q\n%s", tt.form, rec.Code, got, rec.Header().Get("Location"), rec.Body)
+		}
+	}
+}
+
 func TestReadBody(t *testing.T) {
 	for body, want := range map[string]int{"12345": 200, "123456": 413} {
 		rec := httptest.NewRecorder()

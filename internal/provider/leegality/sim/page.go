@@ -98,29 +98,7 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 // it, the invitee goes to their redirect URL (303) when the request gave
 // one, else they see a closing page.
 func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
-	action, ok := skin.ReadAction(w, r)
-	if !ok {
-		return
-	}
-	id := r.PathValue("invitationId")
-	if got := r.PostForm.Get("invitationId"); got != "" && got != id {
-		skin.Notice(w, simkit.Notice{Status: http.StatusBadRequest, Title: "Bad request", Message: "The form does not belong to this signing link."})
-		return
-	}
-	var target string
-	if action == "sign" {
-		target, ok = s.sign(w, r, id)
-	} else {
-		target, ok = s.decline(w, r, id)
-	}
-	if !ok {
-		return
-	}
-	if target != "" {
-		http.Redirect(w, r, target, http.StatusSeeOther)
-		return
-	}
-	skin.Notice(w, simkit.Notice{Status: http.StatusOK, Title: "Thank you", Message: "Your response has been recorded. You may close this page."})
+	skin.Submit(w, r, "invitationId", s.sign, s.decline, simkit.Notice{Status: http.StatusOK, Title: "Thank you", Message: "Your response has been recorded. You may close this page."})
 }
 
 // sign completes the invitee's Aadhaar eSign: the eSign service signs the

@@ -72,27 +72,11 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	skin.Render(w, http.StatusOK, p)
 }
 
-// submit handles the page's form: action=sign or action=decline.
+// submit handles the page's form: action=sign or action=decline. The
+// signer then goes to the contract's success or failure redirect, which
+// initiate requires, so the closing page is not shown.
 func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
-	action, ok := skin.ReadAction(w, r)
-	if !ok {
-		return
-	}
-	id := r.PathValue("signerId")
-	if got := r.PostForm.Get("signerId"); got != "" && got != id {
-		skin.Notice(w, simkit.Notice{Status: http.StatusBadRequest, Title: "Bad request", Message: "The form does not belong to this signing link."})
-		return
-	}
-
-	var target string
-	if action == "sign" {
-		target, ok = s.sign(w, r, id)
-	} else {
-		target, ok = s.decline(w, r, id)
-	}
-	if ok {
-		http.Redirect(w, r, target, http.StatusSeeOther)
-	}
+	skin.Submit(w, r, "signerId", s.sign, s.decline, simkit.Notice{Status: http.StatusOK, Title: "Done", Message: "Your response has been recorded. You may close this page."})
 }
 
 // decline records the signer's refusal, ends the contract, calls back and
