@@ -329,3 +329,41 @@ func TestSmallHelpers(t *testing.T) {
 		t.Errorf("WritePDF: %q %v", rec.Body, rec.Header())
 	}
 }
+
+// TestCore: a bad base URL is named with the simulator; a route the
+// simulator does not have is answered in the provider's error format;
+// faults go to the Core's operations.
+func TestCore(t *testing.T) {
+	if _, err := NewCore(CoreConfig{Name: "acme sim", BaseURL: "ftp://x", Errors: writeErr}); err == nil || !strings.HasPrefix(err.Error(), "acme sim: BaseURL") {
+		t.Errorf("bad base URL: %v", err)
+	}
+	c, err := NewCore(CoreConfig{Name: "acme sim", BaseURL: "http://127.0.0.1/sandbox/acme", Errors: writeErr, NotFound: "no such thing", Ops: []string{"create"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.Mount.Mux.HandleFunc("POST /create", func(w http.ResponseWriter, r *http.Request) {
+		if !c.Inject(w, r, "create") {
+			w.WriteHeader(http.StatusCreated)
+		}
+	})
+	c.FailNext("create", http.StatusBadGateway)
+	for _, tt := range []struct {
+		method, path string
+		code         int
+		body         string
+	}{
+		{"GET", "/sandbox/acme/nothing", http.StatusNotFound, "CNot Found no such thing"},
+		{"POST", "/sandbox/acme/create", http.StatusBadGateway, "CBad Gateway Simulated failure: Bad Gateway"},
+		{"POST", "/create", http.StatusCreated, ""},
+	} {
+		rec := httptest.NewRecorder()
+		c.ServeHTTP(rec, httptest.NewRequest(tt.method, tt.path, nil))
+		if rec.Code != tt.code || rec.Body.String() != tt.body {
+			t.Errorf("%s %s: %d %q", tt.method, tt.path, rec.Code, rec.Body)
+		}
+	}
+	if ca, err := c.ESignCA(); err != nil || ca.Cert.Subject.CommonName != ESignCAName {
+		t.Errorf("eSign CA: %v", err)
+	}
+}

@@ -157,7 +157,7 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	facts = append(facts,
 		simkit.Fact{Label: "Signature", Value: signTypeLabel(p.signType)},
 		simkit.Fact{Label: "Valid until", Value: d.expireOn.In(ist).Format("02 Jan 2006 15:04") + " IST"},
-		simkit.Fact{Label: "Preview", Value: "Read the document (PDF)", Link: s.mount.Base + "/gateway/login/" + url.PathEscape(d.id) + "/" +
+		simkit.Fact{Label: "Preview", Value: "Read the document (PDF)", Link: s.Mount.Base + "/gateway/login/" + url.PathEscape(d.id) + "/" +
 			url.PathEscape(l.txn) + "/" + url.PathEscape(p.identifier) + "/preview" + tokenQuery(l.tokenID)},
 	)
 	form := &simkit.Form{Sign: signLabel(p.signType)}

@@ -26,7 +26,7 @@ func (s *Server) sign(w http.ResponseWriter, r *http.Request, l signerLink) bool
 		sig := simkit.ESignature{Name: who.name, State: who.state, Reason: signReason(d, p), Location: "India"}
 		s.mu.Unlock()
 
-		signed, err := s.esigner.Sign(r.Context(), base, sig)
+		signed, err := s.ESigner.Sign(r.Context(), base, sig)
 		if err != nil {
 			skin.Notice(w, simkit.Notice{Status: http.StatusInternalServerError, Title: "Signing failed", Message: "The eSign service could not sign this document."})
 			return false
@@ -49,7 +49,7 @@ func (s *Server) sign(w http.ResponseWriter, r *http.Request, l signerLink) bool
 		}
 		ds := s.prepareWebhook(d, eventSigned, p)
 		s.mu.Unlock()
-		s.notifier.Send(ds...)
+		s.Notifier.Send(ds...)
 		return true
 	}
 	skin.Notice(w, simkit.Notice{Status: http.StatusServiceUnavailable, Title: "Busy", Message: "The document is being signed by someone else; please try again."})
@@ -69,7 +69,7 @@ func (s *Server) decline(w http.ResponseWriter, r *http.Request, l signerLink) b
 	d.end(docRejected, partyCancelled, now)
 	ds := s.prepareWebhook(d, eventRejected, p)
 	s.mu.Unlock()
-	s.notifier.Send(ds...)
+	s.Notifier.Send(ds...)
 	return true
 }
 

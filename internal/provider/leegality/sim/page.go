@@ -135,7 +135,7 @@ func (s *Server) sign(w http.ResponseWriter, r *http.Request, id string) (string
 		original := d.original
 		s.mu.Unlock()
 
-		signed, err := s.esign.Sign(r.Context(), base, sig)
+		signed, err := s.ESigner.Sign(r.Context(), base, sig)
 		var trail []byte
 		if err == nil && last {
 			// The audit trail is a file of its own: the original with the
@@ -163,7 +163,7 @@ func (s *Server) sign(w http.ResponseWriter, r *http.Request, id string) (string
 		hook := s.prepareWebhook(d, v, "Success", status, now)
 		target := v.redirectURL
 		s.mu.Unlock()
-		s.notifier.Send(hook...)
+		s.Notifier.Send(hook...)
 		return target, true
 	}
 	skin.Notice(w, simkit.Notice{Status: http.StatusServiceUnavailable, Title: "Busy", Message: "The document is being signed by someone else; please try again."})
@@ -184,7 +184,7 @@ func (s *Server) decline(w http.ResponseWriter, r *http.Request, id string) (str
 	hook := s.prepareWebhook(d, v, "Error", webhookSent, now)
 	target := v.redirectURL
 	s.mu.Unlock()
-	s.notifier.Send(hook...)
+	s.Notifier.Send(hook...)
 	return target, true
 }
 

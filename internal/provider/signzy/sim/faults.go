@@ -66,7 +66,7 @@ func (s *Server) FailAadhaar(contractID, message string, retryLeft bool) error {
 	c.status, c.ended = contractFailed, now
 	n := s.prepareCallbacks(c, sg)
 	s.mu.Unlock()
-	s.notifier.Send(n...)
+	s.Notifier.Send(n...)
 	return nil
 }
 
@@ -88,7 +88,7 @@ func (s *Server) CancelContract(contractID string) error {
 	c.status, c.ended, c.cancelled = contractCancelled, now, now
 	n := s.prepareCallbacks(c, nil)
 	s.mu.Unlock()
-	s.notifier.Send(n...)
+	s.Notifier.Send(n...)
 	return nil
 }
 

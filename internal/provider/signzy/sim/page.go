@@ -96,7 +96,7 @@ func (s *Server) decline(w http.ResponseWriter, r *http.Request, signerID string
 	ds := s.prepareCallbacks(c, sg)
 	target := c.failureURL
 	s.mu.Unlock()
-	s.notifier.Send(ds...)
+	s.Notifier.Send(ds...)
 	return target, true
 }
 
