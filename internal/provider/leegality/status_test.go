@@ -20,13 +20,7 @@ func decodeDocument(t *testing.T, js string) *document {
 // encodings Leegality is documented or known to use.
 func TestMapDocument(t *testing.T) {
 	const open = `"expiryDate":"01-12-2026 15:30:00"`
-	tests := []struct {
-		name           string
-		body           string
-		status         signing.Status
-		reason         string
-		providerStatus string
-	}{
+	tests := []simtest.MapCase{
 		// PENDING: nothing new.
 		{"empty answer", `{}`, signing.StatusPending, "", ""},
 		{"sent, not opened", `{"status":"SENT","invitations":[{"active":true,"signed":false,"action":null,` + open + `}]}`,
@@ -94,11 +88,9 @@ func TestMapDocument(t *testing.T) {
 		{"deleted", `{"status":"DELETED"}`, signing.StatusCancelled, "", "DELETED"},
 		{"voided", `{"status":"Voided","invitations":[{"action":"Viewed"}]}`, signing.StatusCancelled, "", "VOIDED/VIEWED"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			simtest.WantMapped(t, mapDocument(decodeDocument(t, tt.body), testNow), tt.status, tt.reason, tt.providerStatus)
-		})
-	}
+	simtest.RunMapCases(t, tests, func(t *testing.T, body string) signing.Update {
+		return mapDocument(decodeDocument(t, body), testNow)
+	})
 }
 
 // TestExpiryDateIsIST pins the zone: 15:30 IST is 10:00 UTC, so an

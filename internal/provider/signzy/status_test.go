@@ -15,13 +15,7 @@ func decodeContract(t *testing.T, js string) *contract {
 // TestMapContract covers every branch of the mapping table, with the
 // encodings Signzy is known or documented to use.
 func TestMapContract(t *testing.T) {
-	tests := []struct {
-		name           string
-		body           string
-		status         signing.Status
-		reason         string
-		providerStatus string
-	}{
+	tests := []simtest.MapCase{
 		// PENDING
 		{"empty answer", `{}`, signing.StatusPending, "", ""},
 		{"new contract", `{"isCompleted":false,"signedSignerCount":0,"contractStatus":"ACTIVE","signerdetail":[{"status":"PENDING","esignAttempts":[]}]}`,
@@ -95,11 +89,9 @@ func TestMapContract(t *testing.T) {
 		// EXPIRED
 		{"expired", `{"contractStatus":"EXPIRED","signerdetail":[{"status":"PENDING"}]}`, signing.StatusExpired, "", "EXPIRED/PENDING"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			simtest.WantMapped(t, mapContract(decodeContract(t, tt.body)), tt.status, tt.reason, tt.providerStatus)
-		})
-	}
+	simtest.RunMapCases(t, tests, func(t *testing.T, body string) signing.Update {
+		return mapContract(decodeContract(t, body))
+	})
 }
 
 func TestEvidence(t *testing.T) {
