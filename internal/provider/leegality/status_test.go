@@ -12,6 +12,9 @@ import (
 // testNow is 21-11-2026 15:30:00 IST.
 var testNow = time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
 
+// mapCase is a row of a status mapping table (see simtest.RunMapCases).
+type mapCase simtest.MapCase
+
 func decodeDocument(t *testing.T, js string) *document {
 	return simtest.Decode[document](t, []byte(js))
 }
@@ -20,7 +23,7 @@ func decodeDocument(t *testing.T, js string) *document {
 // encodings Leegality is documented or known to use.
 func TestMapDocument(t *testing.T) {
 	const open = `"expiryDate":"01-12-2026 15:30:00"`
-	tests := []simtest.MapCase{
+	tests := []mapCase{
 		// PENDING: nothing new.
 		{"empty answer", `{}`, signing.StatusPending, "", ""},
 		{"sent, not opened", `{"status":"SENT","invitations":[{"active":true,"signed":false,"action":null,` + open + `}]}`,
@@ -88,8 +91,8 @@ func TestMapDocument(t *testing.T) {
 		{"deleted", `{"status":"DELETED"}`, signing.StatusCancelled, "", "DELETED"},
 		{"voided", `{"status":"Voided","invitations":[{"action":"Viewed"}]}`, signing.StatusCancelled, "", "VOIDED/VIEWED"},
 	}
-	simtest.RunMapCases(t, tests, func(t *testing.T, body string) signing.Update {
-		return mapDocument(decodeDocument(t, body), testNow)
+	simtest.RunMapCases(t, tests, func(t *testing.T, c simtest.MapCase) signing.Update {
+		return mapDocument(decodeDocument(t, c.Body), testNow)
 	})
 }
 

@@ -8,6 +8,9 @@ import (
 	"github.com/signet-dev/signet/internal/signing"
 )
 
+// mapCase is a row of a status mapping table (see simtest.RunMapCases).
+type mapCase simtest.MapCase
+
 func decodeContract(t *testing.T, js string) *contract {
 	return simtest.Decode[contract](t, []byte(js))
 }
@@ -15,7 +18,7 @@ func decodeContract(t *testing.T, js string) *contract {
 // TestMapContract covers every branch of the mapping table, with the
 // encodings Signzy is known or documented to use.
 func TestMapContract(t *testing.T) {
-	tests := []simtest.MapCase{
+	tests := []mapCase{
 		// PENDING
 		{"empty answer", `{}`, signing.StatusPending, "", ""},
 		{"new contract", `{"isCompleted":false,"signedSignerCount":0,"contractStatus":"ACTIVE","signerdetail":[{"status":"PENDING","esignAttempts":[]}]}`,
@@ -89,8 +92,8 @@ func TestMapContract(t *testing.T) {
 		// EXPIRED
 		{"expired", `{"contractStatus":"EXPIRED","signerdetail":[{"status":"PENDING"}]}`, signing.StatusExpired, "", "EXPIRED/PENDING"},
 	}
-	simtest.RunMapCases(t, tests, func(t *testing.T, body string) signing.Update {
-		return mapContract(decodeContract(t, body))
+	simtest.RunMapCases(t, tests, func(t *testing.T, c simtest.MapCase) signing.Update {
+		return mapContract(decodeContract(t, c.Body))
 	})
 }
 
