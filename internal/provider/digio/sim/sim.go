@@ -149,10 +149,19 @@ const ESignProvider = "Digio Sandbox eSign"
 // (digio.Config.GatewayURL).
 func (s *Server) GatewayURL() string { return s.Mount.Base + "/gateway/login" }
 
-// authorized checks the HTTP Basic credentials.
-func (s *Server) authorized(r *http.Request) bool {
+// admit applies the fault queued for op, if any, then checks the HTTP
+// Basic credentials. It answers the request itself when either stops it
+// (and returns false).
+func (s *Server) admit(w http.ResponseWriter, r *http.Request, op string) bool {
+	if s.Inject(w, r, op) {
+		return false
+	}
 	id, secret, ok := r.BasicAuth()
-	return ok && simkit.SameSecret(id+"\x00"+secret, s.cfg.ClientID+"\x00"+s.cfg.ClientSecret)
+	if !ok || !simkit.SameSecret(id+"\x00"+secret, s.cfg.ClientID+"\x00"+s.cfg.ClientSecret) {
+		writeError(w, http.StatusUnauthorized, codeUnauthorized, "Invalid client credentials")
+		return false
+	}
+	return true
 }
 
 // Digio's error codes, as the simulator uses them.

@@ -102,9 +102,18 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// authorized checks the Authorization header against the token.
-func (s *Server) authorized(r *http.Request) bool {
-	return simkit.SameSecret(r.Header.Get("Authorization"), s.cfg.Token)
+// admit applies the fault queued for op, if any, then checks the
+// Authorization header against the token. It answers the request itself
+// when either stops it (and returns false).
+func (s *Server) admit(w http.ResponseWriter, r *http.Request, op string) bool {
+	if s.Inject(w, r, op) {
+		return false
+	}
+	if !simkit.SameSecret(r.Header.Get("Authorization"), s.cfg.Token) {
+		writeError(w, http.StatusUnauthorized, "", "Unauthorized")
+		return false
+	}
+	return true
 }
 
 // errorBody is Signzy's error shape.
