@@ -96,6 +96,12 @@ func (e *Env) Call(method, path string, body any, set func(*http.Request)) (int,
 	if set != nil {
 		set(req)
 	}
+	return e.do(req)
+}
+
+// do sends req with the browser and reads the answer.
+func (e *Env) do(req *http.Request) (int, http.Header, []byte) {
+	e.T.Helper()
 	resp, err := e.Browser.Do(req)
 	if err != nil {
 		e.T.Fatal(err)
@@ -120,13 +126,11 @@ func (e *Env) CallJSON(method, path string, body any, set func(*http.Request)) (
 // Get GETs u with the browser.
 func (e *Env) Get(u string) (int, http.Header, []byte) {
 	e.T.Helper()
-	resp, err := e.Browser.Get(u)
+	req, err := http.NewRequest(http.MethodGet, u, nil)
 	if err != nil {
 		e.T.Fatal(err)
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, resp.Header, b
+	return e.do(req)
 }
 
 // Open is the signer opening a signing page.
