@@ -29,16 +29,7 @@ func newFake(t *testing.T, status int, answer string) (*simtest.Fake, *Adapter) 
 }
 
 func initiateReq() signing.InitiateRequest {
-	return signing.InitiateRequest{
-		SessionID:     "5b0c7c2e-1c1a-4a57-8a0b-3d9f0e7a6b11",
-		OrderID:       "order-42",
-		SignerDetails: json.RawMessage(`{"name":" Asha Verma ","email":"asha@example.com","phone":"+91 98765 43210","extra":"kept by Signet"}`),
-		Language:      "hi",
-		Document:      signing.Document{Filename: "loan.pdf", Content: []byte("%PDF-1.7 test")},
-		ReturnURL:     "https://client.example/return?order=42",
-		CallbackURL:   "https://signet.example/callbacks/leegality",
-		ExpiresAt:     testNow.Add(2 * time.Hour),
-	}
+	return simtest.UnitRequest("leegality", `{"name":" Asha Verma ","email":"asha@example.com","phone":"+91 98765 43210","extra":"kept by Signet"}`, "hi", testNow)
 }
 
 func TestInitiateRequestShape(t *testing.T) {

@@ -30,16 +30,7 @@ func newFake(t *testing.T, status int, answer string) (*simtest.Fake, *Adapter) 
 }
 
 func initiateReq() signing.InitiateRequest {
-	return signing.InitiateRequest{
-		SessionID:     "5b0c7c2e-1c1a-4a57-8a0b-3d9f0e7a6b11",
-		OrderID:       "order-42",
-		SignerDetails: json.RawMessage(`{"name":" Asha Verma ","email":"asha@example.com","mobile":"9876543210","gender":"Female","yearOfBirth":1990,"uidLastFourDigits":"1234","extra":"kept by Signet"}`),
-		Language:      "en",
-		Document:      signing.Document{Filename: "loan.pdf", Content: []byte("%PDF-1.7 test")},
-		ReturnURL:     "https://client.example/return?order=42",
-		CallbackURL:   "https://signet.example/callbacks/signzy",
-		ExpiresAt:     testNow.Add(2 * time.Hour),
-	}
+	return simtest.UnitRequest("signzy", `{"name":" Asha Verma ","email":"asha@example.com","mobile":"9876543210","gender":"Female","yearOfBirth":1990,"uidLastFourDigits":"1234","extra":"kept by Signet"}`, "en", testNow)
 }
 
 func TestInitiateRequestShape(t *testing.T) {
