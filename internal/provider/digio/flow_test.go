@@ -292,11 +292,7 @@ func TestRefusalIsPermanentWithDigiosMessage(t *testing.T) {
 
 func TestServerErrorsAreRetryable(t *testing.T) {
 	h := newHarness(t)
-	h.WantRetryable("initiate", signing.ProviderRef{}, sim.OpUpload, 500, 502, 503, 429)
-	h.WantThrottled("initiate", signing.ProviderRef{}, sim.OpUpload)
-	in, ref := h.Initiate()
-	h.WantThrottled("refresh", ref, sim.OpDetails)
-	h.WantRetryable("refresh", ref, sim.OpDetails, 500)
+	in, ref := h.WantOutages(sim.OpUpload, sim.OpDetails)
 
 	h.Press(in.RedirectURL, "sign")
 	h.WantRetryable("document", ref, sim.OpDownload, 503)

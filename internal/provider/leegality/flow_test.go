@@ -205,11 +205,7 @@ func TestWrongTokenIsPermanent(t *testing.T) {
 
 func TestServerErrorsAreRetryable(t *testing.T) {
 	h := newHarness(t)
-	h.WantRetryable("initiate", signing.ProviderRef{}, sim.OpCreate, 500, 502, 503, 429)
-	h.WantThrottled("initiate", signing.ProviderRef{}, sim.OpCreate)
-	in, ref := h.Initiate()
-	h.WantThrottled("refresh", ref, sim.OpDetails)
-	h.WantRetryable("refresh", ref, sim.OpDetails, 500)
+	in, ref := h.WantOutages(sim.OpCreate, sim.OpDetails)
 	h.WantRetryable("cancel", ref, sim.OpDelete, 503)
 
 	h.Press(in.RedirectURL, "sign")

@@ -181,11 +181,7 @@ func TestValidationErrorIsPermanentWithSignzysMessage(t *testing.T) {
 
 func TestServerErrorsAreRetryable(t *testing.T) {
 	h := newHarness(t)
-	h.WantRetryable("initiate", signing.ProviderRef{}, sim.OpInitiate, 500, 502, 503, 429)
-	h.WantThrottled("initiate", signing.ProviderRef{}, sim.OpInitiate)
-	_, ref := h.Initiate()
-	h.WantThrottled("refresh", ref, sim.OpPullData)
-	h.WantRetryable("refresh", ref, sim.OpPullData, 500)
+	_, ref := h.WantOutages(sim.OpInitiate, sim.OpPullData)
 	h.WantRetryable("document", ref, sim.OpPullData, 503)
 	wantUpdate(t, h.Refresh(ref), signing.StatusPending, "") // the faults are used up
 }
