@@ -125,17 +125,24 @@ func ref(started signing.Initiated) signing.ProviderRef {
 // refreshUntil refreshes until the update's status is want, for 10 s.
 func refreshUntil(t *testing.T, sb *Sandbox, r signing.ProviderRef, want signing.Status) signing.Update {
 	t.Helper()
+	return refreshFor(t, sb, r, string(want), func(u signing.Update) bool { return u.Status == want })
+}
+
+// refreshFor refreshes until done accepts the update, for 10 s; what
+// names what done waits for.
+func refreshFor(t *testing.T, sb *Sandbox, r signing.ProviderRef, what string, done func(signing.Update) bool) signing.Update {
+	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	var last signing.Update
 	var err error
 	for time.Now().Before(deadline) {
 		last, err = sb.Provider.Refresh(context.Background(), r)
-		if err == nil && last.Status == want {
+		if err == nil && done(last) {
 			return last
 		}
 		time.Sleep(25 * time.Millisecond)
 	}
-	t.Fatalf("refresh never reported %s; last %+v, err %v", want, last, err)
+	t.Fatalf("refresh never reported %s; last %+v, err %v", what, last, err)
 	return last
 }
 
