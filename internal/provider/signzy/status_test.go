@@ -100,20 +100,9 @@ func TestMapContract(t *testing.T) {
 func TestEvidence(t *testing.T) {
 	c := decodeContract(t, `{"contractId":"c1","isCompleted":true,"contractStatus":"COMPLETED","contractCompletionTime":"21/11/2026, 15:31:00",
 		"finalSignedContractHash":"ab","finalSignedContract":"JVBERi0=","signerdetail":[{"signerId":"s1","status":"SIGNED"}]}`)
-	var got map[string]string
-	if err := json.Unmarshal(mapContract(c).Evidence, &got); err != nil {
-		t.Fatal(err)
-	}
 	want := map[string]string{"contractId": "c1", "contractStatus": "COMPLETED", "contractCompletionTime": "21/11/2026, 15:31:00",
 		"finalSignedContractHash": "ab", "signerId": "s1", "signerStatus": "SIGNED"}
-	if len(got) != len(want) {
-		t.Errorf("evidence = %v, want %v", got, want)
-	}
-	for k, v := range want {
-		if got[k] != v {
-			t.Errorf("evidence[%s] = %q, want %q", k, got[k], v)
-		}
-	}
+	simtest.WantEvidence(t, mapContract(c).Evidence, want)
 }
 
 func TestFlexTypes(t *testing.T) {

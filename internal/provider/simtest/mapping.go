@@ -1,6 +1,7 @@
 package simtest
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -51,4 +52,23 @@ func SignerWords(us []signing.SignerUpdate) string {
 		words = append(words, w)
 	}
 	return strings.Join(words, " ")
+}
+
+// WantEvidence checks that an update's Evidence is the JSON object want,
+// and returns it.
+func WantEvidence(t *testing.T, evidence json.RawMessage, want map[string]string) map[string]string {
+	t.Helper()
+	var got map[string]string
+	if err := json.Unmarshal(evidence, &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Errorf("evidence = %v, want %v", got, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("evidence[%s] = %q, want %q", k, got[k], v)
+		}
+	}
+	return got
 }
