@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 )
@@ -208,4 +209,20 @@ func NewSimEnv[C any, S Sim](t *testing.T, name string, cfg func(e *Env, base, c
 	e.Mux.Handle("/callbacks/"+name, e.Hooks)
 	e.Sim = ServeSim(e.Env, "/sandbox/"+name, cfg(e.Env, e.Srv.URL+"/sandbox/"+name, e.Srv.URL+"/callbacks/"+name), mutate, build)
 	return e
+}
+
+// WantSignedOnce checks that link, whose signer has signed, refuses to be
+// signed again (409) and opens on a page without the form, and that the
+// receiver has had hooks callbacks in all: the refusal sent none.
+func (e *SimEnv[S]) WantSignedOnce(link string, hooks int) {
+	e.T.Helper()
+	if resp := e.Press(link, "sign"); resp.StatusCode != http.StatusConflict {
+		e.T.Errorf("second sign: %d", resp.StatusCode)
+	}
+	if status, page := e.Open(link); status != http.StatusOK || strings.Contains(page, "<form") {
+		e.T.Errorf("page after signing: %d", status)
+	}
+	if n := len(e.Hooks.All()); n != hooks {
+		e.T.Errorf("%d callbacks, want %d", n, hooks)
+	}
 }
