@@ -32,12 +32,6 @@ import (
 	"github.com/signet-dev/signet/internal/web"
 )
 
-// TestConformance runs the provider conformance suite against the adapter
-// and the simulator over mutual TLS.
-func TestConformance(t *testing.T) {
-	providertest.Run(t, bankidtest.Sandbox)
-}
-
 // These tests run the adapter against the simulator over real mutual TLS,
 // the way Signet runs in sandbox mode: the RP API on its own TLS server
 // with the simulator's throwaway PKI, the simulated app and Signet's

@@ -23,16 +23,10 @@ func TestInfo(t *testing.T) {
 		t.Fatal(err)
 	}
 	info := a.Info()
-	if info.Name != "bankid" || info.DisplayName != "Swedish BankID" || !slices.Equal(info.Languages, []string{"sv", "en"}) ||
-		!slices.Equal(info.RequiredSignerFields, []string{"identity"}) {
-		t.Errorf("info = %+v", info)
-	}
-	if info.PollInterval != 2*time.Second || info.CallsBack || !info.CancelReachesProvider ||
-		!slices.Equal(info.SigningOrders, []signing.SigningOrder{signing.Sequential, signing.Parallel}) || info.MaxSigners != signing.MaxSigners {
-		t.Errorf("capabilities: poll %v, callbacks %v, cancel %v, orders %v, max %d", info.PollInterval, info.CallsBack,
-			info.CancelReachesProvider, info.SigningOrders, info.MaxSigners)
-	}
-	providertest.CheckInfoIsACopy(t, a)
+	providertest.CheckInfo(t, a, signing.ProviderInfo{Name: "bankid", DisplayName: "Swedish BankID", Languages: []string{"sv", "en"},
+		RequiredSignerFields: []string{"identity"}, PollInterval: 2 * time.Second, CancelReachesProvider: true,
+		SigningOrders: []signing.SigningOrder{signing.Sequential, signing.Parallel}, MaxSigners: signing.MaxSigners,
+		Identification: "Swedish BankID"})
 
 	var schema struct {
 		Required   []string `json:"required"`

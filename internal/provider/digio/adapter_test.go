@@ -1,13 +1,13 @@
 package digio
 
 import (
-	"github.com/signet-dev/signet/internal/signing"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/signet-dev/signet/internal/provider/providertest"
 	"github.com/signet-dev/signet/internal/provider/simtest"
+	"github.com/signet-dev/signet/internal/signing"
 )
 
 func newTestAdapter(t testing.TB, mutate ...func(*Config)) *Adapter {
@@ -41,18 +41,10 @@ func TestNew(t *testing.T) {
 func TestInfo(t *testing.T) {
 	a := newTestAdapter(t)
 	info := a.Info()
-	if info.Name != "digio" || info.DisplayName != "Digio eSign" {
-		t.Errorf("info = %+v", info)
-	}
-	if !slices.Equal(info.Languages, []string{"en"}) || !slices.Equal(info.RequiredSignerFields, []string{"name", "identifier"}) {
-		t.Errorf("languages %v, required %v", info.Languages, info.RequiredSignerFields)
-	}
-	if info.PollInterval != 0 || !info.CallsBack || !info.CancelReachesProvider ||
-		!slices.Equal(info.SigningOrders, []signing.SigningOrder{signing.Sequential, signing.Parallel}) || info.MaxSigners != signing.MaxSigners ||
-		info.Identification != "Aadhaar eSign (OTP) via Digio" {
-		t.Errorf("capabilities %+v", info)
-	}
-	providertest.CheckInfoIsACopy(t, a)
+	providertest.CheckInfo(t, a, signing.ProviderInfo{Name: "digio", DisplayName: "Digio eSign", Languages: []string{"en"},
+		RequiredSignerFields: []string{"name", "identifier"}, CallsBack: true, CancelReachesProvider: true,
+		SigningOrders: []signing.SigningOrder{signing.Sequential, signing.Parallel}, MaxSigners: signing.MaxSigners,
+		Identification: "Aadhaar eSign (OTP) via Digio"})
 	// The schema offers the signType the adapter takes, the configured one by default.
 	other := newTestAdapter(t, func(c *Config) { c.SignType = "dsc" })
 	if enum, def := providertest.SchemaChoices(t, other.Info(), "signType"); !slices.Equal(enum, signTypes) || def != "dsc" {

@@ -1,8 +1,6 @@
 package digio
 
 import (
-	"bytes"
-	"encoding/json"
 	"strings"
 
 	"github.com/signet-dev/signet/internal/provider/flexjson"
@@ -47,17 +45,4 @@ type list[T any] = flexjson.List[T]
 
 // object reads a JSON object leniently: anything that is not an object
 // (null, a string, an array) reads as the zero value.
-type object[T any] struct{ V T }
-
-func (o *object[T]) UnmarshalJSON(b []byte) error {
-	o.V = *new(T)
-	b = bytes.TrimSpace(b)
-	if len(b) == 0 || b[0] != '{' {
-		return nil
-	}
-	var v T
-	if json.Unmarshal(b, &v) == nil {
-		o.V = v
-	}
-	return nil
-}
+type object[T any] = flexjson.Object[T]

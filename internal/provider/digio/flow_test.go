@@ -15,18 +15,10 @@ import (
 
 	"github.com/signet-dev/signet/internal/pdf"
 	"github.com/signet-dev/signet/internal/provider/digio"
-	"github.com/signet-dev/signet/internal/provider/digio/digiotest"
 	"github.com/signet-dev/signet/internal/provider/digio/sim"
-	"github.com/signet-dev/signet/internal/provider/providertest"
 	"github.com/signet-dev/signet/internal/provider/simtest"
 	"github.com/signet-dev/signet/internal/signing"
 )
-
-// TestConformance runs the provider conformance suite against the adapter
-// and its simulator over real HTTP.
-func TestConformance(t *testing.T) {
-	providertest.Run(t, digiotest.Sandbox)
-}
 
 // These tests run the adapter against the simulator over real HTTP, the
 // way Signet runs in sandbox mode: the simulator mounted under
@@ -300,11 +292,7 @@ func TestRefusalIsPermanentWithDigiosMessage(t *testing.T) {
 
 func TestServerErrorsAreRetryable(t *testing.T) {
 	h := newHarness(t)
-	h.WantRetryable("initiate", signing.ProviderRef{}, sim.OpUpload, 500, 502, 503, 429)
-	h.WantThrottled("initiate", signing.ProviderRef{}, sim.OpUpload)
-	in, ref := h.Initiate()
-	h.WantThrottled("refresh", ref, sim.OpDetails)
-	h.WantRetryable("refresh", ref, sim.OpDetails, 500)
+	in, ref := h.WantOutages(sim.OpUpload, sim.OpDetails)
 
 	h.Press(in.RedirectURL, "sign")
 	h.WantRetryable("document", ref, sim.OpDownload, 503)

@@ -8,20 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signet-dev/signet/internal/provider/simtest"
 	"github.com/signet-dev/signet/internal/signing"
 )
-
-func updateSigners(u signing.Update) string {
-	var out []string
-	for _, s := range u.Signers {
-		w := fmt.Sprintf("%d:%s", s.Index, s.Status)
-		if s.Reason != "" {
-			w += "(" + s.Reason + ")"
-		}
-		out = append(out, w)
-	}
-	return strings.Join(out, " ")
-}
 
 // TestMapSigners covers the per-signer part of the mapping: each party
 // of a document with several, by position or by identifier.
@@ -58,8 +47,8 @@ func TestMapSigners(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			u := mapDocument(decodeDocument(t, tt.body), tt.event, tt.order...)
-			if u.Status != tt.status || updateSigners(u) != tt.signers {
-				t.Errorf("got %s [%s], want %s [%s]", u.Status, updateSigners(u), tt.status, tt.signers)
+			if u.Status != tt.status || simtest.SignerWords(u.Signers) != tt.signers {
+				t.Errorf("got %s [%s], want %s [%s]", u.Status, simtest.SignerWords(u.Signers), tt.status, tt.signers)
 			}
 		})
 	}
@@ -77,8 +66,8 @@ func TestRecordedPartialWebhook(t *testing.T) {
 		t.Fatal(err)
 	}
 	u := mapDocument(&w.Payload.V.Document.V, w.Event.word())
-	if u.Status != signing.StatusInProgress || updateSigners(u) != "0:SIGNED" {
-		t.Fatalf("got %s [%s]", u.Status, updateSigners(u))
+	if u.Status != signing.StatusInProgress || simtest.SignerWords(u.Signers) != "0:SIGNED" {
+		t.Fatalf("got %s [%s]", u.Status, simtest.SignerWords(u.Signers))
 	}
 	var ev map[string]string
 	if err := json.Unmarshal(u.Signers[0].Evidence, &ev); err != nil || ev["documentId"] != "DID2312191801389959UDGNBWGRGCSC1" ||

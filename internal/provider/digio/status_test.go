@@ -110,20 +110,9 @@ func TestMapDocument(t *testing.T) {
 func TestEvidence(t *testing.T) {
 	d := decodeDocument(t, `{"id":"DID1","agreement_status":"completed","updated_at":1795255200000,"file_name":"x.pdf",
 		"signing_parties":[{"identifier":"a@b.example","status":"signed","signature_type":"aadhaar","updated_at":"2026-11-21 15:31:00"}]}`)
-	var got map[string]string
-	if err := json.Unmarshal(mapDocument(d, eventSigned).Evidence, &got); err != nil {
-		t.Fatal(err)
-	}
 	want := map[string]string{"documentId": "DID1", "agreementStatus": "completed", "updatedAt": "1795255200000", "event": "doc.signed",
 		"signerStatus": "signed", "signatureType": "aadhaar", "signerUpdatedAt": "2026-11-21 15:31:00"}
-	if len(got) != len(want) {
-		t.Errorf("evidence = %v, want %v", got, want)
-	}
-	for k, v := range want {
-		if got[k] != v {
-			t.Errorf("evidence[%s] = %q, want %q", k, got[k], v)
-		}
-	}
+	simtest.WantEvidence(t, mapDocument(d, eventSigned).Evidence, want)
 }
 
 func TestSignerOf(t *testing.T) {

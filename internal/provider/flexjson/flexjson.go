@@ -77,6 +77,25 @@ func (l *List[T]) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// Object reads a JSON object leniently: anything that is not an object
+// (null, a string, an array), or does not decode as T, reads as the zero
+// value.
+type Object[T any] struct{ V T }
+
+// UnmarshalJSON reads b leniently; it never fails.
+func (o *Object[T]) UnmarshalJSON(b []byte) error {
+	o.V = *new(T)
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 || b[0] != '{' {
+		return nil
+	}
+	var v T
+	if json.Unmarshal(b, &v) == nil {
+		o.V = v
+	}
+	return nil
+}
+
 // QuotedList is a List that also reads a JSON string holding the list's
 // JSON (a schema that types every field as "string", taken literally).
 type QuotedList[T any] []T

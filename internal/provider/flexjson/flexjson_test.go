@@ -79,6 +79,20 @@ func TestLists(t *testing.T) {
 	}
 }
 
+func TestObject(t *testing.T) {
+	for in, want := range map[string]item{
+		`{"a":"x"}`: {"x"}, ` {"a":"y"} `: {"y"}, `{"a":1}`: {}, `null`: {}, `"{\"a\":\"x\"}"`: {}, `[{"a":"x"}]`: {},
+	} {
+		o := Object[item]{V: item{"stale"}}
+		if err := json.Unmarshal([]byte(in), &o); err != nil {
+			t.Fatal(err)
+		}
+		if o.V != want {
+			t.Errorf("Object(%s) = %#v, want %#v", in, o.V, want)
+		}
+	}
+}
+
 func TestItems(t *testing.T) {
 	for _, tt := range []struct {
 		in, lone string

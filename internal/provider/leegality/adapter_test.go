@@ -1,13 +1,12 @@
 package leegality
 
 import (
-	"github.com/signet-dev/signet/internal/signing"
-	"slices"
 	"testing"
 	"time"
 
 	"github.com/signet-dev/signet/internal/provider/providertest"
 	"github.com/signet-dev/signet/internal/provider/simtest"
+	"github.com/signet-dev/signet/internal/signing"
 )
 
 func newTestAdapter(t testing.TB, mutate ...func(*Config)) *Adapter {
@@ -36,17 +35,10 @@ func TestNew(t *testing.T) {
 func TestInfo(t *testing.T) {
 	a := newTestAdapter(t)
 	info := a.Info()
-	if info.Name != "leegality" || info.DisplayName != "Leegality (Aadhaar eSign)" {
-		t.Errorf("info = %+v", info)
-	}
-	if !slices.Equal(info.Languages, []string{"en", "hi"}) || !slices.Equal(info.RequiredSignerFields, []string{"name"}) {
-		t.Errorf("languages %v, required %v", info.Languages, info.RequiredSignerFields)
-	}
-	if info.PollInterval != 0 || !info.CallsBack || !info.CancelReachesProvider ||
-		!slices.Equal(info.SigningOrders, []signing.SigningOrder{signing.Sequential, signing.Parallel}) || info.MaxSigners != signing.MaxSigners || info.Identification != "Aadhaar eSign via Leegality" {
-		t.Errorf("capabilities %+v", info)
-	}
-	providertest.CheckInfoIsACopy(t, a)
+	providertest.CheckInfo(t, a, signing.ProviderInfo{Name: "leegality", DisplayName: "Leegality (Aadhaar eSign)", Languages: []string{"en", "hi"},
+		RequiredSignerFields: []string{"name"}, CallsBack: true, CancelReachesProvider: true,
+		SigningOrders: []signing.SigningOrder{signing.Sequential, signing.Parallel}, MaxSigners: signing.MaxSigners,
+		Identification: "Aadhaar eSign via Leegality"})
 	// Every property carries an example valid next to a name and a contact.
 	providertest.CheckSignerSchema(t, info, providertest.SchemaCase{
 		Base:       map[string]any{"name": "Asha Verma", "email": "a@example.com"},

@@ -12,18 +12,10 @@ import (
 
 	"github.com/signet-dev/signet/internal/pdf"
 	"github.com/signet-dev/signet/internal/provider/leegality"
-	"github.com/signet-dev/signet/internal/provider/leegality/leegalitytest"
 	"github.com/signet-dev/signet/internal/provider/leegality/sim"
-	"github.com/signet-dev/signet/internal/provider/providertest"
 	"github.com/signet-dev/signet/internal/provider/simtest"
 	"github.com/signet-dev/signet/internal/signing"
 )
-
-// TestConformance runs the provider conformance suite against the adapter
-// and its simulator.
-func TestConformance(t *testing.T) {
-	providertest.Run(t, leegalitytest.Sandbox)
-}
 
 // These tests run the adapter against the simulator over real HTTP, the
 // way Signet runs in sandbox mode: the simulator mounted under
@@ -213,11 +205,7 @@ func TestWrongTokenIsPermanent(t *testing.T) {
 
 func TestServerErrorsAreRetryable(t *testing.T) {
 	h := newHarness(t)
-	h.WantRetryable("initiate", signing.ProviderRef{}, sim.OpCreate, 500, 502, 503, 429)
-	h.WantThrottled("initiate", signing.ProviderRef{}, sim.OpCreate)
-	in, ref := h.Initiate()
-	h.WantThrottled("refresh", ref, sim.OpDetails)
-	h.WantRetryable("refresh", ref, sim.OpDetails, 500)
+	in, ref := h.WantOutages(sim.OpCreate, sim.OpDetails)
 	h.WantRetryable("cancel", ref, sim.OpDelete, 503)
 
 	h.Press(in.RedirectURL, "sign")

@@ -14,6 +14,9 @@ import (
 	"github.com/signet-dev/signet/internal/signing"
 )
 
+// refusedCase is a request the adapter refuses (see simtest.WantRefused).
+type refusedCase simtest.RefusedCase
+
 func newFake(t *testing.T, status int, answer string) (*simtest.Fake, *Adapter) {
 	t.Helper()
 	f := simtest.NewFake(t, status, answer)
@@ -26,16 +29,7 @@ func newFake(t *testing.T, status int, answer string) (*simtest.Fake, *Adapter) 
 }
 
 func initiateReq() signing.InitiateRequest {
-	return signing.InitiateRequest{
-		SessionID:     "5b0c7c2e-1c1a-4a57-8a0b-3d9f0e7a6b11",
-		OrderID:       "order-42",
-		SignerDetails: json.RawMessage(`{"name":" Asha Verma ","email":"asha@example.com","phone":"+91 98765 43210","extra":"kept by Signet"}`),
-		Language:      "hi",
-		Document:      signing.Document{Filename: "loan.pdf", Content: []byte("%PDF-1.7 test")},
-		ReturnURL:     "https://client.example/return?order=42",
-		CallbackURL:   "https://signet.example/callbacks/leegality",
-		ExpiresAt:     testNow.Add(2 * time.Hour),
-	}
+	return simtest.UnitRequest("leegality", `{"name":" Asha Verma ","email":"asha@example.com","phone":"+91 98765 43210","extra":"kept by Signet"}`, "hi", testNow)
 }
 
 func TestInitiateRequestShape(t *testing.T) {
@@ -109,11 +103,7 @@ func TestInitiateOptionalFields(t *testing.T) {
 
 func TestInitiateInvalid(t *testing.T) {
 	f, a := newFake(t, 200, "{}")
-	tests := []struct {
-		name   string
-		mutate func(*signing.InitiateRequest)
-		field  string
-	}{
+	tests := []refusedCase{
 		{"no name", func(r *signing.InitiateRequest) { r.SignerDetails = json.RawMessage(`{"email":"a@b.c"}`) }, "signerDetails.name"},
 		{"blank name", func(r *signing.InitiateRequest) { r.SignerDetails = json.RawMessage(`{"name":"  ","email":"a@b.c"}`) }, "signerDetails.name"},
 		{"no contact", func(r *signing.InitiateRequest) { r.SignerDetails = json.RawMessage(`{"name":"A"}`) }, "signerDetails.email"},
@@ -123,21 +113,7 @@ func TestInitiateInvalid(t *testing.T) {
 		{"not an object", func(r *signing.InitiateRequest) { r.SignerDetails = json.RawMessage(`[1]`) }, "signerDetails"},
 		{"no document", func(r *signing.InitiateRequest) { r.Document.Content = nil }, "document.content"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			f.Calls = 0
-			req := initiateReq()
-			tt.mutate(&req)
-			_, err := a.Initiate(context.Background(), req)
-			var ve *signing.ValidationError
-			if !errors.As(err, &ve) || !errors.Is(err, signing.ErrInvalid) || ve.Errors[0].Field != tt.field {
-				t.Fatalf("err = %v, want a ValidationError on %s", err, tt.field)
-			}
-			if f.Calls != 0 {
-				t.Error("Leegality was called with an invalid request")
-			}
-		})
-	}
+	simtest.WantRefused(t, a, f, initiateReq, tests)
 }
 
 // TestInitiateStatusZero is Leegality's main quirk: a refusal is HTTP 200

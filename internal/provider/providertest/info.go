@@ -3,6 +3,7 @@ package providertest
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"slices"
 	"testing"
 
@@ -126,6 +127,22 @@ func CheckSignerSchema(t *testing.T, info signing.ProviderInfo, c SchemaCase) js
 		}
 	}
 	return every
+}
+
+// CheckInfo checks that p describes itself as want, but for the signer
+// details schema (CheckSignerSchema's), which it only requires, and that
+// the description is a copy (CheckInfoIsACopy).
+func CheckInfo(t *testing.T, p signing.Provider, want signing.ProviderInfo) {
+	t.Helper()
+	got := p.Info()
+	if len(got.SignerDetailsSchema) == 0 {
+		t.Error("Info has no signer details schema")
+	}
+	got.SignerDetailsSchema, want.SignerDetailsSchema = nil, nil
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Info:\n got %+v\nwant %+v", got, want)
+	}
+	CheckInfoIsACopy(t, p)
 }
 
 // CheckInfoIsACopy checks that changing the description Info returns

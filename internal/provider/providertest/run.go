@@ -83,6 +83,15 @@ func initiate(t *testing.T, sb *Sandbox, callbackURL string) signing.Initiated {
 	return started
 }
 
+// start makes a sandbox that calls back to a receiver of its own, and
+// initiates a signing there.
+func start(t *testing.T, newSandbox func(t *testing.T, callbackURL string) *Sandbox) (*Sandbox, signing.Initiated) {
+	t.Helper()
+	cb := newCallbacks(t)
+	sb := newSandbox(t, cb.url)
+	return sb, initiate(t, sb, cb.url)
+}
+
 // exampleSigner builds signer details from the schema's examples, which
 // GET /signing/providers promises are valid.
 func exampleSigner(t *testing.T, info signing.ProviderInfo) json.RawMessage {
@@ -116,17 +125,24 @@ func ref(started signing.Initiated) signing.ProviderRef {
 // refreshUntil refreshes until the update's status is want, for 10 s.
 func refreshUntil(t *testing.T, sb *Sandbox, r signing.ProviderRef, want signing.Status) signing.Update {
 	t.Helper()
+	return refreshFor(t, sb, r, string(want), func(u signing.Update) bool { return u.Status == want })
+}
+
+// refreshFor refreshes until done accepts the update, for 10 s; what
+// names what done waits for.
+func refreshFor(t *testing.T, sb *Sandbox, r signing.ProviderRef, what string, done func(signing.Update) bool) signing.Update {
+	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	var last signing.Update
 	var err error
 	for time.Now().Before(deadline) {
 		last, err = sb.Provider.Refresh(context.Background(), r)
-		if err == nil && last.Status == want {
+		if err == nil && done(last) {
 			return last
 		}
 		time.Sleep(25 * time.Millisecond)
 	}
-	t.Fatalf("refresh never reported %s; last %+v, err %v", want, last, err)
+	t.Fatalf("refresh never reported %s; last %+v, err %v", what, last, err)
 	return last
 }
 
@@ -150,9 +166,7 @@ func Run(t *testing.T, newSandbox func(t *testing.T, callbackURL string) *Sandbo
 	})
 
 	t.Run("InitiateThenRefreshPending", func(t *testing.T) {
-		cb := newCallbacks(t)
-		sb := newSandbox(t, cb.url)
-		started := initiate(t, sb, cb.url)
+		sb, started := start(t, newSandbox)
 		u, err := url.Parse(started.RedirectURL)
 		if started.Ref == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			t.Fatalf("Initiated %+v", started)
@@ -164,9 +178,7 @@ func Run(t *testing.T, newSandbox func(t *testing.T, callbackURL string) *Sandbo
 	})
 
 	t.Run("SignCompletesWithSignedPDF", func(t *testing.T) {
-		cb := newCallbacks(t)
-		sb := newSandbox(t, cb.url)
-		started := initiate(t, sb, cb.url)
+		sb, started := start(t, newSandbox)
 		sb.Signer(t, started, "sign")
 		upd := refreshUntil(t, sb, ref(started), signing.StatusCompleted)
 		signed := upd.Signed
@@ -185,9 +197,7 @@ func Run(t *testing.T, newSandbox func(t *testing.T, callbackURL string) *Sandbo
 	})
 
 	t.Run("DeclineFailsWithReason", func(t *testing.T) {
-		cb := newCallbacks(t)
-		sb := newSandbox(t, cb.url)
-		started := initiate(t, sb, cb.url)
+		sb, started := start(t, newSandbox)
 		sb.Signer(t, started, "decline")
 		upd := refreshUntil(t, sb, ref(started), signing.StatusFailed)
 		if strings.TrimSpace(upd.Reason) == "" {
@@ -196,9 +206,7 @@ func Run(t *testing.T, newSandbox func(t *testing.T, callbackURL string) *Sandbo
 	})
 
 	t.Run("Cancel", func(t *testing.T) {
-		cb := newCallbacks(t)
-		sb := newSandbox(t, cb.url)
-		started := initiate(t, sb, cb.url)
+		sb, started := start(t, newSandbox)
 		if err := sb.Provider.Cancel(context.Background(), ref(started)); err != nil {
 			t.Fatalf("Cancel: %v", err)
 		}
@@ -280,9 +288,7 @@ func Run(t *testing.T, newSandbox func(t *testing.T, callbackURL string) *Sandbo
 	}
 
 	t.Run("TimeoutIsRetryable", func(t *testing.T) {
-		cb := newCallbacks(t)
-		sb := newSandbox(t, cb.url)
-		started := initiate(t, sb, cb.url)
+		sb, started := start(t, newSandbox)
 		sb.Delay(OpRefresh, sb.Timeout+2*time.Second)
 		start := time.Now()
 		_, err := sb.Provider.Refresh(context.Background(), ref(started))
@@ -310,9 +316,7 @@ func Run(t *testing.T, newSandbox func(t *testing.T, callbackURL string) *Sandbo
 	})
 
 	t.Run("UnknownStatusTolerated", func(t *testing.T) {
-		cb := newCallbacks(t)
-		sb := newSandbox(t, cb.url)
-		started := initiate(t, sb, cb.url)
+		sb, started := start(t, newSandbox)
 		sb.UnknownStatus(t, started.Ref)
 		upd, err := sb.Provider.Refresh(context.Background(), ref(started))
 		if err != nil || upd.Status.Terminal() {

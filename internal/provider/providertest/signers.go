@@ -132,20 +132,12 @@ func signerPage(started signing.Initiated, i int) signing.Initiated {
 // refreshUntilSigner refreshes until the update says signer i is want.
 func refreshUntilSigner(t *testing.T, sb *Sandbox, r signing.ProviderRef, i int, want signing.SignerStatus) signing.Update {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	var last signing.Update
-	var err error
-	for time.Now().Before(deadline) {
-		last, err = sb.Provider.Refresh(context.Background(), r)
-		if err == nil {
-			for _, s := range last.Signers {
-				if s.Index == i && s.Status == want {
-					return last
-				}
+	return refreshFor(t, sb, r, fmt.Sprintf("signer %d %s", i, want), func(u signing.Update) bool {
+		for _, s := range u.Signers {
+			if s.Index == i && s.Status == want {
+				return true
 			}
 		}
-		time.Sleep(25 * time.Millisecond)
-	}
-	t.Fatalf("refresh never reported signer %d %s; last %+v, err %v", i, want, last, err)
-	return last
+		return false
+	})
 }

@@ -1,13 +1,13 @@
 package signzy
 
 import (
-	"github.com/signet-dev/signet/internal/signing"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/signet-dev/signet/internal/provider/providertest"
 	"github.com/signet-dev/signet/internal/provider/simtest"
+	"github.com/signet-dev/signet/internal/signing"
 )
 
 func newTestAdapter(t testing.TB, mutate ...func(*Config)) *Adapter {
@@ -36,18 +36,10 @@ func TestNew(t *testing.T) {
 func TestInfo(t *testing.T) {
 	a := newTestAdapter(t)
 	info := a.Info()
-	if info.Name != "signzy" || info.DisplayName != "Signzy Contract360 (Aadhaar eSign)" {
-		t.Errorf("info = %+v", info)
-	}
-	if !slices.Contains(info.Languages, "en") || !slices.Equal(info.RequiredSignerFields, []string{"name"}) {
-		t.Errorf("languages %v, required %v", info.Languages, info.RequiredSignerFields)
-	}
-	if info.PollInterval != 0 || !info.CallsBack || info.CancelReachesProvider || !slices.Equal(info.SigningOrders, []signing.SigningOrder{signing.Parallel}) ||
-		info.MaxSigners != signing.MaxSigners || info.Identification != "Aadhaar eSign (OTP) via Signzy" {
-		t.Errorf("capabilities: orders %v, max %d signers, identification %q, calls back %v, cancel reaches %v",
-			info.SigningOrders, info.MaxSigners, info.Identification, info.CallsBack, info.CancelReachesProvider)
-	}
-	providertest.CheckInfoIsACopy(t, a)
+	providertest.CheckInfo(t, a, signing.ProviderInfo{Name: "signzy", DisplayName: "Signzy Contract360 (Aadhaar eSign)", Languages: []string{"en", "hi"},
+		RequiredSignerFields: []string{"name"}, CallsBack: true,
+		SigningOrders: []signing.SigningOrder{signing.Parallel}, MaxSigners: signing.MaxSigners,
+		Identification: "Aadhaar eSign (OTP) via Signzy"})
 	// The schema offers the signatureType the adapter takes, the configured one by default.
 	other := newTestAdapter(t, func(c *Config) { c.SignatureType = "AADHAARESIGN-FACEAUTH" })
 	if got := other.Info().Identification; got != "Aadhaar eSign (face authentication) via Signzy" {

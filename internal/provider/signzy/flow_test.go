@@ -9,19 +9,11 @@ import (
 	"time"
 
 	"github.com/signet-dev/signet/internal/pdf"
-	"github.com/signet-dev/signet/internal/provider/providertest"
 	"github.com/signet-dev/signet/internal/provider/signzy"
-	"github.com/signet-dev/signet/internal/provider/signzy/signzytest"
 	"github.com/signet-dev/signet/internal/provider/signzy/sim"
 	"github.com/signet-dev/signet/internal/provider/simtest"
 	"github.com/signet-dev/signet/internal/signing"
 )
-
-// TestConformance runs the provider conformance suite against the adapter
-// and its simulator over real HTTP.
-func TestConformance(t *testing.T) {
-	providertest.Run(t, signzytest.Sandbox)
-}
 
 // These tests run the adapter against the simulator over real HTTP, the
 // way Signet runs in sandbox mode: the simulator mounted under
@@ -189,11 +181,7 @@ func TestValidationErrorIsPermanentWithSignzysMessage(t *testing.T) {
 
 func TestServerErrorsAreRetryable(t *testing.T) {
 	h := newHarness(t)
-	h.WantRetryable("initiate", signing.ProviderRef{}, sim.OpInitiate, 500, 502, 503, 429)
-	h.WantThrottled("initiate", signing.ProviderRef{}, sim.OpInitiate)
-	_, ref := h.Initiate()
-	h.WantThrottled("refresh", ref, sim.OpPullData)
-	h.WantRetryable("refresh", ref, sim.OpPullData, 500)
+	_, ref := h.WantOutages(sim.OpInitiate, sim.OpPullData)
 	h.WantRetryable("document", ref, sim.OpPullData, 503)
 	wantUpdate(t, h.Refresh(ref), signing.StatusPending, "") // the faults are used up
 }

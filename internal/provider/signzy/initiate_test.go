@@ -15,6 +15,9 @@ import (
 
 var testNow = time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
 
+// refusedCase is a request the adapter refuses (see simtest.WantRefused).
+type refusedCase simtest.RefusedCase
+
 func newFake(t *testing.T, status int, answer string) (*simtest.Fake, *Adapter) {
 	t.Helper()
 	f := simtest.NewFake(t, status, answer)
@@ -27,16 +30,7 @@ func newFake(t *testing.T, status int, answer string) (*simtest.Fake, *Adapter) 
 }
 
 func initiateReq() signing.InitiateRequest {
-	return signing.InitiateRequest{
-		SessionID:     "5b0c7c2e-1c1a-4a57-8a0b-3d9f0e7a6b11",
-		OrderID:       "order-42",
-		SignerDetails: json.RawMessage(`{"name":" Asha Verma ","email":"asha@example.com","mobile":"9876543210","gender":"Female","yearOfBirth":1990,"uidLastFourDigits":"1234","extra":"kept by Signet"}`),
-		Language:      "en",
-		Document:      signing.Document{Filename: "loan.pdf", Content: []byte("%PDF-1.7 test")},
-		ReturnURL:     "https://client.example/return?order=42",
-		CallbackURL:   "https://signet.example/callbacks/signzy",
-		ExpiresAt:     testNow.Add(2 * time.Hour),
-	}
+	return simtest.UnitRequest("signzy", `{"name":" Asha Verma ","email":"asha@example.com","mobile":"9876543210","gender":"Female","yearOfBirth":1990,"uidLastFourDigits":"1234","extra":"kept by Signet"}`, "en", testNow)
 }
 
 func TestInitiateRequestShape(t *testing.T) {
@@ -118,11 +112,7 @@ func TestInitiateDefaults(t *testing.T) {
 
 func TestInitiateInvalid(t *testing.T) {
 	f, a := newFake(t, 200, "{}")
-	tests := []struct {
-		name   string
-		mutate func(*signing.InitiateRequest)
-		field  string
-	}{
+	tests := []refusedCase{
 		{"no name", func(r *signing.InitiateRequest) { r.SignerDetails = json.RawMessage(`{"email":"a@b.c"}`) }, "signerDetails.name"},
 		{"blank name", func(r *signing.InitiateRequest) { r.SignerDetails = json.RawMessage(`{"name":"  "}`) }, "signerDetails.name"},
 		{"not an object", func(r *signing.InitiateRequest) { r.SignerDetails = json.RawMessage(`[1]`) }, "signerDetails"},
@@ -132,21 +122,7 @@ func TestInitiateInvalid(t *testing.T) {
 		{"no document", func(r *signing.InitiateRequest) { r.Document.Content = nil }, "document.content"},
 		{"expired", func(r *signing.InitiateRequest) { r.ExpiresAt = testNow.Add(-time.Minute) }, "expiresAt"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			f.Path = ""
-			req := initiateReq()
-			tt.mutate(&req)
-			_, err := a.Initiate(context.Background(), req)
-			var ve *signing.ValidationError
-			if !errors.As(err, &ve) || !errors.Is(err, signing.ErrInvalid) || ve.Errors[0].Field != tt.field {
-				t.Fatalf("err = %v, want a ValidationError on %s", err, tt.field)
-			}
-			if f.Path != "" {
-				t.Error("Signzy was called with an invalid request")
-			}
-		})
-	}
+	simtest.WantRefused(t, a, f, initiateReq, tests)
 }
 
 func TestInitiateUnusableAnswer(t *testing.T) {
@@ -230,11 +206,7 @@ func TestInitiateOneSignerAsBefore(t *testing.T) {
 
 func TestInitiateSeveralSignersInvalid(t *testing.T) {
 	f, a := newFake(t, 200, twoSignersAnswer)
-	tests := []struct {
-		name   string
-		mutate func(*signing.InitiateRequest)
-		field  string
-	}{
+	tests := []refusedCase{
 		{"second without a name", func(r *signing.InitiateRequest) { r.Signers[1].Details = json.RawMessage(`{"email":"r@example.com"}`) }, "signers[1].signerDetails.name"},
 		{"second not an object", func(r *signing.InitiateRequest) { r.Signers[1].Details = json.RawMessage(`"Ravi"`) }, "signers[1].signerDetails"},
 		{"first with a bad signature type", func(r *signing.InitiateRequest) {
@@ -242,21 +214,7 @@ func TestInitiateSeveralSignersInvalid(t *testing.T) {
 		}, "signers[0].signerDetails.signatureType"},
 		{"sequential", func(r *signing.InitiateRequest) { r.SigningOrder = signing.Sequential }, "signingOrder"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			f.Path = ""
-			req := twoSignersReq()
-			tt.mutate(&req)
-			_, err := a.Initiate(context.Background(), req)
-			var ve *signing.ValidationError
-			if !errors.As(err, &ve) || ve.Errors[0].Field != tt.field {
-				t.Fatalf("err = %v, want a ValidationError on %s", err, tt.field)
-			}
-			if f.Path != "" {
-				t.Error("Signzy was called with an invalid request")
-			}
-		})
-	}
+	simtest.WantRefused(t, a, f, twoSignersReq, tests)
 }
 
 // TestInitiateSeveralSignersUnusableAnswer: Signzy must give every

@@ -2,10 +2,9 @@ package signzy
 
 import (
 	"encoding/json"
-	"fmt"
-	"strings"
 	"testing"
 
+	"github.com/signet-dev/signet/internal/provider/simtest"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -14,19 +13,6 @@ func threeSigners() signing.ProviderRef {
 	st, _ := json.Marshal(state{SignerID: "s1", SignerIDs: []string{"s1", "s2", "s3"}})
 	return signing.ProviderRef{Ref: "c-1", State: st, Signers: []signing.Signer{
 		{ID: "a", ProviderRef: "s1"}, {ID: "b", ProviderRef: "s2"}, {ID: "c", ProviderRef: "s3"}}}
-}
-
-// signerList renders updates as "index:STATUS(reason)" for comparing.
-func signerList(us []signing.SignerUpdate) string {
-	var parts []string
-	for _, u := range us {
-		p := fmt.Sprintf("%d:%s", u.Index, u.Status)
-		if u.Reason != "" {
-			p += "(" + u.Reason + ")"
-		}
-		parts = append(parts, p)
-	}
-	return strings.Join(parts, " ")
 }
 
 // TestSignerUpdates maps multi-signer contracts: the session's status
@@ -74,8 +60,8 @@ func TestSignerUpdates(t *testing.T) {
 			c := decodeContract(t, tt.body)
 			u := mapContract(c)
 			u.Signers = signerUpdates(c, ref, u)
-			if u.Status != tt.status || u.Reason != tt.reason || signerList(u.Signers) != tt.signers {
-				t.Errorf("update = (%s, %q, [%s]), want (%s, %q, [%s])", u.Status, u.Reason, signerList(u.Signers), tt.status, tt.reason, tt.signers)
+			if u.Status != tt.status || u.Reason != tt.reason || simtest.SignerWords(u.Signers) != tt.signers {
+				t.Errorf("update = (%s, %q, [%s]), want (%s, %q, [%s])", u.Status, u.Reason, simtest.SignerWords(u.Signers), tt.status, tt.reason, tt.signers)
 			}
 			for _, su := range u.Signers {
 				if (su.Status == signing.SignerSigned) != (su.Evidence != nil) {
@@ -92,16 +78,16 @@ func TestSignerIndex(t *testing.T) {
 	c := decodeContract(t, `{"signerdetail":[{"signerId":"s2","status":"IN_PROGRESS"},{"status":"SIGNED"}]}`)
 	st, _ := json.Marshal(state{SignerID: "s1", SignerIDs: []string{"s1", "s2"}})
 	byState := signing.ProviderRef{State: st, Signers: []signing.Signer{{ID: "a"}, {ID: "b"}}}
-	if got := signerList(signerUpdates(c, byState, mapContract(c))); got != "1:IN_PROGRESS" {
+	if got := simtest.SignerWords(signerUpdates(c, byState, mapContract(c))); got != "1:IN_PROGRESS" {
 		t.Errorf("by state: [%s]", got)
 	}
 	byPosition := signing.ProviderRef{Signers: []signing.Signer{{ID: "a"}, {ID: "b"}}}
-	if got := signerList(signerUpdates(c, byPosition, mapContract(c))); got != "0:IN_PROGRESS 1:SIGNED" {
+	if got := simtest.SignerWords(signerUpdates(c, byPosition, mapContract(c))); got != "0:IN_PROGRESS 1:SIGNED" {
 		t.Errorf("by position: [%s]", got)
 	}
 	// A single-signer session kept only signerId.
 	one, _ := json.Marshal(state{SignerID: "s2"})
-	if got := signerList(signerUpdates(c, signing.ProviderRef{State: one}, mapContract(c))); got != "0:IN_PROGRESS" {
+	if got := simtest.SignerWords(signerUpdates(c, signing.ProviderRef{State: one}, mapContract(c))); got != "0:IN_PROGRESS" {
 		t.Errorf("by the single signerId: [%s]", got)
 	}
 }
@@ -121,7 +107,7 @@ func TestSingleSignerUpdate(t *testing.T) {
 	} {
 		c := decodeContract(t, string(readTestdata(t, tt.file)))
 		u := mapContract(c)
-		if got := signerList(signerUpdates(c, signing.ProviderRef{Ref: string(c.ContractID)}, u)); got != tt.signers {
+		if got := simtest.SignerWords(signerUpdates(c, signing.ProviderRef{Ref: string(c.ContractID)}, u)); got != tt.signers {
 			t.Errorf("%s: [%s], want [%s]", tt.file, got, tt.signers)
 		}
 	}

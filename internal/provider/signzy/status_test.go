@@ -8,6 +8,9 @@ import (
 	"github.com/signet-dev/signet/internal/signing"
 )
 
+// mapCase is a row of a status mapping table (see simtest.RunMapCases).
+type mapCase simtest.MapCase
+
 func decodeContract(t *testing.T, js string) *contract {
 	return simtest.Decode[contract](t, []byte(js))
 }
@@ -15,13 +18,7 @@ func decodeContract(t *testing.T, js string) *contract {
 // TestMapContract covers every branch of the mapping table, with the
 // encodings Signzy is known or documented to use.
 func TestMapContract(t *testing.T) {
-	tests := []struct {
-		name           string
-		body           string
-		status         signing.Status
-		reason         string
-		providerStatus string
-	}{
+	tests := []mapCase{
 		// PENDING
 		{"empty answer", `{}`, signing.StatusPending, "", ""},
 		{"new contract", `{"isCompleted":false,"signedSignerCount":0,"contractStatus":"ACTIVE","signerdetail":[{"status":"PENDING","esignAttempts":[]}]}`,
@@ -95,30 +92,17 @@ func TestMapContract(t *testing.T) {
 		// EXPIRED
 		{"expired", `{"contractStatus":"EXPIRED","signerdetail":[{"status":"PENDING"}]}`, signing.StatusExpired, "", "EXPIRED/PENDING"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			simtest.WantMapped(t, mapContract(decodeContract(t, tt.body)), tt.status, tt.reason, tt.providerStatus)
-		})
-	}
+	simtest.RunMapCases(t, tests, func(t *testing.T, c simtest.MapCase) signing.Update {
+		return mapContract(decodeContract(t, c.Body))
+	})
 }
 
 func TestEvidence(t *testing.T) {
 	c := decodeContract(t, `{"contractId":"c1","isCompleted":true,"contractStatus":"COMPLETED","contractCompletionTime":"21/11/2026, 15:31:00",
 		"finalSignedContractHash":"ab","finalSignedContract":"JVBERi0=","signerdetail":[{"signerId":"s1","status":"SIGNED"}]}`)
-	var got map[string]string
-	if err := json.Unmarshal(mapContract(c).Evidence, &got); err != nil {
-		t.Fatal(err)
-	}
 	want := map[string]string{"contractId": "c1", "contractStatus": "COMPLETED", "contractCompletionTime": "21/11/2026, 15:31:00",
 		"finalSignedContractHash": "ab", "signerId": "s1", "signerStatus": "SIGNED"}
-	if len(got) != len(want) {
-		t.Errorf("evidence = %v, want %v", got, want)
-	}
-	for k, v := range want {
-		if got[k] != v {
-			t.Errorf("evidence[%s] = %q, want %q", k, got[k], v)
-		}
-	}
+	simtest.WantEvidence(t, mapContract(c).Evidence, want)
 }
 
 func TestFlexTypes(t *testing.T) {

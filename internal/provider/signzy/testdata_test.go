@@ -18,34 +18,28 @@ import (
 var readTestdata = simtest.Testdata
 
 func TestRecordedPullData(t *testing.T) {
-	tests := []struct {
-		file           string
-		status         signing.Status
-		reason         string
-		providerStatus string
-	}{
-		{"pulldata_pending.json", signing.StatusPending, "", "ACTIVE/PENDING"},
-		{"pulldata_pending_quirks.json", signing.StatusPending, "", "DRAFT"},
-		{"pulldata_in_progress.json", signing.StatusInProgress, "", "ACTIVE/IN_PROGRESS"},
-		{"pulldata_in_progress_strings.json", signing.StatusInProgress, "", "ACTIVE/IN_PROGRESS"},
-		{"pulldata_completed.json", signing.StatusCompleted, "", "COMPLETED/SIGNED"},
-		{"pulldata_completed_strings.json", signing.StatusCompleted, "", "COMPLETED/SIGNED"},
-		{"pulldata_declined.json", signing.StatusFailed, "Signer declined to sign", "CANCELLED/CANCELLED"},
-		{"pulldata_aadhaar_failed.json", signing.StatusFailed, "Aadhaar authentication failed (K-100)", "FAILED/FAILED"},
-		{"pulldata_cancelled.json", signing.StatusCancelled, "", "CANCELLED/PENDING"},
+	// Each case names its recorded answer; the body is read from it.
+	tests := []mapCase{
+		{"pulldata_pending.json", "", signing.StatusPending, "", "ACTIVE/PENDING"},
+		{"pulldata_pending_quirks.json", "", signing.StatusPending, "", "DRAFT"},
+		{"pulldata_in_progress.json", "", signing.StatusInProgress, "", "ACTIVE/IN_PROGRESS"},
+		{"pulldata_in_progress_strings.json", "", signing.StatusInProgress, "", "ACTIVE/IN_PROGRESS"},
+		{"pulldata_completed.json", "", signing.StatusCompleted, "", "COMPLETED/SIGNED"},
+		{"pulldata_completed_strings.json", "", signing.StatusCompleted, "", "COMPLETED/SIGNED"},
+		{"pulldata_declined.json", "", signing.StatusFailed, "Signer declined to sign", "CANCELLED/CANCELLED"},
+		{"pulldata_aadhaar_failed.json", "", signing.StatusFailed, "Aadhaar authentication failed (K-100)", "FAILED/FAILED"},
+		{"pulldata_cancelled.json", "", signing.StatusCancelled, "", "CANCELLED/PENDING"},
 		// A callback carries the pullData shape too.
-		{"callback_completed.json", signing.StatusCompleted, "", "COMPLETED/SIGNED"},
-		{"callback_declined.json", signing.StatusFailed, "Signer declined to sign", "CANCELLED/CANCELLED"},
+		{"callback_completed.json", "", signing.StatusCompleted, "", "COMPLETED/SIGNED"},
+		{"callback_declined.json", "", signing.StatusFailed, "Signer declined to sign", "CANCELLED/CANCELLED"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.file, func(t *testing.T) {
-			c := simtest.Decode[contract](t, readTestdata(t, tt.file))
-			if len(c.ContractID) != 36 {
-				t.Errorf("contractId %q", c.ContractID)
-			}
-			simtest.WantMapped(t, mapContract(c), tt.status, tt.reason, tt.providerStatus)
-		})
-	}
+	simtest.RunMapCases(t, tests, func(t *testing.T, c simtest.MapCase) signing.Update {
+		ct := simtest.Decode[contract](t, readTestdata(t, c.Name))
+		if len(ct.ContractID) != 36 {
+			t.Errorf("contractId %q", ct.ContractID)
+		}
+		return mapContract(ct)
+	})
 }
 
 func TestRecordedInitiateResponse(t *testing.T) {

@@ -128,3 +128,36 @@ func (s *Skin) ReadAction(w http.ResponseWriter, r *http.Request) (string, bool)
 	s.Notice(w, Notice{http.StatusBadRequest, "Bad request", `Choose "` + s.Sign + `" or "` + s.Decline + `".`})
 	return "", false
 }
+
+// Choice records a signer's choice (sign or decline) on the signing link
+// id and returns where the signer goes next, "" for nowhere. It answers
+// the request itself when it cannot (and returns false).
+type Choice func(w http.ResponseWriter, r *http.Request, id string) (string, bool)
+
+// Submit handles a signer page's form, posted back to the link whose id is
+// the path value key and repeated in the form's hidden input key: it calls
+// sign or decline, then sends the signer on to where they go next (303)
+// or, when nowhere, shows done.
+func (s *Skin) Submit(w http.ResponseWriter, r *http.Request, key string, sign, decline Choice, done Notice) {
+	action, ok := s.ReadAction(w, r)
+	if !ok {
+		return
+	}
+	id := r.PathValue(key)
+	if got := r.PostForm.Get(key); got != "" && got != id {
+		s.Notice(w, Notice{Status: http.StatusBadRequest, Title: "Bad request", Message: "The form does not belong to this signing link."})
+		return
+	}
+	choose := decline
+	if action == "sign" {
+		choose = sign
+	}
+	target, ok := choose(w, r, id)
+	switch {
+	case !ok:
+	case target != "":
+		http.Redirect(w, r, target, http.StatusSeeOther)
+	default:
+		s.Notice(w, done)
+	}
+}

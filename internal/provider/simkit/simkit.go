@@ -1,6 +1,7 @@
 // Package simkit is what the provider simulators share, so that each
-// simulator's package holds only its provider's words: the mount under a
-// base URL (Mount), the fault queues tests and the conformance suite use
+// simulator's package holds only its provider's words: the plumbing an
+// eSign simulator's Server is built on (Core), the mount under a base URL
+// (Mount), the fault queues tests and the conformance suite use
 // (Faults), the retrying callback notifier (Notifier), the signer pages'
 // one HTML skeleton (Skin, Page), and the reader of a request's fields
 // (Wording, Fields).

@@ -254,6 +254,50 @@ func TestNoticesAndActions(t *testing.T) {
 	}
 }
 
+// TestSubmit: the form goes to the choice for its link, and the signer
+// on to where the choice says, or to the closing page; a form for another
+// link changes nothing.
+func TestSubmit(t *testing.T) {
+	done := Notice{Status: http.StatusOK, Title: "Thanks", Message: "Recorded."}
+	var got []string
+	choice := func(name, target string, ok bool) Choice {
+		return func(w http.ResponseWriter, r *http.Request, id string) (string, bool) {
+			got = append(got, name+" "+id)
+			if !ok {
+				skin.Notice(w, Notice{Status: http.StatusConflict, Title: "No", Message: "Refused."})
+			}
+			return target, ok
+		}
+	}
+	for _, tt := range []struct {
+		form, target string
+		ok           bool
+		code         int
+		called, body string
+	}{
+		{"action=sign&signerId=s1", "https://client.example/ok", true, http.StatusSeeOther, "sign s1", ""},
+		{"action=decline", "https://client.example/no", true, http.StatusSeeOther, "decline s1", ""},
+		{"action=sign", "", true, http.StatusOK, "sign s1", "Recorded."},
+		{"action=sign", "", false, http.StatusConflict, "sign s1", "Refused."},
+		{"action=sign&signerId=s2", "", true, http.StatusBadRequest, "", "does not belong"},
+		{"action=maybe", "", true, http.StatusBadRequest, "", "Choose"},
+	} {
+		got = nil
+		mux := http.NewServeMux()
+		mux.HandleFunc("POST /p/{signerId}", func(w http.ResponseWriter, r *http.Request) {
+			skin.Submit(w, r, "signerId", choice("sign", tt.target, tt.ok), choice("decline", tt.target, tt.ok), done)
+		})
+		rec := httptest.NewRecorder()
+		r := httptest.NewRequest("POST", "/p/s1", strings.NewReader(tt.form))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		mux.ServeHTTP(rec, r)
+		if rec.Code != tt.code || strings.Join(got, ",") != tt.called || !strings.Contains(rec.Body.String(), tt.body) ||
+			(tt.code == http.StatusSeeOther && rec.Header().Get("Location") != tt.target) {
+			t.Errorf("%q: %d, called %q, Location %q\n%s", tt.form, rec.Code, got, rec.Header().Get("Location"), rec.Body)
+		}
+	}
+}
+
 func TestReadBody(t *testing.T) {
 	for body, want := range map[string]int{"12345": 200, "123456": 413} {
 		rec := httptest.NewRecorder()
@@ -283,5 +327,43 @@ func TestSmallHelpers(t *testing.T) {
 	if rec.Body.String() != "%PDF-1.7" || rec.Header().Get("Content-Disposition") != `inline; filename="ab.pdf"` ||
 		rec.Header().Get("Content-Length") != "8" {
 		t.Errorf("WritePDF: %q %v", rec.Body, rec.Header())
+	}
+}
+
+// TestCore: a bad base URL is named with the simulator; a route the
+// simulator does not have is answered in the provider's error format;
+// faults go to the Core's operations.
+func TestCore(t *testing.T) {
+	if _, err := NewCore(CoreConfig{Name: "acme sim", BaseURL: "ftp://x", Errors: writeErr}); err == nil || !strings.HasPrefix(err.Error(), "acme sim: BaseURL") {
+		t.Errorf("bad base URL: %v", err)
+	}
+	c, err := NewCore(CoreConfig{Name: "acme sim", BaseURL: "http://127.0.0.1/sandbox/acme", Errors: writeErr, NotFound: "no such thing", Ops: []string{"create"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.Mount.Mux.HandleFunc("POST /create", func(w http.ResponseWriter, r *http.Request) {
+		if !c.Inject(w, r, "create") {
+			w.WriteHeader(http.StatusCreated)
+		}
+	})
+	c.FailNext("create", http.StatusBadGateway)
+	for _, tt := range []struct {
+		method, path string
+		code         int
+		body         string
+	}{
+		{"GET", "/sandbox/acme/nothing", http.StatusNotFound, "CNot Found no such thing"},
+		{"POST", "/sandbox/acme/create", http.StatusBadGateway, "CBad Gateway Simulated failure: Bad Gateway"},
+		{"POST", "/create", http.StatusCreated, ""},
+	} {
+		rec := httptest.NewRecorder()
+		c.ServeHTTP(rec, httptest.NewRequest(tt.method, tt.path, nil))
+		if rec.Code != tt.code || rec.Body.String() != tt.body {
+			t.Errorf("%s %s: %d %q", tt.method, tt.path, rec.Code, rec.Body)
+		}
+	}
+	if ca, err := c.ESignCA(); err != nil || ca.Cert.Subject.CommonName != ESignCAName {
+		t.Errorf("eSign CA: %v", err)
 	}
 }

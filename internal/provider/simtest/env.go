@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 )
@@ -96,6 +97,12 @@ func (e *Env) Call(method, path string, body any, set func(*http.Request)) (int,
 	if set != nil {
 		set(req)
 	}
+	return e.do(req)
+}
+
+// do sends req with the browser and reads the answer.
+func (e *Env) do(req *http.Request) (int, http.Header, []byte) {
+	e.T.Helper()
 	resp, err := e.Browser.Do(req)
 	if err != nil {
 		e.T.Fatal(err)
@@ -120,13 +127,11 @@ func (e *Env) CallJSON(method, path string, body any, set func(*http.Request)) (
 // Get GETs u with the browser.
 func (e *Env) Get(u string) (int, http.Header, []byte) {
 	e.T.Helper()
-	resp, err := e.Browser.Get(u)
+	req, err := http.NewRequest(http.MethodGet, u, nil)
 	if err != nil {
 		e.T.Fatal(err)
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, resp.Header, b
+	return e.do(req)
 }
 
 // Open is the signer opening a signing page.
@@ -204,4 +209,20 @@ func NewSimEnv[C any, S Sim](t *testing.T, name string, cfg func(e *Env, base, c
 	e.Mux.Handle("/callbacks/"+name, e.Hooks)
 	e.Sim = ServeSim(e.Env, "/sandbox/"+name, cfg(e.Env, e.Srv.URL+"/sandbox/"+name, e.Srv.URL+"/callbacks/"+name), mutate, build)
 	return e
+}
+
+// WantSignedOnce checks that link, whose signer has signed, refuses to be
+// signed again (409) and opens on a page without the form, and that the
+// receiver has had hooks callbacks in all: the refusal sent none.
+func (e *SimEnv[S]) WantSignedOnce(link string, hooks int) {
+	e.T.Helper()
+	if resp := e.Press(link, "sign"); resp.StatusCode != http.StatusConflict {
+		e.T.Errorf("second sign: %d", resp.StatusCode)
+	}
+	if status, page := e.Open(link); status != http.StatusOK || strings.Contains(page, "<form") {
+		e.T.Errorf("page after signing: %d", status)
+	}
+	if n := len(e.Hooks.All()); n != hooks {
+		e.T.Errorf("%d callbacks, want %d", n, hooks)
+	}
 }

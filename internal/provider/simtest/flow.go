@@ -174,6 +174,20 @@ func (f *Flow) WantThrottled(op string, ref signing.ProviderRef, simOp string) {
 	}
 }
 
+// WantOutages checks that initiate, with the simulator failing its
+// initiateOp with server errors (500, 502, 503) or throttling it (429),
+// fails retryably, then initiates and checks the same of refresh (its
+// refreshOp). It returns the signing it initiated.
+func (f *Flow) WantOutages(initiateOp, refreshOp string) (signing.Initiated, signing.ProviderRef) {
+	f.T.Helper()
+	f.WantRetryable("initiate", signing.ProviderRef{}, initiateOp, 500, 502, 503, 429)
+	f.WantThrottled("initiate", signing.ProviderRef{}, initiateOp)
+	in, ref := f.Initiate()
+	f.WantThrottled("refresh", ref, refreshOp)
+	f.WantRetryable("refresh", ref, refreshOp, 500)
+	return in, ref
+}
+
 // WantTimeout checks that op's call on ref, held up by the simulator (its
 // simOp delayed) past the adapter's timeout, fails at that timeout with a
 // retryable ProviderError saying so: message, if not "".

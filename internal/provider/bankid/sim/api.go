@@ -163,29 +163,32 @@ type orderBody struct {
 	OrderRef *string `json:"orderRef"`
 }
 
-func readOrderRef(w http.ResponseWriter, body []byte) (string, bool) {
+// lockOrder locks s.mu and returns the live order the body's orderRef
+// names, still locked. Otherwise it unlocks, answers "Invalid orderRef"
+// or "No such order" and returns false.
+func (s *Server) lockOrder(w http.ResponseWriter, body []byte) (*order, bool) {
 	var b orderBody
 	if err := json.Unmarshal(body, &b); err != nil || b.OrderRef == nil || strings.TrimSpace(*b.OrderRef) == "" {
 		writeError(w, http.StatusBadRequest, codeInvalidParameters, "Invalid orderRef")
-		return "", false
+		return nil, false
 	}
-	return *b.OrderRef, true
+	s.mu.Lock()
+	o := s.lookup(*b.OrderRef)
+	if o == nil {
+		s.mu.Unlock()
+		writeError(w, http.StatusBadRequest, codeInvalidParameters, "No such order")
+		return nil, false
+	}
+	return o, true
 }
 
 // collect handles POST /collect.
 func (s *Server) collect(w http.ResponseWriter, r *http.Request, body []byte) {
-	ref, ok := readOrderRef(w, body)
+	o, ok := s.lockOrder(w, body)
 	if !ok {
 		return
 	}
-	s.mu.Lock()
-	o := s.lookup(ref)
-	if o == nil {
-		s.mu.Unlock()
-		writeError(w, http.StatusBadRequest, codeInvalidParameters, "No such order")
-		return
-	}
-	v := o.view()
+	ref, v := o.ref, o.view()
 	switch {
 	case o.status != statusPending:
 		// BankID hands a finished order out once: the next collect
@@ -204,23 +207,16 @@ func (s *Server) collect(w http.ResponseWriter, r *http.Request, body []byte) {
 // and BankID forgets it at once: a later collect or cancel answers "No
 // such order".
 func (s *Server) cancel(w http.ResponseWriter, r *http.Request, body []byte) {
-	ref, ok := readOrderRef(w, body)
+	o, ok := s.lockOrder(w, body)
 	if !ok {
 		return
 	}
-	s.mu.Lock()
-	o := s.lookup(ref)
-	switch {
-	case o == nil:
-		s.mu.Unlock()
-		writeError(w, http.StatusBadRequest, codeInvalidParameters, "No such order")
-		return
-	case o.status != statusPending:
+	if o.status != statusPending {
 		s.mu.Unlock()
 		writeError(w, http.StatusBadRequest, codeInvalidParameters, "Order already "+o.status)
 		return
 	}
-	delete(s.orders, ref)
+	delete(s.orders, o.ref)
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, struct{}{})
 }

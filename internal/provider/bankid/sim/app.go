@@ -102,18 +102,24 @@ func (s *Server) appSubmit(w http.ResponseWriter, r *http.Request) {
 	appMessage(w, http.StatusOK, title, msg, "")
 }
 
+// findOrder is the live order match accepts, or nil; s.mu must be held.
+func (s *Server) findOrder(match func(o *order) bool) *order {
+	for ref := range s.orders {
+		if o := s.lookup(ref); o != nil && match(o) {
+			return o
+		}
+	}
+	return nil
+}
+
 // autostart handles GET /app?autostarttoken=…: the autostart link opened
 // on the signer's device starts the order and shows it.
 func (s *Server) autostart(w http.ResponseWriter, r *http.Request) {
 	token := r.URL.Query().Get("autostarttoken")
 	s.mu.Lock()
-	var found *order
-	for ref := range s.orders {
-		if o := s.lookup(ref); o != nil && token != "" && hmac.Equal([]byte(o.autoStartToken), []byte(token)) {
-			found = o
-			break
-		}
-	}
+	found := s.findOrder(func(o *order) bool {
+		return token != "" && hmac.Equal([]byte(o.autoStartToken), []byte(token))
+	})
 	if found == nil || found.status != statusPending {
 		s.mu.Unlock()
 		appMessage(w, http.StatusNotFound, "Start failed", "The BankID app could not start this order (unknown or finished autostart token).", "")
@@ -146,13 +152,7 @@ func (s *Server) scan(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	var found *order
-	for ref := range s.orders {
-		if o := s.lookup(ref); o != nil && hmac.Equal([]byte(o.qrStartToken), []byte(parts[1])) {
-			found = o
-			break
-		}
-	}
+	found := s.findOrder(func(o *order) bool { return hmac.Equal([]byte(o.qrStartToken), []byte(parts[1])) })
 	if found == nil || found.status != statusPending {
 		s.mu.Unlock()
 		appMessage(w, http.StatusNotFound, "Start failed", "The QR code belongs to no open order.", "")

@@ -29,11 +29,7 @@ var mobileRE = regexp.MustCompile(`^[6-9][0-9]{9}$`)
 // upload handles POST /v2/client/document/uploadpdf.
 func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 	body, ok := simkit.ReadBody(w, r, maxUploadBody, writeError)
-	if !ok || s.Inject(w, r, OpUpload) {
-		return
-	}
-	if !s.authorized(r) {
-		writeError(w, http.StatusUnauthorized, codeUnauthorized, "Invalid client credentials")
+	if !ok || !s.admit(w, r, OpUpload) {
 		return
 	}
 	now := s.cfg.Now()
@@ -65,11 +61,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 
 // details handles GET /v2/client/document/{id}.
 func (s *Server) details(w http.ResponseWriter, r *http.Request) {
-	if s.Inject(w, r, OpDetails) {
-		return
-	}
-	if !s.authorized(r) {
-		writeError(w, http.StatusUnauthorized, codeUnauthorized, "Invalid client credentials")
+	if !s.admit(w, r, OpDetails) {
 		return
 	}
 	s.mu.Lock()
@@ -98,11 +90,7 @@ func (s *Server) details(w http.ResponseWriter, r *http.Request) {
 // download handles GET /v2/client/document/download?document_id=…: the
 // PDF as it stands, signed by whoever signed so far.
 func (s *Server) download(w http.ResponseWriter, r *http.Request) {
-	if s.Inject(w, r, OpDownload) {
-		return
-	}
-	if !s.authorized(r) {
-		writeError(w, http.StatusUnauthorized, codeUnauthorized, "Invalid client credentials")
+	if !s.admit(w, r, OpDownload) {
 		return
 	}
 	id := r.URL.Query().Get("document_id")
@@ -129,11 +117,7 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 // details; cancelling a cancelled one again changes nothing; a finished
 // one cannot be cancelled.
 func (s *Server) cancelDoc(w http.ResponseWriter, r *http.Request) {
-	if _, ok := simkit.ReadBody(w, r, 64<<10, writeError); !ok || s.Inject(w, r, OpCancel) {
-		return
-	}
-	if !s.authorized(r) {
-		writeError(w, http.StatusUnauthorized, codeUnauthorized, "Invalid client credentials")
+	if _, ok := simkit.ReadBody(w, r, 64<<10, writeError); !ok || !s.admit(w, r, OpCancel) {
 		return
 	}
 	s.mu.Lock()

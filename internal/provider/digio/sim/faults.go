@@ -82,7 +82,7 @@ func (s *Server) FailSigning(documentID, code, message string) error {
 	d.end(docFailed, partyCancelled, now)
 	n := s.prepareWebhook(d, eventFailed, p)
 	s.mu.Unlock()
-	s.notifier.Send(n...)
+	s.Notifier.Send(n...)
 	return nil
 }
 

@@ -106,11 +106,11 @@ func mayAct(d *doc, p *party) *simkit.Notice {
 	return nil
 }
 
-// page handles GET /gateway/login/{id}/{txn}/{identifier}: the signer's
-// link. Opening it marks the signer "viewed", so that a details answer
-// now reports the signer as started.
-func (s *Server) page(w http.ResponseWriter, r *http.Request) {
-	l := linkOf(r)
+// lockSigner locks s.mu and returns the document and signer of l, still
+// locked, when the signer may act now, with whether the link's token has
+// expired. Otherwise it unlocks, answers the request itself and returns
+// false.
+func (s *Server) lockSigner(w http.ResponseWriter, r *http.Request, l signerLink) (*doc, *party, bool, bool) {
 	s.mu.Lock()
 	d, p, expired, pr := s.resolve(l)
 	if pr == nil {
@@ -119,6 +119,18 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	if pr != nil {
 		s.mu.Unlock()
 		skin.Refuse(w, r, *pr)
+		return nil, nil, false, false
+	}
+	return d, p, expired, true
+}
+
+// page handles GET /gateway/login/{id}/{txn}/{identifier}: the signer's
+// link. Opening it marks the signer "viewed", so that a details answer
+// now reports the signer as started.
+func (s *Server) page(w http.ResponseWriter, r *http.Request) {
+	l := linkOf(r)
+	d, p, expired, ok := s.lockSigner(w, r, l)
+	if !ok {
 		return
 	}
 	now := s.cfg.Now()
@@ -145,7 +157,7 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	facts = append(facts,
 		simkit.Fact{Label: "Signature", Value: signTypeLabel(p.signType)},
 		simkit.Fact{Label: "Valid until", Value: d.expireOn.In(ist).Format("02 Jan 2006 15:04") + " IST"},
-		simkit.Fact{Label: "Preview", Value: "Read the document (PDF)", Link: s.mount.Base + "/gateway/login/" + url.PathEscape(d.id) + "/" +
+		simkit.Fact{Label: "Preview", Value: "Read the document (PDF)", Link: s.Mount.Base + "/gateway/login/" + url.PathEscape(d.id) + "/" +
 			url.PathEscape(l.txn) + "/" + url.PathEscape(p.identifier) + "/preview" + tokenQuery(l.tokenID)},
 	)
 	form := &simkit.Form{Sign: signLabel(p.signType)}
@@ -218,9 +230,9 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 	}
 	l := linkOf(r)
 	if action == "sign" {
-		ok = s.sign(r.Context(), w, l)
+		ok = s.sign(w, r, l)
 	} else {
-		ok = s.decline(w, l)
+		ok = s.decline(w, r, l)
 	}
 	if !ok {
 		return

@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"context"
 	"net/http"
 
 	"github.com/signet-dev/signet/internal/provider/simkit"
@@ -16,16 +15,10 @@ import (
 //
 // The PDF work runs without the lock; if the document changed meanwhile
 // (another signer of it signed), it is redone on the new state.
-func (s *Server) sign(ctx context.Context, w http.ResponseWriter, l signerLink) bool {
+func (s *Server) sign(w http.ResponseWriter, r *http.Request, l signerLink) bool {
 	for range 3 {
-		s.mu.Lock()
-		d, p, _, pr := s.resolve(l)
-		if pr == nil {
-			pr = mayAct(d, p)
-		}
-		if pr != nil {
-			s.mu.Unlock()
-			skin.Notice(w, *pr)
+		d, p, _, ok := s.lockSigner(w, r, l)
+		if !ok {
 			return false
 		}
 		base, version := d.current, d.version
@@ -33,7 +26,7 @@ func (s *Server) sign(ctx context.Context, w http.ResponseWriter, l signerLink) 
 		sig := simkit.ESignature{Name: who.name, State: who.state, Reason: signReason(d, p), Location: "India"}
 		s.mu.Unlock()
 
-		signed, err := s.esigner.Sign(ctx, base, sig)
+		signed, err := s.ESigner.Sign(r.Context(), base, sig)
 		if err != nil {
 			skin.Notice(w, simkit.Notice{Status: http.StatusInternalServerError, Title: "Signing failed", Message: "The eSign service could not sign this document."})
 			return false
@@ -56,7 +49,7 @@ func (s *Server) sign(ctx context.Context, w http.ResponseWriter, l signerLink) 
 		}
 		ds := s.prepareWebhook(d, eventSigned, p)
 		s.mu.Unlock()
-		s.notifier.Send(ds...)
+		s.Notifier.Send(ds...)
 		return true
 	}
 	skin.Notice(w, simkit.Notice{Status: http.StatusServiceUnavailable, Title: "Busy", Message: "The document is being signed by someone else; please try again."})
@@ -66,15 +59,9 @@ func (s *Server) sign(ctx context.Context, w http.ResponseWriter, l signerLink) 
 // decline records the signer's rejection: the signer becomes "rejected",
 // the document "rejected", and the doc.sign.rejected webhook is sent. It
 // answers the request itself when it cannot (and returns false).
-func (s *Server) decline(w http.ResponseWriter, l signerLink) bool {
-	s.mu.Lock()
-	d, p, _, pr := s.resolve(l)
-	if pr == nil {
-		pr = mayAct(d, p)
-	}
-	if pr != nil {
-		s.mu.Unlock()
-		skin.Notice(w, *pr)
+func (s *Server) decline(w http.ResponseWriter, r *http.Request, l signerLink) bool {
+	d, p, _, ok := s.lockSigner(w, r, l)
+	if !ok {
 		return false
 	}
 	now := s.cfg.Now()
@@ -82,7 +69,7 @@ func (s *Server) decline(w http.ResponseWriter, l signerLink) bool {
 	d.end(docRejected, partyCancelled, now)
 	ds := s.prepareWebhook(d, eventRejected, p)
 	s.mu.Unlock()
-	s.notifier.Send(ds...)
+	s.Notifier.Send(ds...)
 	return true
 }
 

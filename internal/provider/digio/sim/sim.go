@@ -45,12 +45,10 @@ package sim
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"sync"
 	"time"
 
-	"github.com/signet-dev/signet/internal/pki"
 	"github.com/signet-dev/signet/internal/provider/httpx"
 	"github.com/signet-dev/signet/internal/provider/simkit"
 )
@@ -88,13 +86,11 @@ type Config struct {
 }
 
 // Server is the simulator, an http.Handler. It is safe for concurrent use.
+// Its eSign service signs for the signers, as Digio's does.
 type Server struct {
-	*simkit.Faults // FailNext, ThrottleNext and DelayNext on the Op* operations
+	*simkit.Core // ServeHTTP, Close, ESignCA; FailNext, ThrottleNext and DelayNext on the Op* operations
 
-	cfg      Config
-	mount    *simkit.Mount
-	notifier *simkit.Notifier
-	esigner  *simkit.ESigner // signs for the signers, as Digio's eSign service does
+	cfg Config
 
 	mu     sync.Mutex
 	docs   map[string]*doc   // by document id
@@ -103,16 +99,6 @@ type Server struct {
 
 // New returns a simulator for cfg.
 func New(cfg Config) (*Server, error) {
-	mount, err := simkit.NewMount(cfg.BaseURL)
-	if err != nil {
-		return nil, fmt.Errorf("digio sim: %w", err)
-	}
-	if cfg.ClientID == "" || cfg.ClientSecret == "" {
-		return nil, errors.New("digio sim: ClientID and ClientSecret are required")
-	}
-	if cfg.WebhookURL != "" && !httpx.IsHTTPURL(cfg.WebhookURL) {
-		return nil, errors.New("digio sim: WebhookURL must be an absolute http(s) URL")
-	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -125,16 +111,26 @@ func New(cfg Config) (*Server, error) {
 	if cfg.TokenTTL <= 0 {
 		cfg.TokenTTL = time.Hour
 	}
-	s := &Server{
-		Faults:   simkit.NewFaults(writeError, OpUpload, OpDetails, OpDownload, OpCancel),
-		cfg:      cfg,
-		mount:    mount,
-		notifier: simkit.NewNotifier(cfg.HTTPClient, cfg.WebhookTimeout, cfg.WebhookRetries),
-		esigner:  &simkit.ESigner{Provider: ESignProvider, Now: cfg.Now},
-		docs:     map[string]*doc{},
-		tokens:   map[string]string{},
+	core, err := simkit.NewCore(simkit.CoreConfig{Name: "digio sim", BaseURL: cfg.BaseURL,
+		Errors: writeError, NotFound: "Resource not found", Ops: []string{OpUpload, OpDetails, OpDownload, OpCancel},
+		HTTPClient: cfg.HTTPClient, CallbackTimeout: cfg.WebhookTimeout, CallbackRetries: cfg.WebhookRetries,
+		ESignProvider: ESignProvider, Now: cfg.Now})
+	if err != nil {
+		return nil, err
 	}
-	mux := mount.Mux
+	switch {
+	case cfg.ClientID == "" || cfg.ClientSecret == "":
+		return nil, errors.New("digio sim: ClientID and ClientSecret are required")
+	case cfg.WebhookURL != "" && !httpx.IsHTTPURL(cfg.WebhookURL):
+		return nil, errors.New("digio sim: WebhookURL must be an absolute http(s) URL")
+	}
+	s := &Server{
+		Core:   core,
+		cfg:    cfg,
+		docs:   map[string]*doc{},
+		tokens: map[string]string{},
+	}
+	mux := core.Mount.Mux
 	mux.HandleFunc("POST /v2/client/document/uploadpdf", s.upload)
 	mux.HandleFunc("GET /v2/client/document/download", s.download)
 	mux.HandleFunc("GET /v2/client/document/{id}", s.details)
@@ -142,9 +138,6 @@ func New(cfg Config) (*Server, error) {
 	mux.HandleFunc("GET /gateway/login/{id}/{txn}/{identifier}", s.page)
 	mux.HandleFunc("POST /gateway/login/{id}/{txn}/{identifier}", s.submit)
 	mux.HandleFunc("GET /gateway/login/{id}/{txn}/{identifier}/preview", s.preview)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, codeNotFound, "Resource not found")
-	})
 	return s, nil
 }
 
@@ -152,26 +145,23 @@ func New(cfg Config) (*Server, error) {
 // certificates.
 const ESignProvider = "Digio Sandbox eSign"
 
-// ESignCA is the sandbox eSign CA that issues the signers' certificates,
-// for tests that check a signed document's chain.
-func (s *Server) ESignCA() (*pki.CA, error) { return s.esigner.CA() }
-
 // GatewayURL is the simulated gateway, to configure the adapter with
 // (digio.Config.GatewayURL).
-func (s *Server) GatewayURL() string { return s.mount.Base + "/gateway/login" }
+func (s *Server) GatewayURL() string { return s.Mount.Base + "/gateway/login" }
 
-// ServeHTTP serves the simulated API, with or without BaseURL's path in
-// front of the routes.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mount.ServeHTTP(w, r) }
-
-// Close stops the background webhook retries and waits for them to end.
-// The Server keeps answering requests, but sends no more retries.
-func (s *Server) Close() error { return s.notifier.Close() }
-
-// authorized checks the HTTP Basic credentials.
-func (s *Server) authorized(r *http.Request) bool {
+// admit applies the fault queued for op, if any, then checks the HTTP
+// Basic credentials. It answers the request itself when either stops it
+// (and returns false).
+func (s *Server) admit(w http.ResponseWriter, r *http.Request, op string) bool {
+	if s.Inject(w, r, op) {
+		return false
+	}
 	id, secret, ok := r.BasicAuth()
-	return ok && simkit.SameSecret(id+"\x00"+secret, s.cfg.ClientID+"\x00"+s.cfg.ClientSecret)
+	if !ok || !simkit.SameSecret(id+"\x00"+secret, s.cfg.ClientID+"\x00"+s.cfg.ClientSecret) {
+		writeError(w, http.StatusUnauthorized, codeUnauthorized, "Invalid client credentials")
+		return false
+	}
+	return true
 }
 
 // Digio's error codes, as the simulator uses them.

@@ -209,7 +209,7 @@ func (s *Server) newLink(d *document, file string, now time.Time) string {
 	}
 	token := newToken()
 	s.links[token] = &link{documentID: d.id, file: file, name: name, expires: now.Add(s.cfg.DownloadTTL)}
-	return s.mount.Base + "/cdn/" + token + "/" + name
+	return s.Mount.Base + "/cdn/" + token + "/" + name
 }
 
 // safeFileName makes a file name fit a URL path segment.

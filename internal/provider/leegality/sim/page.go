@@ -47,16 +47,27 @@ func (s *Server) findInvitation(id string, now time.Time) (*document, *invitatio
 	return d, v, nil
 }
 
+// lockInvitation locks s.mu and returns the document and invitation of
+// a signing link, still locked, when the invitee may act at now.
+// Otherwise it unlocks, answers the request itself and returns false.
+func (s *Server) lockInvitation(w http.ResponseWriter, r *http.Request, id string, now time.Time) (*document, *invitation, bool) {
+	s.mu.Lock()
+	d, v, n := s.findInvitation(id, now)
+	if n != nil {
+		s.mu.Unlock()
+		skin.Refuse(w, r, *n)
+		return nil, nil, false
+	}
+	return d, v, true
+}
+
 // page handles GET /sign/{invitationId}: the invitee's link. Opening it
 // records the action "Viewed", so that the details now show the invitee
 // has started.
 func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	now := s.cfg.Now()
-	s.mu.Lock()
-	d, v, n := s.findInvitation(r.PathValue("invitationId"), now)
-	if n != nil {
-		s.mu.Unlock()
-		skin.Refuse(w, r, *n)
+	d, v, ok := s.lockInvitation(w, r, r.PathValue("invitationId"), now)
+	if !ok {
 		return
 	}
 	if v.action == "" {
@@ -87,29 +98,7 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 // it, the invitee goes to their redirect URL (303) when the request gave
 // one, else they see a closing page.
 func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
-	action, ok := skin.ReadAction(w, r)
-	if !ok {
-		return
-	}
-	id := r.PathValue("invitationId")
-	if got := r.PostForm.Get("invitationId"); got != "" && got != id {
-		skin.Notice(w, simkit.Notice{Status: http.StatusBadRequest, Title: "Bad request", Message: "The form does not belong to this signing link."})
-		return
-	}
-	var target string
-	if action == "sign" {
-		target, ok = s.sign(w, r, id)
-	} else {
-		target, ok = s.decline(w, r, id)
-	}
-	if !ok {
-		return
-	}
-	if target != "" {
-		http.Redirect(w, r, target, http.StatusSeeOther)
-		return
-	}
-	skin.Notice(w, simkit.Notice{Status: http.StatusOK, Title: "Thank you", Message: "Your response has been recorded. You may close this page."})
+	skin.Submit(w, r, "invitationId", s.sign, s.decline, simkit.Notice{Status: http.StatusOK, Title: "Thank you", Message: "Your response has been recorded. You may close this page."})
 }
 
 // sign completes the invitee's Aadhaar eSign: the eSign service signs the
@@ -124,11 +113,8 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 func (s *Server) sign(w http.ResponseWriter, r *http.Request, id string) (string, bool) {
 	for range 3 {
 		now := s.cfg.Now()
-		s.mu.Lock()
-		d, v, n := s.findInvitation(id, now)
-		if n != nil {
-			s.mu.Unlock()
-			skin.Refuse(w, r, *n)
+		d, v, ok := s.lockInvitation(w, r, id, now)
+		if !ok {
 			return "", false
 		}
 		ip := simkit.ClientIP(r)
@@ -149,7 +135,7 @@ func (s *Server) sign(w http.ResponseWriter, r *http.Request, id string) (string
 		original := d.original
 		s.mu.Unlock()
 
-		signed, err := s.esign.Sign(r.Context(), base, sig)
+		signed, err := s.ESigner.Sign(r.Context(), base, sig)
 		var trail []byte
 		if err == nil && last {
 			// The audit trail is a file of its own: the original with the
@@ -177,7 +163,7 @@ func (s *Server) sign(w http.ResponseWriter, r *http.Request, id string) (string
 		hook := s.prepareWebhook(d, v, "Success", status, now)
 		target := v.redirectURL
 		s.mu.Unlock()
-		s.notifier.Send(hook...)
+		s.Notifier.Send(hook...)
 		return target, true
 	}
 	skin.Notice(w, simkit.Notice{Status: http.StatusServiceUnavailable, Title: "Busy", Message: "The document is being signed by someone else; please try again."})
@@ -190,18 +176,15 @@ func (s *Server) sign(w http.ResponseWriter, r *http.Request, id string) (string
 // cannot (and returns false).
 func (s *Server) decline(w http.ResponseWriter, r *http.Request, id string) (string, bool) {
 	now := s.cfg.Now()
-	s.mu.Lock()
-	d, v, n := s.findInvitation(id, now)
-	if n != nil {
-		s.mu.Unlock()
-		skin.Refuse(w, r, *n)
+	d, v, ok := s.lockInvitation(w, r, id, now)
+	if !ok {
 		return "", false
 	}
 	v.action, v.rejected, v.comment, v.ip = actionRejected, now, rejectComment, simkit.ClientIP(r)
 	hook := s.prepareWebhook(d, v, "Error", webhookSent, now)
 	target := v.redirectURL
 	s.mu.Unlock()
-	s.notifier.Send(hook...)
+	s.Notifier.Send(hook...)
 	return target, true
 }
 

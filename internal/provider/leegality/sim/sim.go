@@ -46,12 +46,10 @@ package sim
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"sync"
 	"time"
 
-	"github.com/signet-dev/signet/internal/pki"
 	"github.com/signet-dev/signet/internal/provider/httpx"
 	"github.com/signet-dev/signet/internal/provider/simkit"
 )
@@ -98,15 +96,12 @@ type Config struct {
 const ESignProvider = "Leegality Sandbox eSign"
 
 // Server is the simulator, an http.Handler. It is safe for concurrent use.
+// Its eSign service signs for the invitees, as the eSign service provider
+// behind Leegality does: a certificate per signature naming the invitee.
 type Server struct {
-	*simkit.Faults // FailNext, ThrottleNext and DelayNext on the Op* operations (and RefuseNext)
+	*simkit.Core // ServeHTTP, Close, ESignCA; FailNext, ThrottleNext and DelayNext on the Op* operations (and RefuseNext)
 
-	cfg      Config
-	mount    *simkit.Mount
-	notifier *simkit.Notifier
-	// esign signs for the invitees, as the eSign service provider behind
-	// Leegality does: a certificate per signature naming the invitee.
-	esign *simkit.ESigner
+	cfg Config
 
 	mu          sync.Mutex
 	docs        map[string]*document // by documentId
@@ -117,19 +112,6 @@ type Server struct {
 
 // New returns a simulator for cfg.
 func New(cfg Config) (*Server, error) {
-	mount, err := simkit.NewMount(cfg.BaseURL)
-	if err != nil {
-		return nil, fmt.Errorf("leegality sim: %w", err)
-	}
-	if cfg.Token == "" {
-		return nil, errors.New("leegality sim: Token is required")
-	}
-	if cfg.PrivateSalt == "" {
-		return nil, errors.New("leegality sim: PrivateSalt is required")
-	}
-	if cfg.WebhookURL != "" && !httpx.IsHTTPURL(cfg.WebhookURL) {
-		return nil, errors.New("leegality sim: WebhookURL must be an absolute http(s) URL")
-	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -145,18 +127,31 @@ func New(cfg Config) (*Server, error) {
 	if cfg.WebhookRetries == nil {
 		cfg.WebhookRetries = []time.Duration{10 * time.Second, time.Minute, 5 * time.Minute}
 	}
+	core, err := simkit.NewCore(simkit.CoreConfig{Name: "leegality sim", BaseURL: cfg.BaseURL,
+		Errors: writeError, NotFound: "The requested resource was not found.",
+		Ops:        []string{OpCreate, OpStatus, OpDetails, OpFetch, OpDownload, OpDelete},
+		HTTPClient: cfg.HTTPClient, CallbackTimeout: cfg.WebhookTimeout, CallbackRetries: cfg.WebhookRetries,
+		ESignProvider: ESignProvider, Now: cfg.Now})
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case cfg.Token == "":
+		return nil, errors.New("leegality sim: Token is required")
+	case cfg.PrivateSalt == "":
+		return nil, errors.New("leegality sim: PrivateSalt is required")
+	case cfg.WebhookURL != "" && !httpx.IsHTTPURL(cfg.WebhookURL):
+		return nil, errors.New("leegality sim: WebhookURL must be an absolute http(s) URL")
+	}
 	s := &Server{
-		Faults:      simkit.NewFaults(writeError, OpCreate, OpStatus, OpDetails, OpFetch, OpDownload, OpDelete),
+		Core:        core,
 		cfg:         cfg,
-		mount:       mount,
-		notifier:    simkit.NewNotifier(cfg.HTTPClient, cfg.WebhookTimeout, cfg.WebhookRetries),
-		esign:       &simkit.ESigner{Provider: ESignProvider, Now: cfg.Now},
 		docs:        map[string]*document{},
 		invitations: map[string]string{},
 		links:       map[string]*link{},
 		unknownNext: map[string]bool{},
 	}
-	mux := mount.Mux
+	mux := core.Mount.Mux
 	mux.HandleFunc("POST /v3.0/sign/request", s.create)
 	mux.HandleFunc("DELETE /v3.0/sign/request", s.delete)
 	mux.HandleFunc("GET /v3.2/sign/request", s.status)
@@ -165,23 +160,8 @@ func New(cfg Config) (*Server, error) {
 	mux.HandleFunc("GET /sign/{invitationId}", s.page)
 	mux.HandleFunc("POST /sign/{invitationId}", s.submit)
 	mux.HandleFunc("GET /cdn/{token}/{file}", s.download)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "", "The requested resource was not found.")
-	})
 	return s, nil
 }
-
-// ServeHTTP serves the simulated API, with or without BaseURL's path in
-// front of the routes.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mount.ServeHTTP(w, r) }
-
-// Close stops the background webhook re-sends and waits for them to end.
-// The Server keeps answering requests, but sends no more re-sends.
-func (s *Server) Close() error { return s.notifier.Close() }
-
-// ESignCA is the sandbox eSign CA that issues the invitees' certificates,
-// for checking a signed document's chain.
-func (s *Server) ESignCA() (*pki.CA, error) { return s.esign.CA() }
 
 // authorized checks X-Auth-Token against the token.
 func (s *Server) authorized(r *http.Request) bool {

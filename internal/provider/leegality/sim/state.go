@@ -331,7 +331,7 @@ type webhookView struct {
 	MAC            string         `json:"mac"`
 }
 
-func (s *Server) signURL(v *invitation) string { return s.mount.Base + "/sign/" + v.id }
+func (s *Server) signURL(v *invitation) string { return s.Mount.Base + "/sign/" + v.id }
 
 // docStatus is the document's status word as the details API shows it. A
 // rejected or expired document stays SENT: Leegality shows those on the

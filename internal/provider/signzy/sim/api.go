@@ -58,11 +58,7 @@ type initiatedSigner struct {
 // initiate handles POST /api/v3/contract/initiate.
 func (s *Server) initiate(w http.ResponseWriter, r *http.Request) {
 	body, ok := simkit.ReadBody(w, r, maxInitiateBody, writeError)
-	if !ok || s.Inject(w, r, OpInitiate) {
-		return
-	}
-	if !s.authorized(r) {
-		writeError(w, http.StatusUnauthorized, "", "Unauthorized")
+	if !ok || !s.admit(w, r, OpInitiate) {
 		return
 	}
 	now := s.cfg.Now()
@@ -119,11 +115,7 @@ func (s *Server) initiate(w http.ResponseWriter, r *http.Request) {
 // pullData handles POST /api/v3/contract/pullData.
 func (s *Server) pullData(w http.ResponseWriter, r *http.Request) {
 	body, ok := simkit.ReadBody(w, r, maxPullBody, writeError)
-	if !ok || s.Inject(w, r, OpPullData) {
-		return
-	}
-	if !s.authorized(r) {
-		writeError(w, http.StatusUnauthorized, "", "Unauthorized")
+	if !ok || !s.admit(w, r, OpPullData) {
 		return
 	}
 	f, err := objectFields(body)

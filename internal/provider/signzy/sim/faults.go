@@ -34,15 +34,9 @@ var ErrFinished = errors.New("signzy sim: contract already finished")
 // is sent. It stands in for the parts of the Aadhaar journey (OTP,
 // biometrics) the signer page does not simulate.
 func (s *Server) FailAadhaar(contractID, message string, retryLeft bool) error {
-	s.mu.Lock()
-	c := s.lookup(contractID)
-	if c == nil {
-		s.mu.Unlock()
-		return ErrUnknownContract
-	}
-	if c.finished() {
-		s.mu.Unlock()
-		return ErrFinished
+	c, err := s.lockOpen(contractID)
+	if err != nil {
+		return err
 	}
 	var sg *signer
 	for _, x := range c.signers {
@@ -66,7 +60,7 @@ func (s *Server) FailAadhaar(contractID, message string, retryLeft bool) error {
 	c.status, c.ended = contractFailed, now
 	n := s.prepareCallbacks(c, sg)
 	s.mu.Unlock()
-	s.notifier.Send(n...)
+	s.Notifier.Send(n...)
 	return nil
 }
 
@@ -74,21 +68,15 @@ func (s *Server) FailAadhaar(contractID, message string, retryLeft bool) error {
 // does: contractCancelTimestamp is set, no signer declined. The callback
 // is sent.
 func (s *Server) CancelContract(contractID string) error {
-	s.mu.Lock()
-	c := s.lookup(contractID)
-	if c == nil {
-		s.mu.Unlock()
-		return ErrUnknownContract
-	}
-	if c.finished() {
-		s.mu.Unlock()
-		return ErrFinished
+	c, err := s.lockOpen(contractID)
+	if err != nil {
+		return err
 	}
 	now := s.cfg.Now()
 	c.status, c.ended, c.cancelled = contractCancelled, now, now
 	n := s.prepareCallbacks(c, nil)
 	s.mu.Unlock()
-	s.notifier.Send(n...)
+	s.Notifier.Send(n...)
 	return nil
 }
 
@@ -116,4 +104,20 @@ func (s *Server) SetSignerStatus(contractID, status string) error {
 	}
 	c.signers[0].status = status
 	return nil
+}
+
+// lockOpen locks s.mu and finds an open contract, returned still locked.
+// On an error it unlocks.
+func (s *Server) lockOpen(contractID string) (*contract, error) {
+	s.mu.Lock()
+	c := s.lookup(contractID)
+	switch {
+	case c == nil:
+		s.mu.Unlock()
+		return nil, ErrUnknownContract
+	case c.finished():
+		s.mu.Unlock()
+		return nil, ErrFinished
+	}
+	return c, nil
 }

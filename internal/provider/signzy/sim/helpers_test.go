@@ -1,15 +1,12 @@
 package sim
 
 import (
-	"crypto/x509"
 	"encoding/base64"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/signet-dev/signet/internal/pdf"
-	"github.com/signet-dev/signet/internal/provider/simkit"
 	"github.com/signet-dev/signet/internal/provider/simtest"
 )
 
@@ -84,38 +81,10 @@ func signer0(m map[string]any) map[string]any {
 }
 
 // wantSignedBy checks that doc holds one intact signature per name, in
-// order, each by a certificate naming that signer and issued by the
-// simulator's eSign CA, the last one covering the whole file.
+// order, by the simulator's eSign service.
 func (e env) wantSignedBy(doc []byte, names ...string) {
 	e.T.Helper()
-	sigs, err := pdf.Verify(doc)
-	if err != nil {
-		e.T.Fatalf("signed PDF: %v", err)
-	}
-	if len(sigs) != len(names) {
-		e.T.Fatalf("%d signatures, want %d (%v)", len(sigs), len(names), names)
-	}
-	ca, err := e.Sim.ESignCA()
-	if err != nil {
-		e.T.Fatal(err)
-	}
-	roots := x509.NewCertPool()
-	roots.AddCert(ca.Cert)
-	for i, s := range sigs {
-		if !s.Valid || s.SignerName != names[i] || !strings.Contains(s.CertificateIssuer, simkit.ESignCAName) {
-			e.T.Errorf("signature %d: valid %v by %q issued by %q (%v), want a valid one by %q from the eSign CA",
-				i, s.Valid, s.SignerName, s.CertificateIssuer, s.Problems, names[i])
-		}
-		if !strings.Contains(s.CertificateSubject, eSignProvider) {
-			e.T.Errorf("signature %d: certificate %q does not name the eSign service", i, s.CertificateSubject)
-		}
-		if err := s.VerifyChain(roots); err != nil {
-			e.T.Errorf("signature %d: %v", i, err)
-		}
-	}
-	if !sigs[len(sigs)-1].CoversWholeDocument {
-		e.T.Error("the last signature does not cover the whole file")
-	}
+	simtest.WantESigned(e.T, doc, e.Sim, eSignProvider, names...)
 }
 
 // original is the contract initiateBody sends.

@@ -29,15 +29,26 @@ func (s *Server) findSigner(signerID string) (*contract, *signer) {
 	return c, c.signer(signerID)
 }
 
+// lockSigner locks s.mu and returns the contract and signer of signerID,
+// still locked, when the signer may act. Otherwise it unlocks, answers the
+// request itself and returns false.
+func (s *Server) lockSigner(w http.ResponseWriter, r *http.Request, signerID string) (*contract, *signer, bool) {
+	s.mu.Lock()
+	c, sg := s.findSigner(signerID)
+	if n := closedNotice(c, sg); n != nil {
+		s.mu.Unlock()
+		skin.Refuse(w, r, *n)
+		return nil, nil, false
+	}
+	return c, sg, true
+}
+
 // page handles GET /api/v3/contract/esign/{signerId}: the signer's link.
 // Opening it starts an Aadhaar eSign attempt, so that a pull now reports
 // the signer as in progress.
 func (s *Server) page(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	c, sg := s.findSigner(r.PathValue("signerId"))
-	if n := closedNotice(c, sg); n != nil {
-		s.mu.Unlock()
-		skin.Refuse(w, r, *n)
+	c, sg, ok := s.lockSigner(w, r, r.PathValue("signerId"))
+	if !ok {
 		return
 	}
 	sg.openAttempt()
@@ -61,38 +72,19 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	skin.Render(w, http.StatusOK, p)
 }
 
-// submit handles the page's form: action=sign or action=decline.
+// submit handles the page's form: action=sign or action=decline. The
+// signer then goes to the contract's success or failure redirect, which
+// initiate requires, so the closing page is not shown.
 func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
-	action, ok := skin.ReadAction(w, r)
-	if !ok {
-		return
-	}
-	id := r.PathValue("signerId")
-	if got := r.PostForm.Get("signerId"); got != "" && got != id {
-		skin.Notice(w, simkit.Notice{Status: http.StatusBadRequest, Title: "Bad request", Message: "The form does not belong to this signing link."})
-		return
-	}
-
-	var target string
-	if action == "sign" {
-		target, ok = s.sign(w, r, id)
-	} else {
-		target, ok = s.decline(w, r, id)
-	}
-	if ok {
-		http.Redirect(w, r, target, http.StatusSeeOther)
-	}
+	skin.Submit(w, r, "signerId", s.sign, s.decline, simkit.Notice{Status: http.StatusOK, Title: "Done", Message: "Your response has been recorded. You may close this page."})
 }
 
 // decline records the signer's refusal, ends the contract, calls back and
 // returns the failure redirect. It answers the request itself when it
 // cannot (and returns false).
 func (s *Server) decline(w http.ResponseWriter, r *http.Request, signerID string) (string, bool) {
-	s.mu.Lock()
-	c, sg := s.findSigner(signerID)
-	if n := closedNotice(c, sg); n != nil {
-		s.mu.Unlock()
-		skin.Refuse(w, r, *n)
+	c, sg, ok := s.lockSigner(w, r, signerID)
+	if !ok {
 		return "", false
 	}
 	now := s.cfg.Now()
@@ -104,7 +96,7 @@ func (s *Server) decline(w http.ResponseWriter, r *http.Request, signerID string
 	ds := s.prepareCallbacks(c, sg)
 	target := c.failureURL
 	s.mu.Unlock()
-	s.notifier.Send(ds...)
+	s.Notifier.Send(ds...)
 	return target, true
 }
 

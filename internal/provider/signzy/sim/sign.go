@@ -22,11 +22,8 @@ import (
 // (another signer of it signed), it is redone on the new state.
 func (s *Server) sign(w http.ResponseWriter, r *http.Request, signerID string) (string, bool) {
 	for range 3 {
-		s.mu.Lock()
-		c, sg := s.findSigner(signerID)
-		if n := closedNotice(c, sg); n != nil {
-			s.mu.Unlock()
-			skin.Refuse(w, r, *n)
+		c, sg, ok := s.lockSigner(w, r, signerID)
+		if !ok {
 			return "", false
 		}
 		now := s.cfg.Now()
@@ -41,7 +38,7 @@ func (s *Server) sign(w http.ResponseWriter, r *http.Request, signerID string) (
 		audit := auditLines(c, sg, now, ip)
 		s.mu.Unlock()
 
-		signed, err := s.esigner.Sign(r.Context(), base, sig)
+		signed, err := s.ESigner.Sign(r.Context(), base, sig)
 		var certificate []byte
 		if err == nil && last {
 			certificate, err = auditCertificate(original, append(audit,
@@ -66,7 +63,7 @@ func (s *Server) sign(w http.ResponseWriter, r *http.Request, signerID string) (
 		ds := s.prepareCallbacks(c, sg)
 		target := c.successURL
 		s.mu.Unlock()
-		s.notifier.Send(ds...)
+		s.Notifier.Send(ds...)
 		return target, true
 	}
 	skin.Notice(w, simkit.Notice{Status: http.StatusServiceUnavailable, Title: "Busy", Message: "The contract is being signed by someone else; please try again."})

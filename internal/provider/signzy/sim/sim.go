@@ -24,14 +24,12 @@ package sim
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"sync"
 	"time"
 
 	"github.com/google/uuid"
 
-	"github.com/signet-dev/signet/internal/pki"
 	"github.com/signet-dev/signet/internal/provider/simkit"
 )
 
@@ -57,12 +55,9 @@ type Config struct {
 
 // Server is the simulator, an http.Handler. It is safe for concurrent use.
 type Server struct {
-	*simkit.Faults // FailNext, ThrottleNext and DelayNext on the Op* operations
+	*simkit.Core // ServeHTTP, Close, ESignCA; FailNext, ThrottleNext and DelayNext on the Op* operations
 
 	cfg        Config
-	mount      *simkit.Mount
-	notifier   *simkit.Notifier
-	esigner    *simkit.ESigner // the eSign service that signs for every signer
 	customerID string
 
 	mu        sync.Mutex
@@ -72,13 +67,6 @@ type Server struct {
 
 // New returns a simulator for cfg.
 func New(cfg Config) (*Server, error) {
-	mount, err := simkit.NewMount(cfg.BaseURL)
-	if err != nil {
-		return nil, fmt.Errorf("signzy sim: %w", err)
-	}
-	if cfg.Token == "" {
-		return nil, errors.New("signzy sim: Token is required")
-	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -88,43 +76,44 @@ func New(cfg Config) (*Server, error) {
 	if cfg.CallbackRetries == nil {
 		cfg.CallbackRetries = []time.Duration{2 * time.Second, 10 * time.Second, 30 * time.Second}
 	}
+	core, err := simkit.NewCore(simkit.CoreConfig{Name: "signzy sim", BaseURL: cfg.BaseURL,
+		Errors: writeError, NotFound: "Not Found", Ops: []string{OpInitiate, OpPullData, OpDownload},
+		HTTPClient: cfg.HTTPClient, CallbackTimeout: cfg.CallbackTimeout, CallbackRetries: cfg.CallbackRetries,
+		ESignProvider: eSignProvider, Now: cfg.Now})
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Token == "" {
+		return nil, errors.New("signzy sim: Token is required")
+	}
 	s := &Server{
-		Faults:     simkit.NewFaults(writeError, OpInitiate, OpPullData, OpDownload),
+		Core:       core,
 		cfg:        cfg,
-		mount:      mount,
-		notifier:   simkit.NewNotifier(cfg.HTTPClient, cfg.CallbackTimeout, cfg.CallbackRetries),
-		esigner:    &simkit.ESigner{Provider: eSignProvider, Now: cfg.Now},
 		customerID: uuid.NewString(),
 		contracts:  map[string]*contract{},
 		signers:    map[string]string{},
 	}
-	mux := mount.Mux
+	mux := core.Mount.Mux
 	mux.HandleFunc("POST /api/v3/contract/initiate", s.initiate)
 	mux.HandleFunc("POST /api/v3/contract/pullData", s.pullData)
 	mux.HandleFunc("GET /api/v3/contract/esign/{signerId}", s.page)
 	mux.HandleFunc("POST /api/v3/contract/esign/{signerId}", s.submit)
 	mux.HandleFunc("GET /api/files/{contractId}/download/{file}", s.file)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "", "Not Found")
-	})
 	return s, nil
 }
 
-// ServeHTTP serves the simulated API, with or without BaseURL's path in
-// front of the routes.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mount.ServeHTTP(w, r) }
-
-// Close stops the background callback retries and waits for them to end.
-// The Server keeps answering requests, but sends no more retries.
-func (s *Server) Close() error { return s.notifier.Close() }
-
-// ESignCA is the sandbox eSign CA that issues the signers' certificates,
-// for checking the signed contract's chain.
-func (s *Server) ESignCA() (*pki.CA, error) { return s.esigner.CA() }
-
-// authorized checks the Authorization header against the token.
-func (s *Server) authorized(r *http.Request) bool {
-	return simkit.SameSecret(r.Header.Get("Authorization"), s.cfg.Token)
+// admit applies the fault queued for op, if any, then checks the
+// Authorization header against the token. It answers the request itself
+// when either stops it (and returns false).
+func (s *Server) admit(w http.ResponseWriter, r *http.Request, op string) bool {
+	if s.Inject(w, r, op) {
+		return false
+	}
+	if !simkit.SameSecret(r.Header.Get("Authorization"), s.cfg.Token) {
+		writeError(w, http.StatusUnauthorized, "", "Unauthorized")
+		return false
+	}
+	return true
 }
 
 // errorBody is Signzy's error shape.

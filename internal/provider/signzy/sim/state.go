@@ -235,11 +235,11 @@ type dscData struct {
 // persist links it needs no token: the contract id and the file's hash
 // make it unguessable.
 func (s *Server) fileURL(c *contract, file string) string {
-	return s.mount.Base + "/api/files/" + c.id + "/download/" + file
+	return s.Mount.Base + "/api/files/" + c.id + "/download/" + file
 }
 
 func (s *Server) esignURL(sg *signer) string {
-	return s.mount.Base + "/api/v3/contract/esign/" + sg.id
+	return s.Mount.Base + "/api/v3/contract/esign/" + sg.id
 }
 
 // view renders c as pullData answers it. With base64Output the final
