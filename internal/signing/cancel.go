@@ -101,7 +101,7 @@ func (s *Service) withdraw(ctx context.Context, sess *Session) *Session {
 			next.NextPollAt = nil
 			return []AuditEntry{{Type: EventProviderCancel, Detail: "withdrawn at the provider", CreatedAt: now}}, nil, nil
 		case IsRetryable(err) && now.Before(withdrawDeadline(next)):
-			due := now.Add(s.retryDelay(next))
+			due := now.Add(backoff(s.retryDelay(next), 1, err))
 			next.NextPollAt = &due
 			return []AuditEntry{{Type: EventProviderCancel, Detail: "withdrawing at the provider failed, will retry: " + err.Error(), CreatedAt: now}}, nil, nil
 		default:

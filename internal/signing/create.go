@@ -307,7 +307,7 @@ func (s *Service) initiate(ctx context.Context, p Provider, sess *Session, doc D
 			return []AuditEntry{{Type: EventProviderAccepted, Detail: "provider reference " + res.Ref, CreatedAt: now}}, nil, nil
 		}
 		if IsRetryable(err) {
-			due := now.Add(s.retryDelay(next))
+			due := now.Add(backoff(s.retryDelay(next), 1, err)) // at least the provider's Retry-After
 			next.NextPollAt = &due
 			s.log.Warn("provider unavailable; initiate will be retried", "session", next.ID, "provider", next.Provider, "err", err)
 			return []AuditEntry{{Type: EventProviderError, Detail: "initiate failed, will retry: " + err.Error(), CreatedAt: now}}, nil, nil
