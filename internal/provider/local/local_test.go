@@ -19,8 +19,13 @@ import (
 
 // local keeps its state inside Signet, so the conformance suite's
 // simulator cases (faults, callbacks, a signer at an outside page) do not
-// apply; these tests hold it to the rest of the Provider contract, and
-// cmd/signet's black-box tests sign through its page.
+// apply: it passes providertest.RunInternal, these tests hold it to the
+// rest of the Provider contract, and cmd/signet's black-box tests sign
+// through its page.
+
+func TestConformance(t *testing.T) {
+	providertest.RunInternal(t, newAdapter(t, nil))
+}
 
 func newAdapter(t *testing.T, tsa pdf.Timestamper) *Adapter {
 	t.Helper()
