@@ -110,9 +110,7 @@ func TestInitiateAnswer(t *testing.T) {
 
 func TestInitiateValidation(t *testing.T) {
 	e := newEnv(t)
-	signer := func(mut func(map[string]any)) func(map[string]any) {
-		return func(b map[string]any) { mut(b["signerdetail"].([]any)[0].(map[string]any)) }
-	}
+	signer := simtest.EditFirst("signerdetail")
 	tests := []struct {
 		name   string
 		mutate func(map[string]any)
