@@ -58,6 +58,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/signet-dev/signet/internal/provider/bankid/errcode"
 	"github.com/signet-dev/signet/internal/provider/simkit"
 )
 
@@ -157,7 +158,7 @@ func New(cfg Config) (*Server, error) {
 	mux.HandleFunc("GET /app", s.autostart)
 	mux.HandleFunc("POST /app/scan", s.scan)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, codeNotFound, "Not found")
+		writeError(w, http.StatusNotFound, errcode.NotFound, "Not found")
 	})
 	return s, nil
 }
@@ -221,43 +222,30 @@ func (s *Server) Close() error {
 	return errors.Join(errs...)
 }
 
-// BankID's error codes.
-const (
-	codeAlreadyInProgress = "alreadyInProgress"
-	codeInvalidParameters = "invalidParameters"
-	codeUnauthorized      = "unauthorized"
-	codeNotFound          = "notFound"
-	codeMethodNotAllowed  = "methodNotAllowed"
-	codeRequestTimeout    = "requestTimeout"
-	codeUnsupportedMedia  = "unsupportedMediaType"
-	codeInternalError     = "internalError"
-	codeMaintenance       = "maintenance"
-)
-
 // codeForStatus is the error code BankID uses with an HTTP status.
 func codeForStatus(status int) string {
 	switch status {
 	case http.StatusBadRequest:
-		return codeInvalidParameters
+		return errcode.InvalidParameters
 	case http.StatusUnauthorized, http.StatusForbidden:
-		return codeUnauthorized
+		return errcode.Unauthorized
 	case http.StatusNotFound:
-		return codeNotFound
+		return errcode.NotFound
 	case http.StatusMethodNotAllowed:
-		return codeMethodNotAllowed
+		return errcode.MethodNotAllowed
 	case http.StatusRequestTimeout:
-		return codeRequestTimeout
+		return errcode.RequestTimeout
 	case http.StatusUnsupportedMediaType:
-		return codeUnsupportedMedia
+		return errcode.UnsupportedMedia
 	case http.StatusServiceUnavailable:
-		return codeMaintenance
+		return errcode.Maintenance
 	case http.StatusTooManyRequests:
 		return "" // BankID has no code for it: a gateway in front of it answers
 	}
 	if status >= 500 {
-		return codeInternalError
+		return errcode.InternalError
 	}
-	return codeInvalidParameters
+	return errcode.InvalidParameters
 }
 
 // errorBody is BankID's error shape.
