@@ -222,25 +222,24 @@ func (s *Server) Close() error {
 	return errors.Join(errs...)
 }
 
+// statusCodes are the error codes BankID uses with an HTTP status. It
+// has none for 429: a gateway in front of it answers that.
+var statusCodes = map[int]string{
+	http.StatusBadRequest:           errcode.InvalidParameters,
+	http.StatusUnauthorized:         errcode.Unauthorized,
+	http.StatusForbidden:            errcode.Unauthorized,
+	http.StatusNotFound:             errcode.NotFound,
+	http.StatusMethodNotAllowed:     errcode.MethodNotAllowed,
+	http.StatusRequestTimeout:       errcode.RequestTimeout,
+	http.StatusUnsupportedMediaType: errcode.UnsupportedMedia,
+	http.StatusServiceUnavailable:   errcode.Maintenance,
+	http.StatusTooManyRequests:      "",
+}
+
 // codeForStatus is the error code BankID uses with an HTTP status.
 func codeForStatus(status int) string {
-	switch status {
-	case http.StatusBadRequest:
-		return errcode.InvalidParameters
-	case http.StatusUnauthorized, http.StatusForbidden:
-		return errcode.Unauthorized
-	case http.StatusNotFound:
-		return errcode.NotFound
-	case http.StatusMethodNotAllowed:
-		return errcode.MethodNotAllowed
-	case http.StatusRequestTimeout:
-		return errcode.RequestTimeout
-	case http.StatusUnsupportedMediaType:
-		return errcode.UnsupportedMedia
-	case http.StatusServiceUnavailable:
-		return errcode.Maintenance
-	case http.StatusTooManyRequests:
-		return "" // BankID has no code for it: a gateway in front of it answers
+	if code, ok := statusCodes[status]; ok {
+		return code
 	}
 	if status >= 500 {
 		return errcode.InternalError
