@@ -50,14 +50,6 @@ func apply(ref *signing.ProviderRef, u signing.Update) {
 	}
 }
 
-func facts(id signing.SignerIdentity) map[string]string {
-	m := map[string]string{}
-	for _, f := range id.Facts {
-		m[f.Label] = f.Value
-	}
-	return m
-}
-
 // TestTwoSignersSequential runs a sequential session of two signers
 // against the simulator: the second cannot sign first, each signature is
 // reported on its own, the session completes with both, and the evidence
@@ -111,7 +103,7 @@ func TestTwoSignersSequential(t *testing.T) {
 		{"Ravi Kumar", "2026-11-21 10:02:00 UTC (21-11-2026 15:32:00 IST)"},
 	} {
 		id := ev.Signers[i]
-		f := facts(id)
+		f := simtest.Facts(id)
 		if id.Method != "Aadhaar eSign via Leegality" || f["Leegality document"] != ref.Ref || f["Signed at Leegality"] != want.signedAt ||
 			f["Name on the eSign certificate"] != want.name || f["State on the eSign certificate"] == "" ||
 			f["eSign certificate issued by"] != simkit.ESignCAName || f["Aadhaar eSign signature"] != "valid" {
@@ -157,7 +149,7 @@ func TestTwoSignersSecondRejects(t *testing.T) {
 	if len(ev.Signers) != 2 || len(ev.Files) != 0 || ev.Signers[1].Method != "" || len(ev.Signers[1].Facts) != 0 {
 		t.Fatalf("evidence %+v", ev)
 	}
-	f := facts(ev.Signers[0])
+	f := simtest.Facts(ev.Signers[0])
 	if f["Leegality document"] != ref.Ref || f["Signed at Leegality"] == "" || f["Name on the eSign certificate"] != "" {
 		t.Errorf("first signer's evidence %+v", ev.Signers[0])
 	}
@@ -183,7 +175,7 @@ func TestEvidenceWithoutAuditTrail(t *testing.T) {
 		t.Errorf("files %+v", ev.Files)
 	}
 	// Without the signed document, the invitation's facts remain.
-	if f := facts(ev.Signers[1]); f["Leegality document"] != ref.Ref || f["Name on the eSign certificate"] != "" {
+	if f := simtest.Facts(ev.Signers[1]); f["Leegality document"] != ref.Ref || f["Name on the eSign certificate"] != "" {
 		t.Errorf("second signer's evidence %+v", ev.Signers[1])
 	}
 }
