@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/signet-dev/signet/internal/provider/bankid/errcode"
 	"github.com/signet-dev/signet/internal/provider/httpx"
 	"github.com/signet-dev/signet/internal/signing"
 )
@@ -17,35 +18,22 @@ import (
 // the signature XML and the OCSP response (tens of kilobytes).
 const maxResponse = 4 << 20
 
-// BankID's error codes (the errorCode of an error body).
-const (
-	codeAlreadyInProgress = "alreadyInProgress"
-	codeInvalidParameters = "invalidParameters"
-	codeUnauthorized      = "unauthorized"
-	codeNotFound          = "notFound"
-	codeMethodNotAllowed  = "methodNotAllowed"
-	codeRequestTimeout    = "requestTimeout"
-	codeUnsupportedMedia  = "unsupportedMediaType"
-	codeInternalError     = "internalError"
-	codeMaintenance       = "maintenance"
-)
-
 // retryableCodes are the error codes worth asking again later: BankID's
 // own trouble. Every other code is the relying party's mistake and is
 // permanent.
-var retryableCodes = map[string]bool{codeRequestTimeout: true, codeInternalError: true, codeMaintenance: true}
+var retryableCodes = map[string]bool{errcode.RequestTimeout: true, errcode.InternalError: true, errcode.Maintenance: true}
 
 // codeMessages explain BankID's error codes when its details are empty.
 var codeMessages = map[string]string{
-	codeAlreadyInProgress: "an order is already in progress for this personal number",
-	codeInvalidParameters: "BankID refused the request's parameters",
-	codeUnauthorized:      "BankID does not accept Signet's relying-party certificate",
-	codeNotFound:          "BankID does not know the request's path",
-	codeMethodNotAllowed:  "BankID does not allow the request's method",
-	codeRequestTimeout:    "BankID timed out reading the request",
-	codeUnsupportedMedia:  "BankID does not accept the request's content type",
-	codeInternalError:     "BankID had an internal error",
-	codeMaintenance:       "BankID is down for maintenance",
+	errcode.AlreadyInProgress: "an order is already in progress for this personal number",
+	errcode.InvalidParameters: "BankID refused the request's parameters",
+	errcode.Unauthorized:      "BankID does not accept Signet's relying-party certificate",
+	errcode.NotFound:          "BankID does not know the request's path",
+	errcode.MethodNotAllowed:  "BankID does not allow the request's method",
+	errcode.RequestTimeout:    "BankID timed out reading the request",
+	errcode.UnsupportedMedia:  "BankID does not accept the request's content type",
+	errcode.InternalError:     "BankID had an internal error",
+	errcode.Maintenance:       "BankID is down for maintenance",
 }
 
 // readError reads BankID's error body: {"errorCode": "…", "details": "…"}.
@@ -101,7 +89,7 @@ func tlsMessage(err error) string {
 func refine(pe *signing.ProviderError, body []byte) {
 	code, details := readError(body)
 	pe.Retryable = pe.Retryable || retryableCodes[code]
-	if code == codeUnauthorized || code == codeAlreadyInProgress || code == codeInvalidParameters || code == codeNotFound {
+	if code == errcode.Unauthorized || code == errcode.AlreadyInProgress || code == errcode.InvalidParameters || code == errcode.NotFound {
 		pe.Retryable = false
 	}
 	pe.Err = nil
@@ -136,10 +124,10 @@ func errorCode(err error) string {
 
 // isUnknownOrder reports whether an error says BankID has no such order.
 func isUnknownOrder(code, details string) bool {
-	if code == codeNotFound {
+	if code == errcode.NotFound {
 		return true
 	}
-	return code == codeInvalidParameters && strings.Contains(strings.ToLower(details), "no such order")
+	return code == errcode.InvalidParameters && strings.Contains(strings.ToLower(details), "no such order")
 }
 
 // errorMessage is BankID's details, or a sentence for the error code

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/signet-dev/signet/internal/provider/bankid/errcode"
 	"github.com/signet-dev/signet/internal/provider/httpx"
 	"github.com/signet-dev/signet/internal/signing"
 )
@@ -200,7 +201,7 @@ func (a *Adapter) startFailed(i int, err error) func(json.RawMessage, time.Time)
 		return editSigner(raw, i, func(sg *SignerState) {
 			sg.ClaimedAt, sg.Detail = 0, httpx.Clip(detail, 200)
 			switch {
-			case errorCode(err) == codeAlreadyInProgress:
+			case errorCode(err) == errcode.AlreadyInProgress:
 				sg.Halt = HaltBusy
 			case signing.IsRetryable(err):
 				sg.RetryAt = now.Add(retryDelay).UnixMilli()

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/signet-dev/signet/internal/provider/bankid/errcode"
 	"github.com/signet-dev/signet/internal/provider/httpx"
 	"github.com/signet-dev/signet/internal/signing"
 )
@@ -201,7 +202,7 @@ func (a *Adapter) Cancel(ctx context.Context, ref signing.ProviderRef) error {
 			continue
 		}
 		err := a.post(ctx, httpx.OpCancel, "/cancel", orderRequest{OrderRef: sg.Order.OrderRef}, nil, true)
-		if code := errorCode(err); code == codeInvalidParameters || code == codeNotFound {
+		if code := errorCode(err); code == errcode.InvalidParameters || code == errcode.NotFound {
 			continue // already cancelled, finished or gone
 		}
 		errs = append(errs, err)

@@ -1,16 +1,15 @@
 package digio
 
 import (
-	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
 
 	"github.com/signet-dev/signet/internal/provider/flexjson"
+	"github.com/signet-dev/signet/internal/provider/httpx"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -34,16 +33,9 @@ func (a *Adapter) ParseCallback(header http.Header, body []byte) (signing.Callba
 	if !a.checksumValid(header.Values(ChecksumHeader), body) {
 		return signing.Callback{}, fmt.Errorf("%w: digio webhook: missing or wrong %s", signing.ErrUnauthorized, ChecksumHeader)
 	}
-	trimmed := bytes.TrimSpace(body)
-	if len(trimmed) == 0 || trimmed[0] != '{' {
-		return signing.Callback{}, signing.Invalid("body", "must be a JSON object")
-	}
-	if !json.Valid(trimmed) {
-		return signing.Callback{}, signing.Invalid("body", "is not valid JSON")
-	}
 	var w webhook
-	if err := json.Unmarshal(trimmed, &w); err != nil {
-		return signing.Callback{}, signing.Invalid("body", "is not valid JSON")
+	if err := httpx.DecodeCallback(body, &w); err != nil {
+		return signing.Callback{}, err
 	}
 	d := &w.Payload.V.Document.V
 	id := strings.TrimSpace(string(d.ID))

@@ -3,11 +3,8 @@ package digio
 import (
 	"context"
 	"encoding/json"
-	"net/http"
-	"strings"
 
 	"github.com/signet-dev/signet/internal/provider/httpx"
-	"github.com/signet-dev/signet/internal/signing"
 )
 
 // Size limits for what Digio sends back. The signed PDF may be as large
@@ -60,10 +57,4 @@ func errorMessage(body []byte) string {
 // names the document) as Gone: the document no longer exists at Digio. A
 // 404 for an unknown path ("Resource not found") or a bare one, which a
 // wrong base URL gives too, stays a plain not-found.
-func refine(pe *signing.ProviderError, body []byte) {
-	if pe.StatusCode != http.StatusNotFound {
-		return
-	}
-	msg := strings.ToLower(errorMessage(body))
-	pe.Gone = strings.Contains(msg, "document") && strings.Contains(msg, "not found")
-}
+var refine = httpx.GoneWhen404Names("document", errorMessage)

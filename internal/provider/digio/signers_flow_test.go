@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/signet-dev/signet/internal/pdf"
 	"github.com/signet-dev/signet/internal/provider/digio/sim"
+	"github.com/signet-dev/signet/internal/provider/simtest"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -133,15 +133,7 @@ func TestSequentialSigners(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sigs, err := pdf.Verify(signed)
-	if err != nil || len(sigs) != 3 {
-		t.Fatalf("signed document: %d signatures, %v", len(sigs), err)
-	}
-	for i, s := range sigs {
-		if !s.Valid || s.SignerName != people[i][0] || !strings.Contains(s.CertificateSubject, sim.ESignProvider) {
-			t.Errorf("signature %d: %+v", i, s)
-		}
-	}
+	simtest.WantESigned(t, signed, h.sim, sim.ESignProvider, people[0][0], people[1][0], people[2][0])
 
 	ev, err := h.adapter.Evidence(context.Background(), ref)
 	if err != nil || len(ev.Signers) != 3 || len(ev.Files) != 0 {

@@ -87,26 +87,16 @@ func mapStatus(d *document, event string) signing.Update {
 	agreement := agreementStatus(d)
 	u := signing.Update{ProviderStatus: providerStatus(d, event)}
 
-	for i := range d.SigningParties {
-		if p := &d.SigningParties[i]; signerDeclined[p.Status.word()] {
-			return terminal(u, d, event, signing.StatusFailed, declineReason(d, p))
-		}
-	}
-	if agreementDeclined[agreement] || event == eventRejected {
-		return terminal(u, d, event, signing.StatusFailed, declineReason(d, signerOf(d)))
+	if reason, ok := failure(d, signerDeclined, agreementDeclined[agreement] || event == eventRejected, declineReason); ok {
+		return terminal(u, d, event, signing.StatusFailed, reason)
 	}
 
 	if agreementCompleted[agreement] {
 		return terminal(u, d, event, signing.StatusCompleted, "")
 	}
 
-	for i := range d.SigningParties {
-		if p := &d.SigningParties[i]; signerFailed[p.Status.word()] {
-			return terminal(u, d, event, signing.StatusFailed, failureReason(d, p))
-		}
-	}
-	if agreementFailed[agreement] || event == eventFailed {
-		return terminal(u, d, event, signing.StatusFailed, failureReason(d, signerOf(d)))
+	if reason, ok := failure(d, signerFailed, agreementFailed[agreement] || event == eventFailed, failureReason); ok {
+		return terminal(u, d, event, signing.StatusFailed, reason)
 	}
 
 	if agreementCancelled[agreement] {
@@ -152,6 +142,21 @@ func allExpired(d *document) bool {
 		}
 	}
 	return true
+}
+
+// failure finds one kind of failure, worded by reason: a signer whose
+// status is one of signerWords (about that signer), else the document's
+// own when document says so (about signerOf's signer).
+func failure(d *document, signerWords map[string]bool, document bool, reason func(*document, *party) string) (string, bool) {
+	for i := range d.SigningParties {
+		if p := &d.SigningParties[i]; signerWords[p.Status.word()] {
+			return reason(d, p), true
+		}
+	}
+	if document {
+		return reason(d, signerOf(d)), true
+	}
+	return "", false
 }
 
 // signerOf is the signer a failure is about: the one named by

@@ -74,7 +74,13 @@ func TestErrorAnswers(t *testing.T) {
 		// Recorded.
 		{Status: 400, File: "error_400.json", Message: "signers[0].identifier must be a valid email address or 10 digit mobile number"},
 		{Status: 401, File: "error_401.json", Message: "Invalid client credentials"},
-		{Status: 404, File: "error_404.json", Message: "Document not found", NotFound: true},
+		{Status: 404, File: "error_404.json", Message: "Document not found", NotFound: true, Gone: true},
+		// Only Digio's own "Document not found" says the document is gone;
+		// a 404 for an unknown path, or a bare one (a wrong base URL, a
+		// proxy), does not.
+		{Status: 404, Body: `{"code":"NOT_FOUND","message":"Resource not found"}`, Message: "Resource not found", NotFound: true},
+		{Status: 404, Body: `<html>404 Not Found</html>`, Message: "Not Found", NotFound: true},
+		{Status: 404, Message: "Not Found", NotFound: true},
 		// Without Digio's body, or with part of it.
 		{Status: 502, Body: "<html>Bad gateway</html>", Message: "Bad Gateway", Retryable: true},
 		{Status: 500, Body: `{"code":"INTERNAL_SERVER_ERROR","message":"Something went wrong at Digio"}`, Message: "Something went wrong at Digio", Retryable: true},
@@ -87,25 +93,4 @@ func TestErrorAnswers(t *testing.T) {
 		{Status: 418, Message: "I'm a teapot"},
 		{Status: 499, Message: "HTTP 499"},
 	})
-}
-
-// TestGoneOnlyInDigiosWords: Digio's own "Document not found" says the
-// document is gone; a 404 for an unknown path, or a bare one (a wrong
-// base URL, a proxy), does not.
-func TestGoneOnlyInDigiosWords(t *testing.T) {
-	c := newTestAdapter(t).http
-	for _, tt := range []struct {
-		body []byte
-		gone bool
-	}{
-		{readTestdata(t, "error_404.json"), true},
-		{[]byte(`{"code":"NOT_FOUND","message":"Resource not found"}`), false},
-		{[]byte(`<html>404 Not Found</html>`), false},
-		{nil, false},
-	} {
-		pe := c.StatusError(httpx.OpRefresh, 404, nil, tt.body)
-		if pe.Gone != tt.gone || !errors.Is(pe, signing.ErrNotFound) {
-			t.Errorf("%s: Gone %v, want %v (%v)", tt.body, pe.Gone, tt.gone, pe)
-		}
-	}
 }

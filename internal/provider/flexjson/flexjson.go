@@ -84,16 +84,20 @@ type Object[T any] struct{ V T }
 
 // UnmarshalJSON reads b leniently; it never fails.
 func (o *Object[T]) UnmarshalJSON(b []byte) error {
-	o.V = *new(T)
-	b = bytes.TrimSpace(b)
-	if len(b) == 0 || b[0] != '{' {
-		return nil
-	}
-	var v T
-	if json.Unmarshal(b, &v) == nil {
-		o.V = v
-	}
+	o.V = ObjectOf[T](b)
 	return nil
+}
+
+// ObjectOf reads b as Object does, for a type whose own UnmarshalJSON
+// wants that leniency: T is then a plain copy of the type, without the
+// method.
+func ObjectOf[T any](b []byte) T {
+	var v T
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 || b[0] != '{' || json.Unmarshal(b, &v) != nil {
+		return *new(T)
+	}
+	return v
 }
 
 // QuotedList is a List that also reads a JSON string holding the list's

@@ -90,6 +90,9 @@ func TestObject(t *testing.T) {
 		if o.V != want {
 			t.Errorf("Object(%s) = %#v, want %#v", in, o.V, want)
 		}
+		if got := ObjectOf[item]([]byte(in)); got != want {
+			t.Errorf("ObjectOf(%s) = %#v, want %#v", in, got, want)
+		}
 	}
 }
 

@@ -1,7 +1,6 @@
 package leegality
 
 import (
-	"bytes"
 	"crypto/hmac"
 	"crypto/sha1"
 	"encoding/hex"
@@ -11,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/signet-dev/signet/internal/provider/flexjson"
+	"github.com/signet-dev/signet/internal/provider/httpx"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -26,26 +26,21 @@ import (
 // Callback carries no Update, and Signet re-fetches the document's details
 // from Leegality before acting.
 func (a *Adapter) ParseCallback(_ http.Header, body []byte) (signing.Callback, error) {
-	trimmed := bytes.TrimSpace(body)
-	if len(trimmed) == 0 || trimmed[0] != '{' {
-		return signing.Callback{}, signing.Invalid("body", "must be a JSON object")
-	}
 	var w struct {
 		DocumentID json.RawMessage `json:"documentId"`
 		MAC        json.RawMessage `json:"mac"`
 	}
-	if err := json.Unmarshal(trimmed, &w); err != nil {
-		return signing.Callback{}, signing.Invalid("body", "is not valid JSON")
+	if err := httpx.DecodeCallback(body, &w); err != nil {
+		return signing.Callback{}, err
 	}
-	var id string
-	if len(w.DocumentID) == 0 || json.Unmarshal(w.DocumentID, &id) != nil {
+	id, ok := httpx.CallbackString(w.DocumentID)
+	if !ok {
 		return signing.Callback{}, signing.Invalid("body.documentId", "must be a string")
 	}
 	if !flexjson.ID(id) {
 		return signing.Callback{}, signing.Invalid("body.documentId", "must be a non-empty id of at most %d printable characters", flexjson.MaxID)
 	}
-	var mac string
-	if len(w.MAC) == 0 || json.Unmarshal(w.MAC, &mac) != nil || !a.validMAC(id, mac) {
+	if mac, ok := httpx.CallbackString(w.MAC); !ok || !a.validMAC(id, mac) {
 		return signing.Callback{}, fmt.Errorf("%w: leegality webhook: missing or wrong mac", signing.ErrUnauthorized)
 	}
 	return signing.Callback{Ref: id}, nil

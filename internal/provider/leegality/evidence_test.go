@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/signet-dev/signet/internal/pdf"
 	"github.com/signet-dev/signet/internal/provider/leegality/sim"
 	"github.com/signet-dev/signet/internal/provider/simkit"
+	"github.com/signet-dev/signet/internal/provider/simtest"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -48,14 +48,6 @@ func apply(ref *signing.ProviderRef, u signing.Update) {
 			sg.Evidence = su.Evidence
 		}
 	}
-}
-
-func facts(id signing.SignerIdentity) map[string]string {
-	m := map[string]string{}
-	for _, f := range id.Facts {
-		m[f.Label] = f.Value
-	}
-	return m
 }
 
 // TestTwoSignersSequential runs a sequential session of two signers
@@ -97,10 +89,7 @@ func TestTwoSignersSequential(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sigs, err := pdf.Verify(signed); err != nil || len(sigs) != 2 || !sigs[0].Valid || !sigs[1].Valid ||
-		sigs[0].SignerName != "Asha Verma" || sigs[1].SignerName != "Ravi Kumar" {
-		t.Errorf("signed document: %+v, %v", sigs, err)
-	}
+	simtest.WantESigned(t, signed, h.sim, sim.ESignProvider, "Asha Verma", "Ravi Kumar")
 
 	ev, err := h.adapter.Evidence(context.Background(), ref)
 	if err != nil {
@@ -114,7 +103,7 @@ func TestTwoSignersSequential(t *testing.T) {
 		{"Ravi Kumar", "2026-11-21 10:02:00 UTC (21-11-2026 15:32:00 IST)"},
 	} {
 		id := ev.Signers[i]
-		f := facts(id)
+		f := simtest.Facts(id)
 		if id.Method != "Aadhaar eSign via Leegality" || f["Leegality document"] != ref.Ref || f["Signed at Leegality"] != want.signedAt ||
 			f["Name on the eSign certificate"] != want.name || f["State on the eSign certificate"] == "" ||
 			f["eSign certificate issued by"] != simkit.ESignCAName || f["Aadhaar eSign signature"] != "valid" {
@@ -160,7 +149,7 @@ func TestTwoSignersSecondRejects(t *testing.T) {
 	if len(ev.Signers) != 2 || len(ev.Files) != 0 || ev.Signers[1].Method != "" || len(ev.Signers[1].Facts) != 0 {
 		t.Fatalf("evidence %+v", ev)
 	}
-	f := facts(ev.Signers[0])
+	f := simtest.Facts(ev.Signers[0])
 	if f["Leegality document"] != ref.Ref || f["Signed at Leegality"] == "" || f["Name on the eSign certificate"] != "" {
 		t.Errorf("first signer's evidence %+v", ev.Signers[0])
 	}
@@ -186,7 +175,7 @@ func TestEvidenceWithoutAuditTrail(t *testing.T) {
 		t.Errorf("files %+v", ev.Files)
 	}
 	// Without the signed document, the invitation's facts remain.
-	if f := facts(ev.Signers[1]); f["Leegality document"] != ref.Ref || f["Name on the eSign certificate"] != "" {
+	if f := simtest.Facts(ev.Signers[1]); f["Leegality document"] != ref.Ref || f["Name on the eSign certificate"] != "" {
 		t.Errorf("second signer's evidence %+v", ev.Signers[1])
 	}
 }

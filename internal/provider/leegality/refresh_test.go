@@ -1,7 +1,6 @@
 package leegality
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -11,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/signet-dev/signet/internal/provider/simtest"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -102,15 +102,7 @@ func TestFetchDocument(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			a, fileToken, _ := documentFake(t, tt.data, 200, signedPDF)
 			got, err := a.FetchDocument(context.Background(), signing.ProviderRef{Ref: "d-1"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(got, signedPDF) {
-				t.Errorf("got %q", got)
-			}
-			if *fileToken != "" {
-				t.Error("the auth token was sent to the download link")
-			}
+			simtest.WantDownloaded(t, got, err, signedPDF, *fileToken)
 		})
 	}
 }
@@ -138,10 +130,7 @@ func TestFetchDocumentFailures(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			a, _, _ := documentFake(t, tt.data, tt.fileStatus, tt.file)
 			_, err := a.FetchDocument(context.Background(), signing.ProviderRef{Ref: "d-1"})
-			var pe *signing.ProviderError
-			if !errors.As(err, &pe) || pe.Op != "document" || pe.Retryable != tt.retryable || pe.Message == "" {
-				t.Errorf("err = %v, want a document error, retryable %v", err, tt.retryable)
-			}
+			simtest.WantDocumentError(t, err, tt.retryable)
 		})
 	}
 }

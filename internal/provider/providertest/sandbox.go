@@ -4,6 +4,7 @@ package providertest
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -96,4 +97,15 @@ func Hook(name string, hook func(ref string) error) func(t *testing.T, ref strin
 func SignOnPage(t *testing.T, started signing.Initiated, action string) {
 	t.Helper()
 	SubmitForm(t, started.RedirectURL, action)
+}
+
+// NthName is the i-th of a Sandbox's signer names for NthSigner: names in
+// turn, numbered ("Asha Verma 6") once they repeat, so that every signer
+// is a distinct person.
+func NthName(names []string, i int) string {
+	name := names[i%len(names)]
+	if i >= len(names) {
+		name += fmt.Sprintf(" %d", i+1)
+	}
+	return name
 }

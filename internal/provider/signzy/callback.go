@@ -1,7 +1,6 @@
 package signzy
 
 import (
-	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/json"
@@ -10,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/signet-dev/signet/internal/provider/flexjson"
+	"github.com/signet-dev/signet/internal/provider/httpx"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -26,18 +26,14 @@ func (a *Adapter) ParseCallback(header http.Header, body []byte) (signing.Callba
 	if !a.authorized(header.Get("Authorization")) {
 		return signing.Callback{}, fmt.Errorf("%w: signzy callback: missing or wrong Authorization header", signing.ErrUnauthorized)
 	}
-	trimmed := bytes.TrimSpace(body)
-	if len(trimmed) == 0 || trimmed[0] != '{' {
-		return signing.Callback{}, signing.Invalid("body", "must be a JSON object")
-	}
 	var c struct {
 		ContractID json.RawMessage `json:"contractId"`
 	}
-	if err := json.Unmarshal(trimmed, &c); err != nil {
-		return signing.Callback{}, signing.Invalid("body", "is not valid JSON")
+	if err := httpx.DecodeCallback(body, &c); err != nil {
+		return signing.Callback{}, err
 	}
-	var id string
-	if len(c.ContractID) == 0 || json.Unmarshal(c.ContractID, &id) != nil {
+	id, ok := httpx.CallbackString(c.ContractID)
+	if !ok {
 		return signing.Callback{}, signing.Invalid("body.contractId", "must be a string")
 	}
 	id = strings.TrimSpace(id)

@@ -4,10 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"strings"
 
 	"github.com/signet-dev/signet/internal/provider/httpx"
-	"github.com/signet-dev/signet/internal/signing"
 )
 
 // maxResponse bounds what Signzy sends back. A pullData answer with
@@ -46,10 +44,4 @@ func errorMessage(body []byte) string {
 // refine marks Signzy's own "Contract not found" (a 404 whose error body
 // says so) as Gone: the contract no longer exists at Signzy. A bare 404,
 // which a wrong base URL gives too, stays a plain not-found.
-func refine(pe *signing.ProviderError, body []byte) {
-	if pe.StatusCode != http.StatusNotFound {
-		return
-	}
-	msg := strings.ToLower(errorMessage(body))
-	pe.Gone = strings.Contains(msg, "contract") && strings.Contains(msg, "not found")
-}
+var refine = httpx.GoneWhen404Names("contract", errorMessage)

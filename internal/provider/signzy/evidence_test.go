@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/signet-dev/signet/internal/provider/simtest"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -92,14 +93,6 @@ func signedSession(t *testing.T, a *Adapter, store bool) signing.ProviderRef {
 	return ref
 }
 
-func facts(id signing.SignerIdentity) map[string]string {
-	m := map[string]string{}
-	for _, f := range id.Facts {
-		m[f.Label] = f.Value
-	}
-	return m
-}
-
 func TestEvidenceSigners(t *testing.T) {
 	for _, stored := range []bool{true, false} {
 		f := &evidenceFake{contract: completedTwoSigners(), file: auditPDF, fileStatus: 200}
@@ -121,7 +114,7 @@ func TestEvidenceSigners(t *testing.T) {
 			"Gender (Aadhaar)": "F", "State (Aadhaar)": "KARNATAKA", "Signed at Signzy": "21/11/2026, 15:31:30 IST",
 			"IP address (seen by Signzy)": "203.0.113.7", "Signzy signer id": "s-1",
 		}
-		if got := facts(one); len(got) != len(want) {
+		if got := simtest.Facts(one); len(got) != len(want) {
 			t.Errorf("stored %v: first signer's facts %v, want %v", stored, got, want)
 		} else {
 			for k, v := range want {
@@ -130,7 +123,7 @@ func TestEvidenceSigners(t *testing.T) {
 				}
 			}
 		}
-		if got := facts(two); got["Name on Aadhaar (eSign certificate)"] != "RAVI KUMAR" || got["Aadhaar number"] != "XXXX XXXX 9876" ||
+		if got := simtest.Facts(two); got["Name on Aadhaar (eSign certificate)"] != "RAVI KUMAR" || got["Aadhaar number"] != "XXXX XXXX 9876" ||
 			got["Failed eSign attempts before signing"] != "1" || got["IP address (seen by Signzy)"] != "198.51.100.2" {
 			t.Errorf("stored %v: second signer's facts %v", stored, got)
 		}
@@ -200,7 +193,7 @@ func TestEvidenceAuditCertificateMissing(t *testing.T) {
 			if len(ev.Files) != 1 || ev.Files[0].Content != nil || !strings.Contains(ev.Files[0].Missing, tt.missing) {
 				t.Fatalf("files %+v, want the audit certificate missing: %s", ev.Files, tt.missing)
 			}
-			if len(ev.Signers) != 2 || facts(ev.Signers[0])["Name on Aadhaar (eSign certificate)"] != "ASHA VERMA" {
+			if len(ev.Signers) != 2 || simtest.Facts(ev.Signers[0])["Name on Aadhaar (eSign certificate)"] != "ASHA VERMA" {
 				t.Errorf("signers %+v", ev.Signers)
 			}
 		})

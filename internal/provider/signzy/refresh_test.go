@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/signet-dev/signet/internal/provider/simtest"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -79,15 +80,7 @@ func TestFetchDocument(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			a, fileAuth := documentFake(t, tt.contract, signedPDF, 200)
 			got, err := a.FetchDocument(context.Background(), ref)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(got, signedPDF) {
-				t.Errorf("got %q", got)
-			}
-			if *fileAuth != "" {
-				t.Error("the API token was sent to the file link")
-			}
+			simtest.WantDownloaded(t, got, err, signedPDF, *fileAuth)
 		})
 	}
 }
@@ -114,10 +107,7 @@ func TestFetchDocumentFailures(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			a, _ := documentFake(t, tt.contract, tt.file, tt.fileStatus)
 			_, err := a.FetchDocument(context.Background(), ref)
-			var pe *signing.ProviderError
-			if !errors.As(err, &pe) || pe.Op != "document" || pe.Retryable != tt.retryable {
-				t.Errorf("err = %v, want a document error, retryable %v", err, tt.retryable)
-			}
+			simtest.WantDocumentError(t, err, tt.retryable)
 		})
 	}
 }

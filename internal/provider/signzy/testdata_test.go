@@ -2,7 +2,6 @@ package signzy
 
 import (
 	"encoding/json"
-	"errors"
 	"testing"
 
 	"github.com/signet-dev/signet/internal/provider/httpx"
@@ -57,7 +56,14 @@ func TestErrorAnswers(t *testing.T) {
 		// Recorded.
 		{Status: 400, File: "error_400.json", Message: "callbackUrl is not allowed to be empty"},
 		{Status: 401, File: "error_401.json", Message: "Unauthorized"},
-		{Status: 404, File: "error_404.json", Message: "Contract not found", NotFound: true},
+		{Status: 404, File: "error_404.json", Message: "Contract not found", NotFound: true, Gone: true},
+		// Only Signzy's own "Contract not found" says the contract is gone;
+		// a 404 without it (a wrong base URL, a proxy) does not, nor does
+		// any other status.
+		{Status: 404, Body: `{"name":"error","message":"Not Found","statusCode":404}`, Message: "Not Found", NotFound: true},
+		{Status: 404, Body: `<html>404 Not Found</html>`, Message: "Not Found", NotFound: true},
+		{Status: 404, Message: "Not Found", NotFound: true},
+		{Status: 400, File: "error_404.json", Message: "Contract not found"},
 		// Without Signzy's body, or with part of it.
 		{Status: 502, Body: "<html>Bad gateway</html>", Message: "Bad Gateway", Retryable: true},
 		{Status: 500, Body: `{"name":"error","message":"Internal error at Signzy","statusCode":500}`, Message: "Internal error at Signzy", Retryable: true},
@@ -67,27 +73,4 @@ func TestErrorAnswers(t *testing.T) {
 		{Status: 418, Message: "I'm a teapot"},
 		{Status: 499, Message: "HTTP 499"},
 	})
-}
-
-// TestGoneOnlyInSignzysWords: Signzy's own "Contract not found" says the
-// contract is gone; a 404 without it (a wrong base URL, a proxy) does not.
-func TestGoneOnlyInSignzysWords(t *testing.T) {
-	c := newTestAdapter(t).http
-	for _, tt := range []struct {
-		body []byte
-		gone bool
-	}{
-		{readTestdata(t, "error_404.json"), true},
-		{[]byte(`{"name":"error","message":"Not Found","statusCode":404}`), false},
-		{[]byte(`<html>404 Not Found</html>`), false},
-		{nil, false},
-	} {
-		pe := c.StatusError(httpx.OpRefresh, 404, nil, tt.body)
-		if pe.Gone != tt.gone || !errors.Is(pe, signing.ErrNotFound) {
-			t.Errorf("%s: Gone %v, want %v (%v)", tt.body, pe.Gone, tt.gone, pe)
-		}
-	}
-	if pe := c.StatusError(httpx.OpRefresh, 400, nil, readTestdata(t, "error_404.json")); pe.Gone {
-		t.Error("a 400 is never Gone")
-	}
 }

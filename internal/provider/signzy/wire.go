@@ -1,8 +1,9 @@
 package signzy
 
 import (
-	"encoding/json"
 	"strings"
+
+	"github.com/signet-dev/signet/internal/provider/flexjson"
 )
 
 // The wire shapes of Signzy's contract API. Requests are written exactly as
@@ -133,11 +134,7 @@ type dscData struct {
 // never costs the attempt it belongs to.
 func (d *dscData) UnmarshalJSON(b []byte) error {
 	type plain dscData
-	var p plain
-	if json.Unmarshal(b, &p) != nil {
-		p = plain{}
-	}
-	*d = dscData(p)
+	*d = dscData(flexjson.ObjectOf[plain](b))
 	return nil
 }
 
@@ -150,11 +147,7 @@ type base64Files struct {
 
 func (f *base64Files) UnmarshalJSON(b []byte) error {
 	type plain base64Files
-	var p plain
-	if json.Unmarshal(b, &p) != nil {
-		p = plain{}
-	}
-	*f = base64Files(p)
+	*f = base64Files(flexjson.ObjectOf[plain](b))
 	return nil
 }
 

@@ -72,3 +72,13 @@ func WantEvidence(t *testing.T, evidence json.RawMessage, want map[string]string
 	}
 	return got
 }
+
+// Facts is what an audit certificate says of a signer's identity, by
+// label, for checking an adapter's Evidence.
+func Facts(id signing.SignerIdentity) map[string]string {
+	m := map[string]string{}
+	for _, f := range id.Facts {
+		m[f.Label] = f.Value
+	}
+	return m
+}

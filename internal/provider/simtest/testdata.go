@@ -57,6 +57,7 @@ type ErrorCase struct {
 	Message    string
 	Retryable  bool
 	NotFound   bool // wraps signing.ErrNotFound
+	Gone       bool // the provider's own words say the record is gone
 }
 
 // WantErrors checks the ProviderError the adapter's HTTP policy c makes
@@ -76,6 +77,9 @@ func WantErrors(t *testing.T, c *httpx.Client, op string, cases []ErrorCase) {
 		}
 		if errors.Is(err, signing.ErrNotFound) != tt.NotFound {
 			t.Errorf("HTTP %d %s%s: errors.Is(ErrNotFound) = %v", tt.Status, tt.File, tt.Body, !tt.NotFound)
+		}
+		if pe != nil && pe.Gone != tt.Gone {
+			t.Errorf("HTTP %d %s%s: Gone = %v", tt.Status, tt.File, tt.Body, pe.Gone)
 		}
 	}
 }

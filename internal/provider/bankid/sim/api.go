@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/signet-dev/signet/internal/provider/bankid/errcode"
 )
 
 // maxBody bounds a request to the RP API: userNonVisibleData may be
@@ -29,7 +31,7 @@ func (s *Server) api(op string, h func(w http.ResponseWriter, r *http.Request, b
 	return func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
 			w.Header().Set("Allow", http.MethodPost)
-			writeError(w, http.StatusMethodNotAllowed, codeMethodNotAllowed, "Method not allowed")
+			writeError(w, http.StatusMethodNotAllowed, errcode.MethodNotAllowed, "Method not allowed")
 			return
 		}
 		// The body is read first: only then does the server notice a
@@ -39,19 +41,19 @@ func (s *Server) api(op string, h func(w http.ResponseWriter, r *http.Request, b
 			return
 		}
 		if msg := s.rpRefused(r); msg != "" {
-			writeError(w, http.StatusUnauthorized, codeUnauthorized, msg)
+			writeError(w, http.StatusUnauthorized, errcode.Unauthorized, msg)
 			return
 		}
 		if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-			writeError(w, http.StatusUnsupportedMediaType, codeUnsupportedMedia, "Content-Type must be application/json")
+			writeError(w, http.StatusUnsupportedMediaType, errcode.UnsupportedMedia, "Content-Type must be application/json")
 			return
 		}
 		if readErr != nil {
-			writeError(w, http.StatusBadRequest, codeInvalidParameters, "Request body too large or unreadable")
+			writeError(w, http.StatusBadRequest, errcode.InvalidParameters, "Request body too large or unreadable")
 			return
 		}
 		if b := bytes.TrimSpace(body); len(b) == 0 || b[0] != '{' || !json.Valid(b) {
-			writeError(w, http.StatusBadRequest, codeInvalidParameters, "Invalid JSON")
+			writeError(w, http.StatusBadRequest, errcode.InvalidParameters, "Invalid JSON")
 			return
 		}
 		h(w, r, body)
@@ -94,30 +96,30 @@ type signAnswer struct {
 func (s *Server) sign(w http.ResponseWriter, r *http.Request, body []byte) {
 	var b signBody
 	if err := json.Unmarshal(body, &b); err != nil {
-		writeError(w, http.StatusBadRequest, codeInvalidParameters, "Invalid parameters: "+jsonField(err))
+		writeError(w, http.StatusBadRequest, errcode.InvalidParameters, "Invalid parameters: "+jsonField(err))
 		return
 	}
 	o := &order{status: statusPending, hint: hintOutstanding}
 	switch {
 	case b.EndUserIP == nil || net.ParseIP(*b.EndUserIP) == nil:
-		writeError(w, http.StatusBadRequest, codeInvalidParameters, "Invalid endUserIp")
+		writeError(w, http.StatusBadRequest, errcode.InvalidParameters, "Invalid endUserIp")
 		return
 	case b.UserVisibleData == nil || !validBase64(*b.UserVisibleData, maxVisibleData):
-		writeError(w, http.StatusBadRequest, codeInvalidParameters, "Invalid userVisibleData")
+		writeError(w, http.StatusBadRequest, errcode.InvalidParameters, "Invalid userVisibleData")
 		return
 	case b.UserVisibleDataFormat != nil && *b.UserVisibleDataFormat != "simpleMarkdownV1" && *b.UserVisibleDataFormat != "plaintext":
-		writeError(w, http.StatusBadRequest, codeInvalidParameters, "Invalid userVisibleDataFormat")
+		writeError(w, http.StatusBadRequest, errcode.InvalidParameters, "Invalid userVisibleDataFormat")
 		return
 	case b.UserNonVisibleData != nil && !validBase64(*b.UserNonVisibleData, maxNonVisibleData):
-		writeError(w, http.StatusBadRequest, codeInvalidParameters, "Invalid userNonVisibleData")
+		writeError(w, http.StatusBadRequest, errcode.InvalidParameters, "Invalid userNonVisibleData")
 		return
 	case b.ReturnURL != nil && !validReturnURL(*b.ReturnURL):
-		writeError(w, http.StatusBadRequest, codeInvalidParameters, "Invalid returnUrl")
+		writeError(w, http.StatusBadRequest, errcode.InvalidParameters, "Invalid returnUrl")
 		return
 	}
 	if b.Requirement != nil && b.Requirement.PersonalNumber != nil {
 		if !validPersonalNumber(*b.Requirement.PersonalNumber) {
-			writeError(w, http.StatusBadRequest, codeInvalidParameters, "Incorrect personalNumber")
+			writeError(w, http.StatusBadRequest, errcode.InvalidParameters, "Incorrect personalNumber")
 			return
 		}
 		o.pnr = *b.Requirement.PersonalNumber
@@ -145,7 +147,7 @@ func (s *Server) sign(w http.ResponseWriter, r *http.Request, body []byte) {
 				// one order per person at a time.
 				other.finish(statusFailed, hintCancelled, now)
 				s.mu.Unlock()
-				writeError(w, http.StatusBadRequest, codeAlreadyInProgress, "Order already in progress for pno")
+				writeError(w, http.StatusBadRequest, errcode.AlreadyInProgress, "Order already in progress for pno")
 				return
 			}
 		}
@@ -169,14 +171,14 @@ type orderBody struct {
 func (s *Server) lockOrder(w http.ResponseWriter, body []byte) (*order, bool) {
 	var b orderBody
 	if err := json.Unmarshal(body, &b); err != nil || b.OrderRef == nil || strings.TrimSpace(*b.OrderRef) == "" {
-		writeError(w, http.StatusBadRequest, codeInvalidParameters, "Invalid orderRef")
+		writeError(w, http.StatusBadRequest, errcode.InvalidParameters, "Invalid orderRef")
 		return nil, false
 	}
 	s.mu.Lock()
 	o := s.lookup(*b.OrderRef)
 	if o == nil {
 		s.mu.Unlock()
-		writeError(w, http.StatusBadRequest, codeInvalidParameters, "No such order")
+		writeError(w, http.StatusBadRequest, errcode.InvalidParameters, "No such order")
 		return nil, false
 	}
 	return o, true
@@ -213,7 +215,7 @@ func (s *Server) cancel(w http.ResponseWriter, r *http.Request, body []byte) {
 	}
 	if o.status != statusPending {
 		s.mu.Unlock()
-		writeError(w, http.StatusBadRequest, codeInvalidParameters, "Order already "+o.status)
+		writeError(w, http.StatusBadRequest, errcode.InvalidParameters, "Order already "+o.status)
 		return
 	}
 	delete(s.orders, o.ref)

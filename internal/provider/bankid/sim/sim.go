@@ -58,6 +58,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/signet-dev/signet/internal/provider/bankid/errcode"
 	"github.com/signet-dev/signet/internal/provider/simkit"
 )
 
@@ -157,7 +158,7 @@ func New(cfg Config) (*Server, error) {
 	mux.HandleFunc("GET /app", s.autostart)
 	mux.HandleFunc("POST /app/scan", s.scan)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, codeNotFound, "Not found")
+		writeError(w, http.StatusNotFound, errcode.NotFound, "Not found")
 	})
 	return s, nil
 }
@@ -221,43 +222,29 @@ func (s *Server) Close() error {
 	return errors.Join(errs...)
 }
 
-// BankID's error codes.
-const (
-	codeAlreadyInProgress = "alreadyInProgress"
-	codeInvalidParameters = "invalidParameters"
-	codeUnauthorized      = "unauthorized"
-	codeNotFound          = "notFound"
-	codeMethodNotAllowed  = "methodNotAllowed"
-	codeRequestTimeout    = "requestTimeout"
-	codeUnsupportedMedia  = "unsupportedMediaType"
-	codeInternalError     = "internalError"
-	codeMaintenance       = "maintenance"
-)
+// statusCodes are the error codes BankID uses with an HTTP status. It
+// has none for 429: a gateway in front of it answers that.
+var statusCodes = map[int]string{
+	http.StatusBadRequest:           errcode.InvalidParameters,
+	http.StatusUnauthorized:         errcode.Unauthorized,
+	http.StatusForbidden:            errcode.Unauthorized,
+	http.StatusNotFound:             errcode.NotFound,
+	http.StatusMethodNotAllowed:     errcode.MethodNotAllowed,
+	http.StatusRequestTimeout:       errcode.RequestTimeout,
+	http.StatusUnsupportedMediaType: errcode.UnsupportedMedia,
+	http.StatusServiceUnavailable:   errcode.Maintenance,
+	http.StatusTooManyRequests:      "",
+}
 
 // codeForStatus is the error code BankID uses with an HTTP status.
 func codeForStatus(status int) string {
-	switch status {
-	case http.StatusBadRequest:
-		return codeInvalidParameters
-	case http.StatusUnauthorized, http.StatusForbidden:
-		return codeUnauthorized
-	case http.StatusNotFound:
-		return codeNotFound
-	case http.StatusMethodNotAllowed:
-		return codeMethodNotAllowed
-	case http.StatusRequestTimeout:
-		return codeRequestTimeout
-	case http.StatusUnsupportedMediaType:
-		return codeUnsupportedMedia
-	case http.StatusServiceUnavailable:
-		return codeMaintenance
-	case http.StatusTooManyRequests:
-		return "" // BankID has no code for it: a gateway in front of it answers
+	if code, ok := statusCodes[status]; ok {
+		return code
 	}
 	if status >= 500 {
-		return codeInternalError
+		return errcode.InternalError
 	}
-	return codeInvalidParameters
+	return errcode.InvalidParameters
 }
 
 // errorBody is BankID's error shape.

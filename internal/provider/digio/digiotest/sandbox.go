@@ -59,11 +59,7 @@ func Sandbox(t *testing.T, callbackURL string) *providertest.Sandbox {
 // people, alternately by e-mail and by mobile number, as Digio takes
 // them.
 func nthSigner(i int) json.RawMessage {
-	names := []string{"Asha Verma", "Vikram Shah", "Meera Iyer", "Rahul Nair"}
-	name := names[i%len(names)]
-	if i >= len(names) {
-		name = fmt.Sprintf("%s %d", name, i+1)
-	}
+	name := providertest.NthName([]string{"Asha Verma", "Vikram Shah", "Meera Iyer", "Rahul Nair"}, i)
 	identifier := fmt.Sprintf("signer%d@example.com", i+1)
 	if i%2 == 1 {
 		identifier = fmt.Sprintf("98765%05d", 43210+i)

@@ -68,9 +68,7 @@ func TestUploadAnswer(t *testing.T) {
 
 func TestUploadValidation(t *testing.T) {
 	e := newEnv(t)
-	signer := func(mut func(map[string]any)) func(map[string]any) {
-		return func(b map[string]any) { mut(b["signers"].([]any)[0].(map[string]any)) }
-	}
+	signer := simtest.EditFirst("signers")
 	tests := []struct {
 		name    string
 		mutate  func(map[string]any)

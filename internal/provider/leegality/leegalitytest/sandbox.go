@@ -98,12 +98,8 @@ var people = []string{"Asha Verma", "Ravi Kumar", "Meera Iyer", "Arjun Nair", "P
 // nthSigner is the i-th signer's details: a distinct name, e-mail and
 // mobile number.
 func nthSigner(i int) json.RawMessage {
-	name := people[i%len(people)]
-	if i >= len(people) {
-		name += fmt.Sprintf(" %d", i)
-	}
 	b, _ := json.Marshal(map[string]string{
-		"name":  name,
+		"name":  providertest.NthName(people, i),
 		"email": fmt.Sprintf("signer%d@example.com", i+1),
 		"phone": fmt.Sprintf("98765%05d", i+1),
 	})

@@ -43,7 +43,7 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request) {
 	for _, v := range d.invitations {
 		s.invitations[v.id] = d.id
 	}
-	view := createdView{DocumentID: d.id, IRN: optional(d.irn), Invitees: []createdInvitee{}}
+	view := createdView{docRef: d.ref(), Invitees: []createdInvitee{}}
 	for _, v := range d.invitations {
 		view.Invitees = append(view.Invitees, createdInvitee{
 			Name: v.name, Email: v.email, Phone: v.phone, SignURL: s.signURL(v),
@@ -61,7 +61,7 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	unknown := s.takeUnknown(d)
-	v := statusView{DocumentID: d.id, IRN: optional(d.irn), Requests: s.invitationViews(d, now, unknown), Files: []string{}}
+	v := statusView{docRef: d.ref(), Requests: s.invitationViews(d, now, unknown), Files: []string{}}
 	if d.isCompleted() {
 		v.Files = append(v.Files, s.newLink(d, fileDocument, now))
 		a := s.newLink(d, fileAudit, now)
@@ -81,8 +81,7 @@ func (s *Server) details(w http.ResponseWriter, r *http.Request) {
 	}
 	unknown := s.takeUnknown(d)
 	v := detailsView{
-		DocumentID:       d.id,
-		IRN:              optional(d.irn),
+		docRef:           d.ref(),
 		Name:             d.fileName,
 		Status:           d.docStatus(),
 		RequestSignOrder: d.signOrder,

@@ -281,15 +281,22 @@ type createdInvitee struct {
 
 // createdView is the create answer's data.
 type createdView struct {
-	DocumentID string           `json:"documentId"`
-	IRN        *string          `json:"irn"`
-	Invitees   []createdInvitee `json:"invitees"`
+	docRef
+	Invitees []createdInvitee `json:"invitees"`
 }
+
+// docRef is how every answer about a document starts: its id and the
+// client's reference (irn), null when none was given.
+type docRef struct {
+	DocumentID string  `json:"documentId"`
+	IRN        *string `json:"irn"`
+}
+
+func (d *document) ref() docRef { return docRef{DocumentID: d.id, IRN: optional(d.irn)} }
 
 // detailsView is the details answer's data (v3.3).
 type detailsView struct {
-	DocumentID       string           `json:"documentId"`
-	IRN              *string          `json:"irn"`
+	docRef
 	Name             string           `json:"name"`
 	Status           string           `json:"status"`
 	RequestSignOrder bool             `json:"requestSignOrder"`
@@ -314,8 +321,7 @@ type documentSummary struct {
 // requests[] and, once completed, links to the files. It has no document
 // status: completion shows as every request signed.
 type statusView struct {
-	DocumentID string           `json:"documentId"`
-	IRN        *string          `json:"irn"`
+	docRef
 	Requests   []invitationView `json:"requests"`
 	Files      []string         `json:"files"`
 	AuditTrail *string          `json:"auditTrail"`

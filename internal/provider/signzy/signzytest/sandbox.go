@@ -56,11 +56,7 @@ func Sandbox(t *testing.T, callbackURL string) *providertest.Sandbox {
 // nthSigner is the i-th signer of a multi-signer contract: a distinct
 // person with the details Signzy's schema takes.
 func nthSigner(i int) json.RawMessage {
-	names := []string{"Asha Verma", "Ravi Kumar", "Meera Iyer", "Arjun Nair", "Divya Rao"}
-	name := names[i%len(names)]
-	if i >= len(names) {
-		name += fmt.Sprintf(" %d", i+1)
-	}
+	name := providertest.NthName([]string{"Asha Verma", "Ravi Kumar", "Meera Iyer", "Arjun Nair", "Divya Rao"}, i)
 	b, _ := json.Marshal(map[string]string{"name": name, "email": fmt.Sprintf("signer%d@example.com", i+1),
 		"uidLastFourDigits": fmt.Sprintf("%04d", 1000+i)}) // a map of strings always marshals
 	return b

@@ -46,6 +46,16 @@ func (e env) initiateBody() map[string]any {
 	}
 }
 
+// twoSignerBody is a valid initiate request with a second signer, Ravi
+// Kumar, who signs where the first does.
+func (e env) twoSignerBody() map[string]any {
+	b := e.initiateBody()
+	first := b["signerdetail"].([]any)[0].(map[string]any)
+	second := map[string]any{"signerName": "Ravi Kumar", "signatureType": "AADHAARESIGN-OTP", "signatures": first["signatures"]}
+	b["signerdetail"] = []any{first, second}
+	return b
+}
+
 // post calls the simulated API and decodes the JSON answer.
 func (e env) post(path, token string, body any) (int, map[string]any) {
 	e.T.Helper()

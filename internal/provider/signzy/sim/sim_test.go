@@ -110,9 +110,7 @@ func TestInitiateAnswer(t *testing.T) {
 
 func TestInitiateValidation(t *testing.T) {
 	e := newEnv(t)
-	signer := func(mut func(map[string]any)) func(map[string]any) {
-		return func(b map[string]any) { mut(b["signerdetail"].([]any)[0].(map[string]any)) }
-	}
+	signer := simtest.EditFirst("signerdetail")
 	tests := []struct {
 		name   string
 		mutate func(map[string]any)
@@ -475,10 +473,7 @@ func TestMountWithoutStripPrefix(t *testing.T) {
 
 func TestMultipleSigners(t *testing.T) {
 	e := newEnv(t)
-	b := e.initiateBody()
-	first := b["signerdetail"].([]any)[0].(map[string]any)
-	second := map[string]any{"signerName": "Ravi Kumar", "signatureType": "AADHAARESIGN-OTP", "signatures": first["signatures"]}
-	b["signerdetail"] = []any{first, second}
+	b := e.twoSignerBody()
 	_, m := e.post("/api/v3/contract/initiate", testToken, b)
 	id := m["contractId"].(string)
 	links := []string{}
@@ -531,10 +526,7 @@ func TestNewValidates(t *testing.T) {
 // signerCallbackUrlAuthorizationHeader.
 func TestNewerSpellings(t *testing.T) {
 	e := newEnv(t)
-	b := e.initiateBody()
-	first := b["signerdetail"].([]any)[0].(map[string]any)
-	second := map[string]any{"signerName": "Ravi Kumar", "signatureType": "AADHAARESIGN-OTP", "signatures": first["signatures"]}
-	b["signerdetail"] = []any{first, second}
+	b := e.twoSignerBody()
 	b["signerCallbackUrl"] = e.Srv.URL + "/callbacks/signzy"
 	b["signerCallbackUrlAuthorizationHeader"] = "signer-secret"
 	_, m := e.post("/api/v3/contract/initiate", testToken, b)

@@ -1,0 +1,33 @@
+package httpx
+
+import (
+	"bytes"
+	"encoding/json"
+
+	"github.com/signet-dev/signet/internal/signing"
+)
+
+// DecodeCallback reads a callback's body, which must be one JSON object,
+// into v. Anything else is a *signing.ValidationError naming "body", so
+// that every provider refuses a malformed callback in the same words.
+func DecodeCallback(body []byte, v any) error {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 || trimmed[0] != '{' {
+		return signing.Invalid("body", "must be a JSON object")
+	}
+	if err := json.Unmarshal(trimmed, v); err != nil {
+		return signing.Invalid("body", "is not valid JSON")
+	}
+	return nil
+}
+
+// CallbackString reads a callback field that must be a JSON string (a
+// number, an object or an absent field is not; null reads as ""): a
+// callback's ids and proofs are taken only as the provider writes them.
+func CallbackString(raw json.RawMessage) (string, bool) {
+	var s string
+	if len(raw) == 0 || json.Unmarshal(raw, &s) != nil {
+		return "", false
+	}
+	return s, true
+}
