@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -286,8 +288,9 @@ func pageText(t *testing.T, b []byte, nr int) string {
 		sb.Write(c)
 	}
 	if res := d.DictEntry("Resources"); res != nil {
-		for _, o := range res.DictEntry("XObject") {
-			if sd, _, err := ctx.DereferenceStreamDict(o); err == nil && sd != nil && sd.Decode() == nil {
+		xobjects := res.DictEntry("XObject")
+		for _, name := range slices.Sorted(maps.Keys(xobjects)) { // in a stable order: pages are compared by this text
+			if sd, _, err := ctx.DereferenceStreamDict(xobjects[name]); err == nil && sd != nil && sd.Decode() == nil {
 				sb.Write(sd.Content)
 			}
 		}
