@@ -54,13 +54,7 @@ func TestBankIDTwoSignersInOrder(t *testing.T) {
 		t.Fatalf("the second signer's link before their turn: %d", r.status)
 	}
 	h.signAtProvider(str(signers[0].(map[string]any)["redirectUrl"]), "sign")
-	deadline := time.Now().Add(20 * time.Second)
-	for h.get(id)["signers"].([]any)[1].(map[string]any)["status"] != "PENDING" {
-		if time.Now().After(deadline) {
-			t.Fatalf("the second signer's turn never came: %v", h.get(id))
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	h.waitSigner(id, 1, "PENDING") // the second signer's turn came
 	h.signAtProvider(second, "sign")
 	h.waitStatus(id, "COMPLETED")
 

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -14,6 +12,7 @@ import (
 
 	"github.com/signet-dev/signet/internal/pdf"
 	"github.com/signet-dev/signet/internal/provider/providertest"
+	"github.com/signet-dev/signet/internal/signing"
 )
 
 // eSignProviders are the Aadhaar eSign providers, whose sandboxes sign
@@ -171,7 +170,7 @@ func TestSeveralSignersAtEachProvider(t *testing.T) {
 					t.Errorf("verification reports valid signatures by %v, want %v", names, threeNames)
 				}
 				cert := h.expect(h.do("GET", "/signing/"+id+"/audit-certificate", h.key, nil), 200).body
-				sum := pdfSHA256(doc)
+				sum := signing.SHA256Hex(doc)
 				checkCertificate(t, cert, id, provider+"-"+order, sum)
 				if text, ok := pdfWords(t, cert); ok {
 					for _, name := range threeNames {
@@ -310,9 +309,4 @@ func checkESigned(t *testing.T, doc []byte, names []string) {
 		}
 	}
 	qpdfCheck(t, doc, "the signed document")
-}
-
-func pdfSHA256(b []byte) string {
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
 }

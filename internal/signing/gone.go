@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -42,10 +41,7 @@ const (
 )
 
 // goneAnswers tracks each session's run of "no such request" answers.
-type goneAnswers struct {
-	mu   sync.Mutex
-	runs map[string]goneRun
-}
+type goneAnswers struct{ perSession[goneRun] }
 
 type goneRun struct {
 	n     int
@@ -53,27 +49,15 @@ type goneRun struct {
 }
 
 // seen records one more such answer for the session at now and returns
-// the run so far.
+// the run so far; forget (perSession's) ends the run when the provider
+// answers something else.
 func (g *goneAnswers) seen(id string, now time.Time) goneRun {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.runs == nil || len(g.runs) >= maxTracked {
-		g.runs = map[string]goneRun{}
-	}
-	r := g.runs[id]
-	if r.n == 0 {
-		r.since = now
-	}
-	r.n++
-	g.runs[id] = r
-	return r
-}
-
-// forget ends the session's run: the provider answered something else.
-func (g *goneAnswers) forget(id string) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	delete(g.runs, id)
+	return g.update(id, func(r *goneRun) {
+		if r.n == 0 {
+			r.since = now
+		}
+		r.n++
+	})
 }
 
 // confirmed reports whether the run makes the answer final.

@@ -20,12 +20,7 @@ import (
 func RunInternal(t *testing.T, p signing.Provider) {
 	info := p.Info()
 	t.Run("Info", func(t *testing.T) {
-		if info.Name == "" || info.DisplayName == "" || len(info.Languages) == 0 || len(info.RequiredSignerFields) == 0 {
-			t.Errorf("incomplete Info: %+v", info)
-		}
-		if info.PollInterval < 0 || info.MaxSigners < 0 || (info.MaxSigners == 1) != (len(info.SigningOrders) == 0) {
-			t.Errorf("capabilities: poll every %v, at most %d signers in orders %q", info.PollInterval, info.MaxSigners, info.SigningOrders)
-		}
+		checkDescription(t, info)
 		if info.CallsBack {
 			t.Error("a provider inside Signet says it calls back")
 		}

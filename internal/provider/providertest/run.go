@@ -146,22 +146,30 @@ func refreshFor(t *testing.T, sb *Sandbox, r signing.ProviderRef, what string, d
 	return last
 }
 
+// checkDescription checks what every provider's Info must say: its
+// names, languages and required fields, and capabilities that agree with
+// each other.
+func checkDescription(t *testing.T, info signing.ProviderInfo) {
+	t.Helper()
+	if info.Name == "" || info.DisplayName == "" || len(info.Languages) == 0 || len(info.RequiredSignerFields) == 0 {
+		t.Errorf("incomplete Info: %+v", info)
+	}
+	if info.PollInterval < 0 || info.MaxSigners < 0 || (info.MaxSigners == 1) != (len(info.SigningOrders) == 0) {
+		t.Errorf("capabilities: poll every %v, at most %d signers in orders %q", info.PollInterval, info.MaxSigners, info.SigningOrders)
+	}
+	for _, o := range info.SigningOrders {
+		if o != signing.Sequential && o != signing.Parallel {
+			t.Errorf("unknown signing order %q", o)
+		}
+	}
+}
+
 // Run is the conformance suite for an adapter and its simulator.
 func Run(t *testing.T, newSandbox func(t *testing.T, callbackURL string) *Sandbox) {
 	t.Run("Info", func(t *testing.T) {
 		sb := newSandbox(t, "http://127.0.0.1:9/callbacks")
 		info := sb.Provider.Info()
-		if info.Name == "" || info.DisplayName == "" || len(info.Languages) == 0 || len(info.RequiredSignerFields) == 0 {
-			t.Errorf("incomplete Info: %+v", info)
-		}
-		if info.PollInterval < 0 || info.MaxSigners < 0 || (info.MaxSigners == 1) != (len(info.SigningOrders) == 0) {
-			t.Errorf("capabilities: poll every %v, at most %d signers in orders %q", info.PollInterval, info.MaxSigners, info.SigningOrders)
-		}
-		for _, o := range info.SigningOrders {
-			if o != "sequential" && o != "parallel" {
-				t.Errorf("unknown signing order %q", o)
-			}
-		}
+		checkDescription(t, info)
 		exampleSigner(t, info)
 	})
 
