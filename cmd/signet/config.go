@@ -13,6 +13,7 @@ import (
 
 	"github.com/signet-dev/signet/internal/blob/s3"
 	"github.com/signet-dev/signet/internal/pdf"
+	"github.com/signet-dev/signet/internal/server"
 )
 
 // Config is everything serve and apikey read from flags and environment.
@@ -27,6 +28,10 @@ type Config struct {
 	PollInterval         time.Duration
 	AllowPrivateWebhooks optBool
 	RateLimit            float64
+	// UploadBytes bounds the request bodies read and handled at once;
+	// UploadWait is how long an upload may wait for room before a 503.
+	UploadBytes int64
+	UploadWait  time.Duration
 	// SMTPURL and MailFrom send Signet's mail (provider local's codes and
 	// invitations).
 	SMTPURL, MailFrom string
@@ -103,6 +108,8 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*C
 	poll := fs.String("poll-interval", env("SIGNET_POLL_INTERVAL", "30s"), "how often open sessions are refreshed from providers (SIGNET_POLL_INTERVAL)")
 	fs.Var(&c.AllowPrivateWebhooks, "allow-private-webhooks", "allow webhook URLs on loopback/private addresses (SIGNET_ALLOW_PRIVATE_WEBHOOKS; default: on with --sandbox)")
 	rate := fs.String("rate-limit", env("SIGNET_RATE_LIMIT", "0"), "requests per second per tenant, 0 = off (SIGNET_RATE_LIMIT)")
+	uploadMB := fs.Int("upload-mb-in-flight", envInt(getenv, "SIGNET_UPLOAD_MB_IN_FLIGHT", server.DefaultUploadBytes>>20), "the most MiB of request bodies read and handled at once; more uploads wait, then get 503 with Retry-After (SIGNET_UPLOAD_MB_IN_FLIGHT; at least the 15 MiB body limit)")
+	fs.DurationVar(&c.UploadWait, "upload-wait", envDuration(getenv, "SIGNET_UPLOAD_WAIT", server.DefaultUploadWait), "how long an upload waits for room under --upload-mb-in-flight before it gets 503 (SIGNET_UPLOAD_WAIT)")
 	fs.DurationVar(&c.WebhookTimeout, "webhook-timeout", envDuration(getenv, "SIGNET_WEBHOOK_TIMEOUT", 10*time.Second), "how long one webhook attempt may take (SIGNET_WEBHOOK_TIMEOUT)")
 	fs.DurationVar(&c.WebhookLease, "webhook-lease", envDuration(getenv, "SIGNET_WEBHOOK_LEASE", 30*time.Second), "how long a claimed webhook delivery is kept from other replicas; more than --webhook-timeout (SIGNET_WEBHOOK_LEASE)")
 	fs.DurationVar(&c.PollLease, "poll-lease", envDuration(getenv, "SIGNET_POLL_LEASE", 2*time.Minute), "how long a claimed provider poll is kept from other replicas; more than a provider call takes (SIGNET_POLL_LEASE)")
@@ -159,6 +166,9 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*C
 	}
 	if c.PollLease < 2*time.Second {
 		return nil, fmt.Errorf("--poll-lease: want at least 2s, got %v", c.PollLease)
+	}
+	if c.UploadBytes = int64(*uploadMB) << 20; c.UploadBytes < server.DefaultMaxBody || c.UploadWait <= 0 {
+		return nil, fmt.Errorf("--upload-mb-in-flight must be at least %d (the body limit) and --upload-wait positive, got %d and %v", server.DefaultMaxBody>>20, *uploadMB, c.UploadWait)
 	}
 	if c.RateLimit, err = strconv.ParseFloat(*rate, 64); err != nil || c.RateLimit < 0 {
 		return nil, fmt.Errorf("--rate-limit: want a number ≥ 0, got %q", *rate)

@@ -184,19 +184,21 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	srvCfg := server.Config{
-		Service:   svc,
-		Store:     store,
-		Documents: store.Documents(),
-		Certifier: audit.Certifier{Seal: seal, Limits: cfg.PDFLimits, Issuer: m.issuer(), Now: m.Now},
-		Webhooks:  endpoints,
-		Presenter: presenter,
-		Issuer:    issuer,
-		Logger:    m.Log,
-		Registry:  reg,
-		Spec:      spec,
-		RateLimit: cfg.RateLimit,
-		Sandbox:   providers.sandboxes,
-		Now:       m.Now,
+		Service:     svc,
+		Store:       store,
+		Documents:   store.Documents(),
+		Certifier:   audit.Certifier{Seal: seal, Limits: cfg.PDFLimits, Issuer: m.issuer(), Now: m.Now},
+		Webhooks:    endpoints,
+		Presenter:   presenter,
+		Issuer:      issuer,
+		Logger:      m.Log,
+		Registry:    reg,
+		Spec:        spec,
+		RateLimit:   cfg.RateLimit,
+		UploadBytes: cfg.UploadBytes,
+		UploadWait:  cfg.UploadWait,
+		Sandbox:     providers.sandboxes,
+		Now:         m.Now,
 	}
 	m.creds.usage = auth.NewKeyUsage(store, m.Log, m.Now, 0, 0)
 	srvCfg.KeyUsed = m.creds.usage.Seen

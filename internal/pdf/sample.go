@@ -23,12 +23,15 @@ func Sample(pages int, title string) []byte {
 }
 
 // SampleOfSize returns a valid, deterministic PDF of exactly n bytes (or
-// the smallest sample, if n is smaller than that). The bulk is real page
-// text, 40 lines a page, so a benchmark on it exercises page and content
-// stream handling rather than one large blob.
+// the smallest sample, if n is smaller than that). Up to about 1 MB the
+// bulk is real page text, 40 lines a page, so a benchmark on it exercises
+// page and content stream handling rather than one large blob; a larger
+// sample stops at sampleMaxPages pages (a long contract, within the page
+// limit) and pads the rest, as a scanned contract's images would.
 func SampleOfSize(n int) []byte {
+	const linesPerPage = 40
 	build := func(lines, pad int) []byte {
-		return buildSample("Sample contract", splitPages(contractClauses(0, lines), 40), pad)
+		return buildSample("Sample contract", splitPages(contractClauses(0, lines), linesPerPage), pad)
 	}
 	// The size grows with the line count: find the most lines that fit,
 	// then pad the rest.
@@ -36,6 +39,9 @@ func SampleOfSize(n int) []byte {
 	out := build(lo, 0)
 	if len(out) >= n {
 		return out
+	}
+	if most := build(sampleMaxPages*linesPerPage, 0); len(most) <= n {
+		return build(sampleMaxPages*linesPerPage, n-len(most))
 	}
 	hi := 2
 	for len(build(hi, 0)) <= n {
@@ -51,6 +57,9 @@ func SampleOfSize(n int) []byte {
 	out = build(lo, 0)
 	return build(lo, n-len(out))
 }
+
+// sampleMaxPages is the most pages SampleOfSize writes.
+const sampleMaxPages = 250
 
 func splitPages(lines []string, perPage int) [][]string {
 	var pages [][]string

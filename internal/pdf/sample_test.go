@@ -46,13 +46,17 @@ func TestSample(t *testing.T) {
 
 func TestSampleOfSize(t *testing.T) {
 	smallest := len(SampleOfSize(0))
-	for _, n := range []int{0, 100, smallest, smallest + 1, smallest + 2, smallest + 3, 1000, 4096, 10_000, 100 << 10, 1 << 20} {
+	for _, n := range []int{0, 100, smallest, smallest + 1, smallest + 2, smallest + 3, 1000, 4096, 10_000, 100 << 10, 1 << 20, 10 << 20} {
 		b := SampleOfSize(n)
 		if n >= smallest && len(b) != n {
 			t.Errorf("SampleOfSize(%d) has %d bytes", n, len(b))
 		}
-		if _, err := Validate(b); err != nil {
+		info, err := Validate(b)
+		if err != nil {
 			t.Errorf("SampleOfSize(%d) does not validate: %v", n, err)
+		}
+		if info.Pages > sampleMaxPages || info.Pages > DefaultLimits().MaxPages {
+			t.Errorf("SampleOfSize(%d) has %d pages, over %d", n, info.Pages, sampleMaxPages)
 		}
 	}
 	// Every size near a page boundary converges.

@@ -33,11 +33,16 @@ func (s *Store) PutBlobChunk(ctx context.Context, key string, n int64, data []by
 // trip, one transaction.
 func (s *Store) PutBlob(ctx context.Context, h db.Header, last []byte) error {
 	b := &pgx.Batch{}
+	queueBlob(b, h, last)
+	return dbErr("put blob "+h.Key, s.tx(ctx, func(tx pgx.Tx) error { return tx.SendBatch(ctx, b).Close() }))
+}
+
+// queueBlob queues PutBlob's rows in b.
+func queueBlob(b *pgx.Batch, h db.Header, last []byte) {
 	if last != nil {
 		b.Queue(queryPutChunk, h.Key, h.Chunks()-1, last)
 	}
 	b.Queue(`INSERT INTO blobs (key, size, sha256, chunk_size) VALUES ($1, $2, $3, $4)`, h.Key, h.Size, h.SHA256, h.ChunkSize)
-	return dbErr("put blob "+h.Key, s.tx(ctx, func(tx pgx.Tx) error { return tx.SendBatch(ctx, b).Close() }))
 }
 
 // BlobHeader reads blob key's header.

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/signet-dev/signet/internal/blob"
+	blobdb "github.com/signet-dev/signet/internal/blob/db"
 	"github.com/signet-dev/signet/internal/dbcodec"
 	"github.com/signet-dev/signet/internal/signing"
 )
@@ -64,13 +65,18 @@ func (s *Store) CreateSession(ctx context.Context, sess *signing.Session, origin
 	if err != nil {
 		return fmt.Errorf("postgres: create session: %w: signers: %w", signing.ErrInvalid, err)
 	}
-	// The document's blob first, then the row that names it (package blob).
-	original, put, err := blob.PutDocument(ctx, s.docs, original)
+	// The document's blob first, then the row that names it (package
+	// blob); in this database, the blob's last rows go in the same
+	// transaction as the session.
+	original, placed, err := blobdb.Place(ctx, s.own, s.docs, original)
 	if err != nil {
 		return fmt.Errorf("postgres: create session %s: %w", sess.ID, err)
 	}
 	const version = 1
 	b := &pgx.Batch{}
+	if st := placed.Staged; st != nil {
+		queueBlob(b, st.Header, st.Last)
+	}
 	b.Queue(`INSERT INTO sessions (`+sessionCols+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)`,
 		sess.ID, sess.TenantID, sess.OrderID, string(sess.Status), []byte(sess.SignerDetails), sess.Provider, sess.Language,
@@ -84,12 +90,12 @@ func (s *Store) CreateSession(ctx context.Context, sess *signing.Session, origin
 		}
 	}
 	if err := queueEntries(b, sess, entries); err != nil {
-		blob.Discard(s.docs, put)
+		placed.Discard()
 		return dbErr("create session "+sess.ID, err)
 	}
 	err = s.tx(ctx, func(tx pgx.Tx) error { return tx.SendBatch(ctx, b).Close() })
 	if err != nil {
-		blob.Discard(s.docs, put)
+		placed.Discard()
 		return dbErr("create session "+sess.ID, err)
 	}
 	sess.Version = version

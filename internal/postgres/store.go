@@ -40,6 +40,9 @@ type Store struct {
 	pool *pgxpool.Pool
 	now  func() time.Time
 	docs blob.Store
+	// own is docs when the documents live in this database: a create
+	// then writes its document in the session's transaction.
+	own *blobdb.Store
 }
 
 // Option configures Open.
@@ -92,7 +95,8 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	}
 	s := &Store{pool: pool, now: cfg.now, docs: cfg.docs}
 	if s.docs == nil {
-		s.docs, _ = blobdb.New(s, blobdb.Config{}) // the zero Config is valid
+		s.own, _ = blobdb.New(s, blobdb.Config{}) // the zero Config is valid
+		s.docs = s.own
 	}
 	if err := s.Ping(ctx); err != nil {
 		pool.Close()

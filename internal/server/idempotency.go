@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"time"
@@ -52,7 +51,7 @@ func (i *idempotent) wrap(h handlerFunc) handlerFunc {
 		if err != nil {
 			return err
 		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
+		keepBody(r, body)
 		tenant := tenantFrom(r.Context()).ID
 		fp := fingerprint(r.Method, r.URL.Path, body)
 

@@ -60,6 +60,11 @@ type Config struct {
 	Spec []byte
 	// MaxBody is the request body limit; DefaultMaxBody if zero.
 	MaxBody int64
+	// UploadBytes bounds the bytes of request bodies read and handled at
+	// once (DefaultUploadBytes if zero); an upload that finds no room
+	// within UploadWait (DefaultUploadWait if zero) gets 503.
+	UploadBytes int64
+	UploadWait  time.Duration
 	// RateLimit is requests per second per tenant; 0 is off.
 	RateLimit float64
 	// BodyIdle, BodyGrace, MinBodyRate and WriteIdle move each request's
@@ -85,6 +90,7 @@ type Server struct {
 	log     *slog.Logger
 	limiter *rateLimiter
 	idem    *idempotent
+	uploads *uploadGate
 	metrics *httpMetrics
 	keys    *keyCache
 	handler http.Handler
@@ -116,6 +122,12 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = DefaultMaxBody
 	}
+	if cfg.UploadBytes <= 0 {
+		cfg.UploadBytes = max(DefaultUploadBytes, cfg.MaxBody)
+	}
+	if cfg.UploadWait <= 0 {
+		cfg.UploadWait = DefaultUploadWait
+	}
 	if cfg.Registry == nil {
 		cfg.Registry = prometheus.NewRegistry()
 	}
@@ -127,6 +139,9 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.metrics = m
+	if s.uploads, err = newUploadGate(cfg.UploadBytes, cfg.MaxBody, cfg.UploadWait, cfg.Registry); err != nil {
+		return nil, err
+	}
 	if err := cfg.Registry.Register(s.keys.gauge()); err != nil {
 		return nil, err
 	}
@@ -153,7 +168,7 @@ func (s *Server) routes() http.Handler {
 		mux.Handle(pattern, s.authenticated(h))
 	}
 	idem := func(pattern string, h handlerFunc) {
-		mux.Handle(pattern, s.authenticated(s.idem.wrap(h)))
+		mux.Handle(pattern, s.authenticated(s.uploads.admit(s.idem.wrap(h))))
 	}
 	idem("POST /signing", s.createSession)
 	api("GET /signing", s.listSessions)

@@ -247,6 +247,17 @@ func (s *Service) Create(ctx context.Context, tenantID string, r CreateRequest) 
 	created := AuditEntry{Type: EventCreated, ToStatus: StatusPending, CreatedAt: now,
 		Detail: fmt.Sprintf("created for provider %s; document %s (%d bytes, sha256 %s)", sess.Provider, doc.Filename, len(doc.Content), doc.SHA256)}
 	entries := []AuditEntry{created}
+	// A provider inside this process answers at once and cannot be
+	// unreachable: its answer is stored with the session, in one
+	// transaction instead of two. Should it refuse, the session is
+	// stored and started as at any other provider, which records why.
+	inProcess := p.Info().InProcess
+	if inProcess {
+		res, err := s.callInitiate(ctx, p, sess, doc)
+		if inProcess = err == nil; inProcess {
+			entries = append(entries, accept(sess, res, now.Add(s.pollInterval(sess.Provider)), now))
+		}
+	}
 	if err := s.attachWebhooks(entries, sess); err != nil {
 		return nil, err
 	}
@@ -254,11 +265,15 @@ func (s *Service) Create(ctx context.Context, tenantID string, r CreateRequest) 
 		return nil, err
 	}
 	s.committed(sess, entries)
+	if inProcess {
+		s.inviteOpen(sess)
+		return sess, nil
+	}
 	return s.initiate(ctx, p, sess, doc)
 }
 
-// initiate starts sess at its provider and records the outcome.
-func (s *Service) initiate(ctx context.Context, p Provider, sess *Session, doc Document) (*Session, error) {
+// callInitiate asks p to start sess, and observes the call.
+func (s *Service) callInitiate(ctx context.Context, p Provider, sess *Session, doc Document) (Initiated, error) {
 	start := time.Now()
 	signers := make([]SignerRequest, len(sess.Signers))
 	for i, sg := range sess.Signers {
@@ -277,6 +292,26 @@ func (s *Service) initiate(ctx context.Context, p Provider, sess *Session, doc D
 		ExpiresAt:     sess.ExpiresAt,
 	})
 	s.observe(sess.Provider, "initiate", start, err)
+	return res, err
+}
+
+// accept records the provider's acceptance res in next, due to be
+// polled at due, and returns the audit entry that says so.
+func accept(next *Session, res Initiated, due, now time.Time) AuditEntry {
+	next.ProviderRef, next.ProviderState = res.Ref, res.State
+	next.Signers[0].ProviderURL = res.RedirectURL
+	for i, is := range res.Signers {
+		if i < len(next.Signers) {
+			next.Signers[i].ProviderRef, next.Signers[i].ProviderURL = is.Ref, is.URL
+		}
+	}
+	next.NextPollAt = &due
+	return AuditEntry{Type: EventProviderAccepted, Detail: "provider reference " + res.Ref, CreatedAt: now}
+}
+
+// initiate starts sess at its provider and records the outcome.
+func (s *Service) initiate(ctx context.Context, p Provider, sess *Session, doc Document) (*Session, error) {
+	res, err := s.callInitiate(ctx, p, sess, doc)
 	accepted := false // by this call, in the write that won
 	next, uerr := s.update(ctx, sess, func(next *Session, now time.Time) ([]AuditEntry, *Document, error) {
 		accepted = false
@@ -295,16 +330,7 @@ func (s *Service) initiate(ctx context.Context, p Provider, sess *Session, doc D
 		}
 		if err == nil {
 			accepted = true
-			next.ProviderRef, next.ProviderState = res.Ref, res.State
-			next.Signers[0].ProviderURL = res.RedirectURL
-			for i, is := range res.Signers {
-				if i < len(next.Signers) {
-					next.Signers[i].ProviderRef, next.Signers[i].ProviderURL = is.Ref, is.URL
-				}
-			}
-			due := now.Add(s.pollInterval(next.Provider))
-			next.NextPollAt = &due
-			return []AuditEntry{{Type: EventProviderAccepted, Detail: "provider reference " + res.Ref, CreatedAt: now}}, nil, nil
+			return []AuditEntry{accept(next, res, now.Add(s.pollInterval(next.Provider)), now)}, nil, nil
 		}
 		if IsRetryable(err) {
 			due := now.Add(backoff(s.retryDelay(next), 1, err)) // at least the provider's Retry-After

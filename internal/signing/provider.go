@@ -35,6 +35,10 @@ type ProviderInfo struct {
 	// MaxSigners is the most signers one session at this provider may
 	// have; 0 or 1 means one.
 	MaxSigners int
+	// InProcess says that Initiate calls nothing outside this process
+	// (Signet's own signing): Create then takes the provider's answer
+	// before it stores the session, and stores both in one transaction.
+	InProcess bool
 	// Identification is how the provider identifies signers, for the
 	// audit certificate ("E-mail one-time code", "Aadhaar eSign (OTP)").
 	Identification string

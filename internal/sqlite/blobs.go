@@ -33,17 +33,20 @@ func (s *Store) PutBlobChunk(ctx context.Context, key string, n int64, data []by
 
 // PutBlob stores a blob's header, and its last chunk, in one transaction.
 func (s *Store) PutBlob(ctx context.Context, h db.Header, last []byte) error {
-	err := s.tx(ctx, func(tx wtx) error {
-		if last != nil {
-			if _, err := tx.ExecContext(ctx, queryPutChunk, h.Key, h.Chunks()-1, last); err != nil {
-				return err
-			}
-		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO blobs (key, size, sha256, chunk_size) VALUES (?, ?, ?, ?)`,
-			h.Key, h.Size, h.SHA256, h.ChunkSize)
-		return err
-	})
+	err := s.tx(ctx, func(tx wtx) error { return putBlob(ctx, tx, h, last) })
 	return dbErr("put blob "+h.Key, err)
+}
+
+// putBlob writes PutBlob's rows in tx.
+func putBlob(ctx context.Context, tx wtx, h db.Header, last []byte) error {
+	if last != nil {
+		if _, err := tx.ExecContext(ctx, queryPutChunk, h.Key, h.Chunks()-1, last); err != nil {
+			return err
+		}
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO blobs (key, size, sha256, chunk_size) VALUES (?, ?, ?, ?)`,
+		h.Key, h.Size, h.SHA256, h.ChunkSize)
+	return err
 }
 
 // BlobHeader reads blob key's header.

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/signet-dev/signet/internal/blob"
+	blobdb "github.com/signet-dev/signet/internal/blob/db"
 	"github.com/signet-dev/signet/internal/dbcodec"
 	"github.com/signet-dev/signet/internal/signing"
 )
@@ -70,8 +71,10 @@ func (s *Store) CreateSession(ctx context.Context, sess *signing.Session, origin
 	if err != nil {
 		return fmt.Errorf("sqlite: create session: %w: signers: %w", signing.ErrInvalid, err)
 	}
-	// The document's blob first, then the row that names it (package blob).
-	original, put, err := blob.PutDocument(ctx, s.docs, original)
+	// The document's blob first, then the row that names it (package
+	// blob); in this database, the blob's last rows go in the same
+	// transaction as the session.
+	original, placed, err := blobdb.Place(ctx, s.own, s.docs, original)
 	if err != nil {
 		return fmt.Errorf("sqlite: create session %s: %w", sess.ID, err)
 	}
@@ -86,6 +89,11 @@ func (s *Store) CreateSession(ctx context.Context, sess *signing.Session, origin
 		if err != nil {
 			return err
 		}
+		if st := placed.Staged; st != nil {
+			if err := putBlob(ctx, tx, st.Header, st.Last); err != nil {
+				return err
+			}
+		}
 		if err := putDocument(ctx, tx, sess, signing.DocumentOriginal, original); err != nil {
 			return err
 		}
@@ -95,7 +103,7 @@ func (s *Store) CreateSession(ctx context.Context, sess *signing.Session, origin
 		return addEntries(ctx, tx, sess, entries)
 	})
 	if err != nil {
-		blob.Discard(s.docs, put)
+		placed.Discard()
 		return dbErr("create session "+sess.ID, err)
 	}
 	sess.Version = version

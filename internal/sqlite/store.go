@@ -38,6 +38,9 @@ type Store struct {
 	stmts     *stmts // prepared on write
 	readStmts *stmts // prepared on read
 	docs      blob.Store
+	// own is docs when the documents live in this database: a create
+	// then writes its document in the session's transaction.
+	own *blobdb.Store
 }
 
 // Option configures Open.
@@ -116,7 +119,8 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 
 	s := &Store{write: write, read: read, now: cfg.now, stmts: &stmts{db: write}, readStmts: &stmts{db: read}, docs: cfg.docs}
 	if s.docs == nil {
-		s.docs, _ = blobdb.New(s, blobdb.Config{}) // the zero Config is valid
+		s.own, _ = blobdb.New(s, blobdb.Config{}) // the zero Config is valid
+		s.docs = s.own
 	}
 	if err := s.Migrate(ctx); err != nil {
 		s.Close()

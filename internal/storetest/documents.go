@@ -85,6 +85,33 @@ var documentTests = []struct {
 			t.Errorf("blobs after two failed creates = %v, want only the first session's %s", keys, first)
 		}
 	}},
+	{"DocumentOfSeveralChunks", func(t *testing.T, open OpenDocStore) {
+		// Over a chunk of the database's blob store: the chunks before
+		// the last are written ahead of the session's transaction, so a
+		// create that fails must delete them.
+		st := open(t, nil)
+		ctx := t.Context()
+		tn := newTenant(t, st, "acme")
+		s := newSession(tn, base)
+		big := originalOf(s)
+		big.Content = bytes.Repeat([]byte("%PDF large contract "), 40_000) // 800 KB
+		if err := st.CreateSession(ctx, s, big, nil); err != nil {
+			t.Fatal(err)
+		}
+		got, err := st.Document(ctx, tn.ID, s.ID, signing.DocumentOriginal)
+		if err != nil || !bytes.Equal(got.Content, big.Content) {
+			t.Fatalf("Document of %d bytes: got %d bytes, %v", len(big.Content), len(got.Content), err)
+		}
+		first := header(t, st, s, signing.DocumentOriginal).BlobKey
+		dup := newSession(tn, base)
+		dup.ID = s.ID
+		again := originalOf(dup)
+		again.Content = big.Content
+		wantErr(t, "CreateSession(duplicate id, large document)", st.CreateSession(ctx, dup, again, nil), signing.ErrConflict)
+		if keys := listBlobs(t, st.Documents()); !slices.Equal(keys, []string{first}) {
+			t.Errorf("blobs after a failed create of a large document = %v, want only %s", keys, first)
+		}
+	}},
 	{"BlobStoreDownFailsTheCreate", func(t *testing.T, open OpenDocStore) {
 		srv := s3test.Fake(t)
 		docs, err := s3.New(srv.Config(t, nil))

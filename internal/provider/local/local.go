@@ -77,6 +77,7 @@ func (a *Adapter) Info() signing.ProviderInfo {
 		CancelReachesProvider: true,      // the page reads the session: a cancel stops it at once
 		SigningOrders:         []signing.SigningOrder{signing.Sequential, signing.Parallel},
 		MaxSigners:            signing.MaxSigners,
+		InProcess:             true, // Initiate only names the session
 		Identification:        Method,
 	}
 }
