@@ -9,8 +9,6 @@ package simkit
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"net"
@@ -95,13 +93,6 @@ func WriteJSON(w http.ResponseWriter, status int, contentType string, v any) {
 	w.Header().Set("Content-Type", contentType)
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
-}
-
-// SameSecret compares a credential a client sent with the expected one in
-// constant time; comparing digests keeps even the length from leaking.
-func SameSecret(got, want string) bool {
-	g, x := sha256.Sum256([]byte(got)), sha256.Sum256([]byte(want))
-	return subtle.ConstantTimeCompare(g[:], x[:]) == 1
 }
 
 // ClientIP is the signer's address as a simulator sees it.
