@@ -92,8 +92,6 @@ func Sandbox(t *testing.T, callbackURL string) *providertest.Sandbox {
 	}
 	sb := &providertest.Sandbox{
 		Provider:      p,
-		Timeout:       providertest.SandboxTimeout,
-		Signer:        providertest.SignOnPage,
 		Expire:        onOrder("expire", s.Expire),
 		UnknownStatus: onOrder("unknown hint", func(ref string) error { return s.SetHint(ref, "futureHintCode") }),
 	}

@@ -100,7 +100,7 @@ func TestSignFlow(t *testing.T) {
 	}
 	h := hooks[0]
 	if h["webhookType"] != "Success" || h["documentId"] != id || h["documentStatus"] != "Completed" || h["irn"] != "session-1" ||
-		h["mac"] != mac(testSalt, id) || h["request"].(map[string]any)["signed"] != true {
+		h["mac"] != MAC(testSalt, id) || h["request"].(map[string]any)["signed"] != true {
 		t.Errorf("webhook %v", h)
 	}
 	if len(h["mac"].(string)) != 40 {
@@ -182,7 +182,7 @@ func TestDecline(t *testing.T) {
 		t.Errorf("details after rejection: %v", det)
 	}
 	hooks := e.Hooks.Bodies()
-	if len(hooks) != 1 || hooks[0]["webhookType"] != "Error" || hooks[0]["documentStatus"] != "Sent" || hooks[0]["mac"] != mac(testSalt, id) {
+	if len(hooks) != 1 || hooks[0]["webhookType"] != "Error" || hooks[0]["documentStatus"] != "Sent" || hooks[0]["mac"] != MAC(testSalt, id) {
 		t.Errorf("webhooks %v", hooks)
 	}
 	if code, _ := e.refused("GET", "/v3.3/document/fetchDocument?documentId="+id+"&documentDownloadType=DOCUMENT", nil); code != "no.document.found" {
@@ -569,7 +569,7 @@ func TestIDsAndMAC(t *testing.T) {
 		t.Error("newUUID is not a v4 UUID")
 	}
 	// RFC 2202 test case 2.
-	if got := mac("Jefe", "what do ya want for nothing?"); got != "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79" {
+	if got := MAC("Jefe", "what do ya want for nothing?"); got != "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79" {
 		t.Errorf("mac = %s", got)
 	}
 	if istDate(now) != "21-11-2026 15:30:00" || istDate(time.Time{}) != "" {

@@ -69,8 +69,9 @@ func sha256Hex(b []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// mac is Leegality's webhook mac: hex HMAC-SHA1(key = salt, msg = documentId).
-func mac(salt, documentID string) string {
+// MAC is Leegality's webhook mac: hex HMAC-SHA1(key = salt, msg =
+// documentId). Tests forge and check webhooks with it.
+func MAC(salt, documentID string) string {
 	m := hmac.New(sha1.New, []byte(salt))
 	m.Write([]byte(documentID))
 	return hex.EncodeToString(m.Sum(nil))
