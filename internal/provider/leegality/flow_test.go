@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -242,17 +241,11 @@ func TestWebhookFromAnotherAccountIsRefused(t *testing.T) {
 	// A simulator whose account has another private salt: its webhooks
 	// must not pass this adapter.
 	h := newHarness(t)
-	mux := http.NewServeMux()
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	other, err := sim.New(sim.Config{BaseURL: srv.URL, Token: token, PrivateSalt: "someone-else", WebhookURL: h.Srv.URL + "/callbacks/leegality",
-		HTTPClient: srv.Client(), WebhookRetries: []time.Duration{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { other.Close() })
-	mux.Handle("/", other)
-	a, err := leegality.New(leegality.Config{BaseURL: srv.URL, AuthToken: token, ProfileID: profile, PrivateSalt: "someone-else", HTTPClient: srv.Client()})
+	e := simtest.NewEnv(t)
+	other, err := sim.New(sim.Config{BaseURL: e.Srv.URL, Token: token, PrivateSalt: "someone-else", WebhookURL: h.Srv.URL + "/callbacks/leegality",
+		HTTPClient: e.Srv.Client(), WebhookRetries: []time.Duration{}})
+	simtest.Serve(e, "", other, err)
+	a, err := leegality.New(leegality.Config{BaseURL: e.Srv.URL, AuthToken: token, ProfileID: profile, PrivateSalt: "someone-else", HTTPClient: e.Srv.Client()})
 	if err != nil {
 		t.Fatal(err)
 	}

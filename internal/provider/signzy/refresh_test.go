@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -29,10 +28,8 @@ func hexSum(b []byte) string {
 func documentFake(t *testing.T, contract map[string]any, file []byte, fileStatus int) (*Adapter, *string) {
 	t.Helper()
 	var fileAuth string
-	mux := http.NewServeMux()
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	mux.HandleFunc("POST /api/v3/contract/pullData", func(w http.ResponseWriter, r *http.Request) {
+	e := simtest.NewEnv(t)
+	e.Mux.HandleFunc("POST /api/v3/contract/pullData", func(w http.ResponseWriter, r *http.Request) {
 		var req pullRequest
 		_ = json.NewDecoder(r.Body).Decode(&req)
 		if !req.Base64EncodedOutput || !req.FilesInBase64 || req.ContractID != "c-1" {
@@ -41,18 +38,18 @@ func documentFake(t *testing.T, contract map[string]any, file []byte, fileStatus
 		body := map[string]any{"contractId": "c-1"}
 		for k, v := range contract {
 			if s, ok := v.(string); ok && len(s) > 0 && s[0] == '/' {
-				v = srv.URL + s
+				v = e.Srv.URL + s
 			}
 			body[k] = v
 		}
 		_ = json.NewEncoder(w).Encode(body)
 	})
-	mux.HandleFunc("GET /files/signed.pdf", func(w http.ResponseWriter, r *http.Request) {
+	e.Mux.HandleFunc("GET /files/signed.pdf", func(w http.ResponseWriter, r *http.Request) {
 		fileAuth = r.Header.Get("Authorization")
 		w.WriteHeader(fileStatus)
 		_, _ = w.Write(file)
 	})
-	a := newTestAdapter(t, func(c *Config) { c.BaseURL = srv.URL; c.HTTPClient = srv.Client() })
+	a := newTestAdapter(t, func(c *Config) { c.BaseURL = e.Srv.URL; c.HTTPClient = e.Srv.Client() })
 	return a, &fileAuth
 }
 
