@@ -77,6 +77,24 @@ func Serve[S Sim](e *Env, prefix string, s S, err error) S {
 	return s
 }
 
+// ServeUnstripped starts an Env and mounts on it, under prefix, the
+// simulator build makes for baseURL (the Env's URL, prefix and a slash)
+// as it is, without StripPrefix: its routes must work with the base URL's
+// path still in front of them. It closes the simulator with t.Cleanup;
+// Call's Base is prefix.
+func ServeUnstripped[S Sim](t *testing.T, prefix string, build func(baseURL string) (S, error)) (*Env, S) {
+	t.Helper()
+	e := NewEnv(t)
+	s, err := build(e.Srv.URL + prefix + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	e.Base = prefix
+	e.Mux.Handle(prefix+"/", s)
+	return e, s
+}
+
 // Call sends method to Base+path, body JSON-encoded (none if nil, with
 // Content-Type application/json otherwise) and headers set by set (if not
 // nil), and returns the answer.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -511,18 +510,12 @@ func TestFaults(t *testing.T) {
 // TestMountedWithoutStripPrefix: the routes work with BaseURL's path still
 // in front of them.
 func TestMountedWithoutStripPrefix(t *testing.T) {
-	mux := http.NewServeMux()
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
-	s, err := New(Config{BaseURL: srv.URL + "/sandbox/leegality/", Token: testToken, PrivateSalt: testSalt})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	mux.Handle("/sandbox/leegality/", s)
-	e := env{&simtest.SimEnv[*Server]{Env: &simtest.Env{T: t, Srv: srv, Mux: mux, Browser: srv.Client(), Base: "/sandbox/leegality"}, Sim: s, Hooks: &simtest.Receiver{}}}
+	base, s := simtest.ServeUnstripped(t, "/sandbox/leegality", func(base string) (*Server, error) {
+		return New(Config{BaseURL: base, Token: testToken, PrivateSalt: testSalt})
+	})
+	e := env{&simtest.SimEnv[*Server]{Env: base, Sim: s, Hooks: &simtest.Receiver{}}}
 	id, link := e.create()
-	if !strings.HasPrefix(link, srv.URL+"/sandbox/leegality/sign/") {
+	if !strings.HasPrefix(link, e.Srv.URL+"/sandbox/leegality/sign/") {
 		t.Errorf("signUrl %s", link)
 	}
 	if status, _ := e.Open(link); status != http.StatusOK {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -449,25 +448,13 @@ func TestFailAadhaarAndCancel(t *testing.T) {
 }
 
 func TestMountWithoutStripPrefix(t *testing.T) {
-	mux := http.NewServeMux()
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
-	s, err := New(Config{BaseURL: srv.URL + "/sandbox/signzy/", Token: testToken})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	mux.Handle("/sandbox/signzy/", s) // no StripPrefix
-	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/sandbox/signzy/api/v3/contract/pullData",
-		strings.NewReader(`{"contractId":"00000000-0000-0000-0000-000000000000"}`))
-	req.Header.Set("Authorization", testToken)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusNotFound || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
-		t.Errorf("status %d %q, want Signzy's JSON 404", resp.StatusCode, resp.Header.Get("Content-Type"))
+	e, _ := simtest.ServeUnstripped(t, "/sandbox/signzy", func(base string) (*Server, error) {
+		return New(Config{BaseURL: base, Token: testToken})
+	})
+	status, h, _ := e.Call(http.MethodPost, "/api/v3/contract/pullData", map[string]any{"contractId": "00000000-0000-0000-0000-000000000000"},
+		func(r *http.Request) { r.Header.Set("Authorization", testToken) })
+	if status != http.StatusNotFound || !strings.HasPrefix(h.Get("Content-Type"), "application/json") {
+		t.Errorf("status %d %q, want Signzy's JSON 404", status, h.Get("Content-Type"))
 	}
 }
 
