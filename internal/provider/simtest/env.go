@@ -2,8 +2,10 @@ package simtest
 
 import (
 	"bytes"
+	"crypto/tls"
 	"encoding/json"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -38,6 +40,18 @@ func NewEnv(t *testing.T) *Env {
 	e.Srv = httptest.NewServer(e.Mux)
 	t.Cleanup(e.Srv.Close)
 	return e
+}
+
+// ServeTLS serves h over TLS with cfg (mutual TLS, say) until the test
+// ends. The handshakes a test makes fail are not logged.
+func ServeTLS(t *testing.T, h http.Handler, cfg *tls.Config) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(h)
+	srv.TLS = cfg
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	return srv
 }
 
 // Mount serves h under prefix (such as "/sandbox/signzy") behind
@@ -164,7 +178,7 @@ func (e *Env) Page(link string) string {
 	e.T.Helper()
 	status, page := e.Open(link)
 	if status != http.StatusOK {
-		e.T.Fatalf("GET %s: %d", link, status)
+		e.T.Fatalf("GET %s: %d\n%s", link, status, page)
 	}
 	return page
 }
