@@ -204,6 +204,18 @@ func (e *Env) Press(link, action string) *http.Response {
 	return resp
 }
 
+// WantPanic checks that f panics (a simulator's fault queue given an op
+// it does not have, say); what names the call in the failure.
+func WantPanic(t *testing.T, what string, f func()) {
+	t.Helper()
+	defer func() {
+		if recover() == nil {
+			t.Errorf("%s did not panic", what)
+		}
+	}()
+	f()
+}
+
 // WaitFor polls cond until it holds or two seconds pass.
 func WaitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()

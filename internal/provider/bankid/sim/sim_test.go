@@ -465,12 +465,7 @@ func TestFaults(t *testing.T) {
 	if time.Since(start) < 50*time.Millisecond {
 		t.Error("no delay")
 	}
-	defer func() {
-		if recover() == nil {
-			t.Error("an unknown op did not panic")
-		}
-	}()
-	e.sim.FailNext("pullData", 500)
+	simtest.WantPanic(t, "an unknown op", func() { e.sim.FailNext("pullData", 500) })
 }
 
 func TestListenTLSNeedsMutualTLS(t *testing.T) {

@@ -513,12 +513,7 @@ func TestFaults(t *testing.T) {
 		t.Errorf("after a short delay: %d", status)
 	}
 
-	defer func() {
-		if recover() == nil {
-			t.Error("an unknown op did not panic")
-		}
-	}()
-	e.Sim.FailNext("pullData", 500)
+	simtest.WantPanic(t, "an unknown op", func() { e.Sim.FailNext("pullData", 500) })
 }
 
 func TestMultipleSigners(t *testing.T) {

@@ -496,12 +496,7 @@ func TestFaults(t *testing.T) {
 		t.Error("DelayNext did not delay")
 	}
 
-	defer func() {
-		if recover() == nil {
-			t.Error("an unknown op did not panic")
-		}
-	}()
-	e.Sim.FailNext("pullData", 500)
+	simtest.WantPanic(t, "an unknown op", func() { e.Sim.FailNext("pullData", 500) })
 }
 
 // TestMountedWithoutStripPrefix: the routes work with BaseURL's path still
