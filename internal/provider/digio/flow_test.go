@@ -128,12 +128,8 @@ func TestSignFlow(t *testing.T) {
 
 	// The webhook is verified and, carrying the details, already says
 	// COMPLETED.
-	cbs, rejected := h.Received()
-	if len(cbs) != 1 || cbs[0].Ref != in.Ref || len(rejected) != 0 {
-		t.Fatalf("callbacks %+v, rejected %v", cbs, rejected)
-	}
-	if cbs[0].Update == nil || cbs[0].Update.Status != signing.StatusCompleted || cbs[0].Update.ProviderStatus != "doc.signed/completed/signed" {
-		t.Errorf("callback update %+v", cbs[0].Update)
+	if cb := h.WantOneCallback(in.Ref); cb.Update == nil || cb.Update.Status != signing.StatusCompleted || cb.Update.ProviderStatus != "doc.signed/completed/signed" {
+		t.Errorf("callback update %+v", cb.Update)
 	}
 
 	u = h.Refresh(ref)
@@ -334,11 +330,7 @@ func TestWebhookWithWrongSecretIsRefused(t *testing.T) {
 	// webhooks must be refused.
 	h := newHarness(t, func(c *digio.Config) { c.WebhookSecret = "someone-else" })
 	in, _ := h.Initiate()
-	h.Press(in.RedirectURL, "sign")
-	cbs, rejected := h.Received()
-	if len(cbs) != 0 || len(rejected) != 1 || !errors.Is(rejected[0], signing.ErrUnauthorized) {
-		t.Errorf("callbacks %v, rejected %v", cbs, rejected)
-	}
+	h.WantCallbackRefused(in.RedirectURL)
 }
 
 func TestSignerWithMobileIdentifier(t *testing.T) {

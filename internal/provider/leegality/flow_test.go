@@ -92,9 +92,8 @@ func TestSignFlow(t *testing.T) {
 	wantUpdate(t, h.Refresh(ref), signing.StatusInProgress, "", "SENT/VIEWED")
 
 	h.PressTo(in.RedirectURL, "sign", "https://client.example/return")
-	hooks, rejected := h.Received()
-	if len(hooks) != 1 || hooks[0].Ref != in.Ref || hooks[0].Update != nil || len(rejected) != 0 {
-		t.Fatalf("webhooks %+v, rejected %v", hooks, rejected)
+	if cb := h.WantOneCallback(in.Ref); cb.Update != nil {
+		t.Fatalf("the webhook carries an update: %+v", cb.Update)
 	}
 
 	u := h.Refresh(ref)
@@ -253,9 +252,5 @@ func TestWebhookFromAnotherAccountIsRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.Press(in.RedirectURL, "sign")
-	hooks, rejected := h.Received()
-	if len(hooks) != 0 || len(rejected) != 1 || !errors.Is(rejected[0], signing.ErrUnauthorized) {
-		t.Errorf("webhooks %v, rejected %v", hooks, rejected)
-	}
+	h.WantCallbackRefused(in.RedirectURL)
 }

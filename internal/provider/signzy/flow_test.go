@@ -78,9 +78,8 @@ func TestSignFlow(t *testing.T) {
 	}
 
 	h.PressTo(in.RedirectURL, "sign", "https://client.example/return")
-	cbs, rejected := h.Received()
-	if len(cbs) != 1 || cbs[0].Ref != in.Ref || cbs[0].Update != nil || len(rejected) != 0 {
-		t.Fatalf("callbacks %+v, rejected %v", cbs, rejected)
+	if cb := h.WantOneCallback(in.Ref); cb.Update != nil {
+		t.Fatalf("the callback carries an update: %+v", cb.Update)
 	}
 
 	u = h.Refresh(ref)
@@ -210,11 +209,7 @@ func TestCallbackWithWrongSecretIsRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.Press(in.RedirectURL, "sign")
-	cbs, rejected := h.Received()
-	if len(cbs) != 0 || len(rejected) != 1 || !errors.Is(rejected[0], signing.ErrUnauthorized) {
-		t.Errorf("callbacks %v, rejected %v", cbs, rejected)
-	}
+	h.WantCallbackRefused(in.RedirectURL)
 }
 
 // TestTwoSignersFlow: two signers at one contract, each on their own
@@ -255,9 +250,7 @@ func TestTwoSignersFlow(t *testing.T) {
 	}
 	apply(u)
 	// Signzy calls back after each signer (signerCallbackUrl).
-	if cbs, rejected := h.Received(); len(cbs) != 1 || cbs[0].Ref != in.Ref || len(rejected) != 0 {
-		t.Errorf("callbacks after the first signature %+v, rejected %v", cbs, rejected)
-	}
+	h.WantOneCallback(in.Ref)
 
 	h.Page(in.Signers[0].URL)
 	u = h.Refresh(ref)

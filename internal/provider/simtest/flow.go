@@ -69,6 +69,29 @@ func (f *Flow) Received() ([]signing.Callback, []error) {
 	return append([]signing.Callback(nil), f.callbacks...), append([]error(nil), f.rejected...)
 }
 
+// WantOneCallback checks that one callback has arrived, for ref, and
+// that the adapter verified it; it returns the callback.
+func (f *Flow) WantOneCallback(ref string) signing.Callback {
+	f.T.Helper()
+	cbs, rejected := f.Received()
+	if len(cbs) != 1 || cbs[0].Ref != ref || len(rejected) != 0 {
+		f.T.Fatalf("callbacks %+v, rejected %v; want one for %s", cbs, rejected, ref)
+	}
+	return cbs[0]
+}
+
+// WantCallbackRefused signs on link, a signing whose provider proves its
+// callbacks with credentials other than the adapter's, and checks that
+// the adapter refused the one callback as unauthorized.
+func (f *Flow) WantCallbackRefused(link string) {
+	f.T.Helper()
+	f.Press(link, "sign")
+	cbs, rejected := f.Received()
+	if len(cbs) != 0 || len(rejected) != 1 || !errors.Is(rejected[0], signing.ErrUnauthorized) {
+		f.T.Errorf("callbacks %v, rejected %v; want one refused as unauthorized", cbs, rejected)
+	}
+}
+
 // Initiate starts Request() at the adapter.
 func (f *Flow) Initiate() (signing.Initiated, signing.ProviderRef) {
 	f.T.Helper()
