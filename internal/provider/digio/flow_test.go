@@ -189,10 +189,7 @@ func TestDecline(t *testing.T) {
 
 func TestESignFailure(t *testing.T) {
 	h := newHarness(t)
-	in, ref := h.Initiate()
-	if err := h.sim.FailSigning(in.Ref, "ESP_AUTH_FAILED", "Aadhaar OTP validation failed"); err != nil {
-		t.Fatal(err)
-	}
+	_, ref := h.InitiateThen(func(ref string) error { return h.sim.FailSigning(ref, "ESP_AUTH_FAILED", "Aadhaar OTP validation failed") })
 	cbs, _ := h.Received()
 	if len(cbs) != 1 || cbs[0].Update == nil {
 		t.Fatalf("callbacks %+v", cbs)
@@ -313,10 +310,7 @@ func TestUnreachableIsRetryable(t *testing.T) {
 
 func TestUnknownStatusChangesNothing(t *testing.T) {
 	h := newHarness(t)
-	in, ref := h.Initiate()
-	if err := h.sim.UnknownStatusNext(in.Ref); err != nil {
-		t.Fatal(err)
-	}
+	_, ref := h.InitiateThen(h.sim.UnknownStatusNext)
 	u := h.Refresh(ref)
 	wantUpdate(t, u, signing.StatusPending, "")
 	if u.ProviderStatus != "under_review/pending_verification" {

@@ -135,10 +135,7 @@ func TestDecline(t *testing.T) {
 
 func TestExpiry(t *testing.T) {
 	h := newHarness(t)
-	in, ref := h.Initiate()
-	if err := h.sim.Expire(in.Ref); err != nil {
-		t.Fatal(err)
-	}
+	_, ref := h.InitiateThen(h.sim.Expire)
 	wantUpdate(t, h.Refresh(ref), signing.StatusExpired, "", "SENT/EXPIRED")
 
 	// Time running out: the invitation's 10 days pass.
@@ -228,10 +225,7 @@ func TestUnreachableIsRetryable(t *testing.T) {
 
 func TestUnknownStatusChangesNothing(t *testing.T) {
 	h := newHarness(t)
-	in, ref := h.Initiate()
-	if err := h.sim.UnknownStatusNext(in.Ref); err != nil {
-		t.Fatal(err)
-	}
+	_, ref := h.InitiateThen(h.sim.UnknownStatusNext)
 	wantUpdate(t, h.Refresh(ref), signing.StatusPending, "", "ON_HOLD/ESCALATED")
 	wantUpdate(t, h.Refresh(ref), signing.StatusPending, "", "SENT") // once only
 }

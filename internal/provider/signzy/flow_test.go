@@ -131,10 +131,7 @@ func TestAadhaarFailure(t *testing.T) {
 
 func TestCancelledAtSignzy(t *testing.T) {
 	h := newHarness(t)
-	in, ref := h.Initiate()
-	if err := h.sim.CancelContract(in.Ref); err != nil {
-		t.Fatal(err)
-	}
+	_, ref := h.InitiateThen(h.sim.CancelContract)
 	wantUpdate(t, h.Refresh(ref), signing.StatusCancelled, "")
 }
 

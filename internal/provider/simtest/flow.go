@@ -102,6 +102,17 @@ func (f *Flow) Initiate() (signing.Initiated, signing.ProviderRef) {
 	return in, signing.ProviderRef{SessionID: "s", Ref: in.Ref, State: in.State}
 }
 
+// InitiateThen is Initiate, then a simulator hook (its Expire, say) on
+// the provider's reference; the hook's error fails the test.
+func (f *Flow) InitiateThen(hook func(ref string) error) (signing.Initiated, signing.ProviderRef) {
+	f.T.Helper()
+	in, ref := f.Initiate()
+	if err := hook(in.Ref); err != nil {
+		f.T.Fatalf("simulator hook on %s: %v", in.Ref, err)
+	}
+	return in, ref
+}
+
 // Refresh refreshes ref at the adapter, which must succeed.
 func (f *Flow) Refresh(ref signing.ProviderRef) signing.Update {
 	f.T.Helper()
