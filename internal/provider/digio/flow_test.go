@@ -189,7 +189,9 @@ func TestDecline(t *testing.T) {
 
 func TestESignFailure(t *testing.T) {
 	h := newHarness(t)
-	_, ref := h.InitiateThen(func(ref string) error { return h.sim.FailSigning(ref, "ESP_AUTH_FAILED", "Aadhaar OTP validation failed") })
+	_, ref := h.InitiateThen(func(ref string) error {
+		return h.sim.FailSigning(ref, "ESP_AUTH_FAILED", "Aadhaar OTP validation failed")
+	})
 	cbs, _ := h.Received()
 	if len(cbs) != 1 || cbs[0].Update == nil {
 		t.Fatalf("callbacks %+v", cbs)
