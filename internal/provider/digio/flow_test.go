@@ -144,8 +144,7 @@ func TestSignFlow(t *testing.T) {
 	}
 
 	// A completed document cannot be cancelled: Digio refuses, for good.
-	err := h.adapter.Cancel(context.Background(), ref)
-	if pe := h.ProviderError(err, "cancel", false); pe.StatusCode != 400 || !strings.Contains(pe.Message, "completed") {
+	if pe := h.WantFailure("cancel", ref, false); pe.StatusCode != 400 || !strings.Contains(pe.Message, "completed") {
 		t.Errorf("cancel of a completed document: %+v", pe)
 	}
 	wantUpdate(t, h.Refresh(ref), signing.StatusCompleted, "")
@@ -179,8 +178,7 @@ func TestDecline(t *testing.T) {
 	if u.ProviderStatus != "rejected/rejected" {
 		t.Errorf("ProviderStatus = %q", u.ProviderStatus)
 	}
-	_, err := h.adapter.FetchDocument(context.Background(), ref)
-	h.ProviderError(err, "document", false)
+	h.WantFailure("document", ref, false)
 	// The signer cannot sign afterwards.
 	if resp := h.Press(in.RedirectURL, "sign"); resp.StatusCode != http.StatusConflict {
 		t.Errorf("sign after decline: %d", resp.StatusCode)
@@ -245,33 +243,29 @@ func TestExpiry(t *testing.T) {
 func TestFetchBeforeCompletionIsRetryable(t *testing.T) {
 	h := newHarness(t)
 	_, ref := h.Initiate()
-	_, err := h.adapter.FetchDocument(context.Background(), ref)
-	if pe := h.ProviderError(err, "document", true); !strings.Contains(pe.Message, "not signed") {
+	if pe := h.WantFailure("document", ref, true); !strings.Contains(pe.Message, "not signed") {
 		t.Errorf("fetch before completion: %+v", pe)
 	}
 }
 
 func TestWrongCredentialsArePermanent(t *testing.T) {
 	h := newHarness(t, func(c *digio.Config) { c.ClientSecret = "not-the-secret" })
-	_, err := h.adapter.Initiate(context.Background(), h.request())
-	if pe := h.ProviderError(err, "initiate", false); pe.StatusCode != 401 || pe.Message != "Invalid client credentials" {
+	if pe := h.WantFailure("initiate", signing.ProviderRef{}, false); pe.StatusCode != 401 || pe.Message != "Invalid client credentials" {
 		t.Errorf("wrong credentials: %+v", pe)
 	}
-	_, err = h.adapter.Refresh(context.Background(), signing.ProviderRef{Ref: "DID0000000000000000000000000000X"})
-	h.ProviderError(err, "refresh", false)
+	h.WantFailure("refresh", signing.ProviderRef{Ref: "DID0000000000000000000000000000X"}, false)
 }
 
 func TestRefusalIsPermanentWithDigiosMessage(t *testing.T) {
 	h := newHarness(t)
 	h.sim.FailNextWith(sim.OpUpload, 400, "REQUEST_VALIDATION_FAILED", "file_data is not a valid PDF document")
-	_, err := h.adapter.Initiate(context.Background(), h.request())
-	if pe := h.ProviderError(err, "initiate", false); pe.StatusCode != 400 || pe.Message != "file_data is not a valid PDF document" {
+	if pe := h.WantFailure("initiate", signing.ProviderRef{}, false); pe.StatusCode != 400 || pe.Message != "file_data is not a valid PDF document" {
 		t.Errorf("400: %+v", pe)
 	}
 	// A document that is not a PDF reaches Digio and is refused there.
 	req := h.request()
 	req.Document.Content = []byte("%PDF-1.7\nnot really")
-	_, err = h.adapter.Initiate(context.Background(), req)
+	_, err := h.adapter.Initiate(context.Background(), req)
 	if pe := h.ProviderError(err, "initiate", false); pe.Message != "file_data is not a valid PDF document" {
 		t.Errorf("not a PDF: %+v", pe)
 	}

@@ -107,8 +107,7 @@ func TestSignFlow(t *testing.T) {
 	h.SignedPDF(ref)
 
 	// A completed document cannot be deleted: Leegality's status 0.
-	err := h.adapter.Cancel(context.Background(), ref)
-	if pe := h.ProviderError(err, "cancel", false); pe.Message != "Document is already completed and cannot be deleted." || pe.StatusCode != 200 {
+	if pe := h.WantFailure("cancel", ref, false); pe.Message != "Document is already completed and cannot be deleted." || pe.StatusCode != 200 {
 		t.Errorf("cancel after completion: %+v", pe)
 	}
 	wantUpdate(t, h.Refresh(ref), signing.StatusCompleted, "", "COMPLETED/SIGNED")
@@ -123,8 +122,7 @@ func TestDecline(t *testing.T) {
 		t.Errorf("webhooks %+v", hooks)
 	}
 	wantUpdate(t, h.Refresh(ref), signing.StatusFailed, "Rejected by the signer on the signing page", "SENT/REJECTED")
-	_, err := h.adapter.FetchDocument(context.Background(), ref)
-	h.ProviderError(err, "document", true) // Leegality's no.document.found
+	h.WantFailure("document", ref, true) // Leegality's no.document.found
 	if status, _ := h.Open(in.RedirectURL); status != http.StatusOK {
 		t.Errorf("page after rejection: %d", status)
 	}
@@ -167,35 +165,31 @@ func TestCancelDeletes(t *testing.T) {
 
 func TestRefusalsCarryLeegalitysMessage(t *testing.T) {
 	h := newHarness(t, func(c *leegality.Config) { c.ProfileID = "wf-unknown" })
-	_, err := h.adapter.Initiate(context.Background(), h.request())
-	if pe := h.ProviderError(err, "initiate", false); pe.Message != "No workflow found for the given Profile ID." || pe.StatusCode != 200 {
+	if pe := h.WantFailure("initiate", signing.ProviderRef{}, false); pe.Message != "No workflow found for the given Profile ID." || pe.StatusCode != 200 {
 		t.Errorf("unknown workflow: %+v", pe)
 	}
 
 	h = newHarness(t)
 	req := h.request()
 	req.Document.Content = []byte("not a pdf")
-	_, err = h.adapter.Initiate(context.Background(), req)
+	_, err := h.adapter.Initiate(context.Background(), req)
 	if pe := h.ProviderError(err, "initiate", false); pe.Message != "Invalid file. Only PDF files are supported." {
 		t.Errorf("not a PDF: %+v", pe)
 	}
 
 	_, ref := h.Initiate()
 	h.sim.RefuseNext(sim.OpDetails, "documentId.invalid", "Invalid Document ID.")
-	_, err = h.adapter.Refresh(context.Background(), ref)
-	if pe := h.ProviderError(err, "refresh", false); pe.Message != "Invalid Document ID." {
+	if pe := h.WantFailure("refresh", ref, false); pe.Message != "Invalid Document ID." {
 		t.Errorf("refused refresh: %+v", pe)
 	}
 }
 
 func TestWrongTokenIsPermanent(t *testing.T) {
 	h := newHarness(t, func(c *leegality.Config) { c.AuthToken = "not-the-token" })
-	_, err := h.adapter.Initiate(context.Background(), h.request())
-	if pe := h.ProviderError(err, "initiate", false); pe.StatusCode != 401 || pe.Message != "Invalid auth token." {
+	if pe := h.WantFailure("initiate", signing.ProviderRef{}, false); pe.StatusCode != 401 || pe.Message != "Invalid auth token." {
 		t.Errorf("wrong token: %+v", pe)
 	}
-	_, err = h.adapter.Refresh(context.Background(), signing.ProviderRef{Ref: "01M7YRRT801H1NW31AD668CETA"})
-	h.ProviderError(err, "refresh", false)
+	h.WantFailure("refresh", signing.ProviderRef{Ref: "01M7YRRT801H1NW31AD668CETA"}, false)
 }
 
 func TestServerErrorsAreRetryable(t *testing.T) {

@@ -148,13 +148,11 @@ func TestExpiredContractIsNotFound(t *testing.T) {
 
 func TestWrongTokenIsPermanent(t *testing.T) {
 	h := newHarness(t, func(c *signzy.Config) { c.Token = "not-the-token" })
-	_, err := h.adapter.Initiate(context.Background(), h.request())
-	pe := h.ProviderError(err, "initiate", false)
+	pe := h.WantFailure("initiate", signing.ProviderRef{}, false)
 	if pe.StatusCode != 401 || pe.Message != "Unauthorized" {
 		t.Errorf("wrong token: %+v", pe)
 	}
-	_, err = h.adapter.Refresh(context.Background(), signing.ProviderRef{Ref: "3c54deeb-b91d-4893-8ec9-46573e85f45b"})
-	h.ProviderError(err, "refresh", false)
+	h.WantFailure("refresh", signing.ProviderRef{Ref: "3c54deeb-b91d-4893-8ec9-46573e85f45b"}, false)
 }
 
 func TestValidationErrorIsPermanentWithSignzysMessage(t *testing.T) {
@@ -169,8 +167,7 @@ func TestValidationErrorIsPermanentWithSignzysMessage(t *testing.T) {
 
 	_, ref := h.Initiate()
 	h.sim.FailNextWith(sim.OpPullData, 400, "contractId length must be 36 characters long")
-	_, err = h.adapter.Refresh(context.Background(), ref)
-	if pe := h.ProviderError(err, "refresh", false); pe.Message != "contractId length must be 36 characters long" {
+	if pe := h.WantFailure("refresh", ref, false); pe.Message != "contractId length must be 36 characters long" {
 		t.Errorf("400 on refresh: %+v", pe)
 	}
 }

@@ -177,6 +177,14 @@ func (f *Flow) Call(op string, ref signing.ProviderRef) error {
 	return err
 }
 
+// WantFailure checks that op's call on ref (see Call) fails with the
+// provider's ProviderError, retryable or not, showing none of its
+// Secrets, and returns it.
+func (f *Flow) WantFailure(op string, ref signing.ProviderRef, retryable bool) *signing.ProviderError {
+	f.T.Helper()
+	return f.ProviderError(f.Call(op, ref), op, retryable)
+}
+
 // Faults are a simulator's fault queues (simkit.Faults).
 type Faults interface {
 	FailNext(op string, status int)
