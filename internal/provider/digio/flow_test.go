@@ -250,10 +250,7 @@ func TestFetchBeforeCompletionIsRetryable(t *testing.T) {
 
 func TestWrongCredentialsArePermanent(t *testing.T) {
 	h := newHarness(t, func(c *digio.Config) { c.ClientSecret = "not-the-secret" })
-	if pe := h.WantFailure("initiate", signing.ProviderRef{}, false); pe.StatusCode != 401 || pe.Message != "Invalid client credentials" {
-		t.Errorf("wrong credentials: %+v", pe)
-	}
-	h.WantFailure("refresh", signing.ProviderRef{Ref: "DID0000000000000000000000000000X"}, false)
+	h.WantUnauthorized("Invalid client credentials", signing.ProviderRef{Ref: "DID0000000000000000000000000000X"})
 }
 
 func TestRefusalIsPermanentWithDigiosMessage(t *testing.T) {

@@ -186,10 +186,7 @@ func TestRefusalsCarryLeegalitysMessage(t *testing.T) {
 
 func TestWrongTokenIsPermanent(t *testing.T) {
 	h := newHarness(t, func(c *leegality.Config) { c.AuthToken = "not-the-token" })
-	if pe := h.WantFailure("initiate", signing.ProviderRef{}, false); pe.StatusCode != 401 || pe.Message != "Invalid auth token." {
-		t.Errorf("wrong token: %+v", pe)
-	}
-	h.WantFailure("refresh", signing.ProviderRef{Ref: "01M7YRRT801H1NW31AD668CETA"}, false)
+	h.WantUnauthorized("Invalid auth token.", signing.ProviderRef{Ref: "01M7YRRT801H1NW31AD668CETA"})
 }
 
 func TestServerErrorsAreRetryable(t *testing.T) {

@@ -148,11 +148,7 @@ func TestExpiredContractIsNotFound(t *testing.T) {
 
 func TestWrongTokenIsPermanent(t *testing.T) {
 	h := newHarness(t, func(c *signzy.Config) { c.Token = "not-the-token" })
-	pe := h.WantFailure("initiate", signing.ProviderRef{}, false)
-	if pe.StatusCode != 401 || pe.Message != "Unauthorized" {
-		t.Errorf("wrong token: %+v", pe)
-	}
-	h.WantFailure("refresh", signing.ProviderRef{Ref: "3c54deeb-b91d-4893-8ec9-46573e85f45b"}, false)
+	h.WantUnauthorized("Unauthorized", signing.ProviderRef{Ref: "3c54deeb-b91d-4893-8ec9-46573e85f45b"})
 }
 
 func TestValidationErrorIsPermanentWithSignzysMessage(t *testing.T) {

@@ -185,6 +185,17 @@ func (f *Flow) WantFailure(op string, ref signing.ProviderRef, retryable bool) *
 	return f.ProviderError(f.Call(op, ref), op, retryable)
 }
 
+// WantUnauthorized checks, of an adapter configured with credentials the
+// provider does not accept, that initiating fails for good with HTTP 401
+// and the provider's message, and that refreshing ref fails for good.
+func (f *Flow) WantUnauthorized(message string, ref signing.ProviderRef) {
+	f.T.Helper()
+	if pe := f.WantFailure("initiate", signing.ProviderRef{}, false); pe.StatusCode != 401 || pe.Message != message {
+		f.T.Errorf("wrong credentials: %+v, want HTTP 401 and %q", pe, message)
+	}
+	f.WantFailure("refresh", ref, false)
+}
+
 // Faults are a simulator's fault queues (simkit.Faults).
 type Faults interface {
 	FailNext(op string, status int)
