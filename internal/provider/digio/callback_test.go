@@ -112,7 +112,7 @@ func TestParseCallbackUnauthorized(t *testing.T) {
 		"truncated":         {ChecksumHeader: {good[:62]}},
 		"not hex":           {ChecksumHeader: {"z" + good[1:]}},
 		"base64":            {ChecksumHeader: {base64.StdEncoding.EncodeToString(raw)}},
-		"sha256 of body":    {ChecksumHeader: {sha256Hex(body)}},
+		"sha256 of body":    {ChecksumHeader: {signing.SHA256Hex(body)}},
 		"prefixed":          {ChecksumHeader: {"sha256=" + good}},
 		"two values":        {ChecksumHeader: {good, good}},
 		"other header name": {"X-Digio-Signature": {good}},

@@ -57,7 +57,7 @@ func (f *evidenceFake) adapter(t *testing.T) *Adapter {
 func completedTwoSigners() map[string]any {
 	var m map[string]any
 	_ = json.Unmarshal([]byte(`{"isCompleted":true,"contractStatus":"COMPLETED","signedSignerCount":2,
-		"auditCertificateUrl":"/files/audit.pdf","auditCertificateHash":"`+hexSum(auditPDF)+`",
+		"auditCertificateUrl":"/files/audit.pdf","auditCertificateHash":"`+signing.SHA256Hex(auditPDF)+`",
 		"signerdetail":[
 		 {"signerId":"s-1","signerName":"Asha Verma","signatureType":"AADHAARESIGN-OTP","status":"SIGNED","signerIP":"203.0.113.7",
 		  "contractLastSignTime":"21/11/2026, 15:31:30","uidLastFourDigits":"1234",

@@ -4,7 +4,6 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha1"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"time"
@@ -62,11 +61,6 @@ func optional(s string) *string {
 		return nil
 	}
 	return &s
-}
-
-func sha256Hex(b []byte) string {
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
 }
 
 // MAC is Leegality's webhook mac: hex HMAC-SHA1(key = salt, msg =

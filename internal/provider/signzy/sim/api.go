@@ -254,7 +254,7 @@ func parseInitiate(body []byte) (*contract, string) {
 		return nil, "pdf is not a valid PDF file"
 	}
 	c.original = doc
-	c.originalHash = sha256Hex(doc)
+	c.originalHash = simkit.SHA256Hex(doc)
 	if c.name == "" {
 		c.name = "Contract"
 	}

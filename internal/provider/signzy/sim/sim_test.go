@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/signet-dev/signet/internal/pdf"
+	"github.com/signet-dev/signet/internal/provider/simkit"
 	"github.com/signet-dev/signet/internal/provider/simtest"
 )
 
@@ -88,7 +89,7 @@ func TestInitiateAnswer(t *testing.T) {
 	if id := m["contractId"].(string); len(id) != 36 {
 		t.Errorf("contractId %q is not 36 chars", id)
 	}
-	sum := sha256Hex(pdf.Sample(1, "Loan agreement"))
+	sum := simkit.SHA256Hex(pdf.Sample(1, "Loan agreement"))
 	if m["initialContractHash"] != sum {
 		t.Errorf("initialContractHash = %v, want %s", m["initialContractHash"], sum)
 	}
@@ -273,7 +274,7 @@ func TestSignFlow(t *testing.T) {
 	if code != http.StatusOK || !bytes.HasPrefix(signed, []byte("%PDF-")) {
 		t.Fatalf("signed link: %d", code)
 	}
-	if sha256Hex(signed) != m["finalSignedContractHash"] {
+	if simkit.SHA256Hex(signed) != m["finalSignedContractHash"] {
 		t.Error("finalSignedContractHash does not match the signed PDF")
 	}
 	if _, err := pdf.Validate(signed); err != nil {
@@ -288,7 +289,7 @@ func TestSignFlow(t *testing.T) {
 		t.Errorf("base64 output differs from the link's PDF (err %v)", err)
 	}
 	code, _, audit := e.Get(m["auditCertificateUrl"].(string))
-	if code != http.StatusOK || !bytes.HasPrefix(audit, []byte("%PDF-")) || sha256Hex(audit) != m["auditCertificateHash"] {
+	if code != http.StatusOK || !bytes.HasPrefix(audit, []byte("%PDF-")) || simkit.SHA256Hex(audit) != m["auditCertificateHash"] {
 		t.Errorf("audit certificate: %d", code)
 	}
 	if info, err := pdf.Validate(audit); err != nil || info.Pages != 2 || bytes.Equal(audit, signed) {
@@ -526,7 +527,7 @@ func TestNewerSpellings(t *testing.T) {
 		t.Fatalf("pullData with filesInBase64: %d %v", status, v)
 	}
 	doc, err := base64.StdEncoding.DecodeString(v["finalSignedContract"].(string))
-	if err != nil || !bytes.HasPrefix(doc, []byte("%PDF-")) || sha256Hex(doc) != v["finalSignedContractHash"] {
+	if err != nil || !bytes.HasPrefix(doc, []byte("%PDF-")) || simkit.SHA256Hex(doc) != v["finalSignedContractHash"] {
 		t.Errorf("filesInBase64 did not give the signed PDF in base64 (err %v)", err)
 	}
 	if status, v := e.post("/api/v3/contract/pullData", testToken, map[string]any{"contractId": id, "filesInBase64": "yes"}); status != http.StatusBadRequest {
