@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"log"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -46,16 +45,13 @@ const (
 )
 
 type harness struct {
-	t       *testing.T
-	pki     *sim.PKI
-	web     *httptest.Server // the page and the simulated app
-	api     *httptest.Server // the RP API, mutual TLS
-	sim     *sim.Server
-	adapter *bankid.Adapter
-	p       *bankidtest.Provider
-	clock   *simtest.Clock
-	browser *http.Client
-	doc     signing.Document
+	*simtest.Env // the page and the simulated app
+	pki          *sim.PKI
+	api          *httptest.Server // the RP API, mutual TLS
+	sim          *sim.Server
+	adapter      *bankid.Adapter
+	p            *bankidtest.Provider
+	doc          signing.Document
 }
 
 func newHarness(t *testing.T, mutate ...func(*bankid.Config)) *harness {
@@ -65,30 +61,21 @@ func newHarness(t *testing.T, mutate ...func(*bankid.Config)) *harness {
 		t.Fatal(err)
 	}
 	content := pdf.Sample(2, "Loan agreement")
-	h := &harness{t: t, pki: pki, clock: simtest.NewClock(simtest.Epoch),
+	h := &harness{Env: simtest.NewEnv(t), pki: pki,
 		doc: signing.Document{Filename: "loan.pdf", Content: content, SHA256: signing.SHA256Hex(content)}}
-	mux := http.NewServeMux()
-	h.web = httptest.NewServer(mux)
-	t.Cleanup(h.web.Close)
-
-	h.sim, err = sim.New(sim.Config{BaseURL: h.web.URL + "/sandbox/bankid", RPCommonName: pki.ClientCommonName, Now: h.clock.Now})
+	h.sim, err = sim.New(sim.Config{BaseURL: h.Srv.URL + "/sandbox/bankid", RPCommonName: pki.ClientCommonName, Now: h.Clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	mux.Handle("/sandbox/bankid/", h.sim)
-
-	h.api = httptest.NewUnstartedServer(h.sim)
-	h.api.TLS = pki.ServerTLS
-	h.api.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes tests provoke
-	h.api.StartTLS()
-	t.Cleanup(h.api.Close)
+	h.Mux.Handle("/sandbox/bankid/", h.sim)
+	h.api = simtest.ServeTLS(t, h.sim, pki.ServerTLS)
 
 	cfg := bankid.Config{
 		BaseURL:   h.api.URL + sim.APIPath,
 		TLS:       pki.ClientTLS,
-		PublicURL: h.web.URL,
+		PublicURL: h.Srv.URL,
 		Timeout:   2 * time.Second,
-		Now:       h.clock.Now,
+		Now:       h.Clock.Now,
 	}
 	for _, m := range mutate {
 		m(&cfg)
@@ -97,13 +84,12 @@ func newHarness(t *testing.T, mutate ...func(*bankid.Config)) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.p = bankidtest.NewProvider(h.adapter, h.clock.Now)
-	pages, err := web.New(web.Config{Now: h.clock.Now, Logger: slog.New(slog.DiscardHandler), BankID: &web.BankIDConfig{Lookup: h.p.Lookup, Start: h.p.StartSigner, SimAppURL: h.sim.AppURL}})
+	h.p = bankidtest.NewProvider(h.adapter, h.Clock.Now)
+	pages, err := web.New(web.Config{Now: h.Clock.Now, Logger: slog.New(slog.DiscardHandler), BankID: &web.BankIDConfig{Lookup: h.p.Lookup, Start: h.p.StartSigner, SimAppURL: h.sim.AppURL}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	mux.Handle("/", pages.Handler())
-	h.browser = simtest.NoRedirects()
+	h.Mux.Handle("/", pages.Handler())
 	return h
 }
 
@@ -116,8 +102,8 @@ func (h *harness) request(sessionID string, order signing.SigningOrder, pnrs ...
 		Language:     "en",
 		Document:     h.doc,
 		ReturnURL:    "https://client.example/return",
-		CallbackURL:  h.web.URL + "/callbacks/bankid",
-		ExpiresAt:    h.clock.Now().Add(24 * time.Hour),
+		CallbackURL:  h.Srv.URL + "/callbacks/bankid",
+		ExpiresAt:    h.Clock.Now().Add(24 * time.Hour),
 		SigningOrder: order,
 	}
 	for i, n := range pnrs {
@@ -130,37 +116,22 @@ func (h *harness) request(sessionID string, order signing.SigningOrder, pnrs ...
 
 // initiate accepts a session, kept as Signet keeps it.
 func (h *harness) initiate(sessionID string, order signing.SigningOrder, pnrs ...string) signing.Initiated {
-	h.t.Helper()
+	h.T.Helper()
 	in, err := h.p.Initiate(context.Background(), h.request(sessionID, order, pnrs...))
 	if err != nil {
-		h.t.Fatalf("Initiate: %v", err)
+		h.T.Fatalf("Initiate: %v", err)
 	}
 	return in
 }
 
 // refresh refreshes a kept session (applying the update to it).
 func (h *harness) refresh(sessionID string) signing.Update {
-	h.t.Helper()
+	h.T.Helper()
 	u, err := h.p.Refresh(context.Background(), signing.ProviderRef{Ref: sessionID})
 	if err != nil {
-		h.t.Fatalf("Refresh: %v", err)
+		h.T.Fatalf("Refresh: %v", err)
 	}
 	return u
-}
-
-// open is the signer opening (or reloading) their page; it returns the page.
-func (h *harness) open(page string) string {
-	h.t.Helper()
-	resp, err := h.browser.Get(page)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		h.t.Fatalf("GET %s: %d\n%s", page, resp.StatusCode, b)
-	}
-	return string(b)
 }
 
 // qrAnswer is the page's poll.
@@ -175,15 +146,15 @@ type qrAnswer struct {
 
 // poll is the page's script polling its QR route.
 func (h *harness) poll(page string) qrAnswer {
-	h.t.Helper()
-	resp, err := h.browser.Get(strings.Replace(page, "?t=", "/qr?t=", 1))
+	h.T.Helper()
+	resp, err := h.Browser.Get(strings.Replace(page, "?t=", "/qr?t=", 1))
 	if err != nil {
-		h.t.Fatal(err)
+		h.T.Fatal(err)
 	}
 	defer resp.Body.Close()
 	var q qrAnswer
 	if err := json.NewDecoder(resp.Body).Decode(&q); err != nil {
-		h.t.Fatal(err)
+		h.T.Fatal(err)
 	}
 	return q
 }
@@ -199,8 +170,8 @@ func (h *harness) order(sessionID string, i int) string {
 
 // press is the signer using the sandbox form on their page.
 func (h *harness) press(page, action string) *http.Response {
-	h.t.Helper()
-	return providertest.SubmitForm(h.t, page, action)
+	h.T.Helper()
+	return providertest.SubmitForm(h.T, page, action)
 }
 
 func (h *harness) signerStatus(sessionID string, i int) signing.SignerStatus {
@@ -245,7 +216,7 @@ func TestOrderStartsWhenTheSignerArrives(t *testing.T) {
 	h := newHarness(t)
 	in := h.initiate(session1, "", pnr)
 	if in.Ref != session1 || len(in.Signers) != 1 || in.RedirectURL != in.Signers[0].URL ||
-		!strings.HasPrefix(in.RedirectURL, h.web.URL+"/bankid/"+session1+"?t=") {
+		!strings.HasPrefix(in.RedirectURL, h.Srv.URL+"/bankid/"+session1+"?t=") {
 		t.Fatalf("Initiated %+v", in)
 	}
 	if n := len(h.sim.Orders()); n != 0 {
@@ -253,8 +224,8 @@ func TestOrderStartsWhenTheSignerArrives(t *testing.T) {
 	}
 	wantUpdate(t, h.refresh(session1), signing.StatusPending, "") // nothing to collect
 
-	h.clock.Add(61 * time.Second)
-	page := h.open(in.RedirectURL)
+	h.Clock.Add(61 * time.Second)
+	page := h.Page(in.RedirectURL)
 	ref := h.order(session1, 0)
 	o, ok := h.sim.Order(ref)
 	if !ok {
@@ -271,7 +242,7 @@ func TestOrderStartsWhenTheSignerArrives(t *testing.T) {
 		t.Error("the page shows neither the QR code nor the sandbox app of the new order")
 	}
 	// Opening the page again starts nothing more.
-	h.open(in.RedirectURL)
+	h.Page(in.RedirectURL)
 	if got := h.order(session1, 0); got != ref || len(h.sim.Orders()) != 1 {
 		t.Errorf("a second opening changed the order: %s, %d orders", got, len(h.sim.Orders()))
 	}
@@ -313,7 +284,7 @@ func TestOrderStartsWhenTheSignerArrives(t *testing.T) {
 	if err := json.Unmarshal(u.Evidence, &ev); err != nil {
 		t.Fatal(err)
 	}
-	if cd := ev.CompletionData; ev.OrderRef != ref || ev.CollectedAt != h.clock.Now().Format(time.RFC3339) ||
+	if cd := ev.CompletionData; ev.OrderRef != ref || ev.CollectedAt != h.Clock.Now().Format(time.RFC3339) ||
 		cd.User.PersonalNumber != pnr || cd.User.Name == "" || cd.Signature == "" || cd.OCSPResponse == "" {
 		t.Errorf("evidence %s", u.Evidence)
 	}
@@ -351,7 +322,7 @@ func TestOrderStartsWhenTheSignerArrives(t *testing.T) {
 func TestCompletionCollectedOnce(t *testing.T) {
 	h := newHarness(t)
 	in := h.initiate(session1, "", pnr)
-	h.open(in.RedirectURL)
+	h.Page(in.RedirectURL)
 	stale := h.p.Session(session1) // as a concurrent poller read it
 	ref := h.order(session1, 0)
 	if err := h.sim.Sign(ref, "10.0.0.1"); err != nil {
@@ -366,7 +337,7 @@ func TestCompletionCollectedOnce(t *testing.T) {
 		t.Errorf("a second collect in this process: %+v, %v", again, err)
 	}
 
-	other, err := bankid.New(bankid.Config{BaseURL: h.api.URL + sim.APIPath, TLS: h.pki.ClientTLS, PublicURL: h.web.URL, Now: h.clock.Now})
+	other, err := bankid.New(bankid.Config{BaseURL: h.api.URL + sim.APIPath, TLS: h.pki.ClientTLS, PublicURL: h.Srv.URL, Now: h.Clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -382,12 +353,12 @@ func TestCompletionCollectedOnce(t *testing.T) {
 func TestTimedOutOrderIsReplaced(t *testing.T) {
 	h := newHarness(t)
 	in := h.initiate(session1, "", pnr)
-	h.open(in.RedirectURL)
+	h.Page(in.RedirectURL)
 	first := h.order(session1, 0)
 	q0 := h.poll(in.RedirectURL)
 	seen := map[string]bool{first: true}
 	for i := 1; i <= 5; i++ {
-		h.clock.Add(30 * time.Second)
+		h.Clock.Add(30 * time.Second)
 		u := h.refresh(session1)
 		if u.Status != signing.StatusPending || u.ProviderStatus != "failed/startFailed" || u.State == nil || len(u.Signers) != 0 {
 			t.Fatalf("timed-out order %d: %+v", i, u)
@@ -399,16 +370,16 @@ func TestTimedOutOrderIsReplaced(t *testing.T) {
 		}
 		seen[next] = true
 	}
-	h.clock.Add(30 * time.Second)
+	h.Clock.Add(30 * time.Second)
 	h.refresh(session1)
 	if q := h.poll(in.RedirectURL); q.Phase != "timedOut" || q.QRData != "" || h.order(session1, 0) != "" {
 		t.Fatalf("after 6 unanswered orders: %+v", q)
 	}
-	if page := h.open(in.RedirectURL + "&auto=1"); !strings.Contains(page, "The QR code has expired") || h.order(session1, 0) != "" {
+	if page := h.Page(in.RedirectURL + "&auto=1"); !strings.Contains(page, "The QR code has expired") || h.order(session1, 0) != "" {
 		t.Error("the page's own refresh started an order")
 	}
 	// The signer asks again (the Start again button is the page itself).
-	page := h.open(in.RedirectURL)
+	page := h.Page(in.RedirectURL)
 	ref := h.order(session1, 0)
 	if ref == "" || seen[ref] || !strings.Contains(page, "Waiting for the BankID app") {
 		t.Fatalf("Start again: order %q", ref)
@@ -428,10 +399,10 @@ func TestSamePersonElsewhereCancelsNothing(t *testing.T) {
 	h := newHarness(t)
 	a := h.initiate(session1, "", pnr)
 	b := h.initiate(session2, "", pnr)
-	h.open(a.RedirectURL)
+	h.Page(a.RedirectURL)
 	orderA := h.order(session1, 0)
 
-	page := h.open(b.RedirectURL)
+	page := h.Page(b.RedirectURL)
 	if h.order(session2, 0) != "" || !strings.Contains(page, "Another BankID signing is in progress for your personal number") ||
 		!strings.Contains(page, "Start again") {
 		t.Fatalf("the refused page:\n%s", page)
@@ -460,12 +431,12 @@ func TestSamePersonElsewhereCancelsNothing(t *testing.T) {
 	}
 
 	// The person signs B, then A.
-	h.open(b.RedirectURL)
+	h.Page(b.RedirectURL)
 	if err := h.sim.Sign(h.order(session2, 0), "10.0.0.1"); err != nil {
 		t.Fatal(err)
 	}
 	wantUpdate(t, h.refresh(session2), signing.StatusCompleted, "complete")
-	page = h.open(a.RedirectURL)
+	page = h.Page(a.RedirectURL)
 	if !strings.Contains(page, "<svg") {
 		t.Fatalf("A's page after Start again:\n%s", page)
 	}
@@ -484,23 +455,23 @@ func TestSequentialSigners(t *testing.T) {
 		t.Fatalf("Initiated signers %+v", in.Signers)
 	}
 	second := in.Signers[1].URL
-	if page := h.open(second); !strings.Contains(page, "It is not your turn to sign yet: Signer A has to sign first.") || h.order(session1, 1) != "" {
+	if page := h.Page(second); !strings.Contains(page, "It is not your turn to sign yet: Signer A has to sign first.") || h.order(session1, 1) != "" {
 		t.Fatalf("the second signer's page before their turn:\n%s", page)
 	}
-	h.open(in.Signers[0].URL)
+	h.Page(in.Signers[0].URL)
 	h.press(in.Signers[0].URL, "sign")
 	u := h.refresh(session1)
 	wantUpdate(t, u, signing.StatusInProgress, "signer 1: complete")
 	if len(u.Signers) != 1 || u.Signers[0].Index != 0 || u.Signers[0].Status != signing.SignerSigned || u.Signers[0].Evidence == nil {
 		t.Fatalf("signers %+v", u.Signers)
 	}
-	if page := h.open(in.Signers[0].URL); !strings.Contains(page, "You have signed") {
+	if page := h.Page(in.Signers[0].URL); !strings.Contains(page, "You have signed") {
 		t.Error("the first signer's page after signing does not say so")
 	}
 	if h.signerStatus(session1, 1) != signing.SignerPending {
 		t.Fatal("the second signer's turn did not come")
 	}
-	h.open(second)
+	h.Page(second)
 	if o, ok := h.sim.Order(h.order(session1, 1)); !ok || o.PersonalNumber != otherPNR {
 		t.Fatalf("the second signer's order: %+v", o)
 	}
@@ -525,7 +496,7 @@ func TestParallelSigners(t *testing.T) {
 	h := newHarness(t)
 	in := h.initiate(session1, signing.Parallel, pnr, otherPNR, "198112189876")
 	for _, s := range in.Signers {
-		h.open(s.URL)
+		h.Page(s.URL)
 	}
 	refs := map[string]bool{}
 	for i := range in.Signers {
@@ -557,8 +528,8 @@ func TestParallelSigners(t *testing.T) {
 func TestCancelWithdrawsEveryOrder(t *testing.T) {
 	h := newHarness(t)
 	in := h.initiate(session1, signing.Parallel, pnr, otherPNR)
-	h.open(in.Signers[0].URL)
-	h.open(in.Signers[1].URL)
+	h.Page(in.Signers[0].URL)
+	h.Page(in.Signers[1].URL)
 	refs := []string{h.order(session1, 0), h.order(session1, 1)}
 	if err := h.p.Cancel(context.Background(), signing.ProviderRef{Ref: session1}); err != nil {
 		t.Fatal(err)
@@ -567,17 +538,13 @@ func TestCancelWithdrawsEveryOrder(t *testing.T) {
 		if _, ok := h.sim.Order(ref); ok {
 			t.Errorf("order %s still at BankID", ref)
 		}
-		resp, err := h.browser.PostForm(h.sim.AppURL(ref), url.Values{"action": {"sign"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
+		resp := h.Press(h.sim.AppURL(ref), "sign")
 		if resp.StatusCode != http.StatusNotFound {
 			t.Errorf("sign after cancel: %d, want 404", resp.StatusCode)
 		}
 	}
 	// A cancelled session's page starts nothing.
-	if page := h.open(in.Signers[0].URL); !strings.Contains(page, "<h1>Cancelled</h1>") || len(h.sim.Orders()) != 0 {
+	if page := h.Page(in.Signers[0].URL); !strings.Contains(page, "<h1>Cancelled</h1>") || len(h.sim.Orders()) != 0 {
 		t.Errorf("the page of a cancelled session started an order")
 	}
 	// The same orders again (a retried withdrawal): BankID's "No such
@@ -604,7 +571,7 @@ func mustState(t *testing.T, h *harness, refs []string) json.RawMessage {
 func TestDecline(t *testing.T) {
 	h := newHarness(t)
 	in := h.initiate(session1, "", pnr)
-	h.open(in.RedirectURL)
+	h.Page(in.RedirectURL)
 	resp := h.press(in.RedirectURL, "decline")
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != in.RedirectURL {
 		t.Fatalf("decline: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
@@ -621,7 +588,7 @@ func TestDecline(t *testing.T) {
 func TestHintCodes(t *testing.T) {
 	h := newHarness(t)
 	in := h.initiate(session1, "", pnr)
-	h.open(in.RedirectURL)
+	h.Page(in.RedirectURL)
 	if err := h.sim.SetHint(h.order(session1, 0), "futureHintCode"); err != nil {
 		t.Fatal(err)
 	}
@@ -636,7 +603,7 @@ func TestHintCodes(t *testing.T) {
 	}
 
 	in = h.initiate(session2, "", otherPNR)
-	h.open(in.RedirectURL)
+	h.Page(in.RedirectURL)
 	if err := h.sim.FailOrder(h.order(session2, 0), "somethingNew"); err != nil {
 		t.Fatal(err)
 	}
@@ -659,7 +626,7 @@ func TestStartErrors(t *testing.T) {
 	if q := h.poll(in.RedirectURL); q.Phase != "starting" || h.order(session1, 0) != "" {
 		t.Errorf("retried at once: %+v", q)
 	}
-	h.clock.Add(5 * time.Second)
+	h.Clock.Add(5 * time.Second)
 	if q := h.poll(in.RedirectURL); q.Phase != "order" {
 		t.Errorf("not retried after 5 s: %+v", q)
 	}
@@ -667,7 +634,7 @@ func TestStartErrors(t *testing.T) {
 	h2 := newHarness(t)
 	in = h2.initiate(session2, "", pnr)
 	h2.sim.FailNextWith(sim.OpSign, 400, "invalidParameters", "Invalid endUserIp")
-	page := h2.open(in.RedirectURL)
+	page := h2.Page(in.RedirectURL)
 	if !strings.Contains(page, "BankID could not start the signing.") || !strings.Contains(page, "Invalid endUserIp") {
 		t.Errorf("a refused start:\n%s", page)
 	}
@@ -679,7 +646,7 @@ func TestStartErrors(t *testing.T) {
 func TestProviderErrors(t *testing.T) {
 	h := newHarness(t, func(c *bankid.Config) { c.Timeout = 200 * time.Millisecond })
 	in := h.initiate(session1, "", pnr)
-	h.open(in.RedirectURL)
+	h.Page(in.RedirectURL)
 	ref := signing.ProviderRef{Ref: session1}
 	h.sim.FailNextWith(sim.OpCollect, 400, "invalidParameters", "Invalid orderRef")
 	_, err := h.p.Refresh(context.Background(), ref)
@@ -736,7 +703,7 @@ func TestInvalidSignerDetails(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.open(in.RedirectURL)
+	h.Page(in.RedirectURL)
 	if o, _ := h.sim.Order(h.order(session1, 0)); o.EndUserIP != "203.0.113.7" {
 		t.Errorf("endUserIp %q", o.EndUserIP)
 	}
@@ -751,7 +718,7 @@ func TestSwedishText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.open(in.RedirectURL)
+	h.Page(in.RedirectURL)
 	o, _ := h.sim.Order(h.order(session1, 0))
 	if !strings.HasPrefix(o.UserVisibleData, "# Underteckna avtalet\n") || !strings.Contains(o.UserVisibleData, `avtal \*viktigt\*.pdf`) {
 		t.Errorf("userVisibleData %q", o.UserVisibleData)
@@ -772,7 +739,7 @@ func TestParseCallbackAlwaysRefuses(t *testing.T) {
 func TestSignatureMustCoverTheDocument(t *testing.T) {
 	h := newHarness(t)
 	in := h.initiate(session1, "", pnr)
-	h.open(in.RedirectURL)
+	h.Page(in.RedirectURL)
 	h.press(in.RedirectURL, "sign")
 	sess := h.p.Session(session1)
 	var st map[string]any
@@ -810,7 +777,7 @@ func TestLegacyState(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, _ := started.Record(st.State, h.clock.Now())
+	raw, _ := started.Record(st.State, h.Clock.Now())
 	now, _ := bankid.ParseState(raw, st.Ref)
 	o := now.Signers[0].Order
 	legacy, _ := json.Marshal(map[string]any{
@@ -840,10 +807,10 @@ func TestLegacyState(t *testing.T) {
 
 // startWith starts a signer's order through an adapter of its own.
 func (h *harness) startWith(a *bankid.Adapter) error {
-	h.t.Helper()
+	h.T.Helper()
 	in, err := a.Initiate(context.Background(), h.request("x", "", pnr))
 	if err != nil {
-		h.t.Fatal(err)
+		h.T.Fatal(err)
 	}
 	_, err = a.Start(context.Background(), signing.ProviderRef{SessionID: "x", Ref: in.Ref, State: in.State}, 0)
 	return err
@@ -896,12 +863,12 @@ func TestUnknownRelyingPartyIsUnauthorized(t *testing.T) {
 // its own. A TLS configuration without a client certificate is refused by
 // New, so it comes in an HTTPClient.
 func (h *harness) otherAdapter(cfg *tls.Config) *bankid.Adapter {
-	h.t.Helper()
+	h.T.Helper()
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: cfg}}
-	h.t.Cleanup(client.CloseIdleConnections)
-	a, err := bankid.New(bankid.Config{BaseURL: h.api.URL + sim.APIPath, PublicURL: h.web.URL, HTTPClient: client, Timeout: 2 * time.Second})
+	h.T.Cleanup(client.CloseIdleConnections)
+	a, err := bankid.New(bankid.Config{BaseURL: h.api.URL + sim.APIPath, PublicURL: h.Srv.URL, HTTPClient: client, Timeout: 2 * time.Second})
 	if err != nil {
-		h.t.Fatal(err)
+		h.T.Fatal(err)
 	}
 	return a
 }
@@ -988,14 +955,14 @@ func TestNewValidatesConfig(t *testing.T) {
 func TestQRCodeOfThePageStartsTheOrder(t *testing.T) {
 	h := newHarness(t)
 	in := h.initiate(session1, "", pnr)
-	h.open(in.RedirectURL)
-	h.clock.Add(4 * time.Second)
+	h.Page(in.RedirectURL)
+	h.Clock.Add(4 * time.Second)
 	q := h.poll(in.RedirectURL)
 	if q.T != 4 {
 		t.Errorf("t = %d, want 4", q.T)
 	}
 	// The simulated app checks the code with its own HMAC.
-	resp, err := h.browser.PostForm(h.web.URL+"/sandbox/bankid/app/scan", url.Values{"qr": {q.QRData}})
+	resp, err := h.Browser.PostForm(h.Srv.URL+"/sandbox/bankid/app/scan", url.Values{"qr": {q.QRData}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1006,6 +973,6 @@ func TestQRCodeOfThePageStartsTheOrder(t *testing.T) {
 	}
 	wantUpdate(t, h.refresh(session1), signing.StatusInProgress, "pending/started")
 	// Picked up, the order outlives the 30 s start window.
-	h.clock.Add(time.Minute)
+	h.Clock.Add(time.Minute)
 	wantUpdate(t, h.refresh(session1), signing.StatusInProgress, "pending/userSign")
 }

@@ -1,12 +1,12 @@
 package bankid
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/signet-dev/signet/internal/provider/httpx"
 )
 
 // State is the adapter-private data kept with a BankID session: what
@@ -140,19 +140,11 @@ func ParseState(raw json.RawMessage, providerRef string) (State, error) {
 func (s State) Signer(token string) int {
 	found := -1
 	for i, sg := range s.Signers {
-		if sameToken(token, sg.PageToken) {
+		if httpx.SameSecret(token, sg.PageToken) {
 			found = i
 		}
 	}
 	return found
-}
-
-// sameToken compares tokens in constant time; comparing digests keeps
-// even the length from leaking.
-func sameToken(got, want string) bool {
-	g := sha256.Sum256([]byte(got))
-	w := sha256.Sum256([]byte(want))
-	return hmac.Equal(g[:], w[:])
 }
 
 // encode writes s as the provider state.

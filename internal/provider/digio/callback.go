@@ -1,9 +1,7 @@
 package digio
 
 import (
-	"crypto/hmac"
 	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"net/http"
 	"strings"
@@ -60,17 +58,5 @@ func (a *Adapter) checksumValid(values []string, body []byte) bool {
 	if len(values) != 1 {
 		return false
 	}
-	got, err := hex.DecodeString(strings.TrimSpace(values[0]))
-	if err != nil || len(got) != sha256.Size {
-		return false
-	}
-	return hmac.Equal(got, checksum(a.cfg.WebhookSecret, body))
-}
-
-// checksum is Digio's webhook checksum of body: HMAC-SHA256 keyed with
-// the webhook secret (hex-encode it for the header).
-func checksum(secret string, body []byte) []byte {
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write(body)
-	return m.Sum(nil)
+	return httpx.ValidMAC(sha256.New, a.cfg.WebhookSecret, body, values[0])
 }

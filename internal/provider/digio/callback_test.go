@@ -2,6 +2,8 @@ package digio
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -23,6 +25,14 @@ func signed(secret string, body []byte) http.Header {
 	h.Set("Content-Type", "application/json")
 	h.Set(ChecksumHeader, hex.EncodeToString(checksum(secret, body)))
 	return h
+}
+
+// checksum is Digio's webhook checksum of body: HMAC-SHA256 keyed with
+// the webhook secret (hex-encode it for the header).
+func checksum(secret string, body []byte) []byte {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write(body)
+	return m.Sum(nil)
 }
 
 func TestParseCallbackRecorded(t *testing.T) {
@@ -102,7 +112,7 @@ func TestParseCallbackUnauthorized(t *testing.T) {
 		"truncated":         {ChecksumHeader: {good[:62]}},
 		"not hex":           {ChecksumHeader: {"z" + good[1:]}},
 		"base64":            {ChecksumHeader: {base64.StdEncoding.EncodeToString(raw)}},
-		"sha256 of body":    {ChecksumHeader: {sha256Hex(body)}},
+		"sha256 of body":    {ChecksumHeader: {signing.SHA256Hex(body)}},
 		"prefixed":          {ChecksumHeader: {"sha256=" + good}},
 		"two values":        {ChecksumHeader: {good, good}},
 		"other header name": {"X-Digio-Signature": {good}},

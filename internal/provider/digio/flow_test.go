@@ -128,12 +128,8 @@ func TestSignFlow(t *testing.T) {
 
 	// The webhook is verified and, carrying the details, already says
 	// COMPLETED.
-	cbs, rejected := h.Received()
-	if len(cbs) != 1 || cbs[0].Ref != in.Ref || len(rejected) != 0 {
-		t.Fatalf("callbacks %+v, rejected %v", cbs, rejected)
-	}
-	if cbs[0].Update == nil || cbs[0].Update.Status != signing.StatusCompleted || cbs[0].Update.ProviderStatus != "doc.signed/completed/signed" {
-		t.Errorf("callback update %+v", cbs[0].Update)
+	if cb := h.WantOneCallback(in.Ref); cb.Update == nil || cb.Update.Status != signing.StatusCompleted || cb.Update.ProviderStatus != "doc.signed/completed/signed" {
+		t.Errorf("callback update %+v", cb.Update)
 	}
 
 	u = h.Refresh(ref)
@@ -148,8 +144,7 @@ func TestSignFlow(t *testing.T) {
 	}
 
 	// A completed document cannot be cancelled: Digio refuses, for good.
-	err := h.adapter.Cancel(context.Background(), ref)
-	if pe := h.ProviderError(err, "cancel", false); pe.StatusCode != 400 || !strings.Contains(pe.Message, "completed") {
+	if pe := h.WantFailure("cancel", ref, false); pe.StatusCode != 400 || !strings.Contains(pe.Message, "completed") {
 		t.Errorf("cancel of a completed document: %+v", pe)
 	}
 	wantUpdate(t, h.Refresh(ref), signing.StatusCompleted, "")
@@ -183,8 +178,7 @@ func TestDecline(t *testing.T) {
 	if u.ProviderStatus != "rejected/rejected" {
 		t.Errorf("ProviderStatus = %q", u.ProviderStatus)
 	}
-	_, err := h.adapter.FetchDocument(context.Background(), ref)
-	h.ProviderError(err, "document", false)
+	h.WantFailure("document", ref, false)
 	// The signer cannot sign afterwards.
 	if resp := h.Press(in.RedirectURL, "sign"); resp.StatusCode != http.StatusConflict {
 		t.Errorf("sign after decline: %d", resp.StatusCode)
@@ -193,10 +187,9 @@ func TestDecline(t *testing.T) {
 
 func TestESignFailure(t *testing.T) {
 	h := newHarness(t)
-	in, ref := h.Initiate()
-	if err := h.sim.FailSigning(in.Ref, "ESP_AUTH_FAILED", "Aadhaar OTP validation failed"); err != nil {
-		t.Fatal(err)
-	}
+	_, ref := h.InitiateThen(func(ref string) error {
+		return h.sim.FailSigning(ref, "ESP_AUTH_FAILED", "Aadhaar OTP validation failed")
+	})
 	cbs, _ := h.Received()
 	if len(cbs) != 1 || cbs[0].Update == nil {
 		t.Fatalf("callbacks %+v", cbs)
@@ -250,33 +243,26 @@ func TestExpiry(t *testing.T) {
 func TestFetchBeforeCompletionIsRetryable(t *testing.T) {
 	h := newHarness(t)
 	_, ref := h.Initiate()
-	_, err := h.adapter.FetchDocument(context.Background(), ref)
-	if pe := h.ProviderError(err, "document", true); !strings.Contains(pe.Message, "not signed") {
+	if pe := h.WantFailure("document", ref, true); !strings.Contains(pe.Message, "not signed") {
 		t.Errorf("fetch before completion: %+v", pe)
 	}
 }
 
 func TestWrongCredentialsArePermanent(t *testing.T) {
 	h := newHarness(t, func(c *digio.Config) { c.ClientSecret = "not-the-secret" })
-	_, err := h.adapter.Initiate(context.Background(), h.request())
-	if pe := h.ProviderError(err, "initiate", false); pe.StatusCode != 401 || pe.Message != "Invalid client credentials" {
-		t.Errorf("wrong credentials: %+v", pe)
-	}
-	_, err = h.adapter.Refresh(context.Background(), signing.ProviderRef{Ref: "DID0000000000000000000000000000X"})
-	h.ProviderError(err, "refresh", false)
+	h.WantUnauthorized("Invalid client credentials", signing.ProviderRef{Ref: "DID0000000000000000000000000000X"})
 }
 
 func TestRefusalIsPermanentWithDigiosMessage(t *testing.T) {
 	h := newHarness(t)
 	h.sim.FailNextWith(sim.OpUpload, 400, "REQUEST_VALIDATION_FAILED", "file_data is not a valid PDF document")
-	_, err := h.adapter.Initiate(context.Background(), h.request())
-	if pe := h.ProviderError(err, "initiate", false); pe.StatusCode != 400 || pe.Message != "file_data is not a valid PDF document" {
+	if pe := h.WantFailure("initiate", signing.ProviderRef{}, false); pe.StatusCode != 400 || pe.Message != "file_data is not a valid PDF document" {
 		t.Errorf("400: %+v", pe)
 	}
 	// A document that is not a PDF reaches Digio and is refused there.
 	req := h.request()
 	req.Document.Content = []byte("%PDF-1.7\nnot really")
-	_, err = h.adapter.Initiate(context.Background(), req)
+	_, err := h.adapter.Initiate(context.Background(), req)
 	if pe := h.ProviderError(err, "initiate", false); pe.Message != "file_data is not a valid PDF document" {
 		t.Errorf("not a PDF: %+v", pe)
 	}
@@ -317,10 +303,7 @@ func TestUnreachableIsRetryable(t *testing.T) {
 
 func TestUnknownStatusChangesNothing(t *testing.T) {
 	h := newHarness(t)
-	in, ref := h.Initiate()
-	if err := h.sim.UnknownStatusNext(in.Ref); err != nil {
-		t.Fatal(err)
-	}
+	_, ref := h.InitiateThen(h.sim.UnknownStatusNext)
 	u := h.Refresh(ref)
 	wantUpdate(t, u, signing.StatusPending, "")
 	if u.ProviderStatus != "under_review/pending_verification" {
@@ -334,11 +317,7 @@ func TestWebhookWithWrongSecretIsRefused(t *testing.T) {
 	// webhooks must be refused.
 	h := newHarness(t, func(c *digio.Config) { c.WebhookSecret = "someone-else" })
 	in, _ := h.Initiate()
-	h.Press(in.RedirectURL, "sign")
-	cbs, rejected := h.Received()
-	if len(cbs) != 0 || len(rejected) != 1 || !errors.Is(rejected[0], signing.ErrUnauthorized) {
-		t.Errorf("callbacks %v, rejected %v", cbs, rejected)
-	}
+	h.WantCallbackRefused(in.RedirectURL)
 }
 
 func TestSignerWithMobileIdentifier(t *testing.T) {

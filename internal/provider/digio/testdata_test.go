@@ -1,8 +1,6 @@
 package digio
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -24,11 +22,6 @@ var readTestdata = simtest.Testdata
 
 // mapCase is a row of a status mapping table (see simtest.RunMapCases).
 type mapCase simtest.MapCase
-
-func sha256Hex(b []byte) string {
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
-}
 
 func TestRecordedDetails(t *testing.T) {
 	// Each case names its recorded answer; the body is read from it.

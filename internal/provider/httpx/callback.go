@@ -2,7 +2,12 @@ package httpx
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"hash"
+	"strings"
 
 	"github.com/signet-dev/signet/internal/signing"
 )
@@ -30,4 +35,24 @@ func CallbackString(raw json.RawMessage) (string, bool) {
 		return "", false
 	}
 	return s, true
+}
+
+// ValidMAC reports whether mac (hex, either case, surrounding space
+// ignored) is the HMAC of message keyed with key, comparing in constant
+// time: how a provider's callback proves it comes from the provider.
+func ValidMAC(h func() hash.Hash, key string, message []byte, mac string) bool {
+	got, err := hex.DecodeString(strings.TrimSpace(mac))
+	if err != nil || len(got) != h().Size() {
+		return false
+	}
+	m := hmac.New(h, []byte(key))
+	m.Write(message)
+	return hmac.Equal(got, m.Sum(nil))
+}
+
+// SameSecret compares a credential that was sent with the expected one in
+// constant time; comparing digests keeps even the length from leaking.
+func SameSecret(got, want string) bool {
+	g, w := sha256.Sum256([]byte(got)), sha256.Sum256([]byte(want))
+	return hmac.Equal(g[:], w[:])
 }

@@ -1,8 +1,13 @@
 package httpx
 
 import (
+	"crypto/hmac"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/signet-dev/signet/internal/signing"
@@ -38,5 +43,34 @@ func TestCallbackStringNull(t *testing.T) {
 	// null reads as "", which no provider's id check lets through.
 	if s, ok := CallbackString(json.RawMessage(`null`)); !ok || s != "" {
 		t.Errorf("null: got %q, %v", s, ok)
+	}
+}
+
+func TestValidMAC(t *testing.T) {
+	m := hmac.New(sha256.New, []byte("key"))
+	m.Write([]byte("message"))
+	good := hex.EncodeToString(m.Sum(nil))
+	for _, mac := range []string{good, strings.ToUpper(good), " " + good + "\n"} {
+		if !ValidMAC(sha256.New, "key", []byte("message"), mac) {
+			t.Errorf("%q refused", mac)
+		}
+	}
+	for name, ok := range map[string]bool{
+		"other key":     ValidMAC(sha256.New, "kez", []byte("message"), good),
+		"other message": ValidMAC(sha256.New, "key", []byte("messagf"), good),
+		"other hash":    ValidMAC(sha1.New, "key", []byte("message"), good),
+		"truncated":     ValidMAC(sha256.New, "key", []byte("message"), good[:40]),
+		"not hex":       ValidMAC(sha256.New, "key", []byte("message"), "zz"+good[2:]),
+		"empty":         ValidMAC(sha256.New, "key", []byte("message"), ""),
+	} {
+		if ok {
+			t.Errorf("%s accepted", name)
+		}
+	}
+}
+
+func TestSameSecret(t *testing.T) {
+	if !SameSecret("s3cret", "s3cret") || SameSecret("s3cret", "s3cre") || SameSecret("", "x") {
+		t.Error("SameSecret")
 	}
 }

@@ -1,13 +1,10 @@
 package leegality
 
 import (
-	"crypto/hmac"
 	"crypto/sha1"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/signet-dev/signet/internal/provider/flexjson"
 	"github.com/signet-dev/signet/internal/provider/httpx"
@@ -49,11 +46,5 @@ func (a *Adapter) ParseCallback(_ http.Header, body []byte) (signing.Callback, e
 // validMAC checks mac (hex, either case) against HMAC-SHA1 of documentID
 // in constant time.
 func (a *Adapter) validMAC(documentID, mac string) bool {
-	got, err := hex.DecodeString(strings.TrimSpace(mac))
-	if err != nil || len(got) != sha1.Size {
-		return false
-	}
-	m := hmac.New(sha1.New, []byte(a.cfg.PrivateSalt))
-	m.Write([]byte(documentID))
-	return hmac.Equal(got, m.Sum(nil))
+	return httpx.ValidMAC(sha1.New, a.cfg.PrivateSalt, []byte(documentID), mac)
 }

@@ -1,9 +1,6 @@
 package leegality
 
 import (
-	"crypto/hmac"
-	"crypto/sha1"
-	"encoding/hex"
 	"errors"
 	"net/http"
 	"os"
@@ -14,17 +11,12 @@ import (
 	"unicode/utf8"
 
 	"github.com/signet-dev/signet/internal/provider/flexjson"
+	"github.com/signet-dev/signet/internal/provider/leegality/sim"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
 // testSalt is the private salt the recorded webhooks were made with.
 const testSalt = "test-private-salt"
-
-func macOf(salt, id string) string {
-	m := hmac.New(sha1.New, []byte(salt))
-	m.Write([]byte(id))
-	return hex.EncodeToString(m.Sum(nil))
-}
 
 func webhookBody(id, mac string) []byte {
 	return []byte(`{"webhookType":"Success","documentId":"` + id + `","documentStatus":"Completed","irn":"s-1","request":{"signed":true},"mac":"` + mac + `"}`)
@@ -44,7 +36,7 @@ func TestParseCallback(t *testing.T) {
 		}
 	}
 
-	good := macOf(testSalt, docID)
+	good := sim.MAC(testSalt, docID)
 	for _, body := range []string{
 		string(webhookBody(docID, good)),
 		string(webhookBody(docID, strings.ToUpper(good))), // hex in either case
@@ -63,21 +55,21 @@ func TestParseCallback(t *testing.T) {
 
 func TestParseCallbackUnauthorized(t *testing.T) {
 	a := newTestAdapter(t)
-	good := macOf(testSalt, docID)
+	good := sim.MAC(testSalt, docID)
 	for _, body := range []string{
 		`{"documentId":"` + docID + `"}`,
 		`{"documentId":"` + docID + `","mac":null}`,
 		`{"documentId":"` + docID + `","mac":""}`,
 		`{"documentId":"` + docID + `","mac":42}`,
 		`{"documentId":"` + docID + `","mac":["` + good + `"]}`,
-		string(webhookBody(docID, macOf("another-salt", docID))),
+		string(webhookBody(docID, sim.MAC("another-salt", docID))),
 		string(webhookBody(docID, good[:39])),
 		string(webhookBody(docID, good+"00")),
 		string(webhookBody(docID, "zz"+good[2:])),
 		string(webhookBody(docID, good[:39]+"x")),
 		string(webhookBody("01M7YS1Z70JQVEFAZW4WF4T0DK", good)), // another document under this mac
 		string(webhookBody(docID+"X", good)),
-		string(webhookBody(docID, macOf("", docID))),
+		string(webhookBody(docID, sim.MAC("", docID))),
 		// A SHA-256 mac of the right key is still the wrong mac.
 		`{"documentId":"` + docID + `","mac":"` + strings.Repeat("ab", 32) + `"}`,
 	} {
@@ -93,7 +85,7 @@ func TestParseCallbackUnauthorized(t *testing.T) {
 
 func TestParseCallbackMalformed(t *testing.T) {
 	a := newTestAdapter(t)
-	good := macOf(testSalt, docID)
+	good := sim.MAC(testSalt, docID)
 	for _, body := range []string{
 		``, `null`, `[]`, `"documentId"`, `{`, `{"documentId":}`, `{}`,
 		`{"mac":"` + good + `"}`,
@@ -114,7 +106,7 @@ func TestParseCallbackMalformed(t *testing.T) {
 // every error is ErrUnauthorized or ErrInvalid, and that whatever it
 // accepts carries the right mac for a sane documentId and no Update.
 func FuzzParseCallback(f *testing.F) {
-	f.Add(webhookBody(docID, macOf(testSalt, docID)))
+	f.Add(webhookBody(docID, sim.MAC(testSalt, docID)))
 	f.Add([]byte(`{}`))
 	f.Add([]byte(`{"documentId":1e309,"mac":"00"}`))
 	a := newTestAdapter(f)
@@ -129,11 +121,11 @@ func FuzzParseCallback(f *testing.F) {
 		if cb.Ref == "" || len(cb.Ref) > flexjson.MaxID || !utf8.ValidString(cb.Ref) || cb.Update != nil {
 			t.Fatalf("accepted %+v", cb)
 		}
-		if !a.validMAC(cb.Ref, macOf(testSalt, cb.Ref)) {
+		if !a.validMAC(cb.Ref, sim.MAC(testSalt, cb.Ref)) {
 			t.Fatalf("accepted %q without its mac", cb.Ref)
 		}
 		// The accepted body must hold the right mac for the id.
-		if !strings.Contains(strings.ToLower(string(body)), macOf(testSalt, cb.Ref)) {
+		if !strings.Contains(strings.ToLower(string(body)), sim.MAC(testSalt, cb.Ref)) {
 			t.Fatalf("accepted %s without the mac of %q", body, cb.Ref)
 		}
 	})

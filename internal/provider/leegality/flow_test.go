@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -93,9 +92,8 @@ func TestSignFlow(t *testing.T) {
 	wantUpdate(t, h.Refresh(ref), signing.StatusInProgress, "", "SENT/VIEWED")
 
 	h.PressTo(in.RedirectURL, "sign", "https://client.example/return")
-	hooks, rejected := h.Received()
-	if len(hooks) != 1 || hooks[0].Ref != in.Ref || hooks[0].Update != nil || len(rejected) != 0 {
-		t.Fatalf("webhooks %+v, rejected %v", hooks, rejected)
+	if cb := h.WantOneCallback(in.Ref); cb.Update != nil {
+		t.Fatalf("the webhook carries an update: %+v", cb.Update)
 	}
 
 	u := h.Refresh(ref)
@@ -109,8 +107,7 @@ func TestSignFlow(t *testing.T) {
 	h.SignedPDF(ref)
 
 	// A completed document cannot be deleted: Leegality's status 0.
-	err := h.adapter.Cancel(context.Background(), ref)
-	if pe := h.ProviderError(err, "cancel", false); pe.Message != "Document is already completed and cannot be deleted." || pe.StatusCode != 200 {
+	if pe := h.WantFailure("cancel", ref, false); pe.Message != "Document is already completed and cannot be deleted." || pe.StatusCode != 200 {
 		t.Errorf("cancel after completion: %+v", pe)
 	}
 	wantUpdate(t, h.Refresh(ref), signing.StatusCompleted, "", "COMPLETED/SIGNED")
@@ -125,8 +122,7 @@ func TestDecline(t *testing.T) {
 		t.Errorf("webhooks %+v", hooks)
 	}
 	wantUpdate(t, h.Refresh(ref), signing.StatusFailed, "Rejected by the signer on the signing page", "SENT/REJECTED")
-	_, err := h.adapter.FetchDocument(context.Background(), ref)
-	h.ProviderError(err, "document", true) // Leegality's no.document.found
+	h.WantFailure("document", ref, true) // Leegality's no.document.found
 	if status, _ := h.Open(in.RedirectURL); status != http.StatusOK {
 		t.Errorf("page after rejection: %d", status)
 	}
@@ -137,10 +133,7 @@ func TestDecline(t *testing.T) {
 
 func TestExpiry(t *testing.T) {
 	h := newHarness(t)
-	in, ref := h.Initiate()
-	if err := h.sim.Expire(in.Ref); err != nil {
-		t.Fatal(err)
-	}
+	_, ref := h.InitiateThen(h.sim.Expire)
 	wantUpdate(t, h.Refresh(ref), signing.StatusExpired, "", "SENT/EXPIRED")
 
 	// Time running out: the invitation's 10 days pass.
@@ -172,35 +165,28 @@ func TestCancelDeletes(t *testing.T) {
 
 func TestRefusalsCarryLeegalitysMessage(t *testing.T) {
 	h := newHarness(t, func(c *leegality.Config) { c.ProfileID = "wf-unknown" })
-	_, err := h.adapter.Initiate(context.Background(), h.request())
-	if pe := h.ProviderError(err, "initiate", false); pe.Message != "No workflow found for the given Profile ID." || pe.StatusCode != 200 {
+	if pe := h.WantFailure("initiate", signing.ProviderRef{}, false); pe.Message != "No workflow found for the given Profile ID." || pe.StatusCode != 200 {
 		t.Errorf("unknown workflow: %+v", pe)
 	}
 
 	h = newHarness(t)
 	req := h.request()
 	req.Document.Content = []byte("not a pdf")
-	_, err = h.adapter.Initiate(context.Background(), req)
+	_, err := h.adapter.Initiate(context.Background(), req)
 	if pe := h.ProviderError(err, "initiate", false); pe.Message != "Invalid file. Only PDF files are supported." {
 		t.Errorf("not a PDF: %+v", pe)
 	}
 
 	_, ref := h.Initiate()
 	h.sim.RefuseNext(sim.OpDetails, "documentId.invalid", "Invalid Document ID.")
-	_, err = h.adapter.Refresh(context.Background(), ref)
-	if pe := h.ProviderError(err, "refresh", false); pe.Message != "Invalid Document ID." {
+	if pe := h.WantFailure("refresh", ref, false); pe.Message != "Invalid Document ID." {
 		t.Errorf("refused refresh: %+v", pe)
 	}
 }
 
 func TestWrongTokenIsPermanent(t *testing.T) {
 	h := newHarness(t, func(c *leegality.Config) { c.AuthToken = "not-the-token" })
-	_, err := h.adapter.Initiate(context.Background(), h.request())
-	if pe := h.ProviderError(err, "initiate", false); pe.StatusCode != 401 || pe.Message != "Invalid auth token." {
-		t.Errorf("wrong token: %+v", pe)
-	}
-	_, err = h.adapter.Refresh(context.Background(), signing.ProviderRef{Ref: "01M7YRRT801H1NW31AD668CETA"})
-	h.ProviderError(err, "refresh", false)
+	h.WantUnauthorized("Invalid auth token.", signing.ProviderRef{Ref: "01M7YRRT801H1NW31AD668CETA"})
 }
 
 func TestServerErrorsAreRetryable(t *testing.T) {
@@ -230,10 +216,7 @@ func TestUnreachableIsRetryable(t *testing.T) {
 
 func TestUnknownStatusChangesNothing(t *testing.T) {
 	h := newHarness(t)
-	in, ref := h.Initiate()
-	if err := h.sim.UnknownStatusNext(in.Ref); err != nil {
-		t.Fatal(err)
-	}
+	_, ref := h.InitiateThen(h.sim.UnknownStatusNext)
 	wantUpdate(t, h.Refresh(ref), signing.StatusPending, "", "ON_HOLD/ESCALATED")
 	wantUpdate(t, h.Refresh(ref), signing.StatusPending, "", "SENT") // once only
 }
@@ -242,17 +225,11 @@ func TestWebhookFromAnotherAccountIsRefused(t *testing.T) {
 	// A simulator whose account has another private salt: its webhooks
 	// must not pass this adapter.
 	h := newHarness(t)
-	mux := http.NewServeMux()
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	other, err := sim.New(sim.Config{BaseURL: srv.URL, Token: token, PrivateSalt: "someone-else", WebhookURL: h.Srv.URL + "/callbacks/leegality",
-		HTTPClient: srv.Client(), WebhookRetries: []time.Duration{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { other.Close() })
-	mux.Handle("/", other)
-	a, err := leegality.New(leegality.Config{BaseURL: srv.URL, AuthToken: token, ProfileID: profile, PrivateSalt: "someone-else", HTTPClient: srv.Client()})
+	e := simtest.NewEnv(t)
+	other, err := sim.New(sim.Config{BaseURL: e.Srv.URL, Token: token, PrivateSalt: "someone-else", WebhookURL: h.Srv.URL + "/callbacks/leegality",
+		HTTPClient: e.Srv.Client(), WebhookRetries: []time.Duration{}})
+	simtest.Serve(e, "", other, err)
+	a, err := leegality.New(leegality.Config{BaseURL: e.Srv.URL, AuthToken: token, ProfileID: profile, PrivateSalt: "someone-else", HTTPClient: e.Srv.Client()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,9 +237,5 @@ func TestWebhookFromAnotherAccountIsRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.Press(in.RedirectURL, "sign")
-	hooks, rejected := h.Received()
-	if len(hooks) != 0 || len(rejected) != 1 || !errors.Is(rejected[0], signing.ErrUnauthorized) {
-		t.Errorf("webhooks %v, rejected %v", hooks, rejected)
-	}
+	h.WantCallbackRefused(in.RedirectURL)
 }

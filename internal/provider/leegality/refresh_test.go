@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -65,22 +64,20 @@ func documentFake(t *testing.T, data string, fileStatus int, file []byte) (*Adap
 	t.Helper()
 	var fileToken string
 	var fetches int
-	mux := http.NewServeMux()
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	mux.HandleFunc("GET /api/v3.3/document/fetchDocument", func(w http.ResponseWriter, r *http.Request) {
+	e := simtest.NewEnv(t)
+	e.Mux.HandleFunc("GET /api/v3.3/document/fetchDocument", func(w http.ResponseWriter, r *http.Request) {
 		fetches++
 		if r.URL.Query().Get("documentId") != "d-1" || r.URL.Query().Get("documentDownloadType") != "DOCUMENT" || r.Header.Get("X-Auth-Token") != "tok" {
 			t.Errorf("fetchDocument %s", r.URL)
 		}
-		_, _ = w.Write([]byte(strings.ReplaceAll(data, `"/cdn/`, `"`+srv.URL+`/cdn/`)))
+		_, _ = w.Write([]byte(strings.ReplaceAll(data, `"/cdn/`, `"`+e.Srv.URL+`/cdn/`)))
 	})
-	mux.HandleFunc("GET /cdn/signed.pdf", func(w http.ResponseWriter, r *http.Request) {
+	e.Mux.HandleFunc("GET /cdn/signed.pdf", func(w http.ResponseWriter, r *http.Request) {
 		fileToken = r.Header.Get("X-Auth-Token")
 		w.WriteHeader(fileStatus)
 		_, _ = w.Write(file)
 	})
-	a := newTestAdapter(t, func(c *Config) { c.BaseURL = srv.URL + "/api"; c.HTTPClient = srv.Client() })
+	a := newTestAdapter(t, func(c *Config) { c.BaseURL = e.Srv.URL + "/api"; c.HTTPClient = e.Srv.Client() })
 	return a, &fileToken, &fetches
 }
 

@@ -166,6 +166,7 @@ func checkDescription(t *testing.T, info signing.ProviderInfo) {
 
 // Run is the conformance suite for an adapter and its simulator.
 func Run(t *testing.T, newSandbox func(t *testing.T, callbackURL string) *Sandbox) {
+	newSandbox = withDefaults(newSandbox)
 	t.Run("Info", func(t *testing.T) {
 		sb := newSandbox(t, "http://127.0.0.1:9/callbacks")
 		info := sb.Provider.Info()

@@ -37,11 +37,12 @@ type Sandbox struct {
 	// simulator. Its per-call timeout should be short (about 500 ms) so
 	// the timeout test is quick.
 	Provider signing.Provider
-	// Timeout is the adapter's per-call timeout.
+	// Timeout is the adapter's per-call timeout; SandboxTimeout if zero.
 	Timeout time.Duration
 	// Signer plays the signer for a started request: it opens the
 	// simulated signing page (or app) and submits action "sign" or
-	// "decline". SubmitForm does this for HTML form pages.
+	// "decline". SignOnPage, if nil: SubmitForm on the redirect URL's
+	// HTML form.
 	Signer func(t *testing.T, started signing.Initiated, action string)
 	// Fail makes the simulator's next call of op answer the HTTP status
 	// (500 or 503 for an outage, 400 for a refusal), in the provider's own
@@ -66,6 +67,22 @@ type Sandbox struct {
 	// multi-signer cases in every order the provider declares; each
 	// signer is played by Signer on their own page (Initiated.Signers).
 	NthSigner func(i int) json.RawMessage
+}
+
+// withDefaults fills in the Sandboxes newSandbox builds: the Timeout and
+// Signer they leave zero.
+func withDefaults(newSandbox func(t *testing.T, callbackURL string) *Sandbox) func(t *testing.T, callbackURL string) *Sandbox {
+	return func(t *testing.T, callbackURL string) *Sandbox {
+		t.Helper()
+		sb := newSandbox(t, callbackURL)
+		if sb.Timeout == 0 {
+			sb.Timeout = SandboxTimeout
+		}
+		if sb.Signer == nil {
+			sb.Signer = SignOnPage
+		}
+		return sb
+	}
 }
 
 // Faults are a simulator's fault queues (simkit.Faults).

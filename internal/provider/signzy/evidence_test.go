@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -28,10 +27,8 @@ type evidenceFake struct {
 
 func (f *evidenceFake) adapter(t *testing.T) *Adapter {
 	t.Helper()
-	mux := http.NewServeMux()
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	mux.HandleFunc("POST /api/v3/contract/pullData", func(w http.ResponseWriter, r *http.Request) {
+	e := simtest.NewEnv(t)
+	e.Mux.HandleFunc("POST /api/v3/contract/pullData", func(w http.ResponseWriter, r *http.Request) {
 		if f.pullStatus != 0 && f.pullStatus != http.StatusOK {
 			w.WriteHeader(f.pullStatus)
 			_, _ = w.Write([]byte(`{"name":"error","message":"Contract not found","reason":"NOT_FOUND","type":"Not Found","statusCode":404}`))
@@ -40,19 +37,19 @@ func (f *evidenceFake) adapter(t *testing.T) *Adapter {
 		body := map[string]any{"contractId": "c-2"}
 		for k, v := range f.contract {
 			if s, ok := v.(string); ok && strings.HasPrefix(s, "/") {
-				v = srv.URL + s
+				v = e.Srv.URL + s
 			}
 			body[k] = v
 		}
 		_ = json.NewEncoder(w).Encode(body)
 	})
-	mux.HandleFunc("GET /files/audit.pdf", func(w http.ResponseWriter, r *http.Request) {
+	e.Mux.HandleFunc("GET /files/audit.pdf", func(w http.ResponseWriter, r *http.Request) {
 		f.fileCalls++
 		f.fileAuth = r.Header.Get("Authorization")
 		w.WriteHeader(f.fileStatus)
 		_, _ = w.Write(f.file)
 	})
-	return newTestAdapter(t, func(c *Config) { c.BaseURL = srv.URL; c.HTTPClient = srv.Client() })
+	return newTestAdapter(t, func(c *Config) { c.BaseURL = e.Srv.URL; c.HTTPClient = e.Srv.Client() })
 }
 
 // completedTwoSigners is a completed contract of two signers as pullData
@@ -60,7 +57,7 @@ func (f *evidenceFake) adapter(t *testing.T) *Adapter {
 func completedTwoSigners() map[string]any {
 	var m map[string]any
 	_ = json.Unmarshal([]byte(`{"isCompleted":true,"contractStatus":"COMPLETED","signedSignerCount":2,
-		"auditCertificateUrl":"/files/audit.pdf","auditCertificateHash":"`+hexSum(auditPDF)+`",
+		"auditCertificateUrl":"/files/audit.pdf","auditCertificateHash":"`+signing.SHA256Hex(auditPDF)+`",
 		"signerdetail":[
 		 {"signerId":"s-1","signerName":"Asha Verma","signatureType":"AADHAARESIGN-OTP","status":"SIGNED","signerIP":"203.0.113.7",
 		  "contractLastSignTime":"21/11/2026, 15:31:30","uidLastFourDigits":"1234",

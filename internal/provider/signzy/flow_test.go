@@ -78,9 +78,8 @@ func TestSignFlow(t *testing.T) {
 	}
 
 	h.PressTo(in.RedirectURL, "sign", "https://client.example/return")
-	cbs, rejected := h.Received()
-	if len(cbs) != 1 || cbs[0].Ref != in.Ref || cbs[0].Update != nil || len(rejected) != 0 {
-		t.Fatalf("callbacks %+v, rejected %v", cbs, rejected)
+	if cb := h.WantOneCallback(in.Ref); cb.Update != nil {
+		t.Fatalf("the callback carries an update: %+v", cb.Update)
 	}
 
 	u = h.Refresh(ref)
@@ -132,10 +131,7 @@ func TestAadhaarFailure(t *testing.T) {
 
 func TestCancelledAtSignzy(t *testing.T) {
 	h := newHarness(t)
-	in, ref := h.Initiate()
-	if err := h.sim.CancelContract(in.Ref); err != nil {
-		t.Fatal(err)
-	}
+	_, ref := h.InitiateThen(h.sim.CancelContract)
 	wantUpdate(t, h.Refresh(ref), signing.StatusCancelled, "")
 }
 
@@ -152,13 +148,7 @@ func TestExpiredContractIsNotFound(t *testing.T) {
 
 func TestWrongTokenIsPermanent(t *testing.T) {
 	h := newHarness(t, func(c *signzy.Config) { c.Token = "not-the-token" })
-	_, err := h.adapter.Initiate(context.Background(), h.request())
-	pe := h.ProviderError(err, "initiate", false)
-	if pe.StatusCode != 401 || pe.Message != "Unauthorized" {
-		t.Errorf("wrong token: %+v", pe)
-	}
-	_, err = h.adapter.Refresh(context.Background(), signing.ProviderRef{Ref: "3c54deeb-b91d-4893-8ec9-46573e85f45b"})
-	h.ProviderError(err, "refresh", false)
+	h.WantUnauthorized("Unauthorized", signing.ProviderRef{Ref: "3c54deeb-b91d-4893-8ec9-46573e85f45b"})
 }
 
 func TestValidationErrorIsPermanentWithSignzysMessage(t *testing.T) {
@@ -173,8 +163,7 @@ func TestValidationErrorIsPermanentWithSignzysMessage(t *testing.T) {
 
 	_, ref := h.Initiate()
 	h.sim.FailNextWith(sim.OpPullData, 400, "contractId length must be 36 characters long")
-	_, err = h.adapter.Refresh(context.Background(), ref)
-	if pe := h.ProviderError(err, "refresh", false); pe.Message != "contractId length must be 36 characters long" {
+	if pe := h.WantFailure("refresh", ref, false); pe.Message != "contractId length must be 36 characters long" {
 		t.Errorf("400 on refresh: %+v", pe)
 	}
 }
@@ -210,11 +199,7 @@ func TestCallbackWithWrongSecretIsRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.Press(in.RedirectURL, "sign")
-	cbs, rejected := h.Received()
-	if len(cbs) != 0 || len(rejected) != 1 || !errors.Is(rejected[0], signing.ErrUnauthorized) {
-		t.Errorf("callbacks %v, rejected %v", cbs, rejected)
-	}
+	h.WantCallbackRefused(in.RedirectURL)
 }
 
 // TestTwoSignersFlow: two signers at one contract, each on their own
@@ -255,9 +240,7 @@ func TestTwoSignersFlow(t *testing.T) {
 	}
 	apply(u)
 	// Signzy calls back after each signer (signerCallbackUrl).
-	if cbs, rejected := h.Received(); len(cbs) != 1 || cbs[0].Ref != in.Ref || len(rejected) != 0 {
-		t.Errorf("callbacks after the first signature %+v, rejected %v", cbs, rejected)
-	}
+	h.WantOneCallback(in.Ref)
 
 	h.Page(in.Signers[0].URL)
 	u = h.Refresh(ref)

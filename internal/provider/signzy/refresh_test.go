@@ -3,13 +3,10 @@ package signzy
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -19,20 +16,13 @@ import (
 
 var signedPDF = []byte("%PDF-1.7\nsigned by Asha\n%%EOF\n")
 
-func hexSum(b []byte) string {
-	s := sha256.Sum256(b)
-	return hex.EncodeToString(s[:])
-}
-
 // documentFake serves pullData with the given finalSignedContract fields,
 // and the signed PDF at /files/signed.pdf.
 func documentFake(t *testing.T, contract map[string]any, file []byte, fileStatus int) (*Adapter, *string) {
 	t.Helper()
 	var fileAuth string
-	mux := http.NewServeMux()
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	mux.HandleFunc("POST /api/v3/contract/pullData", func(w http.ResponseWriter, r *http.Request) {
+	e := simtest.NewEnv(t)
+	e.Mux.HandleFunc("POST /api/v3/contract/pullData", func(w http.ResponseWriter, r *http.Request) {
 		var req pullRequest
 		_ = json.NewDecoder(r.Body).Decode(&req)
 		if !req.Base64EncodedOutput || !req.FilesInBase64 || req.ContractID != "c-1" {
@@ -41,18 +31,18 @@ func documentFake(t *testing.T, contract map[string]any, file []byte, fileStatus
 		body := map[string]any{"contractId": "c-1"}
 		for k, v := range contract {
 			if s, ok := v.(string); ok && len(s) > 0 && s[0] == '/' {
-				v = srv.URL + s
+				v = e.Srv.URL + s
 			}
 			body[k] = v
 		}
 		_ = json.NewEncoder(w).Encode(body)
 	})
-	mux.HandleFunc("GET /files/signed.pdf", func(w http.ResponseWriter, r *http.Request) {
+	e.Mux.HandleFunc("GET /files/signed.pdf", func(w http.ResponseWriter, r *http.Request) {
 		fileAuth = r.Header.Get("Authorization")
 		w.WriteHeader(fileStatus)
 		_, _ = w.Write(file)
 	})
-	a := newTestAdapter(t, func(c *Config) { c.BaseURL = srv.URL; c.HTTPClient = srv.Client() })
+	a := newTestAdapter(t, func(c *Config) { c.BaseURL = e.Srv.URL; c.HTTPClient = e.Srv.Client() })
 	return a, &fileAuth
 }
 
@@ -63,17 +53,17 @@ func TestFetchDocument(t *testing.T) {
 		name     string
 		contract map[string]any
 	}{
-		{"base64", map[string]any{"isCompleted": true, "finalSignedContract": std, "finalSignedContractHash": hexSum(signedPDF)}},
+		{"base64", map[string]any{"isCompleted": true, "finalSignedContract": std, "finalSignedContractHash": signing.SHA256Hex(signedPDF)}},
 		{"base64, strings everywhere", map[string]any{"isCompleted": "true", "finalSignedContract": std}},
 		{"base64 wrapped and unpadded", map[string]any{"isCompleted": true,
 			"finalSignedContract": std[:8] + "\r\n" + base64.RawStdEncoding.EncodeToString(signedPDF)[8:]}},
 		{"URL-safe base64", map[string]any{"isCompleted": true, "finalSignedContract": base64.URLEncoding.EncodeToString(signedPDF)}},
 		{"data URL", map[string]any{"isCompleted": true, "finalSignedContract": "data:application/pdf;base64," + std}},
-		{"hash of the base64 text", map[string]any{"isCompleted": true, "finalSignedContract": std, "finalSignedContractHash": hexSum([]byte(std))}},
+		{"hash of the base64 text", map[string]any{"isCompleted": true, "finalSignedContract": std, "finalSignedContractHash": signing.SHA256Hex([]byte(std))}},
 		{"hash not SHA-256 hex", map[string]any{"isCompleted": true, "finalSignedContract": std, "finalSignedContractHash": "md5:abc"}},
-		{"link", map[string]any{"isCompleted": true, "finalSignedContract": "/files/signed.pdf", "finalSignedContractHash": hexSum(signedPDF)}},
+		{"link", map[string]any{"isCompleted": true, "finalSignedContract": "/files/signed.pdf", "finalSignedContractHash": signing.SHA256Hex(signedPDF)}},
 		// The newer filesInBase64 answer, the file under it.
-		{"filesInBase64", map[string]any{"isCompleted": true, "filesInBase64": map[string]any{"finalSignedContract": std}, "finalSignedContractHash": hexSum(signedPDF)}},
+		{"filesInBase64", map[string]any{"isCompleted": true, "filesInBase64": map[string]any{"finalSignedContract": std}, "finalSignedContractHash": signing.SHA256Hex(signedPDF)}},
 		{"filesInBase64 and an empty top-level field", map[string]any{"isCompleted": true, "finalSignedContract": "", "filesInBase64": map[string]any{"finalSignedContract": std}}},
 	}
 	for _, tt := range tests {
@@ -132,14 +122,14 @@ func TestRefreshBadJSONIsRetryable(t *testing.T) {
 // is put on record with the document, not a reason to refuse it.
 func TestFetchDocumentHashMismatch(t *testing.T) {
 	std := base64.StdEncoding.EncodeToString(signedPDF)
-	wrong := hexSum([]byte("x"))
+	wrong := signing.SHA256Hex([]byte("x"))
 	a, _ := documentFake(t, map[string]any{"isCompleted": true, "finalSignedContract": std, "finalSignedContractHash": strings.ToUpper(wrong)}, nil, 200)
 	got, err := a.FetchDocument(context.Background(), signing.ProviderRef{Ref: "c-1"})
 	var notice *signing.DocumentNotice
 	if !errors.As(err, &notice) || !bytes.Equal(got, signedPDF) {
 		t.Fatalf("got %q, %v; want the document with a notice", got, err)
 	}
-	if !strings.Contains(notice.Message, wrong) || !strings.Contains(notice.Message, hexSum(signedPDF)) || notice.Provider != Name {
+	if !strings.Contains(notice.Message, wrong) || !strings.Contains(notice.Message, signing.SHA256Hex(signedPDF)) || notice.Provider != Name {
 		t.Errorf("notice %+v", notice)
 	}
 }

@@ -93,6 +93,24 @@ func (f Fields) String(key string) (s string, ok bool) {
 	return s, true
 }
 
+// Broken is the first rule a request broke: the field it is about and
+// what is wrong; zero while none is.
+type Broken struct{ Key, Msg string }
+
+// Read reads key with get (a Fields reader, or a simulator's own) into
+// *v, unless b already holds a broken rule, and keeps in b what get says
+// is wrong. A parser reads a run of fields in turn, then checks b once:
+// the first broken rule is the one the provider answers with.
+func Read[T any](b *Broken, v *T, get func(key string) (T, string), key string) {
+	if b.Msg != "" {
+		return
+	}
+	var msg string
+	if *v, msg = get(key); msg != "" {
+		*b = Broken{Key: key, Msg: msg}
+	}
+}
+
 // OptionalString reads key as a string ("" when absent). The second result
 // is what is wrong, "" when nothing is.
 func (f Fields) OptionalString(key string) (string, string) {

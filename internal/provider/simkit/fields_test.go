@@ -75,3 +75,23 @@ func TestDigits(t *testing.T) {
 		t.Error("Digits")
 	}
 }
+
+func TestReadKeepsTheFirstBrokenRule(t *testing.T) {
+	f, err := w.Parse([]byte(`{"s":"x","b":" ","t":"true"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b Broken
+	var s, missing, blank string
+	var flag bool
+	Read(&b, &s, f.OptionalString, "s")
+	if s != "x" || b != (Broken{}) {
+		t.Fatalf("a good field: %q, %+v", s, b)
+	}
+	Read(&b, &missing, f.RequiredString, "zz")
+	Read(&b, &blank, f.RequiredString, "b") // not read: a rule is already broken
+	Read(&b, &flag, func(key string) (bool, string) { return f.Bool(key, false) }, "t")
+	if b != (Broken{Key: "zz", Msg: "zz req"}) || blank != "" || flag {
+		t.Errorf("after a broken rule: %+v, blank %q, flag %v", b, blank, flag)
+	}
+}

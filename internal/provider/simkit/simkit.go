@@ -10,7 +10,7 @@ package simkit
 import (
 	"bytes"
 	"crypto/sha256"
-	"crypto/subtle"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"net"
@@ -97,11 +97,10 @@ func WriteJSON(w http.ResponseWriter, status int, contentType string, v any) {
 	_, _ = w.Write(b)
 }
 
-// SameSecret compares a credential a client sent with the expected one in
-// constant time; comparing digests keeps even the length from leaking.
-func SameSecret(got, want string) bool {
-	g, x := sha256.Sum256([]byte(got)), sha256.Sum256([]byte(want))
-	return subtle.ConstantTimeCompare(g[:], x[:]) == 1
+// SHA256Hex is the hex SHA-256 of b, as the providers give a file's hash.
+func SHA256Hex(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }
 
 // ClientIP is the signer's address as a simulator sees it.

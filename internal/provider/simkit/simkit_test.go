@@ -309,9 +309,6 @@ func TestReadBody(t *testing.T) {
 }
 
 func TestSmallHelpers(t *testing.T) {
-	if !SameSecret("s3cret", "s3cret") || SameSecret("s3cret", "s3cre") || SameSecret("", "x") {
-		t.Error("SameSecret")
-	}
 	r := httptest.NewRequest("GET", "/", nil)
 	r.RemoteAddr = "192.0.2.7:4711"
 	if ClientIP(r) != "192.0.2.7" {

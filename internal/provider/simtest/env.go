@@ -2,8 +2,10 @@ package simtest
 
 import (
 	"bytes"
+	"crypto/tls"
 	"encoding/json"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -38,6 +40,18 @@ func NewEnv(t *testing.T) *Env {
 	e.Srv = httptest.NewServer(e.Mux)
 	t.Cleanup(e.Srv.Close)
 	return e
+}
+
+// ServeTLS serves h over TLS with cfg (mutual TLS, say) until the test
+// ends. The handshakes a test makes fail are not logged.
+func ServeTLS(t *testing.T, h http.Handler, cfg *tls.Config) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(h)
+	srv.TLS = cfg
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	return srv
 }
 
 // Mount serves h under prefix (such as "/sandbox/signzy") behind
@@ -75,6 +89,24 @@ func Serve[S Sim](e *Env, prefix string, s S, err error) S {
 	e.T.Cleanup(func() { s.Close() })
 	e.Mount(prefix, s)
 	return s
+}
+
+// ServeUnstripped starts an Env and mounts on it, under prefix, the
+// simulator build makes for baseURL (the Env's URL, prefix and a slash)
+// as it is, without StripPrefix: its routes must work with the base URL's
+// path still in front of them. It closes the simulator with t.Cleanup;
+// Call's Base is prefix.
+func ServeUnstripped[S Sim](t *testing.T, prefix string, build func(baseURL string) (S, error)) (*Env, S) {
+	t.Helper()
+	e := NewEnv(t)
+	s, err := build(e.Srv.URL + prefix + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	e.Base = prefix
+	e.Mux.Handle(prefix+"/", s)
+	return e, s
 }
 
 // Call sends method to Base+path, body JSON-encoded (none if nil, with
@@ -146,7 +178,7 @@ func (e *Env) Page(link string) string {
 	e.T.Helper()
 	status, page := e.Open(link)
 	if status != http.StatusOK {
-		e.T.Fatalf("GET %s: %d", link, status)
+		e.T.Fatalf("GET %s: %d\n%s", link, status, page)
 	}
 	return page
 }
@@ -170,6 +202,18 @@ func (e *Env) Press(link, action string) *http.Response {
 	e.T.Helper()
 	resp, _ := e.Submit(link, action)
 	return resp
+}
+
+// WantPanic checks that f panics (a simulator's fault queue given an op
+// it does not have, say); what names the call in the failure.
+func WantPanic(t *testing.T, what string, f func()) {
+	t.Helper()
+	defer func() {
+		if recover() == nil {
+			t.Errorf("%s did not panic", what)
+		}
+	}()
+	f()
 }
 
 // WaitFor polls cond until it holds or two seconds pass.

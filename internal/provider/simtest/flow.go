@@ -69,6 +69,29 @@ func (f *Flow) Received() ([]signing.Callback, []error) {
 	return append([]signing.Callback(nil), f.callbacks...), append([]error(nil), f.rejected...)
 }
 
+// WantOneCallback checks that one callback has arrived, for ref, and
+// that the adapter verified it; it returns the callback.
+func (f *Flow) WantOneCallback(ref string) signing.Callback {
+	f.T.Helper()
+	cbs, rejected := f.Received()
+	if len(cbs) != 1 || cbs[0].Ref != ref || len(rejected) != 0 {
+		f.T.Fatalf("callbacks %+v, rejected %v; want one for %s", cbs, rejected, ref)
+	}
+	return cbs[0]
+}
+
+// WantCallbackRefused signs on link, a signing whose provider proves its
+// callbacks with credentials other than the adapter's, and checks that
+// the adapter refused the one callback as unauthorized.
+func (f *Flow) WantCallbackRefused(link string) {
+	f.T.Helper()
+	f.Press(link, "sign")
+	cbs, rejected := f.Received()
+	if len(cbs) != 0 || len(rejected) != 1 || !errors.Is(rejected[0], signing.ErrUnauthorized) {
+		f.T.Errorf("callbacks %v, rejected %v; want one refused as unauthorized", cbs, rejected)
+	}
+}
+
 // Initiate starts Request() at the adapter.
 func (f *Flow) Initiate() (signing.Initiated, signing.ProviderRef) {
 	f.T.Helper()
@@ -77,6 +100,17 @@ func (f *Flow) Initiate() (signing.Initiated, signing.ProviderRef) {
 		f.T.Fatalf("Initiate: %v", err)
 	}
 	return in, signing.ProviderRef{SessionID: "s", Ref: in.Ref, State: in.State}
+}
+
+// InitiateThen is Initiate, then a simulator hook (its Expire, say) on
+// the provider's reference; the hook's error fails the test.
+func (f *Flow) InitiateThen(hook func(ref string) error) (signing.Initiated, signing.ProviderRef) {
+	f.T.Helper()
+	in, ref := f.Initiate()
+	if err := hook(in.Ref); err != nil {
+		f.T.Fatalf("simulator hook on %s: %v", in.Ref, err)
+	}
+	return in, ref
 }
 
 // Refresh refreshes ref at the adapter, which must succeed.
@@ -141,6 +175,25 @@ func (f *Flow) Call(op string, ref signing.ProviderRef) error {
 		f.T.Fatalf("no adapter call %q", op)
 	}
 	return err
+}
+
+// WantFailure checks that op's call on ref (see Call) fails with the
+// provider's ProviderError, retryable or not, showing none of its
+// Secrets, and returns it.
+func (f *Flow) WantFailure(op string, ref signing.ProviderRef, retryable bool) *signing.ProviderError {
+	f.T.Helper()
+	return f.ProviderError(f.Call(op, ref), op, retryable)
+}
+
+// WantUnauthorized checks, of an adapter configured with credentials the
+// provider does not accept, that initiating fails for good with HTTP 401
+// and the provider's message, and that refreshing ref fails for good.
+func (f *Flow) WantUnauthorized(message string, ref signing.ProviderRef) {
+	f.T.Helper()
+	if pe := f.WantFailure("initiate", signing.ProviderRef{}, false); pe.StatusCode != 401 || pe.Message != message {
+		f.T.Errorf("wrong credentials: %+v, want HTTP 401 and %q", pe, message)
+	}
+	f.WantFailure("refresh", ref, false)
 }
 
 // Faults are a simulator's fault queues (simkit.Faults).

@@ -7,11 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -19,6 +15,7 @@ import (
 	"github.com/signet-dev/signet/internal/provider/bankid"
 	"github.com/signet-dev/signet/internal/provider/bankid/sim"
 	"github.com/signet-dev/signet/internal/provider/providertest"
+	"github.com/signet-dev/signet/internal/provider/simtest"
 	"github.com/signet-dev/signet/internal/signing"
 	"github.com/signet-dev/signet/internal/web"
 )
@@ -47,26 +44,18 @@ func Sandbox(t *testing.T, callbackURL string) *providertest.Sandbox {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mux := http.NewServeMux()
-	front := httptest.NewServer(mux)
-	t.Cleanup(front.Close)
-
-	s, err := sim.New(sim.Config{BaseURL: front.URL + "/sandbox/bankid", RPCommonName: pki.ClientCommonName})
+	e := simtest.NewEnv(t) // the page and the simulated app
+	s, err := sim.New(sim.Config{BaseURL: e.Srv.URL + "/sandbox/bankid", RPCommonName: pki.ClientCommonName})
 	if err != nil {
 		t.Fatal(err)
 	}
-	mux.Handle("/sandbox/bankid/", s)
-
-	api := httptest.NewUnstartedServer(s)
-	api.TLS = pki.ServerTLS
-	api.Config.ErrorLog = log.New(io.Discard, "", 0)
-	api.StartTLS()
-	t.Cleanup(api.Close)
+	e.Mux.Handle("/sandbox/bankid/", s)
+	api := simtest.ServeTLS(t, s, pki.ServerTLS)
 
 	a, err := bankid.New(bankid.Config{
 		BaseURL:   api.URL + sim.APIPath,
 		TLS:       pki.ClientTLS,
-		PublicURL: front.URL,
+		PublicURL: e.Srv.URL,
 		Timeout:   providertest.SandboxTimeout,
 	})
 	if err != nil {
@@ -78,7 +67,7 @@ func Sandbox(t *testing.T, callbackURL string) *providertest.Sandbox {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mux.Handle("/", pages.Handler())
+	e.Mux.Handle("/", pages.Handler())
 
 	// onOrder runs a simulator hook on the first signer's current order.
 	onOrder := func(name string, hook func(orderRef string) error) func(t *testing.T, ref string) {
@@ -92,8 +81,6 @@ func Sandbox(t *testing.T, callbackURL string) *providertest.Sandbox {
 	}
 	sb := &providertest.Sandbox{
 		Provider:      p,
-		Timeout:       providertest.SandboxTimeout,
-		Signer:        providertest.SignOnPage,
 		Expire:        onOrder("expire", s.Expire),
 		UnknownStatus: onOrder("unknown hint", func(ref string) error { return s.SetHint(ref, "futureHintCode") }),
 	}

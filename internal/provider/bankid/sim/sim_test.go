@@ -10,7 +10,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
-	"log"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -26,12 +25,10 @@ import (
 const testPNR = "199001011239"
 
 type env struct {
-	t      *testing.T
-	sim    *Server
-	api    *httptest.Server // mutual TLS
-	web    *httptest.Server // plain HTTP, as Signet's main listener
-	client *http.Client     // the relying party
-	clock  *simtest.Clock
+	*simtest.Env // plain HTTP, as Signet's main listener
+	sim          *Server
+	api          *httptest.Server // mutual TLS
+	client       *http.Client     // the relying party
 }
 
 func newEnv(t *testing.T) *env {
@@ -40,20 +37,10 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, clock: simtest.NewClock(simtest.Epoch)}
-	mux := http.NewServeMux()
-	e.web = httptest.NewServer(mux)
-	t.Cleanup(e.web.Close)
-	e.sim, err = New(Config{BaseURL: e.web.URL + "/sandbox/bankid", RPCommonName: pki.ClientCommonName, Now: e.clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux.Handle("/sandbox/bankid/", http.StripPrefix("/sandbox/bankid", e.sim))
-	e.api = httptest.NewUnstartedServer(e.sim)
-	e.api.TLS = pki.ServerTLS
-	e.api.Config.ErrorLog = log.New(io.Discard, "", 0)
-	e.api.StartTLS()
-	t.Cleanup(e.api.Close)
+	e := &env{Env: simtest.NewEnv(t)}
+	e.sim, err = New(Config{BaseURL: e.Srv.URL + "/sandbox/bankid", RPCommonName: pki.ClientCommonName, Now: e.Clock.Now})
+	e.sim = simtest.Serve(e.Env, "/sandbox/bankid", e.sim, err)
+	e.api = simtest.ServeTLS(t, e.sim, pki.ServerTLS)
 	e.client = &http.Client{Transport: &http.Transport{TLSClientConfig: pki.ClientTLS}}
 	t.Cleanup(e.client.CloseIdleConnections)
 	return e
@@ -61,16 +48,16 @@ func newEnv(t *testing.T) *env {
 
 // call posts body to the RP API and returns the status and decoded answer.
 func (e *env) call(path string, body any) (int, map[string]any) {
-	e.t.Helper()
+	e.T.Helper()
 	b, _ := json.Marshal(body)
 	resp, err := e.client.Post(e.api.URL+APIPath+path, "application/json", bytes.NewReader(b))
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	defer resp.Body.Close()
 	var m map[string]any
 	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil {
-		e.t.Fatalf("%s: answer is not JSON: %v", path, err)
+		e.T.Fatalf("%s: answer is not JSON: %v", path, err)
 	}
 	return resp.StatusCode, m
 }
@@ -86,24 +73,24 @@ func signBodyFor(pnr string) map[string]any {
 }
 
 func (e *env) sign(body map[string]any) string {
-	e.t.Helper()
+	e.T.Helper()
 	code, m := e.call("/sign", body)
 	if code != 200 {
-		e.t.Fatalf("sign: %d %v", code, m)
+		e.T.Fatalf("sign: %d %v", code, m)
 	}
 	for _, k := range []string{"orderRef", "autoStartToken", "qrStartToken", "qrStartSecret"} {
 		if s, _ := m[k].(string); len(s) != 36 {
-			e.t.Errorf("sign answer %s = %v", k, m[k])
+			e.T.Errorf("sign answer %s = %v", k, m[k])
 		}
 	}
 	return m["orderRef"].(string)
 }
 
 func (e *env) collect(ref string) map[string]any {
-	e.t.Helper()
+	e.T.Helper()
 	code, m := e.call("/collect", map[string]any{"orderRef": ref})
 	if code != 200 {
-		e.t.Fatalf("collect: %d %v", code, m)
+		e.T.Fatalf("collect: %d %v", code, m)
 	}
 	return m
 }
@@ -141,13 +128,8 @@ func TestHintProgressionAndCompletion(t *testing.T) {
 	wantCollect(t, e.collect(ref), "pending", "started")
 	wantCollect(t, e.collect(ref), "pending", "userSign")
 
-	e.clock.Add(time.Second)
-	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err = noRedirect.PostForm(e.sim.AppURL(ref), url.Values{"action": {"sign"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	e.Clock.Add(time.Second)
+	resp = e.Press(e.sim.AppURL(ref), "sign")
 	if resp.StatusCode != 200 { // no returnUrl: the app shows the outcome
 		t.Fatalf("sign: %d", resp.StatusCode)
 	}
@@ -215,12 +197,12 @@ func TestStartWindow(t *testing.T) {
 	e := newEnv(t)
 	ref := e.sign(signBodyFor(testPNR))
 	scanned := e.sign(signBodyFor("201212121212"))
-	e.clock.Add(29 * time.Second)
+	e.Clock.Add(29 * time.Second)
 	if err := e.sim.Open(scanned); err != nil {
 		t.Fatal(err)
 	}
 	wantCollect(t, e.collect(ref), "pending", "outstandingTransaction")
-	e.clock.Add(time.Second)
+	e.Clock.Add(time.Second)
 	// Nobody picked it up within 30 s: BankID ends it.
 	wantCollect(t, e.collect(ref), "failed", "startFailed")
 	if err := e.sim.Sign(ref, "10.0.0.1"); err != ErrUnknownOrder {
@@ -245,21 +227,12 @@ func TestDeclineRedirectsToReturnURL(t *testing.T) {
 	body := signBodyFor(testPNR)
 	body["returnUrl"] = "https://signet.example/bankid/s?t=x"
 	ref := e.sign(body)
-	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := noRedirect.PostForm(e.web.URL+"/sandbox/bankid/app/"+ref, url.Values{"action": {"decline"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	resp := e.Press(e.Srv.URL+"/sandbox/bankid/app/"+ref, "decline")
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "https://signet.example/bankid/s?t=x" {
 		t.Fatalf("decline: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	wantCollect(t, e.collect(ref), "failed", "userCancel")
-	resp, err = noRedirect.PostForm(e.sim.AppURL(ref), url.Values{"action": {"maybe"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	resp = e.Press(e.sim.AppURL(ref), "maybe")
 	if resp.StatusCode != http.StatusBadRequest {
 		t.Errorf("action=maybe: %d", resp.StatusCode)
 	}
@@ -268,7 +241,7 @@ func TestDeclineRedirectsToReturnURL(t *testing.T) {
 func TestRPAPIRequiresMutualTLS(t *testing.T) {
 	e := newEnv(t)
 	// Through the plain-HTTP mount: no client certificate at all.
-	resp, err := http.Post(e.web.URL+"/sandbox/bankid/rp/v6.0/sign", "application/json", strings.NewReader(`{}`))
+	resp, err := http.Post(e.Srv.URL+"/sandbox/bankid/rp/v6.0/sign", "application/json", strings.NewReader(`{}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -376,23 +349,23 @@ func TestExpiryAndRetention(t *testing.T) {
 	if err := e.sim.Open(started); err != nil {
 		t.Fatal(err)
 	}
-	e.clock.Add(2 * time.Minute)
+	e.Clock.Add(2 * time.Minute)
 	if err := e.sim.SetHint(started, "userSign"); err != nil { // action restarts the clock
 		t.Fatal(err)
 	}
-	e.clock.Add(59 * time.Second)
+	e.Clock.Add(59 * time.Second)
 	wantCollect(t, e.collect(started), "pending", "userSign")
-	e.clock.Add(time.Second)
+	e.Clock.Add(time.Second)
 	code, m := e.call("/collect", map[string]any{"orderRef": done})
 	wantError(t, code, m, 400, "invalidParameters", "No such order") // completed 3 min ago and never collected: forgotten
-	e.clock.Add(2 * time.Minute)
+	e.Clock.Add(2 * time.Minute)
 	wantCollect(t, e.collect(started), "failed", "expiredTransaction") // 3 min after the last action
 	code, m = e.call("/collect", map[string]any{"orderRef": started})
 	wantError(t, code, m, 400, "invalidParameters", "No such order")
 
 	// A failed order nobody collects is forgotten after its retention.
 	lost := e.sign(signBodyFor("198112189876"))
-	e.clock.Add(30*time.Second + DefaultFailedRetention)
+	e.Clock.Add(30*time.Second + DefaultFailedRetention)
 	if _, ok := e.sim.Order(lost); ok {
 		t.Error("a forgotten order is still there")
 	}
@@ -438,16 +411,15 @@ func TestQRScanAndAutostart(t *testing.T) {
 		mac.Write([]byte(strconv.FormatInt(t, 10)))
 		return "bankid." + token + "." + strconv.FormatInt(t, 10) + "." + hex.EncodeToString(mac.Sum(nil))
 	}
-	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	scan := func(code string) *http.Response {
-		resp, err := noRedirect.PostForm(e.web.URL+"/sandbox/bankid/app/scan", url.Values{"qr": {code}})
+		resp, err := e.Browser.PostForm(e.Srv.URL+"/sandbox/bankid/app/scan", url.Values{"qr": {code}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
 		return resp
 	}
-	e.clock.Add(20 * time.Second)
+	e.Clock.Add(20 * time.Second)
 	for _, bad := range []string{qr(20, "wrong secret"), qr(5, secret) /* too old */, qr(25, secret) /* from the future */, "bankid.x", "hello"} {
 		if resp := scan(bad); resp.StatusCode < 400 {
 			t.Errorf("scan %q: %d", bad, resp.StatusCode)
@@ -461,7 +433,7 @@ func TestQRScanAndAutostart(t *testing.T) {
 
 	ref2 := e.sign(signBodyFor("201212121212"))
 	o, _ := e.sim.Order(ref2)
-	resp, err := noRedirect.Get(e.web.URL + "/sandbox/bankid/app?autostarttoken=" + o.AutoStartToken)
+	resp, err := e.Browser.Get(e.Srv.URL + "/sandbox/bankid/app?autostarttoken=" + o.AutoStartToken)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -470,7 +442,7 @@ func TestQRScanAndAutostart(t *testing.T) {
 		t.Fatalf("autostart: %d %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	wantCollect(t, e.collect(ref2), "pending", "started")
-	if resp, _ := noRedirect.Get(e.web.URL + "/sandbox/bankid/app?autostarttoken=" + auto + "x"); resp.StatusCode != 404 {
+	if resp, _ := e.Browser.Get(e.Srv.URL + "/sandbox/bankid/app?autostarttoken=" + auto + "x"); resp.StatusCode != 404 {
 		t.Errorf("unknown autostart token: %d", resp.StatusCode)
 	}
 }
@@ -493,12 +465,7 @@ func TestFaults(t *testing.T) {
 	if time.Since(start) < 50*time.Millisecond {
 		t.Error("no delay")
 	}
-	defer func() {
-		if recover() == nil {
-			t.Error("an unknown op did not panic")
-		}
-	}()
-	e.sim.FailNext("pullData", 500)
+	simtest.WantPanic(t, "an unknown op", func() { e.sim.FailNext("pullData", 500) })
 }
 
 func TestListenTLSNeedsMutualTLS(t *testing.T) {

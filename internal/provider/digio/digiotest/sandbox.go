@@ -39,8 +39,6 @@ func Sandbox(t *testing.T, callbackURL string) *providertest.Sandbox {
 	}
 	sb := &providertest.Sandbox{
 		Provider:      a,
-		Timeout:       providertest.SandboxTimeout,
-		Signer:        providertest.SignOnPage,
 		Expire:        providertest.Hook("expire", s.Expire),
 		UnknownStatus: providertest.Hook("unknown status", s.UnknownStatusNext),
 		Forgeries:     forgeries(webhookSecret),

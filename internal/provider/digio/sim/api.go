@@ -195,20 +195,16 @@ func parseUpload(body []byte, now time.Time) (d *doc, withToken bool, field, msg
 	default:
 		return nil, false, "display_on_page", "display_on_page must be one of [first, last, all, custom]"
 	}
-	// Notifications are accepted and not sent: the sandbox mails no one.
-	for _, k := range []string{"notify_signers", "send_sign_link"} {
-		if _, msg := f.Bool(k, false); msg != "" {
-			return nil, false, k, msg
-		}
-	}
-	if d.sequential, msg = f.Bool("sequential", false); msg != "" {
-		return nil, false, "sequential", msg
-	}
-	if withToken, msg = f.Bool("generate_access_token", false); msg != "" {
-		return nil, false, "generate_access_token", msg
-	}
-	if d.fileName, msg = f.OptionalString("file_name"); msg != "" {
-		return nil, false, "file_name", msg
+	var b simkit.Broken
+	flag := func(key string) (bool, string) { return f.Bool(key, false) }
+	var notify, sendLink bool // accepted and not acted on: the sandbox mails no one
+	simkit.Read(&b, &notify, flag, "notify_signers")
+	simkit.Read(&b, &sendLink, flag, "send_sign_link")
+	simkit.Read(&b, &d.sequential, flag, "sequential")
+	simkit.Read(&b, &withToken, flag, "generate_access_token")
+	simkit.Read(&b, &d.fileName, f.OptionalString, "file_name")
+	if b.Msg != "" {
+		return nil, false, b.Key, b.Msg
 	}
 	d.fileName = strings.TrimSpace(d.fileName)
 	if utf8.RuneCountInString(d.fileName) > maxFileName {

@@ -157,7 +157,7 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request, op string) bool {
 		return false
 	}
 	id, secret, ok := r.BasicAuth()
-	if !ok || !simkit.SameSecret(id+"\x00"+secret, s.cfg.ClientID+"\x00"+s.cfg.ClientSecret) {
+	if !ok || !httpx.SameSecret(id+"\x00"+secret, s.cfg.ClientID+"\x00"+s.cfg.ClientSecret) {
 		writeError(w, http.StatusUnauthorized, codeUnauthorized, "Invalid client credentials")
 		return false
 	}

@@ -513,12 +513,7 @@ func TestFaults(t *testing.T) {
 		t.Errorf("after a short delay: %d", status)
 	}
 
-	defer func() {
-		if recover() == nil {
-			t.Error("an unknown op did not panic")
-		}
-	}()
-	e.Sim.FailNext("pullData", 500)
+	simtest.WantPanic(t, "an unknown op", func() { e.Sim.FailNext("pullData", 500) })
 }
 
 func TestMultipleSigners(t *testing.T) {
@@ -551,38 +546,18 @@ func TestMultipleSigners(t *testing.T) {
 }
 
 func TestMountWithoutStripPrefix(t *testing.T) {
-	mux := http.NewServeMux()
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
-	s, err := New(Config{BaseURL: srv.URL + "/sandbox/digio/", ClientID: "id", ClientSecret: "secret"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	mux.Handle("/sandbox/digio/", s)
-	if s.GatewayURL() != srv.URL+"/sandbox/digio/gateway/login" {
+	e, s := simtest.ServeUnstripped(t, "/sandbox/digio", func(base string) (*Server, error) {
+		return New(Config{BaseURL: base, ClientID: "id", ClientSecret: "secret"})
+	})
+	if s.GatewayURL() != e.Srv.URL+"/sandbox/digio/gateway/login" {
 		t.Errorf("GatewayURL %q", s.GatewayURL())
 	}
-	b, _ := json.Marshal(uploadBody())
-	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/sandbox/digio/v2/client/document/uploadpdf", bytes.NewReader(b))
-	req.SetBasicAuth("id", "secret")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	status, m := e.CallJSON(http.MethodPost, "/v2/client/document/uploadpdf", uploadBody(), func(r *http.Request) { r.SetBasicAuth("id", "secret") })
+	if status != 200 || m["other_doc_details"].(map[string]any)["web_hook_available"] != false {
+		t.Fatalf("upload: %d %v", status, m)
 	}
-	var m map[string]any
-	_ = json.NewDecoder(resp.Body).Decode(&m)
-	resp.Body.Close()
-	if resp.StatusCode != 200 || m["other_doc_details"].(map[string]any)["web_hook_available"] != false {
-		t.Fatalf("upload: %d %v", resp.StatusCode, m)
-	}
-	page, err := http.Get(s.GatewayURL() + "/" + m["id"].(string) + "/t/asha.verma@example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
-	page.Body.Close()
-	if page.StatusCode != 200 {
-		t.Errorf("page: %d", page.StatusCode)
+	if status, _ := e.Open(s.GatewayURL() + "/" + m["id"].(string) + "/t/asha.verma@example.com"); status != 200 {
+		t.Errorf("page: %d", status)
 	}
 }
 

@@ -4,9 +4,6 @@ package leegalitytest
 
 import (
 	"bytes"
-	"crypto/hmac"
-	"crypto/sha1"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -44,8 +41,6 @@ func Sandbox(t *testing.T, callbackURL string) *providertest.Sandbox {
 	}
 	sb := &providertest.Sandbox{
 		Provider:      a,
-		Timeout:       providertest.SandboxTimeout,
-		Signer:        providertest.SignOnPage,
 		NthSigner:     nthSigner,
 		Expire:        providertest.Hook("expire", s.Expire),
 		UnknownStatus: providertest.Hook("unknown status", s.UnknownStatusNext),
@@ -67,7 +62,7 @@ func Sandbox(t *testing.T, callbackURL string) *providertest.Sandbox {
 			forge(func(m map[string]any) { m["mac"] = "" }),
 			forge(func(m map[string]any) { m["mac"] = 12345 }),
 			// The mac of the document under another account's salt.
-			forge(func(m map[string]any) { id, _ := m["documentId"].(string); m["mac"] = mac("another-salt", id) }),
+			forge(func(m map[string]any) { id, _ := m["documentId"].(string); m["mac"] = sim.MAC("another-salt", id) }),
 			// Another document under the genuine mac: the mac covers the
 			// documentId, so it no longer matches.
 			forge(func(m map[string]any) { m["documentId"] = "01M7YRRT801H1NW31AD668CETA" }),
@@ -104,14 +99,6 @@ func nthSigner(i int) json.RawMessage {
 		"phone": fmt.Sprintf("98765%05d", i+1),
 	})
 	return b
-}
-
-// mac is a webhook's mac: hex HMAC-SHA1 of the documentId, keyed with the
-// account's private salt.
-func mac(salt, documentID string) string {
-	m := hmac.New(sha1.New, []byte(salt))
-	m.Write([]byte(documentID))
-	return hex.EncodeToString(m.Sum(nil))
 }
 
 // forge returns a forgery that edits a webhook's JSON body.

@@ -140,7 +140,7 @@ func (s *Server) sign(w http.ResponseWriter, r *http.Request, id string) (string
 		if err == nil && last {
 			// The audit trail is a file of its own: the original with the
 			// trail's page, leaving the signed document untouched.
-			trail, err = pdf.AppendPage(original, append(audit, "Signed document SHA-256: "+sha256Hex(signed)))
+			trail, err = pdf.AppendPage(original, append(audit, "Signed document SHA-256: "+simkit.SHA256Hex(signed)))
 		}
 		if err != nil {
 			skin.Notice(w, simkit.Notice{Status: http.StatusInternalServerError, Title: "Signing failed", Message: "The eSign service could not sign this document."})
@@ -199,7 +199,7 @@ func auditLines(d *document, v *invitation, now time.Time, ip string) []string {
 		"Document: " + d.fileName,
 		"Document ID: " + d.id,
 		"Created: " + istDate(d.created) + " IST",
-		"Original document SHA-256: " + sha256Hex(d.original),
+		"Original document SHA-256: " + simkit.SHA256Hex(d.original),
 		"",
 	}
 	for _, x := range d.invitations {

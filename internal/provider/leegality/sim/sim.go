@@ -165,7 +165,7 @@ func New(cfg Config) (*Server, error) {
 
 // authorized checks X-Auth-Token against the token.
 func (s *Server) authorized(r *http.Request) bool {
-	return simkit.SameSecret(r.Header.Get("X-Auth-Token"), s.cfg.Token)
+	return httpx.SameSecret(r.Header.Get("X-Auth-Token"), s.cfg.Token)
 }
 
 // message is one entry of an envelope's messages.

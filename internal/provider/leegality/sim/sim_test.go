@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -65,10 +64,7 @@ func TestSignFlow(t *testing.T) {
 	e := newEnv(t)
 	id, link := e.create()
 
-	status, page := e.Open(link)
-	if status != http.StatusOK {
-		t.Fatalf("page: %d", status)
-	}
+	page := e.Page(link)
 	for _, want := range []string{`<form method="post">`, `type="hidden" name="invitationId"`, `name="action" value="sign"`, `name="action" value="decline"`, "Asha Verma"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks %s", want)
@@ -100,7 +96,7 @@ func TestSignFlow(t *testing.T) {
 	}
 	h := hooks[0]
 	if h["webhookType"] != "Success" || h["documentId"] != id || h["documentStatus"] != "Completed" || h["irn"] != "session-1" ||
-		h["mac"] != mac(testSalt, id) || h["request"].(map[string]any)["signed"] != true {
+		h["mac"] != MAC(testSalt, id) || h["request"].(map[string]any)["signed"] != true {
 		t.Errorf("webhook %v", h)
 	}
 	if len(h["mac"].(string)) != 40 {
@@ -182,7 +178,7 @@ func TestDecline(t *testing.T) {
 		t.Errorf("details after rejection: %v", det)
 	}
 	hooks := e.Hooks.Bodies()
-	if len(hooks) != 1 || hooks[0]["webhookType"] != "Error" || hooks[0]["documentStatus"] != "Sent" || hooks[0]["mac"] != mac(testSalt, id) {
+	if len(hooks) != 1 || hooks[0]["webhookType"] != "Error" || hooks[0]["documentStatus"] != "Sent" || hooks[0]["mac"] != MAC(testSalt, id) {
 		t.Errorf("webhooks %v", hooks)
 	}
 	if code, _ := e.refused("GET", "/v3.3/document/fetchDocument?documentId="+id+"&documentDownloadType=DOCUMENT", nil); code != "no.document.found" {
@@ -500,29 +496,18 @@ func TestFaults(t *testing.T) {
 		t.Error("DelayNext did not delay")
 	}
 
-	defer func() {
-		if recover() == nil {
-			t.Error("an unknown op did not panic")
-		}
-	}()
-	e.Sim.FailNext("pullData", 500)
+	simtest.WantPanic(t, "an unknown op", func() { e.Sim.FailNext("pullData", 500) })
 }
 
 // TestMountedWithoutStripPrefix: the routes work with BaseURL's path still
 // in front of them.
 func TestMountedWithoutStripPrefix(t *testing.T) {
-	mux := http.NewServeMux()
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
-	s, err := New(Config{BaseURL: srv.URL + "/sandbox/leegality/", Token: testToken, PrivateSalt: testSalt})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	mux.Handle("/sandbox/leegality/", s)
-	e := env{&simtest.SimEnv[*Server]{Env: &simtest.Env{T: t, Srv: srv, Mux: mux, Browser: srv.Client(), Base: "/sandbox/leegality"}, Sim: s, Hooks: &simtest.Receiver{}}}
+	base, s := simtest.ServeUnstripped(t, "/sandbox/leegality", func(base string) (*Server, error) {
+		return New(Config{BaseURL: base, Token: testToken, PrivateSalt: testSalt})
+	})
+	e := env{&simtest.SimEnv[*Server]{Env: base, Sim: s, Hooks: &simtest.Receiver{}}}
 	id, link := e.create()
-	if !strings.HasPrefix(link, srv.URL+"/sandbox/leegality/sign/") {
+	if !strings.HasPrefix(link, e.Srv.URL+"/sandbox/leegality/sign/") {
 		t.Errorf("signUrl %s", link)
 	}
 	if status, _ := e.Open(link); status != http.StatusOK {
@@ -569,7 +554,7 @@ func TestIDsAndMAC(t *testing.T) {
 		t.Error("newUUID is not a v4 UUID")
 	}
 	// RFC 2202 test case 2.
-	if got := mac("Jefe", "what do ya want for nothing?"); got != "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79" {
+	if got := MAC("Jefe", "what do ya want for nothing?"); got != "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79" {
 		t.Errorf("mac = %s", got)
 	}
 	if istDate(now) != "21-11-2026 15:30:00" || istDate(time.Time{}) != "" {

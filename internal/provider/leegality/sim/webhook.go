@@ -21,7 +21,7 @@ func (s *Server) prepareWebhook(d *document, v *invitation, kind, status string,
 		DocumentStatus: status,
 		IRN:            optional(d.irn),
 		Request:        s.invitationView(d, v, now),
-		MAC:            mac(s.cfg.PrivateSalt, d.id),
+		MAC:            MAC(s.cfg.PrivateSalt, d.id),
 	})
 	if err != nil {
 		return nil

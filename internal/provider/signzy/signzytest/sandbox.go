@@ -32,8 +32,6 @@ func Sandbox(t *testing.T, callbackURL string) *providertest.Sandbox {
 	}
 	sb := &providertest.Sandbox{
 		Provider:      adapter,
-		Timeout:       providertest.SandboxTimeout,
-		Signer:        providertest.SignOnPage,
 		Expire:        providertest.Hook("expire", s.Expire),
 		UnknownStatus: providertest.Hook("unknown status", func(ref string) error { return s.SetSignerStatus(ref, "QUANTUM_VERIFIED") }),
 		NthSigner:     nthSigner,

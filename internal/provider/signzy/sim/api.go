@@ -198,46 +198,26 @@ func parseInitiate(body []byte) (*contract, string) {
 		return nil, err.Error()
 	}
 	c := &contract{}
-	pdfText, msg := f.RequiredString("pdf")
-	if msg != "" {
-		return nil, msg
-	}
-	if c.name, msg = f.OptionalString("contractName"); msg != "" {
-		return nil, msg
-	}
-	if c.executer, msg = f.OptionalString("contractExecuterName"); msg != "" {
-		return nil, msg
-	}
-	if c.successURL, msg = f.requiredURI("successRedirectUrl"); msg != "" {
-		return nil, msg
-	}
-	if c.failureURL, msg = f.requiredURI("failureRedirectUrl"); msg != "" {
-		return nil, msg
-	}
-	if c.ttl, msg = f.ttl("contractTtl"); msg != "" {
-		return nil, msg
-	}
-	if c.callbackURL, msg = f.requiredURI("callbackUrl"); msg != "" {
-		return nil, msg
-	}
-	if c.callbackAuth, msg = f.OptionalString("callbackUrlAuthorizationHeader"); msg != "" {
-		return nil, msg
-	}
-	if c.signerCallbackURL, msg = f.optionalURI("signerCallbackUrl"); msg != "" {
-		return nil, msg
-	}
-	if c.signerCallbackAuth, msg = f.OptionalString("signerCallbackAuthorizationHeader"); msg != "" {
-		return nil, msg
-	}
+	var b simkit.Broken
+	var pdfText, alt, esp string
+	simkit.Read(&b, &pdfText, f.RequiredString, "pdf")
+	simkit.Read(&b, &c.name, f.OptionalString, "contractName")
+	simkit.Read(&b, &c.executer, f.OptionalString, "contractExecuterName")
+	simkit.Read(&b, &c.successURL, f.requiredURI, "successRedirectUrl")
+	simkit.Read(&b, &c.failureURL, f.requiredURI, "failureRedirectUrl")
+	simkit.Read(&b, &c.ttl, f.ttl, "contractTtl")
+	simkit.Read(&b, &c.callbackURL, f.requiredURI, "callbackUrl")
+	simkit.Read(&b, &c.callbackAuth, f.OptionalString, "callbackUrlAuthorizationHeader")
+	simkit.Read(&b, &c.signerCallbackURL, f.optionalURI, "signerCallbackUrl")
+	simkit.Read(&b, &c.signerCallbackAuth, f.OptionalString, "signerCallbackAuthorizationHeader")
 	// The same secret under the name that follows callbackUrlAuthorizationHeader's.
-	if alt, msg := f.OptionalString("signerCallbackUrlAuthorizationHeader"); msg != "" {
-		return nil, msg
-	} else if c.signerCallbackAuth == "" {
-		c.signerCallbackAuth = alt
+	simkit.Read(&b, &alt, f.OptionalString, "signerCallbackUrlAuthorizationHeader")
+	simkit.Read(&b, &esp, f.OptionalString, "eSignProvider")
+	if b.Msg != "" {
+		return nil, b.Msg
 	}
-	esp, msg := f.OptionalString("eSignProvider")
-	if msg != "" {
-		return nil, msg
+	if c.signerCallbackAuth == "" {
+		c.signerCallbackAuth = alt
 	}
 	switch strings.ToUpper(esp) {
 	case "", "EMUDHRA":
@@ -247,12 +227,15 @@ func parseInitiate(body []byte) (*contract, string) {
 	default:
 		return nil, "eSignProvider must be one of [EMUDHRA, NSDL]"
 	}
-	if c.mailList, msg = f.stringList("customerMailList"); msg != "" {
+	simkit.Read(&b, &c.mailList, f.stringList, "customerMailList")
+	if b.Msg != "" {
+		return nil, b.Msg
+	}
+	signers, msg := parseSigners(f)
+	if msg != "" {
 		return nil, msg
 	}
-	if c.signers, msg = parseSigners(f); msg != "" {
-		return nil, msg
-	}
+	c.signers = signers
 	if strings.ContainsAny(c.callbackAuth+c.signerCallbackAuth, "\r\n") {
 		return nil, "callbackUrlAuthorizationHeader must be a single line"
 	}
@@ -271,7 +254,7 @@ func parseInitiate(body []byte) (*contract, string) {
 		return nil, "pdf is not a valid PDF file"
 	}
 	c.original = doc
-	c.originalHash = sha256Hex(doc)
+	c.originalHash = simkit.SHA256Hex(doc)
 	if c.name == "" {
 		c.name = "Contract"
 	}

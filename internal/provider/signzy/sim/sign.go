@@ -42,7 +42,7 @@ func (s *Server) sign(w http.ResponseWriter, r *http.Request, signerID string) (
 		var certificate []byte
 		if err == nil && last {
 			certificate, err = auditCertificate(original, append(audit,
-				"Final signed contract SHA-256: "+sha256Hex(signed)))
+				"Final signed contract SHA-256: "+simkit.SHA256Hex(signed)))
 		}
 		if err != nil {
 			skin.Notice(w, simkit.Notice{Status: http.StatusInternalServerError, Title: "Signing failed", Message: "The eSign service could not sign this document."})
@@ -58,7 +58,7 @@ func (s *Server) sign(w http.ResponseWriter, r *http.Request, signerID string) (
 		s.markSigned(c, sg, signed, now, ip)
 		if last {
 			c.status, c.completed, c.ended = contractCompleted, now, now
-			c.audit, c.auditHash = certificate, sha256Hex(certificate)
+			c.audit, c.auditHash = certificate, simkit.SHA256Hex(certificate)
 		}
 		ds := s.prepareCallbacks(c, sg)
 		target := c.successURL
@@ -80,7 +80,7 @@ func (s *Server) markSigned(c *contract, sg *signer, signed []byte, now time.Tim
 	sg.successes++
 	sg.lastSignTime = now
 	sg.ip = ip
-	sg.signedPDF, sg.signedPDFHash = signed, sha256Hex(signed)
+	sg.signedPDF, sg.signedPDFHash = signed, simkit.SHA256Hex(signed)
 	c.signed, c.signedHash = signed, sg.signedPDFHash
 }
 
@@ -135,7 +135,7 @@ func auditLines(c *contract, sg *signer, now time.Time, ip string) []string {
 // certifiedData is the simulated eSign certificate's view of the signer:
 // what they declared, plus stable made-up Aadhaar identifiers.
 func certifiedData(sg *signer) *dscData {
-	token := sha256Hex([]byte("aadhaar-token:" + sg.id))
+	token := simkit.SHA256Hex([]byte("aadhaar-token:" + sg.id))
 	gender := strings.ToUpper(sg.gender)
 	if len(gender) > 0 {
 		gender = gender[:1]
@@ -147,7 +147,7 @@ func certifiedData(sg *signer) *dscData {
 		YOB:                  sg.yob,
 		Gender:               gender,
 		UIDLastFourDigits:    sg.uid,
-		X500UniqueIdentifier: sha256Hex([]byte("x500:" + sg.id)),
+		X500UniqueIdentifier: simkit.SHA256Hex([]byte("x500:" + sg.id)),
 		AadhaarToken:         token,
 		Pseudonym:            token[16:48],
 		AadhaarType:          "PERSONAL",

@@ -30,6 +30,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/signet-dev/signet/internal/provider/httpx"
 	"github.com/signet-dev/signet/internal/provider/simkit"
 )
 
@@ -109,7 +110,7 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request, op string) bool {
 	if s.Inject(w, r, op) {
 		return false
 	}
-	if !simkit.SameSecret(r.Header.Get("Authorization"), s.cfg.Token) {
+	if !httpx.SameSecret(r.Header.Get("Authorization"), s.cfg.Token) {
 		writeError(w, http.StatusUnauthorized, "", "Unauthorized")
 		return false
 	}

@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"encoding/base64"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/signet-dev/signet/internal/pdf"
+	"github.com/signet-dev/signet/internal/provider/simkit"
 	"github.com/signet-dev/signet/internal/provider/simtest"
 )
 
@@ -89,7 +89,7 @@ func TestInitiateAnswer(t *testing.T) {
 	if id := m["contractId"].(string); len(id) != 36 {
 		t.Errorf("contractId %q is not 36 chars", id)
 	}
-	sum := sha256Hex(pdf.Sample(1, "Loan agreement"))
+	sum := simkit.SHA256Hex(pdf.Sample(1, "Loan agreement"))
 	if m["initialContractHash"] != sum {
 		t.Errorf("initialContractHash = %v, want %s", m["initialContractHash"], sum)
 	}
@@ -224,10 +224,7 @@ func TestSignFlow(t *testing.T) {
 	e := newEnv(t)
 	id, link := e.initiate()
 
-	status, html := e.Open(link)
-	if status != http.StatusOK {
-		t.Fatalf("page: %d", status)
-	}
+	html := e.Page(link)
 	for _, want := range []string{`<form method="post">`, `<button type="submit" name="action" value="sign">`,
 		`<button type="submit" name="action" value="decline">`, "Loan agreement", "Asha Verma", `type="hidden"`} {
 		if !strings.Contains(html, want) {
@@ -277,7 +274,7 @@ func TestSignFlow(t *testing.T) {
 	if code != http.StatusOK || !bytes.HasPrefix(signed, []byte("%PDF-")) {
 		t.Fatalf("signed link: %d", code)
 	}
-	if sha256Hex(signed) != m["finalSignedContractHash"] {
+	if simkit.SHA256Hex(signed) != m["finalSignedContractHash"] {
 		t.Error("finalSignedContractHash does not match the signed PDF")
 	}
 	if _, err := pdf.Validate(signed); err != nil {
@@ -292,7 +289,7 @@ func TestSignFlow(t *testing.T) {
 		t.Errorf("base64 output differs from the link's PDF (err %v)", err)
 	}
 	code, _, audit := e.Get(m["auditCertificateUrl"].(string))
-	if code != http.StatusOK || !bytes.HasPrefix(audit, []byte("%PDF-")) || sha256Hex(audit) != m["auditCertificateHash"] {
+	if code != http.StatusOK || !bytes.HasPrefix(audit, []byte("%PDF-")) || simkit.SHA256Hex(audit) != m["auditCertificateHash"] {
 		t.Errorf("audit certificate: %d", code)
 	}
 	if info, err := pdf.Validate(audit); err != nil || info.Pages != 2 || bytes.Equal(audit, signed) {
@@ -449,25 +446,13 @@ func TestFailAadhaarAndCancel(t *testing.T) {
 }
 
 func TestMountWithoutStripPrefix(t *testing.T) {
-	mux := http.NewServeMux()
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
-	s, err := New(Config{BaseURL: srv.URL + "/sandbox/signzy/", Token: testToken})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	mux.Handle("/sandbox/signzy/", s) // no StripPrefix
-	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/sandbox/signzy/api/v3/contract/pullData",
-		strings.NewReader(`{"contractId":"00000000-0000-0000-0000-000000000000"}`))
-	req.Header.Set("Authorization", testToken)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusNotFound || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
-		t.Errorf("status %d %q, want Signzy's JSON 404", resp.StatusCode, resp.Header.Get("Content-Type"))
+	e, _ := simtest.ServeUnstripped(t, "/sandbox/signzy", func(base string) (*Server, error) {
+		return New(Config{BaseURL: base, Token: testToken})
+	})
+	status, h, _ := e.Call(http.MethodPost, "/api/v3/contract/pullData", map[string]any{"contractId": "00000000-0000-0000-0000-000000000000"},
+		func(r *http.Request) { r.Header.Set("Authorization", testToken) })
+	if status != http.StatusNotFound || !strings.HasPrefix(h.Get("Content-Type"), "application/json") {
+		t.Errorf("status %d %q, want Signzy's JSON 404", status, h.Get("Content-Type"))
 	}
 }
 
@@ -542,7 +527,7 @@ func TestNewerSpellings(t *testing.T) {
 		t.Fatalf("pullData with filesInBase64: %d %v", status, v)
 	}
 	doc, err := base64.StdEncoding.DecodeString(v["finalSignedContract"].(string))
-	if err != nil || !bytes.HasPrefix(doc, []byte("%PDF-")) || sha256Hex(doc) != v["finalSignedContractHash"] {
+	if err != nil || !bytes.HasPrefix(doc, []byte("%PDF-")) || simkit.SHA256Hex(doc) != v["finalSignedContractHash"] {
 		t.Errorf("filesInBase64 did not give the signed PDF in base64 (err %v)", err)
 	}
 	if status, v := e.post("/api/v3/contract/pullData", testToken, map[string]any{"contractId": id, "filesInBase64": "yes"}); status != http.StatusBadRequest {
