@@ -251,10 +251,12 @@ func (s *Service) Create(ctx context.Context, tenantID string, r CreateRequest) 
 	// unreachable: its answer is stored with the session, in one
 	// transaction instead of two. Should it refuse, the session is
 	// stored and started as at any other provider, which records why.
-	inProcess := p.Info().InProcess
-	if inProcess {
-		res, err := s.callInitiate(ctx, p, sess, doc)
-		if inProcess = err == nil; inProcess {
+	var answered bool
+	var res Initiated
+	var ierr error
+	if p.Info().InProcess {
+		answered = true
+		if res, ierr = s.callInitiate(ctx, p, sess, doc); ierr == nil {
 			entries = append(entries, accept(sess, res, now.Add(s.pollInterval(sess.Provider)), now))
 		}
 	}
@@ -265,11 +267,14 @@ func (s *Service) Create(ctx context.Context, tenantID string, r CreateRequest) 
 		return nil, err
 	}
 	s.committed(sess, entries)
-	if inProcess {
-		s.inviteOpen(sess)
-		return sess, nil
+	switch {
+	case !answered:
+		return s.initiate(ctx, p, sess, doc)
+	case ierr != nil:
+		return s.recordInitiate(ctx, sess, res, ierr)
 	}
-	return s.initiate(ctx, p, sess, doc)
+	s.inviteOpen(sess)
+	return sess, nil
 }
 
 // callInitiate asks p to start sess, and observes the call.
@@ -312,6 +317,12 @@ func accept(next *Session, res Initiated, due, now time.Time) AuditEntry {
 // initiate starts sess at its provider and records the outcome.
 func (s *Service) initiate(ctx context.Context, p Provider, sess *Session, doc Document) (*Session, error) {
 	res, err := s.callInitiate(ctx, p, sess, doc)
+	return s.recordInitiate(ctx, sess, res, err)
+}
+
+// recordInitiate records the provider's answer to starting sess: res, or
+// err (to retry, or the session fails).
+func (s *Service) recordInitiate(ctx context.Context, sess *Session, res Initiated, err error) (*Session, error) {
 	accepted := false // by this call, in the write that won
 	next, uerr := s.update(ctx, sess, func(next *Session, now time.Time) ([]AuditEntry, *Document, error) {
 		accepted = false

@@ -40,11 +40,14 @@ type fakeProvider struct {
 	noWithdraw bool
 	// pollEvery is the Info's PollInterval.
 	pollEvery time.Duration
+	// inProcess is the Info's InProcess.
+	inProcess bool
 }
 
 func (f *fakeProvider) Info() signing.ProviderInfo {
 	return signing.ProviderInfo{Name: "fake", DisplayName: "Fake", Languages: []string{"en"}, RequiredSignerFields: []string{"name"},
-		SignerDetailsSchema: json.RawMessage(`{"type":"object"}`), CancelReachesProvider: !f.noWithdraw, PollInterval: f.pollEvery}
+		SignerDetailsSchema: json.RawMessage(`{"type":"object"}`), CancelReachesProvider: !f.noWithdraw, PollInterval: f.pollEvery,
+		InProcess: f.inProcess}
 }
 
 func (f *fakeProvider) Initiate(ctx context.Context, req signing.InitiateRequest) (signing.Initiated, error) {
@@ -284,6 +287,40 @@ func TestInitiateRefusedFails(t *testing.T) {
 	s := e.create(t)
 	if s.Status != signing.StatusFailed || s.FailureReason != "signerName is required" {
 		t.Errorf("after a refusal: %s %q", s.Status, s.FailureReason)
+	}
+}
+
+// TestInProcessProviderAnswersInTheCreate: a provider that runs inside
+// Signet is asked before the session is stored, and its answer is stored
+// with the session, in one write; a refusal is recorded as at any other.
+func TestInProcessProviderAnswersInTheCreate(t *testing.T) {
+	e := newEnv(t)
+	e.fake.set(func(f *fakeProvider) { f.inProcess = true })
+	s := e.create(t)
+	if s.Version != 1 || s.ProviderRef != "ref-"+s.ID || s.Signers[0].ProviderURL == "" || s.Status != signing.StatusPending {
+		t.Fatalf("created: version %d, ref %q, url %q, %s; want version 1 (one write) with the provider's answer",
+			s.Version, s.ProviderRef, s.Signers[0].ProviderURL, s.Status)
+	}
+	got, err := e.svc.Get(context.Background(), e.tenant, s.ID)
+	if err != nil || got.Version != 1 || got.ProviderRef != s.ProviderRef || got.NextPollAt == nil {
+		t.Fatalf("stored: %+v, %v", got, err)
+	}
+	if tr := e.trail(t, s.ID); strings.Join(tr, ",") != "signing.created,provider.accepted" {
+		t.Errorf("trail = %v", tr)
+	}
+	if c := e.fake.initCalls.Load(); c != 1 {
+		t.Errorf("initiate called %d times, want 1", c)
+	}
+
+	e.fake.set(func(f *fakeProvider) {
+		f.initErr = &signing.ProviderError{Provider: "fake", Op: "initiate", StatusCode: 400, Message: "no such signer"}
+	})
+	refused := e.create(t)
+	if refused.Status != signing.StatusFailed || refused.FailureReason != "no such signer" {
+		t.Errorf("after an in-process refusal: %s %q", refused.Status, refused.FailureReason)
+	}
+	if c := e.fake.initCalls.Load(); c != 2 {
+		t.Errorf("initiate called %d times in all, want 2 (once per create)", c)
 	}
 }
 
