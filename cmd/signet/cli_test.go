@@ -234,8 +234,14 @@ func freeAddr(t *testing.T) string {
 
 func startBinary(t *testing.T, bin string, args ...string) (*exec.Cmd, <-chan string) {
 	t.Helper()
+	return startBinaryEnv(t, bin, nil, args...)
+}
+
+// startBinaryEnv is startBinary with env added to the child's environment.
+func startBinaryEnv(t *testing.T, bin string, env []string, args ...string) (*exec.Cmd, <-chan string) {
+	t.Helper()
 	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), "SIGNET_LOG_LEVEL=info")
+	cmd.Env = append(append(os.Environ(), "SIGNET_LOG_LEVEL=info"), env...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -11,7 +11,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -39,7 +38,7 @@ func TestDocumentsInS3(t *testing.T) {
 	// Not parallel: the credentials reach the child through the environment.
 	t.Setenv("AWS_ACCESS_KEY_ID", s3srv.AccessKey)
 	t.Setenv("AWS_SECRET_ACCESS_KEY", s3srv.SecretKey)
-	docs := fmt.Sprintf("s3://%s?endpoint=%s&region=%s", bucket, url.QueryEscape(s3srv.Endpoint), s3srv.Region)
+	docs := s3srv.DocumentsFlag(bucket)
 	_, base, key := serveBinary(t, bin, "--database", testDatabase(t), "--sandbox", "--poll-interval", "1s", "--documents", docs)
 	c := client{t: t, base: base, key: key}
 

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signet-dev/signet/internal/blob/s3test"
 	"github.com/signet-dev/signet/internal/postgres/pgtest"
 	"github.com/signet-dev/signet/internal/provider/providertest"
 )
@@ -67,7 +69,8 @@ func newBalancer(t *testing.T, addrs ...string) *balancer {
 
 // TestReplicas runs two `signet serve` processes on one PostgreSQL
 // database behind a load balancer, with one (simulated) Signzy account,
-// configured as a live deployment would be (--sandbox off, credentials).
+// configured as a live deployment would be (--sandbox off, credentials),
+// and their documents in one S3 bucket (versitygw) when it is installed.
 func TestReplicas(t *testing.T) {
 	if os.Getenv(databaseEnv) != "" {
 		t.Skip("runs once, in the main run")
@@ -84,6 +87,19 @@ func TestReplicas(t *testing.T) {
 	}
 	key := strings.TrimSpace(string(out))
 
+	// The documents: in one bucket both replicas share, as a team with
+	// large contracts runs it.
+	var docs, docsEnv []string
+	var bucket func() [][]byte
+	if s3test.VersityWanted() {
+		s3srv := s3test.Versity(t)
+		name := s3srv.Bucket(t)
+		docs, docsEnv = []string{"--documents", s3srv.DocumentsFlag(name)}, s3srv.Env()
+		bucket = func() [][]byte { return bucketObjects(t, s3srv, name) }
+	} else {
+		t.Log("versitygw is not installed (" + s3test.Install + "): the replicas keep their documents in PostgreSQL")
+	}
+
 	addrs := []string{freeAddr(t), freeAddr(t)}
 	lb := newBalancer(t, addrs...)
 	retries := strings.TrimSuffix(strings.Repeat("300ms,", 30), ",")
@@ -92,7 +108,7 @@ func TestReplicas(t *testing.T) {
 		args := append([]string{"serve", "--addr", addr, "--database", dsn, "--public-url", lb.srv.URL,
 			"--allow-private-webhooks", "--poll-interval", "1s", "--webhook-retries", retries,
 			"--webhook-timeout", "2s", "--webhook-lease", "3s", "--poll-lease", "3s"}, provider...)
-		srv, logs := startBinary(t, bin, args...)
+		srv, logs := startBinaryEnv(t, bin, docsEnv, append(args, docs...)...)
 		waitFor(t, logs, func(line string) bool { return strings.Contains(line, "signet serving") })
 		replicas = append(replicas, srv)
 	}
@@ -185,9 +201,21 @@ func TestReplicas(t *testing.T) {
 			providertest.SubmitForm(t, str(s["redirectUrl"]), "sign")
 			ids = append(ids, str(s["signingSessionId"]))
 		}
+		var signed [][]byte
 		for _, id := range ids {
 			waitClientStatus(t, a, id, "COMPLETED")
-			b.must("GET", "/signing/"+id+"/document", nil, 200)
+			signed = append(signed, download(t, b, "/signing/"+id+"/document", nil, 200).body)
+			if doc := download(t, a, "/signing/"+id+"/document", nil, 200).body; !bytes.Equal(doc, signed[len(signed)-1]) {
+				t.Errorf("session %s: the replicas serve different signed documents", id)
+			}
+		}
+		if bucket != nil {
+			objects := bucket()
+			for i, doc := range signed {
+				if !slices.ContainsFunc(objects, func(o []byte) bool { return bytes.Equal(o, doc) }) {
+					t.Errorf("session %s: its signed document is not an object in the shared bucket", ids[i])
+				}
+			}
 		}
 		for i := range lb.hits {
 			if lb.hits[i].Load() == before[i] {

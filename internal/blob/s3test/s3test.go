@@ -146,6 +146,25 @@ func Versity(t testing.TB) *Server {
 	return nil
 }
 
+// VersityWanted reports whether Versity will run rather than skip:
+// versitygw is installed, or SIGNET_REQUIRE_S3=1 makes its absence fail.
+func VersityWanted() bool {
+	_, err := versityBinary()
+	return err == nil || os.Getenv("SIGNET_REQUIRE_S3") == "1"
+}
+
+// DocumentsFlag is the --documents value of a `signet serve` that keeps
+// its documents in bucket, and Env the environment variables with the
+// credentials it reads.
+func (s *Server) DocumentsFlag(bucket string) string {
+	return fmt.Sprintf("s3://%s?endpoint=%s&region=%s", bucket, url.QueryEscape(s.Endpoint), s.Region)
+}
+
+// Env is the credentials of s, as `signet serve` reads them.
+func (s *Server) Env() []string {
+	return []string{"AWS_ACCESS_KEY_ID=" + s.AccessKey, "AWS_SECRET_ACCESS_KEY=" + s.SecretKey}
+}
+
 func startVersity(t testing.TB, bin string) (*Server, error) {
 	addr, err := bench.FreeAddr()
 	if err != nil {
