@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -22,7 +23,7 @@ import (
 )
 
 // Phases are the measurements, in the order they run.
-var Phases = []string{"get", "list", "post", "webhooks", "rss"}
+var Phases = []string{"get", "list", "post", "upload", "webhooks", "hol", "rss"}
 
 // Options configures Run.
 type Options struct {
@@ -56,6 +57,13 @@ const (
 	sessionsForReads = 100 // pre-created sessions the GET and list runs read
 	drainEndpoints   = 10  // endpoints the drain backlog fans out to
 	postPDFSize      = 100 << 10
+	// uploadBudget bounds the request bodies of one PDF size of the
+	// upload run (rounds stop earlier when the duration is up), so that
+	// the 10 MB size, 320 MB a round, stays within a minute or so.
+	uploadBudget = 1 << 30
+	// holWait is how long the head-of-line run waits, after its last
+	// create, for the healthy endpoint's deliveries.
+	holWait = 30 * time.Second
 	rssInterval      = time.Second
 	rssRamp          = time.Second
 	readyTimeout     = 60 * time.Second
@@ -154,10 +162,18 @@ const (
 	tenantMain  = "bench"
 	tenantDrain = "bench-drain"
 	tenantLag   = "bench-lag"
+	tenantHOL   = "bench-hol"
+)
+
+// Providers the creates name: local is Signet's own (no outside call);
+// signzy, in sandbox mode, calls its simulator in the same process.
+const (
+	providerLocal   = "local"
+	providerSandbox = "signzy"
 )
 
 func runDatabase(ctx context.Context, o Options, db string) *DBReport {
-	d := &dbRun{o: o, rep: &DBReport{}, keys: map[string]string{}, small: newCreateBody(pdf.Sample(1, "Bench contract"))}
+	d := &dbRun{o: o, rep: &DBReport{}, keys: map[string]string{}, small: newCreateBody(pdf.Sample(1, "Bench contract"), providerLocal)}
 	switch {
 	case db == "sqlite" || strings.HasPrefix(db, "sqlite:"):
 		d.rep.Name, d.short = "SQLite", "sqlite"
@@ -206,7 +222,7 @@ func runDatabase(ctx context.Context, o Options, db string) *DBReport {
 		d.rep.Database += " (schema " + name + ", dropped afterwards)"
 	}
 
-	for _, t := range []string{tenantMain, tenantDrain, tenantLag} {
+	for _, t := range []string{tenantMain, tenantDrain, tenantLag, tenantHOL} {
 		out, err := RunChild(ctx, readyTimeout, o.Exe, "apikey", "create", "--tenant", t, "--database", d.dsn)
 		if err != nil {
 			d.rep.Skipped = "`signet apikey create` failed: " + err.Error()
@@ -229,8 +245,12 @@ func runDatabase(ctx context.Context, o Options, db string) *DBReport {
 			err = d.phaseList(ctx)
 		case "post":
 			err = d.phasePost(ctx)
+		case "upload":
+			err = d.phaseUpload(ctx)
 		case "webhooks":
 			err = d.phaseWebhooks(ctx)
+		case "hol":
+			err = d.phaseHOL(ctx)
 		case "rss":
 			err = d.phaseRSS(ctx)
 		}
@@ -321,10 +341,12 @@ func (s *server) apiFor(tenant string, conns int) *API {
 // createBody makes POST /signing bodies that differ only in orderId.
 type createBody struct{ prefix, suffix []byte }
 
-func newCreateBody(doc []byte) *createBody {
+// newCreateBody makes bodies for doc at provider. The signer details
+// (name and email) suit both providers used.
+func newCreateBody(doc []byte, provider string) *createBody {
 	return &createBody{
 		prefix: []byte(`{"orderId":"`),
-		suffix: []byte(`","signerDetails":{"name":"Asha Rao","email":"asha@example.com"},` +
+		suffix: []byte(`","provider":"` + provider + `","signerDetails":{"name":"Asha Rao","email":"asha@example.com"},` +
 			`"document":{"filename":"contract.pdf","content":"` + base64.StdEncoding.EncodeToString(doc) + `"},` +
 			`"returnUrl":"https://example.com/orders/done","metadata":{"segment":"bench"}}`),
 	}
@@ -336,6 +358,13 @@ func (c *createBody) With(orderID string) []byte {
 	b = append(b, c.prefix...)
 	b = append(b, orderID...)
 	return append(b, c.suffix...)
+}
+
+// Reader is With without the copy, for large documents: the body and
+// its length.
+func (c *createBody) Reader(orderID string) (io.Reader, int64) {
+	return io.MultiReader(bytes.NewReader(c.prefix), strings.NewReader(orderID), bytes.NewReader(c.suffix)),
+		int64(len(c.prefix) + len(orderID) + len(c.suffix))
 }
 
 // orders hands out distinct order ids.
@@ -396,62 +425,77 @@ func (d *dbRun) record(m Measurement) {
 	d.o.logf("%s: %-45s %8s req/s  p50 %-9s p99 %-9s errors %d", d.short, m.Name, formatRate(s.Rate()), formatDur(s.P50), formatDur(s.P99), s.Errors)
 }
 
+// phaseGet runs TargetGetRounds rounds of: Signet's GET closed loop, the
+// bare handler's closed loop, Signet's GET open loop at half of the
+// round's closed-loop rate. Both servers stay up throughout, so each
+// round's runs follow one another on the same machine state.
 func (d *dbRun) phaseGet(ctx context.Context) error {
 	srv, err := d.startServer(ctx, "get")
 	if err != nil {
 		return err
 	}
+	defer srv.stop(fmt.Sprintf("%d rounds of GET closed loop and half load, idle while the baseline ran", TargetGetRounds))
 	if err := d.ensureSessions(ctx, srv.api); err != nil {
-		srv.stop("")
 		return err
 	}
 	body, err := srv.api.Do(ctx, http.MethodGet, "/signing/"+d.ids[0], nil, http.StatusOK)
 	if err != nil {
-		srv.stop("")
 		return err
 	}
-	c := d.o.Concurrency
-	ClosedLoop(ctx, c, d.warmup(), d.getOp(srv.api, c))
-	get := ClosedLoop(ctx, c, d.o.Duration, d.getOp(srv.api, c))
-	d.record(Measurement{Key: KeyGet, Name: "GET /signing/{id}", Load: d.closedLoad(), Summary: get})
+	base, err := d.startBaseline(ctx, body)
+	if err != nil {
+		return err
+	}
+	defer base.stop(fmt.Sprintf("bare net/http handler, %d rounds of closed loop, idle while Signet ran", TargetGetRounds))
 
-	half := get.Rate() / 2
+	c := d.o.Concurrency
+	bare := &API{Base: "http://" + base.addr, Key: srv.api.Key, Client: NewClient(c)}
+	ClosedLoop(ctx, c, d.warmup(), d.getOp(srv.api, c))
+	ClosedLoop(ctx, c, d.warmup(), d.getOp(bare, c))
 	workers := max(2*c, 64)
 	halfAPI := &API{Base: srv.api.Base, Key: srv.api.Key, Client: NewClient(workers)}
-	if half > 0 {
-		FixedRate(ctx, half, d.warmup(), workers, d.getOp(halfAPI, workers)) // opens the client's connections
+	for round := 1; round <= TargetGetRounds && ctx.Err() == nil; round++ {
+		get := ClosedLoop(ctx, c, d.o.Duration, d.getOp(srv.api, c))
+		d.record(Measurement{Key: KeyGet, Round: round, Name: fmt.Sprintf("GET /signing/{id}, round %d", round), Load: d.closedLoad(), Summary: get})
+		sum := ClosedLoop(ctx, c, d.o.Duration, d.getOp(bare, c))
+		d.record(Measurement{Key: KeyGetBare, Round: round, Name: fmt.Sprintf("baseline: bare net/http handler, same JSON bytes, round %d", round),
+			Load: d.closedLoad(), Summary: sum})
+		half := get.Rate() / 2
+		if half <= 0 {
+			continue
+		}
+		if round == 1 {
+			FixedRate(ctx, half, d.warmup(), workers, d.getOp(halfAPI, workers)) // opens the client's connections
+		}
 		sum, offered := FixedRate(ctx, half, d.o.Duration, workers, d.getOp(halfAPI, workers))
-		d.record(Measurement{Key: KeyGetHalf, Name: "GET /signing/{id} at half of its max", Summary: sum, Offered: offered,
-			Load: fmt.Sprintf("fixed rate %s/s (open loop)", formatRate(half))})
+		d.record(Measurement{Key: KeyGetHalf, Round: round, Name: fmt.Sprintf("GET /signing/{id} at half of its max, round %d", round),
+			Summary: sum, Offered: offered, Load: fmt.Sprintf("fixed rate %s/s (open loop)", formatRate(half))})
 	}
-	srv.stop("GET closed loop, then half load")
+	return nil
+}
 
-	// The bare handler, same bytes, same client, same paths.
+// startBaseline starts the bare GET handler serving body.
+func (d *dbRun) startBaseline(ctx context.Context, body []byte) (*server, error) {
 	file := filepath.Join(d.dir, "baseline.json")
 	if err := os.WriteFile(file, body, 0o600); err != nil {
-		return err
+		return nil, err
 	}
 	addr, err := FreeAddr()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	child, err := StartChild("baseline server", d.o.Exe, []string{"bench", "baseline-server", "--addr", addr, "--body", file}, nil,
 		filepath.Join(d.dir, "baseline.log"))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := child.WaitReady(ctx, "http://"+addr+"/readyz", readyTimeout); err != nil {
 		_ = child.Stop(stopTimeout)
-		return err
+		return nil, err
 	}
 	base := &server{d: d, phase: "get baseline", child: child, addr: addr, ready: time.Now(), benchCPU: SelfCPU()}
 	base.cpu, _ = ReadCPU(child.Pid())
-	defer base.stop("bare net/http handler, closed loop")
-	bare := &API{Base: "http://" + addr, Key: srv.api.Key, Client: NewClient(c)}
-	ClosedLoop(ctx, c, d.warmup(), d.getOp(bare, c))
-	sum := ClosedLoop(ctx, c, d.o.Duration, d.getOp(bare, c))
-	d.record(Measurement{Key: KeyGetBare, Name: "baseline: bare net/http handler, same JSON bytes", Load: d.closedLoad(), Summary: sum})
-	return nil
+	return base, nil
 }
 
 func (d *dbRun) phaseList(ctx context.Context) error {
@@ -478,12 +522,17 @@ func (d *dbRun) phasePost(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	body := newCreateBody(doc)
 	c := d.o.Concurrency
-	ClosedLoop(ctx, c, d.warmup(), createOp(srv.api, body, &orders{prefix: "bench-warm-" + randHex(3)}))
-	sum := ClosedLoop(ctx, c, d.o.Duration, createOp(srv.api, body, &orders{prefix: "bench-post-" + randHex(3)}))
-	d.record(Measurement{Key: KeyPost, Name: fmt.Sprintf("POST /signing (%d KB PDF)", len(doc)>>10), Load: d.closedLoad(), Summary: sum})
-	srv.stop("POST /signing closed loop")
+	for _, run := range []struct{ key, provider, name string }{
+		{KeyPost, providerLocal, "provider local"},
+		{KeyPostSbx, providerSandbox, "provider signzy, sandbox"},
+	} {
+		body := newCreateBody(doc, run.provider)
+		ClosedLoop(ctx, c, d.warmup(), createOp(srv.api, body, &orders{prefix: "bench-warm-" + randHex(3)}))
+		sum := ClosedLoop(ctx, c, d.o.Duration, createOp(srv.api, body, &orders{prefix: "bench-post-" + randHex(3)}))
+		d.record(Measurement{Key: run.key, Name: fmt.Sprintf("POST /signing, %s (%d KB PDF)", run.name, len(doc)>>10), Load: d.closedLoad(), Summary: sum})
+	}
+	srv.stop("POST /signing closed loop: provider local, then signzy sandbox")
 
 	var in Inserter
 	name := "baseline: raw SQLite insert of the same row"
@@ -532,16 +581,25 @@ func waitCount(ctx context.Context, want int, count func() int) bool {
 	}
 }
 
-func (d *dbRun) phaseWebhooks(ctx context.Context) error {
+// startReceiver serves a Receiver on loopback; closing the server also
+// ends the requests held at its hanging paths.
+func startReceiver() (*Receiver, *http.Server, string, error) {
 	rcv := NewReceiver()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return err
+		return nil, nil, "", err
 	}
 	hs := &http.Server{Handler: rcv, ReadHeaderTimeout: 10 * time.Second}
 	go hs.Serve(ln)
+	return rcv, hs, "http://" + ln.Addr().String(), nil
+}
+
+func (d *dbRun) phaseWebhooks(ctx context.Context) error {
+	rcv, hs, recvBase, err := startReceiver()
+	if err != nil {
+		return err
+	}
 	defer hs.Close()
-	recvBase := "http://" + ln.Addr().String()
 
 	w := &WebhookResult{Endpoints: drainEndpoints, LagRate: d.o.LagRate, TypeCounts: map[string]int{}}
 	d.rep.Webhooks = w
@@ -647,28 +705,10 @@ func (d *dbRun) phaseRSS(ctx context.Context) error {
 		return err
 	}
 	m := &MemoryResult{Conns: d.o.RSSConns, Interval: rssInterval, Held: d.o.Duration, IdleRSS: idle.RSS}
-	sctx, stopSampling := context.WithCancel(ctx)
-	sampled := make(chan struct{})
-	go func() {
-		defer close(sampled)
-		t := time.NewTicker(50 * time.Millisecond)
-		defer t.Stop()
-		for {
-			if mem, err := ReadMemory(pid); err == nil {
-				m.PeakRSS = max(m.PeakRSS, mem.RSS)
-				m.SampledAt++
-			}
-			select {
-			case <-sctx.Done():
-				return
-			case <-t.C:
-			}
-		}
-	}()
+	stopSampling := sampleRSS(ctx, pid)
 	res := HoldConns(ctx, HoldOptions{Addr: srv.addr, Key: srv.api.Key, Conns: d.o.RSSConns, Interval: rssInterval, Ramp: rssRamp,
 		Hold: d.o.Duration, Path: func(conn, n int) string { return "/signing/" + d.ids[(conn+n)%len(d.ids)] }}, nil)
-	stopSampling()
-	<-sampled
+	m.PeakRSS, m.SampledAt = stopSampling()
 	if mem, err := ReadMemory(pid); err == nil {
 		m.HWM = mem.HWM
 	}
@@ -677,6 +717,36 @@ func (d *dbRun) phaseRSS(ctx context.Context) error {
 	d.o.logf("%s: rss: %d connections, peak VmRSS %s, VmHWM %s, %d GETs, %d errors", d.short, m.Opened, formatMB(m.PeakRSS),
 		formatMB(m.HWM), m.Requests.OK, m.Requests.Errors)
 	return nil
+}
+
+// sampleRSS reads pid's VmRSS every 50 ms until the returned function is
+// called, which returns the highest value read and how many were.
+func sampleRSS(ctx context.Context, pid int) func() (peak int64, samples int) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	var peak int64
+	var samples int
+	go func() {
+		defer close(done)
+		t := time.NewTicker(50 * time.Millisecond)
+		defer t.Stop()
+		for {
+			if mem, err := ReadMemory(pid); err == nil {
+				peak = max(peak, mem.RSS)
+				samples++
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() (int64, int) {
+		cancel()
+		<-done
+		return peak, samples
+	}
 }
 
 func randHex(n int) string {
