@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -79,6 +80,15 @@ func (d *dbRun) uploadSize(ctx context.Context, size int) error {
 	d.o.logf("%s: upload %s: %d rounds × %d, %d created, %d answered 503 and retried, %d failed; peak VmRSS %s, VmHWM %s", d.short,
 		wholeMB(int64(size)), u.Rounds, u.Concurrent, u.Creates.OK, u.Deferred, u.Creates.Errors, formatMB(u.PeakRSS), formatMB(u.HWM))
 	return nil
+}
+
+// uploadSizes lists the upload run's PDF sizes: "1 MB, 10 MB".
+func uploadSizes() string {
+	var out []string
+	for _, ut := range UploadTargets {
+		out = append(out, wholeMB(int64(ut.PDFBytes)))
+	}
+	return strings.Join(out, ", ")
 }
 
 // uploadRetryTimeout bounds how long one create keeps being retried
