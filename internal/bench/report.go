@@ -493,17 +493,10 @@ func (r *Report) Markdown() string {
 			}
 			p("| **drain: deliveries/s** | **%s** |\n", formatRate(w.Drain.Rate()))
 			if w.LagOffered > 0 {
-				c := w.LagCreates
-				p("| lag: sessions offered / created | %s offered at %s/s; %s created (%s/s achieved), %s failed, %s not sent (the server was over 1 s behind) |\n",
-					formatInt(w.LagOffered), formatRate(w.LagRate), formatInt(c.OK), formatRate(c.Rate()), formatInt(int(c.Errors)), formatInt(int(c.Dropped)))
-				if c.FirstError != "" {
-					p("| lag: first failed create | `%s` |\n", oneLine(c.FirstError))
-				}
-				p("| lag: POST /signing latency (from its due time) | p50 %s, p99 %s |\n", formatDur(c.P50), formatDur(c.P99))
+				openLoopRows(p, "lag: ", w.LagRate, w.LagOffered, w.LagCreates)
 				p("| lag: signing.created delivered | %s of %s%s |\n", formatInt(w.LagDelivered), formatInt(w.LagExpected),
 					cond(w.LagDelivered < w.LagExpected, fmt.Sprintf(" (the rest did not arrive: nothing came for %s)", stallTimeout), ""))
-				p("| **lag: event timestamp → arrival** | **p50 %s, p90 %s, p99 %s, max %s** |\n",
-					formatDur(w.Lag.P50), formatDur(w.Lag.P90), formatDur(w.Lag.P99), formatDur(w.Lag.Max))
+				lagRow(p, "lag: event timestamp → arrival", w.Lag)
 			}
 			if len(w.TypeCounts) > 0 {
 				var types []string
@@ -521,25 +514,20 @@ func (r *Report) Markdown() string {
 		}
 
 		if h := d.HOL; h != nil {
-			c := h.Creates
 			p("### Webhook head-of-line\n\n")
 			p("| measurement | value |\n|---|---|\n")
-			p("| sessions offered / created | %s offered at %s/s; %s created (%s/s achieved), %s failed, %s not sent |\n",
-				formatInt(h.Offered), formatRate(h.Rate), formatInt(c.OK), formatRate(c.Rate()), formatInt(int(c.Errors)), formatInt(int(c.Dropped)))
-			if c.FirstError != "" {
-				p("| first failed create | `%s` |\n", oneLine(c.FirstError))
-			}
+			openLoopRows(p, "", h.Rate, h.Offered, h.Creates)
 			p("| hanging endpoint: attempts seen | %s (%s distinct deliveries) |\n", formatInt(h.HungAttempts), formatInt(h.HungDeliveries))
 			p("| healthy endpoint: signing.created delivered | %s of %s%s |\n", formatInt(h.Delivered), formatInt(h.Expected),
 				cond(h.Delivered < h.Expected, fmt.Sprintf(" (the rest not within %s of the last create)", h.Wait), ""))
-			p("| **healthy endpoint: event timestamp → arrival** | **p50 %s, p90 %s, p99 %s, max %s** |\n\n",
-				formatDur(h.Lag.P50), formatDur(h.Lag.P90), formatDur(h.Lag.P99), formatDur(h.Lag.Max))
+			lagRow(p, "healthy endpoint: event timestamp → arrival", h.Lag)
+			p("\n")
 		}
 
 		if len(d.Uploads) > 0 {
-			p("### Memory under large uploads\n\n")
-			p("| PDF | request body | concurrent | rounds | created | 503, retried | failed | create p50 | create p99 | VmRSS before | **peak VmRSS** (samples) | VmHWM |\n")
-			p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+			p("### Memory under large uploads\n\n" +
+				"| PDF | request body | concurrent | rounds | created | 503, retried | failed | create p50 | create p99 | VmRSS before | **peak VmRSS** (samples) | VmHWM |\n" +
+				"|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 			for _, u := range d.Uploads {
 				p("| %s | %s | %d | %d | %s | %s | %s | %s | %s | %s | **%s** (%d) | %s |\n", wholeMB(int64(u.PDFBytes)), formatMB(int64(u.BodyBytes)),
 					u.Concurrent, u.Rounds, formatInt(u.Creates.OK), formatInt(u.Deferred), formatInt(int(u.Creates.Errors)),
@@ -598,6 +586,21 @@ func (r *Report) Markdown() string {
 		p("\n")
 	}
 	return b.String()
+}
+
+// openLoopRows are the rows of the creates of an open-loop webhook run.
+func openLoopRows(p func(string, ...any), prefix string, rate float64, offered int, c Summary) {
+	p("| %ssessions offered / created | %s offered at %s/s; %s created (%s/s achieved), %s failed, %s not sent (the server was over 1 s behind) |\n",
+		prefix, formatInt(offered), formatRate(rate), formatInt(c.OK), formatRate(c.Rate()), formatInt(int(c.Errors)), formatInt(int(c.Dropped)))
+	if c.FirstError != "" {
+		p("| %sfirst failed create | `%s` |\n", prefix, oneLine(c.FirstError))
+	}
+	p("| %sPOST /signing latency (from its due time) | p50 %s, p99 %s |\n", prefix, formatDur(c.P50), formatDur(c.P99))
+}
+
+// lagRow is the bold row of a delivery-lag distribution.
+func lagRow(p func(string, ...any), label string, lag Summary) {
+	p("| **%s** | **p50 %s, p90 %s, p99 %s, max %s** |\n", label, formatDur(lag.P50), formatDur(lag.P90), formatDur(lag.P99), formatDur(lag.Max))
 }
 
 // busy reports whether a 1-minute load average taken before the run says
