@@ -14,16 +14,16 @@ import (
 // created at TargetHOLRate, and the healthy endpoint's delivery lag is
 // measured as in the webhook lag run.
 func (d *dbRun) phaseHOL(ctx context.Context) error {
-	rcv, hs, recvBase, err := startReceiver()
-	if err != nil {
-		return err
-	}
-	defer hs.Close()
 	srv, err := d.startServer(ctx, "hol")
 	if err != nil {
 		return err
 	}
 	h := &HOLResult{Rate: TargetHOLRate, Wait: holWait}
+	rcv, hs, recvBase, err := startReceiver()
+	if err != nil {
+		srv.stop("")
+		return err
+	}
 	defer func() {
 		// Closing the receiver first ends the hanging attempts, so the
 		// server need not wait out its webhook timeout to stop.

@@ -436,7 +436,13 @@ func (d *dbRun) phaseGet(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer srv.stop(fmt.Sprintf("%d rounds of GET closed loop and half load, idle while the baseline ran", TargetGetRounds))
+	var base *server
+	defer func() { // in this order, so the report lists Signet first
+		srv.stop(fmt.Sprintf("%d rounds of GET closed loop and half load, idle while the baseline ran", TargetGetRounds))
+		if base != nil {
+			base.stop(fmt.Sprintf("bare net/http handler, %d rounds of closed loop, idle while Signet ran", TargetGetRounds))
+		}
+	}()
 	if err := d.ensureSessions(ctx, srv.api); err != nil {
 		return err
 	}
@@ -444,11 +450,9 @@ func (d *dbRun) phaseGet(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	base, err := d.startBaseline(ctx, body)
-	if err != nil {
+	if base, err = d.startBaseline(ctx, body); err != nil {
 		return err
 	}
-	defer base.stop(fmt.Sprintf("bare net/http handler, %d rounds of closed loop, idle while Signet ran", TargetGetRounds))
 
 	c := d.o.Concurrency
 	bare := &API{Base: "http://" + base.addr, Key: srv.api.Key, Client: NewClient(c)}
