@@ -24,7 +24,7 @@ the same run, and prints a Markdown report (also written to --out).
   --postgres URL                        the PostgreSQL database of "both" (SIGNET_BENCH_POSTGRES)
   --duration 10s                        length of each measurement
   --concurrency 32                      workers of the closed-loop runs
-  --only get,list,post,webhooks,rss     run only these phases
+  --only PHASES                         run only these of get,list,post,upload,webhooks,hol,rss
   --out FILE.md                         also write the report here
   --rss-conns 1000                      slow keep-alive connections of the rss phase
   --lag-rate 500                        sessions/s of the webhook lag run (the target is checked at 500)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -47,7 +48,7 @@ func TestBenchBinary(t *testing.T) {
 	t.Log(report)
 
 	for _, section := range []string{"# Signet benchmark", "## Machine", "| CPU |", "| Go | go", "## SQLite", "### Targets",
-		"### Requests", "### Webhooks", "### Memory (RSS)", "### Server processes", "## Notes",
+		"### Requests", "### GET rounds", "### Webhooks", "### Webhook head-of-line", "### Memory under large uploads", "### Memory (RSS)", "### Server processes", "## Notes",
 		"Command: `signet bench --database sqlite --duration 300ms --concurrency 4 --out "} {
 		if !strings.Contains(report, section) {
 			t.Errorf("report lacks %q", section)
@@ -63,13 +64,18 @@ func TestBenchBinary(t *testing.T) {
 			targets++
 		}
 	}
-	if targets != 6 {
-		t.Errorf("%d targets measured, want 6", targets)
+	if targets != 9 {
+		t.Errorf("%d targets measured, want 9", targets)
 	}
 
 	// Each request row: requests/s is the fourth cell and must be > 0.
-	for _, row := range []string{"GET /signing/{id}", "GET /signing/{id} at half of its max", "baseline: bare net/http handler, same JSON bytes",
-		"GET /signing?limit=20", "POST /signing (100 KB PDF)", "baseline: raw SQLite insert of the same row"} {
+	var rows []string
+	for round := 1; round <= 3; round++ {
+		rows = append(rows, fmt.Sprintf("GET /signing/{id}, round %d", round), fmt.Sprintf("GET /signing/{id} at half of its max, round %d", round),
+			fmt.Sprintf("baseline: bare net/http handler, same JSON bytes, round %d", round))
+	}
+	for _, row := range append(rows, "GET /signing?limit=20", "POST /signing, provider local (100 KB PDF)",
+		"POST /signing, provider signzy, sandbox (100 KB PDF)", "baseline: raw SQLite insert of the same row") {
 		cells := tableRow(report, row)
 		if len(cells) < 4 {
 			t.Errorf("no row %q", row)
@@ -79,7 +85,8 @@ func TestBenchBinary(t *testing.T) {
 			t.Errorf("%s: %q requests/s", row, cells[3])
 		}
 	}
-	for row, cell := range map[string]int{"**drain: deliveries/s**": 1, "lag: signing.created delivered": 1, "**server VmHWM (peak RSS)**": 1, "slow GETs": 1} {
+	for row, cell := range map[string]int{"**drain: deliveries/s**": 1, "lag: signing.created delivered": 1, "**server VmHWM (peak RSS)**": 1, "slow GETs": 1,
+		"healthy endpoint: signing.created delivered": 1, "1 MB": 4, "10 MB": 4, "**median**": 3} {
 		cells := tableRow(report, row)
 		if len(cells) <= cell || number(cells[cell]) <= 0 {
 			t.Errorf("%s: %v", row, cells)

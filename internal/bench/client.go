@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -47,6 +48,7 @@ type StatusError struct {
 	Method, Path string
 	Status       int
 	Body         string
+	RetryAfter   time.Duration // the Retry-After header in seconds, 0 if none
 }
 
 func (e *StatusError) Error() string {
@@ -69,11 +71,20 @@ func (a *API) Discard(ctx context.Context, method, path string, body []byte, wan
 }
 
 func (a *API) do(ctx context.Context, method, path string, body []byte, want int, out io.Writer) error {
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
+	if body == nil {
+		return a.send(ctx, method, path, nil, 0, want, out)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, a.Base+path, rd)
+	return a.send(ctx, method, path, bytes.NewReader(body), int64(len(body)), want, out)
+}
+
+// Stream sends a JSON body of size bytes read from body (large bodies are
+// not copied into one slice) and discards the answer.
+func (a *API) Stream(ctx context.Context, method, path string, body io.Reader, size int64, want int) error {
+	return a.send(ctx, method, path, body, size, want, io.Discard)
+}
+
+func (a *API) send(ctx context.Context, method, path string, body io.Reader, size int64, want int, out io.Writer) error {
+	req, err := http.NewRequestWithContext(ctx, method, a.Base+path, body)
 	if err != nil {
 		return err
 	}
@@ -81,6 +92,7 @@ func (a *API) do(ctx context.Context, method, path string, body []byte, want int
 		req.Header.Set("X-API-Key", a.Key)
 	}
 	if body != nil {
+		req.ContentLength = size
 		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := a.Client.Do(req)
@@ -91,7 +103,9 @@ func (a *API) do(ctx context.Context, method, path string, body []byte, want int
 	if resp.StatusCode != want {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 		_, _ = io.Copy(io.Discard, resp.Body)
-		return &StatusError{Method: method, Path: path, Status: resp.StatusCode, Body: strings.TrimSpace(string(b))}
+		secs, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
+		return &StatusError{Method: method, Path: path, Status: resp.StatusCode, Body: strings.TrimSpace(string(b)),
+			RetryAfter: time.Duration(max(secs, 0)) * time.Second}
 	}
 	_, err = io.Copy(out, resp.Body)
 	return err

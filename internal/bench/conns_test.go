@@ -1,8 +1,10 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -61,9 +63,13 @@ func TestHoldConnsCountsRefusals(t *testing.T) {
 }
 
 func TestCreateBodyAndIDs(t *testing.T) {
-	c := newCreateBody([]byte("%PDF-1.7\n"))
+	c := newCreateBody([]byte("%PDF-1.7\n"), providerLocal)
 	var body struct {
 		OrderID  string `json:"orderId"`
+		Provider string `json:"provider"`
+		Signer   struct {
+			Name, Email string
+		} `json:"signerDetails"`
 		Document struct {
 			Filename, Content string
 		} `json:"document"`
@@ -73,8 +79,15 @@ func TestCreateBodyAndIDs(t *testing.T) {
 	if a == b {
 		t.Error("order ids repeat")
 	}
-	if err := json.Unmarshal(c.With(a), &body); err != nil || body.OrderID != a || body.Document.Content != "JVBERi0xLjcK" {
+	if err := json.Unmarshal(c.With(a), &body); err != nil || body.OrderID != a || body.Document.Content != "JVBERi0xLjcK" ||
+		body.Provider != "local" || body.Signer.Name == "" || body.Signer.Email == "" {
 		t.Errorf("%+v, %v", body, err)
+	}
+	// Reader streams the same bytes With builds.
+	rd, n := c.Reader(a)
+	streamed, err := io.ReadAll(rd)
+	if err != nil || !bytes.Equal(streamed, c.With(a)) || n != int64(len(streamed)) {
+		t.Errorf("Reader: %d bytes (said %d), differ from With: %v", len(streamed), n, err)
 	}
 	id := newUUID()
 	if len(id) != 36 || id[14] != '4' || strings.Count(id, "-") != 4 {

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -13,6 +14,9 @@ import (
 // Receiver is a webhook endpoint for the bench: it answers every POST with
 // the status set by SetStatus (200 by default) and records when each
 // delivery arrived, at which path, and the event's type and timestamp.
+// Paths under HangPrefix never answer: the request is held until its
+// context ends (the sender gives up or the receiver's server closes), a
+// stand-in for a customer endpoint that accepts connections and hangs.
 type Receiver struct {
 	status atomic.Int32
 	now    func() time.Time
@@ -30,8 +34,14 @@ type Arrival struct {
 	WebhookID string    // the webhook-id header: one per event and endpoint, stable across retries
 	Type      string    // the event's type
 	Timestamp time.Time // the event's timestamp field
-	Status    int       // what the receiver answered
+	Status    int       // what the receiver answered; 0 at a hanging path
 }
+
+// HangPrefix starts the paths the receiver holds without answering.
+const HangPrefix = "/hang"
+
+// statusHung is the Status of an Arrival at a hanging path: no answer.
+const statusHung = 0
 
 // NewReceiver returns a receiver answering 200.
 func NewReceiver() *Receiver {
@@ -55,6 +65,10 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	if err != nil || json.Unmarshal(body, &ev) != nil {
 		status = http.StatusBadRequest
 	}
+	hang := strings.HasPrefix(req.URL.Path, HangPrefix)
+	if hang {
+		status = statusHung
+	}
 	a := Arrival{At: at, Path: req.URL.Path, WebhookID: req.Header.Get("webhook-id"), Type: ev.Type, Timestamp: ev.Timestamp, Status: status}
 	k, ok := deliveryKey{a.Path, a.WebhookID}, status >= 200 && status <= 299
 	r.mu.Lock()
@@ -66,6 +80,10 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		}
 	}
 	r.mu.Unlock()
+	if hang {
+		<-req.Context().Done()
+		return
+	}
 	w.WriteHeader(status)
 }
 
@@ -89,6 +107,21 @@ func (r *Receiver) Counts() (attempted, succeeded int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return len(r.delivered), r.succeeded
+}
+
+// CountsAt is Counts for the deliveries to one path.
+func (r *Receiver) CountsAt(path string) (attempted, succeeded int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for k, ok := range r.delivered {
+		if k.path == path {
+			attempted++
+			if ok {
+				succeeded++
+			}
+		}
+	}
+	return attempted, succeeded
 }
 
 type deliveryKey struct{ path, id string }

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -119,5 +120,78 @@ func TestDrainSeparatesStragglers(t *testing.T) {
 	d := DrainOf(arr)
 	if d.Delivered != 11 || d.Rate() != 10 || d.Late != 2 || !d.LastLate.Equal(t0.Add(32*time.Second)) {
 		t.Errorf("%+v rate %v", d, d.Rate())
+	}
+}
+
+func TestReceiverHangsUntilTheSenderGivesUp(t *testing.T) {
+	rcv := NewReceiver()
+	returned := make(chan string, 2)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rcv.ServeHTTP(w, r)
+		returned <- r.URL.Path
+	}))
+	defer srv.Close()
+
+	ts := time.Now()
+	body := fmt.Sprintf(`{"type":"signing.created","timestamp":%q}`, ts.Format(time.RFC3339Nano))
+	hung := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		defer cancel()
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+HangPrefix+"/x", bytes.NewBufferString(body))
+		req.Header.Set("webhook-id", "msg_1")
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		hung <- err
+	}()
+	// While one request hangs, other paths are answered.
+	waitFor(t, func() bool { a, _ := rcv.CountsAt(HangPrefix + "/x"); return a == 1 })
+	if code := postEvent(t, srv.URL+"/ok", "msg_1", "signing.created", ts); code != 200 {
+		t.Errorf("healthy path answered %d while another hung", code)
+	}
+	if p := <-returned; p != "/ok" {
+		t.Errorf("%s returned first; the hanging request should still be held", p)
+	}
+	if err := <-hung; err == nil {
+		t.Error("the hanging path answered")
+	}
+	select {
+	case p := <-returned:
+		if p != HangPrefix+"/x" {
+			t.Errorf("returned %s", p)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the hanging handler did not return after the sender gave up")
+	}
+	if a, s := rcv.CountsAt(HangPrefix + "/x"); a != 1 || s != 0 {
+		t.Errorf("hang path counts %d attempted, %d succeeded; want 1, 0", a, s)
+	}
+	if a, s := rcv.CountsAt("/ok"); a != 1 || s != 1 {
+		t.Errorf("healthy path counts %d, %d; want 1, 1", a, s)
+	}
+	var hangs int
+	for _, a := range rcv.Arrivals() {
+		if a.Path == HangPrefix+"/x" {
+			hangs++
+			if a.Status != statusHung || a.Type != "signing.created" {
+				t.Errorf("hung arrival %+v", a)
+			}
+		}
+	}
+	if hangs != 1 {
+		t.Errorf("%d hung arrivals recorded", hangs)
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 5 s")
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -22,7 +23,7 @@ import (
 )
 
 // Phases are the measurements, in the order they run.
-var Phases = []string{"get", "list", "post", "webhooks", "rss"}
+var Phases = []string{"get", "list", "post", "upload", "webhooks", "hol", "rss"}
 
 // Options configures Run.
 type Options struct {
@@ -56,10 +57,17 @@ const (
 	sessionsForReads = 100 // pre-created sessions the GET and list runs read
 	drainEndpoints   = 10  // endpoints the drain backlog fans out to
 	postPDFSize      = 100 << 10
-	rssInterval      = time.Second
-	rssRamp          = time.Second
-	readyTimeout     = 60 * time.Second
-	stopTimeout      = 30 * time.Second
+	// uploadBudget bounds the request bodies of one PDF size of the
+	// upload run (rounds stop earlier when the duration is up), so that
+	// the 10 MB size, 320 MB a round, stays within a minute or so.
+	uploadBudget = 1 << 30
+	// holWait is how long the head-of-line run waits, after its last
+	// create, for the healthy endpoint's deliveries.
+	holWait      = 30 * time.Second
+	rssInterval  = time.Second
+	rssRamp      = time.Second
+	readyTimeout = 60 * time.Second
+	stopTimeout  = 30 * time.Second
 	// stallTimeout: webhook waits give up after this long without
 	// progress. It is longer than the 60 s within which the contract has
 	// work claimed by a stopped process taken up again, so that a late
@@ -130,9 +138,11 @@ func notes(o Options) []string {
 		"Every phase starts its own `signet serve --sandbox --poll-interval 1h --rate-limit 0 --log-level warn --webhook-retries 2s,2s,…` child process on the same database, so one phase's load, caches and memory do not carry into the next; the long poll interval keeps the provider poller out of the measurements.",
 		fmt.Sprintf("GET and list read %d sessions created before the measurement, round robin; every closed-loop run is preceded by a short unmeasured warm-up.", sessionsForReads),
 		"The GET baseline is `signet bench baseline-server`, a bare `net/http` handler in its own process serving the JSON bytes Signet returned for one of those sessions, with the same headers and server timeouts; it is driven by the same client the same way.",
-		"The half-load GET run is open-loop at half of the closed-loop GET throughput just measured: requests are due at fixed times and latency counts from the due time, so queueing delay shows.",
-		"POST creates sessions with a 100 KB PDF (`pdf.SampleOfSize`) and distinct orderIds at the default provider (signzy) in sandbox mode: its simulator is served by the same process, so every create also includes Signet's HTTP round trip to it. The raw-insert baseline writes the same data (id, tenant, orderId, JSON signer details and metadata, time, the 100 KB PDF) as one row per durable transaction into the same kind of database: for SQLite a separate file in the same directory opened with internal/sqlite's writer settings (WAL, synchronous NORMAL, busy_timeout, BEGIN IMMEDIATE on one connection), for PostgreSQL a plain table in the run's schema, one autocommit INSERT each over a pool as large as the concurrency.",
+		fmt.Sprintf("GET runs in %d rounds with Signet and the baseline both up throughout; each round is Signet closed loop, the baseline closed loop, then Signet open loop at half of that round's closed-loop GET throughput (requests due at fixed times, latency from the due time, so queueing delay shows). The GET targets are judged on the median of the rounds' ratios and of their half-load p99s, not the best round.", TargetGetRounds),
+		"POST creates sessions with a 100 KB PDF (`pdf.SampleOfSize`) and distinct orderIds, on one server: first at provider local (Signet's own signing, no outside HTTP call; the target is checked on this), then at provider signzy in sandbox mode (its simulator is served by the same process, so every create also includes Signet's HTTP round trip to it; reported beside it). Other phases create at provider local. The raw-insert baseline writes the same data (id, tenant, orderId, JSON signer details and metadata, time, the 100 KB PDF) as one row per durable transaction into the same kind of database: for SQLite a separate file in the same directory opened with internal/sqlite's writer settings (WAL, synchronous NORMAL, busy_timeout, BEGIN IMMEDIATE on one connection), for PostgreSQL a plain table in the run's schema, one autocommit INSERT each over a pool as large as the concurrency.",
 		fmt.Sprintf("Webhooks: the receiver runs inside the bench process. Drain: %d endpoints registered; sessions are created for the run's duration while the receiver answers 503 (retries every 2 s); once every delivery has been refused at least once that server is stopped, the receiver switched to 200, and after the 2 s retry delay a fresh server finds the whole backlog due; the rate counts distinct deliveries from its first success to its last. Lag: one endpoint, sessions created open-loop at %s/s for the duration; the lag is the arrival time minus the event's `timestamp` (one machine clock). The event's timestamp is taken when the server starts handling the create, before validation and the commit, so the lag includes the create's own work. Both webhook runs create sessions with a ~1 KB PDF.", drainEndpoints, formatRate(o.LagRate)),
+		fmt.Sprintf("Uploads: for each PDF size (%s), a fresh server gets rounds of %d simultaneous creates at provider local, the body streamed; the PDF is `pdf.SampleOfSize` page text up to 1 MB and, above that, comment-line padding (a 10 MB sample of text would have over 2,000 pages, more than the server's default limit of 1,000); rounds continue until the duration is up or %s of request bodies per size is sent (at least one round). The server's VmRSS is sampled every 50 ms; the peak is the higher of that and VmHWM at the end. Creates answered 503 with Retry-After (the server's bound on upload bytes in flight) are counted, not errors, and sent again after that delay; latency counts from the first attempt.", uploadSizes(), TargetUploads, wholeMB(uploadBudget)),
+		fmt.Sprintf("Head-of-line: one tenant registers two endpoints on the receiver, one that never answers (each attempt is held until the server's webhook timeout, `signet serve`'s default 10 s) and one healthy; sessions are created open-loop at %s/s for the duration, and the healthy endpoint's lag (arrival minus the event's timestamp) is measured, waiting up to %s after the last create.", formatRate(TargetHOLRate), holWait),
 		fmt.Sprintf("Memory: %d separate keep-alive TCP connections, opened over %s, each sending one GET /signing/{id} every %s for the duration; the server's VmRSS is sampled from /proc every 50 ms and its VmHWM read at the end.", o.RSSConns, rssRamp, rssInterval),
 	}
 }
@@ -154,10 +164,18 @@ const (
 	tenantMain  = "bench"
 	tenantDrain = "bench-drain"
 	tenantLag   = "bench-lag"
+	tenantHOL   = "bench-hol"
+)
+
+// Providers the creates name: local is Signet's own (no outside call);
+// signzy, in sandbox mode, calls its simulator in the same process.
+const (
+	providerLocal   = "local"
+	providerSandbox = "signzy"
 )
 
 func runDatabase(ctx context.Context, o Options, db string) *DBReport {
-	d := &dbRun{o: o, rep: &DBReport{}, keys: map[string]string{}, small: newCreateBody(pdf.Sample(1, "Bench contract"))}
+	d := &dbRun{o: o, rep: &DBReport{}, keys: map[string]string{}, small: newCreateBody(pdf.Sample(1, "Bench contract"), providerLocal)}
 	switch {
 	case db == "sqlite" || strings.HasPrefix(db, "sqlite:"):
 		d.rep.Name, d.short = "SQLite", "sqlite"
@@ -206,7 +224,7 @@ func runDatabase(ctx context.Context, o Options, db string) *DBReport {
 		d.rep.Database += " (schema " + name + ", dropped afterwards)"
 	}
 
-	for _, t := range []string{tenantMain, tenantDrain, tenantLag} {
+	for _, t := range []string{tenantMain, tenantDrain, tenantLag, tenantHOL} {
 		out, err := RunChild(ctx, readyTimeout, o.Exe, "apikey", "create", "--tenant", t, "--database", d.dsn)
 		if err != nil {
 			d.rep.Skipped = "`signet apikey create` failed: " + err.Error()
@@ -229,8 +247,12 @@ func runDatabase(ctx context.Context, o Options, db string) *DBReport {
 			err = d.phaseList(ctx)
 		case "post":
 			err = d.phasePost(ctx)
+		case "upload":
+			err = d.phaseUpload(ctx)
 		case "webhooks":
 			err = d.phaseWebhooks(ctx)
+		case "hol":
+			err = d.phaseHOL(ctx)
 		case "rss":
 			err = d.phaseRSS(ctx)
 		}
@@ -321,10 +343,12 @@ func (s *server) apiFor(tenant string, conns int) *API {
 // createBody makes POST /signing bodies that differ only in orderId.
 type createBody struct{ prefix, suffix []byte }
 
-func newCreateBody(doc []byte) *createBody {
+// newCreateBody makes bodies for doc at provider. The signer details
+// (name and email) suit both providers used.
+func newCreateBody(doc []byte, provider string) *createBody {
 	return &createBody{
 		prefix: []byte(`{"orderId":"`),
-		suffix: []byte(`","signerDetails":{"name":"Asha Rao","email":"asha@example.com"},` +
+		suffix: []byte(`","provider":"` + provider + `","signerDetails":{"name":"Asha Rao","email":"asha@example.com"},` +
 			`"document":{"filename":"contract.pdf","content":"` + base64.StdEncoding.EncodeToString(doc) + `"},` +
 			`"returnUrl":"https://example.com/orders/done","metadata":{"segment":"bench"}}`),
 	}
@@ -336,6 +360,13 @@ func (c *createBody) With(orderID string) []byte {
 	b = append(b, c.prefix...)
 	b = append(b, orderID...)
 	return append(b, c.suffix...)
+}
+
+// Reader is With without the copy, for large documents: the body and
+// its length.
+func (c *createBody) Reader(orderID string) (io.Reader, int64) {
+	return io.MultiReader(bytes.NewReader(c.prefix), strings.NewReader(orderID), bytes.NewReader(c.suffix)),
+		int64(len(c.prefix) + len(orderID) + len(c.suffix))
 }
 
 // orders hands out distinct order ids.
@@ -396,62 +427,81 @@ func (d *dbRun) record(m Measurement) {
 	d.o.logf("%s: %-45s %8s req/s  p50 %-9s p99 %-9s errors %d", d.short, m.Name, formatRate(s.Rate()), formatDur(s.P50), formatDur(s.P99), s.Errors)
 }
 
+// phaseGet runs TargetGetRounds rounds of: Signet's GET closed loop, the
+// bare handler's closed loop, Signet's GET open loop at half of the
+// round's closed-loop rate. Both servers stay up throughout, so each
+// round's runs follow one another on the same machine state.
 func (d *dbRun) phaseGet(ctx context.Context) error {
 	srv, err := d.startServer(ctx, "get")
 	if err != nil {
 		return err
 	}
+	var base *server
+	defer func() { // in this order, so the report lists Signet first
+		srv.stop(fmt.Sprintf("%d rounds of GET closed loop and half load, idle while the baseline ran", TargetGetRounds))
+		if base != nil {
+			base.stop(fmt.Sprintf("bare net/http handler, %d rounds of closed loop, idle while Signet ran", TargetGetRounds))
+		}
+	}()
 	if err := d.ensureSessions(ctx, srv.api); err != nil {
-		srv.stop("")
 		return err
 	}
 	body, err := srv.api.Do(ctx, http.MethodGet, "/signing/"+d.ids[0], nil, http.StatusOK)
 	if err != nil {
-		srv.stop("")
 		return err
 	}
-	c := d.o.Concurrency
-	ClosedLoop(ctx, c, d.warmup(), d.getOp(srv.api, c))
-	get := ClosedLoop(ctx, c, d.o.Duration, d.getOp(srv.api, c))
-	d.record(Measurement{Key: KeyGet, Name: "GET /signing/{id}", Load: d.closedLoad(), Summary: get})
+	if base, err = d.startBaseline(ctx, body); err != nil {
+		return err
+	}
 
-	half := get.Rate() / 2
+	c := d.o.Concurrency
+	bare := &API{Base: "http://" + base.addr, Key: srv.api.Key, Client: NewClient(c)}
+	ClosedLoop(ctx, c, d.warmup(), d.getOp(srv.api, c))
+	ClosedLoop(ctx, c, d.warmup(), d.getOp(bare, c))
 	workers := max(2*c, 64)
 	halfAPI := &API{Base: srv.api.Base, Key: srv.api.Key, Client: NewClient(workers)}
-	if half > 0 {
-		FixedRate(ctx, half, d.warmup(), workers, d.getOp(halfAPI, workers)) // opens the client's connections
+	for round := 1; round <= TargetGetRounds && ctx.Err() == nil; round++ {
+		get := ClosedLoop(ctx, c, d.o.Duration, d.getOp(srv.api, c))
+		d.record(Measurement{Key: KeyGet, Round: round, Name: fmt.Sprintf("GET /signing/{id}, round %d", round), Load: d.closedLoad(), Summary: get})
+		sum := ClosedLoop(ctx, c, d.o.Duration, d.getOp(bare, c))
+		d.record(Measurement{Key: KeyGetBare, Round: round, Name: fmt.Sprintf("baseline: bare net/http handler, same JSON bytes, round %d", round),
+			Load: d.closedLoad(), Summary: sum})
+		half := get.Rate() / 2
+		if half <= 0 {
+			continue
+		}
+		if round == 1 {
+			FixedRate(ctx, half, d.warmup(), workers, d.getOp(halfAPI, workers)) // opens the client's connections
+		}
 		sum, offered := FixedRate(ctx, half, d.o.Duration, workers, d.getOp(halfAPI, workers))
-		d.record(Measurement{Key: KeyGetHalf, Name: "GET /signing/{id} at half of its max", Summary: sum, Offered: offered,
-			Load: fmt.Sprintf("fixed rate %s/s (open loop)", formatRate(half))})
+		d.record(Measurement{Key: KeyGetHalf, Round: round, Name: fmt.Sprintf("GET /signing/{id} at half of its max, round %d", round),
+			Summary: sum, Offered: offered, Load: fmt.Sprintf("fixed rate %s/s (open loop)", formatRate(half))})
 	}
-	srv.stop("GET closed loop, then half load")
+	return nil
+}
 
-	// The bare handler, same bytes, same client, same paths.
+// startBaseline starts the bare GET handler serving body.
+func (d *dbRun) startBaseline(ctx context.Context, body []byte) (*server, error) {
 	file := filepath.Join(d.dir, "baseline.json")
 	if err := os.WriteFile(file, body, 0o600); err != nil {
-		return err
+		return nil, err
 	}
 	addr, err := FreeAddr()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	child, err := StartChild("baseline server", d.o.Exe, []string{"bench", "baseline-server", "--addr", addr, "--body", file}, nil,
 		filepath.Join(d.dir, "baseline.log"))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := child.WaitReady(ctx, "http://"+addr+"/readyz", readyTimeout); err != nil {
 		_ = child.Stop(stopTimeout)
-		return err
+		return nil, err
 	}
 	base := &server{d: d, phase: "get baseline", child: child, addr: addr, ready: time.Now(), benchCPU: SelfCPU()}
 	base.cpu, _ = ReadCPU(child.Pid())
-	defer base.stop("bare net/http handler, closed loop")
-	bare := &API{Base: "http://" + addr, Key: srv.api.Key, Client: NewClient(c)}
-	ClosedLoop(ctx, c, d.warmup(), d.getOp(bare, c))
-	sum := ClosedLoop(ctx, c, d.o.Duration, d.getOp(bare, c))
-	d.record(Measurement{Key: KeyGetBare, Name: "baseline: bare net/http handler, same JSON bytes", Load: d.closedLoad(), Summary: sum})
-	return nil
+	return base, nil
 }
 
 func (d *dbRun) phaseList(ctx context.Context) error {
@@ -478,12 +528,17 @@ func (d *dbRun) phasePost(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	body := newCreateBody(doc)
 	c := d.o.Concurrency
-	ClosedLoop(ctx, c, d.warmup(), createOp(srv.api, body, &orders{prefix: "bench-warm-" + randHex(3)}))
-	sum := ClosedLoop(ctx, c, d.o.Duration, createOp(srv.api, body, &orders{prefix: "bench-post-" + randHex(3)}))
-	d.record(Measurement{Key: KeyPost, Name: fmt.Sprintf("POST /signing (%d KB PDF)", len(doc)>>10), Load: d.closedLoad(), Summary: sum})
-	srv.stop("POST /signing closed loop")
+	for _, run := range []struct{ key, provider, name string }{
+		{KeyPost, providerLocal, "provider local"},
+		{KeyPostSbx, providerSandbox, "provider signzy, sandbox"},
+	} {
+		body := newCreateBody(doc, run.provider)
+		ClosedLoop(ctx, c, d.warmup(), createOp(srv.api, body, &orders{prefix: "bench-warm-" + randHex(3)}))
+		sum := ClosedLoop(ctx, c, d.o.Duration, createOp(srv.api, body, &orders{prefix: "bench-post-" + randHex(3)}))
+		d.record(Measurement{Key: run.key, Name: fmt.Sprintf("POST /signing, %s (%d KB PDF)", run.name, len(doc)>>10), Load: d.closedLoad(), Summary: sum})
+	}
+	srv.stop("POST /signing closed loop: provider local, then signzy sandbox")
 
 	var in Inserter
 	name := "baseline: raw SQLite insert of the same row"
@@ -532,16 +587,25 @@ func waitCount(ctx context.Context, want int, count func() int) bool {
 	}
 }
 
-func (d *dbRun) phaseWebhooks(ctx context.Context) error {
+// startReceiver serves a Receiver on loopback; closing the server also
+// ends the requests held at its hanging paths.
+func startReceiver() (*Receiver, *http.Server, string, error) {
 	rcv := NewReceiver()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return err
+		return nil, nil, "", err
 	}
 	hs := &http.Server{Handler: rcv, ReadHeaderTimeout: 10 * time.Second}
 	go hs.Serve(ln)
+	return rcv, hs, "http://" + ln.Addr().String(), nil
+}
+
+func (d *dbRun) phaseWebhooks(ctx context.Context) error {
+	rcv, hs, recvBase, err := startReceiver()
+	if err != nil {
+		return err
+	}
 	defer hs.Close()
-	recvBase := "http://" + ln.Addr().String()
 
 	w := &WebhookResult{Endpoints: drainEndpoints, LagRate: d.o.LagRate, TypeCounts: map[string]int{}}
 	d.rep.Webhooks = w
@@ -647,28 +711,10 @@ func (d *dbRun) phaseRSS(ctx context.Context) error {
 		return err
 	}
 	m := &MemoryResult{Conns: d.o.RSSConns, Interval: rssInterval, Held: d.o.Duration, IdleRSS: idle.RSS}
-	sctx, stopSampling := context.WithCancel(ctx)
-	sampled := make(chan struct{})
-	go func() {
-		defer close(sampled)
-		t := time.NewTicker(50 * time.Millisecond)
-		defer t.Stop()
-		for {
-			if mem, err := ReadMemory(pid); err == nil {
-				m.PeakRSS = max(m.PeakRSS, mem.RSS)
-				m.SampledAt++
-			}
-			select {
-			case <-sctx.Done():
-				return
-			case <-t.C:
-			}
-		}
-	}()
+	stopSampling := sampleRSS(ctx, pid)
 	res := HoldConns(ctx, HoldOptions{Addr: srv.addr, Key: srv.api.Key, Conns: d.o.RSSConns, Interval: rssInterval, Ramp: rssRamp,
 		Hold: d.o.Duration, Path: func(conn, n int) string { return "/signing/" + d.ids[(conn+n)%len(d.ids)] }}, nil)
-	stopSampling()
-	<-sampled
+	m.PeakRSS, m.SampledAt = stopSampling()
 	if mem, err := ReadMemory(pid); err == nil {
 		m.HWM = mem.HWM
 	}
@@ -677,6 +723,36 @@ func (d *dbRun) phaseRSS(ctx context.Context) error {
 	d.o.logf("%s: rss: %d connections, peak VmRSS %s, VmHWM %s, %d GETs, %d errors", d.short, m.Opened, formatMB(m.PeakRSS),
 		formatMB(m.HWM), m.Requests.OK, m.Requests.Errors)
 	return nil
+}
+
+// sampleRSS reads pid's VmRSS every 50 ms until the returned function is
+// called, which returns the highest value read and how many were.
+func sampleRSS(ctx context.Context, pid int) func() (peak int64, samples int) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	var peak int64
+	var samples int
+	go func() {
+		defer close(done)
+		t := time.NewTicker(50 * time.Millisecond)
+		defer t.Stop()
+		for {
+			if mem, err := ReadMemory(pid); err == nil {
+				peak = max(peak, mem.RSS)
+				samples++
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() (int64, int) {
+		cancel()
+		<-done
+		return peak, samples
+	}
 }
 
 func randHex(n int) string {
