@@ -23,7 +23,7 @@ func (s *Store) ExplainDueQueries(ctx context.Context, now time.Time) (map[strin
 	}{
 		{"expiry", queryDueForExpiry, []any{now, limit}},
 		{"poll_claim", queryClaimPolls, []any{now, now.Add(lease), limit}},
-		{"delivery_claim", queryClaimDeliveries, []any{now, now.Add(lease), limit, []string{}}},
+		{"delivery_claim", queryClaimDeliveries, []any{now, now.Add(lease), limit, []string{}, limit}},
 		{"due_backlog", queryDueBacklog, []any{now}},
 		{"delivery_backlog", queryDeliveryBacklog, []any{now}},
 	}

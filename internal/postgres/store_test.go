@@ -256,7 +256,7 @@ func TestExplainDueQueries(t *testing.T) {
 	for name, index := range map[string]string{
 		"expiry":           "sessions_due_expiry",
 		"poll_claim":       "sessions_due_poll",
-		"delivery_claim":   "webhook_deliveries_due",
+		"delivery_claim":   "webhook_deliveries_endpoint_due",
 		"due_backlog":      "sessions_due_poll",
 		"delivery_backlog": "webhook_deliveries_due",
 	} {

@@ -49,15 +49,23 @@ const (
 	// compare every due delivery with every pending one (seconds, not
 	// milliseconds, for a few thousand).
 	// queryClaimDeliveries skips the busy endpoints ($4).
+	// queryClaimDeliveries walks the endpoints, not the due deliveries:
+	// each endpoint's oldest due deliveries are found by its own index
+	// (webhook_deliveries_endpoint_due), so that thousands due at an
+	// endpoint that hangs cost nothing to skip.
 	queryClaimDeliveries = `WITH picked AS (
-			SELECT d.id, d.next_attempt_at AS due FROM webhook_deliveries d
-			WHERE d.state = 'pending' AND d.next_attempt_at <= $1 AND d.endpoint_id <> ALL($4::text[])
-				AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p
-					WHERE p.endpoint_id = d.endpoint_id AND p.session_id = d.session_id AND p.event_id < d.event_id
-						AND p.state = 'pending' AND p.attempts = 0
-					OFFSET 0)
-			ORDER BY d.next_attempt_at, d.id LIMIT $3
-			FOR UPDATE OF d SKIP LOCKED),
+			SELECT c.id, c.due FROM webhook_endpoints e
+			CROSS JOIN LATERAL (
+				SELECT d.id, d.next_attempt_at AS due FROM webhook_deliveries d
+				WHERE d.endpoint_id = e.id AND d.state = 'pending' AND d.next_attempt_at <= $1
+					AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p
+						WHERE p.endpoint_id = d.endpoint_id AND p.session_id = d.session_id AND p.event_id < d.event_id
+							AND p.state = 'pending' AND p.attempts = 0
+						OFFSET 0)
+				ORDER BY d.next_attempt_at, d.id LIMIT $5
+				FOR UPDATE OF d SKIP LOCKED) c
+			WHERE e.id <> ALL($4::text[])
+			ORDER BY c.due, c.id LIMIT $3),
 		leased AS (
 			UPDATE webhook_deliveries d SET next_attempt_at = $2
 			FROM picked WHERE d.id = picked.id
@@ -211,7 +219,11 @@ func (s *Store) ClaimDueDeliveries(ctx context.Context, now time.Time, lease tim
 		return nil, fmt.Errorf("postgres: claim due deliveries: %w: limit %d, lease %v", signing.ErrInvalid, limit, lease)
 	}
 	busy := append([]string{}, c.Busy...)
-	rows, err := s.pool.Query(ctx, queryClaimDeliveries, now, now.Add(lease), limit, busy)
+	per := c.PerEndpoint
+	if per <= 0 || per > limit {
+		per = limit
+	}
+	rows, err := s.pool.Query(ctx, queryClaimDeliveries, now, now.Add(lease), limit, busy, per)
 	if err != nil {
 		return nil, dbErr("claim due deliveries", err)
 	}

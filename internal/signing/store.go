@@ -215,4 +215,9 @@ type DeliveryClaim struct {
 	// Busy lists endpoints the claim skips: the claimer has as many of
 	// their attempts in flight as it allows.
 	Busy []string
+	// PerEndpoint is the most deliveries of one endpoint the claim takes
+	// (0: no such bound). Stores find each endpoint's due deliveries by
+	// their own index, so that an endpoint with a long backlog (one that
+	// hangs, say) costs a claim no more than one with none.
+	PerEndpoint int
 }

@@ -38,13 +38,19 @@ const (
 	// never attempted. CROSS JOIN keeps the deliveries as the outer loop,
 	// so that SQLite never sorts.
 	// queryClaimCandidates skips the busy endpoints (a JSON array).
+	// queryClaimCandidates walks the endpoints, not the due deliveries:
+	// each endpoint's oldest due deliveries are found by its own index,
+	// so that thousands due at an endpoint that hangs cost nothing to
+	// skip. Parameters: now, per endpoint, busy endpoints, limit.
 	queryClaimCandidates = `SELECT ` + deliveryCols + `
-		FROM webhook_deliveries d CROSS JOIN webhook_endpoints e ON e.id = d.endpoint_id
-		WHERE d.state = 'pending' AND d.next_attempt_at <= ?
-			AND d.endpoint_id NOT IN (SELECT value FROM json_each(?))
-			AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p
-				WHERE p.endpoint_id = d.endpoint_id AND p.session_id = d.session_id AND p.event_id < d.event_id
-					AND p.state = 'pending' AND p.attempts = 0)
+		FROM webhook_endpoints e CROSS JOIN webhook_deliveries d ON d.id IN (
+			SELECT x.id FROM webhook_deliveries x
+			WHERE x.endpoint_id = e.id AND x.state = 'pending' AND x.next_attempt_at <= ?
+				AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p
+					WHERE p.endpoint_id = x.endpoint_id AND p.session_id = x.session_id AND p.event_id < x.event_id
+						AND p.state = 'pending' AND p.attempts = 0)
+			ORDER BY x.next_attempt_at, x.id LIMIT ?)
+		WHERE e.id NOT IN (SELECT value FROM json_each(?))
 		ORDER BY d.next_attempt_at, d.id LIMIT ?`
 
 	queryAttempts = `SELECT a.id, a.delivery_id, a.endpoint_id, a.tenant_id, d.event_type, a.attempt,
@@ -212,7 +218,7 @@ func (s *Store) ClaimDueDeliveries(ctx context.Context, now time.Time, lease tim
 	var list []signing.Delivery
 	err = s.tx(ctx, func(tx wtx) error {
 		list = []signing.Delivery{}
-		rows, err := tx.QueryContext(ctx, queryClaimCandidates, micros(now), string(busy), limit)
+		rows, err := tx.QueryContext(ctx, queryClaimCandidates, micros(now), perEndpoint(c), string(busy), limit)
 		if err != nil {
 			return err
 		}
@@ -254,6 +260,14 @@ func (s *Store) ClaimDueDeliveries(ctx context.Context, now time.Time, lease tim
 		return nil, dbErr("claim due deliveries", err)
 	}
 	return list, nil
+}
+
+// perEndpoint is the most deliveries of one endpoint c takes.
+func perEndpoint(c signing.DeliveryClaim) int {
+	if c.PerEndpoint <= 0 || c.PerEndpoint > c.Limit {
+		return c.Limit
+	}
+	return c.PerEndpoint
 }
 
 // ReleaseDeliveries makes claimed deliveries due again at due, unattempted.

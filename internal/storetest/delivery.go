@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"bytes"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -79,6 +80,39 @@ var claimTests = []webhookTest{
 		}
 		// (The others' leases end; the succeeded one never comes back.)
 		h.claimSet(base.Add(2*hookLease), "slow/s1/created", "slow/s2/created", "fast/s2/created")
+	}},
+	{"PerEndpointBound", func(t *testing.T, st Store) {
+		// An endpoint with a backlog gets at most PerEndpoint in a
+		// claim; the rest of the claim goes to the others, oldest first,
+		// even when the backlog is older than all of theirs.
+		h := newHooks(t, st)
+		a := newTenant(t, st, "a")
+		h.endpoint(a, "backlog", base)
+		var labels []string
+		for i := range 30 {
+			name := fmt.Sprintf("old%02d", i)
+			h.session(a, name, base.Add(time.Duration(i-60)*time.Minute))
+			labels = append(labels, "backlog/"+name+"/created")
+		}
+		h.endpoint(a, "other", base.Add(-20*time.Minute)) // sees only the sessions after it
+		h.session(a, "new1", base.Add(-2*time.Minute))
+		h.session(a, "new2", base.Add(-time.Minute))
+		list, err := st.ClaimDueDeliveries(t.Context(), base, hookLease, signing.DeliveryClaim{Limit: 10, PerEndpoint: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []string{"backlog/old00/created", "backlog/old01/created", "backlog/old02/created", "other/new1/created", "other/new2/created"}
+		if l := h.labels(list); !slices.Equal(l, want) {
+			t.Fatalf("claim(limit 10, 3 per endpoint) = %v, want %v", l, want)
+		}
+		// With that endpoint busy, nothing else is due: the other's two
+		// are leased.
+		busy, err := st.ClaimDueDeliveries(t.Context(), base, hookLease, signing.DeliveryClaim{Limit: 10, PerEndpoint: 3, Busy: []string{list[0].EndpointID}})
+		if err != nil || len(busy) != 0 {
+			t.Fatalf("claim with the backlog's endpoint busy = %v, %v; want nothing", h.labels(busy), err)
+		}
+		// Without a bound, the backlog's next come in order.
+		h.claimWant(base.Add(-50*time.Minute), labels[3:11]...)
 	}},
 	{"SessionEventsInOrder", func(t *testing.T, st Store) {
 		h := newHooks(t, st)

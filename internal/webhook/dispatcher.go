@@ -203,7 +203,7 @@ func (d *Dispatcher) fill(ctx context.Context, free chan struct{}, results chan<
 func (d *Dispatcher) claim(limit int) signing.DeliveryClaim {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	c := signing.DeliveryClaim{Limit: limit}
+	c := signing.DeliveryClaim{Limit: limit, PerEndpoint: d.cfg.PerEndpoint}
 	for ep, n := range d.inflight {
 		if n >= d.cfg.PerEndpoint {
 			c.Busy = append(c.Busy, ep)
