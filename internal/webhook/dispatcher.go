@@ -26,9 +26,11 @@ type Config struct {
 	// takes (default 64).
 	Batch, Workers int
 	// PerEndpoint is how many attempts to one endpoint are in flight at
-	// once (default Workers/8, at least 1), so that an endpoint that hangs
-	// until the timeout holds up only its own deliveries, not the other
-	// endpoints' (head-of-line blocking).
+	// once (default Workers/2, at least 1), so that an endpoint that
+	// hangs until the timeout holds up only its own deliveries, not the
+	// other endpoints' (head-of-line blocking). An endpoint whose last
+	// attempt failed gets one attempt at a time until one succeeds: a
+	// receiver that is down or hanging then holds one worker, not half.
 	PerEndpoint int
 	// Lease is how long a claim holds a delivery (default 30 s, well over
 	// the 10 s attempt timeout: a delivery is claimed only when a worker
@@ -44,9 +46,11 @@ type Config struct {
 // Dispatcher delivers due webhooks until stopped.
 type Dispatcher struct {
 	cfg Config
-	// inflight counts attempts in flight per endpoint.
+	// inflight counts attempts in flight per endpoint; failing holds
+	// the endpoints whose last attempt failed.
 	mu       sync.Mutex
 	inflight map[string]int
+	failing  map[string]bool
 	log      *slog.Logger
 	wake     chan struct{}
 	cancel   context.CancelFunc
@@ -66,7 +70,7 @@ func NewDispatcher(cfg Config) (*Dispatcher, error) {
 		cfg.Workers = 64
 	}
 	if cfg.PerEndpoint <= 0 {
-		cfg.PerEndpoint = max(1, cfg.Workers/8)
+		cfg.PerEndpoint = max(1, cfg.Workers/2)
 	}
 	if cfg.Lease <= 0 {
 		cfg.Lease = 30 * time.Second
@@ -84,7 +88,8 @@ func NewDispatcher(cfg Config) (*Dispatcher, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Dispatcher{cfg: cfg, log: cfg.Logger, wake: make(chan struct{}, 1), metrics: m, inflight: map[string]int{}}, nil
+	return &Dispatcher{cfg: cfg, log: cfg.Logger, wake: make(chan struct{}, 1), metrics: m,
+		inflight: map[string]int{}, failing: map[string]bool{}}, nil
 }
 
 // Wake makes the loop look for due deliveries now (called after this
@@ -187,8 +192,9 @@ func (d *Dispatcher) fill(ctx context.Context, free chan struct{}, results chan<
 			inflight.Add(1)
 			go func() {
 				defer inflight.Done()
-				results <- d.attempt(sendCtx, del)
-				d.finished(del.EndpointID)
+				res := d.attempt(sendCtx, del)
+				results <- res
+				d.finished(del.EndpointID, res.Attempt.Succeeded)
 				free <- struct{}{}
 			}()
 		}
@@ -205,11 +211,19 @@ func (d *Dispatcher) claim(limit int) signing.DeliveryClaim {
 	defer d.mu.Unlock()
 	c := signing.DeliveryClaim{Limit: limit, PerEndpoint: d.cfg.PerEndpoint}
 	for ep, n := range d.inflight {
-		if n >= d.cfg.PerEndpoint {
+		if n >= d.room(ep) {
 			c.Busy = append(c.Busy, ep)
 		}
 	}
 	return c
+}
+
+// room is how many attempts endpoint may have in flight; d.mu is held.
+func (d *Dispatcher) room(endpoint string) int {
+	if d.failing[endpoint] {
+		return 1
+	}
+	return d.cfg.PerEndpoint
 }
 
 // admit keeps the claimed deliveries that fit their endpoint's
@@ -221,7 +235,7 @@ func (d *Dispatcher) admit(ctx context.Context, batch []signing.Delivery) []sign
 	var back []string
 	d.mu.Lock()
 	for _, del := range batch {
-		if d.inflight[del.EndpointID] >= d.cfg.PerEndpoint {
+		if d.inflight[del.EndpointID] >= d.room(del.EndpointID) {
 			back = append(back, del.ID)
 			continue
 		}
@@ -239,10 +253,16 @@ func (d *Dispatcher) admit(ctx context.Context, batch []signing.Delivery) []sign
 	return keep
 }
 
-func (d *Dispatcher) finished(endpoint string) {
+// finished ends an attempt to endpoint, which succeeded or failed.
+func (d *Dispatcher) finished(endpoint string, succeeded bool) {
 	d.mu.Lock()
 	if d.inflight[endpoint]--; d.inflight[endpoint] <= 0 {
 		delete(d.inflight, endpoint)
+	}
+	if succeeded {
+		delete(d.failing, endpoint)
+	} else {
+		d.failing[endpoint] = true
 	}
 	d.mu.Unlock()
 }

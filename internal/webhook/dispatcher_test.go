@@ -141,3 +141,86 @@ func TestHangingEndpointBlocksOnlyItself(t *testing.T) {
 		t.Errorf("the hanging endpoint had %d attempts at once (%d in all), want at most 2", peak, seen)
 	}
 }
+
+// TestFailingEndpointGetsOneAttemptAtATime: an endpoint's first attempts
+// may run PerEndpoint at once; once one has failed (here, a slow 500), it
+// gets one at a time until an attempt succeeds.
+func TestFailingEndpointGetsOneAttemptAtATime(t *testing.T) {
+	var mu sync.Mutex
+	var inHandler int
+	var seenAtOnce []int // per arrival, the attempts in the handler with it
+	failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		inHandler++
+		seenAtOnce = append(seenAtOnce, inHandler)
+		mu.Unlock()
+		time.Sleep(50 * time.Millisecond)
+		mu.Lock()
+		inHandler--
+		mu.Unlock()
+		w.WriteHeader(http.StatusInternalServerError)
+	}))
+	defer failing.Close()
+
+	st := &memStore{}
+	now := time.Now().UTC()
+	for i := range 10 {
+		due := now.Add(time.Duration(i) * time.Millisecond)
+		st.dels = append(st.dels, &signing.Delivery{ID: fmt.Sprintf("fail-%02d", i), EndpointID: "fail", SessionID: fmt.Sprint(i),
+			EventType: "signing.created", Payload: []byte(`{}`), State: signing.DeliveryPending, NextAttemptAt: &due,
+			URL: failing.URL, Secret: "whsec_c2VjcmV0c2VjcmV0c2VjcmV0"})
+	}
+	d, err := NewDispatcher(Config{Store: st, Sender: NewSender(Guard{AllowPrivate: true}, time.Now, time.Minute),
+		Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return now.Add(time.Second) },
+		Retries: []time.Duration{time.Hour}, Workers: 8, PerEndpoint: 4, Idle: 5 * time.Millisecond, Registry: prometheus.NewRegistry()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Start(context.Background())
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		mu.Lock()
+		n := len(seenAtOnce)
+		mu.Unlock()
+		if n >= 10 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	d.Stop()
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seenAtOnce) != 10 {
+		t.Fatalf("%d attempts arrived, want one per delivery (10)", len(seenAtOnce))
+	}
+	for i, n := range seenAtOnce {
+		if i < 4 && n > 4 || i >= 4 && n > 1 {
+			t.Fatalf("attempts at once, at each arrival = %v: want at most 4 in the first wave, then one at a time", seenAtOnce)
+		}
+	}
+}
+
+// TestRoomComesBackAfterASuccess: a failure leaves an endpoint one
+// attempt at a time; a success gives it its full share again.
+func TestRoomComesBackAfterASuccess(t *testing.T) {
+	d, err := NewDispatcher(Config{Store: &memStore{}, Sender: NewSender(Guard{}, time.Now, 0), Workers: 8, PerEndpoint: 4,
+		Logger: slog.New(slog.DiscardHandler), Registry: prometheus.NewRegistry()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	busy := func() []string { return d.claim(8).Busy }
+	d.inflight["ep"] = 1
+	if b := busy(); len(b) != 0 {
+		t.Fatalf("busy with 1 of 4 in flight: %v", b)
+	}
+	d.inflight["ep"]++
+	d.finished("ep", false) // one failed; one still in flight
+	if b := busy(); !slices.Equal(b, []string{"ep"}) {
+		t.Fatalf("after a failure with 1 in flight, busy = %v, want [ep]", b)
+	}
+	d.finished("ep", true)
+	d.inflight["ep"] = 3
+	if b := busy(); len(b) != 0 {
+		t.Fatalf("after a success with 3 of 4 in flight, busy = %v, want none", b)
+	}
+}
