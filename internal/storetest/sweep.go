@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"testing"
 	"time"
@@ -39,7 +40,7 @@ func ExpirySweep(b *testing.B, st Store, seed Seed, total, due, batch int) {
 		b.Fatal(err)
 	}
 	svc, err := signing.NewService(signing.Config{Store: st, Providers: idleProviders{}, DefaultProvider: "idle",
-		Now: func() time.Time { return now }, NewID: uuid.NewString, Links: links,
+		Now: func() time.Time { return now }, NewID: uuid.NewString, Links: links, Logger: slog.New(slog.DiscardHandler),
 		EncodeEvent: present.Presenter{PublicURL: "http://signet.test", Links: links}.WebhookEvent})
 	if err != nil {
 		b.Fatal(err)
