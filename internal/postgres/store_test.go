@@ -20,6 +20,17 @@ import (
 	"github.com/signet-dev/signet/internal/storetest"
 )
 
+// openWithTenant opens a store on a fresh schema with one tenant, "acme".
+func openWithTenant(t *testing.T) (*postgres.Store, signing.Tenant) {
+	t.Helper()
+	st := open(t, pgtest.DSN(t))
+	tn, err := st.CreateTenant(t.Context(), "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, tn
+}
+
 func open(t testing.TB, dsn string) *postgres.Store {
 	t.Helper()
 	st, err := postgres.Open(t.Context(), dsn)
@@ -147,11 +158,7 @@ func TestErrorsWrapSentinels(t *testing.T) {
 // a stale and a missing one among them.
 func TestUpdateSessionsMany(t *testing.T) {
 	ctx := t.Context()
-	st := open(t, pgtest.DSN(t))
-	tn, err := st.CreateTenant(ctx, "acme")
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, tn := openWithTenant(t)
 	if err := st.CreateEndpoint(ctx, signing.Endpoint{ID: "ep", TenantID: tn.ID, URL: "https://hooks.example/",
 		Secret: storetest.TestSecret, Events: []string{signing.EventExpired}}, 10); err != nil {
 		t.Fatal(err)
@@ -217,11 +224,7 @@ func TestUpdateSessionsMany(t *testing.T) {
 // one before made), and the trail keeps its entries in that order.
 func TestUpdateSessionsRepeats(t *testing.T) {
 	ctx := t.Context()
-	st := open(t, pgtest.DSN(t))
-	tn, err := st.CreateTenant(ctx, "acme")
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, tn := openWithTenant(t)
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	s := storetest.NewSession(tn, now)
 	other := storetest.NewSession(tn, now)
@@ -266,11 +269,7 @@ func TestUpdateSessionsRepeats(t *testing.T) {
 
 func TestExplainDueQueries(t *testing.T) {
 	ctx := t.Context()
-	st := open(t, pgtest.DSN(t))
-	tn, err := st.CreateTenant(ctx, "acme")
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, tn := openWithTenant(t)
 	if err := st.CreateEndpoint(ctx, signing.Endpoint{ID: "ep", TenantID: tn.ID, URL: "https://hooks.example/",
 		Secret: storetest.TestSecret}, 10); err != nil {
 		t.Fatal(err)
