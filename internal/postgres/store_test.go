@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +19,17 @@ import (
 	"github.com/signet-dev/signet/internal/signing"
 	"github.com/signet-dev/signet/internal/storetest"
 )
+
+// openWithTenant opens a store on a fresh schema with one tenant, "acme".
+func openWithTenant(t *testing.T) (*postgres.Store, signing.Tenant) {
+	t.Helper()
+	st := open(t, pgtest.DSN(t))
+	tn, err := st.CreateTenant(t.Context(), "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, tn
+}
 
 func open(t testing.TB, dsn string) *postgres.Store {
 	t.Helper()
@@ -146,11 +158,7 @@ func TestErrorsWrapSentinels(t *testing.T) {
 // a stale and a missing one among them.
 func TestUpdateSessionsMany(t *testing.T) {
 	ctx := t.Context()
-	st := open(t, pgtest.DSN(t))
-	tn, err := st.CreateTenant(ctx, "acme")
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, tn := openWithTenant(t)
 	if err := st.CreateEndpoint(ctx, signing.Endpoint{ID: "ep", TenantID: tn.ID, URL: "https://hooks.example/",
 		Secret: storetest.TestSecret, Events: []string{signing.EventExpired}}, 10); err != nil {
 		t.Fatal(err)
@@ -211,13 +219,57 @@ func TestUpdateSessionsMany(t *testing.T) {
 	}
 }
 
-func TestExplainDueQueries(t *testing.T) {
+// TestUpdateSessionsRepeats gives UpdateSessions the same session three
+// times: its changes apply in their order (each expecting the version the
+// one before made), and the trail keeps its entries in that order.
+func TestUpdateSessionsRepeats(t *testing.T) {
 	ctx := t.Context()
-	st := open(t, pgtest.DSN(t))
-	tn, err := st.CreateTenant(ctx, "acme")
+	st, tn := openWithTenant(t)
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	s := storetest.NewSession(tn, now)
+	other := storetest.NewSession(tn, now)
+	for _, sess := range []*signing.Session{s, other} {
+		if err := st.CreateSession(ctx, sess, signing.Document{Content: []byte("%PDF")}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var changes []signing.Change
+	for i, reason := range []string{"one", "two", "three"} {
+		c := s.Clone()
+		c.FailureReason = reason
+		changes = append(changes, signing.Change{Session: c, ExpectVersion: int64(i + 1),
+			Entries: []signing.AuditEntry{{Type: "note", Detail: reason, CreatedAt: now}}})
+	}
+	changes = append(changes, signing.Change{Session: other.Clone(), ExpectVersion: 1})
+	results, err := st.UpdateSessions(ctx, changes)
 	if err != nil {
 		t.Fatal(err)
 	}
+	for i, r := range results {
+		if r != nil {
+			t.Errorf("result %d = %v, want nil", i, r)
+		}
+	}
+	got, err := st.Session(ctx, tn.ID, s.ID)
+	if err != nil || got.Version != 4 || got.FailureReason != "three" {
+		t.Fatalf("Session = %+v, %v; want version 4, the last change's reason", got, err)
+	}
+	trail, err := st.AuditTrail(ctx, tn.ID, s.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var details []string
+	for _, e := range trail {
+		details = append(details, e.Detail)
+	}
+	if !slices.Equal(details, []string{"one", "two", "three"}) {
+		t.Errorf("trail details = %q, want one, two, three", details)
+	}
+}
+
+func TestExplainDueQueries(t *testing.T) {
+	ctx := t.Context()
+	st, tn := openWithTenant(t)
 	if err := st.CreateEndpoint(ctx, signing.Endpoint{ID: "ep", TenantID: tn.ID, URL: "https://hooks.example/",
 		Secret: storetest.TestSecret}, 10); err != nil {
 		t.Fatal(err)

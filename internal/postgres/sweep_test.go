@@ -34,7 +34,7 @@ func seed(st *postgres.Store) storetest.Seed {
 		if err != nil {
 			tb.Fatal(err)
 		}
-		for _, q := range []string{"expiry", "poll_claim", "delivery_claim"} {
+		for _, q := range []string{"expiry", "poll_claim", "delivery_claim", "update_many", "add_entries"} {
 			tb.Logf("plan of %s with %d sessions:\n%s", q, total, plans[q])
 		}
 	}

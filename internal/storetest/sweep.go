@@ -1,14 +1,17 @@
 package storetest
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/signet-dev/signet/internal/present"
 	"github.com/signet-dev/signet/internal/signing"
 )
 
@@ -32,8 +35,13 @@ func ExpirySweep(b *testing.B, st Store, seed Seed, total, due, batch int) {
 	}
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	seed(b, tenant.ID, total, due, now)
+	links, err := signing.NewLinks(bytes.Repeat([]byte("k"), 32), "http://signet.test")
+	if err != nil {
+		b.Fatal(err)
+	}
 	svc, err := signing.NewService(signing.Config{Store: st, Providers: idleProviders{}, DefaultProvider: "idle",
-		Now: func() time.Time { return now }, NewID: uuid.NewString})
+		Now: func() time.Time { return now }, NewID: uuid.NewString, Links: links, Logger: slog.New(slog.DiscardHandler),
+		EncodeEvent: present.Presenter{PublicURL: "http://signet.test", Links: links}.WebhookEvent})
 	if err != nil {
 		b.Fatal(err)
 	}
