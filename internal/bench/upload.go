@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -32,7 +31,7 @@ func (d *dbRun) phaseUpload(ctx context.Context) error {
 }
 
 func (d *dbRun) uploadSize(ctx context.Context, size int) error {
-	body := newCreateBody(uploadPDF(size), providerLocal)
+	body := newCreateBody(pdf.SampleOfSize(size), providerLocal)
 	srv, err := d.startServer(ctx, "upload-"+wholeMB(int64(size)))
 	if err != nil {
 		return err
@@ -81,40 +80,6 @@ func (d *dbRun) uploadSize(ctx context.Context, size int) error {
 	d.o.logf("%s: upload %s: %d × %d, %d created, %d answered 503 and retried, %d failed; peak VmRSS %s, VmHWM %s", d.short,
 		wholeMB(int64(size)), u.Rounds, u.Concurrent, u.Creates.OK, u.Deferred, u.Creates.Errors, formatMB(u.PeakRSS), formatMB(u.HWM))
 	return nil
-}
-
-// uploadText is how much of an upload PDF is page text; the rest is
-// padding. A 10 MB PDF of sample text would have over 2,000 pages, more
-// than the server accepts (1,000 by default); what the upload run
-// measures is the bytes in flight, so larger documents are this much
-// text plus padding, like a scan whose bulk is image data.
-const uploadText = 1 << 20
-
-// uploadPDF is a valid PDF of exactly size bytes (for sizes above
-// pdf.SampleOfSize's smallest): pdf.SampleOfSize up to uploadText, then
-// comment lines inserted before startxref, which move no offset.
-func uploadPDF(size int) []byte {
-	doc := pdf.SampleOfSize(min(size, uploadText))
-	pad := size - len(doc)
-	at := bytes.LastIndex(doc, []byte("startxref"))
-	if pad <= 0 || at < 0 {
-		return doc
-	}
-	const line = 1024 // "%xxx…x\n"
-	out := make([]byte, 0, size)
-	out = append(out, doc[:at]...)
-	for pad > 0 {
-		n := min(pad, line)
-		if n == 1 {
-			out = append(out, '\n')
-		} else {
-			out = append(out, '%')
-			out = append(out, bytes.Repeat([]byte{'x'}, n-2)...)
-			out = append(out, '\n')
-		}
-		pad -= n
-	}
-	return append(out, doc[at:]...)
 }
 
 // uploadSizes lists the upload run's PDF sizes: "1 MB, 10 MB".

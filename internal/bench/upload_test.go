@@ -8,8 +8,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/signet-dev/signet/internal/pdf"
 )
 
 func TestCreateRetryingWaitsOutRetryAfter(t *testing.T) {
@@ -57,22 +55,5 @@ func TestCreateRetryingFailsOnOther503s(t *testing.T) {
 	err := createRetrying(context.Background(), api, newCreateBody([]byte("x"), providerLocal), "o-1", &deferred)
 	if err == nil || calls.Load() != 1 || deferred.Load() != 0 {
 		t.Errorf("err %v, %d calls, %d deferred", err, calls.Load(), deferred.Load())
-	}
-}
-
-func TestUploadPDFIsValidWithinThePageLimit(t *testing.T) {
-	for _, size := range []int{100 << 10, 1 << 20, 1<<20 + 1, 1<<20 + 1025, 10 << 20} {
-		doc := uploadPDF(size)
-		if len(doc) != size {
-			t.Errorf("uploadPDF(%d) has %d bytes", size, len(doc))
-		}
-		info, err := pdf.Validate(doc)
-		if err != nil {
-			t.Errorf("uploadPDF(%d) does not validate: %v", size, err)
-			continue
-		}
-		if info.Pages > 1000 {
-			t.Errorf("uploadPDF(%d) has %d pages, over the server's default limit", size, info.Pages)
-		}
 	}
 }
