@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -21,24 +22,34 @@ func TestBenchBinary(t *testing.T) {
 	bin := signetBinary(t)
 	out := filepath.Join(t.TempDir(), "report.md")
 	cmd, lines := startBinary(t, bin, "bench", "--database", "sqlite", "--duration", "300ms", "--concurrency", "4", "--out", out)
+	var mu sync.Mutex
 	var progress []string
 	done := make(chan struct{})
 	go func() {
 		for l := range lines {
+			mu.Lock()
 			progress = append(progress, l)
+			mu.Unlock()
 		}
 		close(done)
 	}()
+	soFar := func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		return strings.Join(progress, "\n")
+	}
 	waitErr := make(chan error, 1)
 	go func() { waitErr <- cmd.Wait() }()
 	select {
 	case err := <-waitErr:
 		<-done
 		if err != nil {
-			t.Fatalf("signet bench: %v\n%s", err, strings.Join(progress, "\n"))
+			t.Fatalf("signet bench: %v\n%s", err, soFar())
 		}
-	case <-time.After(3 * time.Minute):
-		t.Fatalf("signet bench still running after 3 minutes\n%s", strings.Join(progress, "\n"))
+	case <-time.After(4 * time.Minute):
+		cmd.Process.Kill()
+		<-waitErr // this test's Wait, not the cleanup's, reaps it
+		t.Fatalf("signet bench still running after 4 minutes\n%s", soFar())
 	}
 	b, err := os.ReadFile(out)
 	if err != nil {

@@ -29,8 +29,10 @@ type Config struct {
 	// once (default Workers/2, at least 1), so that an endpoint that
 	// hangs until the timeout holds up only its own deliveries, not the
 	// other endpoints' (head-of-line blocking). An endpoint whose last
-	// attempt failed gets one attempt at a time until one succeeds: a
-	// receiver that is down or hanging then holds one worker, not half.
+	// attempt stalled (failed after at least half the attempt timeout)
+	// gets one attempt at a time until one does not: a receiver that
+	// hangs then holds one worker, not half. One that refuses at once
+	// holds none for long and keeps its share; its retry schedule paces it.
 	PerEndpoint int
 	// Lease is how long a claim holds a delivery (default 30 s, well over
 	// the 10 s attempt timeout: a delivery is claimed only when a worker
@@ -46,11 +48,11 @@ type Config struct {
 // Dispatcher delivers due webhooks until stopped.
 type Dispatcher struct {
 	cfg Config
-	// inflight counts attempts in flight per endpoint; failing holds
-	// the endpoints whose last attempt failed.
+	// inflight counts attempts in flight per endpoint; stalled holds
+	// the endpoints whose last attempt stalled.
 	mu       sync.Mutex
 	inflight map[string]int
-	failing  map[string]bool
+	stalled  map[string]bool
 	log      *slog.Logger
 	wake     chan struct{}
 	cancel   context.CancelFunc
@@ -89,7 +91,7 @@ func NewDispatcher(cfg Config) (*Dispatcher, error) {
 		return nil, err
 	}
 	return &Dispatcher{cfg: cfg, log: cfg.Logger, wake: make(chan struct{}, 1), metrics: m,
-		inflight: map[string]int{}, failing: map[string]bool{}}, nil
+		inflight: map[string]int{}, stalled: map[string]bool{}}, nil
 }
 
 // Wake makes the loop look for due deliveries now (called after this
@@ -194,7 +196,7 @@ func (d *Dispatcher) fill(ctx context.Context, free chan struct{}, results chan<
 				defer inflight.Done()
 				res := d.attempt(sendCtx, del)
 				results <- res
-				d.finished(del.EndpointID, res.Attempt.Succeeded)
+				d.finished(del.EndpointID, d.cfg.Sender.Stalled(res.Attempt))
 				free <- struct{}{}
 			}()
 		}
@@ -220,7 +222,7 @@ func (d *Dispatcher) claim(limit int) signing.DeliveryClaim {
 
 // room is how many attempts endpoint may have in flight; d.mu is held.
 func (d *Dispatcher) room(endpoint string) int {
-	if d.failing[endpoint] {
+	if d.stalled[endpoint] {
 		return 1
 	}
 	return d.cfg.PerEndpoint
@@ -253,16 +255,16 @@ func (d *Dispatcher) admit(ctx context.Context, batch []signing.Delivery) []sign
 	return keep
 }
 
-// finished ends an attempt to endpoint, which succeeded or failed.
-func (d *Dispatcher) finished(endpoint string, succeeded bool) {
+// finished ends an attempt to endpoint, which stalled or not.
+func (d *Dispatcher) finished(endpoint string, stalled bool) {
 	d.mu.Lock()
 	if d.inflight[endpoint]--; d.inflight[endpoint] <= 0 {
 		delete(d.inflight, endpoint)
 	}
-	if succeeded {
-		delete(d.failing, endpoint)
+	if stalled {
+		d.stalled[endpoint] = true
 	} else {
-		d.failing[endpoint] = true
+		delete(d.stalled, endpoint)
 	}
 	d.mu.Unlock()
 }

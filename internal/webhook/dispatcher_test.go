@@ -142,10 +142,10 @@ func TestHangingEndpointBlocksOnlyItself(t *testing.T) {
 	}
 }
 
-// TestFailingEndpointGetsOneAttemptAtATime: an endpoint's first attempts
-// may run PerEndpoint at once; once one has failed (here, a slow 500), it
-// gets one at a time until an attempt succeeds.
-func TestFailingEndpointGetsOneAttemptAtATime(t *testing.T) {
+// TestStalledEndpointGetsOneAttemptAtATime: an endpoint's first attempts
+// may run PerEndpoint at once; once one has stalled (here, a 500 after
+// more than half the attempt timeout), it gets one at a time.
+func TestStalledEndpointGetsOneAttemptAtATime(t *testing.T) {
 	var mu sync.Mutex
 	var inHandler int
 	var seenAtOnce []int // per arrival, the attempts in the handler with it
@@ -170,7 +170,7 @@ func TestFailingEndpointGetsOneAttemptAtATime(t *testing.T) {
 			EventType: "signing.created", Payload: []byte(`{}`), State: signing.DeliveryPending, NextAttemptAt: &due,
 			URL: failing.URL, Secret: "whsec_c2VjcmV0c2VjcmV0c2VjcmV0"})
 	}
-	d, err := NewDispatcher(Config{Store: st, Sender: NewSender(Guard{AllowPrivate: true}, time.Now, time.Minute),
+	d, err := NewDispatcher(Config{Store: st, Sender: NewSender(Guard{AllowPrivate: true}, time.Now, 80*time.Millisecond),
 		Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return now.Add(time.Second) },
 		Retries: []time.Duration{time.Hour}, Workers: 8, PerEndpoint: 4, Idle: 5 * time.Millisecond, Registry: prometheus.NewRegistry()})
 	if err != nil {
@@ -200,8 +200,8 @@ func TestFailingEndpointGetsOneAttemptAtATime(t *testing.T) {
 	}
 }
 
-// TestRoomComesBackAfterASuccess: a failure leaves an endpoint one
-// attempt at a time; a success gives it its full share again.
+// TestRoomComesBackAfterASuccess: a stalled attempt leaves an endpoint
+// one attempt at a time; one that did not stall gives it its full share.
 func TestRoomComesBackAfterASuccess(t *testing.T) {
 	d, err := NewDispatcher(Config{Store: &memStore{}, Sender: NewSender(Guard{}, time.Now, 0), Workers: 8, PerEndpoint: 4,
 		Logger: slog.New(slog.DiscardHandler), Registry: prometheus.NewRegistry()})
@@ -214,13 +214,13 @@ func TestRoomComesBackAfterASuccess(t *testing.T) {
 		t.Fatalf("busy with 1 of 4 in flight: %v", b)
 	}
 	d.inflight["ep"]++
-	d.finished("ep", false) // one failed; one still in flight
+	d.finished("ep", true) // one stalled; one still in flight
 	if b := busy(); !slices.Equal(b, []string{"ep"}) {
-		t.Fatalf("after a failure with 1 in flight, busy = %v, want [ep]", b)
+		t.Fatalf("after a stall with 1 in flight, busy = %v, want [ep]", b)
 	}
-	d.finished("ep", true)
+	d.finished("ep", false)
 	d.inflight["ep"] = 3
 	if b := busy(); len(b) != 0 {
-		t.Fatalf("after a success with 3 of 4 in flight, busy = %v, want none", b)
+		t.Fatalf("after an attempt that did not stall, with 3 of 4 in flight, busy = %v, want none", b)
 	}
 }

@@ -21,8 +21,9 @@ const AttemptTimeout = 10 * time.Second
 
 // Sender makes single delivery attempts.
 type Sender struct {
-	client *http.Client
-	now    func() time.Time
+	client  *http.Client
+	now     func() time.Time
+	timeout time.Duration
 }
 
 // NewSender returns a Sender whose connections pass guard, that never
@@ -48,8 +49,15 @@ func NewSender(guard Guard, now func() time.Time, timeout time.Duration) *Sender
 			Timeout:       timeout,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
-		now: now,
+		now:     now,
+		timeout: timeout,
 	}
+}
+
+// Stalled reports whether a failed attempt held its worker for at least
+// half the attempt timeout: a receiver that hangs, not one that refuses.
+func (s *Sender) Stalled(a signing.Attempt) bool {
+	return !a.Succeeded && time.Duration(a.DurationMs)*time.Millisecond >= s.timeout/2
 }
 
 // Send makes one attempt to deliver d and reports how it went.
@@ -94,7 +102,7 @@ func (s *Sender) post(ctx context.Context, d signing.Delivery, at time.Time) (in
 	if err != nil {
 		var ne net.Error
 		if errors.As(err, &ne) && ne.Timeout() {
-			return 0, fmt.Errorf("timed out after %v", AttemptTimeout)
+			return 0, fmt.Errorf("timed out after %v", s.timeout)
 		}
 		if errors.Is(err, ErrForbiddenAddress) {
 			return 0, fmt.Errorf("refused: the endpoint resolves to a non-public address")

@@ -66,3 +66,20 @@ func mustRead(r io.Reader) []byte {
 	b, _ := io.ReadAll(r)
 	return b
 }
+
+func TestStalled(t *testing.T) {
+	s := NewSender(Guard{}, time.Now, 10*time.Second)
+	for _, tc := range []struct {
+		a    signing.Attempt
+		want bool
+	}{
+		{signing.Attempt{Succeeded: false, DurationMs: 10_000}, true}, // timed out
+		{signing.Attempt{Succeeded: false, DurationMs: 6_000}, true},  // a 503 after 6 s
+		{signing.Attempt{Succeeded: false, DurationMs: 20}, false},    // refused at once
+		{signing.Attempt{Succeeded: true, DurationMs: 9_000}, false},  // slow, but answered
+	} {
+		if got := s.Stalled(tc.a); got != tc.want {
+			t.Errorf("Stalled(%+v) = %v, want %v", tc.a, got, tc.want)
+		}
+	}
+}
