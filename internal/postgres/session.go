@@ -91,8 +91,10 @@ func (s *Store) CreateSession(ctx context.Context, sess *signing.Session, origin
 		placed.Discard()
 		return dbErr("create session "+sess.ID, err)
 	}
-	err = s.tx(ctx, func(tx pgx.Tx) error { return tx.SendBatch(ctx, b).Close() })
-	if err != nil {
+	// A batch sent outside a transaction is one implicit transaction
+	// (one Sync): all of it or none, without a BEGIN and a COMMIT round
+	// trip of its own.
+	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
 		placed.Discard()
 		return dbErr("create session "+sess.ID, err)
 	}

@@ -116,7 +116,7 @@ func TestSearchPathIsolates(t *testing.T) {
 
 func TestPoolSize(t *testing.T) {
 	dsn := pgtest.DSN(t)
-	if got, want := open(t, dsn).MaxConns(), int32(max(4, 2*runtime.GOMAXPROCS(0))); got != want {
+	if got, want := open(t, dsn).MaxConns(), int32(max(8, 4*runtime.GOMAXPROCS(0))); got != want {
 		t.Errorf("default pool size = %d, want %d", got, want)
 	}
 	sep := "&"
