@@ -12,16 +12,16 @@ import (
 )
 
 // credentials are serve's parts for API keys and the console: the record
-// of keys' last use, and the listener that tells the server's key cache
-// of revocations made by any process (PostgreSQL only; without it the
-// server does not cache keys).
+// of keys' last use, and the watcher that tells the server's key cache
+// of revocations made by any process (PostgreSQL by NOTIFY, SQLite by
+// looking every 250 ms); while it is down the server does not cache keys.
 type credentials struct {
 	usage *auth.KeyUsage
 	stop  context.CancelFunc
 	done  chan struct{}
 }
 
-// revocationWatcher is a store that reports revocations (postgres.Store).
+// revocationWatcher is a store that reports revocations (both stores).
 type revocationWatcher interface {
 	WatchRevocations(ctx context.Context, revoked func(), ready func(up bool, why error))
 }
@@ -37,9 +37,9 @@ func (m *Main) consoleConfig(svc *signing.Service, endpoints *webhook.Endpoints,
 		Sandbox: m.Config.Sandbox.value, Secure: strings.HasPrefix(m.Config.PublicURL, "https://"), Revoked: forget}, nil
 }
 
-// startCredentials starts writing keys' last use and, on PostgreSQL,
-// listening for revocations; cache turns the server's key cache on and
-// off, forget empties it.
+// startCredentials starts writing keys' last use and watching for
+// revocations; cache turns the server's key cache on and off, forget
+// empties it.
 func (m *Main) startCredentials(ctx context.Context, cache func(bool), forget func()) {
 	m.creds.usage.Start(ctx)
 	w, ok := m.store.(revocationWatcher)

@@ -434,3 +434,46 @@ func (s *Store) RecentEntries(ctx context.Context, eventType, provider string, l
 	}
 	return list, dbErr("recent entries", rows.Err())
 }
+
+// RevocationCheck is how often WatchRevocations looks for revocations.
+const RevocationCheck = 250 * time.Millisecond
+
+// WatchRevocations reports API key revocations committed by any process
+// on the database file (the `signet apikey revoke` command, say) until
+// ctx ends. SQLite has no notifications, so it reads a mark of the
+// revocations (how many keys are revoked, and the latest time) every
+// RevocationCheck: ready(true, nil) once it has read it, revoked() when
+// it changes, and ready(false, why) while it cannot read it. A revocation
+// therefore reaches a server's key cache within RevocationCheck.
+func (s *Store) WatchRevocations(ctx context.Context, revoked func(), ready func(up bool, why error)) {
+	var last string
+	up := false
+	t := time.NewTicker(RevocationCheck)
+	defer t.Stop()
+	for {
+		var n, latest int64
+		err := s.readRow(ctx, `SELECT count(*), coalesce(max(revoked_at), 0) FROM api_keys WHERE revoked_at IS NOT NULL`).Scan(&n, &latest)
+		switch {
+		case ctx.Err() != nil:
+		case err != nil && up:
+			up = false
+			ready(false, dbErr("watch revocations", err))
+		case err == nil:
+			mark := fmt.Sprint(n, "/", latest)
+			if up && mark != last {
+				revoked()
+			}
+			last = mark
+			if !up {
+				up = true
+				ready(true, nil)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			ready(false, ctx.Err())
+			return
+		case <-t.C:
+		}
+	}
+}

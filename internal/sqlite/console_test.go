@@ -1,12 +1,14 @@
 package sqlite_test
 
 import (
+	"context"
 	"database/sql"
 	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/signet-dev/signet/internal/auth"
 	"github.com/signet-dev/signet/internal/storetest"
@@ -69,5 +71,49 @@ func TestKeysFromBeforeTheConsole(t *testing.T) {
 	}
 	if _, err := st.APIKeyByHash(t.Context(), "old-hash-1"); err != nil {
 		t.Errorf("an old key no longer works: %v", err)
+	}
+}
+
+// TestWatchRevocations: a revocation committed through another Store on
+// the same file (as `signet apikey revoke` is another process) reaches
+// the watcher; stopping it says the cache may no longer be trusted.
+func TestWatchRevocations(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "signet.db")
+	a, b := open(t, path), open(t, path)
+	tn, err := a.CreateTenant(t.Context(), "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := auth.APIKey{ID: auth.NewKeyID(), Tenant: tn, Prefix: "sk_test", CreatedAt: time.Now()}
+	if err := a.InsertAPIKey(t.Context(), k, "hash"); err != nil {
+		t.Fatal(err)
+	}
+	revoked, ready := make(chan struct{}, 10), make(chan bool, 10)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		b.WatchRevocations(ctx, func() { revoked <- struct{}{} }, func(up bool, _ error) { ready <- up })
+	}()
+	if up := <-ready; !up {
+		t.Fatal("the watcher did not start")
+	}
+	if _, err := a.RevokeAPIKey(t.Context(), k.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-revoked:
+	case <-time.After(30 * time.Second): // a deadline, not a timing claim
+		t.Fatal("the revocation never reached the watcher")
+	}
+	cancel()
+	<-done
+	if up := <-ready; up {
+		t.Error("stopping did not report the watcher down")
+	}
+	select {
+	case <-revoked:
+		t.Error("a second revocation was reported for one")
+	default:
 	}
 }
