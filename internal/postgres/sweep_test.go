@@ -50,5 +50,5 @@ func seed(st *postgres.Store) storetest.Seed {
 // -benchtime=1x.
 func BenchmarkExpirySweep(b *testing.B) {
 	st := open(b, pgtest.DSN(b))
-	storetest.ExpirySweep(b, st, seed(st), storetest.SweepTotal(), 10_000, 500)
+	storetest.ExpirySweep(b, st, seed(st), storetest.SweepTotal(), 10_000, 1000)
 }

@@ -54,7 +54,7 @@ type Config struct {
 	// two workers initiating at once.
 	InitiateLease time.Duration
 	// ExpiryWriters is how many transactions ExpireDue commits at once
-	// (default 4), each on its own share of the due sessions; a store
+	// (default 2), each on its own share of the due sessions; a store
 	// that is a Writers caps it.
 	ExpiryWriters int
 }
@@ -92,7 +92,7 @@ type Service struct {
 
 // defaultExpiryWriters is ExpiryWriters' default, the fastest in the
 // expiry sweep benchmark on PostgreSQL (BENCHMARKS.md).
-const defaultExpiryWriters = 4
+const defaultExpiryWriters = 2
 
 // NewService validates cfg and returns a Service.
 func NewService(cfg Config) (*Service, error) {

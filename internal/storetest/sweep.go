@@ -23,8 +23,8 @@ type Seed func(tb testing.TB, tenantID string, total, due int, now time.Time)
 
 // ExpirySweep measures what the expiry worker does to a large table: it
 // finds and expires every due session, batch by batch, through
-// signing.Service (one transaction per batch, each expiry with its audit
-// entry and outbox row). It reports the sweep's wall time as
+// signing.Service (each batch in up to ExpiryWriters transactions at
+// once, each expiry with its audit entry and outbox row). It reports the sweep's wall time as
 // "sweep-ms" and checks that exactly the due sessions were expired.
 // Run it with -benchtime=1x: after one sweep nothing is due. For
 // comparisons, SIGNET_SWEEP_BATCH replaces batch (the sessions one
