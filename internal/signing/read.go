@@ -3,6 +3,8 @@ package signing
 import (
 	"context"
 	"errors"
+	"slices"
+	"sync"
 	"time"
 )
 
@@ -102,8 +104,11 @@ func (s *Service) expire(next *Session, now time.Time) ([]AuditEntry, *Document,
 }
 
 // ExpireDue moves up to limit open sessions past their deadline to
-// EXPIRED, in one transaction, and returns how many it expired. A session
-// that changed meanwhile is expired on its own, on fresh state.
+// EXPIRED and returns how many it expired. It finds them in one query
+// and commits them in up to ExpiryWriters transactions at once, each on
+// its own share of the sessions. A session that changed meanwhile is
+// expired on its own, on fresh state. On an error, the count is of the
+// expiries that were committed nonetheless.
 func (s *Service) ExpireDue(ctx context.Context, limit int) (int, error) {
 	now := s.now()
 	due, err := s.cfg.Store.DueForExpiry(ctx, now, limit)
@@ -126,6 +131,42 @@ func (s *Service) ExpireDue(ctx context.Context, limit int) (int, error) {
 		}
 		changes = append(changes, c)
 	}
+	parts := slices.Collect(slices.Chunk(changes, s.expiryShare(len(changes))))
+	counts, errs := make([]int, len(parts)), make([]error, len(parts))
+	var wg sync.WaitGroup
+	for k, part := range parts {
+		wg.Go(func() { counts[k], errs[k] = s.expireBatch(ctx, part) })
+	}
+	wg.Wait()
+	n := 0
+	for _, c := range counts {
+		n += c
+	}
+	if n > 0 {
+		s.notifyAll()
+	}
+	return n, errors.Join(errs...)
+}
+
+// expiryShare is how many of n expiries one transaction takes: an even
+// share among the writers, but never so few that the transactions cost
+// more than they save.
+func (s *Service) expiryShare(n int) int {
+	writers := s.cfg.ExpiryWriters
+	if w, ok := s.cfg.Store.(Writers); ok {
+		writers = min(writers, max(1, w.Writers()))
+	}
+	return max(minExpiryShare, (n+writers-1)/writers)
+}
+
+// minExpiryShare is the least number of expiries worth a transaction of
+// their own.
+const minExpiryShare = 50
+
+// expireBatch commits changes, expiries computed from the sessions as
+// found, in one transaction and expires again, on fresh state, each one
+// that lost a race. It returns how many sessions it expired.
+func (s *Service) expireBatch(ctx context.Context, changes []Change) (int, error) {
 	results, err := s.cfg.Store.UpdateSessions(ctx, changes)
 	if err != nil {
 		return 0, err
@@ -147,9 +188,6 @@ func (s *Service) ExpireDue(ctx context.Context, limit int) (int, error) {
 		if next.Status == StatusExpired {
 			n++
 		}
-	}
-	if n > 0 {
-		s.notifyAll()
 	}
 	return n, nil
 }

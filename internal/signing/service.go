@@ -53,6 +53,10 @@ type Config struct {
 	// kept from the poller, so that a crash mid-initiate is retried without
 	// two workers initiating at once.
 	InitiateLease time.Duration
+	// ExpiryWriters is how many transactions ExpireDue commits at once
+	// (default 2), each on its own share of the due sessions; a store
+	// that is a Writers caps it.
+	ExpiryWriters int
 }
 
 // Observer watches the service's dealings with providers.
@@ -86,6 +90,10 @@ type Service struct {
 	gone goneAnswers
 }
 
+// defaultExpiryWriters is ExpiryWriters' default, the fastest in the
+// expiry sweep benchmark on PostgreSQL (BENCHMARKS.md).
+const defaultExpiryWriters = 2
+
 // NewService validates cfg and returns a Service.
 func NewService(cfg Config) (*Service, error) {
 	if cfg.Store == nil || cfg.Providers == nil {
@@ -111,6 +119,9 @@ func NewService(cfg Config) (*Service, error) {
 	}
 	if cfg.InitiateLease <= 0 {
 		cfg.InitiateLease = time.Minute
+	}
+	if cfg.ExpiryWriters <= 0 {
+		cfg.ExpiryWriters = defaultExpiryWriters
 	}
 	if _, ok := cfg.Providers.Provider(cfg.DefaultProvider); !ok {
 		return nil, fmt.Errorf("signing: default provider %q is not configured", cfg.DefaultProvider)

@@ -791,3 +791,57 @@ func TestFailingRefreshBacksOffAndLogsRarely(t *testing.T) {
 		t.Errorf("%d log lines for 6 failures, want 3 (the 1st, 2nd and 4th):\n%s", n, logs.String())
 	}
 }
+
+// TestExpireDueSplitsAmongWriters: a sweep commits its sessions in up to
+// ExpiryWriters transactions of at least 50 at once, and in one if the
+// store has one writer (SQLite); each session expires once either way.
+func TestExpireDueSplitsAmongWriters(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		oneWriter bool
+		want      int32
+	}{{"many writers", false, 3}, {"one writer", true, 1}} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			var ids []string
+			for range 120 {
+				ids = append(ids, e.create(t).ID)
+			}
+			e.advance(signing.DefaultExpiry + time.Second)
+			counted := &countingStore{SessionStore: e.store}
+			e.cfg.Store, e.cfg.ExpiryWriters = counted, 4
+			if tc.oneWriter {
+				e.cfg.Store = oneWriter{counted}
+			}
+			n, err := e.newService(t).ExpireDue(context.Background(), 500)
+			if err != nil || n != len(ids) {
+				t.Fatalf("ExpireDue = %d, %v; want %d", n, err, len(ids))
+			}
+			if got := counted.transactions.Load(); got != tc.want {
+				t.Errorf("%d transactions, want %d", got, tc.want)
+			}
+			for _, id := range ids {
+				if c := count(e.trail(t, id), signing.EventExpired); c != 1 {
+					t.Errorf("%s has %d expired events, want 1", id, c)
+				}
+			}
+		})
+	}
+}
+
+// countingStore counts UpdateSessions' transactions; it hides whether
+// its store is a signing.Writers.
+type countingStore struct {
+	signing.SessionStore
+	transactions atomic.Int32
+}
+
+func (s *countingStore) UpdateSessions(ctx context.Context, changes []signing.Change) ([]error, error) {
+	s.transactions.Add(1)
+	return s.SessionStore.UpdateSessions(ctx, changes)
+}
+
+// oneWriter is a store that tells it has one writer.
+type oneWriter struct{ *countingStore }
+
+func (oneWriter) Writers() int { return 1 }

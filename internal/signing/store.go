@@ -88,6 +88,12 @@ type TenantStore interface {
 	Secret(ctx context.Context, name string, gen func() []byte) ([]byte, error)
 }
 
+// Writers is a store that tells how many transactions it commits at once
+// at best (SQLite: one); a sweep splits its work among no more.
+type Writers interface {
+	Writers() int
+}
+
 // SessionStore keeps sessions, their documents and audit trails: what the
 // Service needs. Every method that takes a tenant id only sees that
 // tenant's rows.

@@ -27,7 +27,10 @@ import (
 	"github.com/signet-dev/signet/internal/signing"
 )
 
-var _ signing.Store = (*Store)(nil)
+var (
+	_ signing.Store   = (*Store)(nil)
+	_ signing.Writers = (*Store)(nil)
+)
 
 // Store is a signing.Store on an SQLite file. It is safe for concurrent use,
 // also by several processes sharing the file.
@@ -155,6 +158,10 @@ func (s *Store) Ping(ctx context.Context) error {
 	}
 	return nil
 }
+
+// Writers is 1: SQLite commits one write transaction at a time, so a
+// sweep gains nothing from splitting its work.
+func (s *Store) Writers() int { return 1 }
 
 // Close closes both pools.
 func (s *Store) Close() error {

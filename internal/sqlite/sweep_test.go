@@ -42,5 +42,5 @@ func seed(st *sqlite.Store) storetest.Seed {
 // -benchtime=1x.
 func BenchmarkExpirySweep(b *testing.B) {
 	st := open(b, filepath.Join(b.TempDir(), "sweep.db"))
-	storetest.ExpirySweep(b, st, seed(st), storetest.SweepTotal(), 10_000, 500)
+	storetest.ExpirySweep(b, st, seed(st), storetest.SweepTotal(), 10_000, 1000)
 }

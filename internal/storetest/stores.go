@@ -299,9 +299,12 @@ func ErrorsWrapSentinels(t *testing.T, st Store, invalid map[string]func(*signin
 
 // SweepTotal is how many sessions the stores' BenchmarkExpirySweep seed:
 // 1 M, or SIGNET_SWEEP_TOTAL for a quicker run.
-func SweepTotal() int {
-	if v, err := strconv.Atoi(os.Getenv("SIGNET_SWEEP_TOTAL")); err == nil && v > 0 {
+func SweepTotal() int { return envInt("SIGNET_SWEEP_TOTAL", 1_000_000) }
+
+// envInt is the positive integer in the environment variable name, or def.
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
 		return v
 	}
-	return 1_000_000
+	return def
 }

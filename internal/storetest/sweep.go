@@ -23,11 +23,14 @@ type Seed func(tb testing.TB, tenantID string, total, due int, now time.Time)
 
 // ExpirySweep measures what the expiry worker does to a large table: it
 // finds and expires every due session, batch by batch, through
-// signing.Service (one transaction per batch, each expiry with its audit
-// entry and outbox row). It reports the sweep's wall time as
+// signing.Service (each batch in up to ExpiryWriters transactions at
+// once, each expiry with its audit entry and outbox row). It reports the sweep's wall time as
 // "sweep-ms" and checks that exactly the due sessions were expired.
-// Run it with -benchtime=1x: after one sweep nothing is due.
+// Run it with -benchtime=1x: after one sweep nothing is due. For
+// comparisons, SIGNET_SWEEP_BATCH replaces batch (the sessions one
+// ExpireDue finds) and SIGNET_SWEEP_WRITERS the service's ExpiryWriters.
 func ExpirySweep(b *testing.B, st Store, seed Seed, total, due, batch int) {
+	batch = envInt("SIGNET_SWEEP_BATCH", batch)
 	ctx := context.Background()
 	tenant, err := st.CreateTenant(ctx, "sweep")
 	if err != nil {
@@ -40,7 +43,8 @@ func ExpirySweep(b *testing.B, st Store, seed Seed, total, due, batch int) {
 		b.Fatal(err)
 	}
 	svc, err := signing.NewService(signing.Config{Store: st, Providers: idleProviders{}, DefaultProvider: "idle",
-		Now: func() time.Time { return now }, NewID: uuid.NewString, Links: links, Logger: slog.New(slog.DiscardHandler),
+		ExpiryWriters: envInt("SIGNET_SWEEP_WRITERS", 0),
+		Now:           func() time.Time { return now }, NewID: uuid.NewString, Links: links, Logger: slog.New(slog.DiscardHandler),
 		EncodeEvent: present.Presenter{PublicURL: "http://signet.test", Links: links}.WebhookEvent})
 	if err != nil {
 		b.Fatal(err)

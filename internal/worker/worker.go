@@ -39,7 +39,8 @@ type Config struct {
 	// PollConcurrency is how many claimed sessions are polled at once
 	// (default 8).
 	PollConcurrency int
-	// ExpiryBatch is how many sessions one expiry transaction takes (default 500).
+	// ExpiryBatch is how many due sessions one expiry step finds (default
+	// 1000); the service commits them in ExpiryWriters transactions at once.
 	ExpiryBatch int
 	// CleanupEvery is how often expired idempotency keys and refresh
 	// tokens are deleted (default 10 min).
@@ -74,7 +75,7 @@ func New(cfg Config) (*Worker, error) {
 		cfg.PollConcurrency = 8
 	}
 	if cfg.ExpiryBatch <= 0 {
-		cfg.ExpiryBatch = 500
+		cfg.ExpiryBatch = 1000
 	}
 	if cfg.CleanupEvery <= 0 {
 		cfg.CleanupEvery = 10 * time.Minute
