@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -53,6 +54,9 @@ type Dispatcher struct {
 	mu       sync.Mutex
 	inflight map[string]int
 	stalled  map[string]bool
+	// capped is set while the last claim was cut short by an endpoint's
+	// bound.
+	capped atomic.Bool
 	log      *slog.Logger
 	wake     chan struct{}
 	cancel   context.CancelFunc
@@ -188,7 +192,12 @@ func (d *Dispatcher) fill(ctx context.Context, free chan struct{}, results chan<
 			}
 			return
 		}
+		claimed := len(batch)
 		batch = d.admit(ctx, batch)
+		// A claim that some endpoint's bound cut short may have left due
+		// deliveries behind: then each attempt that ends looks again at
+		// once, rather than at the next idle tick.
+		d.capped.Store(claimed > len(batch) || capped(batch, d.cfg.PerEndpoint))
 		for _, del := range batch {
 			<-free
 			inflight.Add(1)
@@ -198,12 +207,27 @@ func (d *Dispatcher) fill(ctx context.Context, free chan struct{}, results chan<
 				results <- res
 				d.finished(del.EndpointID, d.cfg.Sender.Stalled(res.Attempt))
 				free <- struct{}{}
+				if d.capped.Load() {
+					d.Wake()
+				}
 			}()
 		}
 		if len(batch) < limit {
 			return
 		}
 	}
+}
+
+// capped reports whether batch holds per deliveries of one endpoint: as
+// many as a claim takes, so more of them may be due.
+func capped(batch []signing.Delivery, per int) bool {
+	n := map[string]int{}
+	for _, del := range batch {
+		if n[del.EndpointID]++; n[del.EndpointID] >= per {
+			return true
+		}
+	}
+	return false
 }
 
 // claim bounds the next claim: at most limit in all, none of an endpoint

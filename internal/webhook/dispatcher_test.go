@@ -224,3 +224,13 @@ func TestRoomComesBackAfterASuccess(t *testing.T) {
 		t.Fatalf("after an attempt that did not stall, with 3 of 4 in flight, busy = %v, want none", b)
 	}
 }
+
+func TestCapped(t *testing.T) {
+	del := func(ep string) signing.Delivery { return signing.Delivery{EndpointID: ep} }
+	if capped([]signing.Delivery{del("a"), del("b"), del("a")}, 3) {
+		t.Error("2 of a and 1 of b, bound 3: capped")
+	}
+	if !capped([]signing.Delivery{del("a"), del("b"), del("a"), del("a")}, 3) {
+		t.Error("3 of a, bound 3: not capped")
+	}
+}
