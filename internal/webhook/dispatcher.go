@@ -56,12 +56,12 @@ type Dispatcher struct {
 	stalled  map[string]bool
 	// capped is set while the last claim was cut short by an endpoint's
 	// bound.
-	capped atomic.Bool
-	log      *slog.Logger
-	wake     chan struct{}
-	cancel   context.CancelFunc
-	done     sync.WaitGroup
-	metrics  *metrics
+	capped  atomic.Bool
+	log     *slog.Logger
+	wake    chan struct{}
+	cancel  context.CancelFunc
+	done    sync.WaitGroup
+	metrics *metrics
 }
 
 // NewDispatcher checks cfg and registers the webhook metrics.
