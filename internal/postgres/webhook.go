@@ -219,11 +219,7 @@ func (s *Store) ClaimDueDeliveries(ctx context.Context, now time.Time, lease tim
 		return nil, fmt.Errorf("postgres: claim due deliveries: %w: limit %d, lease %v", signing.ErrInvalid, limit, lease)
 	}
 	busy := append([]string{}, c.Busy...)
-	per := c.PerEndpoint
-	if per <= 0 || per > limit {
-		per = limit
-	}
-	rows, err := s.pool.Query(ctx, queryClaimDeliveries, now, now.Add(lease), limit, busy, per)
+	rows, err := s.pool.Query(ctx, queryClaimDeliveries, now, now.Add(lease), limit, busy, c.EndpointBound())
 	if err != nil {
 		return nil, dbErr("claim due deliveries", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/signet-dev/signet/api"
 	"github.com/signet-dev/signet/internal/present"
@@ -49,6 +50,15 @@ var statusTable = []struct {
 	{errBadGateway, http.StatusBadGateway, "provider-error", "Provider error", "the signing provider refused the request"},
 }
 
+// retryLater is an error whose client may try again after seconds
+// (its Retry-After), when the server knows better than the default.
+type retryLater struct {
+	error
+	seconds int
+}
+
+func (e retryLater) Unwrap() error { return e.error }
+
 func problemType(slug string) string { return "urn:signet:problem:" + slug }
 
 // problemFor turns any error into the problem the client sees: the status
@@ -87,6 +97,10 @@ func problemFor(r *http.Request, err error, log *slog.Logger) *problem {
 		}
 		if row.status == http.StatusServiceUnavailable {
 			p.retryAfter = "5"
+		}
+		var later retryLater
+		if errors.As(err, &later) {
+			p.retryAfter = strconv.Itoa(later.seconds)
 		}
 		noteError(r, err)
 		return p

@@ -4,13 +4,12 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/semaphore"
 
-	"github.com/signet-dev/signet/api"
+	"github.com/signet-dev/signet/internal/signing"
 )
 
 // Defaults of the upload bound.
@@ -83,9 +82,8 @@ func (g *uploadGate) admit(h handlerFunc) handlerFunc {
 				return r.Context().Err() // the client left while waiting
 			}
 			g.refused.Inc()
-			return &problem{Problem: api.Problem{Type: problemType("unavailable"), Title: "Service unavailable", Status: http.StatusServiceUnavailable,
-				Detail:   fmt.Sprintf("the server is reading as many uploads as it may hold at once (%d MiB); retry after %d s", g.bound>>20, uploadRetryAfter),
-				Instance: r.URL.Path}, retryAfter: strconv.Itoa(uploadRetryAfter)}
+			return retryLater{signing.Errorf(signing.ErrUnavailable, "the server is reading as many uploads as it may hold at once (%d MiB); retry after %d s",
+				g.bound>>20, uploadRetryAfter), uploadRetryAfter}
 		}
 		g.inFlight.Add(float64(n))
 		defer func() {

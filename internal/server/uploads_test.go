@@ -65,7 +65,7 @@ func TestUploadGateWaitsThenRefuses(t *testing.T) {
 
 	// A fourth upload finds no room within the wait: 503, Retry-After.
 	rec := upload(f, 1<<20)
-	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" {
+	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") != "2" {
 		t.Fatalf("upload over the bound: %d, Retry-After %q; want 503 with Retry-After", rec.Code, rec.Header().Get("Retry-After"))
 	}
 	if !strings.Contains(rec.Body.String(), "retry after") || !strings.Contains(rec.Header().Get("Content-Type"), "problem+json") {

@@ -227,3 +227,12 @@ type DeliveryClaim struct {
 	// hangs, say) costs a claim no more than one with none.
 	PerEndpoint int
 }
+
+// EndpointBound is the most deliveries of one endpoint the claim takes:
+// PerEndpoint, or Limit when that is unset or larger.
+func (c DeliveryClaim) EndpointBound() int {
+	if c.PerEndpoint <= 0 || c.PerEndpoint > c.Limit {
+		return c.Limit
+	}
+	return c.PerEndpoint
+}

@@ -218,7 +218,7 @@ func (s *Store) ClaimDueDeliveries(ctx context.Context, now time.Time, lease tim
 	var list []signing.Delivery
 	err = s.tx(ctx, func(tx wtx) error {
 		list = []signing.Delivery{}
-		rows, err := tx.QueryContext(ctx, queryClaimCandidates, micros(now), perEndpoint(c), string(busy), limit)
+		rows, err := tx.QueryContext(ctx, queryClaimCandidates, micros(now), c.EndpointBound(), string(busy), limit)
 		if err != nil {
 			return err
 		}
@@ -260,14 +260,6 @@ func (s *Store) ClaimDueDeliveries(ctx context.Context, now time.Time, lease tim
 		return nil, dbErr("claim due deliveries", err)
 	}
 	return list, nil
-}
-
-// perEndpoint is the most deliveries of one endpoint c takes.
-func perEndpoint(c signing.DeliveryClaim) int {
-	if c.PerEndpoint <= 0 || c.PerEndpoint > c.Limit {
-		return c.Limit
-	}
-	return c.PerEndpoint
 }
 
 // ReleaseDeliveries makes claimed deliveries due again at due, unattempted.
