@@ -41,7 +41,7 @@ func adminCreate(ctx context.Context, args []string, getenv func(string) string,
 	if err := auth.CheckPassword(password); err != nil {
 		return fmt.Errorf("refused: the %s", signing.Message(err))
 	}
-	store, err := openStore(ctx, *database, nil)
+	store, err := openStore(ctx, *database, nil, false)
 	if err != nil {
 		return err
 	}
@@ -94,7 +94,7 @@ func apikeyList(ctx context.Context, args []string, getenv func(string) string, 
 	if err := parseArgs(fs, args); err != nil {
 		return usageErr(err)
 	}
-	store, err := openStore(ctx, *database, nil)
+	store, err := openStore(ctx, *database, nil, false)
 	if err != nil {
 		return err
 	}
@@ -188,7 +188,7 @@ func apikeyRevoke(ctx context.Context, args []string, getenv func(string) string
 	if id == "" {
 		return fmt.Errorf("%w: give the id of the key to revoke (see signet apikey list)", errUsage)
 	}
-	store, err := openStore(ctx, *database, nil)
+	store, err := openStore(ctx, *database, nil, false)
 	if err != nil {
 		return err
 	}

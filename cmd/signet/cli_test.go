@@ -348,7 +348,7 @@ func TestBadConfigurationMakesNoTenant(t *testing.T) {
 		if strings.Contains(out.String()+errOut.String(), "sk_") {
 			t.Errorf("%v: an API key was shown: %s", c.args, errOut.String())
 		}
-		store, err := openStore(context.Background(), "sqlite:"+path, nil)
+		store, err := openStore(context.Background(), "sqlite:"+path, nil, false)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -259,7 +259,7 @@ func TestDocumentDownload(t *testing.T) {
 // everything again. Each orphan is put with a key made at the time named.
 func TestSweeperWindows(t *testing.T) {
 	t.Parallel()
-	st, err := openStore(t.Context(), "sqlite:"+t.TempDir()+"/signet.db", nil)
+	st, err := openStore(t.Context(), "sqlite:"+t.TempDir()+"/signet.db", nil, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -133,7 +133,7 @@ func apikeyCreate(ctx context.Context, args []string, getenv func(string) string
 	if *tenant == "" {
 		return fmt.Errorf("%w: --tenant is required", errUsage)
 	}
-	store, err := openStore(ctx, *database, nil)
+	store, err := openStore(ctx, *database, nil, false)
 	if err != nil {
 		return err
 	}
@@ -152,7 +152,7 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 	if err := parseArgs(fs, args); err != nil {
 		return usageErr(err)
 	}
-	store, err := openStore(ctx, *database, nil)
+	store, err := openStore(ctx, *database, nil, false)
 	if err != nil {
 		return err
 	}

@@ -98,7 +98,7 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	store, err := openStore(ctx, cfg.Database, docs)
+	store, err := openStore(ctx, cfg.Database, docs, true)
 	if err != nil {
 		return err
 	}

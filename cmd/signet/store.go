@@ -34,12 +34,17 @@ type database interface {
 
 // openStore opens the database named by dsn and applies pending
 // migrations. Documents go to docs, or into the database if it is nil
-// (commands that read no documents pass nil).
-func openStore(ctx context.Context, dsn string, docs blob.Store) (database, error) {
+// (commands that read no documents pass nil). serving is signet serve's
+// open: on SQLite it caches sessions, which takes the database for this
+// process alone (sqlite.WithSessionCache).
+func openStore(ctx context.Context, dsn string, docs blob.Store, serving bool) (database, error) {
 	switch {
 	case strings.HasPrefix(dsn, "sqlite:"):
 		path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "//")
 		var opts []sqlite.Option
+		if serving {
+			opts = append(opts, sqlite.WithSessionCache())
+		}
 		if docs != nil {
 			opts = append(opts, sqlite.WithDocuments(docs))
 		}

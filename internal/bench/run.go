@@ -138,7 +138,7 @@ func notes(o Options) []string {
 		"Every phase starts its own `signet serve --sandbox --poll-interval 1h --rate-limit 0 --log-level warn --webhook-retries 2s,2s,…` child process on the same database, so one phase's load, caches and memory do not carry into the next; the long poll interval keeps the provider poller out of the measurements.",
 		fmt.Sprintf("GET and list read %d sessions created before the measurement, round robin; every closed-loop run is preceded by a short unmeasured warm-up.", sessionsForReads),
 		"The GET baseline is `signet bench baseline-server`, a bare `net/http` handler in its own process serving the JSON bytes Signet returned for one of those sessions, with the same headers and server timeouts; it is driven by the same client the same way.",
-		fmt.Sprintf("GET runs in %d rounds with Signet and the baseline both up throughout; each round is Signet closed loop, the baseline closed loop, then Signet open loop at half of that round's closed-loop GET throughput (requests due at fixed times, latency from the due time, so queueing delay shows). The GET targets are judged on the median of the rounds' ratios and of their half-load p99s, not the best round.", TargetGetRounds),
+		fmt.Sprintf("GET runs in %d rounds with Signet and the baseline both up throughout; each round is Signet closed loop, the baseline closed loop, then Signet open loop at half of that round's closed-loop GET throughput (requests due at fixed times, latency from the due time, so queueing delay shows), then the baseline open loop at that same rate: its p99 is the floor the machine and the load generator put under Signet's. The GET targets are judged on the median of the rounds' ratios and of their half-load p99s, not the best round.", TargetGetRounds),
 		"POST creates sessions with a 100 KB PDF (`pdf.SampleOfSize`) and distinct orderIds, on one server: first at provider local (Signet's own signing, no outside HTTP call; the target is checked on this), then at provider signzy in sandbox mode (its simulator is served by the same process, so every create also includes Signet's HTTP round trip to it; reported beside it). Other phases create at provider local. The raw-insert baseline writes the same data (id, tenant, orderId, JSON signer details and metadata, time, the 100 KB PDF) as one row per durable transaction into the same kind of database: for SQLite a separate file in the same directory opened with internal/sqlite's writer settings (WAL, synchronous NORMAL, busy_timeout, BEGIN IMMEDIATE on one connection), for PostgreSQL a plain table in the run's schema, one autocommit INSERT each over a pool as large as the concurrency.",
 		fmt.Sprintf("Webhooks: the receiver runs inside the bench process. Drain: %d endpoints registered; sessions are created for the run's duration while the receiver answers 503 (retries every 2 s); once every delivery has been refused at least once that server is stopped, the receiver switched to 200, and after the 2 s retry delay a fresh server finds the whole backlog due; the rate counts distinct deliveries from its first success to its last. Lag: one endpoint, sessions created open-loop at %s/s for the duration; the lag is the arrival time minus the event's `timestamp` (one machine clock). The event's timestamp is taken when the server starts handling the create, before validation and the commit, so the lag includes the create's own work. Both webhook runs create sessions with a ~1 KB PDF.", drainEndpoints, formatRate(o.LagRate)),
 		fmt.Sprintf("Uploads: for each PDF size (%s), a fresh server gets rounds of %d simultaneous creates at provider local, the body streamed; the PDF is `pdf.SampleOfSize` page text up to 1 MB and, above that, comment-line padding (a 10 MB sample of text would have over 2,000 pages, more than the server's default limit of 1,000); rounds continue until the duration is up or %s of request bodies per size is sent (at least one round). The server's VmRSS is sampled every 50 ms; the peak is the higher of that and VmHWM at the end. Creates answered 503 with Retry-After (the server's bound on upload bytes in flight) are counted, not errors, and sent again after that delay; latency counts from the first attempt.", uploadSizes(), TargetUploads, wholeMB(uploadBudget)),
@@ -460,6 +460,7 @@ func (d *dbRun) phaseGet(ctx context.Context) error {
 	ClosedLoop(ctx, c, d.warmup(), d.getOp(bare, c))
 	workers := max(2*c, 64)
 	halfAPI := &API{Base: srv.api.Base, Key: srv.api.Key, Client: NewClient(workers)}
+	halfBare := &API{Base: bare.Base, Key: bare.Key, Client: NewClient(workers)}
 	for round := 1; round <= TargetGetRounds && ctx.Err() == nil; round++ {
 		get := ClosedLoop(ctx, c, d.o.Duration, d.getOp(srv.api, c))
 		d.record(Measurement{Key: KeyGet, Round: round, Name: fmt.Sprintf("GET /signing/{id}, round %d", round), Load: d.closedLoad(), Summary: get})
@@ -470,11 +471,15 @@ func (d *dbRun) phaseGet(ctx context.Context) error {
 		if half <= 0 {
 			continue
 		}
-		if round == 1 {
-			FixedRate(ctx, half, d.warmup(), workers, d.getOp(halfAPI, workers)) // opens the client's connections
+		if round == 1 { // opens the clients' connections
+			FixedRate(ctx, half, d.warmup(), workers, d.getOp(halfAPI, workers))
+			FixedRate(ctx, half, d.warmup(), workers, d.getOp(halfBare, workers))
 		}
 		sum, offered := FixedRate(ctx, half, d.o.Duration, workers, d.getOp(halfAPI, workers))
 		d.record(Measurement{Key: KeyGetHalf, Round: round, Name: fmt.Sprintf("GET /signing/{id} at half of its max, round %d", round),
+			Summary: sum, Offered: offered, Load: fmt.Sprintf("fixed rate %s/s (open loop)", formatRate(half))})
+		sum, offered = FixedRate(ctx, half, d.o.Duration, workers, d.getOp(halfBare, workers))
+		d.record(Measurement{Key: KeyGetHalfBare, Round: round, Name: fmt.Sprintf("baseline: bare net/http handler at the same rate, round %d", round),
 			Summary: sum, Offered: offered, Load: fmt.Sprintf("fixed rate %s/s (open loop)", formatRate(half))})
 	}
 	return nil

@@ -88,6 +88,7 @@ func (s *Store) ConnPragmas(ctx context.Context, n int) ([]string, error) {
 // Exec runs a statement on the writer, for tests that break the schema on
 // purpose and for bulk fixtures.
 func (s *Store) Exec(ctx context.Context, query string, args ...any) error {
+	defer s.sessions.forgetAll() // it may have written sessions
 	_, err := s.write.ExecContext(ctx, query, args...)
 	return err
 }

@@ -112,20 +112,30 @@ func (s *Store) CreateSession(ctx context.Context, sess *signing.Session, origin
 
 // Session reads one session of a tenant; ErrNotFound if none.
 func (s *Store) Session(ctx context.Context, tenantID, id string) (*signing.Session, error) {
+	if sess, ok := s.sessions.get(tenantID, id); ok {
+		return sess, nil
+	}
+	epoch := s.sessions.begin()
 	sess, err := scanSession(s.readRow(ctx,
 		`SELECT `+sessionCols+` FROM sessions WHERE id = ? AND tenant_id = ?`, id, tenantID))
 	if err != nil {
 		return nil, dbErr("session "+id, err)
 	}
+	s.sessions.put(sess, epoch)
 	return sess, nil
 }
 
 // SessionByID reads a session regardless of tenant; ErrNotFound if none.
 func (s *Store) SessionByID(ctx context.Context, id string) (*signing.Session, error) {
+	if sess, ok := s.sessions.get("", id); ok {
+		return sess, nil
+	}
+	epoch := s.sessions.begin()
 	sess, err := scanSession(s.readRow(ctx, `SELECT `+sessionCols+` FROM sessions WHERE id = ?`, id))
 	if err != nil {
 		return nil, dbErr("session "+id, err)
 	}
+	s.sessions.put(sess, epoch)
 	return sess, nil
 }
 
@@ -224,6 +234,7 @@ func (s *Store) UpdateSession(ctx context.Context, c signing.Change) error {
 	}
 	c = put.Changes[0]
 	var version int64
+	defer s.sessions.forget(c.Session.ID) // committed or not: see sessionCache
 	err = s.tx(ctx, func(tx wtx) (err error) {
 		version, err = applyChange(ctx, tx, c)
 		return err
@@ -252,6 +263,7 @@ func (s *Store) UpdateSessions(ctx context.Context, changes []signing.Change) ([
 	changes = put.Changes
 	results := make([]error, len(changes))
 	versions := make([]int64, len(changes))
+	defer s.sessions.forgetChanges(changes)
 	err = s.tx(ctx, func(tx wtx) error {
 		for i, c := range changes {
 			v, err := applyChange(ctx, tx, c)

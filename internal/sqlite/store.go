@@ -44,6 +44,10 @@ type Store struct {
 	// own is docs when the documents live in this database: a create
 	// then writes its document in the session's transaction.
 	own *blobdb.Store
+	// sessions caches sessions read (nil unless WithSessionCache), and
+	// lock holds the database for this store meanwhile.
+	sessions *sessionCache
+	lock     *os.File
 }
 
 // Option configures Open.
@@ -54,6 +58,7 @@ type config struct {
 	busyTimeout time.Duration
 	readConns   int
 	docs        blob.Store
+	cache       bool
 }
 
 // WithNow sets the clock used for the times the store assigns itself
@@ -71,6 +76,20 @@ func WithReadConns(n int) Option { return func(c *config) { c.readConns = n } }
 // WithDocuments keeps the documents' content in d (an object store).
 // The default is this database's blobs table (blob/db).
 func WithDocuments(d blob.Store) Option { return func(c *config) { c.docs = d } }
+
+// errLocked: another store serves the database.
+var errLocked = errors.New("another process serves this database (a second signet serve?); " +
+	"SQLite serves one process: stop the other one, or run several replicas on PostgreSQL")
+
+// WithSessionCache keeps the sessions read most recently in memory, so
+// that reading one again costs no query (a client polling its session).
+// That is only right while this store is the one process that writes
+// the database's sessions, so Open then takes an exclusive lock on the
+// file PATH.lock for as long as the store is open, and fails if another
+// store (in this process or another) holds it. signet serve uses it;
+// commands that never write sessions (apikey, migrate) do not, so they
+// run beside it.
+func WithSessionCache() Option { return func(c *config) { c.cache = true } }
 
 // Open opens (creating if needed) the SQLite database at path and applies
 // pending migrations. path is a file name; in-memory databases are refused
@@ -97,8 +116,19 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 
+	var lock *os.File
+	if cfg.cache {
+		var err error
+		switch lock, err = lockFile(path + ".lock"); {
+		case errors.Is(err, errors.ErrUnsupported):
+			cfg.cache = false
+		case err != nil:
+			return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+		}
+	}
 	write, err := sql.Open("sqlite", dsn(path, cfg.busyTimeout, true))
 	if err != nil {
+		unlockFile(lock)
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	write.SetMaxOpenConns(1)
@@ -109,18 +139,23 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	// query_only reader could try to.
 	if err := write.PingContext(ctx); err != nil {
 		write.Close()
+		unlockFile(lock)
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 
 	read, err := sql.Open("sqlite", dsn(path, cfg.busyTimeout, false))
 	if err != nil {
 		write.Close()
+		unlockFile(lock)
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	read.SetMaxOpenConns(cfg.readConns)
 	read.SetMaxIdleConns(cfg.readConns)
 
-	s := &Store{write: write, read: read, now: cfg.now, stmts: &stmts{db: write}, readStmts: &stmts{db: read}, docs: cfg.docs}
+	s := &Store{write: write, read: read, now: cfg.now, stmts: &stmts{db: write}, readStmts: &stmts{db: read}, docs: cfg.docs, lock: lock}
+	if cfg.cache {
+		s.sessions = newSessionCache()
+	}
 	if s.docs == nil {
 		s.own, _ = blobdb.New(s, blobdb.Config{}) // the zero Config is valid
 		s.docs = s.own
@@ -163,11 +198,13 @@ func (s *Store) Ping(ctx context.Context) error {
 // sweep gains nothing from splitting its work.
 func (s *Store) Writers() int { return 1 }
 
-// Close closes both pools.
+// Close closes both pools and lets go of the database's lock.
 func (s *Store) Close() error {
 	s.stmts.close()
 	s.readStmts.close()
-	return errors.Join(s.read.Close(), s.write.Close())
+	err := errors.Join(s.read.Close(), s.write.Close())
+	unlockFile(s.lock)
+	return err
 }
 
 // tx runs fn in a write transaction (BEGIN IMMEDIATE) and commits it if fn

@@ -18,9 +18,9 @@ import (
 	"github.com/signet-dev/signet/internal/storetest"
 )
 
-func open(t testing.TB, path string) *sqlite.Store {
+func open(t testing.TB, path string, opts ...sqlite.Option) *sqlite.Store {
 	t.Helper()
-	st, err := sqlite.Open(t.Context(), path)
+	st, err := sqlite.Open(t.Context(), path, opts...)
 	if err != nil {
 		t.Fatalf("Open(%s): %v", path, err)
 	}
@@ -35,6 +35,15 @@ func open(t testing.TB, path string) *sqlite.Store {
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Store {
 		return open(t, filepath.Join(t.TempDir(), "signet.db"))
+	})
+}
+
+// TestConformanceWithSessionCache runs the suite on a store that caches
+// the sessions it reads (as signet serve opens it): every read after a
+// write must see the write.
+func TestConformanceWithSessionCache(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) storetest.Store {
+		return open(t, filepath.Join(t.TempDir(), "signet.db"), sqlite.WithSessionCache())
 	})
 }
 

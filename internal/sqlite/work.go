@@ -66,7 +66,13 @@ func (s *Store) ClaimDuePolls(ctx context.Context, now time.Time, lease time.Dur
 		WHERE id IN (`+queryDuePolls+`)
 		RETURNING `+sessionCols, micros(now.Add(lease)), micros(now), limit)
 	if err != nil {
+		s.sessions.forgetAll() // some may have been claimed
 		return nil, dbErr("claim due polls", err)
 	}
+	ids := make([]string, len(list))
+	for i, sess := range list {
+		ids[i] = sess.ID
+	}
+	s.sessions.forget(ids...)
 	return list, nil
 }
