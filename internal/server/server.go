@@ -93,6 +93,7 @@ type Server struct {
 	uploads *uploadGate
 	metrics *httpMetrics
 	keys    *keyCache
+	answers *answers
 	handler http.Handler
 }
 
@@ -131,7 +132,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Registry == nil {
 		cfg.Registry = prometheus.NewRegistry()
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, keys: newKeyCache(30*time.Second, 10_000, cfg.Now)}
+	s := &Server{cfg: cfg, log: cfg.Logger, keys: newKeyCache(30*time.Second, 10_000, cfg.Now), answers: newAnswers()}
 	s.limiter = newRateLimiter(cfg.RateLimit, cfg.Now)
 	s.idem = &idempotent{store: cfg.Store, now: cfg.Now, log: cfg.Logger}
 	m, err := newHTTPMetrics(cfg.Registry)

@@ -65,7 +65,14 @@ func (s *Server) withSession(w http.ResponseWriter, r *http.Request, op func(ctx
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, s.cfg.Presenter.Session(sess))
+	body, ok := s.answers.get(sess)
+	if !ok {
+		if body, err = encodeJSON(s.cfg.Presenter.Session(sess)); err != nil {
+			return err
+		}
+		s.answers.put(sess, body)
+	}
+	writeEncoded(w, http.StatusOK, body)
 	return nil
 }
 

@@ -16,9 +16,13 @@ import (
 const (
 	// DefaultUploadBytes bounds the request bodies being read and
 	// handled at once. A create holds its body (and the document decoded
-	// in place inside it) until it answers, so this is most of what
-	// uploads may take from memory: 4 creates at the 15 MiB body limit.
-	DefaultUploadBytes = 64 << 20
+	// in place inside it) until it answers, and about as much again in
+	// the database driver's buffers and the garbage collector's headroom,
+	// so this is what uploads may take from memory, times about three:
+	// 2 creates at the 15 MiB body limit, 23 with 1 MB documents. At 64
+	// MiB, 32 creates of 1 MB documents on PostgreSQL peaked at 150 MB
+	// RSS; at 32 MiB at 135 MB, at the same throughput (BENCHMARKS.md).
+	DefaultUploadBytes = 32 << 20
 	// DefaultUploadWait is how long an upload waits for room before it
 	// is answered 503: long enough to ride out a burst, short enough
 	// that the client's retry comes sooner than a timeout would.
