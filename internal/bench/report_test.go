@@ -183,7 +183,7 @@ func TestMedian(t *testing.T) {
 func getRounds() *DBReport {
 	d := &DBReport{}
 	for i, r := range []struct {
-		get, bare int
+		get, bare  int
 		p99, floor time.Duration
 	}{{4000, 10000, ms(9), ms(2)}, {6000, 10000, ms(3), ms(3)}, {5500, 10000, ms(4), 2500 * time.Microsecond}} {
 		round := i + 1
