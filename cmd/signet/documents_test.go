@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -305,5 +306,54 @@ func TestSweeperWindows(t *testing.T) {
 	sw.once(t.Context())
 	if exists(old) {
 		t.Error("the daily sweep of everything left the two-day-old orphan")
+	}
+}
+
+// TestSwitchingDocumentsToS3KeepsEarlierOnes: an installation that kept
+// its documents in the database and is restarted with --documents s3://…
+// still serves every document stored before, whole and in parts, without
+// copying them; the documents made after the switch go to the bucket.
+func TestSwitchingDocumentsToS3KeepsEarlierOnes(t *testing.T) {
+	s3srv := s3test.Versity(t) // skips, saying how to install it, without versitygw
+	bin := signetBinary(t)
+	bucket := s3srv.Bucket(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", s3srv.AccessKey)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", s3srv.SecretKey)
+	database := testDatabase(t)
+	first, base, key := serveBinary(t, bin, "--database", database, "--sandbox", "--poll-interval", "1s")
+	c := client{t: t, base: base, key: key}
+	s := c.must("POST", "/signing", createBody("before-switch"), 201)
+	id := str(s["signingSessionId"])
+	providertest.SubmitForm(t, str(s["redirectUrl"]), "sign")
+	waitCompleted(t, c, id)
+	path := "/signing/" + id + "/document"
+	before := download(t, c, path, nil, http.StatusOK)
+	if err := first.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Wait(); err != nil {
+		t.Fatalf("the first server did not stop cleanly: %v", err)
+	}
+
+	_, base, _ = serveBinary(t, bin, "--database", database, "--sandbox", "--poll-interval", "1s", "--documents", s3srv.DocumentsFlag(bucket))
+	c = client{t: t, base: base, key: key}
+	after := download(t, c, path, nil, http.StatusOK)
+	if !bytes.Equal(after.body, before.body) || after.header.Get("ETag") != before.header.Get("ETag") {
+		t.Fatalf("after the switch the signed document is %d bytes (ETag %s), before it %d (ETag %s)",
+			len(after.body), after.header.Get("ETag"), len(before.body), before.header.Get("ETag"))
+	}
+	part := download(t, c, path, http.Header{"Range": {"bytes=0-3"}}, http.StatusPartialContent)
+	if string(part.body) != "%PDF" {
+		t.Errorf("a range of an earlier document: %q", part.body)
+	}
+	if objects := bucketObjects(t, s3srv, bucket); len(objects) != 0 {
+		t.Errorf("the earlier documents were copied to the bucket: %d objects", len(objects))
+	}
+
+	s = c.must("POST", "/signing", createBody("after-switch"), 201)
+	providertest.SubmitForm(t, str(s["redirectUrl"]), "sign")
+	waitCompleted(t, c, str(s["signingSessionId"]))
+	if objects := bucketObjects(t, s3srv, bucket); len(objects) != 2 {
+		t.Errorf("after the switch the bucket holds %d objects, want the new session's original and signed document", len(objects))
 	}
 }

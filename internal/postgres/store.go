@@ -57,8 +57,9 @@ type config struct {
 // (tenant creation, default record times). The default is time.Now.
 func WithNow(now func() time.Time) Option { return func(c *config) { c.now = now } }
 
-// WithDocuments keeps the documents' content in d (an object store).
-// The default is this database's blobs table (blob/db).
+// WithDocuments keeps the documents' content in d (an object store);
+// those stored in this database before stay readable. The default is this
+// database's blobs table (blob/db).
 func WithDocuments(d blob.Store) Option { return func(c *config) { c.docs = d } }
 
 // Open connects to the database of dsn (a postgres:// URL or key=value
@@ -96,9 +97,15 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
 	s := &Store{pool: pool, now: cfg.now, docs: cfg.docs}
+	// The zero blobdb.Config is valid.
 	if s.docs == nil {
-		s.own, _ = blobdb.New(s, blobdb.Config{}) // the zero Config is valid
+		s.own, _ = blobdb.New(s, blobdb.Config{})
 		s.docs = s.own
+	} else {
+		// Documents stored before --documents named an object store stay
+		// readable from this database (blob.Fallback).
+		earlier, _ := blobdb.New(s, blobdb.Config{})
+		s.docs = blob.Fallback{Primary: s.docs, Earlier: earlier}
 	}
 	if err := s.Ping(ctx); err != nil {
 		pool.Close()

@@ -73,8 +73,9 @@ func WithBusyTimeout(d time.Duration) Option { return func(c *config) { c.busyTi
 // max(4, GOMAXPROCS).
 func WithReadConns(n int) Option { return func(c *config) { c.readConns = n } }
 
-// WithDocuments keeps the documents' content in d (an object store).
-// The default is this database's blobs table (blob/db).
+// WithDocuments keeps the documents' content in d (an object store);
+// those stored in this database before stay readable. The default is this
+// database's blobs table (blob/db).
 func WithDocuments(d blob.Store) Option { return func(c *config) { c.docs = d } }
 
 // errLocked: another store serves the database.
@@ -156,9 +157,15 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if cfg.cache {
 		s.sessions = newSessionCache()
 	}
+	// The zero blobdb.Config is valid.
 	if s.docs == nil {
-		s.own, _ = blobdb.New(s, blobdb.Config{}) // the zero Config is valid
+		s.own, _ = blobdb.New(s, blobdb.Config{})
 		s.docs = s.own
+	} else {
+		// Documents stored before --documents named an object store stay
+		// readable from this database (blob.Fallback).
+		earlier, _ := blobdb.New(s, blobdb.Config{})
+		s.docs = blob.Fallback{Primary: s.docs, Earlier: earlier}
 	}
 	if err := s.Migrate(ctx); err != nil {
 		s.Close()
