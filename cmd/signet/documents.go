@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"sync"
 	"time"
@@ -103,4 +104,42 @@ func (s *sweeper) Stop() {
 		s.done.Wait()
 		s.stop = nil
 	}
+}
+
+// documentsMove is `signet documents move`: the documents kept in the
+// database go to the object store --documents names (blob.Mover), for an
+// installation that serves with that --documents already (its reads
+// fall back to the database until each document is across).
+func documentsMove(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flagSet("documents move", stderr)
+	database := databaseFlag(fs, getenv)
+	documents := fs.String("documents", envOr(getenv, "SIGNET_DOCUMENTS", ""), "the object store to move them to: s3://BUCKET?endpoint=URL&region=R (SIGNET_DOCUMENTS)")
+	grace := fs.Duration("grace", envDuration(getenv, "SIGNET_DOCUMENTS_SWEEP_GRACE", time.Hour), "blobs in the database that no session names are deleted once this old (SIGNET_DOCUMENTS_SWEEP_GRACE)")
+	if err := parseArgs(fs, args); err != nil {
+		return usageErr(err)
+	}
+	if *documents == "" || *documents == "database" {
+		return fmt.Errorf("%w: --documents must name the object store to move the documents to: s3://BUCKET?endpoint=URL&region=R", errUsage)
+	}
+	cfg, err := parseDocuments(*documents, getenv)
+	if err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if *grace < time.Minute {
+		return fmt.Errorf("%w: --grace must be at least 1m: a create writes its document before its session", errUsage)
+	}
+	to, err := documentStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	store, err := openStore(ctx, *database, nil, false)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	m := blob.Mover{From: store.Documents(), To: to, Rows: store, Grace: *grace}
+	moved, err := m.Move(ctx)
+	fmt.Fprintf(stdout, "moved %d documents (%d bytes) to %s; deleted %d originals and %d unnamed blobs from the database\n",
+		moved.Blobs, moved.Bytes, cfg, moved.Deleted, moved.Unnamed)
+	return err
 }

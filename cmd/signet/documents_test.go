@@ -309,11 +309,12 @@ func TestSweeperWindows(t *testing.T) {
 	}
 }
 
-// TestSwitchingDocumentsToS3KeepsEarlierOnes: an installation that kept
-// its documents in the database and is restarted with --documents s3://…
-// still serves every document stored before, whole and in parts, without
-// copying them; the documents made after the switch go to the bucket.
-func TestSwitchingDocumentsToS3KeepsEarlierOnes(t *testing.T) {
+// TestMovingDocumentsToS3: an installation that kept its documents in the
+// database and is restarted with --documents s3://… still serves every
+// document stored before, whole and in parts, without copying them; the
+// documents made after the switch go to the bucket; and `signet documents
+// move`, run beside the server, takes the earlier ones across.
+func TestMovingDocumentsToS3(t *testing.T) {
 	s3srv := s3test.Versity(t) // skips, saying how to install it, without versitygw
 	bin := signetBinary(t)
 	bucket := s3srv.Bucket(t)
@@ -355,5 +356,51 @@ func TestSwitchingDocumentsToS3KeepsEarlierOnes(t *testing.T) {
 	waitCompleted(t, c, str(s["signingSessionId"]))
 	if objects := bucketObjects(t, s3srv, bucket); len(objects) != 2 {
 		t.Errorf("after the switch the bucket holds %d objects, want the new session's original and signed document", len(objects))
+	}
+
+	// signet documents move takes the earlier ones across while the
+	// server runs, and empties the database's blob tables.
+	env := map[string]string{"AWS_ACCESS_KEY_ID": s3srv.AccessKey, "AWS_SECRET_ACCESS_KEY": s3srv.SecretKey}
+	var out, errOut bytes.Buffer
+	args := []string{"documents", "move", "--database", database, "--documents", s3srv.DocumentsFlag(bucket)}
+	if code := run(context.Background(), args, func(k string) string { return env[k] }, &out, &errOut); code != 0 {
+		t.Fatalf("signet documents move = %d: %s", code, errOut.String())
+	}
+	if !strings.HasPrefix(out.String(), "moved 2 documents (") || !strings.Contains(out.String(), "deleted 2 originals") {
+		t.Errorf("signet documents move said %q, want 2 documents moved and their originals deleted", out.String())
+	}
+	if objects := bucketObjects(t, s3srv, bucket); len(objects) != 4 {
+		t.Errorf("after the move the bucket holds %d objects, want both sessions' original and signed documents", len(objects))
+	}
+	moved := download(t, c, path, nil, http.StatusOK)
+	if !bytes.Equal(moved.body, before.body) || moved.header.Get("ETag") != before.header.Get("ETag") {
+		t.Errorf("after the move the signed document differs from the one stored before")
+	}
+	store, err := openStore(context.Background(), database, nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	if keys, err := store.Documents().List(context.Background(), "", 10); err != nil || len(keys) != 0 {
+		t.Errorf("the database still holds blobs after the move: %v, %v", keys, err)
+	}
+	if code := run(context.Background(), args, func(k string) string { return env[k] }, &out, &errOut); code != 0 {
+		t.Errorf("a second signet documents move = %d: %s", code, errOut.String())
+	}
+}
+
+// TestDocumentsMoveUsage: the move needs an object store to move to.
+func TestDocumentsMoveUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"documents"},
+		{"documents", "copy"},
+		{"documents", "move"},
+		{"documents", "move", "--documents", "database"},
+		{"documents", "move", "--documents", "s3://bucket?endpoint=http://127.0.0.1:1&region=r", "--grace", "1s"},
+	} {
+		var out, errOut bytes.Buffer
+		if code := run(context.Background(), args, func(string) string { return "" }, &out, &errOut); code != 2 {
+			t.Errorf("signet %v = %d, want the usage error 2; stderr %s", args, code, errOut.String())
+		}
 	}
 }

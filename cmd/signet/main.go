@@ -38,6 +38,7 @@ const usage = `usage:
   signet apikey revoke ID               revoke an API key: it stops working at once
   signet admin create --email E         create a console operator; the password is read from stdin
   signet migrate [--database URL]       apply database migrations and exit
+  signet documents move --documents s3://…  move documents kept in the database to an object store
   signet bench [flags]                  measure throughput and latency against baselines (Markdown report)
   signet sessions|webhooks|providers …  call a Signet server's API ("signet sessions -h" lists the commands)
   signet version                        print the version
@@ -86,6 +87,12 @@ func runIO(ctx context.Context, args []string, getenv func(string) string, stdin
 		err = adminCreate(ctx, args[2:], getenv, stdin, stdout, stderr)
 	case "migrate":
 		err = migrate(ctx, args[1:], getenv, stderr)
+	case "documents":
+		if sub(args) != "move" {
+			fmt.Fprint(stderr, usage)
+			return 2
+		}
+		err = documentsMove(ctx, args[2:], getenv, stdout, stderr)
 	case "bench":
 		err = benchCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "sessions", "webhooks", "providers":

@@ -28,6 +28,7 @@ type database interface {
 	auth.UsageStore
 	auth.TokenStore
 	blob.Referrer
+	blob.Renamer
 	// Documents is the blob store that keeps the documents.
 	Documents() blob.Store
 }

@@ -95,3 +95,10 @@ func (s *Store) ReferencedBlobs(ctx context.Context, keys []string) ([]string, e
 	live, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	return live, dbErr("referenced blobs", err)
 }
+
+// RenameBlob re-points the document rows that name blob from at blob to
+// (`signet documents move`).
+func (s *Store) RenameBlob(ctx context.Context, from, to string) (int64, error) {
+	tag, err := s.pool.Exec(ctx, `UPDATE documents SET blob_key = $2 WHERE blob_key = $1`, from, to)
+	return tag.RowsAffected(), dbErr("rename blob "+from, err)
+}

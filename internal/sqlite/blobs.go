@@ -117,3 +117,17 @@ func (s *Store) keys(ctx context.Context, op, query string, args ...any) ([]stri
 	}
 	return keys, dbErr(op, rows.Err())
 }
+
+// RenameBlob re-points the document rows that name blob from at blob to
+// (`signet documents move`).
+func (s *Store) RenameBlob(ctx context.Context, from, to string) (int64, error) {
+	var n int64
+	err := s.tx(ctx, func(tx wtx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE documents SET blob_key = ? WHERE blob_key = ?`, to, from)
+		if err == nil {
+			n, err = res.RowsAffected()
+		}
+		return err
+	})
+	return n, dbErr("rename blob "+from, err)
+}

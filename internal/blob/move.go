@@ -1,0 +1,136 @@
+package blob
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Renamer re-points the rows that name a blob.
+type Renamer interface {
+	// RenameBlob makes every row that names blob from name blob to
+	// instead, in one transaction, and says how many rows it changed.
+	RenameBlob(ctx context.Context, from, to string) (int64, error)
+}
+
+// Mover moves the blobs that rows name from one store to another: the
+// documents of an installation whose --documents moved from the database
+// to an object store (`signet documents move`).
+//
+// Each blob is copied, the copy's size and SHA-256 are checked against
+// the original's, the rows are re-pointed at the copy in one transaction,
+// and only when every blob is across are the originals deleted, so that
+// a server reading through a Fallback meanwhile finds each document in
+// one store or the other. A run that stops midway (a crash, a store that
+// went down) leaves every row naming a complete blob: at worst a copy
+// that no row names yet, which the destination's sweep deletes, and
+// originals no row names any more. Blobs of From that no row names are
+// not moved; once older than Grace (a create's blob is written before
+// its row) they are deleted, which also finishes an interrupted run.
+type Mover struct {
+	From, To Store
+	Rows     interface {
+		Referrer
+		Renamer
+	}
+	Grace time.Duration    // how old an unnamed blob must be to be deleted
+	Now   func() time.Time // nil means time.Now
+	Page  int              // keys per List; 0 means DefaultPage
+}
+
+// Moved is what a Move did.
+type Moved struct {
+	Blobs   int   // blobs copied and re-pointed
+	Bytes   int64 // their total size
+	Deleted int   // originals deleted once every blob was across
+	Unnamed int   // blobs no row named, older than Grace, deleted
+}
+
+// Move moves every named blob of From to To.
+func (m *Mover) Move(ctx context.Context) (Moved, error) {
+	page := m.Page
+	if page <= 0 {
+		page = DefaultPage
+	}
+	var done Moved
+	var moved []string // originals whose rows now name a copy
+	after := ""
+	for {
+		keys, err := m.From.List(ctx, after, page)
+		if err != nil {
+			return done, fmt.Errorf("blob: move: %w", err)
+		}
+		if len(keys) == 0 {
+			break
+		}
+		after = keys[len(keys)-1]
+		named, err := m.Rows.ReferencedBlobs(ctx, keys)
+		if err != nil {
+			return done, fmt.Errorf("blob: move: which blobs are named: %w", err)
+		}
+		for _, key := range named {
+			size, err := m.copy(ctx, key)
+			if errors.Is(err, errUnnamed) {
+				continue
+			}
+			if err != nil {
+				return done, err
+			}
+			done.Blobs++
+			done.Bytes += size
+			moved = append(moved, key)
+		}
+		if len(keys) < page {
+			break
+		}
+	}
+	for _, key := range moved {
+		if err := m.From.Delete(ctx, key); err != nil {
+			return done, fmt.Errorf("blob: move: delete the original %s: %w", key, err)
+		}
+		done.Deleted++
+	}
+	now := time.Now
+	if m.Now != nil {
+		now = m.Now
+	}
+	sweep := Sweeper{Store: m.From, Refs: m.Rows, Page: m.Page}
+	n, err := sweep.Sweep(ctx, time.Time{}, now().Add(-m.Grace))
+	done.Unnamed = n
+	return done, err
+}
+
+// errUnnamed: the rows stopped naming a blob while it was copied.
+var errUnnamed = errors.New("blob: no row names it any more")
+
+// copy copies blob key to To and re-points its rows; it returns its size.
+func (m *Mover) copy(ctx context.Context, key string) (int64, error) {
+	info, err := m.From.Stat(ctx, key)
+	if err != nil {
+		return 0, fmt.Errorf("blob: move %s: %w", key, err)
+	}
+	r, err := m.From.Open(ctx, key, 0, -1)
+	if err != nil {
+		return 0, fmt.Errorf("blob: move %s: %w", key, err)
+	}
+	put, err := m.To.Put(ctx, r, info.Size)
+	r.Close()
+	if err != nil {
+		return 0, fmt.Errorf("blob: move %s: %w", key, err)
+	}
+	if put.SHA256 != info.SHA256 {
+		_ = m.To.Delete(ctx, put.Key)
+		return 0, fmt.Errorf("blob: move %s: the copy's SHA-256 %s is not the original's %s; nothing was changed", key, put.SHA256, info.SHA256)
+	}
+	n, err := m.Rows.RenameBlob(ctx, key, put.Key)
+	if err != nil {
+		_ = m.To.Delete(ctx, put.Key) // else the destination's sweep will
+		return 0, fmt.Errorf("blob: move %s: %w", key, err)
+	}
+	if n == 0 {
+		_ = m.To.Delete(ctx, put.Key)
+		return 0, errUnnamed
+	}
+	return info.Size, nil
+}
