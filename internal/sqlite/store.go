@@ -138,7 +138,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	write.SetConnMaxIdleTime(0)
 	// Connect the writer first: it switches the file to WAL before any
 	// query_only reader could try to.
-	if err := write.PingContext(ctx); err != nil {
+	if err := connectWriter(ctx, write, cfg.busyTimeout); err != nil {
 		write.Close()
 		unlockFile(lock)
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
@@ -172,6 +172,26 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// connectWriter opens the writer's connection. Processes that open a new
+// file at once race to switch it to WAL, and SQLite answers the losers
+// SQLITE_BUSY at once, without waiting in its busy handler (waiting there
+// could deadlock); so the writer tries again, for as long as the busy
+// timeout would have waited.
+func connectWriter(ctx context.Context, write *sql.DB, busy time.Duration) error {
+	deadline := time.Now().Add(busy)
+	for {
+		err := write.PingContext(ctx)
+		if !isBusy(err) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
 }
 
 // dsn sets every pragma through the DSN, so that the driver applies them to
