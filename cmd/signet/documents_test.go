@@ -43,10 +43,7 @@ func TestDocumentsInS3(t *testing.T) {
 	_, base, key := serveBinary(t, bin, "--database", testDatabase(t), "--sandbox", "--poll-interval", "1s", "--documents", docs)
 	c := client{t: t, base: base, key: key}
 
-	s := c.must("POST", "/signing", createBody("s3-1"), 201)
-	id := str(s["signingSessionId"])
-	providertest.SubmitForm(t, str(s["redirectUrl"]), "sign")
-	waitCompleted(t, c, id)
+	id := signedSession(t, c, "s3-1")
 
 	path := "/signing/" + id + "/document"
 	whole := download(t, c, path, nil, http.StatusOK)
@@ -103,6 +100,17 @@ func TestDocumentsInS3(t *testing.T) {
 		t.Errorf("a create that failed left %d sessions", len(list))
 	}
 	download(t, c, path, nil, http.StatusServiceUnavailable)
+}
+
+// signedSession creates a session for orderID, signs it at the sandbox
+// and waits until it is completed; it returns the session's id.
+func signedSession(t *testing.T, c client, orderID string) string {
+	t.Helper()
+	s := c.must("POST", "/signing", createBody(orderID), 201)
+	id := str(s["signingSessionId"])
+	providertest.SubmitForm(t, str(s["redirectUrl"]), "sign")
+	waitCompleted(t, c, id)
+	return id
 }
 
 func waitCompleted(t *testing.T, c client, id string) {
@@ -323,10 +331,7 @@ func TestMovingDocumentsToS3(t *testing.T) {
 	database := testDatabase(t)
 	first, base, key := serveBinary(t, bin, "--database", database, "--sandbox", "--poll-interval", "1s")
 	c := client{t: t, base: base, key: key}
-	s := c.must("POST", "/signing", createBody("before-switch"), 201)
-	id := str(s["signingSessionId"])
-	providertest.SubmitForm(t, str(s["redirectUrl"]), "sign")
-	waitCompleted(t, c, id)
+	id := signedSession(t, c, "before-switch")
 	path := "/signing/" + id + "/document"
 	before := download(t, c, path, nil, http.StatusOK)
 	if err := first.Process.Signal(os.Interrupt); err != nil {
@@ -351,9 +356,7 @@ func TestMovingDocumentsToS3(t *testing.T) {
 		t.Errorf("the earlier documents were copied to the bucket: %d objects", len(objects))
 	}
 
-	s = c.must("POST", "/signing", createBody("after-switch"), 201)
-	providertest.SubmitForm(t, str(s["redirectUrl"]), "sign")
-	waitCompleted(t, c, str(s["signingSessionId"]))
+	signedSession(t, c, "after-switch")
 	if objects := bucketObjects(t, s3srv, bucket); len(objects) != 2 {
 		t.Errorf("after the switch the bucket holds %d objects, want the new session's original and signed document", len(objects))
 	}
