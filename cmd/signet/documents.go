@@ -115,8 +115,12 @@ func documentsMove(ctx context.Context, args []string, getenv func(string) strin
 	database := databaseFlag(fs, getenv)
 	documents := fs.String("documents", envOr(getenv, "SIGNET_DOCUMENTS", ""), "the object store to move them to: s3://BUCKET?endpoint=URL&region=R (SIGNET_DOCUMENTS)")
 	grace := fs.Duration("grace", envDuration(getenv, "SIGNET_DOCUMENTS_SWEEP_GRACE", time.Hour), "blobs in the database that no session names are deleted once this old (SIGNET_DOCUMENTS_SWEEP_GRACE)")
+	parallel := fs.Int("parallel", 8, "documents copied at once")
 	if err := parseArgs(fs, args); err != nil {
 		return usageErr(err)
+	}
+	if *parallel < 1 || *parallel > 256 {
+		return fmt.Errorf("%w: --parallel must be 1 to 256, got %d", errUsage, *parallel)
 	}
 	if *documents == "" || *documents == "database" {
 		return fmt.Errorf("%w: --documents must name the object store to move the documents to: s3://BUCKET?endpoint=URL&region=R", errUsage)
@@ -137,7 +141,15 @@ func documentsMove(ctx context.Context, args []string, getenv func(string) strin
 		return err
 	}
 	defer store.Close()
-	m := blob.Mover{From: store.Documents(), To: to, Rows: store, Grace: *grace}
+	// A line on stderr every few seconds: a bank's archive takes a while.
+	last := time.Now()
+	progress := func(p blob.Moved) {
+		if time.Since(last) >= 5*time.Second {
+			last = time.Now()
+			fmt.Fprintf(stderr, "signet: %d documents (%d bytes) moved so far\n", p.Blobs, p.Bytes)
+		}
+	}
+	m := blob.Mover{From: store.Documents(), To: to, Rows: store, Grace: *grace, Workers: *parallel, Progress: progress}
 	moved, err := m.Move(ctx)
 	fmt.Fprintf(stdout, "moved %d documents (%d bytes) to %s; deleted %d originals and %d unnamed blobs from the database\n",
 		moved.Blobs, moved.Bytes, cfg, moved.Deleted, moved.Unnamed)

@@ -400,6 +400,7 @@ func TestDocumentsMoveUsage(t *testing.T) {
 		{"documents", "move"},
 		{"documents", "move", "--documents", "database"},
 		{"documents", "move", "--documents", "s3://bucket?endpoint=http://127.0.0.1:1&region=r", "--grace", "1s"},
+		{"documents", "move", "--documents", "s3://bucket?endpoint=http://127.0.0.1:1&region=r", "--parallel", "0"},
 	} {
 		var out, errOut bytes.Buffer
 		if code := run(context.Background(), args, func(string) string { return "" }, &out, &errOut); code != 2 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -34,9 +35,12 @@ type Mover struct {
 		Referrer
 		Renamer
 	}
-	Grace time.Duration    // how old an unnamed blob must be to be deleted
-	Now   func() time.Time // nil means time.Now
-	Page  int              // keys per List; 0 means DefaultPage
+	Grace   time.Duration    // how old an unnamed blob must be to be deleted
+	Now     func() time.Time // nil means time.Now
+	Page    int              // keys per List; 0 means DefaultPage
+	Workers int              // blobs copied at once; 0 means 1
+	// Progress, if set, is told what was done after each page of keys.
+	Progress func(Moved)
 }
 
 // Moved is what a Move did.
@@ -69,17 +73,17 @@ func (m *Mover) Move(ctx context.Context) (Moved, error) {
 		if err != nil {
 			return done, fmt.Errorf("blob: move: which blobs are named: %w", err)
 		}
-		for _, key := range named {
-			size, err := m.copy(ctx, key)
-			if errors.Is(err, errUnnamed) {
-				continue
-			}
-			if err != nil {
-				return done, err
-			}
+		copied, err := m.copyAll(ctx, named)
+		for _, c := range copied {
 			done.Blobs++
-			done.Bytes += size
-			moved = append(moved, key)
+			done.Bytes += c.size
+			moved = append(moved, c.key)
+		}
+		if err != nil {
+			return done, err
+		}
+		if m.Progress != nil {
+			m.Progress(done)
 		}
 		if len(keys) < page {
 			break
@@ -99,6 +103,51 @@ func (m *Mover) Move(ctx context.Context) (Moved, error) {
 	n, err := sweep.Sweep(ctx, time.Time{}, now().Add(-m.Grace))
 	done.Unnamed = n
 	return done, err
+}
+
+type copied struct {
+	key  string
+	size int64
+}
+
+// copyAll copies keys, Workers at a time, and returns those copied and
+// re-pointed. After a failure no more copies start; those under way
+// finish, and the first error is returned.
+func (m *Mover) copyAll(ctx context.Context, keys []string) ([]copied, error) {
+	var (
+		mu    sync.Mutex
+		done  []copied
+		first error
+		wg    sync.WaitGroup
+	)
+	slots := make(chan struct{}, max(m.Workers, 1))
+	for _, key := range keys {
+		mu.Lock()
+		failed := first != nil
+		mu.Unlock()
+		if failed {
+			break
+		}
+		slots <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			size, err := m.copy(ctx, key)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case errors.Is(err, errUnnamed):
+			case err != nil:
+				if first == nil {
+					first = err
+				}
+			default:
+				done = append(done, copied{key, size})
+			}
+		}()
+	}
+	wg.Wait()
+	return done, first
 }
 
 // errUnnamed: the rows stopped naming a blob while it was copied.

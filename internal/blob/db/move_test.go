@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"maps"
 	"slices"
 	"sync"
 	"testing"
@@ -91,7 +92,9 @@ func TestMoverMovesNamedBlobs(t *testing.T) {
 	at = now.Add(-10 * time.Minute)
 	young := putAt(t, from, []byte("a create's blob, its row not yet committed"))
 
-	m := blob.Mover{From: from, To: to, Rows: rows, Grace: time.Hour, Now: func() time.Time { return now }, Page: 2}
+	var pages []blob.Moved
+	m := blob.Mover{From: from, To: to, Rows: rows, Grace: time.Hour, Now: func() time.Time { return now }, Page: 2, Workers: 2,
+		Progress: func(p blob.Moved) { pages = append(pages, p) }}
 	moved, err := m.Move(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -99,6 +102,9 @@ func TestMoverMovesNamedBlobs(t *testing.T) {
 	want := blob.Moved{Blobs: 2, Bytes: int64(len(original) + len(signed)), Deleted: 2, Unnamed: 1}
 	if moved != want {
 		t.Errorf("Move = %+v, want %+v", moved, want)
+	}
+	if len(pages) != 2 || pages[1].Blobs != 2 {
+		t.Errorf("progress after each page of 2 keys: %+v, want 2 reports ending with both blobs copied", pages)
 	}
 	for name, content := range map[string][]byte{"s1/original": original, "s1/signed": signed} {
 		if got := readAll(t, to, rows.rows[name], 0, -1); !bytes.Equal(got, content) {
@@ -119,13 +125,17 @@ func TestMoverStopsWhenTheDestinationIsDown(t *testing.T) {
 	from := newStore(t, newMemRows(), db.Config{})
 	downRows := newMemRows()
 	downRows.down = true
-	key := putAt(t, from, []byte("%PDF-1.7 contract"))
-	rows := &docRows{rows: map[string]string{"s1/original": key}}
-	m := blob.Mover{From: from, To: newStore(t, downRows, db.Config{}), Rows: rows, Grace: time.Hour}
+	rows := &docRows{rows: map[string]string{}}
+	for _, name := range []string{"s1/original", "s1/signed", "s2/original"} {
+		rows.rows[name] = putAt(t, from, []byte("%PDF-1.7 "+name))
+	}
+	before := maps.Clone(rows.rows)
+	keys := keysOf(t, from)
+	m := blob.Mover{From: from, To: newStore(t, downRows, db.Config{}), Rows: rows, Grace: time.Hour, Workers: 2}
 	if _, err := m.Move(context.Background()); !errors.Is(err, signing.ErrUnavailable) {
 		t.Fatalf("Move to a store that is down = %v, want ErrUnavailable", err)
 	}
-	if rows.rows["s1/original"] != key || !slices.Equal(keysOf(t, from), []string{key}) {
+	if !maps.Equal(rows.rows, before) || !slices.Equal(keysOf(t, from), keys) {
 		t.Errorf("a failed move changed the rows (%v) or the source (%v)", rows.rows, keysOf(t, from))
 	}
 }
