@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"log/slog"
 	"math"
 	"net/http"
 	"strconv"
@@ -33,7 +34,8 @@ func (s *Server) authenticated(h handlerFunc) http.Handler {
 			return signing.Errorf(errRateLimited, "over this tenant's limit of %g requests per second; retry after %s s", s.cfg.RateLimit, w.Header().Get("Retry-After"))
 		}
 		if info := infoFrom(r); info != nil {
-			info.tenant, info.tenantID = t.Name, t.ID
+			info.tenant, info.tenantID, info.key = t.Name, t.ID, &k
+			return h(w, r)
 		}
 		return h(w, r.WithContext(context.WithValue(r.Context(), credentialKey, k)))
 	})
@@ -162,8 +164,9 @@ func newHTTPMetrics(reg prometheus.Registerer) (*httpMetrics, error) {
 // handlers fill it in through the request's context.
 type requestInfo struct {
 	id       string
-	tenant   string // its name, for people
-	tenantID string // as the session lines name it
+	tenant   string       // its name, for people
+	tenantID string       // as the session lines name it
+	key      *auth.APIKey // the key that authenticated the request
 	err      error
 }
 
@@ -197,6 +200,9 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		d := time.Since(start)
 		s.metrics.requests.WithLabelValues(route, strconv.Itoa(sw.status)).Inc()
 		s.metrics.duration.WithLabelValues(route).Observe(d.Seconds())
+		if !s.log.Enabled(r.Context(), slog.LevelInfo) {
+			return // the access log is off: build none of its line
+		}
 		attrs := []any{"method", r.Method, "route", route, "status", sw.status,
 			"duration", d.Round(time.Microsecond), "requestId", info.id}
 		if info.tenant != "" {

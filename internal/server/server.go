@@ -283,8 +283,13 @@ const credentialKey ctxKey = iota
 
 func tenantFrom(ctx context.Context) signing.Tenant { return keyFrom(ctx).Tenant }
 
-// keyFrom is the API key that authenticated the request (with its tenant).
+// keyFrom is the API key that authenticated the request (with its tenant):
+// kept in the request's requestInfo when observe made one, which saves
+// a copy of the request per call, else in a context value of its own.
 func keyFrom(ctx context.Context) auth.APIKey {
+	if info, _ := ctx.Value(infoKey).(*requestInfo); info != nil && info.key != nil {
+		return *info.key
+	}
 	k, _ := ctx.Value(credentialKey).(auth.APIKey)
 	return k
 }
