@@ -107,20 +107,22 @@ func (s *sweeper) Stop() {
 }
 
 // documentsMove is `signet documents move`: the documents kept in the
-// database go to the object store --documents names (blob.Mover), for an
-// installation that serves with that --documents already (its reads
-// fall back to the database until each document is across).
+// database go to the object store --documents names (blob.Mover). Every
+// server must already run with that same --documents: they read what is
+// not in the bucket yet from the database, while one that still keeps
+// documents in the database could not read those moved.
 func documentsMove(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flagSet("documents move", stderr)
 	database := databaseFlag(fs, getenv)
-	documents := fs.String("documents", envOr(getenv, "SIGNET_DOCUMENTS", ""), "the object store to move them to: s3://BUCKET?endpoint=URL&region=R (SIGNET_DOCUMENTS)")
+	documents := fs.String("documents", envOr(getenv, "SIGNET_DOCUMENTS", ""), "the object store to move them to: s3://BUCKET?endpoint=URL&region=R, the same as every server's --documents, which must be restarted with it first (SIGNET_DOCUMENTS)")
 	grace := fs.Duration("grace", envDuration(getenv, "SIGNET_DOCUMENTS_SWEEP_GRACE", time.Hour), "blobs in the database that no session names are deleted once this old (SIGNET_DOCUMENTS_SWEEP_GRACE)")
 	parallel := fs.Int("parallel", 8, "documents copied at once")
+	drain := fs.Duration("drain", time.Minute, "how long the originals are kept after the last one is moved, for downloads under way")
 	if err := parseArgs(fs, args); err != nil {
 		return usageErr(err)
 	}
-	if *parallel < 1 || *parallel > 256 {
-		return fmt.Errorf("%w: --parallel must be 1 to 256, got %d", errUsage, *parallel)
+	if *parallel < 1 || *parallel > 256 || *drain < 0 {
+		return fmt.Errorf("%w: --parallel must be 1 to 256 and --drain not negative, got %d and %v", errUsage, *parallel, *drain)
 	}
 	if *documents == "" || *documents == "database" {
 		return fmt.Errorf("%w: --documents must name the object store to move the documents to: s3://BUCKET?endpoint=URL&region=R", errUsage)
@@ -149,7 +151,7 @@ func documentsMove(ctx context.Context, args []string, getenv func(string) strin
 			fmt.Fprintf(stderr, "signet: %d documents (%d bytes) moved so far\n", p.Blobs, p.Bytes)
 		}
 	}
-	m := blob.Mover{From: store.Documents(), To: to, Rows: store, Grace: *grace, Workers: *parallel, Progress: progress}
+	m := blob.Mover{From: store.Documents(), To: to, Rows: store, Grace: *grace, Drain: *drain, Workers: *parallel, Progress: progress}
 	moved, err := m.Move(ctx)
 	fmt.Fprintf(stdout, "moved %d documents (%d bytes) to %s; deleted %d originals and %d unnamed blobs from the database\n",
 		moved.Blobs, moved.Bytes, cfg, moved.Deleted, moved.Unnamed)

@@ -365,7 +365,7 @@ func TestMovingDocumentsToS3(t *testing.T) {
 	// server runs, and empties the database's blob tables.
 	env := map[string]string{"AWS_ACCESS_KEY_ID": s3srv.AccessKey, "AWS_SECRET_ACCESS_KEY": s3srv.SecretKey}
 	var out, errOut bytes.Buffer
-	args := []string{"documents", "move", "--database", database, "--documents", s3srv.DocumentsFlag(bucket)}
+	args := []string{"documents", "move", "--database", database, "--documents", s3srv.DocumentsFlag(bucket), "--drain", "0s"}
 	if code := run(context.Background(), args, func(k string) string { return env[k] }, &out, &errOut); code != 0 {
 		t.Fatalf("signet documents move = %d: %s", code, errOut.String())
 	}
@@ -401,6 +401,7 @@ func TestDocumentsMoveUsage(t *testing.T) {
 		{"documents", "move", "--documents", "database"},
 		{"documents", "move", "--documents", "s3://bucket?endpoint=http://127.0.0.1:1&region=r", "--grace", "1s"},
 		{"documents", "move", "--documents", "s3://bucket?endpoint=http://127.0.0.1:1&region=r", "--parallel", "0"},
+		{"documents", "move", "--documents", "s3://bucket?endpoint=http://127.0.0.1:1&region=r", "--drain", "-1s"},
 	} {
 		var out, errOut bytes.Buffer
 		if code := run(context.Background(), args, func(string) string { return "" }, &out, &errOut); code != 2 {

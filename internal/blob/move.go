@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/signet-dev/signet/internal/signing"
 )
 
 // Renamer re-points the rows that name a blob.
@@ -21,7 +23,8 @@ type Renamer interface {
 //
 // Each blob is copied, the copy's size and SHA-256 are checked against
 // the original's, the rows are re-pointed at the copy in one transaction,
-// and only when every blob is across are the originals deleted, so that
+// and only when every blob is across, and Drain has passed for reads
+// that began before their rows moved, are the originals deleted, so that
 // a server reading through a Fallback meanwhile finds each document in
 // one store or the other. A run that stops midway (a crash, a store that
 // went down) leaves every row naming a complete blob: at worst a copy
@@ -39,6 +42,9 @@ type Mover struct {
 	Now     func() time.Time // nil means time.Now
 	Page    int              // keys per List; 0 means DefaultPage
 	Workers int              // blobs copied at once; 0 means 1
+	// Drain is how long the originals outlive the move of their rows: a
+	// download that looked up a row before then still reads its blob.
+	Drain time.Duration
 	// Progress, if set, is told what was done after each page of keys.
 	Progress func(Moved)
 }
@@ -87,6 +93,13 @@ func (m *Mover) Move(ctx context.Context) (Moved, error) {
 		}
 		if len(keys) < page {
 			break
+		}
+	}
+	if len(moved) > 0 && m.Drain > 0 {
+		select {
+		case <-ctx.Done():
+			return done, ctx.Err()
+		case <-time.After(m.Drain):
 		}
 	}
 	for _, key := range moved {
@@ -150,16 +163,25 @@ func (m *Mover) copyAll(ctx context.Context, keys []string) ([]copied, error) {
 	return done, first
 }
 
-// errUnnamed: the rows stopped naming a blob while it was copied.
+// errUnnamed: the rows stopped naming a blob, or the blob went, while it
+// was copied.
 var errUnnamed = errors.New("blob: no row names it any more")
 
 // copy copies blob key to To and re-points its rows; it returns its size.
 func (m *Mover) copy(ctx context.Context, key string) (int64, error) {
+	// A blob gone meanwhile (another run moved it, a server replaced the
+	// document) has nothing left to move.
 	info, err := m.From.Stat(ctx, key)
+	if errors.Is(err, signing.ErrNotFound) {
+		return 0, errUnnamed
+	}
 	if err != nil {
 		return 0, fmt.Errorf("blob: move %s: %w", key, err)
 	}
 	r, err := m.From.Open(ctx, key, 0, -1)
+	if errors.Is(err, signing.ErrNotFound) {
+		return 0, errUnnamed
+	}
 	if err != nil {
 		return 0, fmt.Errorf("blob: move %s: %w", key, err)
 	}
@@ -174,7 +196,9 @@ func (m *Mover) copy(ctx context.Context, key string) (int64, error) {
 	}
 	n, err := m.Rows.RenameBlob(ctx, key, put.Key)
 	if err != nil {
-		_ = m.To.Delete(ctx, put.Key) // else the destination's sweep will
+		// The copy stays: a rename that failed on the way back may have
+		// committed, and then the rows name it. If they do not, the
+		// destination's sweep deletes it.
 		return 0, fmt.Errorf("blob: move %s: %w", key, err)
 	}
 	if n == 0 {

@@ -188,7 +188,7 @@ func connectWriter(ctx context.Context, write *sql.DB, busy time.Duration) error
 		}
 		select {
 		case <-ctx.Done():
-			return err
+			return errors.Join(ctx.Err(), err)
 		case <-time.After(10 * time.Millisecond):
 		}
 	}

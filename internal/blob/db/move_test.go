@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"sync"
@@ -18,9 +19,10 @@ import (
 // docRows is the documents table as the Mover sees it: row name → blob
 // key. vanish, if set, is a row deleted just before its blob is renamed.
 type docRows struct {
-	mu     sync.Mutex
-	rows   map[string]string
-	vanish string
+	mu        sync.Mutex
+	rows      map[string]string
+	vanish    string
+	lostReply bool
 }
 
 func (d *docRows) ReferencedBlobs(_ context.Context, keys []string) ([]string, error) {
@@ -37,13 +39,16 @@ func (d *docRows) ReferencedBlobs(_ context.Context, keys []string) ([]string, e
 	return named, nil
 }
 
-func (d *docRows) RenameBlob(_ context.Context, from, to string) (int64, error) {
+func (d *docRows) RenameBlob(_ context.Context, from, to string) (n int64, err error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if d.lostReply {
+		// The rename commits, but its answer never arrives.
+		defer func() { n, err = 0, fmt.Errorf("connection reset: %w", signing.ErrUnavailable) }()
+	}
 	if d.vanish != "" && d.rows[d.vanish] == from {
 		delete(d.rows, d.vanish)
 	}
-	var n int64
 	for name, v := range d.rows {
 		if v == from {
 			d.rows[name] = to
@@ -153,5 +158,72 @@ func TestMoverDropsTheCopyOfABlobWhoseRowWent(t *testing.T) {
 	}
 	if keys := keysOf(t, to); len(keys) != 0 {
 		t.Errorf("the copy of a blob no row names was kept: %v", keys)
+	}
+}
+
+// TestMoverKeepsTheCopyWhenARenameMayHaveCommitted: a rename whose answer
+// was lost may have committed; the copy it names is kept, so the row
+// never names a missing blob, and the original is kept too.
+func TestMoverKeepsTheCopyWhenARenameMayHaveCommitted(t *testing.T) {
+	from := newStore(t, newMemRows(), db.Config{})
+	to := newStore(t, newMemRows(), db.Config{})
+	content := []byte("%PDF-1.7 signed")
+	original := putAt(t, from, content)
+	rows := &docRows{rows: map[string]string{"s1/signed": original}, lostReply: true}
+	m := blob.Mover{From: from, To: to, Rows: rows, Grace: time.Hour}
+	if _, err := m.Move(context.Background()); !errors.Is(err, signing.ErrUnavailable) {
+		t.Fatalf("Move = %v, want the rename's error", err)
+	}
+	if got := readAll(t, to, rows.rows["s1/signed"], 0, -1); !bytes.Equal(got, content) {
+		t.Errorf("the row names a copy that is not there")
+	}
+	if got := readAll(t, from, original, 0, -1); !bytes.Equal(got, content) {
+		t.Errorf("the original went although the move failed")
+	}
+}
+
+// TestMoverWaitsOutTheDrain: originals outlive the move of their rows by
+// Drain; a run stopped in that time keeps them.
+func TestMoverWaitsOutTheDrain(t *testing.T) {
+	from := newStore(t, newMemRows(), db.Config{})
+	original := putAt(t, from, []byte("%PDF-1.7 contract"))
+	rows := &docRows{rows: map[string]string{"s1/original": original}}
+	m := blob.Mover{From: from, To: newStore(t, newMemRows(), db.Config{}), Rows: rows, Grace: time.Hour, Drain: time.Hour}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	moved, err := m.Move(ctx)
+	if !errors.Is(err, context.DeadlineExceeded) || moved.Blobs != 1 || moved.Deleted != 0 {
+		t.Fatalf("Move stopped during the drain = %+v, %v", moved, err)
+	}
+	if keys := keysOf(t, from); !slices.Equal(keys, []string{original}) {
+		t.Errorf("the original was deleted during the drain: %v", keys)
+	}
+}
+
+// goneStore is a store in which one blob disappears after it was listed,
+// as when another run moved it.
+type goneStore struct {
+	blob.Store
+	gone string
+}
+
+func (g goneStore) Stat(ctx context.Context, key string) (blob.Info, error) {
+	if key == g.gone {
+		return blob.Info{}, blob.NotFound(key)
+	}
+	return g.Store.Stat(ctx, key)
+}
+
+// TestMoverSkipsABlobThatWent: a named blob that is gone by the time it
+// is copied is skipped, not an error that stops the run.
+func TestMoverSkipsABlobThatWent(t *testing.T) {
+	from := newStore(t, newMemRows(), db.Config{})
+	gone := putAt(t, from, []byte("%PDF-1.7 moved by another run"))
+	kept := putAt(t, from, []byte("%PDF-1.7 still here"))
+	rows := &docRows{rows: map[string]string{"s1/original": gone, "s2/original": kept}}
+	m := blob.Mover{From: goneStore{from, gone}, To: newStore(t, newMemRows(), db.Config{}), Rows: rows, Grace: time.Hour}
+	moved, err := m.Move(context.Background())
+	if err != nil || moved.Blobs != 1 {
+		t.Errorf("Move = %+v, %v; want the one blob still there moved", moved, err)
 	}
 }
