@@ -97,16 +97,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
 	s := &Store{pool: pool, now: cfg.now, docs: cfg.docs}
-	// The zero blobdb.Config is valid.
-	if s.docs == nil {
-		s.own, _ = blobdb.New(s, blobdb.Config{})
-		s.docs = s.own
-	} else {
-		// Documents stored before --documents named an object store stay
-		// readable from this database (blob.Fallback).
-		earlier, _ := blobdb.New(s, blobdb.Config{})
-		s.docs = blob.Fallback{Primary: s.docs, Earlier: earlier}
-	}
+	s.own, s.docs = blobdb.Documents(s, s.docs)
 	if err := s.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, err

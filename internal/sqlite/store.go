@@ -157,16 +157,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if cfg.cache {
 		s.sessions = newSessionCache()
 	}
-	// The zero blobdb.Config is valid.
-	if s.docs == nil {
-		s.own, _ = blobdb.New(s, blobdb.Config{})
-		s.docs = s.own
-	} else {
-		// Documents stored before --documents named an object store stay
-		// readable from this database (blob.Fallback).
-		earlier, _ := blobdb.New(s, blobdb.Config{})
-		s.docs = blob.Fallback{Primary: s.docs, Earlier: earlier}
-	}
+	s.own, s.docs = blobdb.Documents(s, s.docs)
 	if err := s.Migrate(ctx); err != nil {
 		s.Close()
 		return nil, err

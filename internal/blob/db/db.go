@@ -94,6 +94,19 @@ func New(rows Rows, cfg Config) (*Store, error) {
 	return s, nil
 }
 
+// Documents is where a database whose blob tables are rows keeps its
+// documents. With docs nil, in those tables: own is them, and a create
+// stages its document in its own transaction. Otherwise in docs, in front
+// of the tables (blob.Fallback), so that documents stored there before
+// --documents named an object store stay readable; own is nil.
+func Documents(rows Rows, docs blob.Store) (own *Store, all blob.Store) {
+	tables, _ := New(rows, Config{}) // the zero Config is valid
+	if docs == nil {
+		return tables, tables
+	}
+	return nil, blob.Fallback{Primary: docs, Earlier: tables}
+}
+
 // Put stores what r yields, one chunk at a time.
 func (s *Store) Put(ctx context.Context, r io.Reader, size int64) (blob.Info, error) {
 	key := blob.NewKey(s.now())
