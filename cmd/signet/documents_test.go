@@ -33,12 +33,7 @@ import (
 // original and the signed PDF are objects in the bucket. Then the object
 // store goes down: a create answers 503 and leaves no session behind.
 func TestDocumentsInS3(t *testing.T) {
-	s3srv := s3test.Versity(t) // skips, saying how to install it, without versitygw
-	bin := signetBinary(t)
-	bucket := s3srv.Bucket(t)
-	// Not parallel: the credentials reach the child through the environment.
-	t.Setenv("AWS_ACCESS_KEY_ID", s3srv.AccessKey)
-	t.Setenv("AWS_SECRET_ACCESS_KEY", s3srv.SecretKey)
+	s3srv, bin, bucket := s3Binary(t)
 	docs := s3srv.DocumentsFlag(bucket)
 	_, base, key := serveBinary(t, bin, "--database", testDatabase(t), "--sandbox", "--poll-interval", "1s", "--documents", docs)
 	c := client{t: t, base: base, key: key}
@@ -100,6 +95,20 @@ func TestDocumentsInS3(t *testing.T) {
 		t.Errorf("a create that failed left %d sessions", len(list))
 	}
 	download(t, c, path, nil, http.StatusServiceUnavailable)
+}
+
+// s3Binary starts versitygw (skipping, saying how to install it, without
+// it) with a fresh bucket, builds signet, and puts the bucket's
+// credentials in the environment, where the servers started from the
+// binary read them: so the test must not be parallel.
+func s3Binary(t *testing.T) (*s3test.Server, string, string) {
+	t.Helper()
+	s3srv := s3test.Versity(t)
+	bin := signetBinary(t)
+	bucket := s3srv.Bucket(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", s3srv.AccessKey)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", s3srv.SecretKey)
+	return s3srv, bin, bucket
 }
 
 // signedSession creates a session for orderID, signs it at the sandbox
@@ -323,11 +332,7 @@ func TestSweeperWindows(t *testing.T) {
 // documents made after the switch go to the bucket; and `signet documents
 // move`, run beside the server, takes the earlier ones across.
 func TestMovingDocumentsToS3(t *testing.T) {
-	s3srv := s3test.Versity(t) // skips, saying how to install it, without versitygw
-	bin := signetBinary(t)
-	bucket := s3srv.Bucket(t)
-	t.Setenv("AWS_ACCESS_KEY_ID", s3srv.AccessKey)
-	t.Setenv("AWS_SECRET_ACCESS_KEY", s3srv.SecretKey)
+	s3srv, bin, bucket := s3Binary(t)
 	database := testDatabase(t)
 	first, base, key := serveBinary(t, bin, "--database", database, "--sandbox", "--poll-interval", "1s")
 	c := client{t: t, base: base, key: key}
