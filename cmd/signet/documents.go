@@ -151,9 +151,18 @@ func documentsMove(ctx context.Context, args []string, getenv func(string) strin
 			fmt.Fprintf(stderr, "signet: %d documents (%d bytes) moved so far\n", p.Blobs, p.Bytes)
 		}
 	}
-	m := blob.Mover{From: store.Documents(), To: to, Rows: store, Grace: *grace, Drain: *drain, Workers: *parallel, Progress: progress}
+	m := blob.Mover{From: store.Documents(), To: to, Rows: store, Inline: store, Grace: *grace, Drain: *drain, Workers: *parallel, Progress: progress}
 	moved, err := m.Move(ctx)
-	fmt.Fprintf(stdout, "moved %d documents (%d bytes) to %s; deleted %d originals and %d unnamed blobs from the database\n",
-		moved.Blobs, moved.Bytes, cfg, moved.Deleted, moved.Unnamed)
+	fmt.Fprintf(stdout, "moved %d documents (%d bytes) to %s", moved.Blobs+moved.Inline, moved.Bytes, cfg)
+	if moved.Inline > 0 {
+		fmt.Fprintf(stdout, ", %d of them kept in their rows by an earlier release", moved.Inline)
+	}
+	fmt.Fprintf(stdout, "; deleted %d originals and %d unnamed blobs from the database\n", moved.Deleted, moved.Unnamed)
+	for _, d := range moved.Mismatched {
+		fmt.Fprintf(stderr, "signet: document %s was left in the database: its bytes do not match the SHA-256 recorded with them\n", d)
+	}
+	if err == nil && len(moved.Mismatched) > 0 {
+		err = fmt.Errorf("%d documents were left in the database because their bytes do not match their recorded SHA-256 (listed above); every other document was moved", len(moved.Mismatched))
+	}
 	return err
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -17,7 +18,9 @@ import (
 	"testing"
 	"time"
 
+	_ "github.com/jackc/pgx/v5/stdlib"
 	"github.com/minio/minio-go/v7"
+	_ "modernc.org/sqlite"
 
 	"github.com/signet-dev/signet/internal/blob"
 	blobdb "github.com/signet-dev/signet/internal/blob/db"
@@ -361,6 +364,13 @@ func TestMovingDocumentsToS3(t *testing.T) {
 		t.Errorf("the earlier documents were copied to the bucket: %d objects", len(objects))
 	}
 
+	// A document as releases before blobs kept it, in its row: the move
+	// takes it across too.
+	makeInline(t, database, id, signing.DocumentSigned)
+	if inline := download(t, c, path, nil, http.StatusOK); !bytes.Equal(inline.body, before.body) {
+		t.Fatalf("the document held in its row reads back different")
+	}
+
 	signedSession(t, c, "after-switch")
 	if objects := bucketObjects(t, s3srv, bucket); len(objects) != 2 {
 		t.Errorf("after the switch the bucket holds %d objects, want the new session's original and signed document", len(objects))
@@ -374,8 +384,9 @@ func TestMovingDocumentsToS3(t *testing.T) {
 	if code := run(context.Background(), args, func(k string) string { return env[k] }, &out, &errOut); code != 0 {
 		t.Fatalf("signet documents move = %d: %s", code, errOut.String())
 	}
-	if !strings.HasPrefix(out.String(), "moved 2 documents (") || !strings.Contains(out.String(), "deleted 2 originals") {
-		t.Errorf("signet documents move said %q, want 2 documents moved and their originals deleted", out.String())
+	if !strings.HasPrefix(out.String(), "moved 2 documents (") || !strings.Contains(out.String(), "1 of them kept in their rows") ||
+		!strings.Contains(out.String(), "deleted 1 originals") {
+		t.Errorf("signet documents move said %q, want 2 documents moved, 1 of them from its row, and 1 blob deleted", out.String())
 	}
 	if objects := bucketObjects(t, s3srv, bucket); len(objects) != 4 {
 		t.Errorf("after the move the bucket holds %d objects, want both sessions' original and signed documents", len(objects))
@@ -394,6 +405,52 @@ func TestMovingDocumentsToS3(t *testing.T) {
 	}
 	if code := run(context.Background(), args, func(k string) string { return env[k] }, &out, &errOut); code != 0 {
 		t.Errorf("a second signet documents move = %d: %s", code, errOut.String())
+	}
+}
+
+// makeInline rewrites a session's document row as releases before blobs
+// wrote it, with the bytes in the row, and deletes the blob it named.
+func makeInline(t *testing.T, database, id string, kind signing.DocumentKind) {
+	t.Helper()
+	ctx := context.Background()
+	store, err := openStore(ctx, database, nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	sess, err := store.SessionByID(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := store.Document(ctx, sess.TenantID, id, kind)
+	if err != nil || d.BlobKey == "" {
+		t.Fatalf("Document(%s) = %+v, %v; want one that names its blob", kind, d.BlobKey, err)
+	}
+	execSQL(t, database, `UPDATE documents SET content = ?, blob_key = NULL WHERE session_id = ? AND kind = ?`, d.Content, id, string(kind))
+	if err := store.Documents().Delete(ctx, d.BlobKey); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// execSQL runs one statement on database, a --database value; its
+// parameters are written ?, as SQLite takes them.
+func execSQL(t *testing.T, database, query string, args ...any) {
+	t.Helper()
+	driver, dsn := "pgx", database
+	if path, ok := strings.CutPrefix(database, "sqlite:"); ok {
+		driver, dsn = "sqlite", path
+	} else {
+		for i := 1; strings.Contains(query, "?"); i++ {
+			query = strings.Replace(query, "?", fmt.Sprintf("$%d", i), 1)
+		}
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(context.Background(), query, args...); err != nil {
+		t.Fatalf("%s: %v", query, err)
 	}
 }
 

@@ -29,6 +29,7 @@ type database interface {
 	auth.TokenStore
 	blob.Referrer
 	blob.Renamer
+	blob.Inliner
 	// Documents is the blob store that keeps the documents.
 	Documents() blob.Store
 }

@@ -38,6 +38,9 @@ type Mover struct {
 		Referrer
 		Renamer
 	}
+	// Inline, if set, also moves the documents that rows hold themselves
+	// (InlineDocument) to To.
+	Inline  Inliner
 	Grace   time.Duration    // how old an unnamed blob must be to be deleted
 	Now     func() time.Time // nil means time.Now
 	Page    int              // keys per List; 0 means DefaultPage
@@ -52,9 +55,13 @@ type Mover struct {
 // Moved is what a Move did.
 type Moved struct {
 	Blobs   int   // blobs copied and re-pointed
-	Bytes   int64 // their total size
+	Inline  int   // documents held in their rows, copied and re-pointed
+	Bytes   int64 // the total size of both
 	Deleted int   // originals deleted once every blob was across
 	Unnamed int   // blobs no row named, older than Grace, deleted
+	// Mismatched are rows whose bytes are not those their recorded
+	// SHA-256 names: left as they are, for someone to look at.
+	Mismatched []InlineDocument
 }
 
 // Move moves every named blob of From to To.
@@ -95,6 +102,11 @@ func (m *Mover) Move(ctx context.Context) (Moved, error) {
 			break
 		}
 	}
+	if m.Inline != nil {
+		if err := m.moveInline(ctx, page, &done); err != nil {
+			return done, err
+		}
+	}
 	if len(moved) > 0 && m.Drain > 0 {
 		select {
 		case <-ctx.Done():
@@ -128,13 +140,35 @@ type copied struct {
 // finish, and the first error is returned.
 func (m *Mover) copyAll(ctx context.Context, keys []string) ([]copied, error) {
 	var (
+		mu   sync.Mutex
+		done []copied
+	)
+	err := m.each(len(keys), func(i int) error {
+		size, err := m.copy(ctx, keys[i])
+		if errors.Is(err, errUnnamed) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		mu.Lock()
+		done = append(done, copied{keys[i], size})
+		mu.Unlock()
+		return nil
+	})
+	return done, err
+}
+
+// each runs fn(0) … fn(n-1), Workers at a time. After one fails no more
+// start; those under way finish, and the first error is returned.
+func (m *Mover) each(n int, fn func(i int) error) error {
+	var (
 		mu    sync.Mutex
-		done  []copied
 		first error
 		wg    sync.WaitGroup
 	)
 	slots := make(chan struct{}, max(m.Workers, 1))
-	for _, key := range keys {
+	for i := range n {
 		mu.Lock()
 		failed := first != nil
 		mu.Unlock()
@@ -145,22 +179,17 @@ func (m *Mover) copyAll(ctx context.Context, keys []string) ([]copied, error) {
 		wg.Add(1)
 		go func() {
 			defer func() { <-slots; wg.Done() }()
-			size, err := m.copy(ctx, key)
-			mu.Lock()
-			defer mu.Unlock()
-			switch {
-			case errors.Is(err, errUnnamed):
-			case err != nil:
+			if err := fn(i); err != nil {
+				mu.Lock()
 				if first == nil {
 					first = err
 				}
-			default:
-				done = append(done, copied{key, size})
+				mu.Unlock()
 			}
 		}()
 	}
 	wg.Wait()
-	return done, first
+	return first
 }
 
 // errUnnamed: the rows stopped naming a blob, or the blob went, while it

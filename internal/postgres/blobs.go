@@ -15,6 +15,7 @@ import (
 var (
 	_ db.Rows       = (*Store)(nil)
 	_ blob.Referrer = (*Store)(nil)
+	_ blob.Inliner  = (*Store)(nil)
 )
 
 // Documents is the blob store that holds the documents.
@@ -101,4 +102,43 @@ func (s *Store) ReferencedBlobs(ctx context.Context, keys []string) ([]string, e
 func (s *Store) RenameBlob(ctx context.Context, from, to string) (int64, error) {
 	tag, err := s.pool.Exec(ctx, `UPDATE documents SET blob_key = $2 WHERE blob_key = $1`, from, to)
 	return tag.RowsAffected(), dbErr("rename blob "+from, err)
+}
+
+// InlineDocuments lists document rows that hold their bytes (written
+// before documents were blobs), for `signet documents move`.
+func (s *Store) InlineDocuments(ctx context.Context, after blob.InlineDocument, limit int) ([]blob.InlineDocument, error) {
+	rows, err := s.pool.Query(ctx, `SELECT session_id, kind FROM documents
+		WHERE content IS NOT NULL AND (session_id, kind) > ($1, $2)
+		ORDER BY session_id, kind LIMIT $3`, after.SessionID, after.Kind, limit)
+	if err != nil {
+		return nil, dbErr("inline documents", err)
+	}
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (blob.InlineDocument, error) {
+		var d blob.InlineDocument
+		err := r.Scan(&d.SessionID, &d.Kind)
+		return d, err
+	})
+	return list, dbErr("inline documents", err)
+}
+
+// InlineContent reads the bytes a document row holds, and their digest.
+func (s *Store) InlineContent(ctx context.Context, d blob.InlineDocument) ([]byte, string, error) {
+	var (
+		content []byte
+		sum     string
+	)
+	err := s.pool.QueryRow(ctx, `SELECT content, sha256 FROM documents
+		WHERE session_id = $1 AND kind = $2 AND content IS NOT NULL`, d.SessionID, d.Kind).Scan(&content, &sum)
+	return content, sum, dbErr("inline document "+d.String(), err)
+}
+
+// PointInlineAt makes a document row name blob key instead of holding its
+// bytes, if it still holds bytes recorded with sha256.
+func (s *Store) PointInlineAt(ctx context.Context, d blob.InlineDocument, sha256, key string) (bool, error) {
+	tag, err := s.pool.Exec(ctx, `UPDATE documents SET content = NULL, blob_key = $1
+		WHERE session_id = $2 AND kind = $3 AND content IS NOT NULL AND sha256 = $4`, key, d.SessionID, d.Kind, sha256)
+	if err != nil {
+		return false, dbErr("point inline document "+d.String()+" at its blob", err)
+	}
+	return tag.RowsAffected() == 1, nil
 }

@@ -359,7 +359,7 @@ func TestMigratesPreviousRelease(t *testing.T) {
 		}
 		// A document as releases before blobs stored it: in its row.
 		_, err := conn.Exec(ctx, `INSERT INTO documents (session_id, kind, filename, content, sha256, created_at)
-			VALUES ($1, 'original', 'legacy.pdf', $2, 'sha', now())`, storetest.PreviousReleaseSessions[0].ID, storetest.LegacyDocument)
+			VALUES ($1, 'original', 'legacy.pdf', $2, $3, now())`, storetest.PreviousReleaseSessions[0].ID, storetest.LegacyDocument, storetest.LegacyDocumentSHA256)
 		return err
 	})
 	if err != nil {
@@ -368,6 +368,7 @@ func TestMigratesPreviousRelease(t *testing.T) {
 	st := open(t, dsn)
 	storetest.CheckMigratedFromPreviousRelease(t, st, tenant)
 	storetest.CheckLegacyDocument(t, st, tenant, storetest.PreviousReleaseSessions[0].ID)
+	storetest.CheckLegacyDocumentMoves(t, st, tenant, storetest.PreviousReleaseSessions[0].ID)
 }
 
 func TestDocuments(t *testing.T) {

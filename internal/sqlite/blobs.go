@@ -14,6 +14,7 @@ import (
 var (
 	_ db.Rows       = (*Store)(nil)
 	_ blob.Referrer = (*Store)(nil)
+	_ blob.Inliner  = (*Store)(nil)
 )
 
 // Documents is the blob store that holds the documents.
@@ -130,4 +131,51 @@ func (s *Store) RenameBlob(ctx context.Context, from, to string) (int64, error) 
 		return err
 	})
 	return n, dbErr("rename blob "+from, err)
+}
+
+// InlineDocuments lists document rows that hold their bytes (written
+// before documents were blobs), for `signet documents move`.
+func (s *Store) InlineDocuments(ctx context.Context, after blob.InlineDocument, limit int) ([]blob.InlineDocument, error) {
+	rows, err := s.readRows(ctx, `SELECT session_id, kind FROM documents
+		WHERE content IS NOT NULL AND (session_id, kind) > (?, ?)
+		ORDER BY session_id, kind LIMIT ?`, after.SessionID, after.Kind, limit)
+	if err != nil {
+		return nil, dbErr("inline documents", err)
+	}
+	defer rows.Close()
+	var list []blob.InlineDocument
+	for rows.Next() {
+		var d blob.InlineDocument
+		if err := rows.Scan(&d.SessionID, &d.Kind); err != nil {
+			return nil, dbErr("inline documents", err)
+		}
+		list = append(list, d)
+	}
+	return list, dbErr("inline documents", rows.Err())
+}
+
+// InlineContent reads the bytes a document row holds, and their digest.
+func (s *Store) InlineContent(ctx context.Context, d blob.InlineDocument) ([]byte, string, error) {
+	var (
+		content []byte
+		sum     string
+	)
+	err := s.readRow(ctx, `SELECT content, sha256 FROM documents
+		WHERE session_id = ? AND kind = ? AND content IS NOT NULL`, d.SessionID, d.Kind).Scan(&content, &sum)
+	return content, sum, dbErr("inline document "+d.String(), err)
+}
+
+// PointInlineAt makes a document row name blob key instead of holding its
+// bytes, if it still holds bytes recorded with sha256.
+func (s *Store) PointInlineAt(ctx context.Context, d blob.InlineDocument, sha256, key string) (bool, error) {
+	var n int64
+	err := s.tx(ctx, func(tx wtx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE documents SET content = NULL, blob_key = ?
+			WHERE session_id = ? AND kind = ? AND content IS NOT NULL AND sha256 = ?`, key, d.SessionID, d.Kind, sha256)
+		if err == nil {
+			n, err = res.RowsAffected()
+		}
+		return err
+	})
+	return n == 1, dbErr("point inline document "+d.String()+" at its blob", err)
 }

@@ -286,7 +286,7 @@ func TestMigratesPreviousRelease(t *testing.T) {
 		}
 		// A document as releases before blobs stored it: in its row.
 		_, err := db.Exec(`INSERT INTO documents (session_id, kind, filename, content, sha256, created_at)
-			VALUES (?, 'original', 'legacy.pdf', ?, 'sha', 1)`, storetest.PreviousReleaseSessions[0].ID, storetest.LegacyDocument)
+			VALUES (?, 'original', 'legacy.pdf', ?, ?, 1)`, storetest.PreviousReleaseSessions[0].ID, storetest.LegacyDocument, storetest.LegacyDocumentSHA256)
 		return err
 	})
 	if err != nil {
@@ -295,6 +295,7 @@ func TestMigratesPreviousRelease(t *testing.T) {
 	st := open(t, path)
 	storetest.CheckMigratedFromPreviousRelease(t, st, tenant)
 	storetest.CheckLegacyDocument(t, st, tenant, storetest.PreviousReleaseSessions[0].ID)
+	storetest.CheckLegacyDocumentMoves(t, st, tenant, storetest.PreviousReleaseSessions[0].ID)
 }
 
 func TestDocuments(t *testing.T) {

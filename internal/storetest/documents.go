@@ -19,6 +19,8 @@ import (
 type DocStore interface {
 	Store
 	blob.Referrer
+	blob.Renamer
+	blob.Inliner
 	// Documents is the blob store that holds the documents.
 	Documents() blob.Store
 }
@@ -241,6 +243,42 @@ var documentTests = []struct {
 // LegacyDocument is a document row as releases before blobs (migrations
 // 0001–0010) wrote it: its content in the row.
 var LegacyDocument = []byte("%PDF-1.4 stored in its row\x00\xff")
+
+// LegacyDocumentSHA256 is LegacyDocument's digest, as its row records it.
+var LegacyDocumentSHA256 = signing.SHA256Hex(LegacyDocument)
+
+// CheckLegacyDocumentMoves checks that a blob.Mover (`signet documents
+// move`) takes the original document of session id, stored in its row as
+// LegacyDocument, to an object store: the row then names a blob that
+// holds those bytes, and holds them no more; a second move has nothing
+// left to do.
+func CheckLegacyDocumentMoves(t *testing.T, st DocStore, tenantID, id string) {
+	t.Helper()
+	ctx := t.Context()
+	to, err := s3.New(s3test.Fake(t).Config(t, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := blob.Mover{From: st.Documents(), To: to, Rows: st, Inline: st, Grace: time.Hour}
+	moved, err := m.Move(ctx)
+	if err != nil || moved.Inline != 1 || len(moved.Mismatched) != 0 {
+		t.Fatalf("Move = %+v, %v; want the legacy document moved", moved, err)
+	}
+	h, err := st.DocumentHeader(ctx, tenantID, id, signing.DocumentOriginal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Content != nil || h.BlobKey == "" || h.SHA256 != LegacyDocumentSHA256 || h.Filename != "legacy.pdf" {
+		t.Fatalf("after the move DocumentHeader = %+v, want a blob key, no content, the same name and digest", h)
+	}
+	if got := readBlob(t, to, h.BlobKey); !bytes.Equal(got, LegacyDocument) {
+		t.Errorf("the moved blob holds %q, want %q", got, LegacyDocument)
+	}
+	again, err := m.Move(ctx)
+	if err != nil || again.Inline != 0 || again.Blobs != 0 {
+		t.Errorf("a second Move = %+v, %v; want nothing left to do", again, err)
+	}
+}
 
 // CheckLegacyDocument checks that the original document of session id,
 // stored in its row before migration 0011 as LegacyDocument, reads back,

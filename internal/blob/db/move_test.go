@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"sync"
 	"testing"
@@ -105,7 +106,7 @@ func TestMoverMovesNamedBlobs(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := blob.Moved{Blobs: 2, Bytes: int64(len(original) + len(signed)), Deleted: 2, Unnamed: 1}
-	if moved != want {
+	if !reflect.DeepEqual(moved, want) {
 		t.Errorf("Move = %+v, want %+v", moved, want)
 	}
 	if len(pages) != 2 || pages[1].Blobs != 2 {
@@ -119,7 +120,7 @@ func TestMoverMovesNamedBlobs(t *testing.T) {
 	if keys := keysOf(t, from); !slices.Equal(keys, []string{young}) {
 		t.Errorf("left in the source: %v, want only the young unnamed blob %s", keys, young)
 	}
-	if again, err := m.Move(ctx); err != nil || again != (blob.Moved{}) {
+	if again, err := m.Move(ctx); err != nil || !reflect.DeepEqual(again, blob.Moved{}) {
 		t.Errorf("a second Move = %+v, %v; want nothing to do", again, err)
 	}
 }
