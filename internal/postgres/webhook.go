@@ -44,7 +44,7 @@ const (
 	// locked and dropped, since it is no longer due.
 	//
 	// OFFSET 0 keeps the ordering check a subplan, one probe of
-	// webhook_deliveries_order per candidate: as an anti-join, with the
+	// webhook_deliveries_pending_order per candidate: as an anti-join, with the
 	// stale statistics of a queue that just filled up, the planner may
 	// compare every due delivery with every pending one (seconds, not
 	// milliseconds, for a few thousand).

@@ -234,3 +234,124 @@ func TestCapped(t *testing.T) {
 		t.Error("3 of a, bound 3: not capped")
 	}
 }
+
+// slowBacklog is a store whose backlog count never ends (until the
+// dispatcher stops), as on a bloated queue table.
+type slowBacklog struct {
+	*memStore
+	counting atomic.Int32
+}
+
+func (s *slowBacklog) DeliveryBacklog(ctx context.Context, _ time.Time) (int, time.Time, error) {
+	s.counting.Add(1)
+	<-ctx.Done()
+	return 0, time.Time{}, ctx.Err()
+}
+
+// TestSlowBacklogCountHoldsUpNoDelivery: the backlog gauges are counted
+// beside the claim loop, so an event that arrives while the count runs
+// is delivered at once.
+func TestSlowBacklogCountHoldsUpNoDelivery(t *testing.T) {
+	var delivered atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		delivered.Add(1)
+	}))
+	defer srv.Close()
+	st := &slowBacklog{memStore: &memStore{}}
+	add := func(n int) {
+		st.mu.Lock()
+		defer st.mu.Unlock()
+		due := time.Now().UTC()
+		for range n {
+			st.dels = append(st.dels, &signing.Delivery{ID: fmt.Sprintf("d-%02d", len(st.dels)), EndpointID: "ep",
+				SessionID: fmt.Sprint(len(st.dels)), EventType: "signing.created", Payload: []byte(`{}`),
+				State: signing.DeliveryPending, NextAttemptAt: &due, URL: srv.URL, Secret: "whsec_c2VjcmV0c2VjcmV0c2VjcmV0"})
+		}
+	}
+	d, err := NewDispatcher(Config{Store: st, Sender: NewSender(Guard{AllowPrivate: true}, time.Now, time.Minute),
+		Logger: slog.New(slog.DiscardHandler), Workers: 8, PerEndpoint: 8, Idle: time.Hour, Registry: prometheus.NewRegistry()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Start(context.Background())
+	defer d.Stop()
+	deadline := time.Now().Add(10 * time.Second)
+	for st.counting.Load() == 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	add(5)
+	d.Wake() // as a create in this process does
+	for delivered.Load() < 5 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if got := delivered.Load(); got != 5 {
+		t.Errorf("%d of 5 deliveries arrived while the backlog was being counted", got)
+	}
+}
+
+// TestBusyEndpointIsLookedAtAgainWhenRoomComes: an event that arrives
+// while its endpoint is at its bound is claimed as soon as an attempt
+// ends, not at the next idle tick.
+func TestBusyEndpointIsLookedAtAgainWhenRoomComes(t *testing.T) {
+	release := make(chan struct{})
+	var delivered atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		if r.Header.Get("Webhook-Id") != "late" {
+			<-release
+		}
+		delivered.Add(1)
+	}))
+	defer srv.Close()
+	st := &countingClaims{memStore: &memStore{}}
+	add := func(id string) {
+		st.mu.Lock()
+		defer st.mu.Unlock()
+		due := time.Now().UTC()
+		st.dels = append(st.dels, &signing.Delivery{ID: id, EndpointID: "ep", SessionID: id, EventType: "signing.created",
+			Payload: []byte(`{}`), State: signing.DeliveryPending, NextAttemptAt: &due, URL: srv.URL, Secret: "whsec_c2VjcmV0c2VjcmV0c2VjcmV0"})
+	}
+	add("first")
+	add("second")
+	d, err := NewDispatcher(Config{Store: st, Sender: NewSender(Guard{AllowPrivate: true}, time.Now, time.Minute),
+		Logger: slog.New(slog.DiscardHandler), Workers: 4, PerEndpoint: 2, Idle: time.Hour, Registry: prometheus.NewRegistry()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Start(context.Background())
+	defer d.Stop()
+	deadline := time.Now().Add(10 * time.Second)
+	inFlight := func() int {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		return d.inflight["ep"]
+	}
+	for inFlight() < 2 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	claims := st.claims.Load()
+	add("late")
+	d.Wake() // the endpoint is at its bound: this claim skips it
+	for st.claims.Load() == claims && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	close(release)
+	for delivered.Load() < 3 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if got := delivered.Load(); got != 3 {
+		t.Errorf("%d of 3 deliveries arrived; the one that came while its endpoint was busy waited for the idle tick", got)
+	}
+}
+
+// countingClaims counts the claims made of a memStore.
+type countingClaims struct {
+	*memStore
+	claims atomic.Int32
+}
+
+func (c *countingClaims) ClaimDueDeliveries(ctx context.Context, now time.Time, lease time.Duration, claim signing.DeliveryClaim) ([]signing.Delivery, error) {
+	defer c.claims.Add(1)
+	return c.memStore.ClaimDueDeliveries(ctx, now, lease, claim)
+}
