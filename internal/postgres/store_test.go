@@ -370,6 +370,40 @@ func TestClaimOrderCheckWithStaleStatistics(t *testing.T) {
 	}
 }
 
+// TestDueWorkIsPlannedAfresh: the due-work queries are never kept as
+// prepared statements, whose generic plan, made while a queue was empty,
+// PostgreSQL would keep after it filled (planAfresh). Run more often
+// than the five custom plans after which a generic one is cached, on one
+// connection, none of them is among its prepared statements.
+func TestDueWorkIsPlannedAfresh(t *testing.T) {
+	ctx := t.Context()
+	dsn := pgtest.DSN(t)
+	st := open(t, dsn+"&pool_max_conns=1")
+	now := time.Now()
+	for range 8 {
+		if _, err := st.ClaimDueDeliveries(ctx, now, time.Minute, signing.DeliveryClaim{Limit: 10, PerEndpoint: 5}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.ClaimDuePolls(ctx, now, time.Minute, 10); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.DueForExpiry(ctx, now, 10); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var cached int
+	if err := st.QueryRow(ctx, `SELECT count(*) FROM pg_prepared_statements
+		WHERE statement NOT LIKE '%pg_prepared_statements%' AND (statement LIKE '%webhook_deliveries%'
+			OR statement LIKE '%next_poll_at <=%' OR statement LIKE '%expires_at <=%')`, &cached); err != nil {
+		t.Fatal(err)
+	}
+	if cached != 0 {
+		var list string
+		_ = st.QueryRow(ctx, `SELECT string_agg(left(statement, 120), E'\n') FROM pg_prepared_statements`, &list)
+		t.Errorf("%d due-work queries are cached as prepared statements, whose generic plans outlive the statistics they were made for:\n%s", cached, list)
+	}
+}
+
 func containsAll(s string, subs ...string) bool {
 	for _, sub := range subs {
 		if !strings.Contains(s, sub) {

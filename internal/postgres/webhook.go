@@ -219,7 +219,7 @@ func (s *Store) ClaimDueDeliveries(ctx context.Context, now time.Time, lease tim
 		return nil, fmt.Errorf("postgres: claim due deliveries: %w: limit %d, lease %v", signing.ErrInvalid, limit, lease)
 	}
 	busy := append([]string{}, c.Busy...)
-	rows, err := s.pool.Query(ctx, queryClaimDeliveries, now, now.Add(lease), limit, busy, c.EndpointBound())
+	rows, err := s.pool.Query(ctx, queryClaimDeliveries, planAfresh, now, now.Add(lease), limit, busy, c.EndpointBound())
 	if err != nil {
 		return nil, dbErr("claim due deliveries", err)
 	}
