@@ -267,13 +267,20 @@ func TestUpdateSessionsRepeats(t *testing.T) {
 	}
 }
 
-func TestExplainDueQueries(t *testing.T) {
-	ctx := t.Context()
+// openWithEndpoint is openWithTenant with one webhook endpoint, "ep".
+func openWithEndpoint(t *testing.T) (*postgres.Store, signing.Tenant) {
+	t.Helper()
 	st, tn := openWithTenant(t)
-	if err := st.CreateEndpoint(ctx, signing.Endpoint{ID: "ep", TenantID: tn.ID, URL: "https://hooks.example/",
+	if err := st.CreateEndpoint(t.Context(), signing.Endpoint{ID: "ep", TenantID: tn.ID, URL: "https://hooks.example/",
 		Secret: storetest.TestSecret}, 10); err != nil {
 		t.Fatal(err)
 	}
+	return st, tn
+}
+
+func TestExplainDueQueries(t *testing.T) {
+	ctx := t.Context()
+	st, tn := openWithEndpoint(t)
 	// Many finished sessions and deliveries, a few due ones: what a
 	// database that has run for a while looks like.
 	now := time.Now()
@@ -339,11 +346,7 @@ func TestExplainDueQueries(t *testing.T) {
 // lag p99 of a second (BENCHMARKS.md).
 func TestClaimOrderCheckWithStaleStatistics(t *testing.T) {
 	ctx := t.Context()
-	st, tn := openWithTenant(t)
-	if err := st.CreateEndpoint(ctx, signing.Endpoint{ID: "ep", TenantID: tn.ID, URL: "https://hooks.example/",
-		Secret: storetest.TestSecret}, 10); err != nil {
-		t.Fatal(err)
-	}
+	st, tn := openWithEndpoint(t)
 	now := time.Now()
 	insert := `INSERT INTO webhook_deliveries (id, tenant_id, endpoint_id, session_id, event_id, event_type, payload,
 			state, attempts, next_attempt_at, created_at)

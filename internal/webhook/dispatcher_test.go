@@ -78,6 +78,16 @@ func (m *memStore) RecordAttempts(_ context.Context, results []signing.AttemptRe
 	return nil
 }
 
+// add queues a delivery to endpoint "ep" at url, due now, as the only
+// event of session id.
+func (m *memStore) add(id, url string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	due := time.Now().UTC()
+	m.dels = append(m.dels, &signing.Delivery{ID: id, EndpointID: "ep", SessionID: id, EventType: "signing.created",
+		Payload: []byte(`{}`), State: signing.DeliveryPending, NextAttemptAt: &due, URL: url, Secret: "whsec_c2VjcmV0c2VjcmV0c2VjcmV0"})
+}
+
 func (m *memStore) DeliveryBacklog(context.Context, time.Time) (int, time.Time, error) {
 	return 0, time.Time{}, nil
 }
@@ -259,16 +269,6 @@ func TestSlowBacklogCountHoldsUpNoDelivery(t *testing.T) {
 	}))
 	defer srv.Close()
 	st := &slowBacklog{memStore: &memStore{}}
-	add := func(n int) {
-		st.mu.Lock()
-		defer st.mu.Unlock()
-		due := time.Now().UTC()
-		for range n {
-			st.dels = append(st.dels, &signing.Delivery{ID: fmt.Sprintf("d-%02d", len(st.dels)), EndpointID: "ep",
-				SessionID: fmt.Sprint(len(st.dels)), EventType: "signing.created", Payload: []byte(`{}`),
-				State: signing.DeliveryPending, NextAttemptAt: &due, URL: srv.URL, Secret: "whsec_c2VjcmV0c2VjcmV0c2VjcmV0"})
-		}
-	}
 	d, err := NewDispatcher(Config{Store: st, Sender: NewSender(Guard{AllowPrivate: true}, time.Now, time.Minute),
 		Logger: slog.New(slog.DiscardHandler), Workers: 8, PerEndpoint: 8, Idle: time.Hour, Registry: prometheus.NewRegistry()})
 	if err != nil {
@@ -280,7 +280,9 @@ func TestSlowBacklogCountHoldsUpNoDelivery(t *testing.T) {
 	for st.counting.Load() == 0 && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
 	}
-	add(5)
+	for i := range 5 {
+		st.add(fmt.Sprintf("d-%02d", i), srv.URL)
+	}
 	d.Wake() // as a create in this process does
 	for delivered.Load() < 5 && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
@@ -305,15 +307,8 @@ func TestBusyEndpointIsLookedAtAgainWhenRoomComes(t *testing.T) {
 	}))
 	defer srv.Close()
 	st := &countingClaims{memStore: &memStore{}}
-	add := func(id string) {
-		st.mu.Lock()
-		defer st.mu.Unlock()
-		due := time.Now().UTC()
-		st.dels = append(st.dels, &signing.Delivery{ID: id, EndpointID: "ep", SessionID: id, EventType: "signing.created",
-			Payload: []byte(`{}`), State: signing.DeliveryPending, NextAttemptAt: &due, URL: srv.URL, Secret: "whsec_c2VjcmV0c2VjcmV0c2VjcmV0"})
-	}
-	add("first")
-	add("second")
+	st.add("first", srv.URL)
+	st.add("second", srv.URL)
 	d, err := NewDispatcher(Config{Store: st, Sender: NewSender(Guard{AllowPrivate: true}, time.Now, time.Minute),
 		Logger: slog.New(slog.DiscardHandler), Workers: 4, PerEndpoint: 2, Idle: time.Hour, Registry: prometheus.NewRegistry()})
 	if err != nil {
@@ -331,7 +326,7 @@ func TestBusyEndpointIsLookedAtAgainWhenRoomComes(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 	claims := st.claims.Load()
-	add("late")
+	st.add("late", srv.URL)
 	d.Wake() // the endpoint is at its bound: this claim skips it
 	for st.claims.Load() == claims && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
