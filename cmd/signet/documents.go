@@ -153,7 +153,11 @@ func documentsMove(ctx context.Context, args []string, getenv func(string) strin
 	}
 	m := blob.Mover{From: store.Documents(), To: to, Rows: store, Inline: store, Grace: *grace, Drain: *drain, Workers: *parallel, Progress: progress}
 	moved, err := m.Move(ctx)
-	fmt.Fprintf(stdout, "moved %d documents (%d bytes) to %s", moved.Blobs+moved.Inline, moved.Bytes, cfg)
+	n, noun := moved.Blobs+moved.Inline, "documents"
+	if n == 1 {
+		noun = "document"
+	}
+	fmt.Fprintf(stdout, "moved %d %s (%d bytes) to %s", n, noun, moved.Bytes, cfg)
 	if moved.Inline > 0 {
 		fmt.Fprintf(stdout, ", %d of them kept in their rows by an earlier release", moved.Inline)
 	}
