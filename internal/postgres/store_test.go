@@ -393,6 +393,12 @@ func TestDueWorkIsPlannedAfresh(t *testing.T) {
 		if _, err := st.DueForExpiry(ctx, now, 10); err != nil {
 			t.Fatal(err)
 		}
+		if _, err := st.DueBacklog(ctx, now); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := st.DeliveryBacklog(ctx, now); err != nil {
+			t.Fatal(err)
+		}
 	}
 	var cached int
 	if err := st.QueryRow(ctx, `SELECT count(*) FROM pg_prepared_statements

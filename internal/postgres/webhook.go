@@ -330,7 +330,7 @@ func (s *Store) DeliveryBacklog(ctx context.Context, now time.Time) (int, time.T
 		n      int
 		oldest *time.Time
 	)
-	if err := s.pool.QueryRow(ctx, queryDeliveryBacklog, now).Scan(&n, &oldest); err != nil {
+	if err := s.pool.QueryRow(ctx, queryDeliveryBacklog, planAfresh, now).Scan(&n, &oldest); err != nil {
 		return 0, time.Time{}, dbErr("delivery backlog", err)
 	}
 	if oldest == nil {

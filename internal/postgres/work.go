@@ -11,7 +11,8 @@ import (
 )
 
 // planAfresh runs a due-work query (the expiry sweep's, the claims of
-// polls and of webhook deliveries) as an unnamed statement, which
+// polls and of webhook deliveries, the backlog gauges) as an unnamed
+// statement, which
 // PostgreSQL plans for each run's parameters and statistics. As a cached
 // prepared statement (pgx's default) it gets a generic plan after five
 // runs, kept for the connection's life: a plan made while a queue was
@@ -94,7 +95,7 @@ func (s *Store) DueBacklog(ctx context.Context, now time.Time) (signing.Backlog,
 		b                        signing.Backlog
 		oldestPoll, oldestExpiry *time.Time
 	)
-	err := s.pool.QueryRow(ctx, queryDueBacklog, now).Scan(&b.DuePolls, &oldestPoll, &b.DueExpiries, &oldestExpiry)
+	err := s.pool.QueryRow(ctx, queryDueBacklog, planAfresh, now).Scan(&b.DuePolls, &oldestPoll, &b.DueExpiries, &oldestExpiry)
 	if err != nil {
 		return signing.Backlog{}, dbErr("due backlog", err)
 	}
