@@ -148,7 +148,7 @@ func documentsMove(ctx context.Context, args []string, getenv func(string) strin
 	progress := func(p blob.Moved) {
 		if time.Since(last) >= 5*time.Second {
 			last = time.Now()
-			fmt.Fprintf(stderr, "signet: %d documents (%d bytes) moved so far\n", p.Blobs, p.Bytes)
+			fmt.Fprintf(stderr, "signet: %d documents (%d bytes) moved so far\n", p.Blobs+p.Inline, p.Bytes)
 		}
 	}
 	m := blob.Mover{From: store.Documents(), To: to, Rows: store, Inline: store, Grace: *grace, Drain: *drain, Workers: *parallel, Progress: progress}

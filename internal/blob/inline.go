@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sync"
 
 	"github.com/signet-dev/signet/internal/signing"
@@ -98,22 +99,11 @@ func (m *Mover) copyInline(ctx context.Context, d InlineDocument) (int64, error)
 	if signing.SHA256Hex(content) != sum {
 		return 0, errMismatch
 	}
-	put, err := m.To.Put(ctx, bytes.NewReader(content), int64(len(content)))
+	err = m.place(ctx, d.String(), io.NopCloser(bytes.NewReader(content)), int64(len(content)), sum, func(copy string) (bool, error) {
+		return m.Inline.PointInlineAt(ctx, d, sum, copy)
+	})
 	if err != nil {
-		return 0, fmt.Errorf("blob: move %s: %w", d, err)
-	}
-	if put.SHA256 != sum {
-		_ = m.To.Delete(ctx, put.Key)
-		return 0, fmt.Errorf("blob: move %s: the copy's SHA-256 %s is not the original's %s; nothing was changed", d, put.SHA256, sum)
-	}
-	ok, err := m.Inline.PointInlineAt(ctx, d, sum, put.Key)
-	if err != nil {
-		// The copy stays, as in copy: the update may have committed.
-		return 0, fmt.Errorf("blob: move %s: %w", d, err)
-	}
-	if !ok {
-		_ = m.To.Delete(ctx, put.Key)
-		return 0, errUnnamed
+		return 0, err
 	}
 	return int64(len(content)), nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sync"
 	"time"
 
@@ -192,6 +193,34 @@ func (m *Mover) each(n int, fn func(i int) error) error {
 	return first
 }
 
+// place puts size bytes from r in To as the copy of what, whose SHA-256
+// is sum, closes r, and has repoint make the rows name the copy; repoint says
+// whether any row did. A copy that differs from its original, or that no
+// row took, is deleted (errUnnamed for the latter). One that repoint
+// failed on stays: an update that failed on the way back may have
+// committed, and then the rows name it; if they do not, the
+// destination's sweep deletes it.
+func (m *Mover) place(ctx context.Context, what string, r io.ReadCloser, size int64, sum string, repoint func(copy string) (bool, error)) error {
+	put, err := m.To.Put(ctx, r, size)
+	r.Close()
+	if err != nil {
+		return fmt.Errorf("blob: move %s: %w", what, err)
+	}
+	if put.SHA256 != sum {
+		_ = m.To.Delete(ctx, put.Key)
+		return fmt.Errorf("blob: move %s: the copy's SHA-256 %s is not the original's %s; nothing was changed", what, put.SHA256, sum)
+	}
+	took, err := repoint(put.Key)
+	if err != nil {
+		return fmt.Errorf("blob: move %s: %w", what, err)
+	}
+	if !took {
+		_ = m.To.Delete(ctx, put.Key)
+		return errUnnamed
+	}
+	return nil
+}
+
 // errUnnamed: the rows stopped naming a blob, or the blob went, while it
 // was copied.
 var errUnnamed = errors.New("blob: no row names it any more")
@@ -214,25 +243,12 @@ func (m *Mover) copy(ctx context.Context, key string) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("blob: move %s: %w", key, err)
 	}
-	put, err := m.To.Put(ctx, r, info.Size)
-	r.Close()
+	err = m.place(ctx, key, r, info.Size, info.SHA256, func(copy string) (bool, error) {
+		n, err := m.Rows.RenameBlob(ctx, key, copy)
+		return n > 0, err
+	})
 	if err != nil {
-		return 0, fmt.Errorf("blob: move %s: %w", key, err)
-	}
-	if put.SHA256 != info.SHA256 {
-		_ = m.To.Delete(ctx, put.Key)
-		return 0, fmt.Errorf("blob: move %s: the copy's SHA-256 %s is not the original's %s; nothing was changed", key, put.SHA256, info.SHA256)
-	}
-	n, err := m.Rows.RenameBlob(ctx, key, put.Key)
-	if err != nil {
-		// The copy stays: a rename that failed on the way back may have
-		// committed, and then the rows name it. If they do not, the
-		// destination's sweep deletes it.
-		return 0, fmt.Errorf("blob: move %s: %w", key, err)
-	}
-	if n == 0 {
-		_ = m.To.Delete(ctx, put.Key)
-		return 0, errUnnamed
+		return 0, err
 	}
 	return info.Size, nil
 }

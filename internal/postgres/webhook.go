@@ -44,10 +44,10 @@ const (
 	// locked and dropped, since it is no longer due.
 	//
 	// OFFSET 0 keeps the ordering check a subplan, one probe of
-	// webhook_deliveries_pending_order per candidate: as an anti-join, with the
-	// stale statistics of a queue that just filled up, the planner may
-	// compare every due delivery with every pending one (seconds, not
-	// milliseconds, for a few thousand).
+	// webhook_deliveries_pending_order per candidate: as an anti-join,
+	// with the stale statistics of a queue that just filled up, the
+	// planner may compare every due delivery with every pending one
+	// (seconds, not milliseconds, for a few thousand).
 	// queryClaimDeliveries skips the busy endpoints ($4).
 	// queryClaimDeliveries walks the endpoints, not the due deliveries:
 	// each endpoint's oldest due deliveries are found by its own index

@@ -12,14 +12,13 @@ import (
 
 // planAfresh runs a due-work query (the expiry sweep's, the claims of
 // polls and of webhook deliveries, the backlog gauges) as an unnamed
-// statement, which
-// PostgreSQL plans for each run's parameters and statistics. As a cached
-// prepared statement (pgx's default) it gets a generic plan after five
-// runs, kept for the connection's life: a plan made while a queue was
-// empty, kept once it filled, made each delivery claim take 5 s and the
-// webhooks of a fresh installation crawl at 13 a second until the next
-// ANALYZE. Planning costs about a millisecond, against claims made a few
-// times a second.
+// statement, which PostgreSQL plans for each run's parameters and
+// statistics. As a cached prepared statement (pgx's default) it gets a
+// generic plan after five runs, kept for the connection's life: a plan
+// made while a queue was empty, kept once it filled, made each delivery
+// claim take 5 s and the webhooks of a fresh installation crawl at 13 a
+// second until the next ANALYZE. Planning costs about a millisecond,
+// against claims made a few times a second.
 const planAfresh = pgx.QueryExecModeExec
 
 // The WHERE terms below repeat the partial indexes' own conditions word

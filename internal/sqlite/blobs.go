@@ -122,15 +122,22 @@ func (s *Store) keys(ctx context.Context, op, query string, args ...any) ([]stri
 // RenameBlob re-points the document rows that name blob from at blob to
 // (`signet documents move`).
 func (s *Store) RenameBlob(ctx context.Context, from, to string) (int64, error) {
+	n, err := s.update(ctx, `UPDATE documents SET blob_key = ? WHERE blob_key = ?`, to, from)
+	return n, dbErr("rename blob "+from, err)
+}
+
+// update runs one statement in its own write transaction and returns how
+// many rows it changed.
+func (s *Store) update(ctx context.Context, query string, args ...any) (int64, error) {
 	var n int64
 	err := s.tx(ctx, func(tx wtx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE documents SET blob_key = ? WHERE blob_key = ?`, to, from)
+		res, err := tx.ExecContext(ctx, query, args...)
 		if err == nil {
 			n, err = res.RowsAffected()
 		}
 		return err
 	})
-	return n, dbErr("rename blob "+from, err)
+	return n, err
 }
 
 // InlineDocuments lists document rows that hold their bytes (written
@@ -168,14 +175,7 @@ func (s *Store) InlineContent(ctx context.Context, d blob.InlineDocument) ([]byt
 // PointInlineAt makes a document row name blob key instead of holding its
 // bytes, if it still holds bytes recorded with sha256.
 func (s *Store) PointInlineAt(ctx context.Context, d blob.InlineDocument, sha256, key string) (bool, error) {
-	var n int64
-	err := s.tx(ctx, func(tx wtx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE documents SET content = NULL, blob_key = ?
-			WHERE session_id = ? AND kind = ? AND content IS NOT NULL AND sha256 = ?`, key, d.SessionID, d.Kind, sha256)
-		if err == nil {
-			n, err = res.RowsAffected()
-		}
-		return err
-	})
+	n, err := s.update(ctx, `UPDATE documents SET content = NULL, blob_key = ?
+		WHERE session_id = ? AND kind = ? AND content IS NOT NULL AND sha256 = ?`, key, d.SessionID, d.Kind, sha256)
 	return n == 1, dbErr("point inline document "+d.String()+" at its blob", err)
 }
