@@ -137,7 +137,7 @@ func notes(o Options) []string {
 	return []string{
 		"Every phase starts its own `signet serve --sandbox --poll-interval 1h --rate-limit 0 --log-level warn --webhook-retries 2s,2s,…` child process on the same database, so one phase's load, caches and memory do not carry into the next; the long poll interval keeps the provider poller out of the measurements.",
 		fmt.Sprintf("GET and list read %d sessions created before the measurement, round robin; every closed-loop run is preceded by a short unmeasured warm-up.", sessionsForReads),
-		"The GET baseline is `signet bench baseline-server`, a bare `net/http` handler in its own process serving the JSON bytes Signet returned for one of those sessions, with the same headers and server timeouts; it is driven by the same client the same way.",
+		"The GET baseline is `signet bench baseline-server`, a bare `net/http` handler in its own process serving the JSON bytes Signet returned for one of those sessions, with the same headers and server timeouts; it is driven by the same client the same way. The GET runs send their requests with fasthttp's HostClient, which reads and writes on the calling goroutine, rather than net/http's client, which hands each request between three goroutines: the generator shares the two cores with the server it measures, and with net/http's client it used more CPU than the server did.",
 		fmt.Sprintf("GET runs in %d rounds with Signet and the baseline both up throughout; each round is Signet closed loop, the baseline closed loop, then Signet open loop at half of that round's closed-loop GET throughput (requests due at fixed times, latency from the due time, so queueing delay shows), then the baseline open loop at that same rate: its p99 is the floor the machine and the load generator put under Signet's. The GET targets are judged on the median of the rounds' ratios and of their half-load p99s, not the best round.", TargetGetRounds),
 		"POST creates sessions with a 100 KB PDF (`pdf.SampleOfSize`) and distinct orderIds, on one server: first at provider local (Signet's own signing, no outside HTTP call; the target is checked on this), then at provider signzy in sandbox mode (its simulator is served by the same process, so every create also includes Signet's HTTP round trip to it; reported beside it). Other phases create at provider local. The raw-insert baseline writes the same data (id, tenant, orderId, JSON signer details and metadata, time, the 100 KB PDF) as one row per durable transaction into the same kind of database: for SQLite a separate file in the same directory opened with internal/sqlite's writer settings (WAL, synchronous NORMAL, busy_timeout, BEGIN IMMEDIATE on one connection), for PostgreSQL a plain table in the run's schema, one autocommit INSERT each over a pool as large as the concurrency.",
 		fmt.Sprintf("Webhooks: the receiver runs inside the bench process. Drain: %d endpoints registered; sessions are created for the run's duration while the receiver answers 503 (retries every 2 s); once every delivery has been refused at least once that server is stopped, the receiver switched to 200, and after the 2 s retry delay a fresh server finds the whole backlog due; the rate counts distinct deliveries from its first success to its last. Lag: one endpoint, sessions created open-loop at %s/s for the duration; the lag is the arrival time minus the event's `timestamp` (one machine clock). The event's timestamp is taken when the server starts handling the create, before validation and the commit, so the lag includes the create's own work. Both webhook runs create sessions with a ~1 KB PDF.", drainEndpoints, formatRate(o.LagRate)),
@@ -407,7 +407,7 @@ func (d *dbRun) ensureSessions(ctx context.Context, api *API) error {
 
 // getOp reads the pre-created sessions round robin, each worker from its
 // own offset.
-func (d *dbRun) getOp(api *API, workers int) Op {
+func (d *dbRun) getOp(g *Getter, workers int) Op {
 	next := make([]int, workers)
 	for w := range next {
 		next[w] = w * len(d.ids) / workers
@@ -415,7 +415,7 @@ func (d *dbRun) getOp(api *API, workers int) Op {
 	return func(ctx context.Context, w int) error {
 		i := next[w]
 		next[w]++
-		return api.Discard(ctx, http.MethodGet, "/signing/"+d.ids[i%len(d.ids)], nil, http.StatusOK)
+		return g.Get(ctx, "/signing/"+d.ids[i%len(d.ids)], http.StatusOK)
 	}
 }
 
@@ -455,19 +455,28 @@ func (d *dbRun) phaseGet(ctx context.Context) error {
 	}
 
 	c := d.o.Concurrency
-	bare := &API{Base: "http://" + base.addr, Key: srv.api.Key, Client: NewClient(c)}
-	ClosedLoop(ctx, c, d.warmup(), d.getOp(srv.api, c))
-	ClosedLoop(ctx, c, d.warmup(), d.getOp(bare, c))
 	workers := max(2*c, 64)
-	halfAPI := &API{Base: srv.api.Base, Key: srv.api.Key, Client: NewClient(workers)}
-	halfBare := &API{Base: bare.Base, Key: bare.Key, Client: NewClient(workers)}
+	bareBase := "http://" + base.addr
+	var gs [4]*Getter // closed loop, then half load; Signet, then the baseline
+	for i, to := range []struct {
+		base  string
+		conns int
+	}{{srv.api.Base, c}, {bareBase, c}, {srv.api.Base, workers}, {bareBase, workers}} {
+		if gs[i], err = NewGetter(to.base, srv.api.Key, to.conns); err != nil {
+			return err
+		}
+		defer gs[i].Close()
+	}
+	get, bare, halfAPI, halfBare := gs[0], gs[1], gs[2], gs[3]
+	ClosedLoop(ctx, c, d.warmup(), d.getOp(get, c))
+	ClosedLoop(ctx, c, d.warmup(), d.getOp(bare, c))
 	for round := 1; round <= TargetGetRounds && ctx.Err() == nil; round++ {
-		get := ClosedLoop(ctx, c, d.o.Duration, d.getOp(srv.api, c))
-		d.record(Measurement{Key: KeyGet, Round: round, Name: fmt.Sprintf("GET /signing/{id}, round %d", round), Load: d.closedLoad(), Summary: get})
+		closed := ClosedLoop(ctx, c, d.o.Duration, d.getOp(get, c))
+		d.record(Measurement{Key: KeyGet, Round: round, Name: fmt.Sprintf("GET /signing/{id}, round %d", round), Load: d.closedLoad(), Summary: closed})
 		sum := ClosedLoop(ctx, c, d.o.Duration, d.getOp(bare, c))
 		d.record(Measurement{Key: KeyGetBare, Round: round, Name: fmt.Sprintf("baseline: bare net/http handler, same JSON bytes, round %d", round),
 			Load: d.closedLoad(), Summary: sum})
-		half := get.Rate() / 2
+		half := closed.Rate() / 2
 		if half <= 0 {
 			continue
 		}
