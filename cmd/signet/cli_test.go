@@ -11,6 +11,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
+	"runtime/debug"
+	runtimemetrics "runtime/metrics"
 	"strings"
 	"sync"
 	"syscall"
@@ -66,6 +69,8 @@ func TestUsageErrors(t *testing.T) {
 		{"serve", "--documents", "s3://bucket?endpoint=ftp://x"},
 		{"serve", "--documents", "s3://bucket?colour=blue"},
 		{"serve", "--documents-sweep-grace", "1s"},
+		{"serve", "--gc-headroom-mb", "-1"},
+		{"serve", "--gc-headroom-mb", "5000"},
 	} {
 		var errOut bytes.Buffer
 		if code := run(context.Background(), args, noEnv, io.Discard, &errOut); code != 2 {
@@ -82,7 +87,7 @@ func TestConfigDefaults(t *testing.T) {
 	}
 	if cfg.Addr != "127.0.0.1:8080" || cfg.Database != "sqlite:signet.db" || cfg.PublicURL != "http://127.0.0.1:8080" ||
 		!cfg.Sandbox.value || !cfg.AllowPrivateWebhooks.value || cfg.DefaultProvider != "local" ||
-		cfg.PollInterval != 30*time.Second || len(cfg.WebhookRetries) != 7 || cfg.RateLimit != 0 {
+		cfg.PollInterval != 30*time.Second || len(cfg.WebhookRetries) != 7 || cfg.RateLimit != 0 || cfg.GCHeadroom != 32<<20 {
 		t.Errorf("defaults: %+v", cfg)
 	}
 	// Credentials switch the sandbox off unless it is asked for.
@@ -99,6 +104,53 @@ func TestConfigDefaults(t *testing.T) {
 	cfg, _ = parseServe(nil, func(k string) string { return env[k] }, io.Discard)
 	if !cfg.Sandbox.value {
 		t.Error("SIGNET_SANDBOX=true ignored")
+	}
+}
+
+// TestGCPacing: `signet serve` paces the collector for --gc-headroom-mb
+// unless GOGC is set or the headroom is 0, and puts GOGC back when it
+// stops. Not parallel: GOGC is the process's.
+func TestGCPacing(t *testing.T) {
+	before := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(before)
+	gogc := func() int {
+		s := []runtimemetrics.Sample{{Name: "/gc/gogc:percent"}}
+		runtimemetrics.Read(s)
+		return int(s[0].Value.Uint64())
+	}
+	withEnv := func(env map[string]string) func(string) string { return func(k string) string { return env[k] } }
+
+	m := &Main{Config: &Config{GCHeadroom: 1 << 30}}
+	stop := m.paceGC(noEnv)
+	runtime.GC()
+	deadline := time.Now().Add(5 * time.Second)
+	for gogc() == 100 && time.Now().Before(deadline) { // the pacer adjusts just after a collection
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := gogc(); got <= 100 {
+		t.Errorf("GOGC %d with 1 GiB of headroom, want it raised", got)
+	}
+	stop()
+	if got := gogc(); got != 100 {
+		t.Errorf("GOGC %d after the pacing stopped, want 100 back", got)
+	}
+
+	for name, c := range map[string]struct {
+		headroom int64
+		env      map[string]string
+	}{
+		"GOGC set":   {1 << 30, map[string]string{"GOGC": "100"}},
+		"headroom 0": {0, nil},
+	} {
+		m := &Main{Config: &Config{GCHeadroom: c.headroom}}
+		stop := m.paceGC(withEnv(c.env))
+		runtime.GC()
+		time.Sleep(50 * time.Millisecond)
+		if got := gogc(); got != 100 {
+			t.Errorf("%s: GOGC %d, want 100 left alone", name, got)
+		}
+		stop()
 	}
 }
 

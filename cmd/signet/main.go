@@ -62,7 +62,9 @@ func runIO(ctx context.Context, args []string, getenv func(string) string, stdin
 	case "serve":
 		var m *Main
 		if m, err = NewMain(args[1:], getenv, stderr); err == nil {
+			stop := m.paceGC(getenv)
 			err = m.Run(ctx)
+			stop()
 			if cerr := m.Close(); err == nil {
 				err = cerr
 			}

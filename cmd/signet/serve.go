@@ -22,6 +22,7 @@ import (
 	"github.com/signet-dev/signet/internal/audit"
 	"github.com/signet-dev/signet/internal/auth"
 	"github.com/signet-dev/signet/internal/blob"
+	"github.com/signet-dev/signet/internal/gcpace"
 	"github.com/signet-dev/signet/internal/pdf"
 	"github.com/signet-dev/signet/internal/present"
 	"github.com/signet-dev/signet/internal/provider"
@@ -78,6 +79,17 @@ func newLogger(cfg *Config, w io.Writer) (*slog.Logger, error) {
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
 	return nil, fmt.Errorf("%w: --log-format must be text or json", errUsage)
+}
+
+// paceGC starts the garbage collector's pacing for --gc-headroom-mb
+// unless it is 0 or the operator set GOGC, and returns what stops it. It
+// is not part of Run: the pace is the process's, and tests run several
+// servers in one process.
+func (m *Main) paceGC(getenv func(string) string) (stop func()) {
+	if m.Config.GCHeadroom == 0 || getenv("GOGC") != "" {
+		return func() {}
+	}
+	return gcpace.Start(uint64(m.Config.GCHeadroom)).Stop
 }
 
 // Open listens, opens the store and wires everything, without serving yet.
