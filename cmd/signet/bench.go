@@ -162,11 +162,13 @@ func benchBaselineServer(ctx context.Context, args []string, stderr io.Writer) e
 }
 
 // benchProfileServe runs `signet serve` with the arguments after "--"
-// under a CPU profile written to --cpuprofile when it shuts down.
+// under a CPU profile written to --cpuprofile when it shuts down, and
+// writes the allocations profile to --memprofile then, if given.
 func benchProfileServe(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("signet bench profile-serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	file := fs.String("cpuprofile", "", "CPU profile file")
+	memFile := fs.String("memprofile", "", "allocations profile file (optional)")
 	if err := fs.Parse(args); err != nil {
 		return usageErr(err)
 	}
@@ -188,5 +190,18 @@ func benchProfileServe(ctx context.Context, args []string, getenv func(string) s
 	}
 	err = m.Run(ctx)
 	pprof.StopCPUProfile()
+	if *memFile != "" {
+		err = errors.Join(err, writeAllocs(*memFile))
+	}
 	return errors.Join(err, m.Close())
+}
+
+// writeAllocs writes the profile of every allocation sampled since the
+// process started.
+func writeAllocs(file string) error {
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	return errors.Join(pprof.Lookup("allocs").WriteTo(f, 0), f.Close())
 }
