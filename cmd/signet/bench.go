@@ -28,7 +28,7 @@ the same run, and prints a Markdown report (also written to --out).
   --out FILE.md                         also write the report here
   --rss-conns 1000                      slow keep-alive connections of the rss phase
   --lag-rate 500                        sessions/s of the webhook lag run (the target is checked at 500)
-  --cpuprofile DIR                      the servers write a CPU profile of each phase to DIR
+  --cpuprofile DIR                      the servers write a CPU profile and an allocations profile (.allocs.pprof) of each phase to DIR
 `
 
 // benchCmd is `signet bench`, and its hidden helpers: `bench

@@ -297,7 +297,8 @@ func (d *dbRun) startServer(ctx context.Context, phase string) (*server, error) 
 			"--rate-limit", "0", "--log-level", "warn", "--webhook-retries", retrySchedule}
 		if d.o.ProfileDir != "" {
 			prof := filepath.Join(d.o.ProfileDir, d.short+"-"+phase+".pprof")
-			args = append([]string{"bench", "profile-serve", "--cpuprofile", prof, "--"}, args...)
+			allocs := filepath.Join(d.o.ProfileDir, d.short+"-"+phase+".allocs.pprof")
+			args = append([]string{"bench", "profile-serve", "--cpuprofile", prof, "--memprofile", allocs, "--"}, args...)
 			if !slices.Contains(d.rep.Profiles, prof) {
 				d.rep.Profiles = append(d.rep.Profiles, prof)
 			}
