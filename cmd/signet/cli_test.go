@@ -69,8 +69,8 @@ func TestUsageErrors(t *testing.T) {
 		{"serve", "--documents", "s3://bucket?endpoint=ftp://x"},
 		{"serve", "--documents", "s3://bucket?colour=blue"},
 		{"serve", "--documents-sweep-grace", "1s"},
-		{"serve", "--gc-headroom-mb", "-1"},
-		{"serve", "--gc-headroom-mb", "5000"},
+		{"serve", "--gc-min-heap-mb", "-1"},
+		{"serve", "--gc-min-heap-mb", "5000"},
 	} {
 		var errOut bytes.Buffer
 		if code := run(context.Background(), args, noEnv, io.Discard, &errOut); code != 2 {
@@ -87,7 +87,7 @@ func TestConfigDefaults(t *testing.T) {
 	}
 	if cfg.Addr != "127.0.0.1:8080" || cfg.Database != "sqlite:signet.db" || cfg.PublicURL != "http://127.0.0.1:8080" ||
 		!cfg.Sandbox.value || !cfg.AllowPrivateWebhooks.value || cfg.DefaultProvider != "local" ||
-		cfg.PollInterval != 30*time.Second || len(cfg.WebhookRetries) != 7 || cfg.RateLimit != 0 || cfg.GCHeadroom != 32<<20 {
+		cfg.PollInterval != 30*time.Second || len(cfg.WebhookRetries) != 7 || cfg.RateLimit != 0 || cfg.GCMinHeap != 40<<20 {
 		t.Errorf("defaults: %+v", cfg)
 	}
 	// Credentials switch the sandbox off unless it is asked for.
@@ -107,7 +107,7 @@ func TestConfigDefaults(t *testing.T) {
 	}
 }
 
-// TestGCPacing: `signet serve` paces the collector for --gc-headroom-mb
+// TestGCPacing: `signet serve` paces the collector for --gc-min-heap-mb
 // unless GOGC is set or the headroom is 0, and puts GOGC back when it
 // stops. Not parallel: GOGC is the process's.
 func TestGCPacing(t *testing.T) {
@@ -120,7 +120,7 @@ func TestGCPacing(t *testing.T) {
 	}
 	withEnv := func(env map[string]string) func(string) string { return func(k string) string { return env[k] } }
 
-	m := &Main{Config: &Config{GCHeadroom: 1 << 30}}
+	m := &Main{Config: &Config{GCMinHeap: 1 << 30}}
 	stop := m.paceGC(noEnv)
 	runtime.GC()
 	deadline := time.Now().Add(5 * time.Second)
@@ -129,7 +129,7 @@ func TestGCPacing(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	if got := gogc(); got <= 100 {
-		t.Errorf("GOGC %d with 1 GiB of headroom, want it raised", got)
+		t.Errorf("GOGC %d with a 1 GiB minimum heap, want it raised", got)
 	}
 	stop()
 	if got := gogc(); got != 100 {
@@ -137,13 +137,13 @@ func TestGCPacing(t *testing.T) {
 	}
 
 	for name, c := range map[string]struct {
-		headroom int64
-		env      map[string]string
+		minHeap int64
+		env     map[string]string
 	}{
-		"GOGC set":   {1 << 30, map[string]string{"GOGC": "100"}},
-		"headroom 0": {0, nil},
+		"GOGC set":  {1 << 30, map[string]string{"GOGC": "100"}},
+		"minimum 0": {0, nil},
 	} {
-		m := &Main{Config: &Config{GCHeadroom: c.headroom}}
+		m := &Main{Config: &Config{GCMinHeap: c.minHeap}}
 		stop := m.paceGC(withEnv(c.env))
 		runtime.GC()
 		time.Sleep(50 * time.Millisecond)

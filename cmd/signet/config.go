@@ -30,9 +30,9 @@ type Config struct {
 	AllowPrivateWebhooks optBool
 	RateLimit            float64
 	// UploadBytes bounds the request bodies read and handled at once;
-	// GCHeadroom is the heap growth past the live heap before the next
-	// garbage collection (gcpace); 0 leaves Go's default pacing.
-	GCHeadroom int64
+	// GCMinHeap is the heap size below which no garbage collection
+	// starts (gcpace); 0 leaves Go's default pacing.
+	GCMinHeap int64
 	// UploadWait is how long an upload may wait for room before a 503.
 	UploadBytes int64
 	UploadWait  time.Duration
@@ -114,7 +114,7 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*C
 	rate := fs.String("rate-limit", env("SIGNET_RATE_LIMIT", "0"), "requests per second per tenant, 0 = off (SIGNET_RATE_LIMIT)")
 	uploadMB := fs.Int("upload-mb-in-flight", envInt(getenv, "SIGNET_UPLOAD_MB_IN_FLIGHT", server.DefaultUploadBytes>>20), "the most MiB of request bodies read and handled at once; more uploads wait, then get 503 with Retry-After (SIGNET_UPLOAD_MB_IN_FLIGHT; at least the 15 MiB body limit)")
 	fs.DurationVar(&c.UploadWait, "upload-wait", envDuration(getenv, "SIGNET_UPLOAD_WAIT", server.DefaultUploadWait), "how long an upload waits for room under --upload-mb-in-flight before it gets 503 (SIGNET_UPLOAD_WAIT)")
-	gcMB := fs.Int("gc-headroom-mb", envInt(getenv, "SIGNET_GC_HEADROOM_MB", gcpace.Default>>20), "MiB the heap may grow past its live size before Go collects garbage again; fewer collections, a shorter latency tail, at most this much more memory; 0 = Go's default, and GOGC, when set, overrides it (SIGNET_GC_HEADROOM_MB)")
+	gcMB := fs.Int("gc-min-heap-mb", envInt(getenv, "SIGNET_GC_MIN_HEAP_MB", gcpace.Default>>20), "MiB the heap may reach before Go collects garbage, however little of it is live: fewer collections and a shorter latency tail for at most this much memory; 0 = Go's default, and GOGC, when set, overrides it (SIGNET_GC_MIN_HEAP_MB)")
 	fs.DurationVar(&c.WebhookTimeout, "webhook-timeout", envDuration(getenv, "SIGNET_WEBHOOK_TIMEOUT", 10*time.Second), "how long one webhook attempt may take (SIGNET_WEBHOOK_TIMEOUT)")
 	fs.DurationVar(&c.WebhookLease, "webhook-lease", envDuration(getenv, "SIGNET_WEBHOOK_LEASE", 30*time.Second), "how long a claimed webhook delivery is kept from other replicas; more than --webhook-timeout (SIGNET_WEBHOOK_LEASE)")
 	fs.DurationVar(&c.PollLease, "poll-lease", envDuration(getenv, "SIGNET_POLL_LEASE", 2*time.Minute), "how long a claimed provider poll is kept from other replicas; more than a provider call takes (SIGNET_POLL_LEASE)")
@@ -175,8 +175,8 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*C
 	if c.UploadBytes = int64(*uploadMB) << 20; c.UploadBytes < server.DefaultMaxBody || c.UploadWait <= 0 {
 		return nil, fmt.Errorf("--upload-mb-in-flight must be at least %d (the body limit) and --upload-wait positive, got %d and %v", server.DefaultMaxBody>>20, *uploadMB, c.UploadWait)
 	}
-	if c.GCHeadroom = int64(*gcMB) << 20; *gcMB < 0 || *gcMB > 4096 {
-		return nil, fmt.Errorf("--gc-headroom-mb: want 0 to 4096, got %d", *gcMB)
+	if c.GCMinHeap = int64(*gcMB) << 20; *gcMB < 0 || *gcMB > 4096 {
+		return nil, fmt.Errorf("--gc-min-heap-mb: want 0 to 4096, got %d", *gcMB)
 	}
 	if c.RateLimit, err = strconv.ParseFloat(*rate, 64); err != nil || c.RateLimit < 0 {
 		return nil, fmt.Errorf("--rate-limit: want a number ≥ 0, got %q", *rate)

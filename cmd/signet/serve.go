@@ -81,15 +81,15 @@ func newLogger(cfg *Config, w io.Writer) (*slog.Logger, error) {
 	return nil, fmt.Errorf("%w: --log-format must be text or json", errUsage)
 }
 
-// paceGC starts the garbage collector's pacing for --gc-headroom-mb
+// paceGC starts the garbage collector's pacing for --gc-min-heap-mb
 // unless it is 0 or the operator set GOGC, and returns what stops it. It
 // is not part of Run: the pace is the process's, and tests run several
 // servers in one process.
 func (m *Main) paceGC(getenv func(string) string) (stop func()) {
-	if m.Config.GCHeadroom == 0 || getenv("GOGC") != "" {
+	if m.Config.GCMinHeap == 0 || getenv("GOGC") != "" {
 		return func() {}
 	}
-	return gcpace.Start(uint64(m.Config.GCHeadroom)).Stop
+	return gcpace.Start(uint64(m.Config.GCMinHeap)).Stop
 }
 
 // Open listens, opens the store and wires everything, without serving yet.

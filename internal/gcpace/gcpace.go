@@ -1,23 +1,23 @@
-// Package gcpace gives the Go garbage collector a minimum headroom: the
-// heap may grow by at least that many bytes past what the last
-// collection found live before the next collection starts.
+// Package gcpace raises the Go garbage collector's minimum heap: no
+// collection starts before the heap has reached that size, however
+// little of it is live.
 //
 // Go's default pacing (GOGC=100) starts a collection when the heap has
-// doubled. A server whose live heap is small (Signet's is about 6 MB,
-// mostly templates and compiled schemas that never change) then collects
-// every few megabytes of garbage, which at 15,000 requests a second is
-// ten times a second, and each collection's mark phase takes a share of
-// two cores for several milliseconds: the requests caught behind it are
-// the GET p99. A headroom of tens of megabytes makes collections rare
-// while the live heap is small, and changes nothing once it is large
-// (headroom below the live heap leaves GOGC at 100), so the memory a
-// busy server holds stays what Go's default would give plus at most the
-// headroom.
+// doubled since the last one, and never before 4 MiB. A server whose
+// live heap is small (Signet's is about 6 MB, mostly templates and
+// compiled schemas that never change) then collects every few megabytes
+// of garbage, which at 15,000 requests a second is ten times a second,
+// and each collection's mark phase takes a share of two cores for several
+// milliseconds: the requests caught behind it are the GET p99. A minimum
+// of a few tens of megabytes makes collections rare while the live heap
+// is small, and changes nothing once half the minimum is live (the
+// default's doubling then reaches past it), so a server busy with
+// uploads holds exactly what Go's default gives it.
 //
-// Go has no "minimum heap" setting (GOMEMLIMIT is a maximum), so the
-// pacer sets GOGC after every collection from the live heap it found:
-// percent = 100 × max(live, headroom) / live. This is what heap ballasts
-// did before GOMEMLIMIT, without keeping a ballast.
+// Go has no setting for this (GOMEMLIMIT is a maximum), so the pacer
+// sets GOGC after every collection from what that collection found
+// live: the goal live + live × GOGC/100 is then the minimum. This is
+// what heap ballasts did before GOMEMLIMIT, without keeping a ballast.
 package gcpace
 
 import (
@@ -27,56 +27,53 @@ import (
 	"sync"
 )
 
-// Default is the headroom `signet serve` gives when neither
-// --gc-headroom-mb nor GOGC says otherwise.
-const Default = 32 << 20
+// Default is the minimum heap `signet serve` keeps when neither
+// --gc-min-heap-mb nor GOGC says otherwise.
+const Default = 40 << 20
 
-// heapMinimum is the Go runtime's smallest heap goal at GOGC=100: the
+// heapMinimum is the Go runtime's own minimum heap at GOGC=100: the
 // goal is never below heapMinimum × GOGC/100, so a GOGC computed from a
-// live heap smaller than this would aim past the headroom.
+// live heap smaller than this would aim past the minimum asked for.
 const heapMinimum = 4 << 20
 
 // The runtime metrics the pacer reads: GOGC scales the live heap plus
 // the stacks and globals a collection scans, so those count as live.
 var liveMetrics = []string{"/gc/heap/live:bytes", "/gc/scan/stack:bytes", "/gc/scan/globals:bytes"}
 
-// Percent is the GOGC that lets the heap grow headroom bytes past a live
-// heap of live bytes before the next collection, never less than Go's
-// default of 100. A live heap under the runtime's 4 MiB minimum counts
-// as 4 MiB, so that the goal is the headroom, not the minimum scaled up.
-// Before the first collection (live 0) it is Go's default, so the first
-// collection comes as early as it would anyway and measures the heap.
-func Percent(live, headroom uint64) int {
-	if live == 0 {
+// Percent is the GOGC whose next heap goal, with live bytes live, is
+// minHeap: (minHeap − live) × 100 / live, and never below Go's default of
+// 100 (from a live heap of half the minimum on, the default reaches it).
+// A live heap under the runtime's own 4 MiB minimum counts as 4 MiB, so
+// the goal is not that minimum scaled up. Before the first collection
+// (live 0) it is Go's default, so the first collection comes as early
+// as it would anyway and measures the heap.
+func Percent(live, minHeap uint64) int {
+	if live == 0 || minHeap <= 2*live {
 		return 100
 	}
-	base := max(live, heapMinimum)
-	if headroom <= base {
-		return 100
-	}
-	return int(headroom * 100 / base)
+	return max(100, int((minHeap-live)*100/max(live, heapMinimum)))
 }
 
 // Pacer re-sets GOGC after every collection until Stop.
 type Pacer struct {
-	headroom uint64
+	minHeap  uint64
 	mu       sync.Mutex // Stop and the cleanups, which may run in parallel
 	stopped  bool
 	previous int
 	sample   []metrics.Sample
 }
 
-// Start paces collections with headroom bytes above the live heap, from
-// now (it sets GOGC from the live heap of the last collection at once).
+// Start keeps the heap goal at least minHeap bytes from now on (it sets
+// GOGC from what the last collection found live at once).
 // The caller should not start one when the operator set GOGC.
-func Start(headroom uint64) *Pacer {
-	p := &Pacer{headroom: headroom, sample: make([]metrics.Sample, len(liveMetrics))}
+func Start(minHeap uint64) *Pacer {
+	p := &Pacer{minHeap: minHeap, sample: make([]metrics.Sample, len(liveMetrics))}
 	for i, name := range liveMetrics {
 		p.sample[i].Name = name
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.previous = debug.SetGCPercent(Percent(p.live(), headroom))
+	p.previous = debug.SetGCPercent(Percent(p.live(), minHeap))
 	p.arm()
 	return p
 }
@@ -106,7 +103,7 @@ func (p *Pacer) collected() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if !p.stopped {
-		debug.SetGCPercent(Percent(p.live(), p.headroom))
+		debug.SetGCPercent(Percent(p.live(), p.minHeap))
 		p.arm()
 	}
 }

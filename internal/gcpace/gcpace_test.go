@@ -11,25 +11,25 @@ import (
 func TestPercent(t *testing.T) {
 	const mb = 1 << 20
 	for _, c := range []struct {
-		live, headroom uint64
-		want           int
+		live, minHeap uint64
+		want          int
 	}{
-		{0, 32 * mb, 100},         // before the first collection: Go's default
-		{6 * mb, 32 * mb, 533},    // a small live heap gets the headroom
-		{32 * mb, 32 * mb, 100},   // headroom no more than the live heap: the default
-		{200 * mb, 32 * mb, 100},  // a large live heap: the default
-		{1024, 32 * mb, 800},      // under the runtime's 4 MiB minimum: a goal of 32 MiB
-		{mb, 32 * mb, 800},        // the same
-		{4 * mb, 32 * mb, 800},    // at the minimum
-		{6 * mb, 0, 100},          // no headroom
-		{mb, 2 * mb, 100},         // headroom under the minimum
-		{16 * mb, 64 * mb, 400},   // exact multiple
-		{12 * mb, 40 * mb, 333},   // rounds down
-		{48 * mb, 64 * mb, 133},   // just above the live heap
-		{64*mb + 1, 64 * mb, 100}, // just below
+		{0, 40 * mb, 100},        // before the first collection: Go's default
+		{6 * mb, 40 * mb, 566},   // a small live heap: the goal is the minimum, (40-6)/6
+		{10 * mb, 40 * mb, 300},  // (40-10)/10
+		{16 * mb, 40 * mb, 150},  // (40-16)/16
+		{20 * mb, 40 * mb, 100},  // half the minimum live: the default reaches it
+		{25 * mb, 40 * mb, 100},  // more: the default
+		{200 * mb, 40 * mb, 100}, // much more: the default
+		{1024, 40 * mb, 999},     // under the runtime's 4 MiB minimum: a goal of about 40 MiB
+		{mb, 40 * mb, 975},       // (40-1)/4
+		{4 * mb, 40 * mb, 900},   // at the runtime's minimum
+		{6 * mb, 0, 100},         // no minimum
+		{mb, 3 * mb, 100},        // a minimum under the runtime's: never below the default
+		{12 * mb, 40 * mb, 233},  // rounds down
 	} {
-		if got := Percent(c.live, c.headroom); got != c.want {
-			t.Errorf("Percent(%d, %d) = %d, want %d", c.live, c.headroom, got, c.want)
+		if got := Percent(c.live, c.minHeap); got != c.want {
+			t.Errorf("Percent(%d MiB, %d MiB) = %d, want %d", c.live>>20, c.minHeap>>20, got, c.want)
 		}
 	}
 }
@@ -50,59 +50,61 @@ func read(t *testing.T) (live uint64, gogc int, goal uint64) {
 }
 
 // collectUntil runs collections until GOGC is what the live heap calls
-// for with headroom (the pacer adjusts in a cleanup, which runs soon
+// for with minHeap (the pacer adjusts in a cleanup, which runs soon
 // after a collection, not during it), and fails after 5 s.
-func collectUntil(t *testing.T, headroom uint64) int {
+func collectUntil(t *testing.T, minHeap uint64) int {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		runtime.GC()
 		time.Sleep(10 * time.Millisecond)
 		live, gogc, goal := read(t)
-		if gogc == Percent(live, headroom) {
-			// The goal is the headroom above what is live (or the
-			// headroom itself while that is under the runtime's 4 MiB
-			// minimum), not Go's minimum heap scaled up with GOGC.
-			if gogc > 100 && goal > max(live, heapMinimum)+headroom+heapMinimum {
-				t.Errorf("heap goal %d MiB with %d MiB live and %d MiB of headroom", goal>>20, live>>20, headroom>>20)
+		if gogc == Percent(live, minHeap) {
+			// The goal is the minimum asked for, not Go's own 4 MiB
+			// minimum scaled up with GOGC.
+			if gogc > 100 && (goal > minHeap+heapMinimum || goal < minHeap-heapMinimum) {
+				t.Errorf("heap goal %d MiB with %d MiB live and a minimum of %d MiB", goal>>20, live>>20, minHeap>>20)
 			}
 			return gogc
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("GOGC is %d with %d bytes live, want %d", gogc, live, Percent(live, headroom))
+			t.Fatalf("GOGC is %d with %d bytes live, want %d", gogc, live, Percent(live, minHeap))
 		}
 	}
 }
 
 var keep [][]byte // kept live so the collections find it
 
-// TestPacerFollowsTheLiveHeap: after each collection GOGC gives the
-// headroom above what is live, as the live heap grows and shrinks, and
-// Stop puts back the GOGC that was in force. Not parallel: GOGC is the
-// process's.
+// TestPacerFollowsTheLiveHeap: after each collection GOGC makes the
+// minimum the next goal while less than half of it is live, and is Go's
+// default once more is; and Stop puts back the GOGC that was in force.
+// Not parallel: GOGC is the process's.
 func TestPacerFollowsTheLiveHeap(t *testing.T) {
 	before := debug.SetGCPercent(150)
 	defer debug.SetGCPercent(before)
-	const headroom = 256 << 20
+	const minHeap = 256 << 20
 
-	p := Start(headroom)
-	small := collectUntil(t, headroom)
-	if small <= 150 {
-		t.Fatalf("GOGC %d with a small live heap and 256 MiB of headroom, want it raised", small)
+	p := Start(minHeap)
+	small := collectUntil(t, minHeap)
+	if small <= 1000 {
+		t.Fatalf("GOGC %d with a small live heap and a 256 MiB minimum, want it far above the default", small)
 	}
 
-	keep = [][]byte{make([]byte, 64<<20), make([]byte, 64<<20)} // 128 MiB more live
-	for _, b := range keep {
-		b[0] = 1
+	keep = [][]byte{make([]byte, 64<<20)} // 64 MiB more live
+	keep[0][0] = 1
+	grown := collectUntil(t, minHeap)
+	if grown >= small || grown < 200 || grown > 300 {
+		t.Errorf("GOGC %d with 64 MiB more live (%d before), want about (256-64)/64 = 300", grown, small)
 	}
-	grown := collectUntil(t, headroom)
-	if grown >= small || grown > 200 {
-		t.Errorf("GOGC %d with 128 MiB more live (%d before), want at most 200", grown, small)
+
+	keep = append(keep, make([]byte, 128<<20)) // 192 MiB: more than half the minimum
+	if busy := collectUntil(t, minHeap); busy != 100 {
+		t.Errorf("GOGC %d with 192 MiB live, want the default, 100", busy)
 	}
 
 	keep = nil
-	if shrunk := collectUntil(t, headroom); shrunk <= grown {
-		t.Errorf("GOGC %d once the 128 MiB was freed, want more than %d", shrunk, grown)
+	if shrunk := collectUntil(t, minHeap); shrunk <= grown {
+		t.Errorf("GOGC %d once the 192 MiB was freed, want more than %d", shrunk, grown)
 	}
 
 	p.Stop()
