@@ -54,6 +54,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 	if d.token != nil {
 		s.tokens[d.token.id] = d.id
 	}
+	s.retain(d, len(d.original))
 	v := s.view(d, false, true)
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, v)
@@ -153,14 +154,30 @@ func (s *Server) lookup(id string) *doc {
 // prune forgets documents finished more than the retention ago, so that
 // a long-running sandbox does not grow without bound; s.mu must be held.
 func (s *Server) prune(now time.Time) {
-	for id, d := range s.docs {
+	for _, d := range s.docs {
 		d.expireIfDue(now)
 		if !d.open() && now.Sub(d.ended) > retention {
-			delete(s.docs, id)
-			if d.token != nil {
-				delete(s.tokens, d.token.id)
-			}
+			s.forget(d)
 		}
+	}
+}
+
+// retain counts n more bytes held for d (each signed copy is counted
+// whole: a bound, not an account) and forgets the oldest documents
+// beyond the simulator's bound; s.mu must be held.
+func (s *Server) retain(d *doc, n int) {
+	for _, id := range s.retained.Add(d.id, int64(n)) {
+		if old := s.docs[id]; old != nil {
+			s.forget(old)
+		}
+	}
+}
+
+func (s *Server) forget(d *doc) {
+	s.retained.Remove(d.id)
+	delete(s.docs, d.id)
+	if d.token != nil {
+		delete(s.tokens, d.token.id)
 	}
 }
 

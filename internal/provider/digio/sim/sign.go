@@ -44,6 +44,7 @@ func (s *Server) sign(w http.ResponseWriter, r *http.Request, l signerLink) bool
 			p.aadhaar = &who
 		}
 		d.current, d.version, d.updated, d.lastSigned = signed, d.version+1, now, p.identifier
+		s.retain(d, len(signed))
 		if d.allSigned() {
 			d.status, d.ended = docCompleted, now
 		}

@@ -83,6 +83,9 @@ type Config struct {
 	// TokenTTL is how long an access token (token_id) is valid (1 h if
 	// zero).
 	TokenTTL time.Duration
+	// RetainBytes bounds the PDFs kept in memory; past it the oldest
+	// documents are forgotten (simkit.DefaultRetainBytes if zero).
+	RetainBytes int64
 }
 
 // Server is the simulator, an http.Handler. It is safe for concurrent use.
@@ -92,9 +95,10 @@ type Server struct {
 
 	cfg Config
 
-	mu     sync.Mutex
-	docs   map[string]*doc   // by document id
-	tokens map[string]string // access token id → document id
+	mu       sync.Mutex
+	docs     map[string]*doc   // by document id
+	tokens   map[string]string // access token id → document id
+	retained *simkit.Retained  // the documents' PDF bytes, oldest first
 }
 
 // New returns a simulator for cfg.
@@ -104,6 +108,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.WebhookTimeout <= 0 {
 		cfg.WebhookTimeout = 10 * time.Second
+	}
+	if cfg.RetainBytes <= 0 {
+		cfg.RetainBytes = simkit.DefaultRetainBytes
 	}
 	if cfg.WebhookRetries == nil {
 		cfg.WebhookRetries = []time.Duration{5 * time.Second, 30 * time.Second, 2 * time.Minute}
@@ -125,10 +132,11 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("digio sim: WebhookURL must be an absolute http(s) URL")
 	}
 	s := &Server{
-		Core:   core,
-		cfg:    cfg,
-		docs:   map[string]*doc{},
-		tokens: map[string]string{},
+		Core:     core,
+		cfg:      cfg,
+		docs:     map[string]*doc{},
+		retained: simkit.NewRetained(cfg.RetainBytes),
+		tokens:   map[string]string{},
 	}
 	mux := core.Mount.Mux
 	mux.HandleFunc("POST /v2/client/document/uploadpdf", s.upload)

@@ -625,3 +625,20 @@ func TestFormCarriesTheLinksParameters(t *testing.T) {
 		t.Errorf("unsafe redirect: %d %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
 }
+
+// TestMemoryBound: past RetainBytes the oldest documents are forgotten
+// and answer 404 as an unknown one does; the newest are kept.
+func TestMemoryBound(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.RetainBytes = 3 * int64(len(sampleDoc)) })
+	var ids []string
+	for range 5 {
+		id, _ := e.upload()
+		ids = append(ids, id)
+	}
+	for i, id := range ids {
+		status, m := e.api(http.MethodGet, "/v2/client/document/"+id, nil)
+		if kept := i >= 2; kept && status != http.StatusOK || !kept && (status != http.StatusNotFound || m["code"] != codeNotFound) {
+			t.Errorf("document %d of 5 with room for 3: %d %v, want kept %v", i, status, m["code"], kept)
+		}
+	}
+}

@@ -43,6 +43,7 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request) {
 	for _, v := range d.invitations {
 		s.invitations[v.id] = d.id
 	}
+	s.retain(d, len(d.original))
 	view := createdView{docRef: d.ref(), Invitees: []createdInvitee{}}
 	for _, v := range d.invitations {
 		view.Invitees = append(view.Invitees, createdInvitee{
@@ -263,19 +264,35 @@ func writeUnauthorized(w http.ResponseWriter) {
 // download links, so that a long-running sandbox does not grow without
 // bound; s.mu must be held.
 func (s *Server) prune(now time.Time) {
-	for id, d := range s.docs {
+	for _, d := range s.docs {
 		if e := d.ended(now); !e.IsZero() && now.Sub(e) > retention {
-			delete(s.docs, id)
-			delete(s.unknownNext, id)
-			for _, v := range d.invitations {
-				delete(s.invitations, v.id)
-			}
+			s.forget(d)
 		}
 	}
 	for t, l := range s.links {
 		if !now.Before(l.expires) {
 			delete(s.links, t)
 		}
+	}
+}
+
+// retain counts n more bytes held for d (each signed copy is counted
+// whole: a bound, not an account) and forgets the oldest documents
+// beyond the simulator's bound; s.mu must be held.
+func (s *Server) retain(d *document, n int) {
+	for _, id := range s.retained.Add(d.id, int64(n)) {
+		if old := s.docs[id]; old != nil {
+			s.forget(old)
+		}
+	}
+}
+
+func (s *Server) forget(d *document) {
+	s.retained.Remove(d.id)
+	delete(s.docs, d.id)
+	delete(s.unknownNext, d.id)
+	for _, v := range d.invitations {
+		delete(s.invitations, v.id)
 	}
 }
 

@@ -89,6 +89,9 @@ type Config struct {
 	// was not answered 2xx. Leegality re-sends 3 more times; nil means
 	// 10 s, 1 min, 5 min; empty means no re-sends.
 	WebhookRetries []time.Duration
+	// RetainBytes bounds the PDFs kept in memory; past it the oldest
+	// documents are forgotten (simkit.DefaultRetainBytes if zero).
+	RetainBytes int64
 }
 
 // ESignProvider names the sandbox eSign service in the organization of
@@ -108,6 +111,7 @@ type Server struct {
 	invitations map[string]string    // invitation id → documentId
 	links       map[string]*link     // download token → link
 	unknownNext map[string]bool      // documentIds whose next read reports unknown words
+	retained    *simkit.Retained     // the documents' PDF bytes, oldest first
 }
 
 // New returns a simulator for cfg.
@@ -123,6 +127,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.WebhookTimeout <= 0 {
 		cfg.WebhookTimeout = 5 * time.Second
+	}
+	if cfg.RetainBytes <= 0 {
+		cfg.RetainBytes = simkit.DefaultRetainBytes
 	}
 	if cfg.WebhookRetries == nil {
 		cfg.WebhookRetries = []time.Duration{10 * time.Second, time.Minute, 5 * time.Minute}
@@ -147,6 +154,7 @@ func New(cfg Config) (*Server, error) {
 		Core:        core,
 		cfg:         cfg,
 		docs:        map[string]*document{},
+		retained:    simkit.NewRetained(cfg.RetainBytes),
 		invitations: map[string]string{},
 		links:       map[string]*link{},
 		unknownNext: map[string]bool{},

@@ -561,3 +561,20 @@ func TestIDsAndMAC(t *testing.T) {
 		t.Errorf("istDate %q", istDate(now))
 	}
 }
+
+// TestMemoryBound: past RetainBytes the oldest documents are forgotten,
+// as Leegality forgets a deleted one; the newest are kept.
+func TestMemoryBound(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.RetainBytes = 3 * int64(len(pdf.Sample(1, "Loan agreement"))) })
+	var ids []string
+	for range 5 {
+		id, _ := e.create()
+		ids = append(ids, id)
+	}
+	for i, id := range ids {
+		err := e.Sim.Expire(id)
+		if kept := i >= 2; kept && err != nil || !kept && err != ErrUnknownDocument {
+			t.Errorf("document %d of 5 with room for 3: Expire says %v, want kept %v", i, err, kept)
+		}
+	}
+}

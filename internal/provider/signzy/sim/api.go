@@ -81,6 +81,7 @@ func (s *Server) initiate(w http.ResponseWriter, r *http.Request) {
 	for _, sg := range c.signers {
 		s.signers[sg.id] = c.id
 	}
+	s.retain(c, len(c.original))
 	v := initiateView{
 		CustomerID:                     s.customerID,
 		Username:                       "signet-sandbox",
@@ -183,7 +184,18 @@ func (s *Server) prune(now time.Time) {
 	}
 }
 
+// retain counts n more bytes kept for c and forgets the oldest contracts
+// beyond the simulator's bound; s.mu must be held.
+func (s *Server) retain(c *contract, n int) {
+	for _, id := range s.retained.Add(c.id, int64(n)) {
+		if old := s.contracts[id]; old != nil {
+			s.forget(old)
+		}
+	}
+}
+
 func (s *Server) forget(c *contract) {
+	s.retained.Remove(c.id)
 	delete(s.contracts, c.id)
 	for _, sg := range c.signers {
 		delete(s.signers, sg.id)

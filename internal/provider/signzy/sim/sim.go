@@ -52,6 +52,9 @@ type Config struct {
 	// CallbackRetries are the waits between the background re-sends of a
 	// callback that failed (2 s, 10 s, 30 s if nil; empty for none).
 	CallbackRetries []time.Duration
+	// RetainBytes bounds the PDFs kept in memory; past it the oldest
+	// contracts are forgotten (simkit.DefaultRetainBytes if zero).
+	RetainBytes int64
 }
 
 // Server is the simulator, an http.Handler. It is safe for concurrent use.
@@ -64,6 +67,7 @@ type Server struct {
 	mu        sync.Mutex
 	contracts map[string]*contract // by contractId
 	signers   map[string]string    // signerId → contractId
+	retained  *simkit.Retained     // the contracts' PDF bytes, oldest first
 }
 
 // New returns a simulator for cfg.
@@ -73,6 +77,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.CallbackTimeout <= 0 {
 		cfg.CallbackTimeout = 5 * time.Second
+	}
+	if cfg.RetainBytes <= 0 {
+		cfg.RetainBytes = simkit.DefaultRetainBytes
 	}
 	if cfg.CallbackRetries == nil {
 		cfg.CallbackRetries = []time.Duration{2 * time.Second, 10 * time.Second, 30 * time.Second}
@@ -93,6 +100,7 @@ func New(cfg Config) (*Server, error) {
 		customerID: uuid.NewString(),
 		contracts:  map[string]*contract{},
 		signers:    map[string]string{},
+		retained:   simkit.NewRetained(cfg.RetainBytes),
 	}
 	mux := core.Mount.Mux
 	mux.HandleFunc("POST /api/v3/contract/initiate", s.initiate)

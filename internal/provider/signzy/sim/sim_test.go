@@ -210,6 +210,36 @@ func TestExpiryAnswers404(t *testing.T) {
 	}
 }
 
+// TestMemoryBound: past RetainBytes the oldest contracts are forgotten
+// and answer as an expired one does; the newest are kept. (Which
+// contract counts as oldest once one grows by its signed copies is
+// simkit's TestRetainedForgetsTheOldestPastTheBound.)
+func TestMemoryBound(t *testing.T) {
+	size := int64(len(pdf.Sample(1, "Loan agreement")))
+	e := newEnv(t, func(c *Config) { c.RetainBytes = 3 * size })
+	var ids, links []string
+	for range 5 {
+		id, link := e.initiate()
+		ids, links = append(ids, id), append(links, link)
+	}
+	for i, id := range ids {
+		status, m := e.post("/api/v3/contract/pullData", testToken, map[string]any{"contractId": id})
+		kept := i >= 2
+		if kept && status != http.StatusOK || !kept && (status != http.StatusNotFound || m["message"] != "Contract not found") {
+			t.Errorf("contract %d of 5 with room for 3: %d %v, want kept %v", i, status, m["message"], kept)
+		}
+	}
+	if status, _ := e.Open(links[0]); status != http.StatusNotFound {
+		t.Errorf("a forgotten contract's signing page: %d, want 404", status)
+	}
+	if resp := e.Press(links[4], "sign"); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("signing the newest: %d, want 303", resp.StatusCode)
+	}
+	if m := e.pull(ids[4], false); m["isCompleted"] != true {
+		t.Errorf("the newest, signed, is not completed: %v", m["isCompleted"])
+	}
+}
+
 func TestCompletedContractOutlivesTTL(t *testing.T) {
 	e := newEnv(t)
 	id, link := e.initiate()
