@@ -311,8 +311,8 @@ func metrics(t *testing.T, base string) string {
 var noRedirects = &http.Client{Timeout: 10 * time.Second,
 	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
-// screenshots writes name-phone.png and name-desktop.png to docs/ and
-// checks that the page fits a phone's width.
+// screenshots writes name-phone.png and name-desktop.png (to docs/ with
+// SIGNET_UPDATE_DOCS=1) and checks that the page fits a phone's width.
 func screenshots(t *testing.T, br *browsertest.Browser, name string) {
 	t.Helper()
 	browsertest.Eval[bool](br, "document.activeElement.blur(), true")

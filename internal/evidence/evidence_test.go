@@ -20,6 +20,7 @@ import (
 
 	"github.com/signet-dev/signet/internal/pdf"
 	"github.com/signet-dev/signet/internal/pki/pkitest"
+	"github.com/signet-dev/signet/internal/web/browsertest"
 )
 
 // mustRender renders c and requires the result to pass pdf.Validate.
@@ -255,8 +256,9 @@ func TestRenderTooMuchEvidence(t *testing.T) {
 	}
 }
 
-// TestRenderPNG renders the first page of the sample certificate to
-// docs/audit-certificate.png, where the README shows it.
+// TestRenderPNG renders the first page of the sample certificate, and
+// with SIGNET_UPDATE_DOCS=1 writes it to docs/audit-certificate.png, where
+// the README shows it.
 func TestRenderPNG(t *testing.T) {
 	if _, err := exec.LookPath("pdftoppm"); err != nil {
 		t.Skip("pdftoppm not installed: apt-get install poppler-utils")
@@ -293,8 +295,7 @@ func TestRenderPNG(t *testing.T) {
 	if dark < 5000 {
 		t.Errorf("page 1 has %d dark pixels: is it blank?", dark)
 	}
-	out := filepath.Join("..", "..", "docs", "audit-certificate.png")
-	if err := os.WriteFile(out, img, 0o644); err != nil {
+	if err := os.WriteFile(browsertest.DocsPath(t, "audit-certificate.png"), img, 0o644); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -333,21 +333,38 @@ func (b *Browser) ElementPNG(sel string) []byte {
 	return run(b, "screenshot "+sel, chromedp.Screenshot(chromedp.CSS(sel), chromedp.NodeVisible))
 }
 
+// UpdateDocsEnv names the environment variable that makes tests write
+// their screenshots into docs/ in the repository, where the README shows
+// them; without it they go to the test's temporary directory, so that a
+// test run leaves the checkout as it found it.
+const UpdateDocsEnv = "SIGNET_UPDATE_DOCS"
+
+// DocsPath is where a test writes the picture name: docs/name in the
+// repository when SIGNET_UPDATE_DOCS=1, else t's temporary directory.
+func DocsPath(t testing.TB, name string) string {
+	t.Helper()
+	if os.Getenv(UpdateDocsEnv) != "1" {
+		return filepath.Join(t.TempDir(), name)
+	}
+	root, err := repoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(root, "docs")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(dir, name)
+}
+
 // Screenshot renders the whole page at the given viewport width (the
-// height follows the page) and writes it as PNG to docs/name in the
-// repository, where the README shows it. It returns the file's path.
+// height follows the page) and writes it as PNG to DocsPath(name). It
+// returns the file's path.
 func (b *Browser) Screenshot(width int, name string) string {
 	b.t.Helper()
 	b.SetViewport(width, 800)
 	png := run(b, "screenshot the page", chromedp.FullScreenshot(100))
-	root, err := repoRoot()
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	path := filepath.Join(root, "docs", name)
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		b.t.Fatal(err)
-	}
+	path := DocsPath(b.t, name)
 	if err := os.WriteFile(path, png, 0o644); err != nil {
 		b.t.Fatal(err)
 	}
