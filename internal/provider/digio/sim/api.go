@@ -54,7 +54,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 	if d.token != nil {
 		s.tokens[d.token.id] = d.id
 	}
-	s.retain(d, len(d.original))
+	s.retained.Add(d.id, d, int64(len(d.original)))
 	v := s.view(d, false, true)
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, v)
@@ -158,17 +158,6 @@ func (s *Server) prune(now time.Time) {
 		d.expireIfDue(now)
 		if !d.open() && now.Sub(d.ended) > retention {
 			s.forget(d)
-		}
-	}
-}
-
-// retain counts n more bytes held for d (each signed copy is counted
-// whole: a bound, not an account) and forgets the oldest documents
-// beyond the simulator's bound; s.mu must be held.
-func (s *Server) retain(d *doc, n int) {
-	for _, id := range s.retained.Add(d.id, int64(n)) {
-		if old := s.docs[id]; old != nil {
-			s.forget(old)
 		}
 	}
 }

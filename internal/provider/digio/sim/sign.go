@@ -44,7 +44,7 @@ func (s *Server) sign(w http.ResponseWriter, r *http.Request, l signerLink) bool
 			p.aadhaar = &who
 		}
 		d.current, d.version, d.updated, d.lastSigned = signed, d.version+1, now, p.identifier
-		s.retain(d, len(signed))
+		s.retained.Add(d.id, d, int64(len(signed)))
 		if d.allSigned() {
 			d.status, d.ended = docCompleted, now
 		}

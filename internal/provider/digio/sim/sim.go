@@ -96,9 +96,9 @@ type Server struct {
 	cfg Config
 
 	mu       sync.Mutex
-	docs     map[string]*doc   // by document id
-	tokens   map[string]string // access token id → document id
-	retained *simkit.Retained  // the documents' PDF bytes, oldest first
+	docs     map[string]*doc        // by document id
+	tokens   map[string]string      // access token id → document id
+	retained *simkit.Retained[*doc] // the documents' PDF bytes, oldest first
 }
 
 // New returns a simulator for cfg.
@@ -132,12 +132,12 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("digio sim: WebhookURL must be an absolute http(s) URL")
 	}
 	s := &Server{
-		Core:     core,
-		cfg:      cfg,
-		docs:     map[string]*doc{},
-		retained: simkit.NewRetained(cfg.RetainBytes),
-		tokens:   map[string]string{},
+		Core:   core,
+		cfg:    cfg,
+		docs:   map[string]*doc{},
+		tokens: map[string]string{},
 	}
+	s.retained = simkit.NewRetained(cfg.RetainBytes, s.forget)
 	mux := core.Mount.Mux
 	mux.HandleFunc("POST /v2/client/document/uploadpdf", s.upload)
 	mux.HandleFunc("GET /v2/client/document/download", s.download)

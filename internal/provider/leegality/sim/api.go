@@ -43,7 +43,7 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request) {
 	for _, v := range d.invitations {
 		s.invitations[v.id] = d.id
 	}
-	s.retain(d, len(d.original))
+	s.retained.Add(d.id, d, int64(len(d.original)))
 	view := createdView{docRef: d.ref(), Invitees: []createdInvitee{}}
 	for _, v := range d.invitations {
 		view.Invitees = append(view.Invitees, createdInvitee{
@@ -272,17 +272,6 @@ func (s *Server) prune(now time.Time) {
 	for t, l := range s.links {
 		if !now.Before(l.expires) {
 			delete(s.links, t)
-		}
-	}
-}
-
-// retain counts n more bytes held for d (each signed copy is counted
-// whole: a bound, not an account) and forgets the oldest documents
-// beyond the simulator's bound; s.mu must be held.
-func (s *Server) retain(d *document, n int) {
-	for _, id := range s.retained.Add(d.id, int64(n)) {
-		if old := s.docs[id]; old != nil {
-			s.forget(old)
 		}
 	}
 }

@@ -155,11 +155,11 @@ func (s *Server) sign(w http.ResponseWriter, r *http.Request, id string) (string
 		}
 		v.action, v.signed, v.ip = actionSigned, now, ip
 		d.signed, d.version = signed, d.version+1
-		s.retain(d, len(signed))
+		s.retained.Add(d.id, d, int64(len(signed)))
 		status := webhookSent
 		if last {
 			d.completed, d.audit = now, trail
-			s.retain(d, len(trail))
+			s.retained.Add(d.id, d, int64(len(trail)))
 			status = webhookCompleted
 		}
 		hook := s.prepareWebhook(d, v, "Success", status, now)

@@ -107,11 +107,11 @@ type Server struct {
 	cfg Config
 
 	mu          sync.Mutex
-	docs        map[string]*document // by documentId
-	invitations map[string]string    // invitation id → documentId
-	links       map[string]*link     // download token → link
-	unknownNext map[string]bool      // documentIds whose next read reports unknown words
-	retained    *simkit.Retained     // the documents' PDF bytes, oldest first
+	docs        map[string]*document        // by documentId
+	invitations map[string]string           // invitation id → documentId
+	links       map[string]*link            // download token → link
+	unknownNext map[string]bool             // documentIds whose next read reports unknown words
+	retained    *simkit.Retained[*document] // the documents' PDF bytes, oldest first
 }
 
 // New returns a simulator for cfg.
@@ -154,11 +154,11 @@ func New(cfg Config) (*Server, error) {
 		Core:        core,
 		cfg:         cfg,
 		docs:        map[string]*document{},
-		retained:    simkit.NewRetained(cfg.RetainBytes),
 		invitations: map[string]string{},
 		links:       map[string]*link{},
 		unknownNext: map[string]bool{},
 	}
+	s.retained = simkit.NewRetained(cfg.RetainBytes, s.forget)
 	mux := core.Mount.Mux
 	mux.HandleFunc("POST /v3.0/sign/request", s.create)
 	mux.HandleFunc("DELETE /v3.0/sign/request", s.delete)

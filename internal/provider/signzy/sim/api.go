@@ -81,7 +81,7 @@ func (s *Server) initiate(w http.ResponseWriter, r *http.Request) {
 	for _, sg := range c.signers {
 		s.signers[sg.id] = c.id
 	}
-	s.retain(c, len(c.original))
+	s.retained.Add(c.id, c, int64(len(c.original)))
 	v := initiateView{
 		CustomerID:                     s.customerID,
 		Username:                       "signet-sandbox",
@@ -180,16 +180,6 @@ func (s *Server) prune(now time.Time) {
 	for _, c := range s.contracts {
 		if c.expired(now) || (c.finished() && now.Sub(c.ended) > fileRetention) {
 			s.forget(c)
-		}
-	}
-}
-
-// retain counts n more bytes kept for c and forgets the oldest contracts
-// beyond the simulator's bound; s.mu must be held.
-func (s *Server) retain(c *contract, n int) {
-	for _, id := range s.retained.Add(c.id, int64(n)) {
-		if old := s.contracts[id]; old != nil {
-			s.forget(old)
 		}
 	}
 }

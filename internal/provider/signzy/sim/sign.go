@@ -59,7 +59,7 @@ func (s *Server) sign(w http.ResponseWriter, r *http.Request, signerID string) (
 		if last {
 			c.status, c.completed, c.ended = contractCompleted, now, now
 			c.audit, c.auditHash = certificate, simkit.SHA256Hex(certificate)
-			s.retain(c, len(certificate))
+			s.retained.Add(c.id, c, int64(len(certificate)))
 		}
 		ds := s.prepareCallbacks(c, sg)
 		target := c.successURL
@@ -83,7 +83,7 @@ func (s *Server) markSigned(c *contract, sg *signer, signed []byte, now time.Tim
 	sg.ip = ip
 	sg.signedPDF, sg.signedPDFHash = signed, simkit.SHA256Hex(signed)
 	c.signed, c.signedHash = signed, sg.signedPDFHash
-	s.retain(c, len(signed))
+	s.retained.Add(c.id, c, int64(len(signed)))
 }
 
 // eSignProvider names the simulated eSign service in its certificates.

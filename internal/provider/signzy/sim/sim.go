@@ -65,9 +65,9 @@ type Server struct {
 	customerID string
 
 	mu        sync.Mutex
-	contracts map[string]*contract // by contractId
-	signers   map[string]string    // signerId → contractId
-	retained  *simkit.Retained     // the contracts' PDF bytes, oldest first
+	contracts map[string]*contract        // by contractId
+	signers   map[string]string           // signerId → contractId
+	retained  *simkit.Retained[*contract] // the contracts' PDF bytes, oldest first
 }
 
 // New returns a simulator for cfg.
@@ -100,8 +100,8 @@ func New(cfg Config) (*Server, error) {
 		customerID: uuid.NewString(),
 		contracts:  map[string]*contract{},
 		signers:    map[string]string{},
-		retained:   simkit.NewRetained(cfg.RetainBytes),
 	}
+	s.retained = simkit.NewRetained(cfg.RetainBytes, s.forget)
 	mux := core.Mount.Mux
 	mux.HandleFunc("POST /api/v3/contract/initiate", s.initiate)
 	mux.HandleFunc("POST /api/v3/contract/pullData", s.pullData)
