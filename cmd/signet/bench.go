@@ -188,7 +188,9 @@ func benchProfileServe(ctx context.Context, args []string, getenv func(string) s
 	if err := pprof.StartCPUProfile(f); err != nil {
 		return err
 	}
+	stopPacing := m.paceGC(getenv) // as `signet serve` does, so the profile is of the same server
 	err = m.Run(ctx)
+	stopPacing()
 	pprof.StopCPUProfile()
 	if *memFile != "" {
 		err = errors.Join(err, writeAllocs(*memFile))

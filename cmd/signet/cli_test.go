@@ -71,6 +71,7 @@ func TestUsageErrors(t *testing.T) {
 		{"serve", "--documents-sweep-grace", "1s"},
 		{"serve", "--gc-min-heap-mb", "-1"},
 		{"serve", "--gc-min-heap-mb", "5000"},
+		{"serve", "--sandbox-documents-mb", "0"},
 	} {
 		var errOut bytes.Buffer
 		if code := run(context.Background(), args, noEnv, io.Discard, &errOut); code != 2 {
@@ -87,7 +88,7 @@ func TestConfigDefaults(t *testing.T) {
 	}
 	if cfg.Addr != "127.0.0.1:8080" || cfg.Database != "sqlite:signet.db" || cfg.PublicURL != "http://127.0.0.1:8080" ||
 		!cfg.Sandbox.value || !cfg.AllowPrivateWebhooks.value || cfg.DefaultProvider != "local" ||
-		cfg.PollInterval != 30*time.Second || len(cfg.WebhookRetries) != 7 || cfg.RateLimit != 0 || cfg.GCMinHeap != 40<<20 {
+		cfg.PollInterval != 30*time.Second || len(cfg.WebhookRetries) != 7 || cfg.RateLimit != 0 || cfg.GCMinHeap != 40<<20 || cfg.SandboxDocumentBytes != 64<<20 {
 		t.Errorf("defaults: %+v", cfg)
 	}
 	// Credentials switch the sandbox off unless it is asked for.

@@ -14,6 +14,7 @@ import (
 	"github.com/signet-dev/signet/internal/blob/s3"
 	"github.com/signet-dev/signet/internal/gcpace"
 	"github.com/signet-dev/signet/internal/pdf"
+	"github.com/signet-dev/signet/internal/provider/simkit"
 	"github.com/signet-dev/signet/internal/server"
 )
 
@@ -29,10 +30,12 @@ type Config struct {
 	PollInterval         time.Duration
 	AllowPrivateWebhooks optBool
 	RateLimit            float64
-	// UploadBytes bounds the request bodies read and handled at once;
+	// SandboxDocumentBytes bounds the PDFs each sandbox simulator keeps.
+	SandboxDocumentBytes int64
 	// GCMinHeap is the heap size below which no garbage collection
 	// starts (gcpace); 0 leaves Go's default pacing.
 	GCMinHeap int64
+	// UploadBytes bounds the request bodies read and handled at once;
 	// UploadWait is how long an upload may wait for room before a 503.
 	UploadBytes int64
 	UploadWait  time.Duration
@@ -114,6 +117,7 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*C
 	rate := fs.String("rate-limit", env("SIGNET_RATE_LIMIT", "0"), "requests per second per tenant, 0 = off (SIGNET_RATE_LIMIT)")
 	uploadMB := fs.Int("upload-mb-in-flight", envInt(getenv, "SIGNET_UPLOAD_MB_IN_FLIGHT", server.DefaultUploadBytes>>20), "the most MiB of request bodies read and handled at once; more uploads wait, then get 503 with Retry-After (SIGNET_UPLOAD_MB_IN_FLIGHT; at least the 15 MiB body limit)")
 	fs.DurationVar(&c.UploadWait, "upload-wait", envDuration(getenv, "SIGNET_UPLOAD_WAIT", server.DefaultUploadWait), "how long an upload waits for room under --upload-mb-in-flight before it gets 503 (SIGNET_UPLOAD_WAIT)")
+	sandboxMB := fs.Int("sandbox-documents-mb", envInt(getenv, "SIGNET_SANDBOX_DOCUMENTS_MB", simkit.DefaultRetainBytes>>20), "MiB of PDFs each sandbox simulator keeps in memory; past it the oldest finished contracts are forgotten first, then the oldest open ones (SIGNET_SANDBOX_DOCUMENTS_MB)")
 	gcMB := fs.Int("gc-min-heap-mb", envInt(getenv, "SIGNET_GC_MIN_HEAP_MB", gcpace.Default>>20), "MiB the heap may reach before Go collects garbage, however little of it is live: fewer collections and a shorter latency tail for at most this much memory; 0 = Go's default, and GOGC, when set, overrides it (SIGNET_GC_MIN_HEAP_MB)")
 	fs.DurationVar(&c.WebhookTimeout, "webhook-timeout", envDuration(getenv, "SIGNET_WEBHOOK_TIMEOUT", 10*time.Second), "how long one webhook attempt may take (SIGNET_WEBHOOK_TIMEOUT)")
 	fs.DurationVar(&c.WebhookLease, "webhook-lease", envDuration(getenv, "SIGNET_WEBHOOK_LEASE", 30*time.Second), "how long a claimed webhook delivery is kept from other replicas; more than --webhook-timeout (SIGNET_WEBHOOK_LEASE)")
@@ -174,6 +178,9 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*C
 	}
 	if c.UploadBytes = int64(*uploadMB) << 20; c.UploadBytes < server.DefaultMaxBody || c.UploadWait <= 0 {
 		return nil, fmt.Errorf("--upload-mb-in-flight must be at least %d (the body limit) and --upload-wait positive, got %d and %v", server.DefaultMaxBody>>20, *uploadMB, c.UploadWait)
+	}
+	if c.SandboxDocumentBytes = int64(*sandboxMB) << 20; *sandboxMB < 1 || *sandboxMB > 1<<20 {
+		return nil, fmt.Errorf("--sandbox-documents-mb: want at least 1, got %d", *sandboxMB)
 	}
 	if c.GCMinHeap = int64(*gcMB) << 20; *gcMB < 0 || *gcMB > 4096 {
 		return nil, fmt.Errorf("--gc-min-heap-mb: want 0 to 4096, got %d", *gcMB)

@@ -106,7 +106,8 @@ func providerKits() []providerKit {
 			if err != nil {
 				return nil, err
 			}
-			sim, err := signzysim.New(signzysim.Config{BaseURL: sb.publicURL(signzy.Name), Token: s[0], HTTPClient: sb.client})
+			sim, err := signzysim.New(signzysim.Config{BaseURL: sb.publicURL(signzy.Name), Token: s[0], HTTPClient: sb.client,
+				RetainBytes: sb.m.Config.SandboxDocumentBytes})
 			if err != nil {
 				return nil, err
 			}
@@ -135,7 +136,7 @@ func providerKits() []providerKit {
 			}
 			const profile = "sandbox-profile" // the one workflow of the simulated account
 			sim, err := leegalitysim.New(leegalitysim.Config{BaseURL: sb.publicURL(leegality.Name), Token: s[0], PrivateSalt: s[1],
-				ProfileID: profile, WebhookURL: sb.callbackURL(leegality.Name), HTTPClient: sb.client})
+				ProfileID: profile, WebhookURL: sb.callbackURL(leegality.Name), HTTPClient: sb.client, RetainBytes: sb.m.Config.SandboxDocumentBytes})
 			if err != nil {
 				return nil, err
 			}
@@ -165,7 +166,7 @@ func providerKits() []providerKit {
 			}
 			const clientID = "sandbox-client"
 			sim, err := digiosim.New(digiosim.Config{BaseURL: sb.publicURL(digio.Name), ClientID: clientID, ClientSecret: s[0],
-				WebhookSecret: s[1], WebhookURL: sb.callbackURL(digio.Name), HTTPClient: sb.client})
+				WebhookSecret: s[1], WebhookURL: sb.callbackURL(digio.Name), HTTPClient: sb.client, RetainBytes: sb.m.Config.SandboxDocumentBytes})
 			if err != nil {
 				return nil, err
 			}

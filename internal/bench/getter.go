@@ -50,6 +50,9 @@ func NewGetter(base, key string, conns int) (*Getter, error) {
 // Get sends GET path, reads the whole answer and returns an error unless
 // its status is want.
 func (g *Getter) Get(ctx context.Context, path string, want int) error {
+	if err := ctx.Err(); err != nil { // fasthttp takes a deadline, not a context
+		return err
+	}
 	req := fasthttp.AcquireRequest()
 	resp := fasthttp.AcquireResponse()
 	defer fasthttp.ReleaseRequest(req)

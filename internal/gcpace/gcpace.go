@@ -36,22 +36,25 @@ const Default = 40 << 20
 // live heap smaller than this would aim past the minimum asked for.
 const heapMinimum = 4 << 20
 
-// The runtime metrics the pacer reads: GOGC scales the live heap plus
-// the stacks and globals a collection scans, so those count as live.
+// The runtime metrics the pacer reads: the live heap, then the stacks
+// and globals a collection scans, which GOGC scales along with the heap.
 var liveMetrics = []string{"/gc/heap/live:bytes", "/gc/scan/stack:bytes", "/gc/scan/globals:bytes"}
 
-// Percent is the GOGC whose next heap goal, with live bytes live, is
-// minHeap: (minHeap − live) × 100 / live, and never below Go's default of
-// 100 (from a live heap of half the minimum on, the default reaches it).
-// A live heap under the runtime's own 4 MiB minimum counts as 4 MiB, so
-// the goal is not that minimum scaled up. Before the first collection
-// (live 0) it is Go's default, so the first collection comes as early
-// as it would anyway and measures the heap.
-func Percent(live, minHeap uint64) int {
-	if live == 0 || minHeap <= 2*live {
+// Percent is the GOGC whose next heap goal is minHeap when the last
+// collection found heap bytes live on the heap and roots bytes of stacks
+// and globals. Go's goal is heap + (heap + roots) × GOGC/100, so that is
+// (minHeap − heap) × 100 / (heap + roots), and never below Go's default
+// of 100: from heap + (heap + roots) ≥ minHeap on, the default reaches
+// the minimum by itself. The goal is also never below the runtime's own
+// 4 MiB minimum scaled by GOGC, so a smaller scanned total counts as
+// 4 MiB, or the goal would overshoot. Before the first collection (heap
+// 0) it is Go's default, so the first collection comes as early as it
+// would anyway and measures the heap.
+func Percent(heap, roots, minHeap uint64) int {
+	if heap == 0 || minHeap <= 2*heap+roots {
 		return 100
 	}
-	return max(100, int((minHeap-live)*100/max(live, heapMinimum)))
+	return max(100, int((minHeap-heap)*100/max(heap+roots, heapMinimum)))
 }
 
 // Pacer re-sets GOGC after every collection until Stop.
@@ -73,7 +76,7 @@ func Start(minHeap uint64) *Pacer {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.previous = debug.SetGCPercent(Percent(p.live(), minHeap))
+	p.previous = debug.SetGCPercent(p.percent())
 	p.arm()
 	return p
 }
@@ -103,23 +106,25 @@ func (p *Pacer) collected() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if !p.stopped {
-		debug.SetGCPercent(Percent(p.live(), p.minHeap))
+		debug.SetGCPercent(p.percent())
 		p.arm()
 	}
 }
 
-// live is what the last collection found live (heap, stacks, globals),
-// 0 before the first. The caller holds mu.
-func (p *Pacer) live() uint64 {
+// percent is Percent for what the last collection found live. The
+// caller holds mu.
+func (p *Pacer) percent() int {
 	metrics.Read(p.sample)
-	var sum uint64
-	for _, v := range p.sample {
-		if v.Value.Kind() == metrics.KindUint64 {
-			sum += v.Value.Uint64()
+	var heap, roots uint64
+	for i, v := range p.sample {
+		if v.Value.Kind() != metrics.KindUint64 {
+			continue
+		}
+		if i == 0 {
+			heap = v.Value.Uint64()
+		} else {
+			roots += v.Value.Uint64()
 		}
 	}
-	if p.sample[0].Value.Kind() != metrics.KindUint64 || p.sample[0].Value.Uint64() == 0 {
-		return 0
-	}
-	return sum
+	return Percent(heap, roots, p.minHeap)
 }

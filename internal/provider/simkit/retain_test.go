@@ -6,16 +6,18 @@ import (
 	"testing"
 )
 
-// retained is a Retained of ids whose forget notes what it was told to
-// forget since the last call of forgotten.
+// retained is a Retained of ids whose forget notes what add made it
+// forget; the ids in finished are finished documents.
 type retained struct {
 	*Retained[string]
-	dropped []string
+	finished map[string]bool
+	dropped  []string
 }
 
 func newRetained(max int64) *retained {
-	r := &retained{}
-	r.Retained = NewRetained(max, func(id string) { r.dropped = append(r.dropped, id) })
+	r := &retained{finished: map[string]bool{}}
+	r.Retained = NewRetained(max, func(id string) bool { return r.finished[id] },
+		func(id string) { r.dropped = append(r.dropped, id) })
 	return r
 }
 
@@ -73,5 +75,37 @@ func TestRetainedRemove(t *testing.T) {
 	}
 	if len(r.order) > 200 {
 		t.Errorf("the order list holds %d ids for %d documents", len(r.order), len(r.kept))
+	}
+	// An id added again after Remove is the newest, once.
+	r = newRetained(100)
+	r.add("a", 10)
+	r.Remove("a")
+	r.add("b", 60)
+	if got := r.add("a", 60); !slices.Equal(got, []string{"b"}) || r.Bytes() != 60 {
+		t.Fatalf("a again after its removal: forgot %v, %d bytes kept; want [b], 60", got, r.Bytes())
+	}
+	if got := r.add("c", 50); !slices.Equal(got, []string{"a"}) || r.Bytes() != 50 {
+		t.Fatalf("then c: forgot %v, %d bytes kept; want [a], 50", got, r.Bytes())
+	}
+}
+
+// TestRetainedForgetsFinishedDocumentsFirst: a contract still being
+// signed outlives older finished ones, and goes only when the open ones
+// alone are over the bound.
+func TestRetainedForgetsFinishedDocumentsFirst(t *testing.T) {
+	r := newRetained(100)
+	r.add("open-1", 30)
+	r.add("done-1", 30)
+	r.add("done-2", 30)
+	r.finished["done-1"], r.finished["done-2"] = true, true
+	if got := r.add("open-2", 30); !slices.Equal(got, []string{"done-1"}) {
+		t.Fatalf("over the bound with finished documents: forgot %v, want [done-1]", got)
+	}
+	if got := r.add("open-3", 50); !slices.Equal(got, []string{"done-2", "open-1"}) || r.Bytes() != 80 {
+		t.Fatalf("then only open ones left to go: forgot %v, %d bytes kept; want [done-2 open-1], 80", got, r.Bytes())
+	}
+	// A document shrinking (a smaller copy replacing a larger one) counts down.
+	if got := r.add("open-2", -10); got != nil || r.Bytes() != 70 {
+		t.Fatalf("open-2 shrank: forgot %v, %d bytes kept; want nothing, 70", got, r.Bytes())
 	}
 }

@@ -43,8 +43,12 @@ func (s *Server) sign(w http.ResponseWriter, r *http.Request, l signerLink) bool
 		if p.signType == "aadhaar" {
 			p.aadhaar = &who
 		}
+		held := 0 // the bytes the new copy replaces: none while current is the original
+		if d.version > 0 {
+			held = len(d.current)
+		}
 		d.current, d.version, d.updated, d.lastSigned = signed, d.version+1, now, p.identifier
-		s.retained.Add(d.id, d, int64(len(signed)))
+		s.retained.Add(d.id, d, int64(len(signed)-held))
 		if d.allSigned() {
 			d.status, d.ended = docCompleted, now
 		}

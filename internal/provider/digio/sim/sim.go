@@ -137,7 +137,7 @@ func New(cfg Config) (*Server, error) {
 		docs:   map[string]*doc{},
 		tokens: map[string]string{},
 	}
-	s.retained = simkit.NewRetained(cfg.RetainBytes, s.forget)
+	s.retained = simkit.NewRetained(cfg.RetainBytes, func(d *doc) bool { return !d.open() }, s.forget)
 	mux := core.Mount.Mux
 	mux.HandleFunc("POST /v2/client/document/uploadpdf", s.upload)
 	mux.HandleFunc("GET /v2/client/document/download", s.download)

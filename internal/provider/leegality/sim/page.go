@@ -154,8 +154,8 @@ func (s *Server) sign(w http.ResponseWriter, r *http.Request, id string) (string
 			continue // changed meanwhile: look again
 		}
 		v.action, v.signed, v.ip = actionSigned, now, ip
+		s.retained.Add(d.id, d, int64(len(signed)-len(d.signed))) // the new copy replaces the last
 		d.signed, d.version = signed, d.version+1
-		s.retained.Add(d.id, d, int64(len(signed)))
 		status := webhookSent
 		if last {
 			d.completed, d.audit = now, trail

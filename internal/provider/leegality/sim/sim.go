@@ -158,7 +158,7 @@ func New(cfg Config) (*Server, error) {
 		links:       map[string]*link{},
 		unknownNext: map[string]bool{},
 	}
-	s.retained = simkit.NewRetained(cfg.RetainBytes, s.forget)
+	s.retained = simkit.NewRetained(cfg.RetainBytes, func(d *document) bool { return !d.ended(s.cfg.Now()).IsZero() }, s.forget)
 	mux := core.Mount.Mux
 	mux.HandleFunc("POST /v3.0/sign/request", s.create)
 	mux.HandleFunc("DELETE /v3.0/sign/request", s.delete)

@@ -101,7 +101,7 @@ func New(cfg Config) (*Server, error) {
 		contracts:  map[string]*contract{},
 		signers:    map[string]string{},
 	}
-	s.retained = simkit.NewRetained(cfg.RetainBytes, s.forget)
+	s.retained = simkit.NewRetained(cfg.RetainBytes, (*contract).finished, s.forget)
 	mux := core.Mount.Mux
 	mux.HandleFunc("POST /api/v3/contract/initiate", s.initiate)
 	mux.HandleFunc("POST /api/v3/contract/pullData", s.pullData)

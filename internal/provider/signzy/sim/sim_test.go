@@ -240,6 +240,28 @@ func TestMemoryBound(t *testing.T) {
 	}
 }
 
+// TestMemoryBoundForgetsFinishedContractsFirst: an older contract still
+// being signed outlives a newer one that is completed.
+func TestMemoryBoundForgetsFinishedContractsFirst(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.RetainBytes = 64 << 10 })
+	open, _ := e.initiate()
+	done, link := e.initiate()
+	e.Press(link, "sign")
+	found := func(id string) bool {
+		status, _ := e.post("/api/v3/contract/pullData", testToken, map[string]any{"contractId": id})
+		return status == http.StatusOK
+	}
+	for i := 0; found(done); i++ {
+		if i == 200 {
+			t.Fatal("200 contracts later the completed one is still kept: no bound")
+		}
+		e.initiate()
+	}
+	if !found(open) {
+		t.Error("the older open contract was forgotten before the completed one")
+	}
+}
+
 func TestCompletedContractOutlivesTTL(t *testing.T) {
 	e := newEnv(t)
 	id, link := e.initiate()
