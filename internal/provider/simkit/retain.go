@@ -38,11 +38,14 @@ type orderEntry struct {
 	turn uint64
 }
 
-// NewRetained returns a Retained that keeps at most max bytes (the most
-// recent document is kept even if it alone is larger), asks finished
-// whether a document may go before the open ones, and calls forget for
-// each document it drops.
+// NewRetained returns a Retained that keeps at most max bytes
+// (DefaultRetainBytes if max ≤ 0; the most recent document is kept even
+// if it alone is larger), asks finished whether a document may go before
+// the open ones, and calls forget for each document it drops.
 func NewRetained[T any](max int64, finished func(T) bool, forget func(T)) *Retained[T] {
+	if max <= 0 {
+		max = DefaultRetainBytes
+	}
 	return &Retained[T]{max: max, finished: finished, forget: forget, kept: map[string]retainedItem[T]{}}
 }
 

@@ -109,9 +109,6 @@ func New(cfg Config) (*Server, error) {
 	if cfg.WebhookTimeout <= 0 {
 		cfg.WebhookTimeout = 10 * time.Second
 	}
-	if cfg.RetainBytes <= 0 {
-		cfg.RetainBytes = simkit.DefaultRetainBytes
-	}
 	if cfg.WebhookRetries == nil {
 		cfg.WebhookRetries = []time.Duration{5 * time.Second, 30 * time.Second, 2 * time.Minute}
 	}

@@ -128,9 +128,6 @@ func New(cfg Config) (*Server, error) {
 	if cfg.WebhookTimeout <= 0 {
 		cfg.WebhookTimeout = 5 * time.Second
 	}
-	if cfg.RetainBytes <= 0 {
-		cfg.RetainBytes = simkit.DefaultRetainBytes
-	}
 	if cfg.WebhookRetries == nil {
 		cfg.WebhookRetries = []time.Duration{10 * time.Second, time.Minute, 5 * time.Minute}
 	}

@@ -78,9 +78,6 @@ func New(cfg Config) (*Server, error) {
 	if cfg.CallbackTimeout <= 0 {
 		cfg.CallbackTimeout = 5 * time.Second
 	}
-	if cfg.RetainBytes <= 0 {
-		cfg.RetainBytes = simkit.DefaultRetainBytes
-	}
 	if cfg.CallbackRetries == nil {
 		cfg.CallbackRetries = []time.Duration{2 * time.Second, 10 * time.Second, 30 * time.Second}
 	}
