@@ -6,9 +6,9 @@ import "slices"
 // The real services keep documents for days; a sandbox in one process
 // that a load test sends thousands of contracts would otherwise grow by
 // every PDF (the server peaked at 520–810 MB in `signet bench`'s POST
-// phase at provider signzy; 221 MB with this bound). Past the bound the oldest documents are forgotten, as if
-// their retention had run out: the simulator answers for them as it does
-// for an expired one.
+// phase at provider signzy; 221 MB with this bound). Past the bound
+// documents are forgotten, as if their retention had run out: the
+// simulator answers for them as it does for an expired one.
 const DefaultRetainBytes = 64 << 20
 
 // Retained tracks the documents a simulator keeps, oldest first, with
